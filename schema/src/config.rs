@@ -1,0 +1,411 @@
+//! `config.toml`: what the index serves and which keys may sign what.
+
+use std::fmt;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::name::PluginName;
+use crate::plugin::text_field;
+
+/// A validated index config. Built only by [`IndexConfig::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexConfig {
+    pub format: u32,
+    /// Short name of the index, e.g. `sample`.
+    pub name: String,
+    /// The host engine whose plugins this index serves.
+    pub engine: String,
+    pub description: Option<String>,
+    /// Base URL for relative artifact URLs; ends with `/`. When absent,
+    /// relative artifact URLs are read from the index itself.
+    pub artifact_base: Option<String>,
+    pub root_keys: Vec<RootKey>,
+    pub publisher_keys: Vec<PublisherKey>,
+}
+
+/// A key that may sign `config.toml`. Clients pin these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootKey {
+    pub id: KeyId,
+    pub public: PublicKey,
+}
+
+/// A key that may sign the files of plugins whose names match its scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublisherKey {
+    pub id: KeyId,
+    pub public: PublicKey,
+    pub scopes: Vec<Scope>,
+}
+
+/// The name of a key in the config, like `root-2026` or `acme-release`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct KeyId(String);
+
+impl KeyId {
+    pub fn new(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if ok {
+            Ok(KeyId(s.to_string()))
+        } else {
+            Err(format!(
+                "key id `{s}` must be 1-64 letters, digits, `-`, `_` or `.`"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A minisign public key, kept with the base64 text it was written as.
+#[derive(Clone)]
+pub struct PublicKey {
+    text: String,
+    key: minisign_verify::PublicKey,
+}
+
+impl PublicKey {
+    /// Parses the base64 form (`RWQ...`, the second line of a `.pub` file),
+    /// or a whole `.pub` file.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let line = s
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
+            .unwrap_or("");
+        minisign_verify::PublicKey::from_base64(line)
+            .map(|key| PublicKey {
+                text: line.to_string(),
+                key,
+            })
+            .map_err(|e| {
+                format!(
+                    "`{}` is not a minisign public key (expected the base64 line of a .pub file, like `RWQ...`): {e}",
+                    line.chars().take(80).collect::<String>()
+                )
+            })
+    }
+
+    /// The base64 text, as written in config files and manifests.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn inner(&self) -> &minisign_verify::PublicKey {
+        &self.key
+    }
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.text)
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A name pattern for a publisher key: a plugin name with `*` wildcards,
+/// e.g. `acme-*`, or `*` for any plugin.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Scope(String);
+
+impl Scope {
+    pub fn new(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-*".contains(&b));
+        if ok {
+            Ok(Scope(s.to_string()))
+        } else {
+            Err(format!(
+                "scope `{s}` must be a plugin name pattern using lowercase letters, digits, `-` and `*` (like `acme-*`)"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn matches(&self, name: &PluginName) -> bool {
+        glob_match(self.0.as_bytes(), name.as_str().as_bytes())
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob_match(pat: &[u8], s: &[u8]) -> bool {
+    match pat.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob_match(rest, &s[i..])),
+        Some((c, rest)) => s.first() == Some(c) && glob_match(rest, &s[1..]),
+    }
+}
+
+impl PublisherKey {
+    pub fn allows(&self, name: &PluginName) -> bool {
+        self.scopes.iter().any(|s| s.matches(name))
+    }
+}
+
+impl IndexConfig {
+    /// Parses and validates `config.toml`, reporting every problem.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<IndexConfig, Vec<Diagnostic>> {
+        let text = check_size_and_utf8(file, bytes)?;
+        let mut d = Diagnostics::new(file, text);
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                d.toml_error(&e);
+                return Err(d.into_vec());
+            }
+        };
+        let cfg = raw.validate(&mut d);
+        if d.has_errors() {
+            Err(d.into_vec())
+        } else {
+            Ok(cfg)
+        }
+    }
+
+    /// Publisher keys allowed to sign the file of plugin `name`.
+    pub fn publishers_for<'a>(
+        &'a self,
+        name: &'a PluginName,
+    ) -> impl Iterator<Item = &'a PublisherKey> + 'a {
+        self.publisher_keys.iter().filter(move |k| k.allows(name))
+    }
+
+    pub fn publisher(&self, id: &str) -> Option<&PublisherKey> {
+        self.publisher_keys.iter().find(|k| k.id.as_str() == id)
+    }
+
+    /// Whether `name` is the engine's own name (reserved in this index).
+    pub fn is_engine_name(&self, name: &PluginName) -> bool {
+        name.as_str() == self.engine
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    format: Spanned<u32>,
+    name: Spanned<String>,
+    engine: Spanned<String>,
+    description: Option<Spanned<String>>,
+    artifact_base: Option<Spanned<String>>,
+    #[serde(default)]
+    root_key: Vec<Spanned<RawKey>>,
+    #[serde(default)]
+    publisher_key: Vec<Spanned<RawKey>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawKey {
+    id: Spanned<String>,
+    public: Spanned<String>,
+    scopes: Option<Vec<Spanned<String>>>,
+}
+
+impl RawConfig {
+    fn validate(self, d: &mut Diagnostics) -> IndexConfig {
+        if *self.format.get_ref() != crate::FORMAT {
+            d.error(
+                Some(self.format.span()),
+                format!(
+                    "index format {} is not supported (this plugres reads format {}); upgrade plugres",
+                    self.format.get_ref(),
+                    crate::FORMAT
+                ),
+            );
+        }
+        if KeyId::new(self.name.get_ref()).is_err() {
+            d.error(
+                Some(self.name.span()),
+                "`name` must be 1-64 letters, digits, `-`, `_` or `.`",
+            );
+        }
+        check_engine_name(d, &self.engine);
+        if let Some(base) = &self.artifact_base {
+            check_artifact_base(d, base);
+        }
+        if self.root_key.is_empty() {
+            d.error(
+                None,
+                "no `[[root-key]]`: an index needs at least one root key to sign this file",
+            );
+        }
+        let root_keys = self
+            .root_key
+            .iter()
+            .filter_map(|k| validate_key(d, k, false))
+            .map(|(id, public, _)| RootKey { id, public })
+            .collect::<Vec<_>>();
+        let publisher_keys = self
+            .publisher_key
+            .iter()
+            .filter_map(|k| validate_key(d, k, true))
+            .map(|(id, public, scopes)| PublisherKey { id, public, scopes })
+            .collect::<Vec<_>>();
+        check_unique_ids(d, &self.root_key, &self.publisher_key);
+        IndexConfig {
+            format: *self.format.get_ref(),
+            name: self.name.get_ref().clone(),
+            engine: self.engine.get_ref().clone(),
+            description: self
+                .description
+                .as_ref()
+                .map(|s| text_field(d, s, "description", 1000, false)),
+            artifact_base: self.artifact_base.map(Spanned::into_inner),
+            root_keys,
+            publisher_keys,
+        }
+    }
+}
+
+fn check_engine_name(d: &mut Diagnostics, engine: &Spanned<String>) {
+    // The engine name follows the plugin name grammar (reserved words aside),
+    // since it names a package in resolution.
+    let e = engine.get_ref();
+    if let Err(err) = PluginName::new(e)
+        && !matches!(err, crate::name::NameError::Reserved(_))
+    {
+        d.error(Some(engine.span()), format!("engine: {err}"));
+    }
+}
+
+fn check_artifact_base(d: &mut Diagnostics, base: &Spanned<String>) {
+    let b = base.get_ref();
+    let scheme_ok =
+        b.starts_with("https://") || b.starts_with("http://") || b.starts_with("file://");
+    if !scheme_ok || !b.ends_with('/') || b.contains(char::is_whitespace) {
+        d.error(
+            Some(base.span()),
+            format!(
+                "`artifact-base` must be an http(s):// or file:// URL ending with `/`, got `{b}`"
+            ),
+        );
+    }
+}
+
+fn validate_key(
+    d: &mut Diagnostics,
+    raw: &Spanned<RawKey>,
+    publisher: bool,
+) -> Option<(KeyId, PublicKey, Vec<Scope>)> {
+    let k = raw.get_ref();
+    let id = KeyId::new(k.id.get_ref()).map_err(|e| d.error(Some(k.id.span()), e));
+    let public =
+        PublicKey::parse(k.public.get_ref()).map_err(|e| d.error(Some(k.public.span()), e));
+    let mut scopes = Vec::new();
+    match (&k.scopes, publisher) {
+        (Some(_), false) => d.error(
+            Some(raw.span()),
+            "a `[[root-key]]` has no `scopes`: root keys sign only config.toml",
+        ),
+        (None, true) => d.error(
+            Some(raw.span()),
+            "a `[[publisher-key]]` needs `scopes`, e.g. `scopes = [\"acme-*\"]` (or `[\"*\"]` for any plugin)",
+        ),
+        (Some(list), true) => {
+            if list.is_empty() {
+                d.error(Some(raw.span()), "`scopes` is empty: this key could sign nothing");
+            }
+            for s in list {
+                match Scope::new(s.get_ref()) {
+                    Ok(sc) => scopes.push(sc),
+                    Err(e) => d.error(Some(s.span()), e),
+                }
+            }
+        }
+        (None, false) => {}
+    }
+    Some((id.ok()?, public.ok()?, scopes))
+}
+
+fn check_unique_ids(d: &mut Diagnostics, roots: &[Spanned<RawKey>], pubs: &[Spanned<RawKey>]) {
+    let mut seen: Vec<&str> = Vec::new();
+    for k in roots.iter().chain(pubs) {
+        let id = k.get_ref().id.get_ref().as_str();
+        if seen.contains(&id) {
+            d.error(
+                Some(k.get_ref().id.span()),
+                format!("key id `{id}` is used twice; key ids must be unique"),
+            );
+        }
+        seen.push(id);
+    }
+}
+
+/// Refuses oversized or non-UTF-8 files before any parsing.
+pub(crate) fn check_size_and_utf8<'a>(
+    file: &str,
+    bytes: &'a [u8],
+) -> Result<&'a str, Vec<Diagnostic>> {
+    if bytes.len() > crate::MAX_FILE_SIZE {
+        return Err(vec![Diagnostic::file_error(
+            file,
+            format!(
+                "file is {} bytes; the limit is {} bytes",
+                bytes.len(),
+                crate::MAX_FILE_SIZE
+            ),
+        )]);
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let mut d = Diagnostics::new(
+            file,
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+        );
+        d.error(
+            Some(e.valid_up_to()..e.valid_up_to()),
+            "file is not valid UTF-8",
+        );
+        d.into_vec()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_glob() {
+        let n = |s: &str| PluginName::new(s).unwrap();
+        let s = Scope::new("acme-*").unwrap();
+        assert!(s.matches(&n("acme-audit")));
+        assert!(!s.matches(&n("acme")));
+        assert!(!s.matches(&n("hello")));
+        assert!(Scope::new("*").unwrap().matches(&n("x")));
+        assert!(Scope::new("*-core").unwrap().matches(&n("greeter-core")));
+        assert!(Scope::new("Acme").is_err());
+    }
+}

@@ -1,0 +1,115 @@
+//! Problems found in a file, with where they are.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::text::LineIndex;
+
+/// How bad a problem is. Errors make a file invalid; warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in one file. `line` and `column` are 1-based; both are 0 when
+/// the problem concerns the file as a whole (e.g. a missing signature).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem about the file as a whole.
+    pub fn file_error(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if self.line == 0 {
+            write!(f, "{}: {sev}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {sev}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+/// Collects every problem of one file, resolving byte spans to line:column.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    file: String,
+    lines: LineIndex,
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(file: impl Into<String>, text: &str) -> Self {
+        Diagnostics {
+            file: file.into(),
+            lines: LineIndex::new(text),
+            items: Vec::new(),
+        }
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Records an error at the start of `span` (or the whole file if `None`).
+    pub fn error(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        self.push(span, Severity::Error, message.into());
+    }
+
+    pub fn warning(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        self.push(span, Severity::Warning, message.into());
+    }
+
+    fn push(&mut self, span: Option<Range<usize>>, severity: Severity, message: String) {
+        let (line, column) = span.map_or((0, 0), |s| self.lines.line_col(s.start));
+        self.items.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            column,
+            severity,
+            message,
+        });
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
+    pub fn items(&self) -> &[Diagnostic] {
+        &self.items
+    }
+
+    /// Records a TOML syntax or type error (which stops parsing).
+    pub fn toml_error(&mut self, err: &toml::de::Error) {
+        self.error(err.span(), err.message().trim().to_string());
+    }
+}

@@ -1,0 +1,56 @@
+//! The formats of a plugres index, and the rules that make an entry valid.
+//!
+//! An index is a git repository of TOML files (see `DESIGN.md` in the project
+//! root): a signed `config.toml` naming the engine and the keys, and one signed
+//! file per plugin holding every version of it. This crate holds the types of
+//! those files, the publisher's input manifest (`plugin.toml`), the path scheme
+//! that maps a plugin name to its file, and the signature rules of the chain of
+//! trust.
+//!
+//! It does no IO: callers hand it bytes and get back validated values or a list
+//! of [`Diagnostic`]s, each with the file, line and column of the problem. The
+//! same code runs in the index tool (when publishing and validating) and in the
+//! client (when reading an index over any transport), so both agree on what an
+//! entry means.
+//!
+//! Parse, don't validate: a [`PluginName`], [`Version`], [`Sha256`] or
+//! [`Target`] can only be built through its checking constructor, and
+//! deserialising goes through it.
+
+mod config;
+mod diag;
+mod immutable;
+mod manifest;
+mod name;
+mod path;
+mod plugin;
+pub mod render;
+mod sha;
+mod sign;
+mod text;
+mod version;
+
+pub use config::{IndexConfig, KeyId, PublicKey, PublisherKey, RootKey, Scope};
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use immutable::{VersionChange, changed_published_versions};
+pub use manifest::{ManifestArtifact, PublishManifest};
+pub use name::{NameError, PluginName};
+pub use path::{CONFIG_PATH, PLUGINS_DIR, SIGNATURE_SUFFIX, index_path, name_from_index_path};
+pub use plugin::{Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Target, VersionEntry};
+pub use sha::Sha256;
+pub use sign::{SignatureError, Verified, parse_trusted_comment, trusted_comment, verify};
+#[cfg(feature = "signing")]
+pub use sign::{SigningKey, generate_key_files, sign};
+pub use text::LineIndex;
+pub use version::{Version, VersionError};
+
+/// The largest plugin or config file accepted, in bytes. A plugin file with
+/// hundreds of versions stays far below this; anything larger is refused
+/// before parsing so a hostile host cannot make a client parse megabytes.
+pub const MAX_FILE_SIZE: usize = 1024 * 1024;
+
+/// The largest `.minisig` file accepted, in bytes.
+pub const MAX_SIGNATURE_SIZE: usize = 4096;
+
+/// The current `format` number of `config.toml`.
+pub const FORMAT: u32 = 1;

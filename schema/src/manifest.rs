@@ -1,0 +1,234 @@
+//! `plugin.toml`: what a publisher writes in the plugin's own repository.
+//!
+//! Like a `Cargo.toml`, it describes one release: name, version, metadata,
+//! the engine requirement, dependencies, permissions and where the built
+//! files are. `plugres-index publish` turns it into a `[[version]]` of the
+//! index file, computing each artifact's sha256 and size from the real file.
+//!
+//! ```toml
+//! [plugin]
+//! name = "hello-world"
+//! version = "1.2.0"
+//! description = "Greets the world"
+//! license = "MIT"
+//! engine = ">=1.4, <2"
+//! permissions = ["network"]
+//!
+//! [dependencies]
+//! greeter-core = "^0.3"
+//!
+//! [[artifact]]
+//! target = "wasm32-wasip1"
+//! path = "target/wasm32-wasip1/release/hello_world.wasm"
+//! # url = "https://github.com/acme/hello-world/releases/download/v1.2.0/hello_world.wasm"
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::name::PluginName;
+use crate::plugin::{Permission, Target, check_artifact_url, check_tags, parse_req, text_field};
+use crate::version::Version;
+
+/// A validated `plugin.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishManifest {
+    pub name: PluginName,
+    pub version: Version,
+    pub description: String,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub keywords: Vec<String>,
+    pub categories: Vec<String>,
+    pub engine: semver::VersionReq,
+    pub permissions: Vec<Permission>,
+    pub dependencies: BTreeMap<PluginName, semver::VersionReq>,
+    pub artifacts: Vec<ManifestArtifact>,
+}
+
+/// A built file named in `plugin.toml`: where it is on disk (relative to the
+/// manifest) and, optionally, the URL it will be downloaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestArtifact {
+    pub target: Target,
+    pub path: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    plugin: RawPluginSection,
+    #[serde(default)]
+    dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    artifact: Vec<RawManifestArtifact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPluginSection {
+    name: Spanned<String>,
+    version: Spanned<String>,
+    description: Spanned<String>,
+    license: Option<Spanned<String>>,
+    repository: Option<String>,
+    homepage: Option<String>,
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
+    #[serde(default)]
+    categories: Vec<Spanned<String>>,
+    engine: Spanned<String>,
+    #[serde(default)]
+    permissions: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifestArtifact {
+    target: Spanned<String>,
+    path: Option<String>,
+    url: Option<Spanned<String>>,
+}
+
+impl PublishManifest {
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<PublishManifest, Vec<Diagnostic>> {
+        let text = crate::config::check_size_and_utf8(file, bytes)?;
+        let mut d = Diagnostics::new(file, text);
+        let raw: RawManifest = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                d.toml_error(&e);
+                return Err(d.into_vec());
+            }
+        };
+        let m = raw.validate(&mut d);
+        match m {
+            Some(m) if !d.has_errors() => Ok(m),
+            _ => Err(d.into_vec()),
+        }
+    }
+}
+
+impl RawManifest {
+    fn validate(self, d: &mut Diagnostics) -> Option<PublishManifest> {
+        let p = self.plugin;
+        let name = PluginName::new(p.name.get_ref())
+            .map_err(|e| d.error(Some(p.name.span()), e.to_string()))
+            .ok();
+        let version = Version::parse(p.version.get_ref())
+            .map_err(|e| d.error(Some(p.version.span()), e.to_string()))
+            .ok();
+        let description = text_field(d, &p.description, "description", 1000, false);
+        let license = p
+            .license
+            .as_ref()
+            .map(|l| text_field(d, l, "license", 200, true));
+        check_tags(d, &p.keywords, "keywords");
+        check_tags(d, &p.categories, "categories");
+        let engine = parse_req(d, &p.engine, "engine requirement");
+        let permissions = p
+            .permissions
+            .iter()
+            .filter_map(|s| {
+                Permission::new(s.get_ref())
+                    .map_err(|e| d.error(Some(s.span()), e))
+                    .ok()
+            })
+            .collect();
+        let mut dependencies = BTreeMap::new();
+        for (k, v) in &self.dependencies {
+            match PluginName::new(k.get_ref()) {
+                Ok(n) => {
+                    if let Some(req) = parse_req(d, v, &format!("requirement for dependency `{n}`"))
+                    {
+                        dependencies.insert(n, req);
+                    }
+                }
+                Err(e) => d.error(Some(k.span()), format!("dependency: {e}")),
+            }
+        }
+        let artifacts = self
+            .artifact
+            .into_iter()
+            .filter_map(|a| validate_artifact(d, a))
+            .collect();
+        Some(PublishManifest {
+            name: name?,
+            version: version?,
+            description,
+            license,
+            repository: p.repository,
+            homepage: p.homepage,
+            keywords: p.keywords.into_iter().map(Spanned::into_inner).collect(),
+            categories: p.categories.into_iter().map(Spanned::into_inner).collect(),
+            engine: engine?,
+            permissions,
+            dependencies,
+            artifacts,
+        })
+    }
+}
+
+fn validate_artifact(d: &mut Diagnostics, a: RawManifestArtifact) -> Option<ManifestArtifact> {
+    let target = Target::new(a.target.get_ref())
+        .map_err(|e| d.error(Some(a.target.span()), e))
+        .ok()?;
+    if let Some(u) = &a.url
+        && let Err(e) = check_artifact_url(u.get_ref())
+    {
+        d.error(Some(u.span()), e);
+    }
+    Some(ManifestArtifact {
+        target,
+        path: a.path,
+        url: a.url.map(Spanned::into_inner),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let text = r#"
+[plugin]
+name = "hello-world"
+version = "1.2.0"
+description = "Greets the world"
+engine = ">=1.4, <2"
+permissions = ["network"]
+
+[dependencies]
+greeter-core = "^0.3"
+
+[[artifact]]
+target = "wasm32-wasip1"
+path = "hello_world.wasm"
+"#;
+        let m = PublishManifest::parse("plugin.toml", text.as_bytes()).unwrap();
+        assert_eq!(m.name.as_str(), "hello-world");
+        assert_eq!(m.engine.to_string(), ">=1.4, <2");
+        assert_eq!(m.dependencies.len(), 1);
+        assert_eq!(m.artifacts[0].path.as_deref(), Some("hello_world.wasm"));
+    }
+
+    #[test]
+    fn reports_every_problem_with_positions() {
+        let text =
+            "[plugin]\nname = \"Foo\"\nversion = \"1.2\"\ndescription = \"x\"\nengine = \"nope\"\n";
+        let errs = PublishManifest::parse("plugin.toml", text.as_bytes()).unwrap_err();
+        let lines: Vec<_> = errs.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![2, 3, 5], "{errs:#?}");
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("plugin.toml:2:8: error: plugin name `Foo`")
+        );
+    }
+}

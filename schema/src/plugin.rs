@@ -1,0 +1,504 @@
+//! The index file of one plugin: its metadata and every published version.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::name::PluginName;
+use crate::sha::Sha256;
+use crate::version::Version;
+
+/// Largest artifact size a plugin file may declare (4 GiB): a guard against
+/// nonsense values, not a policy. Clients apply their own, smaller caps.
+pub const MAX_ARTIFACT_SIZE: u64 = 4 << 30;
+
+/// A plugin file, validated. Built only by [`PluginFile::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginFile {
+    pub name: PluginName,
+    pub description: String,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub keywords: Vec<String>,
+    pub categories: Vec<String>,
+    /// Set when the plugin is deprecated; the message says what to use instead.
+    pub deprecated: Option<String>,
+    pub versions: Vec<VersionEntry>,
+}
+
+/// One published version of a plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionEntry {
+    pub version: Version,
+    /// The engine versions this version runs on.
+    pub engine: semver::VersionReq,
+    /// RFC 3339 time of publication, as written in the file.
+    pub published: String,
+    pub permissions: Vec<Permission>,
+    pub yanked: bool,
+    pub yank_reason: Option<String>,
+    pub dependencies: BTreeMap<PluginName, semver::VersionReq>,
+    pub artifacts: Vec<Artifact>,
+    /// Byte range of this version's table in the file (for diagnostics).
+    pub span: Range<usize>,
+}
+
+/// A built file of one version for one target.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Artifact {
+    pub target: Target,
+    /// Absolute `https://`/`http://` URL, or a path relative to the index's
+    /// `artifact-base` (or to the index itself when there is none).
+    pub url: String,
+    pub sha256: Sha256,
+    pub size: u64,
+}
+
+/// What an artifact runs on: `any`, `wasm32-wasip1`, or a platform triple.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Target(String);
+
+impl Target {
+    pub const ANY: &'static str = "any";
+
+    pub fn new(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+        if ok {
+            Ok(Target(s.to_string()))
+        } else {
+            Err(format!(
+                "`{s}` is not a target (expected `any` or a triple like `wasm32-wasip1` or `x86_64-unknown-linux-gnu`)"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_any(&self) -> bool {
+        self.0 == Self::ANY
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A capability a plugin asks the host for, like `network` or `fs-read`.
+/// Form: `[a-z][a-z0-9-]*`, optionally `:` and a scope (`fs-read:/data`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Permission(String);
+
+impl Permission {
+    pub fn new(s: &str) -> Result<Self, String> {
+        let (head, scope) = match s.split_once(':') {
+            Some((h, sc)) => (h, Some(sc)),
+            None => (s, None),
+        };
+        let head_ok = !head.is_empty()
+            && head.len() <= 64
+            && head.as_bytes()[0].is_ascii_lowercase()
+            && head
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let scope_ok = scope.is_none_or(|sc| {
+            !sc.is_empty() && sc.len() <= 256 && sc.chars().all(|c| !c.is_control() && c != ' ')
+        });
+        if head_ok && scope_ok {
+            Ok(Permission(s.to_string()))
+        } else {
+            Err(format!(
+                "`{s}` is not a permission (expected a word like `network` or `fs-read`, optionally `:scope`)"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl VersionEntry {
+    /// The artifact for `target`: an exact match wins over `any`.
+    pub fn artifact_for(&self, target: &str) -> Option<&Artifact> {
+        self.artifacts
+            .iter()
+            .find(|a| a.target.as_str() == target)
+            .or_else(|| self.artifacts.iter().find(|a| a.target.is_any()))
+    }
+}
+
+impl PluginFile {
+    /// Parses and validates a plugin file. `file` names it in diagnostics.
+    /// Every problem found is reported, not just the first.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<PluginFile, Vec<Diagnostic>> {
+        let text = crate::config::check_size_and_utf8(file, bytes)?;
+        let mut diags = Diagnostics::new(file, text);
+        let raw: RawPlugin = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                diags.toml_error(&e);
+                return Err(diags.into_vec());
+            }
+        };
+        let plugin = raw.validate(&mut diags);
+        match plugin {
+            Some(p) if !diags.has_errors() => Ok(p),
+            _ => Err(diags.into_vec()),
+        }
+    }
+
+    /// The entry for `version`, if published.
+    pub fn get(&self, version: &Version) -> Option<&VersionEntry> {
+        self.versions.iter().find(|v| &v.version == version)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPlugin {
+    name: Spanned<String>,
+    description: Spanned<String>,
+    license: Option<Spanned<String>>,
+    repository: Option<Spanned<String>>,
+    homepage: Option<Spanned<String>>,
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
+    #[serde(default)]
+    categories: Vec<Spanned<String>>,
+    deprecated: Option<Spanned<String>>,
+    #[serde(default)]
+    version: Vec<Spanned<RawVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawVersion {
+    version: Spanned<String>,
+    engine: Spanned<String>,
+    published: Spanned<toml::value::Datetime>,
+    #[serde(default)]
+    permissions: Vec<Spanned<String>>,
+    #[serde(default)]
+    yanked: bool,
+    yank_reason: Option<Spanned<String>>,
+    #[serde(default)]
+    dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    artifact: Vec<Spanned<RawArtifact>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawArtifact {
+    target: Spanned<String>,
+    url: Spanned<String>,
+    sha256: Spanned<String>,
+    size: Spanned<i64>,
+}
+
+impl RawPlugin {
+    fn validate(self, d: &mut Diagnostics) -> Option<PluginFile> {
+        let name = match PluginName::new(self.name.get_ref()) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                d.error(Some(self.name.span()), e.to_string());
+                None
+            }
+        };
+        let description = text_field(d, &self.description, "description", 1000, false);
+        check_url_field(d, self.repository.as_ref(), "repository");
+        check_url_field(d, self.homepage.as_ref(), "homepage");
+        check_tags(d, &self.keywords, "keywords");
+        check_tags(d, &self.categories, "categories");
+        let deprecated = self
+            .deprecated
+            .as_ref()
+            .map(|m| text_field(d, m, "deprecated", 1000, false));
+        let license = self
+            .license
+            .as_ref()
+            .map(|l| text_field(d, l, "license", 200, true));
+        let mut versions: Vec<VersionEntry> = Vec::new();
+        for raw in self.version {
+            let span = raw.span();
+            if let Some(v) = raw.into_inner().validate(span, name.as_ref(), d) {
+                if versions.iter().any(|e| e.version == v.version) {
+                    d.error(
+                        Some(v.span.clone()),
+                        format!(
+                            "version `{}` is listed twice; each version appears once",
+                            v.version
+                        ),
+                    );
+                }
+                versions.push(v);
+            }
+        }
+        Some(PluginFile {
+            name: name?,
+            description,
+            license,
+            repository: self.repository.map(Spanned::into_inner),
+            homepage: self.homepage.map(Spanned::into_inner),
+            keywords: self.keywords.into_iter().map(Spanned::into_inner).collect(),
+            categories: self
+                .categories
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            deprecated,
+            versions,
+        })
+    }
+}
+
+impl RawVersion {
+    fn validate(
+        self,
+        span: Range<usize>,
+        name: Option<&PluginName>,
+        d: &mut Diagnostics,
+    ) -> Option<VersionEntry> {
+        let version = Version::parse(self.version.get_ref())
+            .map_err(|e| d.error(Some(self.version.span()), e.to_string()))
+            .ok();
+        let engine = parse_req(d, &self.engine, "engine requirement");
+        let permissions = self
+            .permissions
+            .iter()
+            .filter_map(|p| {
+                Permission::new(p.get_ref())
+                    .map_err(|e| d.error(Some(p.span()), e))
+                    .ok()
+            })
+            .collect();
+        let yank_reason = self
+            .yank_reason
+            .as_ref()
+            .map(|r| text_field(d, r, "yank-reason", 1000, false));
+        if yank_reason.is_some() && !self.yanked {
+            let at = self.yank_reason.as_ref().map(|r| r.span());
+            d.error(at, "`yank-reason` is set but `yanked` is not true");
+        }
+        let dependencies = validate_dependencies(d, &self.dependencies, name);
+        let artifacts = validate_artifacts(d, &self.artifact, span.clone());
+        Some(VersionEntry {
+            version: version?,
+            engine: engine?,
+            published: self.published.get_ref().to_string(),
+            permissions,
+            yanked: self.yanked,
+            yank_reason,
+            dependencies,
+            artifacts,
+            span,
+        })
+    }
+}
+
+fn validate_dependencies(
+    d: &mut Diagnostics,
+    raw: &BTreeMap<Spanned<String>, Spanned<String>>,
+    own: Option<&PluginName>,
+) -> BTreeMap<PluginName, semver::VersionReq> {
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        let dep = match PluginName::new(k.get_ref()) {
+            Ok(n) => n,
+            Err(e) => {
+                d.error(Some(k.span()), format!("dependency: {e}"));
+                continue;
+            }
+        };
+        if Some(&dep) == own {
+            d.error(Some(k.span()), format!("`{dep}` depends on itself"));
+            continue;
+        }
+        if let Some(req) = parse_req(d, v, &format!("requirement for dependency `{dep}`")) {
+            out.insert(dep, req);
+        }
+    }
+    out
+}
+
+pub(crate) fn validate_artifacts(
+    d: &mut Diagnostics,
+    raw: &[Spanned<RawArtifact>],
+    version_span: Range<usize>,
+) -> Vec<Artifact> {
+    if raw.is_empty() {
+        d.error(
+            Some(version_span),
+            "this version has no `[[version.artifact]]`; every version needs at least one built file",
+        );
+    }
+    let mut out: Vec<Artifact> = Vec::new();
+    for a in raw {
+        let a = a.get_ref();
+        let target = Target::new(a.target.get_ref()).map_err(|e| d.error(Some(a.target.span()), e));
+        if let Err(e) = check_artifact_url(a.url.get_ref()) {
+            d.error(Some(a.url.span()), e);
+        }
+        let sha = Sha256::parse(a.sha256.get_ref()).map_err(|e| d.error(Some(a.sha256.span()), e));
+        let size = *a.size.get_ref();
+        if size <= 0 || size as u64 > MAX_ARTIFACT_SIZE {
+            d.error(
+                Some(a.size.span()),
+                format!("artifact size {size} is out of range (1 byte to 4 GiB)"),
+            );
+        }
+        if let (Ok(target), Ok(sha256)) = (target, sha) {
+            if out.iter().any(|o| o.target == target) {
+                d.error(
+                    Some(a.target.span()),
+                    format!("two artifacts for target `{target}`; give each target once"),
+                );
+            }
+            out.push(Artifact {
+                target,
+                url: a.url.get_ref().clone(),
+                sha256,
+                size: size.max(0) as u64,
+            });
+        }
+    }
+    out
+}
+
+/// An artifact URL is absolute http(s), or a relative path that stays inside
+/// its base (no `..`, no leading `/`, no `\`).
+pub(crate) fn check_artifact_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        let ok = url.len() <= 2048 && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "artifact URL `{url}` contains spaces or control characters"
+            ))
+        };
+    }
+    let bad = url.is_empty()
+        || url.len() > 1024
+        || url.starts_with('/')
+        || url.contains('\\')
+        || url.contains("://")
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#')
+        || url
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..");
+    if bad {
+        Err(format!(
+            "artifact URL `{url}` must be an absolute `https://` URL or a relative path like `hello-world/1.2.0/hello.wasm` (no `..`, no leading `/`)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn parse_req(
+    d: &mut Diagnostics,
+    raw: &Spanned<String>,
+    what: &str,
+) -> Option<semver::VersionReq> {
+    match semver::VersionReq::parse(raw.get_ref()) {
+        Ok(req) => Some(req),
+        Err(e) => {
+            d.error(
+                Some(raw.span()),
+                format!(
+                    "{what} `{}` is not a semver requirement (like `>=1.4, <2` or `^0.3`): {e}",
+                    raw.get_ref()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A one-line human text field: not empty (unless `allow_empty`), no control
+/// characters, bounded length.
+pub(crate) fn text_field(
+    d: &mut Diagnostics,
+    raw: &Spanned<String>,
+    field: &str,
+    max: usize,
+    allow_empty: bool,
+) -> String {
+    let s = raw.get_ref();
+    if (!allow_empty && s.trim().is_empty()) || s.chars().count() > max {
+        d.error(
+            Some(raw.span()),
+            format!("`{field}` must be 1 to {max} characters"),
+        );
+    } else if s.chars().any(|c| c.is_control() && c != '\n') {
+        d.error(
+            Some(raw.span()),
+            format!("`{field}` contains control characters"),
+        );
+    }
+    s.clone()
+}
+
+fn check_url_field(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &str) {
+    if let Some(u) = raw {
+        let s = u.get_ref();
+        if !(s.starts_with("https://") || s.starts_with("http://"))
+            || s.contains(char::is_whitespace)
+        {
+            d.error(
+                Some(u.span()),
+                format!("`{field}` must be an http(s) URL, got `{s}`"),
+            );
+        }
+    }
+}
+
+pub(crate) fn check_tags(d: &mut Diagnostics, tags: &[Spanned<String>], field: &str) {
+    if tags.len() > 5 {
+        d.error(
+            Some(tags[5].span()),
+            format!("at most 5 `{field}` are allowed"),
+        );
+    }
+    for t in tags {
+        let s = t.get_ref();
+        let ok = !s.is_empty()
+            && s.len() <= 32
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_+".contains(&b));
+        if !ok {
+            d.error(
+                Some(t.span()),
+                format!("`{s}` in `{field}`: use 1-32 lowercase letters, digits, `-`, `_` or `+`"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+use super::*;
+
+const GOOD: &str = r#"name = "hello-world"
+description = "Greets the world"
+license = "MIT"
+keywords = ["demo"]
+
+[[version]]
+version = "1.2.0"
+engine = ">=1.4, <2"
+published = 2026-11-21T10:00:00Z
+permissions = ["network", "fs-read"]
+
+[version.dependencies]
+greeter-core = "^0.3"
+
+[[version.artifact]]
+target = "wasm32-wasip1"
+url = "hello-world/1.2.0/hello_world.wasm"
+sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+size = 3
+"#;
+
+#[test]
+fn parses_a_good_file() {
+    let p = PluginFile::parse("plugins/he/ll/hello-world.toml", GOOD.as_bytes()).unwrap();
+    assert_eq!(p.name.as_str(), "hello-world");
+    let v = &p.versions[0];
+    assert_eq!(v.version.to_string(), "1.2.0");
+    assert_eq!(v.published, "2026-11-21T10:00:00Z");
+    assert_eq!(v.dependencies.len(), 1);
+    assert!(v.artifact_for("wasm32-wasip1").is_some());
+    assert!(v.artifact_for("x86_64-unknown-linux-gnu").is_none());
+}
+
+#[test]
+fn render_roundtrips() {
+    let p = PluginFile::parse("f", GOOD.as_bytes()).unwrap();
+    let text = crate::render::plugin_file(&p);
+    let q = PluginFile::parse("f", text.as_bytes()).unwrap();
+    assert_eq!(crate::render::plugin_file(&q), text);
+    assert!(crate::changed_published_versions(&p, &q).is_empty());
+}
+
+#[test]
+fn collects_every_problem_with_line_and_column() {
+    let bad = GOOD
+        .replace("\"hello-world\"", "\"../x\"")
+        .replace("\"1.2.0\"", "\"1.2\"")
+        .replace("\"^0.3\"", "\"^^0.3\"")
+        .replace("size = 3", "size = 0");
+    let errs = PluginFile::parse("f.toml", bad.as_bytes()).unwrap_err();
+    let at: Vec<(usize, usize)> = errs.iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(at, vec![(1, 8), (7, 11), (13, 16), (19, 8)], "{errs:#?}");
+    assert!(
+        errs[0]
+            .to_string()
+            .starts_with("f.toml:1:8: error: plugin name `../x` is invalid")
+    );
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let errs = PluginFile::parse("f.toml", b"name = \"a\"\ndescription = \n").unwrap_err();
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].line, 2, "{errs:#?}");
+}
+
+#[test]
+fn unknown_fields_are_refused() {
+    let errs =
+        PluginFile::parse("f.toml", GOOD.replace("license", "licence").as_bytes()).unwrap_err();
+    assert!(errs[0].message.contains("licence"), "{errs:#?}");
+}
+
+#[test]
+fn duplicate_versions_and_bad_urls_are_refused() {
+    let dup = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[version]]").unwrap()..]);
+    let errs = PluginFile::parse("f", dup.as_bytes()).unwrap_err();
+    assert!(
+        errs.iter().any(|d| d.message.contains("listed twice")),
+        "{errs:#?}"
+    );
+    for url in ["../evil.wasm", "/etc/passwd", "a//b", "a/./b", "ftp://x/y"] {
+        let t = GOOD.replace("hello-world/1.2.0/hello_world.wasm", url);
+        assert!(PluginFile::parse("f", t.as_bytes()).is_err(), "{url}");
+    }
+}
+
+#[test]
+fn oversized_and_non_utf8_files_are_refused() {
+    let big = "#".repeat(crate::MAX_FILE_SIZE + 1);
+    let errs = PluginFile::parse("big.toml", big.as_bytes()).unwrap_err();
+    assert!(errs[0].message.contains("limit"));
+    let errs = PluginFile::parse("bin.toml", b"name = \"\xff\"").unwrap_err();
+    assert!(errs[0].message.contains("UTF-8"));
+}
+
+#[test]
+fn immutability_allows_only_yank() {
+    let old = PluginFile::parse("f", GOOD.as_bytes()).unwrap();
+    let yanked = GOOD.replace(
+        "permissions = [\"network\", \"fs-read\"]",
+        "permissions = [\"network\", \"fs-read\"]\nyanked = true\nyank-reason = \"CVE\"",
+    );
+    let new = PluginFile::parse("f", yanked.as_bytes()).unwrap();
+    assert!(crate::changed_published_versions(&old, &new).is_empty());
+    let swapped = GOOD.replace("size = 3", "size = 4").replace("^0.3", "^0.4");
+    let new = PluginFile::parse("f", swapped.as_bytes()).unwrap();
+    let changes = crate::changed_published_versions(&old, &new);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        changes[0].fields.as_deref(),
+        Some(&["dependencies", "artifact"][..])
+    );
+    assert!(changes[0].to_string().contains("`1.2.0`"));
+}

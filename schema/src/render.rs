@@ -1,0 +1,122 @@
+//! Deterministic TOML text for index files.
+//!
+//! The index tool writes plugin files and the config through these
+//! functions, so the same content always gives the same bytes (and the
+//! same signature input), whatever the `toml` crate's serializer heuristics
+//! do between versions. Clients never re-serialise: they verify the bytes.
+
+use std::fmt::Write;
+
+use crate::config::IndexConfig;
+use crate::plugin::{PluginFile, VersionEntry};
+
+/// A TOML basic string literal.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// The text of a plugin file.
+pub fn plugin_file(p: &PluginFile) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "name = {}", quote(p.name.as_str()));
+    let _ = writeln!(s, "description = {}", quote(&p.description));
+    for (key, val) in [
+        ("license", &p.license),
+        ("repository", &p.repository),
+        ("homepage", &p.homepage),
+    ] {
+        if let Some(v) = val {
+            let _ = writeln!(s, "{key} = {}", quote(v));
+        }
+    }
+    if !p.keywords.is_empty() {
+        let _ = writeln!(s, "keywords = {}", quote_list(&p.keywords));
+    }
+    if !p.categories.is_empty() {
+        let _ = writeln!(s, "categories = {}", quote_list(&p.categories));
+    }
+    if let Some(d) = &p.deprecated {
+        let _ = writeln!(s, "deprecated = {}", quote(d));
+    }
+    for v in &p.versions {
+        s.push('\n');
+        version_entry(&mut s, v);
+    }
+    s
+}
+
+fn version_entry(s: &mut String, v: &VersionEntry) {
+    let _ = writeln!(s, "[[version]]");
+    let _ = writeln!(s, "version = {}", quote(&v.version.to_string()));
+    let _ = writeln!(s, "engine = {}", quote(&v.engine.to_string()));
+    let _ = writeln!(s, "published = {}", v.published);
+    let perms: Vec<&str> = v.permissions.iter().map(|p| p.as_str()).collect();
+    let _ = writeln!(s, "permissions = {}", quote_list(&perms));
+    if v.yanked {
+        let _ = writeln!(s, "yanked = true");
+    }
+    if let Some(r) = &v.yank_reason {
+        let _ = writeln!(s, "yank-reason = {}", quote(r));
+    }
+    if !v.dependencies.is_empty() {
+        let _ = writeln!(s, "\n[version.dependencies]");
+        for (name, req) in &v.dependencies {
+            let _ = writeln!(s, "{name} = {}", quote(&req.to_string()));
+        }
+    }
+    for a in &v.artifacts {
+        let _ = writeln!(s, "\n[[version.artifact]]");
+        let _ = writeln!(s, "target = {}", quote(a.target.as_str()));
+        let _ = writeln!(s, "url = {}", quote(&a.url));
+        let _ = writeln!(s, "sha256 = {}", quote(&a.sha256.to_hex()));
+        let _ = writeln!(s, "size = {}", a.size);
+    }
+}
+
+/// The text of `config.toml`.
+pub fn config_file(c: &IndexConfig) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "format = {}", c.format);
+    let _ = writeln!(s, "name = {}", quote(&c.name));
+    let _ = writeln!(s, "engine = {}", quote(&c.engine));
+    if let Some(d) = &c.description {
+        let _ = writeln!(s, "description = {}", quote(d));
+    }
+    if let Some(b) = &c.artifact_base {
+        let _ = writeln!(s, "artifact-base = {}", quote(b));
+    }
+    for k in &c.root_keys {
+        let _ = writeln!(s, "\n[[root-key]]");
+        let _ = writeln!(s, "id = {}", quote(k.id.as_str()));
+        let _ = writeln!(s, "public = {}", quote(k.public.as_str()));
+    }
+    for k in &c.publisher_keys {
+        let _ = writeln!(s, "\n[[publisher-key]]");
+        let _ = writeln!(s, "id = {}", quote(k.id.as_str()));
+        let _ = writeln!(s, "public = {}", quote(k.public.as_str()));
+        let scopes: Vec<&str> = k.scopes.iter().map(|x| x.as_str()).collect();
+        let _ = writeln!(s, "scopes = {}", quote_list(&scopes));
+    }
+    s
+}

@@ -1,0 +1,230 @@
+//! Detached minisign signatures over the exact bytes of index files.
+//!
+//! The signature's trusted comment (which minisign signs too) binds the file
+//! to its place in the index: `timestamp:<unix>\tpath:<index path>`. A valid
+//! signature served at another path — a plugin file swapped for another's —
+//! therefore fails, even though the bytes and key are genuine.
+
+use crate::config::{KeyId, PublicKey};
+
+/// Who signed a file, once verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub key_id: KeyId,
+    /// Unix time the signer put in the trusted comment, if any.
+    pub timestamp: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("`{path}.minisig` is not a minisign signature: {reason}")]
+    Malformed { path: String, reason: String },
+    #[error(
+        "`{path}` is signed by a key that may not sign it (allowed: {allowed}); the file was signed with another key, or the key was removed from config.toml"
+    )]
+    UntrustedKey { path: String, allowed: String },
+    #[error(
+        "`{path}` does not match its signature by key `{key}`: the file was changed after it was signed"
+    )]
+    BadSignature { path: String, key: KeyId },
+    #[error(
+        "`{path}` carries a signature made for `{signed_for}`: a signed file was moved or swapped"
+    )]
+    WrongPath { path: String, signed_for: String },
+}
+
+/// The trusted comment that binds a signature to `path`.
+pub fn trusted_comment(path: &str, timestamp: u64) -> String {
+    format!("timestamp:{timestamp}\tpath:{path}")
+}
+
+/// `(path, timestamp)` from a trusted comment written by [`trusted_comment`].
+pub fn parse_trusted_comment(comment: &str) -> (Option<&str>, Option<u64>) {
+    let mut path = None;
+    let mut ts = None;
+    for field in comment.split('\t') {
+        if let Some(p) = field.strip_prefix("path:") {
+            path = Some(p);
+        } else if let Some(t) = field.strip_prefix("timestamp:") {
+            ts = t.parse().ok();
+        }
+    }
+    (path, ts)
+}
+
+/// Verifies `bytes` (the file at index path `path`) against the `.minisig`
+/// text `signature`, accepting only the `candidates` keys.
+pub fn verify<'a>(
+    path: &str,
+    bytes: &[u8],
+    signature: &[u8],
+    candidates: impl IntoIterator<Item = (&'a KeyId, &'a PublicKey)>,
+) -> Result<Verified, SignatureError> {
+    let malformed = |reason: String| SignatureError::Malformed {
+        path: path.to_string(),
+        reason,
+    };
+    if signature.len() > crate::MAX_SIGNATURE_SIZE {
+        return Err(malformed(format!("{} bytes is too large", signature.len())));
+    }
+    let text = std::str::from_utf8(signature).map_err(|_| malformed("not UTF-8".into()))?;
+    let sig = minisign_verify::Signature::decode(text).map_err(|e| malformed(e.to_string()))?;
+    let mut allowed = Vec::new();
+    for (id, key) in candidates {
+        match key.inner().verify(bytes, &sig, false) {
+            Ok(()) => return check_path(path, &sig, id),
+            Err(minisign_verify::Error::UnexpectedKeyId) => allowed.push(format!("`{id}`")),
+            Err(minisign_verify::Error::UnexpectedAlgorithm) => {
+                return Err(malformed(
+                    "legacy (non-prehashed) signature; sign again with a current minisign".into(),
+                ));
+            }
+            Err(_) => {
+                return Err(SignatureError::BadSignature {
+                    path: path.to_string(),
+                    key: id.clone(),
+                });
+            }
+        }
+    }
+    Err(SignatureError::UntrustedKey {
+        path: path.to_string(),
+        allowed: if allowed.is_empty() {
+            "none".to_string()
+        } else {
+            allowed.join(", ")
+        },
+    })
+}
+
+fn check_path(
+    path: &str,
+    sig: &minisign_verify::Signature,
+    id: &KeyId,
+) -> Result<Verified, SignatureError> {
+    let (signed_for, timestamp) = parse_trusted_comment(sig.trusted_comment());
+    match signed_for {
+        Some(p) if p == path => Ok(Verified {
+            key_id: id.clone(),
+            timestamp,
+        }),
+        other => Err(SignatureError::WrongPath {
+            path: path.to_string(),
+            signed_for: other
+                .unwrap_or("(no path in the trusted comment)")
+                .to_string(),
+        }),
+    }
+}
+
+#[cfg(feature = "signing")]
+pub use signing::{SigningKey, generate_key_files, sign};
+
+#[cfg(feature = "signing")]
+mod signing {
+    use super::{decode_b64, trusted_comment};
+
+    /// A secret key ready to sign, with its public half.
+    pub struct SigningKey {
+        sk: minisign::SecretKey,
+        pk: minisign::PublicKey,
+    }
+
+    impl SigningKey {
+        /// A fresh key pair.
+        pub fn generate() -> Result<Self, String> {
+            let kp =
+                minisign::KeyPair::generate_unencrypted_keypair().map_err(|e| e.to_string())?;
+            Ok(SigningKey {
+                sk: kp.sk,
+                pk: kp.pk,
+            })
+        }
+
+        /// Loads the text of a minisign `.key` file. `password` is needed
+        /// when the key is encrypted; `None` for an unencrypted key.
+        pub fn from_key_text(text: &str, password: Option<String>) -> Result<Self, String> {
+            let b64 = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
+                .ok_or("the key file is empty")?;
+            let raw =
+                decode_b64(b64).ok_or("the key file is not a minisign secret key (bad base64)")?;
+            // Unencrypted keys (`minisign -G -W`) have kdf algorithm 0,0 and
+            // may carry a zero checksum that from_unencrypted_box rejects, so
+            // they load from raw bytes.
+            let encrypted = raw.get(2..4) != Some(&[0, 0][..]);
+            let sk = if encrypted {
+                let pw = password.ok_or(
+                    "the key is encrypted: give its password (PLUGRES_KEY_PASSWORD or the prompt)",
+                )?;
+                minisign::SecretKey::from_box(
+                    minisign::SecretKeyBox::from_string(text).map_err(|e| e.to_string())?,
+                    Some(pw),
+                )
+                .map_err(|e| format!("cannot decrypt the key (wrong password?): {e}"))?
+            } else {
+                minisign::SecretKey::from_bytes(&raw)
+                    .map_err(|e| format!("not a minisign secret key: {e}"))?
+            };
+            let pk = minisign::PublicKey::from_secret_key(&sk).map_err(|e| e.to_string())?;
+            Ok(SigningKey { sk, pk })
+        }
+
+        /// The base64 public key (`RWQ...`), as written in config.toml.
+        pub fn public_base64(&self) -> String {
+            self.pk.to_base64()
+        }
+
+        /// The `.pub` file text.
+        pub fn public_file_text(&self) -> Result<String, String> {
+            Ok(self.pk.to_box().map_err(|e| e.to_string())?.to_string())
+        }
+    }
+
+    /// A new key pair as `(public base64, .pub file text, .key file text)`;
+    /// the secret key is encrypted with `password` when one is given.
+    pub fn generate_key_files(
+        password: Option<String>,
+    ) -> Result<(String, String, String), String> {
+        let kp = match password {
+            Some(pw) => minisign::KeyPair::generate_encrypted_keypair(Some(pw)),
+            None => minisign::KeyPair::generate_unencrypted_keypair(),
+        }
+        .map_err(|e| e.to_string())?;
+        let pub_text = kp.pk.to_box().map_err(|e| e.to_string())?.to_string();
+        let key_text = kp.sk.to_box(None).map_err(|e| e.to_string())?.to_string();
+        Ok((kp.pk.to_base64(), pub_text, key_text))
+    }
+
+    /// Signs `bytes`, the file at index path `path`; returns `.minisig` text.
+    pub fn sign(
+        key: &SigningKey,
+        path: &str,
+        bytes: &[u8],
+        timestamp: u64,
+    ) -> Result<String, String> {
+        if path.contains(['\n', '\r', '\t']) {
+            return Err(format!(
+                "cannot sign `{path}`: the path contains a control character"
+            ));
+        }
+        let comment = trusted_comment(path, timestamp);
+        let sig = minisign::sign(
+            Some(&key.pk),
+            &key.sk,
+            bytes,
+            Some(&comment),
+            Some("signature from plugres-index"),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(sig.to_string())
+    }
+}
+
+#[cfg(feature = "signing")]
+fn decode_b64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
+}
