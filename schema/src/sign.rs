@@ -144,11 +144,7 @@ mod signing {
         /// Loads the text of a minisign `.key` file. `password` is needed
         /// when the key is encrypted; `None` for an unencrypted key.
         pub fn from_key_text(text: &str, password: Option<String>) -> Result<Self, String> {
-            let b64 = text
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
-                .ok_or("the key file is empty")?;
+            let b64 = key_line(text).ok_or("the key file is empty")?;
             let raw =
                 decode_b64(b64).ok_or("the key file is not a minisign secret key (bad base64)")?;
             // Unencrypted keys (`minisign -G -W`) have kdf algorithm 0,0 and
@@ -172,6 +168,14 @@ mod signing {
             Ok(SigningKey { sk, pk })
         }
 
+        /// Whether the text of a `.key` file holds an encrypted key, i.e.
+        /// whether [`SigningKey::from_key_text`] will need a password.
+        pub fn is_encrypted_text(text: &str) -> bool {
+            key_line(text)
+                .and_then(decode_b64)
+                .is_some_and(|raw| raw.get(2..4) != Some(&[0, 0][..]))
+        }
+
         /// The base64 public key (`RWQ...`), as written in config.toml.
         pub fn public_base64(&self) -> String {
             self.pk.to_base64()
@@ -181,6 +185,12 @@ mod signing {
         pub fn public_file_text(&self) -> Result<String, String> {
             Ok(self.pk.to_box().map_err(|e| e.to_string())?.to_string())
         }
+    }
+
+    fn key_line(text: &str) -> Option<&str> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
     }
 
     /// A new key pair as `(public base64, .pub file text, .key file text)`;

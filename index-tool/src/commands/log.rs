@@ -1,0 +1,126 @@
+//! `plugres-index log NAME`: the audit trail of a plugin from git history.
+//!
+//! For each commit that changed the plugin's file: what changed (versions
+//! published, yanked, unyanked, deprecation), who committed it, and which
+//! key of the config *at that commit* signed the file.
+
+use anyhow::{Result, bail};
+use plugres_schema::{CONFIG_PATH, IndexConfig, PluginFile, PluginName, index_path};
+
+use crate::checkout::sig_path;
+use crate::cli::LogArgs;
+use crate::git::{HistoryEntry, Repo};
+
+#[derive(serde::Serialize)]
+struct Event {
+    commit: String,
+    time: String,
+    author: String,
+    email: String,
+    changes: Vec<String>,
+    signed_by: Option<String>,
+}
+
+pub fn run(a: LogArgs) -> Result<()> {
+    let name = PluginName::new(&a.name)?;
+    let repo = Repo::open(&a.index.path())?;
+    let path = index_path(&name);
+    let history = repo.history(&path, "HEAD")?;
+    if history.is_empty() {
+        bail!("no history for `{name}`: `{path}` was never committed");
+    }
+    let mut events = Vec::new();
+    for (i, entry) in history.iter().enumerate() {
+        let older = history.get(i + 1).and_then(|e| parse(&path, e));
+        let newer = parse(&path, entry);
+        events.push(Event {
+            commit: entry.commit.clone(),
+            time: format_time(entry.time),
+            author: entry.author.clone(),
+            email: entry.email.clone(),
+            changes: describe(older.as_ref(), newer.as_ref()),
+            signed_by: signer(&repo, &entry.commit, &path, entry.blob.as_deref(), &name),
+        });
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&events)?);
+        return Ok(());
+    }
+    for e in &events {
+        let signed = e
+            .signed_by
+            .as_deref()
+            .map_or("signature does not verify".to_string(), |k| {
+                format!("signed by `{k}`")
+            });
+        println!(
+            "{}  {}  {} <{}>  {signed}",
+            &e.commit[..10.min(e.commit.len())],
+            e.time,
+            e.author,
+            e.email
+        );
+        for c in &e.changes {
+            println!("    {c}");
+        }
+    }
+    Ok(())
+}
+
+fn parse(path: &str, e: &HistoryEntry) -> Option<PluginFile> {
+    PluginFile::parse(path, e.blob.as_deref()?).ok()
+}
+
+fn describe(old: Option<&PluginFile>, new: Option<&PluginFile>) -> Vec<String> {
+    let Some(new) = new else {
+        return vec!["removed the plugin file".to_string()];
+    };
+    let mut out = Vec::new();
+    for v in &new.versions {
+        match old.and_then(|o| o.get(&v.version)) {
+            None => out.push(format!("published {}", v.version)),
+            Some(o) if !o.yanked && v.yanked => out.push(match &v.yank_reason {
+                Some(r) => format!("yanked {} ({r})", v.version),
+                None => format!("yanked {}", v.version),
+            }),
+            Some(o) if o.yanked && !v.yanked => out.push(format!("unyanked {}", v.version)),
+            Some(_) => {}
+        }
+    }
+    let old_dep = old.and_then(|o| o.deprecated.clone());
+    if new.deprecated != old_dep {
+        out.push(match &new.deprecated {
+            Some(m) => format!("deprecated: {m}"),
+            None => "removed the deprecation".to_string(),
+        });
+    }
+    if out.is_empty() {
+        out.push("changed metadata".to_string());
+    }
+    out
+}
+
+/// The key id that signed the file at `commit`, checked against the config
+/// of that same commit.
+fn signer(
+    repo: &Repo,
+    commit: &str,
+    path: &str,
+    bytes: Option<&[u8]>,
+    name: &PluginName,
+) -> Option<String> {
+    let bytes = bytes?;
+    let sig = repo.read_at(commit, &sig_path(path)).ok()??;
+    let config_bytes = repo.read_at(commit, CONFIG_PATH).ok()??;
+    let config = IndexConfig::parse(CONFIG_PATH, &config_bytes).ok()?;
+    let keys = config.publishers_for(name).map(|k| (&k.id, &k.public));
+    plugres_schema::verify(path, bytes, &sig, keys)
+        .ok()
+        .map(|v| v.key_id.to_string())
+}
+
+fn format_time(unix: i64) -> String {
+    jiff::Timestamp::from_second(unix)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|_| unix.to_string())
+}

@@ -1,0 +1,355 @@
+//! `plugres-index publish`: a new version from a plugin's `plugin.toml`.
+//!
+//! Everything is checked before anything is written: the manifest, the
+//! key's scope, that the version is new, that dependencies exist and can
+//! match, and the built files (hashed here, never trusted from input). Then
+//! the plugin file is rewritten, signed and committed on a release branch.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use plugres_schema::{
+    Artifact, IndexConfig, PluginFile, PublishManifest, Sha256, Target, VersionEntry, index_path,
+    render,
+};
+use sha2::Digest;
+
+use crate::checkout::{Checkout, diagnostics_error, now_rfc3339, publisher_id_of, sig_path};
+use crate::cli::PublishArgs;
+use crate::fsutil::{CheckoutLock, atomic_write};
+use crate::git::Author;
+use crate::keys;
+
+/// A built file to publish, before hashing.
+struct Input {
+    target: Target,
+    path: PathBuf,
+    url: Option<String>,
+}
+
+pub fn run(a: PublishArgs, quiet: bool) -> Result<()> {
+    let manifest_bytes = std::fs::read(&a.manifest)
+        .with_context(|| format!("cannot read the plugin manifest `{}`", a.manifest.display()))?;
+    let manifest_name = a.manifest.display().to_string();
+    let m = PublishManifest::parse(&manifest_name, &manifest_bytes)
+        .map_err(|d| diagnostics_error(&d))?;
+    let checkout = Checkout::open(&a.index.path())?;
+    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let (config, _) = checkout.load_config()?;
+    let key = keys::load_signing_key(a.key.key.as_deref(), "publisher key")?;
+    check_key(&config, &key, &m)?;
+    let existing = checkout.load_plugin(&config, &m.name)?;
+    let inputs = collect_inputs(&a, &m)?;
+    let artifacts = hash_artifacts(&config, &m, &inputs)?;
+    if let Some(old) = existing.as_ref().and_then(|p| p.get(&m.version)) {
+        if a.if_new && same_artifacts(&old.artifacts, &artifacts) {
+            super::status(
+                quiet,
+                "Unchanged",
+                format!("{} {} is already published", m.name, m.version),
+            );
+            return Ok(());
+        }
+        bail!(
+            "{} {} is already published; published versions never change\nhint: bump the version in `{}`",
+            m.name,
+            m.version,
+            a.manifest.display()
+        );
+    }
+    check_dependencies(&checkout, &config, &m)?;
+    let plugin = build_plugin_file(
+        existing,
+        &m,
+        artifacts.iter().map(|(a, _)| a.clone()).collect(),
+    );
+    let path = index_path(&m.name);
+    let text = render::plugin_file(&plugin);
+    PluginFile::parse(&path, text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
+
+    // All checks passed: now write.
+    if !a.no_branch {
+        let branch = a
+            .branch
+            .clone()
+            .unwrap_or_else(|| format!("publish/{}-{}", m.name, m.version));
+        checkout.git.create_branch_and_switch(&branch)?;
+    }
+    let mut paths = vec![path.clone(), sig_path(&path)];
+    for (art, local) in &artifacts {
+        if let Some(src) = local {
+            let dest = checkout.dir.join(&art.url);
+            atomic_write(&dest, &std::fs::read(src)?)?;
+            paths.push(art.url.clone());
+        }
+    }
+    checkout.write_signed(&path, text.as_bytes(), &key)?;
+    let signer = publisher_id_of(&config, &key)
+        .map(|k| k.id.to_string())
+        .unwrap_or_default();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let author = Author::from_env_or_config(&checkout.git);
+    let commit = checkout.git.commit_paths(
+        &refs,
+        &format!("Publish {} {}\n\nSigned-by: {signer}", m.name, m.version),
+        &author,
+    )?;
+    report(&a, quiet, &m, &config, &artifacts, &commit)?;
+    Ok(())
+}
+
+fn check_key(
+    config: &IndexConfig,
+    key: &plugres_schema::SigningKey,
+    m: &PublishManifest,
+) -> Result<()> {
+    let Some(pk) = publisher_id_of(config, key) else {
+        bail!(
+            "the key is not a publisher key of this index (public key {})\nhint: ask the index maintainers to run `plugres-index key add <ID> --public {} --scope '{}'`",
+            key.public_base64(),
+            key.public_base64(),
+            m.name
+        );
+    };
+    if !pk.allows(&m.name) {
+        let scopes: Vec<&str> = pk.scopes.iter().map(|s| s.as_str()).collect();
+        bail!(
+            "publisher key `{}` may not publish `{}`: its scopes are {}",
+            pk.id,
+            m.name,
+            scopes.join(", ")
+        );
+    }
+    if config.is_engine_name(&m.name) {
+        bail!(
+            "`{}` is the engine's name in this index; choose another plugin name",
+            m.name
+        );
+    }
+    Ok(())
+}
+
+fn collect_inputs(a: &PublishArgs, m: &PublishManifest) -> Result<Vec<Input>> {
+    if !a.artifacts.is_empty() {
+        return a.artifacts.iter().map(|s| parse_artifact_arg(s)).collect();
+    }
+    let base = a.manifest.parent().unwrap_or(Path::new("."));
+    let inputs: Vec<Input> = m
+        .artifacts
+        .iter()
+        .map(|art| {
+            let path = art.path.as_ref().with_context(|| {
+                format!(
+                    "`[[artifact]]` for `{}` has no `path`; give one, or pass --artifact {}=PATH",
+                    art.target, art.target
+                )
+            })?;
+            Ok(Input {
+                target: art.target.clone(),
+                path: base.join(path),
+                url: art.url.clone(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    if inputs.is_empty() {
+        bail!(
+            "no artifacts: add `[[artifact]]` tables to `{}` or pass --artifact TARGET=PATH",
+            a.manifest.display()
+        );
+    }
+    Ok(inputs)
+}
+
+fn parse_artifact_arg(s: &str) -> Result<Input> {
+    let mut parts = s.splitn(3, '=');
+    let (Some(target), Some(path)) = (parts.next(), parts.next()) else {
+        bail!(
+            "`--artifact {s}`: expected TARGET=PATH or TARGET=PATH=URL, like `wasm32-wasip1=target/hello.wasm`"
+        );
+    };
+    Ok(Input {
+        target: Target::new(target).map_err(anyhow::Error::msg)?,
+        path: PathBuf::from(path),
+        url: parts.next().map(str::to_string),
+    })
+}
+
+/// Hashes each file and decides its URL. The second value is the local file
+/// to copy into the index when the index stores artifacts itself.
+fn hash_artifacts(
+    config: &IndexConfig,
+    m: &PublishManifest,
+    inputs: &[Input],
+) -> Result<Vec<(Artifact, Option<PathBuf>)>> {
+    let mut out: Vec<(Artifact, Option<PathBuf>)> = Vec::new();
+    for input in inputs {
+        if out.iter().any(|(a, _)| a.target == input.target) {
+            bail!("two artifacts for target `{}`", input.target);
+        }
+        let (sha256, size) = hash_file(&input.path)?;
+        let file_name = input
+            .path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .with_context(|| format!("`{}` has no usable file name", input.path.display()))?;
+        let (url, copy) = match (&input.url, &config.artifact_base) {
+            (Some(u), _) => (u.clone(), None),
+            (None, Some(_)) => (format!("{}/{}/{file_name}", m.name, m.version), None),
+            (None, None) => (
+                format!("artifacts/{}/{}/{file_name}", m.name, m.version),
+                Some(input.path.clone()),
+            ),
+        };
+        out.push((
+            Artifact {
+                target: input.target.clone(),
+                url,
+                sha256,
+                size,
+            },
+            copy,
+        ));
+    }
+    Ok(out)
+}
+
+pub fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
+    let mut f = std::fs::File::open(path)
+        .with_context(|| format!("cannot open artifact `{}`", path.display()))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    if size == 0 {
+        bail!("artifact `{}` is empty", path.display());
+    }
+    Ok((Sha256::from_bytes(h.finalize().into()), size))
+}
+
+fn same_artifacts(old: &[Artifact], new: &[(Artifact, Option<PathBuf>)]) -> bool {
+    old.len() == new.len()
+        && new.iter().all(|(n, _)| {
+            old.iter()
+                .any(|o| o.target == n.target && o.sha256 == n.sha256 && o.size == n.size)
+        })
+}
+
+fn check_dependencies(
+    checkout: &Checkout,
+    config: &IndexConfig,
+    m: &PublishManifest,
+) -> Result<()> {
+    for (dep, req) in &m.dependencies {
+        let Some(file) = checkout.load_plugin(config, dep)? else {
+            bail!(
+                "dependency `{dep}` is not in this index\nhint: publish `{dep}` first, or fix the name in `[dependencies]`"
+            );
+        };
+        if !file
+            .versions
+            .iter()
+            .any(|v| req.matches(v.version.semver()))
+        {
+            let have: Vec<String> = file
+                .versions
+                .iter()
+                .map(|v| v.version.to_string())
+                .collect();
+            bail!(
+                "no version of dependency `{dep}` matches `{req}` (the index has {})",
+                have.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn build_plugin_file(
+    existing: Option<PluginFile>,
+    m: &PublishManifest,
+    artifacts: Vec<Artifact>,
+) -> PluginFile {
+    let entry = VersionEntry {
+        version: m.version.clone(),
+        engine: m.engine.clone(),
+        published: now_rfc3339(),
+        permissions: m.permissions.clone(),
+        yanked: false,
+        yank_reason: None,
+        dependencies: m.dependencies.clone(),
+        artifacts,
+        span: 0..0,
+    };
+    let mut versions = existing
+        .as_ref()
+        .map(|p| p.versions.clone())
+        .unwrap_or_default();
+    versions.push(entry);
+    PluginFile {
+        name: m.name.clone(),
+        description: m.description.clone(),
+        license: m.license.clone(),
+        repository: m.repository.clone(),
+        homepage: m.homepage.clone(),
+        keywords: m.keywords.clone(),
+        categories: m.categories.clone(),
+        deprecated: existing.and_then(|p| p.deprecated),
+        versions,
+    }
+}
+
+fn report(
+    a: &PublishArgs,
+    quiet: bool,
+    m: &PublishManifest,
+    config: &IndexConfig,
+    artifacts: &[(Artifact, Option<PathBuf>)],
+    commit: &str,
+) -> Result<()> {
+    let branch = a
+        .branch
+        .clone()
+        .unwrap_or_else(|| format!("publish/{}-{}", m.name, m.version));
+    if a.json {
+        let arts: Vec<_> = artifacts.iter().map(|(a, _)| a).collect();
+        let v = serde_json::json!({"name": m.name, "version": m.version, "commit": commit,
+            "branch": if a.no_branch { None } else { Some(&branch) }, "artifacts": arts});
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    super::status(
+        quiet,
+        "Published",
+        format!(
+            "{} {} (commit {})",
+            m.name,
+            m.version,
+            &commit[..12.min(commit.len())]
+        ),
+    );
+    if let Some(base) = &config.artifact_base {
+        for (art, _) in artifacts {
+            if !art.url.contains("://") {
+                super::status(
+                    quiet,
+                    "Upload",
+                    format!("the {} artifact to {base}{}", art.target, art.url),
+                );
+            }
+        }
+    }
+    if !a.no_branch && !quiet {
+        eprintln!("Next: git push origin {branch}   # then open a pull request");
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Small file helpers: atomic writes and an advisory lock on the checkout.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temp file in the same directory and a
+/// rename, so readers see the old or the new content, never half of it.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Like [`atomic_write`], readable by the owner only (secret keys).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// An exclusive lock on the checkout, held while a command edits it, so two
+/// concurrent runs cannot interleave their writes and commits.
+pub struct CheckoutLock {
+    _file: File,
+}
+
+impl CheckoutLock {
+    pub fn acquire(workdir: &Path) -> std::io::Result<CheckoutLock> {
+        let git = workdir.join(".git");
+        let path = if git.is_dir() {
+            git.join("plugres-index.lock")
+        } else {
+            workdir.join(".plugres-index.lock")
+        };
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)?;
+        if file.try_lock().is_err() {
+            eprintln!("Blocking: waiting for another plugres-index on this checkout");
+            file.lock()?;
+        }
+        Ok(CheckoutLock { _file: file })
+    }
+}

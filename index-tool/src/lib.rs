@@ -1,0 +1,12 @@
+//! plugres-index: the index maintainer's and publisher's tool, as a library.
+//!
+//! The binary (`main.rs`) only parses arguments and prints; the work lives
+//! here so tests and the benchmark drive the same code.
+
+pub mod checkout;
+pub mod cli;
+pub mod commands;
+pub mod fsutil;
+pub mod git;
+pub mod keys;
+pub mod validate;

@@ -1,0 +1,202 @@
+//! Checks on one plugin file, and the cross-file rules (dependencies,
+//! immutability) that need more than one file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use plugres_schema::{
+    Diagnostic, Diagnostics, IndexConfig, LineIndex, PluginFile, name_from_index_path,
+};
+
+use super::read;
+use crate::checkout::sig_path;
+use crate::git::Repo;
+
+/// One file after its own checks.
+pub struct Checked {
+    pub path: String,
+    pub plugin: Option<PluginFile>,
+    pub lines: Option<LineIndex>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// A diagnostic at the start of `span` in this file.
+    pub fn at(&self, span: &std::ops::Range<usize>, message: String) -> Diagnostic {
+        let (line, column) = self
+            .lines
+            .as_ref()
+            .map_or((0, 0), |l| l.line_col(span.start));
+        Diagnostic {
+            file: self.path.clone(),
+            line,
+            column,
+            severity: plugres_schema::Severity::Error,
+            message,
+        }
+    }
+}
+
+pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
+    let mut c = Checked {
+        path: path.to_string(),
+        plugin: None,
+        lines: None,
+        diagnostics: Vec::new(),
+    };
+    if let Some(toml_path) = path.strip_suffix(".minisig") {
+        if !dir.join(toml_path).exists() {
+            c.diagnostics.push(Diagnostic::file_error(
+                path,
+                "a signature without its plugin file",
+            ));
+        }
+        return c;
+    }
+    let Some(name) = name_from_index_path(path) else {
+        c.diagnostics.push(Diagnostic::file_error(
+            path,
+            "not a plugin file at its proper path (expected `plugins/<prefix>/<name>.toml`, e.g. `plugins/he/ll/hello-world.toml`)",
+        ));
+        return c;
+    };
+    let bytes = match read(dir, path) {
+        Ok(Some(b)) => b,
+        Ok(None) => return c,
+        Err(e) => {
+            c.diagnostics
+                .push(Diagnostic::file_error(path, e.to_string()));
+            return c;
+        }
+    };
+    let plugin = match PluginFile::parse(path, &bytes) {
+        Ok(p) => p,
+        Err(d) => {
+            c.diagnostics.extend(d);
+            return c;
+        }
+    };
+    c.lines = std::str::from_utf8(&bytes).ok().map(LineIndex::new);
+    let mut d = Diagnostics::new(path, std::str::from_utf8(&bytes).unwrap_or(""));
+    if plugin.name != name {
+        d.error(
+            Some(0..0),
+            format!(
+                "the file at `{path}` names plugin `{}`; it belongs at `{}`",
+                plugin.name,
+                plugres_schema::index_path(&plugin.name)
+            ),
+        );
+    }
+    if config.is_engine_name(&name) {
+        d.error(
+            Some(0..0),
+            format!("`{name}` is the engine's name and cannot be a plugin"),
+        );
+    }
+    check_signature(dir, path, &bytes, config, &plugin, &mut d);
+    c.diagnostics.extend(d.into_vec());
+    c.plugin = Some(plugin);
+    c
+}
+
+fn check_signature(
+    dir: &Path,
+    path: &str,
+    bytes: &[u8],
+    config: &IndexConfig,
+    plugin: &PluginFile,
+    d: &mut Diagnostics,
+) {
+    match read(dir, &sig_path(path)) {
+        Ok(Some(sig)) => {
+            let keys = config
+                .publishers_for(&plugin.name)
+                .map(|k| (&k.id, &k.public));
+            if let Err(e) = plugres_schema::verify(path, bytes, &sig, keys) {
+                d.error(None, e.to_string());
+            }
+        }
+        Ok(None) => d.error(
+            None,
+            format!("`{path}.minisig` is missing: every plugin file is signed by a publisher key"),
+        ),
+        Err(e) => d.error(None, e.to_string()),
+    }
+}
+
+/// Dependencies name plugins in the index, and some version can match.
+/// `known` holds the plugins already parsed; with `whole` it is the whole
+/// index, else missing ones are read from disk.
+pub fn check_dependencies(
+    dir: &Path,
+    c: &Checked,
+    known: &BTreeMap<String, Vec<semver::Version>>,
+    whole: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(plugin) = &c.plugin else { return };
+    for v in &plugin.versions {
+        for (dep, req) in &v.dependencies {
+            let versions = match known.get(dep.as_str()) {
+                Some(vs) => Some(vs.clone()),
+                None if whole => None,
+                None => versions_on_disk(dir, dep),
+            };
+            match versions {
+                None => out.push(c.at(
+                    &v.span,
+                    format!(
+                        "{} {} depends on `{dep}`, which is not in this index",
+                        plugin.name, v.version
+                    ),
+                )),
+                Some(vs) if !vs.iter().any(|x| req.matches(x)) => out.push(c.at(
+                    &v.span,
+                    format!(
+                        "{} {} depends on `{dep} {req}`, but no version of `{dep}` matches",
+                        plugin.name, v.version
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn versions_on_disk(dir: &Path, dep: &plugres_schema::PluginName) -> Option<Vec<semver::Version>> {
+    let path = plugres_schema::index_path(dep);
+    let bytes = read(dir, &path).ok()??;
+    let p = PluginFile::parse(&path, &bytes).ok()?;
+    Some(
+        p.versions
+            .iter()
+            .map(|v| v.version.semver().clone())
+            .collect(),
+    )
+}
+
+/// Published versions in `base` are still there and unchanged.
+pub fn check_immutable(
+    repo: &Repo,
+    base: &str,
+    c: &Checked,
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let Some(new) = &c.plugin else { return Ok(()) };
+    let Some(old_bytes) = repo.read_at(base, &c.path)? else {
+        return Ok(());
+    };
+    let Ok(old) = PluginFile::parse(&c.path, &old_bytes) else {
+        return Ok(());
+    };
+    for change in plugres_schema::changed_published_versions(&old, new) {
+        let span = new
+            .get(&change.version)
+            .map(|v| v.span.clone())
+            .unwrap_or(0..0);
+        out.push(c.at(&span, change.to_string()));
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! Validation of an index: every rule a client relies on, checked before a
+//! change is merged.
+//!
+//! Two modes. Whole-index: every file under `plugins/` is parsed, verified
+//! against the scoped publisher keys of the verified config, and checked for
+//! dependencies that exist and can match. Since-`base` (the pull-request
+//! check): only the files that changed between `base` and `HEAD` (a git tree
+//! diff, so the cost follows the change, not the index), plus the rules only
+//! history can tell — published versions never change except `yanked`, plugin
+//! files are never removed, and a new config is signed by a root key the
+//! base config already trusted. A config change re-checks everything, since
+//! removing a key can invalidate files that did not change.
+//!
+//! Every problem is collected as a [`Diagnostic`] with file, line and column.
+
+mod artifacts;
+mod files;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use plugres_schema::{CONFIG_PATH, Diagnostic, Diagnostics, IndexConfig, PLUGINS_DIR};
+use rayon::prelude::*;
+
+use crate::checkout::sig_path;
+use crate::git::{ChangeKind, Repo};
+use files::Checked;
+
+pub struct Options {
+    pub base: Option<String>,
+    pub check_artifacts: bool,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files_checked: usize,
+    pub artifacts_checked: usize,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == plugres_schema::Severity::Error)
+            .count()
+    }
+}
+
+pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
+    let mut report = Report::default();
+    let Some(config) = check_config(dir, &mut report)? else {
+        return Ok(report);
+    };
+    let (paths, whole) = match &opts.base {
+        None => (all_plugin_paths(dir)?, true),
+        Some(base) => changed_since(dir, base, &config, &mut report)?,
+    };
+    let checked: Vec<Checked> = paths
+        .par_iter()
+        .map(|p| files::check_file(dir, p, &config))
+        .collect();
+    report.files_checked = checked.len();
+    let known: BTreeMap<String, Vec<semver::Version>> = checked
+        .iter()
+        .filter_map(|c| c.plugin.as_ref())
+        .map(|p| {
+            (
+                p.name.to_string(),
+                p.versions
+                    .iter()
+                    .map(|v| v.version.semver().clone())
+                    .collect(),
+            )
+        })
+        .collect();
+    for c in &checked {
+        report.diagnostics.extend(c.diagnostics.iter().cloned());
+        files::check_dependencies(dir, c, &known, whole, &mut report.diagnostics);
+    }
+    if let Some(base) = &opts.base {
+        let repo = Repo::open(dir)?;
+        for c in &checked {
+            files::check_immutable(&repo, base, c, &mut report.diagnostics)?;
+        }
+    }
+    if opts.check_artifacts {
+        report.artifacts_checked =
+            artifacts::check_all(dir, &config, &checked, &mut report.diagnostics);
+    }
+    report
+        .diagnostics
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    Ok(report)
+}
+
+/// Parses and verifies config.toml against its own root keys.
+fn check_config(dir: &Path, report: &mut Report) -> Result<Option<IndexConfig>> {
+    let Some(bytes) = read(dir, CONFIG_PATH)? else {
+        report.diagnostics.push(Diagnostic::file_error(
+            CONFIG_PATH,
+            "missing: every index has a signed config.toml",
+        ));
+        return Ok(None);
+    };
+    let config = match IndexConfig::parse(CONFIG_PATH, &bytes) {
+        Ok(c) => c,
+        Err(d) => {
+            report.diagnostics.extend(d);
+            return Ok(None);
+        }
+    };
+    match read(dir, &sig_path(CONFIG_PATH))? {
+        None => report.diagnostics.push(Diagnostic::file_error(
+            CONFIG_PATH,
+            "`config.toml.minisig` is missing: the config must be signed by one of its root keys",
+        )),
+        Some(sig) => {
+            let keys = config.root_keys.iter().map(|k| (&k.id, &k.public));
+            if let Err(e) = plugres_schema::verify(CONFIG_PATH, &bytes, &sig, keys) {
+                report
+                    .diagnostics
+                    .push(Diagnostic::file_error(CONFIG_PATH, e.to_string()));
+            }
+        }
+    }
+    Ok(Some(config))
+}
+
+/// Every file under `plugins/`, as index paths.
+fn all_plugin_paths(dir: &Path) -> Result<Vec<String>> {
+    let root = dir.join(PLUGINS_DIR);
+    if !root.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry?;
+        if entry.file_type().is_file() || entry.file_type().is_symlink() {
+            let rel = entry.path().strip_prefix(dir)?;
+            let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+            out.push(parts.join("/"));
+        }
+    }
+    Ok(out)
+}
+
+/// The plugin paths changed since `base`, and whether the check must cover
+/// the whole index (a changed config). Reports removed plugin files and a
+/// config re-signed without the base's root keys.
+fn changed_since(
+    dir: &Path,
+    base: &str,
+    config: &IndexConfig,
+    report: &mut Report,
+) -> Result<(Vec<String>, bool)> {
+    let repo = Repo::open(dir)?;
+    let changes = repo.changed_paths(base, "HEAD")?;
+    let mut touched = std::collections::BTreeSet::new();
+    let mut config_changed = false;
+    for ch in changes {
+        if ch.path == CONFIG_PATH || ch.path == sig_path(CONFIG_PATH) {
+            config_changed = true;
+            continue;
+        }
+        if !ch.path.starts_with("plugins/") {
+            continue;
+        }
+        if ch.kind == ChangeKind::Deleted && ch.path.ends_with(".toml") {
+            report.diagnostics.push(Diagnostic::file_error(
+                &ch.path,
+                "a published plugin file was removed; plugins are never deleted (yank their versions instead)",
+            ));
+            continue;
+        }
+        // A changed signature means its plugin file is re-checked, and the
+        // other way round.
+        let toml = ch
+            .path
+            .strip_suffix(".minisig")
+            .unwrap_or(&ch.path)
+            .to_string();
+        for p in [sig_path(&toml), toml] {
+            if dir.join(&p).exists() {
+                touched.insert(p);
+            }
+        }
+    }
+    if config_changed {
+        check_config_rotation(&repo, base, dir, config, report)?;
+        return Ok((all_plugin_paths(dir)?, true));
+    }
+    Ok((touched.into_iter().collect(), false))
+}
+
+/// A changed config must be signed by a root key of the base config.
+fn check_config_rotation(
+    repo: &Repo,
+    base: &str,
+    dir: &Path,
+    config: &IndexConfig,
+    report: &mut Report,
+) -> Result<()> {
+    let Some(old_bytes) = repo.read_at(base, CONFIG_PATH)? else {
+        return Ok(());
+    };
+    let Ok(old) = IndexConfig::parse(CONFIG_PATH, &old_bytes) else {
+        return Ok(());
+    };
+    let (Some(bytes), Some(sig)) = (read(dir, CONFIG_PATH)?, read(dir, &sig_path(CONFIG_PATH))?)
+    else {
+        return Ok(());
+    };
+    let keys = old.root_keys.iter().map(|k| (&k.id, &k.public));
+    if let Err(e) = plugres_schema::verify(CONFIG_PATH, &bytes, &sig, keys) {
+        report.diagnostics.push(Diagnostic::file_error(
+            CONFIG_PATH,
+            format!("the new config.toml is not signed by a root key of `{base}`: {e}"),
+        ));
+    }
+    if config.engine != old.engine {
+        let mut d = Diagnostics::new(CONFIG_PATH, "");
+        d.error(
+            None,
+            format!(
+                "the engine changed from `{}` to `{}`; an index serves one engine",
+                old.engine, config.engine
+            ),
+        );
+        report.diagnostics.extend(d.into_vec());
+    }
+    Ok(())
+}
+
+pub(crate) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(dir.join(rel)) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot read `{}`: {e}",
+            dir.join(rel).display()
+        )),
+    }
+}
