@@ -1,0 +1,21 @@
+//! Getting artifacts onto this machine: an HTTP client with explicit
+//! timeouts and a pure retry policy ([`HttpClient`], [`retry_delay`]), a
+//! content-addressed cache that only ever holds verified blobs
+//! ([`ContentCache`]), and parallel fetching of a resolved set of artifacts
+//! into it ([`fetch_all`]).
+//!
+//! Nothing here knows the index formats: callers pass plain URLs, sizes and
+//! checksums taken from verified index entries.
+
+mod cache;
+mod download;
+mod http;
+#[cfg(test)]
+mod test_server;
+
+pub use cache::{CacheError, CacheLock, ContentCache};
+pub use download::{ArtifactSource, FetchError, FetchItem, FetchOptions, TokenLookup, fetch_all};
+pub use http::{
+    ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig, HttpError, Outcome, RetryPolicy, classify,
+    jitter, retry_delay, status_hint,
+};

@@ -1,0 +1,437 @@
+//! Real archives, good and malicious, built with the tar and zip crates.
+
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use tar::{EntryType, Header};
+use zip::write::SimpleFileOptions;
+
+use super::*;
+
+/// A sandbox: `root/dest` is where archives unpack; nothing else may appear under `root`.
+struct Sandbox {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    blobs: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("sentinel");
+        fs::create_dir_all(root.join("dest")).unwrap();
+        Self {
+            _tmp: tmp,
+            root,
+            blobs: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn dest(&self) -> PathBuf {
+        self.root.join("dest")
+    }
+
+    fn unpack(&self, name: &str, bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {
+        let blob = self.blobs.path().join("blob");
+        fs::write(&blob, bytes).unwrap();
+        unpack(
+            &blob,
+            ArtifactKind::from_file_name(name),
+            name,
+            &self.dest(),
+            limits,
+        )
+    }
+
+    /// Everything under the sentinel root, relative, sorted.
+    fn listing(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        list(&self.root, &self.root, &mut out);
+        out.sort();
+        out
+    }
+
+    /// Asserts that nothing was written outside `dest`, and nothing in the
+    /// blob folder besides the blob.
+    fn assert_contained(&self) {
+        for path in self.listing() {
+            assert!(
+                path == "dest" || path.starts_with("dest/"),
+                "escaped: {path}"
+            );
+        }
+        let blobs: Vec<_> = fs::read_dir(self.blobs.path()).unwrap().collect();
+        assert_eq!(blobs.len(), 1, "only the blob in the blob folder");
+        let parent = self.root.parent().unwrap();
+        assert_eq!(
+            fs::read_dir(parent).unwrap().count(),
+            1,
+            "only the sentinel next to it"
+        );
+    }
+}
+
+fn list(base: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        out.push(
+            path.strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
+        let meta = fs::symlink_metadata(&path).unwrap();
+        assert!(
+            !meta.file_type().is_symlink(),
+            "a symlink was created: {}",
+            path.display()
+        );
+        if meta.is_dir() {
+            list(base, &path, out);
+        }
+    }
+}
+
+/// Builds a .tar.gz from raw headers, so names the tar crate would refuse
+/// to write (`..`, absolute) can be put in.
+struct TarGz(tar::Builder<GzEncoder<Vec<u8>>>);
+
+impl TarGz {
+    fn new() -> Self {
+        Self(tar::Builder::new(GzEncoder::new(
+            Vec::new(),
+            Compression::fast(),
+        )))
+    }
+
+    fn raw(
+        mut self,
+        name: &str,
+        kind: EntryType,
+        link: Option<&str>,
+        data: &[u8],
+        mode: u32,
+    ) -> Self {
+        let mut header = Header::new_gnu();
+        let field = &mut header.as_old_mut().name;
+        field[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_entry_type(kind);
+        header.set_size(data.len() as u64);
+        header.set_mode(mode);
+        if let Some(link) = link {
+            header.set_link_name_literal(link).unwrap();
+        }
+        header.set_cksum();
+        self.0.append(&header, data).unwrap();
+        self
+    }
+
+    fn file(self, name: &str, data: &[u8]) -> Self {
+        self.raw(name, EntryType::Regular, None, data, 0o644)
+    }
+
+    fn dir(self, name: &str) -> Self {
+        self.raw(name, EntryType::Directory, None, b"", 0o755)
+    }
+
+    fn bytes(self) -> Vec<u8> {
+        self.0.into_inner().unwrap().finish().unwrap()
+    }
+}
+
+struct Zip(zip::ZipWriter<Cursor<Vec<u8>>>);
+
+impl Zip {
+    fn new() -> Self {
+        Self(zip::ZipWriter::new(Cursor::new(Vec::new())))
+    }
+
+    fn file(mut self, name: &str, data: &[u8]) -> Self {
+        let options = SimpleFileOptions::default().unix_permissions(0o644);
+        self.0.start_file(name, options).unwrap();
+        self.0.write_all(data).unwrap();
+        self
+    }
+
+    fn symlink(mut self, name: &str, target: &str) -> Self {
+        self.0
+            .add_symlink(name, target, SimpleFileOptions::default())
+            .unwrap();
+        self
+    }
+
+    fn bytes(self) -> Vec<u8> {
+        self.0.finish().unwrap().into_inner()
+    }
+}
+
+fn refused(result: Result<(), ExtractError>, reason_part: &str) {
+    match result {
+        Err(ExtractError::Refused { reason, .. }) => {
+            assert!(
+                reason.contains(reason_part),
+                "reason {reason:?} lacks {reason_part:?}"
+            )
+        }
+        other => panic!("expected a refusal ({reason_part}), got {other:?}"),
+    }
+}
+
+#[test]
+fn kind_follows_the_file_name() {
+    assert_eq!(
+        ArtifactKind::from_file_name("p-1.0.tar.gz"),
+        ArtifactKind::TarGz
+    );
+    assert_eq!(ArtifactKind::from_file_name("P.TGZ"), ArtifactKind::TarGz);
+    assert_eq!(ArtifactKind::from_file_name("p.zip"), ArtifactKind::Zip);
+    assert_eq!(
+        ArtifactKind::from_file_name("hello.wasm"),
+        ArtifactKind::File
+    );
+    assert_eq!(ArtifactKind::from_file_name("tool.tar"), ArtifactKind::File);
+}
+
+#[test]
+fn a_good_tar_gz_unpacks_with_directories_and_modes() {
+    let sb = Sandbox::new();
+    let bytes = TarGz::new()
+        .dir("./")
+        .dir("./lib/")
+        .file("./lib/core.wasm", b"\0asm")
+        .raw("bin/run", EntryType::Regular, None, b"#!/bin/sh\n", 0o755)
+        .file("README.md", b"hi")
+        .bytes();
+    sb.unpack("p.tar.gz", &bytes, &Limits::default()).unwrap();
+    assert_eq!(
+        sb.listing(),
+        [
+            "dest",
+            "dest/README.md",
+            "dest/bin",
+            "dest/bin/run",
+            "dest/lib",
+            "dest/lib/core.wasm"
+        ]
+    );
+    assert_eq!(fs::read(sb.dest().join("lib/core.wasm")).unwrap(), b"\0asm");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| {
+            fs::metadata(sb.dest().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+        };
+        assert_ne!(mode("bin/run") & 0o100, 0, "executable bit kept");
+        assert_eq!(mode("README.md") & 0o111, 0);
+    }
+}
+
+#[test]
+fn a_good_zip_and_a_single_file_unpack() {
+    let sb = Sandbox::new();
+    let bytes = Zip::new().file("a/b.txt", b"b").file("c.txt", b"c").bytes();
+    sb.unpack("p.zip", &bytes, &Limits::default()).unwrap();
+    assert_eq!(
+        sb.listing(),
+        ["dest", "dest/a", "dest/a/b.txt", "dest/c.txt"]
+    );
+
+    let sb = Sandbox::new();
+    sb.unpack("hello.wasm", b"\0asm module", &Limits::default())
+        .unwrap();
+    assert_eq!(
+        fs::read(sb.dest().join("hello.wasm")).unwrap(),
+        b"\0asm module"
+    );
+}
+
+#[test]
+fn tar_path_escapes_are_refused() {
+    for (name, reason) in [
+        ("../evil", "`..`"),
+        ("a/../../evil", "`..`"),
+        ("/tmp/plugres-abs-evil", "absolute"),
+        ("..\\evil", "`\\`"),
+        ("C:evil", "`:`"),
+    ] {
+        let sb = Sandbox::new();
+        let bytes = TarGz::new()
+            .file("ok.txt", b"fine")
+            .file(name, b"evil")
+            .bytes();
+        refused(sb.unpack("p.tar.gz", &bytes, &Limits::default()), reason);
+        sb.assert_contained();
+    }
+    assert!(!Path::new("/tmp/plugres-abs-evil").exists());
+}
+
+#[test]
+fn tar_links_and_special_files_are_refused() {
+    let cases: [(&str, TarGz); 5] = [
+        (
+            "symbolic link",
+            TarGz::new().raw(
+                "passwd",
+                EntryType::Symlink,
+                Some("/etc/passwd"),
+                b"",
+                0o777,
+            ),
+        ),
+        (
+            "symbolic link",
+            TarGz::new()
+                .raw("up", EntryType::Symlink, Some(".."), b"", 0o777)
+                .file("up/evil", b"through the link"),
+        ),
+        (
+            "hard link",
+            TarGz::new().raw("h", EntryType::Link, Some("/etc/passwd"), b"", 0o644),
+        ),
+        (
+            "device",
+            TarGz::new().raw("tty", EntryType::Char, None, b"", 0o644),
+        ),
+        (
+            "pipe",
+            TarGz::new().raw("fifo", EntryType::Fifo, None, b"", 0o644),
+        ),
+    ];
+    for (reason, archive) in cases {
+        let sb = Sandbox::new();
+        refused(
+            sb.unpack("p.tgz", &archive.bytes(), &Limits::default()),
+            reason,
+        );
+        sb.assert_contained();
+        assert!(sb.listing().iter().all(|p| !p.contains("evil")));
+    }
+}
+
+#[test]
+fn duplicate_entries_never_overwrite() {
+    let sb = Sandbox::new();
+    let bytes = TarGz::new()
+        .file("a.txt", b"first")
+        .file("./a.txt", b"second")
+        .bytes();
+    refused(sb.unpack("p.tar.gz", &bytes, &Limits::default()), "twice");
+    assert_eq!(fs::read(sb.dest().join("a.txt")).unwrap(), b"first");
+}
+
+#[test]
+fn zip_slip_and_zip_symlinks_are_refused() {
+    for (name, reason) in [
+        ("../evil", "`..`"),
+        ("/abs-evil", "absolute"),
+        ("..\\..\\evil", "`\\`"),
+        ("a/../../evil", "`..`"),
+    ] {
+        let sb = Sandbox::new();
+        let bytes = Zip::new().file("ok.txt", b"ok").file(name, b"evil").bytes();
+        refused(sb.unpack("p.zip", &bytes, &Limits::default()), reason);
+        sb.assert_contained();
+    }
+    let sb = Sandbox::new();
+    let bytes = Zip::new()
+        .symlink("passwd", "/etc/passwd")
+        .file("passwd/x", b"x")
+        .bytes();
+    refused(
+        sb.unpack("p.zip", &bytes, &Limits::default()),
+        "symbolic link",
+    );
+    sb.assert_contained();
+}
+
+#[test]
+fn bombs_over_the_limits_are_refused() {
+    let limits = Limits {
+        max_total_bytes: 1 << 20,
+        max_entries: 10,
+    };
+    let zeros = vec![0u8; 3 << 20];
+
+    let sb = Sandbox::new();
+    let bytes = TarGz::new().file("bomb", &zeros).bytes();
+    assert!(bytes.len() < 64 << 10, "compresses well: {}", bytes.len());
+    let err = sb.unpack("p.tar.gz", &bytes, &limits).unwrap_err();
+    assert!(
+        matches!(err, ExtractError::TooLarge { limit, .. } if limit == 1 << 20),
+        "{err:?}"
+    );
+    sb.assert_contained();
+
+    let sb = Sandbox::new();
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file("bomb", options).unwrap();
+    zip.write_all(&zeros).unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    let err = sb.unpack("p.zip", &bytes, &limits).unwrap_err();
+    assert!(matches!(err, ExtractError::TooLarge { .. }), "{err:?}");
+
+    let sb = Sandbox::new();
+    let mut many = TarGz::new();
+    for i in 0..11 {
+        many = many.file(&format!("f{i}"), b"x");
+    }
+    let err = sb.unpack("p.tar.gz", &many.bytes(), &limits).unwrap_err();
+    assert!(
+        matches!(err, ExtractError::TooManyEntries { limit: 10, .. }),
+        "{err:?}"
+    );
+
+    let sb = Sandbox::new();
+    let err = sb.unpack("big.wasm", &zeros, &limits).unwrap_err();
+    assert!(matches!(err, ExtractError::TooLarge { .. }), "{err:?}");
+}
+
+#[test]
+fn bad_destinations_and_bad_data_are_reported() {
+    let sb = Sandbox::new();
+    fs::write(sb.dest().join("old"), b"x").unwrap();
+    let err = sb
+        .unpack("hello.wasm", b"x", &Limits::default())
+        .unwrap_err();
+    assert!(matches!(err, ExtractError::Dest { .. }), "{err:?}");
+
+    let sb = Sandbox::new();
+    let err = sb
+        .unpack("p.tar.gz", b"not gzip at all", &Limits::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("`p.tar.gz`"), "{err}");
+    assert!(
+        matches!(err, ExtractError::Corrupt { kind: "tar.gz", .. }),
+        "{err:?}"
+    );
+
+    let sb = Sandbox::new();
+    let err = sb
+        .unpack("p.zip", b"PK nonsense", &Limits::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, ExtractError::Corrupt { kind: "zip", .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn refusal_messages_name_the_archive_and_entry() {
+    let sb = Sandbox::new();
+    let bytes = TarGz::new().file("../evil", b"x").bytes();
+    let msg = sb
+        .unpack("acme-1.0.tar.gz", &bytes, &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("`acme-1.0.tar.gz`") && msg.contains("`../evil`"),
+        "{msg}"
+    );
+}

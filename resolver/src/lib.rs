@@ -1,0 +1,5 @@
+//! plugres: the client library.
+
+pub mod fetch;
+pub mod install;
+pub mod resolve;

@@ -1,0 +1,327 @@
+//! The `pubgrub::DependencyProvider`: turns candidates into PubGrub's terms
+//! and decides which package and version to try next.
+//!
+//! PubGrub calls the provider through `&self`, one call at a time, so the
+//! candidate cache is a `RefCell`. A source error cannot be returned from
+//! `prioritize`; it is parked and returned from the next call that can fail.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use pubgrub::{
+    Dependencies, DependencyProvider, PackageResolutionStatistics, PubGrubError, VersionSet,
+};
+use semver::{Version, VersionReq};
+
+use super::report::{self, Knowledge};
+use super::{
+    Candidate, CandidateSource, Request, Resolution, ResolveError, SemverSet, SourceError,
+};
+
+/// A node of the resolution graph.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Package {
+    /// The project itself; its only version is [`ROOT_VERSION`].
+    Root,
+    /// The host engine; its only version is the project's engine version.
+    Engine,
+    Plugin(String),
+}
+
+pub(crate) const ROOT_VERSION: Version = Version::new(0, 0, 0);
+
+impl fmt::Display for Package {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Package::Root => f.write_str("the project"),
+            Package::Engine => f.write_str("the engine"),
+            Package::Plugin(name) => f.write_str(name),
+        }
+    }
+}
+
+/// How many versions of each candidate list to look ahead when prefetching
+/// dependencies: the one chosen and the next ones a backtrack would try.
+const PREFETCH_DEPTH: usize = 3;
+
+pub(crate) struct Provider<'a> {
+    source: &'a dyn CandidateSource,
+    request: &'a Request,
+    /// `None` once fetched means the index has no such plugin.
+    cache: RefCell<HashMap<String, Option<Arc<Vec<Candidate>>>>>,
+    prefetched: RefCell<HashSet<String>>,
+    /// Every requirement handed to PubGrub, for hints after a failure.
+    requirements: RefCell<Vec<(String, VersionReq)>>,
+    failed: RefCell<Option<SourceError>>,
+}
+
+impl<'a> Provider<'a> {
+    pub(crate) fn new(source: &'a dyn CandidateSource, request: &'a Request) -> Self {
+        Self {
+            source,
+            request,
+            cache: RefCell::default(),
+            prefetched: RefCell::default(),
+            requirements: RefCell::default(),
+            failed: RefCell::default(),
+        }
+    }
+
+    pub(crate) fn solve(self) -> Result<Resolution, ResolveError> {
+        match pubgrub::resolve(&self, Package::Root, ROOT_VERSION) {
+            Ok(chosen) => Ok(self.resolution(chosen.into_iter())),
+            Err(PubGrubError::NoSolution(tree)) => {
+                let knowledge = Knowledge {
+                    engine_name: &self.request.engine_name,
+                    engine_version: &self.request.engine_version,
+                    allow_pre: self.request.allow_prerelease,
+                    candidates: &self.cache.borrow(),
+                    requirements: &self.requirements.borrow(),
+                    locked: &self.request.locked,
+                };
+                let (explanation, hints) = report::explain(tree, &knowledge);
+                Err(ResolveError::NoSolution { explanation, hints })
+            }
+            Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
+            | Err(PubGrubError::ErrorChoosingVersion { source, .. })
+            | Err(PubGrubError::ErrorInShouldCancel(source)) => Err(ResolveError::Source(source)),
+        }
+    }
+
+    fn resolution(&self, chosen: impl Iterator<Item = (Package, Version)>) -> Resolution {
+        let mut resolution = Resolution {
+            roots: self
+                .request
+                .roots
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect(),
+            ..Resolution::default()
+        };
+        resolution.roots.sort();
+        resolution.roots.dedup();
+        for (package, version) in chosen {
+            let Package::Plugin(name) = package else {
+                continue;
+            };
+            if let Some(candidate) = self.candidate(&name, &version) {
+                let mut deps: Vec<String> = candidate
+                    .dependencies
+                    .iter()
+                    .map(|(d, _)| d.clone())
+                    .collect();
+                deps.sort();
+                deps.dedup();
+                resolution.dependencies.insert(name.clone(), deps);
+                if let Some(reason) = &candidate.yanked {
+                    resolution.warnings.push(match reason {
+                        Some(reason) => {
+                            format!("using yanked `{name} {version}` (locked): {reason}")
+                        }
+                        None => format!("using yanked `{name} {version}` (locked)"),
+                    });
+                }
+            }
+            resolution.packages.insert(name, version);
+        }
+        resolution
+    }
+
+    fn set(&self, req: &VersionReq) -> SemverSet {
+        if self.request.allow_prerelease {
+            SemverSet::from_req_allow_pre(req)
+        } else {
+            SemverSet::from_req(req)
+        }
+    }
+
+    fn candidates(&self, name: &str) -> Result<Option<Arc<Vec<Candidate>>>, SourceError> {
+        if let Some(known) = self.cache.borrow().get(name) {
+            return Ok(known.clone());
+        }
+        let fetched = self.source.candidates(name)?;
+        self.cache
+            .borrow_mut()
+            .insert(name.to_owned(), fetched.clone());
+        Ok(fetched)
+    }
+
+    fn candidate(&self, name: &str, version: &Version) -> Option<Candidate> {
+        let cache = self.cache.borrow();
+        let list = cache.get(name)?.as_ref()?;
+        list.iter().find(|c| &c.version == version).cloned()
+    }
+
+    /// Whether `c` may be chosen at all: usable, and not yanked unless locked.
+    fn selectable(&self, name: &str, c: &Candidate) -> bool {
+        c.usable && (c.yanked.is_none() || self.request.locked.get(name) == Some(&c.version))
+    }
+
+    /// Tells the source about plugins not asked for yet.
+    fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n String>) {
+        let cache = self.cache.borrow();
+        let mut seen = self.prefetched.borrow_mut();
+        let fresh: Vec<String> = names
+            .into_iter()
+            .filter(|n| !cache.contains_key(*n) && seen.insert((*n).clone()))
+            .cloned()
+            .collect();
+        drop((cache, seen));
+        if !fresh.is_empty() {
+            self.source.prefetch(&fresh);
+        }
+    }
+
+    fn choose_plugin(&self, name: &str, range: &SemverSet) -> Result<Option<Version>, SourceError> {
+        let Some(list) = self.candidates(name)? else {
+            return Ok(None);
+        };
+        let locked = self.request.locked.get(name).filter(|v| range.contains(v));
+        let locked = locked.and_then(|v| list.iter().find(|c| &c.version == v));
+        if let Some(c) = locked.filter(|c| c.usable) {
+            self.prefetch(c.dependencies.iter().map(|(d, _)| d));
+            return Ok(Some(c.version.clone()));
+        }
+        let mut in_range: Vec<&Candidate> = list
+            .iter()
+            .filter(|c| c.usable && c.yanked.is_none() && range.contains(&c.version))
+            .collect();
+        in_range.sort_by(|a, b| b.version.cmp(&a.version));
+        self.prefetch(
+            in_range
+                .iter()
+                .take(PREFETCH_DEPTH)
+                .flat_map(|c| c.dependencies.iter().map(|(d, _)| d)),
+        );
+        Ok(in_range.first().map(|c| c.version.clone()))
+    }
+
+    fn plugin_dependencies(
+        &self,
+        name: &str,
+        version: &Version,
+    ) -> Dependencies<Package, SemverSet, String> {
+        let Some(candidate) = self.candidate(name, version) else {
+            return Dependencies::Unavailable(format!("`{name} {version}` is not in the index"));
+        };
+        self.prefetch(candidate.dependencies.iter().map(|(d, _)| d));
+        // PubGrub cannot take a package depending on itself: check it here.
+        let (own, others): (Vec<_>, Vec<_>) = candidate
+            .dependencies
+            .into_iter()
+            .partition(|(d, _)| d == name);
+        if let Some((_, req)) = own.iter().find(|(_, req)| !self.set(req).contains(version)) {
+            return Dependencies::Unavailable(format!("it requires itself at `{req}`"));
+        }
+        let mut deps = vec![(Package::Engine, self.set(&candidate.engine))];
+        deps.extend(self.merged(&others));
+        Dependencies::Available(deps.into_iter().collect())
+    }
+
+    /// Requirements as PubGrub terms, one per plugin (repeated names are
+    /// intersected), remembered for the failure report.
+    fn merged(&self, requirements: &[(String, VersionReq)]) -> Vec<(Package, SemverSet)> {
+        self.requirements
+            .borrow_mut()
+            .extend(requirements.iter().cloned());
+        let mut by_name: BTreeMap<&String, SemverSet> = BTreeMap::new();
+        for (name, req) in requirements {
+            let set = self.set(req);
+            by_name
+                .entry(name)
+                .and_modify(|s| *s = s.intersection(&set))
+                .or_insert(set);
+        }
+        by_name
+            .into_iter()
+            .map(|(name, set)| (Package::Plugin(name.clone()), set))
+            .collect()
+    }
+}
+
+impl DependencyProvider for Provider<'_> {
+    type P = Package;
+    type V = Version;
+    type VS = SemverSet;
+    type M = String;
+    type Err = SourceError;
+    /// (class, conflicts seen, fewest matching versions): the root and engine
+    /// first, then plugins nothing can satisfy (they fail fast), then the
+    /// plugin most involved in conflicts, then the one with fewest choices.
+    type Priority = (u8, u32, Reverse<usize>);
+
+    fn prioritize(
+        &self,
+        package: &Package,
+        range: &SemverSet,
+        stats: &PackageResolutionStatistics,
+    ) -> Self::Priority {
+        let Package::Plugin(name) = package else {
+            return (u8::MAX, 0, Reverse(0));
+        };
+        let list = match self.candidates(name) {
+            Ok(list) => list,
+            Err(error) => {
+                // Decide this one next so `choose_version` reports the error.
+                self.failed.borrow_mut().get_or_insert(error);
+                return (u8::MAX, 0, Reverse(0));
+            }
+        };
+        let count = list.map_or(0, |list| {
+            list.iter()
+                .filter(|c| self.selectable(name, c) && range.contains(&c.version))
+                .count()
+        });
+        if count == 0 {
+            return (2, 0, Reverse(0));
+        }
+        (1, stats.conflict_count(), Reverse(count))
+    }
+
+    fn choose_version(
+        &self,
+        package: &Package,
+        range: &SemverSet,
+    ) -> Result<Option<Version>, SourceError> {
+        if let Some(error) = self.failed.borrow_mut().take() {
+            return Err(error);
+        }
+        match package {
+            Package::Root => Ok(Some(ROOT_VERSION).filter(|v| range.contains(v))),
+            Package::Engine => {
+                Ok(Some(self.request.engine_version.clone()).filter(|v| range.contains(v)))
+            }
+            Package::Plugin(name) => self.choose_plugin(name, range),
+        }
+    }
+
+    fn get_dependencies(
+        &self,
+        package: &Package,
+        version: &Version,
+    ) -> Result<Dependencies<Package, SemverSet, String>, SourceError> {
+        Ok(match package {
+            Package::Root => {
+                self.prefetch(self.request.roots.iter().map(|(name, _)| name));
+                let mut deps = vec![(
+                    Package::Engine,
+                    SemverSet::singleton(self.request.engine_version.clone()),
+                )];
+                deps.extend(self.merged(&self.request.roots));
+                Dependencies::Available(deps.into_iter().collect())
+            }
+            Package::Engine => Dependencies::Available(Default::default()),
+            Package::Plugin(name) => self.plugin_dependencies(name, version),
+        })
+    }
+
+    fn should_cancel(&self) -> Result<(), SourceError> {
+        match self.failed.borrow_mut().take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Resolution scenarios on small in-memory indexes, and the wording of
+//! failures as reviewed snapshots.
+
+use super::fixture::{Index, request, ver};
+use super::{Request, Resolution, ResolveError, newest, resolve};
+
+fn solve(index: &Index, request: &Request) -> Resolution {
+    resolve(index, request).unwrap_or_else(|e| panic!("expected a resolution, got: {e}"))
+}
+
+/// The explanation followed by `hint:` lines, as the CLI would print them.
+fn failure(index: &Index, request: &Request) -> String {
+    match resolve(index, request) {
+        Ok(r) => panic!("expected no solution, got {:?}", r.packages),
+        Err(ResolveError::NoSolution { explanation, hints }) => {
+            let mut text = explanation;
+            for hint in hints {
+                text.push_str("\nhint: ");
+                text.push_str(&hint);
+            }
+            text
+        }
+        Err(other) => panic!("expected no solution, got: {other}"),
+    }
+}
+
+fn chosen(resolution: &Resolution) -> Vec<String> {
+    resolution
+        .packages
+        .iter()
+        .map(|(n, v)| format!("{n} {v}"))
+        .collect()
+}
+
+#[test]
+fn picks_the_highest_versions_and_records_edges() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("1.1.0").dep("b", "^1")
+        .plugin("b").version("1.0.0").version("1.2.0").version("2.0.0");
+    let r = solve(&index, &request("1.4.2", &[("a", "^1")]));
+    assert_eq!(chosen(&r), ["a 1.1.0", "b 1.2.0"]);
+    assert_eq!(r.roots, ["a"]);
+    assert_eq!(r.dependencies["a"], ["b"]);
+    assert!(r.dependencies["b"].is_empty());
+    assert!(r.warnings.is_empty());
+}
+
+#[test]
+fn skips_versions_made_for_another_engine() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("hello-world")
+            .version("1.0.0").engine(">=1.0, <2")
+            .version("1.5.0").engine(">=1.5")
+            .version("2.0.0").engine(">=2.0.0");
+    let r = solve(&index, &request("1.4.2", &[("hello-world", "*")]));
+    assert_eq!(chosen(&r), ["hello-world 1.0.0"]);
+}
+
+#[test]
+fn backtracks_out_of_a_dependency_conflict() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("app").version("1.0.0").dep("lib", "^1").version("2.0.0").dep("lib", "^2")
+        .plugin("lib").version("1.3.0").version("2.0.0").engine(">=3");
+    let r = solve(&index, &request("1.4.2", &[("app", "*")]));
+    assert_eq!(chosen(&r), ["app 1.0.0", "lib 1.3.0"]);
+}
+
+#[test]
+fn prefers_the_locked_version_when_it_is_in_range() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("1.1.0").version("2.0.0");
+    let mut req = request("1.0.0", &[("a", "^1")]);
+    req.locked.insert("a".into(), ver("1.0.0"));
+    assert_eq!(chosen(&solve(&index, &req)), ["a 1.0.0"]);
+    req.locked.insert("a".into(), ver("2.0.0"));
+    assert_eq!(chosen(&solve(&index, &req)), ["a 1.1.0"]);
+}
+
+#[test]
+fn yanked_versions_only_when_locked_and_then_with_a_warning() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("1.1.0").yanked("corrupt archive");
+    let mut req = request("1.0.0", &[("a", "^1")]);
+    assert_eq!(chosen(&solve(&index, &req)), ["a 1.0.0"]);
+    req.locked.insert("a".into(), ver("1.1.0"));
+    let r = solve(&index, &req);
+    assert_eq!(chosen(&r), ["a 1.1.0"]);
+    assert_eq!(
+        r.warnings,
+        ["using yanked `a 1.1.0` (locked): corrupt archive"]
+    );
+}
+
+#[test]
+fn versions_without_an_artifact_are_never_chosen() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("1.1.0").unusable();
+    let mut req = request("1.0.0", &[("a", "^1")]);
+    req.locked.insert("a".into(), ver("1.1.0"));
+    assert_eq!(chosen(&solve(&index, &req)), ["a 1.0.0"]);
+}
+
+#[test]
+fn prereleases_need_a_requirement_that_names_one_or_pre() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("2.0.0-beta.1");
+    assert_eq!(
+        chosen(&solve(&index, &request("1.0.0", &[("a", "*")]))),
+        ["a 1.0.0"]
+    );
+    let named = request("1.0.0", &[("a", "^2.0.0-beta")]);
+    assert_eq!(chosen(&solve(&index, &named)), ["a 2.0.0-beta.1"]);
+    let mut pre = request("1.0.0", &[("a", ">=1.5")]);
+    pre.allow_prerelease = true;
+    assert_eq!(chosen(&solve(&index, &pre)), ["a 2.0.0-beta.1"]);
+}
+
+#[test]
+fn source_errors_abort_with_their_message() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").dep("b", "^1")
+        .failing("b", "GET https://plugins.example/b/index.toml: 503 Service Unavailable");
+    match resolve(&index, &request("1.0.0", &[("a", "^1")])) {
+        Err(ResolveError::Source(e)) => {
+            assert_eq!(
+                e.0,
+                "GET https://plugins.example/b/index.toml: 503 Service Unavailable"
+            )
+        }
+        other => panic!("expected a source error, got {other:?}"),
+    }
+}
+
+#[test]
+fn prefetches_roots_and_dependencies_before_fetching_them() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").dep("c", "^1").dep("d", "^1")
+        .plugin("b").version("1.0.0")
+        .plugin("c").version("1.0.0")
+        .plugin("d").version("1.0.0");
+    solve(&index, &request("1.0.0", &[("a", "^1"), ("b", "^1")]));
+    let log = index.log();
+    let at = |line: &str| {
+        log.iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("no `{line}` in {log:?}"))
+    };
+    assert!(at("prefetch a, b") < at("fetch a"));
+    assert!(at("prefetch c, d") < at("fetch c"));
+    assert!(at("prefetch c, d") < at("fetch d"));
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("fetch ")).count(),
+        4,
+        "each plugin fetched once: {log:?}"
+    );
+}
+
+#[test]
+fn newest_respects_yanks_targets_engine_and_prereleases() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a")
+            .version("1.0.0").engine("^1")
+            .version("1.1.0").engine("^1").yanked("")
+            .version("1.2.0").engine("^1").unusable()
+            .version("2.0.0").engine("^2")
+            .version("3.0.0-rc.1").engine("^2");
+    let newest_for = |engine: Option<&str>, pre| {
+        newest(&index, "a", engine.map(ver).as_ref(), pre).expect("in memory")
+    };
+    assert_eq!(newest_for(None, false), Some(ver("2.0.0")));
+    assert_eq!(newest_for(None, true), Some(ver("3.0.0-rc.1")));
+    assert_eq!(newest_for(Some("1.9.0"), false), Some(ver("1.0.0")));
+    assert_eq!(newest_for(Some("0.9.0"), false), None);
+    assert_eq!(
+        newest(&index, "nope", None, false).expect("in memory"),
+        None
+    );
+}
+
+#[test]
+fn engine_too_old() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("hello-world").version("1.0.0").version("2.0.0").engine(">=2.0.0");
+    let text = failure(&index, &request("1.4.2", &[("hello-world", "^2")]));
+    assert!(
+        text.contains(
+            "hello-world 2.0.0 needs demo-engine >=2.0.0, but this project runs demo-engine 1.4.2"
+        ),
+        "{text}"
+    );
+    insta::assert_snapshot!("engine_too_old", text);
+}
+
+#[test]
+fn engine_too_old_through_a_dependency() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("greeter").version("1.0.0").dep("greeter-core", "^0.3").engine(">=1.4")
+        .plugin("greeter-core")
+            .version("0.3.0").engine(">=2")
+            .version("0.3.1").engine(">=2.1");
+    let text = failure(&index, &request("1.4.2", &[("greeter", "^1")]));
+    insta::assert_snapshot!("engine_too_old_through_a_dependency", text);
+}
+
+#[test]
+fn unknown_plugin() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0");
+    let text = failure(&index, &request("1.0.0", &[("nope", "^1")]));
+    assert!(
+        text.contains("no plugin named `nope` in the index"),
+        "{text}"
+    );
+    insta::assert_snapshot!("unknown_plugin", text);
+}
+
+#[test]
+fn unknown_plugin_deep_in_the_graph() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").dep("b", "^1")
+        .plugin("b").version("1.0.0").dep("ghost", "^1");
+    let text = failure(&index, &request("1.0.0", &[("a", "^1")]));
+    assert!(text.contains("no plugin named `ghost`"), "{text}");
+    insta::assert_snapshot!("unknown_plugin_deep_in_the_graph", text);
+}
+
+#[test]
+fn only_a_prerelease_would_match() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("2.0.0-beta.1");
+    let text = failure(&index, &request("1.0.0", &[("a", "^2")]));
+    assert!(text.contains("--pre"), "{text}");
+    insta::assert_snapshot!("only_a_prerelease_would_match", text);
+}
+
+#[test]
+fn only_a_yanked_version_would_match() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").version("1.4.0").yanked("leaks file handles");
+    let text = failure(&index, &request("1.0.0", &[("a", "^1.4")]));
+    assert!(text.contains("leaks file handles"), "{text}");
+    insta::assert_snapshot!("only_a_yanked_version_would_match", text);
+}
+
+#[test]
+fn conflicting_requirements_on_a_shared_dependency() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("app").version("1.0.0").dep("left", "^1").dep("right", "^1")
+        .plugin("left")
+            .version("1.0.0").dep("util", "=1.0.0")
+            .version("1.1.0").dep("util", "=1.0.0")
+        .plugin("right").version("1.0.0").dep("util", "^2")
+        .plugin("util").version("1.0.0").version("2.0.0").version("2.1.0");
+    let text = failure(&index, &request("1.0.0", &[("app", "^1")]));
+    insta::assert_snapshot!("conflicting_requirements_on_a_shared_dependency", text);
+}
