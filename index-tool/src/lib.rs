@@ -9,4 +9,5 @@ pub mod commands;
 pub mod fsutil;
 pub mod git;
 pub mod keys;
+pub mod synth;
 pub mod validate;

@@ -1,1 +1,423 @@
-fn main() {}
+//! `plugres-index-bench`: makes synthetic indexes ([`plugres_index::synth`])
+//! and times `plugres-index validate` on them through the same library call
+//! the CLI makes.
+//!
+//! ```text
+//! cargo run --release -p plugres-index --bin plugres-index-bench -- validate
+//! cargo run --release -p plugres-index --bin plugres-index-bench -- generate /tmp/idx --git --json
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand};
+use plugres_index::git::Repo;
+use plugres_index::synth::{self, SynthInfo};
+use plugres_index::validate::{Options, Report, validate};
+use plugres_schema::SigningKey;
+use rayon::prelude::*;
+
+/// Synthetic indexes and validation timings for plugres-index.
+#[derive(Debug, Parser)]
+#[command(name = "plugres-index-bench", max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a synthetic, valid, signed index into DIR (new or empty).
+    Generate(GenerateArgs),
+    /// Time whole-index and `--base` validation on synthetic indexes.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    dir: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    plugins: usize,
+    #[arg(long, default_value_t = 20)]
+    versions: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also `git init` and commit the whole tree.
+    #[arg(long)]
+    git: bool,
+    /// Print the full description (keys, names, suggested roots, solution) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    #[arg(long, default_value_t = 10_000)]
+    plugins: usize,
+    #[arg(long, default_value_t = 20)]
+    versions: usize,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Size of the second index for the `--base` measurement.
+    #[arg(long, default_value_t = 1000)]
+    small_plugins: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also time reading, parsing and signature checks of all files apart.
+    #[arg(long)]
+    breakdown: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Generate(a) => generate(&a),
+        Command::Validate(a) => bench(&a),
+    }
+}
+
+fn generate(a: &GenerateArgs) -> Result<()> {
+    let start = Instant::now();
+    let info = if a.git {
+        synth::generate_git(&a.dir, a.plugins, a.versions, a.seed)?
+    } else {
+        synth::generate(&a.dir, a.plugins, a.versions, a.seed)?
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+        return Ok(());
+    }
+    eprintln!(
+        "Generated {} plugins x {} versions ({} files, {:.1} MB) in `{}` in {:.2} s",
+        a.plugins,
+        a.versions,
+        info.paths.len(),
+        info.bytes as f64 / 1e6,
+        a.dir.display(),
+        start.elapsed().as_secs_f64()
+    );
+    println!("root key:          {}", info.root_public_key);
+    println!("engine version:    {}", info.engine_version);
+    println!(
+        "suggested roots:   {} (solution: {} plugins); --json prints them",
+        info.suggested_roots.len(),
+        info.solution.len()
+    );
+    Ok(())
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Results {
+    plugins: usize,
+    versions: usize,
+    files: usize,
+    bytes: u64,
+    threads: usize,
+    runs: usize,
+    generate_s: f64,
+    git_commit_s: f64,
+    whole: Timing,
+    base: Vec<BaseTiming>,
+    breakdown: Option<Breakdown>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Timing {
+    runs_s: Vec<f64>,
+    median_s: f64,
+    min_s: f64,
+    files: usize,
+    files_per_s: f64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct BaseTiming {
+    plugins: usize,
+    /// Generating and committing the index this was measured on.
+    generate_s: f64,
+    validate: Timing,
+    publish_and_commit_median_s: f64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Breakdown {
+    walk_s: f64,
+    read_s: f64,
+    parse_s: f64,
+    verify_s: f64,
+}
+
+fn bench(a: &ValidateArgs) -> Result<()> {
+    if a.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let big = tempfile::tempdir()?;
+    let dir = big.path();
+    eprintln!(
+        "Generating {} plugins x {} versions in `{}`...",
+        a.plugins,
+        a.versions,
+        dir.display()
+    );
+    let (info, generate_s) = timed(|| synth::generate(dir, a.plugins, a.versions, a.seed))?;
+    let (_, git_commit_s) = timed(|| {
+        Repo::init(dir)?;
+        synth::commit_all(dir, &info)
+    })?;
+
+    eprintln!("Timing whole-index validation ({} runs)...", a.runs);
+    let mut runs = Vec::new();
+    for _ in 0..a.runs {
+        let (report, secs) = timed(|| validate(dir, &whole()))?;
+        check_clean(&report, info.paths.len() - 2)?;
+        runs.push(secs);
+    }
+    let whole = timing(runs, info.paths.len() - 2);
+    let breakdown = a.breakdown.then(|| breakdown(dir)).transpose()?;
+
+    eprintln!("Timing `validate --base` after a one-plugin change...");
+    let mut base = vec![base_runs(dir, &info, a.runs, generate_s + git_commit_s)?];
+    drop(big);
+    let small = tempfile::tempdir()?;
+    let (small_info, small_s) =
+        timed(|| synth::generate_git(small.path(), a.small_plugins, a.versions, a.seed))?;
+    base.push(base_runs(small.path(), &small_info, a.runs, small_s)?);
+
+    let results = Results {
+        plugins: a.plugins,
+        versions: a.versions,
+        files: info.paths.len(),
+        bytes: info.bytes,
+        threads: rayon::current_num_threads(),
+        runs: a.runs,
+        generate_s,
+        git_commit_s,
+        whole,
+        base,
+        breakdown,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        print_table(&results);
+    }
+    Ok(())
+}
+
+/// Publishes one new version per run (a different plugin each time) and
+/// times `validate --base <commit before it>`.
+fn base_runs(dir: &Path, info: &SynthInfo, runs: usize, generate_s: f64) -> Result<BaseTiming> {
+    let key =
+        SigningKey::from_key_text(&info.publisher_key_text, None).map_err(anyhow::Error::msg)?;
+    let repo = Repo::open(dir)?;
+    let (mut times, mut publish) = (Vec::new(), Vec::new());
+    for r in 0..runs {
+        let name = &info.names[(r + 1) * info.names.len() / (runs + 1)];
+        let base = repo.resolve_rev("HEAD")?;
+        let (_, p) = timed(|| synth::publish_next_version(dir, &key, name))?;
+        let opts = Options {
+            base: Some(base),
+            check_artifacts: false,
+        };
+        let (report, secs) = timed(|| validate(dir, &opts))?;
+        check_clean(&report, 2)?;
+        times.push(secs);
+        publish.push(p);
+    }
+    Ok(BaseTiming {
+        plugins: info.names.len(),
+        generate_s,
+        validate: timing(times, 2),
+        publish_and_commit_median_s: median(&publish),
+    })
+}
+
+/// The phases of a whole validation, each over every plugin file in parallel.
+fn breakdown(dir: &Path) -> Result<Breakdown> {
+    let (config, _) = plugres_index::checkout::Checkout::open(dir)?.load_config()?;
+    let (paths, walk_s) = timed(|| {
+        let mut out = Vec::new();
+        for e in walkdir::WalkDir::new(dir.join("plugins")).sort_by_file_name() {
+            let e = e?;
+            let rel: Vec<String> = e
+                .path()
+                .strip_prefix(dir)?
+                .iter()
+                .map(|c| c.to_string_lossy().into_owned())
+                .collect();
+            let rel = rel.join("/");
+            if rel.ends_with(".toml") {
+                out.push(rel);
+            }
+        }
+        anyhow::Ok(out)
+    })?;
+    let (files, read_s) = timed(|| {
+        paths
+            .par_iter()
+            .map(|p| {
+                let toml = std::fs::read(dir.join(p))?;
+                let sig = std::fs::read(dir.join(format!("{p}.minisig")))?;
+                Ok((p, toml, sig))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let (_, parse_s) = timed(|| {
+        files.par_iter().try_for_each(|(p, toml, _)| {
+            plugres_schema::PluginFile::parse(p, toml)
+                .map(drop)
+                .map_err(|d| anyhow::anyhow!("{p}: {d:?}"))
+        })
+    })?;
+    let (_, verify_s) = timed(|| {
+        files.par_iter().try_for_each(|(p, toml, sig)| {
+            let keys = config.publisher_keys.iter().map(|k| (&k.id, &k.public));
+            plugres_schema::verify(p, toml, sig, keys)
+                .map(drop)
+                .map_err(anyhow::Error::from)
+        })
+    })?;
+    Ok(Breakdown {
+        walk_s,
+        read_s,
+        parse_s,
+        verify_s,
+    })
+}
+
+fn print_table(r: &Results) {
+    println!(
+        "plugres-index validate: {} plugins x {} versions ({} files, {:.1} MB), {} threads, {} runs\n",
+        r.plugins,
+        r.versions,
+        r.files,
+        r.bytes as f64 / 1e6,
+        r.threads,
+        r.runs
+    );
+    println!("{:<46} {:>10}", "setup", "time");
+    println!(
+        "{:<46} {:>10}",
+        "generate (render, sign, write)",
+        secs(r.generate_s)
+    );
+    println!(
+        "{:<46} {:>10}",
+        "git commit of the whole tree",
+        secs(r.git_commit_s)
+    );
+    for b in &r.base[1..] {
+        let what = format!("generate + commit, {} plugins", b.plugins);
+        println!("{what:<46} {:>10}", secs(b.generate_s));
+    }
+    println!(
+        "\n{:<46} {:>10} {:>10} {:>7} {:>9}  target",
+        "measurement", "median", "min", "files", "files/s"
+    );
+    let row = |what: String, t: &Timing, target: &str, limit: f64| {
+        let verdict = if t.median_s < limit { "ok" } else { "MISSED" };
+        // Files per second only means something for the whole index.
+        let rate = if t.files > 2 {
+            format!("{:.0}", t.files_per_s)
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "{what:<46} {:>10} {:>10} {:>7} {rate:>9}  {target} {verdict}",
+            secs(t.median_s),
+            secs(t.min_s),
+            t.files,
+        );
+    };
+    row(
+        format!("validate, whole index ({} plugins)", r.plugins),
+        &r.whole,
+        "< 5 s",
+        5.0,
+    );
+    for b in &r.base {
+        row(
+            format!("validate --base, 1-plugin change @ {}", b.plugins),
+            &b.validate,
+            "< 300 ms",
+            0.3,
+        );
+    }
+    for b in &r.base {
+        println!(
+            "  (publish + commit of the change @ {}: median {})",
+            b.plugins,
+            secs(b.publish_and_commit_median_s)
+        );
+    }
+    if let Some(b) = &r.breakdown {
+        println!(
+            "\nbreakdown of whole validation (each phase over all plugin files, parallel):\n  walk {}  read {}  parse {}  verify {}",
+            secs(b.walk_s),
+            secs(b.read_s),
+            secs(b.parse_s),
+            secs(b.verify_s)
+        );
+    }
+}
+
+fn whole() -> Options {
+    Options {
+        base: None,
+        check_artifacts: false,
+    }
+}
+
+fn check_clean(report: &Report, files: usize) -> Result<()> {
+    if let Some(d) = report.diagnostics.first() {
+        bail!(
+            "the synthetic index has {} problems, first: {d}",
+            report.diagnostics.len()
+        );
+    }
+    if report.files_checked != files {
+        bail!(
+            "{} files were checked, {files} expected",
+            report.files_checked
+        );
+    }
+    Ok(())
+}
+
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    let start = Instant::now();
+    let out = f()?;
+    Ok((out, start.elapsed().as_secs_f64()))
+}
+
+fn timing(runs_s: Vec<f64>, files: usize) -> Timing {
+    let median_s = median(&runs_s);
+    Timing {
+        min_s: runs_s.iter().copied().fold(f64::INFINITY, f64::min),
+        files_per_s: files as f64 / median_s,
+        median_s,
+        files,
+        runs_s,
+    }
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn secs(s: f64) -> String {
+    let d = Duration::from_secs_f64(s.max(0.0));
+    if d < Duration::from_secs(1) {
+        format!("{:.1} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
+}

@@ -132,7 +132,7 @@ fn check_signature(
 pub fn check_dependencies(
     dir: &Path,
     c: &Checked,
-    known: &BTreeMap<String, Vec<semver::Version>>,
+    known: &BTreeMap<String, Option<Vec<semver::Version>>>,
     whole: bool,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -140,7 +140,8 @@ pub fn check_dependencies(
     for v in &plugin.versions {
         for (dep, req) in &v.dependencies {
             let versions = match known.get(dep.as_str()) {
-                Some(vs) => Some(vs.clone()),
+                Some(None) => continue,
+                Some(Some(vs)) => Some(vs.clone()),
                 None if whole => None,
                 None => versions_on_disk(dir, dep),
             };

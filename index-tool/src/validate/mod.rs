@@ -62,17 +62,19 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
         .map(|p| files::check_file(dir, p, &config))
         .collect();
     report.files_checked = checked.len();
-    let known: BTreeMap<String, Vec<semver::Version>> = checked
+    // Plugins present, with their versions; `None` for a file that did not
+    // parse (its own errors are reported; dependents are not blamed).
+    let known: BTreeMap<String, Option<Vec<semver::Version>>> = checked
         .iter()
-        .filter_map(|c| c.plugin.as_ref())
-        .map(|p| {
-            (
-                p.name.to_string(),
+        .filter_map(|c| {
+            let name = plugres_schema::name_from_index_path(&c.path)?;
+            let versions = c.plugin.as_ref().map(|p| {
                 p.versions
                     .iter()
                     .map(|v| v.version.semver().clone())
-                    .collect(),
-            )
+                    .collect()
+            });
+            Some((name.to_string(), versions))
         })
         .collect();
     for c in &checked {

@@ -1,0 +1,220 @@
+//! Real signed indexes in temporary directories, for tests.
+//!
+//! ```ignore
+//! let ix = TestIndex::new();
+//! ix.publish(TestPlugin::new("hello").version("1.0.0", ">=1").artifact("any"), "maint");
+//! let index = ix.open().unwrap();
+//! ```
+
+use std::path::Path;
+
+use plugres_schema::{
+    Artifact, CONFIG_PATH, IndexConfig, KeyId, PluginFile, PluginName, PublicKey, PublisherKey,
+    RootKey, SIGNATURE_SUFFIX, Scope, Sha256, SigningKey, Target, Version, VersionEntry,
+    index_path, render,
+};
+
+use super::{IndexError, PathBackend, VerifiedIndex};
+
+/// A signed index on disk: one root key, named publisher keys with scopes.
+pub(crate) struct TestIndex {
+    dir: tempfile::TempDir,
+    pub root_key: SigningKey,
+    publishers: Vec<(String, SigningKey)>,
+}
+
+impl TestIndex {
+    /// An index whose publisher `maint` may sign any plugin.
+    pub(crate) fn new() -> Self {
+        Self::with_publishers(&[("maint", &["*"])])
+    }
+
+    pub(crate) fn with_publishers(publishers: &[(&str, &[&str])]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root_key = SigningKey::generate().expect("key");
+        let mut keys = Vec::new();
+        let mut publisher_keys = Vec::new();
+        for (id, scopes) in publishers {
+            let key = SigningKey::generate().expect("key");
+            publisher_keys.push(PublisherKey {
+                id: KeyId::new(id).expect("key id"),
+                public: public_of(&key),
+                scopes: scopes
+                    .iter()
+                    .map(|s| Scope::new(s).expect("scope"))
+                    .collect(),
+            });
+            keys.push((id.to_string(), key));
+        }
+        let config = IndexConfig {
+            format: plugres_schema::FORMAT,
+            name: "test".into(),
+            engine: "demo-engine".into(),
+            description: None,
+            artifact_base: None,
+            root_keys: vec![RootKey {
+                id: KeyId::new("root").expect("key id"),
+                public: public_of(&root_key),
+            }],
+            publisher_keys,
+        };
+        let ix = TestIndex {
+            dir,
+            root_key,
+            publishers: keys,
+        };
+        ix.write_config(&config, &ix.root_key);
+        ix
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub(crate) fn root_public(&self) -> PublicKey {
+        public_of(&self.root_key)
+    }
+
+    pub(crate) fn publisher(&self, id: &str) -> &SigningKey {
+        &self
+            .publishers
+            .iter()
+            .find(|(i, _)| i == id)
+            .expect("no such publisher key")
+            .1
+    }
+
+    /// Writes `config` signed by `key`.
+    pub(crate) fn write_config(&self, config: &IndexConfig, key: &SigningKey) {
+        self.write_signed(CONFIG_PATH, render::config_file(config).as_bytes(), key);
+    }
+
+    /// Writes a file at an index path, unsigned.
+    pub(crate) fn write(&self, path: &str, bytes: &[u8]) {
+        let file = self.root().join(path);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(file, bytes).expect("write");
+    }
+
+    /// Writes a file and its `.minisig` by `key`, bound to `path`.
+    pub(crate) fn write_signed(&self, path: &str, bytes: &[u8], key: &SigningKey) {
+        self.write(path, bytes);
+        let sig = plugres_schema::sign(key, path, bytes, 1_700_000_000).expect("sign");
+        self.write(&format!("{path}{SIGNATURE_SUFFIX}"), sig.as_bytes());
+    }
+
+    /// Writes the plugin's file signed by publisher `signer`, and its
+    /// artifacts beside the index (relative URLs, no artifact-base).
+    pub(crate) fn publish(&self, plugin: TestPlugin, signer: &str) -> PluginFile {
+        for (url, bytes) in &plugin.blobs {
+            self.write(url, bytes);
+        }
+        let text = render::plugin_file(&plugin.file);
+        self.write_signed(
+            &index_path(&plugin.file.name),
+            text.as_bytes(),
+            self.publisher(signer),
+        );
+        plugin.file
+    }
+
+    /// The index through a [`PathBackend`], pinning its root key.
+    pub(crate) fn open(&self) -> Result<VerifiedIndex, IndexError> {
+        VerifiedIndex::open(
+            Box::new(PathBackend::new(self.root())),
+            "default",
+            &[self.root_public()],
+        )
+    }
+}
+
+fn public_of(key: &SigningKey) -> PublicKey {
+    PublicKey::parse(&key.public_base64()).expect("public key")
+}
+
+/// A plugin file under construction; calls after `version` apply to the
+/// latest version.
+pub(crate) struct TestPlugin {
+    file: PluginFile,
+    blobs: Vec<(String, Vec<u8>)>,
+}
+
+impl TestPlugin {
+    pub(crate) fn new(name: &str) -> Self {
+        TestPlugin {
+            file: PluginFile {
+                name: PluginName::new(name).expect("name"),
+                description: format!("The {name} plugin"),
+                license: None,
+                repository: None,
+                homepage: None,
+                keywords: Vec::new(),
+                categories: Vec::new(),
+                deprecated: None,
+                versions: Vec::new(),
+            },
+            blobs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn keyword(mut self, k: &str) -> Self {
+        self.file.keywords.push(k.to_string());
+        self
+    }
+
+    pub(crate) fn version(mut self, version: &str, engine: &str) -> Self {
+        self.file.versions.push(VersionEntry {
+            version: Version::parse(version).expect("version"),
+            engine: semver::VersionReq::parse(engine).expect("engine req"),
+            published: "2026-01-01T00:00:00Z".into(),
+            permissions: Vec::new(),
+            yanked: false,
+            yank_reason: None,
+            dependencies: Default::default(),
+            artifacts: Vec::new(),
+            span: 0..0,
+        });
+        self
+    }
+
+    fn last(&mut self) -> &mut VersionEntry {
+        self.file.versions.last_mut().expect("call version() first")
+    }
+
+    pub(crate) fn dep(mut self, name: &str, req: &str) -> Self {
+        self.last().dependencies.insert(
+            PluginName::new(name).expect("name"),
+            semver::VersionReq::parse(req).expect("req"),
+        );
+        self
+    }
+
+    pub(crate) fn permission(mut self, p: &str) -> Self {
+        let p = plugres_schema::Permission::new(p).expect("permission");
+        self.last().permissions.push(p);
+        self
+    }
+
+    pub(crate) fn yanked(mut self, reason: Option<&str>) -> Self {
+        let v = self.last();
+        v.yanked = true;
+        v.yank_reason = reason.map(str::to_string);
+        self
+    }
+
+    /// An artifact for `target` whose content names plugin, version and target.
+    pub(crate) fn artifact(mut self, target: &str) -> Self {
+        let name = self.file.name.to_string();
+        let v = self.last();
+        let bytes = format!("{name} {} {target}\n", v.version).into_bytes();
+        let url = format!("{name}/{}/{target}.bin", v.version);
+        v.artifacts.push(Artifact {
+            target: Target::new(target).expect("target"),
+            url: url.clone(),
+            sha256: Sha256::of(&bytes),
+            size: bytes.len() as u64,
+        });
+        self.blobs.push((url, bytes));
+        self
+    }
+}

@@ -1,0 +1,64 @@
+//! Reading a plugres index, whatever carries it, and trusting only what is signed.
+//!
+//! An index is a tree of files (`config.toml`, `plugins/he/ll/hello-world.toml`,
+//! each with a detached `.minisig`). It can sit in a local checkout or mirror
+//! directory, in a git repository, or on a static HTTP host; each of those is
+//! an [`IndexBackend`], which only moves bytes and knows nothing of trust.
+//!
+//! Data flow, for every backend alike:
+//!
+//! ```text
+//! backend.read(path) ──bytes──► verify (.minisig, pinned root keys / scoped
+//!   publisher keys, path bound in the trusted comment) ──► parse (plugres_schema)
+//!   ──► cache in VerifiedIndex ──► IndexCandidates (the resolver's view)
+//! ```
+//!
+//! [`VerifiedIndex`] is the one place the chain of trust is checked: the
+//! config must be signed by a root key the project pinned, and each plugin
+//! file by a publisher key of that verified config whose scopes cover the
+//! plugin. Backends are therefore untrusted transport: a mirror, CDN or git
+//! host cannot change what a client accepts. "Not found" is a value
+//! (`Ok(None)`), not an error.
+
+mod candidates;
+mod error;
+#[cfg(test)]
+pub(crate) mod fixture;
+mod location;
+mod path;
+mod verified;
+
+pub use candidates::IndexCandidates;
+pub use error::IndexError;
+pub use location::{ArtifactLocation, file_url_to_path, path_to_file_url};
+pub use path::PathBackend;
+pub use verified::VerifiedIndex;
+
+/// Access to the files of one index. Implementations move bytes only:
+/// [`VerifiedIndex`] checks every byte they return.
+pub trait IndexBackend: Send + Sync {
+    /// Bytes of the index file at `path` ('/'-separated, e.g.
+    /// "plugins/he/ll/hello-world.toml"), `Ok(None)` when absent. Refuses
+    /// files over [`plugres_schema::MAX_FILE_SIZE`].
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IndexError>;
+
+    /// Hint: these files will be read soon (network backends fetch in
+    /// parallel). Default no-op.
+    fn prefetch(&self, _paths: &[String]) {}
+
+    /// Every plugin file path, for `search`; `Err(IndexError::Unsupported)`
+    /// where a backend cannot list.
+    fn list_plugins(&self) -> Result<Vec<String>, IndexError>;
+
+    /// Human description (path or URL) for messages.
+    fn describe(&self) -> String;
+
+    /// Revision of the index seen (git commit id), if the backend knows it.
+    fn revision(&self) -> Option<String> {
+        None
+    }
+
+    /// Where an artifact URL that is relative (no `artifact-base` in the
+    /// config) is read from: for a path index, `<root>/<url>`.
+    fn relative_artifact(&self, url: &str) -> ArtifactLocation;
+}

@@ -1,0 +1,239 @@
+//! Changing `plugres.toml` the way a user would by hand.
+//!
+//! Edits work on the TOML document itself (`toml_edit`), so comments, key
+//! order, blank lines and quoting of everything not touched stay as they
+//! were. A changed value keeps the comment after it; a new plugin goes in
+//! name order when the table was sorted, else at the end. Saving checks the
+//! result as a manifest first and writes it atomically.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use plugres_schema::{Diagnostics, PluginName, PublicKey, Target};
+use semver::VersionReq;
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+
+use super::manifest::is_registry_name;
+use super::{Manifest, ProjectError, fs_util};
+
+/// An open `plugres.toml`, to edit and save.
+#[derive(Debug, Clone)]
+pub struct ManifestEditor {
+    path: PathBuf,
+    doc: DocumentMut,
+}
+
+impl ManifestEditor {
+    /// Reads the manifest at `path` for editing.
+    pub fn open(path: &Path) -> Result<Self, ProjectError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProjectError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_text(path, &text)
+    }
+
+    /// Parses `text` (the content of `path`) for editing.
+    pub fn from_text(path: &Path, text: &str) -> Result<Self, ProjectError> {
+        let doc = text.parse::<DocumentMut>().map_err(|e| {
+            let mut d = Diagnostics::new(path.display().to_string(), text);
+            d.error(e.span(), e.message().trim().to_string());
+            ProjectError::Invalid {
+                path: path.to_path_buf(),
+                diagnostics: d.into_vec(),
+            }
+        })?;
+        Ok(ManifestEditor {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    /// A new manifest for a project running `engine` (for `plugres init`).
+    pub fn new(path: &Path, engine: &semver::Version) -> Self {
+        let text = format!(
+            "# plugres project manifest: the plugins this project uses.\n\
+             \n\
+             [engine]\n\
+             version = \"{engine}\"\n\
+             \n\
+             [plugins]\n"
+        );
+        let doc = text.parse::<DocumentMut>().unwrap_or_default();
+        ManifestEditor {
+            path: path.to_path_buf(),
+            doc,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Sets `[engine] version`.
+    pub fn set_engine_version(&mut self, version: &semver::Version) -> Result<(), ProjectError> {
+        let engine = self.table("engine")?;
+        set_value(engine, "version", Value::from(version.to_string()));
+        Ok(())
+    }
+
+    /// Sets `[engine] target`, or removes it (`None`: any + host platform).
+    pub fn set_engine_target(&mut self, target: Option<&Target>) -> Result<(), ProjectError> {
+        let engine = self.table("engine")?;
+        match target {
+            Some(t) => set_value(engine, "target", Value::from(t.as_str())),
+            None => {
+                engine.remove("target");
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds plugin `name` or changes its requirement. `registry: None` uses
+    /// the default registry (written as `name = "req"`).
+    pub fn add_plugin(
+        &mut self,
+        name: &PluginName,
+        req: &VersionReq,
+        registry: Option<&str>,
+    ) -> Result<(), ProjectError> {
+        let value = match registry {
+            Some(r) => {
+                let mut t = InlineTable::new();
+                t.insert("version", Value::from(req.to_string()));
+                t.insert("registry", Value::from(r));
+                Value::InlineTable(t)
+            }
+            None => Value::from(req.to_string()),
+        };
+        let plugins = self.table("plugins")?;
+        set_value(plugins, name.as_str(), value);
+        Ok(())
+    }
+
+    /// Removes plugin `name`; `false` if it was not there.
+    pub fn remove_plugin(&mut self, name: &PluginName) -> bool {
+        self.doc
+            .get_mut("plugins")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|t| t.remove(name.as_str()))
+            .is_some()
+    }
+
+    /// Adds `[registry.NAME]`, or updates its index, keys and mirror.
+    pub fn add_registry(
+        &mut self,
+        name: &str,
+        index: &str,
+        root_keys: &[PublicKey],
+        artifact_mirror: Option<&str>,
+    ) -> Result<(), ProjectError> {
+        if !is_registry_name(name) {
+            return Err(self.edit_error(format!(
+                "registry name `{name}` must be 1-64 lowercase letters, digits, `-` or `_`"
+            )));
+        }
+        let path = self.path.clone();
+        let registries = self.table("registry")?;
+        if registries.get(name).is_none() {
+            registries.insert(name, Item::Table(Table::new()));
+        }
+        let reg = registries
+            .get_mut(name)
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(|| ProjectError::Edit {
+                path,
+                message: format!("`registry.{name}` is not a table"),
+            })?;
+        set_value(reg, "index", Value::from(index));
+        let keys: Array = root_keys.iter().map(|k| k.as_str()).collect();
+        set_value(reg, "root-keys", Value::Array(keys));
+        match artifact_mirror {
+            Some(m) => set_value(reg, "artifact-mirror", Value::from(m)),
+            None => {
+                reg.remove("artifact-mirror");
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `[registry.NAME]`; `false` if it was not there.
+    pub fn remove_registry(&mut self, name: &str) -> bool {
+        self.doc
+            .get_mut("registry")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|t| t.remove(name))
+            .is_some()
+    }
+
+    /// Checks the edited text as a manifest, then writes it atomically.
+    /// Returns the manifest as saved.
+    pub fn save(&self) -> Result<Manifest, ProjectError> {
+        let text = self.to_string();
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let manifest = Manifest::parse(&self.path.display().to_string(), &text, dir).map_err(
+            |diagnostics| ProjectError::Invalid {
+                path: self.path.clone(),
+                diagnostics,
+            },
+        )?;
+        fs_util::atomic_write(&self.path, text.as_bytes()).map_err(|source| {
+            ProjectError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })?;
+        Ok(manifest)
+    }
+
+    /// The top-level table `key`, created (as `[key]`) when absent.
+    fn table(&mut self, key: &str) -> Result<&mut dyn TableLike, ProjectError> {
+        let path = self.path.clone();
+        let root = self.doc.as_table_mut();
+        if root.get(key).is_none() {
+            let mut t = Table::new();
+            // `[registry.NAME]` headers without an empty `[registry]` above.
+            t.set_implicit(key == "registry");
+            root.insert(key, Item::Table(t));
+        }
+        root.get_mut(key)
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(|| ProjectError::Edit {
+                path,
+                message: format!("`{key}` is not a table; make it `[{key}]`"),
+            })
+    }
+
+    fn edit_error(&self, message: String) -> ProjectError {
+        ProjectError::Edit {
+            path: self.path.clone(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for ManifestEditor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.doc.fmt(f)
+    }
+}
+
+/// Sets `key` to `value`, keeping the spacing and trailing comment of an
+/// existing value; a new key goes in order if the table was sorted.
+fn set_value(table: &mut dyn TableLike, key: &str, value: Value) {
+    if let Some(Item::Value(old)) = table.get_mut(key) {
+        let decor = old.decor().clone();
+        *old = value;
+        *old.decor_mut() = decor;
+        return;
+    }
+    let keys: Vec<&str> = table.iter().map(|(k, _)| k).collect();
+    let was_sorted = keys.windows(2).all(|w| w[0] <= w[1]);
+    table.insert(key, Item::Value(value));
+    if was_sorted {
+        table.sort_values();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,215 @@
+//! Reading `plugres.lock`: raw serde types, then checks with positions.
+
+use super::*;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+struct FormatOnly {
+    version: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLock {
+    #[allow(dead_code)]
+    version: i64,
+    #[serde(default)]
+    registry: Vec<RawRegistry>,
+    #[serde(default)]
+    plugin: Vec<Spanned<RawPlugin>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistry {
+    name: Spanned<String>,
+    index: String,
+    revision: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPlugin {
+    name: Spanned<String>,
+    version: Spanned<String>,
+    registry: Spanned<String>,
+    engine: Spanned<String>,
+    #[serde(default)]
+    permissions: Vec<Spanned<String>>,
+    #[serde(default)]
+    granted: Vec<Spanned<String>>,
+    #[serde(default)]
+    disabled: bool,
+    #[serde(default)]
+    yanked: bool,
+    yank_reason: Option<String>,
+    #[serde(default)]
+    dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    artifact: Vec<RawArtifact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArtifact {
+    target: Spanned<String>,
+    url: Spanned<String>,
+    sha256: Spanned<String>,
+    size: Spanned<u64>,
+}
+
+pub(super) fn parse(file: &str, text: &str) -> Result<Lockfile, Vec<Diagnostic>> {
+    let mut d = Diagnostics::new(file, text);
+    let hint = "delete plugres.lock and run `plugres lock` to write a new one";
+    match toml::from_str::<FormatOnly>(text) {
+        Err(e) => {
+            d.toml_error(&e);
+            return Err(d.into_vec());
+        }
+        Ok(FormatOnly { version: None }) => {
+            d.error(
+                None,
+                format!("no `version`: this is not a plugres lockfile; {hint}"),
+            );
+            return Err(d.into_vec());
+        }
+        Ok(FormatOnly { version: Some(v) }) if *v.get_ref() != i64::from(LOCK_VERSION) => {
+            d.error(
+                Some(v.span()),
+                format!(
+                    "lock format {} is not supported (this plugres reads format {LOCK_VERSION}); upgrade plugres, or {hint}",
+                    v.get_ref()
+                ),
+            );
+            return Err(d.into_vec());
+        }
+        Ok(_) => {}
+    }
+    let raw: RawLock = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            d.toml_error(&e);
+            return Err(d.into_vec());
+        }
+    };
+    let mut registries: Vec<LockedRegistry> = Vec::new();
+    for r in raw.registry {
+        if registries.iter().any(|x| &x.name == r.name.get_ref()) {
+            d.error(
+                Some(r.name.span()),
+                format!("registry `{}` is listed twice", r.name.get_ref()),
+            );
+        }
+        registries.push(LockedRegistry {
+            name: r.name.into_inner(),
+            index: r.index,
+            revision: r.revision,
+        });
+    }
+    let mut plugins: Vec<LockedPlugin> = Vec::new();
+    for p in raw.plugin {
+        let span = p.span();
+        if let Some(p) = plugin(&mut d, p.into_inner(), &registries) {
+            if plugins.iter().any(|x| x.name == p.name) {
+                d.error(Some(span), format!("plugin `{}` is locked twice", p.name));
+            }
+            plugins.push(p);
+        }
+    }
+    if d.has_errors() {
+        Err(d.into_vec())
+    } else {
+        Ok(Lockfile {
+            registries,
+            plugins,
+        })
+    }
+}
+
+fn plugin(
+    d: &mut Diagnostics,
+    p: RawPlugin,
+    registries: &[LockedRegistry],
+) -> Option<LockedPlugin> {
+    let name = check(d, &p.name, |s| {
+        PluginName::new(s).map_err(|e| e.to_string())
+    });
+    let version = check(d, &p.version, |s| {
+        Version::parse(s).map_err(|e| e.to_string())
+    });
+    let engine = check(d, &p.engine, |s| {
+        VersionReq::parse(s).map_err(|e| format!("engine requirement `{s}`: {e}"))
+    });
+    if !registries.iter().any(|r| &r.name == p.registry.get_ref()) {
+        d.error(
+            Some(p.registry.span()),
+            format!(
+                "registry `{}` has no `[[registry]]` entry",
+                p.registry.get_ref()
+            ),
+        );
+    }
+    let perms = |d: &mut Diagnostics, list: &[Spanned<String>]| -> Vec<Permission> {
+        list.iter()
+            .filter_map(|s| check(d, s, Permission::new))
+            .collect()
+    };
+    let permissions = perms(d, &p.permissions);
+    let granted = perms(d, &p.granted);
+    let mut dependencies = BTreeMap::new();
+    for (k, v) in &p.dependencies {
+        let dep = check(d, k, |s| PluginName::new(s).map_err(|e| e.to_string()));
+        let req = check(d, v, |s| {
+            VersionReq::parse(s).map_err(|e| format!("requirement `{s}`: {e}"))
+        });
+        if let (Some(dep), Some(req)) = (dep, req) {
+            dependencies.insert(dep, req);
+        }
+    }
+    let artifacts = p.artifact.iter().filter_map(|a| artifact(d, a)).collect();
+    Some(LockedPlugin {
+        name: name?,
+        version: version?,
+        registry: p.registry.into_inner(),
+        engine: engine?,
+        dependencies,
+        permissions,
+        granted,
+        disabled: p.disabled,
+        yanked: p.yanked.then_some(p.yank_reason),
+        artifacts,
+    })
+}
+
+fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
+    let target = check(d, &a.target, Target::new);
+    let url = check(d, &a.url, |u| {
+        let ok =
+            (u.starts_with("https://") || u.starts_with("http://") || u.starts_with("file://"))
+                && !u.contains(char::is_whitespace);
+        ok.then(|| u.to_string())
+            .ok_or_else(|| format!("`{u}` is not an absolute http(s):// or file:// URL"))
+    });
+    let sha256 = check(d, &a.sha256, Sha256::parse);
+    if *a.size.get_ref() == 0 {
+        d.error(Some(a.size.span()), "artifact size 0 is not valid");
+    }
+    Some(LockedArtifact {
+        target: target?,
+        url: url?,
+        sha256: sha256?,
+        size: *a.size.get_ref(),
+    })
+}
+
+/// Runs a checking constructor, recording its error at the value.
+fn check<T>(
+    d: &mut Diagnostics,
+    raw: &Spanned<String>,
+    f: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    f(raw.get_ref())
+        .map_err(|e| d.error(Some(raw.span()), e))
+        .ok()
+}

@@ -1,0 +1,446 @@
+//! `plugres.toml`: what a project asks for.
+//!
+//! ```toml
+//! [engine]
+//! version = "1.4.2"            # the engine version this project runs
+//! target = "wasm32-wasip1"     # optional; default: any + the host platform
+//!
+//! [registry.default]
+//! index = "https://github.com/acme/plugin-index.git"  # git URL, sparse+https://..., or a path
+//! root-keys = ["RWQ..."]
+//! # artifact-mirror = "https://mirror.example.com/artifacts/"
+//!
+//! [plugins]
+//! hello-world = "^1.2"
+//! acme-audit = { version = "2", registry = "acme" }
+//!
+//! [settings]
+//! install-dir = "plugins"
+//! ```
+//!
+//! Parsed here into checked types; every problem is reported with its line
+//! and column. Edits go through [`super::ManifestEditor`], which keeps the
+//! user's comments and layout.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use plugres_schema::{Diagnostic, Diagnostics, PluginName, PublicKey, Target};
+use semver::VersionReq;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ProjectError;
+
+/// The manifest's file name.
+pub const MANIFEST_FILE: &str = "plugres.toml";
+
+/// The registry a plugin uses when it names none (unless there is only one).
+pub const DEFAULT_REGISTRY: &str = "default";
+
+/// The install dir when `[settings] install-dir` is absent.
+pub const DEFAULT_INSTALL_DIR: &str = "plugins";
+
+/// A validated `plugres.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub engine: EngineSpec,
+    pub registries: BTreeMap<String, RegistrySpec>,
+    pub plugins: BTreeMap<PluginName, PluginSpec>,
+    /// Relative to the project dir, `/`-separated.
+    pub install_dir: String,
+}
+
+/// `[engine]`: the host engine the project runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineSpec {
+    pub version: semver::Version,
+    /// `None`: artifacts for `any` or the host platform.
+    pub target: Option<Target>,
+}
+
+/// `[registry.NAME]`: an index and the root keys the project trusts for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySpec {
+    pub name: String,
+    /// `index` as written (recorded in the lockfile).
+    pub index: String,
+    pub location: IndexLocation,
+    pub root_keys: Vec<PublicKey>,
+    /// Base URL to fetch artifacts from instead of their origin.
+    pub artifact_mirror: Option<String>,
+}
+
+/// Where an index is, by the form of `index`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexLocation {
+    /// A local directory (a checkout or mirror); relative paths are taken
+    /// from the manifest's directory.
+    Path(PathBuf),
+    /// A git repository URL (`https://…`, `ssh://…`, `git@host:path`, `file://…`).
+    Git(String),
+    /// A static HTTP index: `sparse+https://…` (stored without `sparse+`).
+    Sparse(String),
+}
+
+impl IndexLocation {
+    /// Classifies `index` as written in plugres.toml.
+    pub fn parse(index: &str, manifest_dir: &Path) -> Result<IndexLocation, String> {
+        let index = index.trim();
+        if index.is_empty() {
+            return Err("`index` is empty: give a git URL, `sparse+https://…` or a path".into());
+        }
+        if let Some(url) = index.strip_prefix("sparse+") {
+            return if url.starts_with("https://") || url.starts_with("http://") {
+                Ok(IndexLocation::Sparse(url.to_string()))
+            } else {
+                Err(format!(
+                    "`{index}`: a sparse index URL is `sparse+https://…` or `sparse+http://…`"
+                ))
+            };
+        }
+        if index.contains("://") || is_scp_like(index) {
+            return Ok(IndexLocation::Git(index.to_string()));
+        }
+        Ok(IndexLocation::Path(manifest_dir.join(index)))
+    }
+}
+
+/// `user@host:path`, git's scp-like syntax (but not `C:\x` or `./a:b`).
+fn is_scp_like(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((host, _)) => host.contains('@') && !host.contains('/'),
+        None => false,
+    }
+}
+
+/// One entry of `[plugins]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginSpec {
+    pub req: VersionReq,
+    /// The registry it comes from (resolved: never empty).
+    pub registry: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    engine: RawEngine,
+    #[serde(default)]
+    registry: BTreeMap<Spanned<String>, Spanned<RawRegistry>>,
+    #[serde(default)]
+    plugins: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    settings: Option<RawSettings>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngine {
+    version: Spanned<String>,
+    target: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRegistry {
+    index: Spanned<String>,
+    #[serde(default)]
+    root_keys: Vec<Spanned<String>>,
+    artifact_mirror: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSettings {
+    install_dir: Option<Spanned<String>>,
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Manifest, ProjectError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProjectError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Manifest::parse(&path.display().to_string(), &text, dir).map_err(|diagnostics| {
+            ProjectError::Invalid {
+                path: path.to_path_buf(),
+                diagnostics,
+            }
+        })
+    }
+
+    /// Validates manifest `text`; `file` names it in diagnostics and
+    /// relative index paths are taken from `dir`.
+    pub fn parse(file: &str, text: &str, dir: &Path) -> Result<Manifest, Vec<Diagnostic>> {
+        let mut d = Diagnostics::new(file, text);
+        let raw: RawManifest = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                d.toml_error(&e);
+                return Err(d.into_vec());
+            }
+        };
+        let manifest = raw.validate(&mut d, dir);
+        match manifest {
+            Some(m) if !d.has_errors() => Ok(m),
+            _ => Err(d.into_vec()),
+        }
+    }
+
+    /// The registry plugin `name` comes from.
+    pub fn registry_of(&self, name: &PluginName) -> Option<&RegistrySpec> {
+        self.registries.get(&self.plugins.get(name)?.registry)
+    }
+
+    /// The install dir under `project_dir`.
+    pub fn install_dir_in(&self, project_dir: &Path) -> PathBuf {
+        self.install_dir
+            .split('/')
+            .fold(project_dir.to_path_buf(), |p, s| p.join(s))
+    }
+}
+
+impl RawManifest {
+    fn validate(self, d: &mut Diagnostics, dir: &Path) -> Option<Manifest> {
+        let engine = validate_engine(d, self.engine);
+        let registries: BTreeMap<String, RegistrySpec> = self
+            .registry
+            .into_iter()
+            .filter_map(|(name, reg)| validate_registry(d, name, reg, dir))
+            .map(|r| (r.name.clone(), r))
+            .collect();
+        let default = default_registry(&registries);
+        let mut plugins = BTreeMap::new();
+        for (name, value) in &self.plugins {
+            let parsed = PluginName::new(name.get_ref())
+                .map_err(|e| d.error(Some(name.span()), e.to_string()))
+                .ok();
+            let spec = validate_plugin(d, name.get_ref(), value, &registries, default);
+            if let (Some(n), Some(s)) = (parsed, spec) {
+                plugins.insert(n, s);
+            }
+        }
+        let install_dir = match self.settings.and_then(|s| s.install_dir) {
+            Some(dir) => validate_install_dir(d, &dir),
+            None => DEFAULT_INSTALL_DIR.to_string(),
+        };
+        Some(Manifest {
+            engine: engine?,
+            registries,
+            plugins,
+            install_dir,
+        })
+    }
+}
+
+fn validate_engine(d: &mut Diagnostics, raw: RawEngine) -> Option<EngineSpec> {
+    let version = semver::Version::parse(raw.version.get_ref())
+        .map_err(|e| {
+            d.error(
+                Some(raw.version.span()),
+                format!(
+                    "engine version `{}` is not a semver version (like `1.4.2`): {e}",
+                    raw.version.get_ref()
+                ),
+            )
+        })
+        .ok();
+    let target = match &raw.target {
+        Some(t) => Some(
+            Target::new(t.get_ref())
+                .map_err(|e| d.error(Some(t.span()), e))
+                .ok()?,
+        ),
+        None => None,
+    };
+    Some(EngineSpec {
+        version: version?,
+        target,
+    })
+}
+
+fn validate_registry(
+    d: &mut Diagnostics,
+    name: Spanned<String>,
+    raw: Spanned<RawRegistry>,
+    dir: &Path,
+) -> Option<RegistrySpec> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let ok_name = is_registry_name(name.get_ref());
+    if !ok_name {
+        d.error(
+            Some(name.span()),
+            format!(
+                "registry name `{}` must be 1-64 lowercase letters, digits, `-` or `_`, starting with a letter or digit",
+                name.get_ref()
+            ),
+        );
+    }
+    let location = IndexLocation::parse(raw.index.get_ref(), dir)
+        .map_err(|e| d.error(Some(raw.index.span()), e))
+        .ok();
+    if raw.root_keys.is_empty() {
+        d.error(
+            Some(span),
+            format!(
+                "registry `{}` has no `root-keys`: plugres trusts an index only through a root key pinned here (the key printed by `plugres-index init`)",
+                name.get_ref()
+            ),
+        );
+    }
+    let root_keys: Vec<PublicKey> = raw
+        .root_keys
+        .iter()
+        .filter_map(|k| {
+            PublicKey::parse(k.get_ref())
+                .map_err(|e| d.error(Some(k.span()), e))
+                .ok()
+        })
+        .collect();
+    if let Some(m) = &raw.artifact_mirror {
+        let u = m.get_ref();
+        let ok =
+            (u.starts_with("https://") || u.starts_with("http://") || u.starts_with("file://"))
+                && !u.contains(char::is_whitespace);
+        if !ok {
+            d.error(
+                Some(m.span()),
+                format!("`artifact-mirror` must be an http(s):// or file:// URL, got `{u}`"),
+            );
+        }
+    }
+    ok_name.then_some(())?;
+    Some(RegistrySpec {
+        name: name.into_inner(),
+        index: raw.index.into_inner(),
+        location: location?,
+        root_keys,
+        artifact_mirror: raw.artifact_mirror.map(Spanned::into_inner),
+    })
+}
+
+pub(crate) fn is_registry_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// The registry of plugins that name none: `default`, or the only one.
+fn default_registry(registries: &BTreeMap<String, RegistrySpec>) -> Option<&str> {
+    if registries.contains_key(DEFAULT_REGISTRY) {
+        Some(DEFAULT_REGISTRY)
+    } else if registries.len() == 1 {
+        registries.keys().next().map(String::as_str)
+    } else {
+        None
+    }
+}
+
+fn validate_plugin(
+    d: &mut Diagnostics,
+    name: &str,
+    value: &Spanned<toml::Value>,
+    registries: &BTreeMap<String, RegistrySpec>,
+    default: Option<&str>,
+) -> Option<PluginSpec> {
+    let span = || Some(value.span());
+    let (req, registry) = match value.get_ref() {
+        toml::Value::String(s) => (s.as_str(), None),
+        toml::Value::Table(t) => {
+            if let Some(k) = t.keys().find(|k| *k != "version" && *k != "registry") {
+                d.error(
+                    span(),
+                    format!(
+                        "plugin `{name}`: unknown key `{k}` (expected `version` and `registry`)"
+                    ),
+                );
+            }
+            let req = t.get("version").and_then(toml::Value::as_str);
+            let registry = t.get("registry").map(|r| r.as_str().unwrap_or(""));
+            match req {
+                Some(r) => (r, registry),
+                None => {
+                    d.error(
+                        span(),
+                        format!("plugin `{name}` needs `version`, like `{{ version = \"^1.2\" }}`"),
+                    );
+                    return None;
+                }
+            }
+        }
+        _ => {
+            d.error(
+                span(),
+                format!(
+                    "plugin `{name}`: expected a version requirement like `\"^1.2\"` or a table like `{{ version = \"^1.2\", registry = \"acme\" }}`"
+                ),
+            );
+            return None;
+        }
+    };
+    let req = VersionReq::parse(req)
+        .map_err(|e| {
+            d.error(
+                span(),
+                format!(
+                    "plugin `{name}`: `{req}` is not a version requirement (like `^1.2` or `>=1, <3`): {e}"
+                ),
+            )
+        })
+        .ok();
+    let registry = match registry {
+        Some(r) if registries.contains_key(r) => r.to_string(),
+        Some(r) => {
+            d.error(
+                span(),
+                format!(
+                    "plugin `{name}` names registry `{r}`, which has no `[registry.{r}]` table"
+                ),
+            );
+            return None;
+        }
+        None => match default {
+            Some(r) => r.to_string(),
+            None => {
+                d.error(
+                    span(),
+                    format!(
+                        "plugin `{name}` names no registry, and there is no `[registry.{DEFAULT_REGISTRY}]`: add `registry = \"NAME\"` to it, or name a registry `{DEFAULT_REGISTRY}`"
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    Some(PluginSpec {
+        req: req?,
+        registry,
+    })
+}
+
+fn validate_install_dir(d: &mut Diagnostics, raw: &Spanned<String>) -> String {
+    let s = raw.get_ref().trim_end_matches('/');
+    let ok = !s.is_empty()
+        && !s.starts_with('/')
+        && !s.contains('\\')
+        && !s.contains(':')
+        && s.split('/').all(|seg| !seg.is_empty() && seg != "..");
+    if !ok {
+        d.error(
+            Some(raw.span()),
+            format!(
+                "`install-dir` must be a relative path inside the project (like `plugins`), got `{}`",
+                raw.get_ref()
+            ),
+        );
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests;

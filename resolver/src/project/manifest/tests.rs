@@ -1,0 +1,177 @@
+use super::*;
+
+const KEY: &str = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3";
+
+fn example() -> String {
+    format!(
+        r#"# my project
+[engine]
+version = "1.4.2"   # the engine we ship
+target = "wasm32-wasip1"
+
+[registry.default]
+index = "../sample-index"
+root-keys = ["{KEY}"]
+
+[registry.acme]
+index = "sparse+https://index.acme.example/"
+root-keys = ["{KEY}"]
+artifact-mirror = "https://mirror.example/"
+
+[plugins]
+hello-world = "^1.2"
+acme-audit = {{ version = "2", registry = "acme" }}
+
+[settings]
+install-dir = "vendor/plugins/"
+"#
+    )
+}
+
+fn parse(text: &str) -> Result<Manifest, Vec<Diagnostic>> {
+    Manifest::parse("plugres.toml", text, Path::new("/proj"))
+}
+
+fn errors(text: &str) -> Vec<String> {
+    parse(text)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn parses_the_documented_example() {
+    let m = parse(&example()).unwrap();
+    assert_eq!(m.engine.version.to_string(), "1.4.2");
+    assert_eq!(m.engine.target.as_ref().unwrap().as_str(), "wasm32-wasip1");
+    let default = &m.registries["default"];
+    assert_eq!(default.index, "../sample-index");
+    assert_eq!(
+        default.location,
+        IndexLocation::Path(PathBuf::from("/proj/../sample-index"))
+    );
+    assert_eq!(default.root_keys[0].as_str(), KEY);
+    let acme = &m.registries["acme"];
+    assert_eq!(
+        acme.location,
+        IndexLocation::Sparse("https://index.acme.example/".into())
+    );
+    assert_eq!(
+        acme.artifact_mirror.as_deref(),
+        Some("https://mirror.example/")
+    );
+    let hello = PluginName::new("hello-world").unwrap();
+    assert_eq!(m.plugins[&hello].req.to_string(), "^1.2");
+    assert_eq!(m.plugins[&hello].registry, "default");
+    let audit = PluginName::new("acme-audit").unwrap();
+    assert_eq!(m.plugins[&audit].registry, "acme");
+    assert_eq!(m.registry_of(&audit).unwrap().name, "acme");
+    assert_eq!(m.install_dir, "vendor/plugins");
+    assert_eq!(
+        m.install_dir_in(Path::new("/proj")),
+        Path::new("/proj/vendor/plugins")
+    );
+}
+
+#[test]
+fn a_single_registry_is_the_default_and_settings_are_optional() {
+    let m = parse(&format!(
+        "[engine]\nversion = \"1.0.0\"\n[registry.main]\nindex = \"git@github.com:acme/index.git\"\nroot-keys = [\"{KEY}\"]\n[plugins]\nx = \"1\"\n"
+    ))
+    .unwrap();
+    assert_eq!(m.plugins.values().next().unwrap().registry, "main");
+    assert_eq!(
+        m.registries["main"].location,
+        IndexLocation::Git("git@github.com:acme/index.git".into())
+    );
+    assert_eq!(m.install_dir, DEFAULT_INSTALL_DIR);
+    assert!(m.engine.target.is_none());
+}
+
+#[test]
+fn index_locations_by_form() {
+    let dir = Path::new("/p");
+    let loc = |s: &str| IndexLocation::parse(s, dir);
+    assert_eq!(
+        loc("https://github.com/a/b.git"),
+        Ok(IndexLocation::Git("https://github.com/a/b.git".into()))
+    );
+    assert_eq!(
+        loc("file:///srv/index.git"),
+        Ok(IndexLocation::Git("file:///srv/index.git".into()))
+    );
+    assert_eq!(
+        loc("/srv/index"),
+        Ok(IndexLocation::Path(PathBuf::from("/srv/index")))
+    );
+    assert_eq!(loc("idx"), Ok(IndexLocation::Path(PathBuf::from("/p/idx"))));
+    assert!(loc("sparse+ftp://x").is_err());
+    assert!(loc("  ").is_err());
+}
+
+#[test]
+fn every_problem_has_a_line_and_column() {
+    let text = r#"[engine]
+version = "1.4"
+target = "Not A Target"
+
+[registry.default]
+index = "x"
+root-keys = ["nope"]
+
+[plugins]
+Bad = "1"
+good = "^^1"
+other = { version = "1", registry = "missing" }
+third = 3
+
+[settings]
+install-dir = "../outside"
+"#;
+    let errs = errors(text);
+    let at: Vec<&str> = errs.iter().map(|e| e.split(": ").next().unwrap()).collect();
+    assert_eq!(
+        at,
+        vec![
+            "plugres.toml:2:11",
+            "plugres.toml:3:10",
+            "plugres.toml:7:14",
+            "plugres.toml:10:1",
+            "plugres.toml:11:8",
+            "plugres.toml:12:9",
+            "plugres.toml:13:9",
+            "plugres.toml:16:15",
+        ],
+        "{errs:#?}"
+    );
+    assert!(errs[0].contains("engine version `1.4`"), "{}", errs[0]);
+    assert!(errs[5].contains("`[registry.missing]`"), "{}", errs[5]);
+}
+
+#[test]
+fn syntax_and_unknown_keys_are_reported_where_they_are() {
+    let errs = errors("[engine]\nversion = \"1.0.0\"\n[plugin]\nx = \"1\"\n");
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].starts_with("plugres.toml:3:"), "{errs:?}");
+    assert!(errs[0].contains("plugin"), "{errs:?}");
+
+    let errs = errors("[engine]\nversion = \n");
+    assert!(errs[0].starts_with("plugres.toml:2:"), "{errs:?}");
+}
+
+#[test]
+fn registries_need_root_keys_and_plugins_need_a_registry() {
+    let errs = errors("[engine]\nversion = \"1.0.0\"\n[registry.a]\nindex = \"x\"\n");
+    assert!(errs[0].contains("no `root-keys`"), "{errs:?}");
+
+    let text = format!(
+        "[engine]\nversion = \"1.0.0\"\n[registry.a]\nindex = \"x\"\nroot-keys = [\"{KEY}\"]\n[registry.b]\nindex = \"y\"\nroot-keys = [\"{KEY}\"]\n[plugins]\nhello = \"1\"\n"
+    );
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("plugres.toml:10:9: error: plugin `hello` names no registry"),
+        "{errs:?}"
+    );
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `plugres-index` and `plugres` binaries against
+//! real git repositories, real static HTTP servers on 127.0.0.1 and real
+//! minisign signatures.
+
+mod index_tamper;
+mod index_tool;

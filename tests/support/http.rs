@@ -1,0 +1,263 @@
+//! Real HTTP servers on 127.0.0.1 for the end-to-end tests.
+//!
+//! [`StaticServer`] is nginx (Debian's package, which `.ci/run` installs)
+//! serving a directory, with an access log the tests can read; where nginx is
+//! missing it falls back to Python's `http.server`, also a real static
+//! server. [`FaultServer`] is a small server in this process that misbehaves
+//! on purpose: errors, hangs, oversized bodies.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct StaticServer {
+    child: Child,
+    pub port: u16,
+    pub log_dir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("server on port {port} did not start within 10 s");
+}
+
+fn nginx() -> Option<PathBuf> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
+
+impl StaticServer {
+    /// Serves `dir` at `http://127.0.0.1:PORT/`. `extra` is added inside the
+    /// nginx `server` block (e.g. a bearer-token check).
+    pub fn start(dir: &Path) -> StaticServer {
+        Self::start_with(dir, "")
+    }
+
+    pub fn start_with(dir: &Path, extra: &str) -> StaticServer {
+        let tmp = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = match nginx() {
+            Some(bin) => start_nginx(&bin, dir, tmp.path(), port, extra),
+            None => Command::new("python3")
+                .args([
+                    "-m",
+                    "http.server",
+                    "--bind",
+                    "127.0.0.1",
+                    &port.to_string(),
+                    "--directory",
+                ])
+                .arg(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start python3 -m http.server"),
+        };
+        wait_for_port(port);
+        StaticServer {
+            child,
+            port,
+            log_dir: tmp.path().to_path_buf(),
+            _tmp: tmp,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// Lines of nginx's access log (empty with the Python fallback).
+    pub fn access_log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.log_dir.join("access.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn start_nginx(bin: &Path, dir: &Path, tmp: &Path, port: u16, extra: &str) -> Child {
+    let t = tmp.display();
+    let user = if is_root() { "user root;" } else { "" };
+    let conf = format!(
+        "{user}\nworker_processes 1;\ndaemon off;\nerror_log {t}/error.log;\npid {t}/nginx.pid;\n\
+events {{ worker_connections 256; }}\n\
+http {{\n  access_log {t}/access.log;\n  client_body_temp_path {t}/body;\n  proxy_temp_path {t}/proxy;\n\
+  fastcgi_temp_path {t}/fcgi;\n  uwsgi_temp_path {t}/uwsgi;\n  scgi_temp_path {t}/scgi;\n\
+  default_type application/octet-stream;\n  types {{ text/plain toml minisig; application/wasm wasm; }}\n\
+  server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    {extra}\n  }}\n}}\n",
+        root = dir.display()
+    );
+    let conf_path = tmp.join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    Command::new(bin)
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-p")
+        .arg(tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx")
+}
+
+/// What a [`FaultServer`] does with each request, in order; the last
+/// behaviour repeats.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// 200 with these bytes.
+    Serve(Vec<u8>),
+    /// This status with an empty body.
+    Status(u16),
+    /// Accept and never answer (until the server is dropped).
+    Hang,
+    /// Declare no length and send `n` bytes of zeros.
+    Endless(usize),
+}
+
+pub struct FaultServer {
+    pub port: u16,
+    pub hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    pub paths: Arc<Mutex<Vec<String>>>,
+}
+
+impl FaultServer {
+    pub fn start(script: Vec<Fault>) -> FaultServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let (h, s, p) = (hits.clone(), stop.clone(), paths.clone());
+        std::thread::spawn(move || {
+            // Bounded: the server lives at most 60 s.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let n = h.fetch_add(1, Ordering::SeqCst);
+                        let fault = script.get(n).or(script.last()).cloned().unwrap();
+                        let (s2, p2) = (s.clone(), p.clone());
+                        std::thread::spawn(move || answer(stream, fault, &s2, &p2));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        FaultServer {
+            port,
+            hits,
+            stop,
+            paths,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn answer(mut stream: TcpStream, fault: Fault, stop: &AtomicBool, paths: &Mutex<Vec<String>>) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut first = String::new();
+    let _ = reader.read_line(&mut first);
+    paths
+        .lock()
+        .unwrap()
+        .push(first.split_whitespace().nth(1).unwrap_or("").to_string());
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+    }
+    let _ = match fault {
+        Fault::Serve(body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream
+                .write_all(head.as_bytes())
+                .and_then(|_| stream.write_all(&body))
+        }
+        Fault::Status(code) => {
+            let head =
+                format!("HTTP/1.1 {code} Fault\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            stream.write_all(head.as_bytes())
+        }
+        Fault::Hang => {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok(())
+        }
+        Fault::Endless(n) => {
+            let head = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
+            let chunk = vec![0u8; 8192];
+            let mut sent = 0;
+            let mut r = stream.write_all(head.as_bytes());
+            while r.is_ok() && sent < n {
+                r = stream.write_all(&chunk);
+                sent += chunk.len();
+            }
+            r
+        }
+    };
+    let _ = stream.flush();
+    let mut sink = [0u8; 64];
+    let _ = stream.read(&mut sink);
+}

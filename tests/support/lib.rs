@@ -1,0 +1,169 @@
+//! Support for the end-to-end tests: the real binaries, real git
+//! repositories, real static HTTP servers on 127.0.0.1, and the sample index.
+
+pub mod http;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Builds a package's binaries once per test run (cargo does not build
+/// other packages' binaries for an integration test); returns the dir.
+fn bin_dir(package: &'static str) -> PathBuf {
+    static INDEX: OnceLock<PathBuf> = OnceLock::new();
+    static CLIENT: OnceLock<PathBuf> = OnceLock::new();
+    let cell = if package == "plugres-index" {
+        &INDEX
+    } else {
+        &CLIENT
+    };
+    cell.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", package, "--bins"])
+            .current_dir(root())
+            .status()
+            .expect("run cargo build");
+        assert!(
+            status.success(),
+            "building the binaries of {package} failed"
+        );
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root().join("target"));
+        target.join("debug")
+    })
+    .clone()
+}
+
+/// A `plugres-index` command with a clean environment for signing.
+pub fn plugres_index() -> Command {
+    let mut c = Command::new(bin_dir("plugres-index").join("plugres-index"));
+    c.env_remove("PLUGRES_SIGNING_KEY")
+        .env_remove("PLUGRES_KEY_PASSWORD")
+        .env_remove("PLUGRES_INDEX_DIR")
+        .env("NO_COLOR", "1")
+        .env("GIT_AUTHOR_NAME", "Test Publisher")
+        .env("GIT_AUTHOR_EMAIL", "publisher@test.invalid");
+    c
+}
+
+/// A `plugres` command isolated from the user's home and caches.
+pub fn plugres(home: &Path) -> Command {
+    let mut c = Command::new(bin_dir("plugres").join("plugres"));
+    c.env("PLUGRES_HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("PLUGRES_OFFLINE");
+    c
+}
+
+/// Runs `cmd`, returning its output; panics with both streams if the exit
+/// status is not `ok`.
+pub fn run(cmd: &mut Command, ok: bool) -> Output {
+    let out = cmd.output().expect("spawn");
+    if out.status.success() != ok {
+        panic!(
+            "{:?} exited {:?} (expected success={ok})\n--- stdout\n{}\n--- stderr\n{}",
+            cmd,
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The sample index's files, and where the sample keys are.
+pub fn sample_index() -> PathBuf {
+    root().join("sample-index")
+}
+
+pub fn sample_key(name: &str) -> PathBuf {
+    root()
+        .join("tests/fixtures/sample-keys")
+        .join(format!("{name}.key"))
+}
+
+/// Copies a directory tree (files only, no `.git`).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        if rel.components().any(|c| c.as_os_str() == ".git") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Runs the real `git` program in `dir`, isolated from the user's config.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@test.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@test.invalid")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A copy of the sample index as a git repository with one commit on `main`.
+pub fn sample_index_repo(dir: &Path) -> PathBuf {
+    let idx = dir.join("index");
+    copy_tree(&sample_index(), &idx);
+    git(&idx, &["init", "-q", "-b", "main"]);
+    git(&idx, &["add", "-A"]);
+    git(&idx, &["commit", "-q", "-m", "sample"]);
+    idx
+}
+
+/// Hashes of every file under `dir` (for "nothing changed" assertions).
+pub fn snapshot_tree(dir: &Path) -> Vec<(String, String)> {
+    use sha2::Digest;
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() && !entry.path().ends_with(".git/plugres-index.lock") {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let bytes = std::fs::read(entry.path()).unwrap();
+            out.push((rel, hex::encode(sha2::Sha256::digest(&bytes))));
+        }
+    }
+    out
+}
