@@ -3,5 +3,9 @@
 pub mod fetch;
 pub mod index;
 pub mod install;
+pub mod ops;
 pub mod project;
 pub mod resolve;
+pub mod settings;
+
+pub use ops::{InstalledError, InstalledPlugin, installed};

@@ -2,6 +2,7 @@
 //! repositories, real static HTTP servers on 127.0.0.1, and the sample index.
 
 pub mod http;
+pub mod index;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,234 @@
+//! The command line, as clap derive structs. The help texts are the user's
+//! first manual: each says what the command changes and reads.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Typical session:
+  plugres init --engine-version 1.4.2 --registry ../plugin-index --key RWQ...
+  plugres add hello-world          # edit plugres.toml, lock, install
+  plugres tree                     # what is locked, and why
+  plugres outdated                 # what is newer, and what holds it back
+  plugres engine-check 2.0.0       # could this project move to engine 2.0.0?
+
+Files: plugres.toml (what you ask for), plugres.lock (what was resolved; commit it),
+plugins/ (one verified folder per plugin). Cache: $PLUGRES_HOME/cache, else
+$XDG_CACHE_HOME/plugres or ~/.cache/plugres.";
+
+/// plugres: verified plugins for your engine, resolved with PubGrub.
+///
+/// plugres resolves a project's plugins against signed indexes (dependencies
+/// and engine compatibility), checks every signature and checksum, and
+/// installs them into the project's install dir for the host engine to load.
+#[derive(Debug, Parser)]
+#[command(name = "plugres", version, after_help = AFTER_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print the result as JSON on stdout (errors too), nothing else
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Print only warnings and errors
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    /// Never use the network: local indexes and cached artifacts only [env: PLUGRES_OFFLINE]
+    #[arg(long, global = true)]
+    pub(crate) offline: bool,
+    /// Fail instead of changing plugres.lock (for CI)
+    #[arg(long, global = true)]
+    pub(crate) locked: bool,
+    /// Use plugres.lock as it is and never read an index (= --locked --offline)
+    #[arg(long, global = true)]
+    pub(crate) frozen: bool,
+    /// The project's plugres.toml (default: found in this or a parent directory)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub(crate) directory: Option<PathBuf>,
+    /// When to use colours (NO_COLOR is honoured by `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How permissions asked for by plugins are granted.
+#[derive(Debug, Args, Default)]
+pub(crate) struct GrantArgs {
+    /// Grant permission PERM (e.g. `network`, `fs-read`) to every plugin that asks for it
+    #[arg(long, value_name = "PERM")]
+    pub(crate) allow: Vec<String>,
+    /// Grant every permission asked for, without prompting [env: PLUGRES_YES]
+    #[arg(long, short)]
+    pub(crate) yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Start a project: write plugres.toml in this directory
+    #[command(
+        after_help = "Example:\n  plugres init --engine-version 1.4.2 --registry ./sample-index --key RWSHnl4x..."
+    )]
+    Init {
+        /// The engine version the project runs, e.g. 1.4.2
+        #[arg(long, env = "PLUGRES_ENGINE_VERSION", value_name = "V")]
+        engine_version: semver::Version,
+        /// Build target of the artifacts to install (e.g. wasm32-wasip1); default: any + this machine
+        #[arg(long, value_name = "T")]
+        target: Option<String>,
+        /// A first registry (named `default`): a directory, git URL or sparse+https:// URL
+        #[arg(long, value_name = "INDEX", requires = "key")]
+        registry: Option<String>,
+        /// The registry's root public key (minisign, `RW...`), as printed by `plugres-index init`
+        #[arg(long, value_name = "KEY", requires = "registry")]
+        key: Vec<String>,
+    },
+    /// Add plugins to plugres.toml, then lock and install them
+    #[command(
+        after_help = "Without @REQ, the requirement is ^ of the newest version that runs on the project's engine.\n\nExamples:\n  plugres add hello-world\n  plugres add hello-world@^1.1 acme-audit --allow network"
+    )]
+    Add {
+        /// NAME or NAME@REQ (REQ as in cargo: ^1.2, ~1.2.3, >=1, <3)
+        #[arg(required = true, value_name = "NAME[@REQ]")]
+        plugins: Vec<String>,
+        /// Take them from this registry of plugres.toml
+        #[arg(long, value_name = "NAME")]
+        registry: Option<String>,
+        /// Allow prerelease versions
+        #[arg(long)]
+        pre: bool,
+        #[command(flatten)]
+        grants: GrantArgs,
+    },
+    /// Remove plugins from plugres.toml, the lock and the install dir
+    Remove {
+        #[arg(required = true, value_name = "NAME")]
+        plugins: Vec<String>,
+    },
+    /// Make the install dir match plugres.lock (locking first if plugres.toml changed)
+    #[command(
+        after_help = "With an up-to-date plugres.lock no index is read. In CI use `--locked` (fail if the lock would change) or `--frozen` (never read an index)."
+    )]
+    Install {
+        #[command(flatten)]
+        grants: GrantArgs,
+    },
+    /// Move plugins to their newest allowed versions (all, or the NAMEs only), then install
+    Update {
+        /// Only these plugins (others keep their locked versions)
+        #[arg(value_name = "NAME")]
+        plugins: Vec<String>,
+        #[command(flatten)]
+        grants: GrantArgs,
+    },
+    /// Resolve plugres.toml and write plugres.lock, keeping locked versions that still fit
+    Lock,
+    /// Show the locked plugins as a dependency tree
+    Tree {
+        /// Show what depends on NAME, up to plugres.toml ("why is this here?")
+        #[arg(long, short, value_name = "NAME")]
+        invert: Option<String>,
+    },
+    /// Show newer versions: compatible with this engine, overall, and what holds each back
+    Outdated,
+    /// Show a plugin's versions, engine requirements, permissions, targets, yanks
+    Info {
+        name: String,
+        /// Look in this registry of plugres.toml
+        #[arg(long, value_name = "NAME")]
+        registry: Option<String>,
+    },
+    /// Search the registries' plugins by name, description, keywords, categories
+    Search {
+        /// Words that must all match (none: list every plugin)
+        #[arg(value_name = "WORDS")]
+        query: Vec<String>,
+    },
+    /// Re-check every installed file against plugres.lock (exit 1 on any difference)
+    Verify,
+    /// Keep a plugin locked and installed, but tell the host engine not to load it
+    Disable { name: String },
+    /// Undo `plugres disable`
+    Enable { name: String },
+    /// Add, remove or list the registries (indexes) of plugres.toml
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// The artifact cache
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Could this project move to engine VERSION? Lists blockers and the lock changes (exit 1 if blocked)
+    EngineCheck {
+        /// The engine version to check, e.g. 2.0.0
+        #[arg(value_name = "VERSION")]
+        engine_version: semver::Version,
+    },
+    /// Print a shell completion script (e.g. `plugres completions bash > /etc/bash_completion.d/plugres`)
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Add a registry and pin its root key (a local index is verified right away)
+    Add {
+        name: String,
+        /// A directory, git URL, or sparse+https:// URL
+        index: String,
+        /// Root public key(s) of the index (minisign, `RW...`)
+        #[arg(long, required = true, value_name = "KEY")]
+        key: Vec<String>,
+    },
+    /// Remove a registry no plugin uses
+    Remove { name: String },
+    /// List the registries and their pinned keys
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CacheCommand {
+    /// Print the cache directory
+    Dir,
+    /// Delete every cached artifact (installed plugins stay)
+    Clean,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn frozen_and_global_flags_parse_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "plugres", "install", "--frozen", "--json", "-C", "dir", "--allow", "network",
+        ])
+        .unwrap();
+        assert!(cli.global.frozen && cli.global.json);
+        assert_eq!(cli.global.directory, Some(PathBuf::from("dir")));
+        let Command::Install { grants } = cli.command else {
+            panic!("not install")
+        };
+        assert_eq!(grants.allow, vec!["network"]);
+        let err = Cli::try_parse_from(["plugres", "engine-check", "two"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

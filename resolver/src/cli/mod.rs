@@ -1,0 +1,265 @@
+//! The `plugres` command: parse flags, resolve settings (flags, then the
+//! environment, then defaults), call one operation of [`plugres::ops`],
+//! print its report. Exit codes: 0 success, 1 failure (including `verify`
+//! finding differences and `engine-check` finding blockers), 2 usage errors.
+
+mod args;
+mod print;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use plugres::ops::{self, Grants, OpsError, Options, PermissionRequest};
+use plugres::settings::Settings;
+use plugres_schema::Permission;
+
+use args::{CacheCommand, Cli, ColorChoice, Command, GrantArgs, RegistryCommand};
+use print::Out;
+
+/// Runs the command line of this process.
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let g = &cli.global;
+    let settings = Settings::from_env();
+    let color = match g.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && !settings.as_ref().is_ok_and(|s| s.no_color)
+        }
+    };
+    let out = Out {
+        json: g.json,
+        quiet: g.quiet,
+        color,
+    };
+    let settings = match settings {
+        Ok(s) => s,
+        Err(e) => {
+            out.error(&e, &[]);
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&cli, &settings, &out) {
+        Ok(code) => code,
+        Err(Failure::Ops(e)) => {
+            out.error(&e, &e.hints());
+            ExitCode::FAILURE
+        }
+        Err(Failure::Other(e, hints)) => {
+            out.error(e.as_ref(), &hints);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    Ops(OpsError),
+    Other(Box<dyn std::error::Error + 'static>, Vec<String>),
+}
+
+impl From<OpsError> for Failure {
+    fn from(e: OpsError) -> Self {
+        Failure::Ops(e)
+    }
+}
+
+/// The directory to look for plugres.toml from.
+fn start_dir(cli: &Cli) -> PathBuf {
+    let base = cli
+        .global
+        .directory
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
+    match &cli.global.manifest_path {
+        Some(p) => {
+            let p = base.join(p);
+            if p.is_dir() {
+                p
+            } else {
+                p.parent().map(Path::to_path_buf).unwrap_or(base)
+            }
+        }
+        None => base,
+    }
+}
+
+fn options(
+    cli: &Cli,
+    settings: &Settings,
+    out: &Out,
+    grants: Option<&GrantArgs>,
+) -> Result<Options, Failure> {
+    let g = &cli.global;
+    let mut opts = Options::new(&settings.cache_dir);
+    opts.frozen = g.frozen;
+    opts.locked = g.locked || g.frozen;
+    opts.offline = g.offline || g.frozen || settings.offline;
+    opts.progress = std::io::stderr().is_terminal() && !g.quiet && !g.json;
+    opts.http = plugres::fetch::HttpConfig::from_env()
+        .map_err(|e| Failure::Other(Box::new(e), Vec::new()))?;
+    if !g.quiet && !g.json {
+        opts.status = Some(Box::new(|line: &str| eprintln!("{line}")));
+    }
+    if let Some(grants) = grants {
+        let allow = grants
+            .allow
+            .iter()
+            .map(|p| Permission::new(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                Failure::Other(
+                    e.into(),
+                    vec!["permissions look like `network` or `fs-read`".into()],
+                )
+            })?;
+        let interactive =
+            std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !out.json;
+        opts.grants = Grants {
+            yes: grants.yes || settings.yes,
+            allow,
+            prompt: interactive.then(|| Box::new(prompt) as Box<ops::Prompt>),
+        };
+    }
+    Ok(opts)
+}
+
+/// Asks on the terminal whether to grant a plugin's permissions.
+fn prompt(request: &PermissionRequest) -> bool {
+    let list: Vec<&str> = request.permissions.iter().map(Permission::as_str).collect();
+    eprint!(
+        "{} {} asks for: {}. Grant? [y/N] ",
+        request.plugin,
+        request.version,
+        list.join(", ")
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
+    let start = start_dir(cli);
+    let opts = |grants: Option<&GrantArgs>| options(cli, settings, out, grants);
+    match &cli.command {
+        Command::Init {
+            engine_version,
+            target,
+            registry,
+            key,
+        } => {
+            let request = ops::InitRequest {
+                engine_version: engine_version.clone(),
+                target: target.clone(),
+                registry: registry.clone().map(|r| (r, key.clone())),
+            };
+            let r = ops::init(&start, &request, &opts(None)?)?;
+            out.status(&format!("Created {}", r.manifest));
+            print::registries(out, &r);
+        }
+        Command::Add {
+            plugins,
+            registry,
+            pre,
+            grants,
+        } => {
+            let request = ops::AddRequest {
+                specs: plugins.clone(),
+                registry: registry.clone(),
+                pre: *pre,
+            };
+            print::changes(out, &ops::add(&start, &request, &opts(Some(grants))?)?);
+        }
+        Command::Remove { plugins } => {
+            print::changes(out, &ops::remove(&start, plugins, &opts(None)?)?)
+        }
+        Command::Install { grants } => {
+            print::changes(out, &ops::install(&start, &opts(Some(grants))?)?)
+        }
+        Command::Update { plugins, grants } => {
+            print::changes(out, &ops::update(&start, plugins, &opts(Some(grants))?)?)
+        }
+        Command::Lock => print::changes(out, &ops::lock(&start, &opts(None)?)?),
+        Command::Tree { invert } => print::tree(out, &ops::tree(&start, invert.as_deref())?),
+        Command::Outdated => print::outdated(out, &ops::outdated(&start)?),
+        Command::Info { name, registry } => {
+            print::info(out, &ops::info(&start, name, registry.as_deref())?)
+        }
+        Command::Search { query } => print::search(out, &ops::search(&start, &query.join(" "))?),
+        Command::Verify => {
+            let r = ops::verify(&start)?;
+            if !print::verify(out, &r) {
+                if !out.json {
+                    out.error(
+                        &OpsError::failed(
+                            format!(
+                                "{} of {} installed plugins do not match plugres.lock",
+                                r.problems.len(),
+                                r.checked
+                            ),
+                            &[],
+                        ),
+                        &[
+                            "run `plugres install` to reinstall them from verified artifacts"
+                                .into(),
+                        ],
+                    );
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Disable { name } | Command::Enable { name } => {
+            let disable = matches!(cli.command, Command::Disable { .. });
+            let r = ops::set_disabled(&start, name, disable, &opts(None)?)?;
+            out.json(&r);
+            let state = if r.disabled { "Disabled" } else { "Enabled" };
+            out.status(&format!("{state} {} {}", r.name, r.version));
+        }
+        Command::Registry(RegistryCommand::Add { name, index, key }) => {
+            let r = ops::registry_add(&start, name, index, key, &opts(None)?)?;
+            out.json(&r);
+            let how = match &r.engine {
+                Some(engine) => format!(" (verified; serves {engine})"),
+                None => " (not verified yet: checked on first use)".to_string(),
+            };
+            out.status(&format!("Added registry `{}` at {}{how}", r.name, r.index));
+        }
+        Command::Registry(RegistryCommand::Remove { name }) => {
+            let r = ops::registry_remove(&start, name, &opts(None)?)?;
+            out.json(&r);
+            out.status(&format!("Removed registry `{}`", r.name));
+        }
+        Command::Registry(RegistryCommand::List) => {
+            print::registries(out, &ops::registry_list(&start)?)
+        }
+        Command::Cache(CacheCommand::Dir) => {
+            let r = ops::cache_dir(&opts(None)?);
+            out.json(&r);
+            out.data(&format!("{}\n", r.dir));
+        }
+        Command::Cache(CacheCommand::Clean) => {
+            let r = ops::cache_clean(&opts(None)?)?;
+            out.json(&r);
+            out.status(&format!("Cleaned {}", r.dir));
+        }
+        Command::EngineCheck { engine_version } => {
+            if !print::engine_check(out, &ops::engine_check(&start, engine_version)?) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "plugres",
+                &mut std::io::stdout(),
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

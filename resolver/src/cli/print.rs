@@ -1,0 +1,512 @@
+//! Printing reports for people (or as JSON), and errors the cargo way:
+//! `error: …`, `  caused by: …`, then `hint: …` lines.
+//!
+//! Data a command was asked for (a tree, a table) goes to stdout; status
+//! lines ("Installed …") go to stderr and vanish under `--quiet`; warnings
+//! stay. Under `--json` stdout carries exactly one JSON document and
+//! nothing else is printed.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use plugres::ops::{
+    Change, ChangeReport, EngineCheckReport, InfoReport, OutdatedReport, RegistryList,
+    SearchReport, TreeNode, TreeReport, VerifyReport,
+};
+
+/// Where and how to print.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Out {
+    pub(crate) json: bool,
+    pub(crate) quiet: bool,
+    /// Colour stderr labels.
+    pub(crate) color: bool,
+}
+
+const RED: &str = "31";
+const YELLOW: &str = "33";
+const CYAN: &str = "36";
+const GREEN: &str = "32";
+
+impl Out {
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[1;{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// A status line on stderr (not under `--quiet` or `--json`).
+    pub(crate) fn status(&self, line: &str) {
+        if !self.quiet && !self.json {
+            eprintln!("{line}");
+        }
+    }
+
+    pub(crate) fn warn(&self, message: &str) {
+        if !self.json {
+            eprintln!("{}: {message}", self.paint("warning", YELLOW));
+        }
+    }
+
+    /// Data on stdout (human form).
+    pub(crate) fn data(&self, text: &str) {
+        if !self.json {
+            print!("{text}");
+        }
+    }
+
+    pub(crate) fn json<T: Serialize>(&self, value: &T) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("error: cannot write JSON: {e}"),
+            }
+        }
+    }
+
+    /// Prints an error with its causes and hints.
+    pub(crate) fn error(&self, err: &(dyn std::error::Error + 'static), hints: &[String]) {
+        let causes = plugres::ops::causes(err);
+        if self.json {
+            let value = serde_json::json!({
+                "error": err.to_string(),
+                "causes": causes,
+                "hints": hints,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            return;
+        }
+        eprintln!("{}: {err}", self.paint("error", RED));
+        for c in &causes {
+            eprintln!("  caused by: {c}");
+        }
+        for h in hints {
+            eprintln!("{}: {h}", self.paint("hint", CYAN));
+        }
+    }
+
+    fn ok(&self, text: &str) -> String {
+        self.paint(text, GREEN)
+    }
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+fn change_line(c: &Change) -> String {
+    match (&c.from, &c.to) {
+        (None, Some(to)) => format!("+ {} {to}", c.name),
+        (Some(from), None) => format!("- {} {from}", c.name),
+        (Some(from), Some(to)) => format!("~ {} {from} -> {to}", c.name),
+        (None, None) => format!("  {}", c.name),
+    }
+}
+
+/// `add`, `remove`, `lock`, `update`, `install`.
+pub(crate) fn changes(out: &Out, r: &ChangeReport) {
+    out.json(r);
+    for w in &r.warnings {
+        out.warn(w);
+    }
+    if r.lock_written {
+        out.status(&format!(
+            "{} {}",
+            out.ok("Locked"),
+            plural(r.locked, "plugin")
+        ));
+    }
+    for c in &r.changes {
+        out.status(&change_line(c));
+    }
+    for g in &r.granted {
+        out.status(&format!(
+            "{} {} to {} {}",
+            out.ok("Granted"),
+            g.permissions.join(", "),
+            g.name,
+            g.version
+        ));
+    }
+    for i in &r.installed {
+        out.status(&format!("{} {} {}", out.ok("Installed"), i.name, i.version));
+    }
+    for u in &r.uninstalled {
+        out.status(&format!("{} {u}", out.ok("Uninstalled")));
+    }
+    for u in &r.unmanaged {
+        out.status(&format!(
+            "note: `{u}` in the install dir was not installed by plugres; left alone"
+        ));
+    }
+    if !r.lock_written && r.changes.is_empty() && r.installed.is_empty() && r.uninstalled.is_empty()
+    {
+        out.status(&format!(
+            "{} ({} locked)",
+            out.ok("Up to date"),
+            plural(r.locked, "plugin")
+        ));
+    }
+}
+
+/// `tree`.
+pub(crate) fn tree(out: &Out, r: &TreeReport) {
+    out.json(r);
+    out.data(&tree_text(r));
+}
+
+fn tree_text(r: &TreeReport) -> String {
+    let mut s = String::new();
+    for root in &r.roots {
+        node(&mut s, root, "", None, r.inverted);
+    }
+    if r.roots.is_empty() {
+        s.push_str("(no plugins)\n");
+    }
+    s
+}
+
+fn node(s: &mut String, n: &TreeNode, prefix: &str, last: Option<bool>, inverted: bool) {
+    let branch = match last {
+        None => "",
+        Some(true) => "└── ",
+        Some(false) => "├── ",
+    };
+    let mut tags = Vec::new();
+    if n.disabled {
+        tags.push("disabled");
+    }
+    if inverted && n.direct {
+        tags.push("plugres.toml");
+    }
+    if n.cycle {
+        tags.push("cycle");
+    }
+    let tags = if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", tags.join(", "))
+    };
+    let _ = writeln!(s, "{prefix}{branch}{} {}{tags}", n.name, n.version);
+    let child_prefix = match last {
+        None => prefix.to_string(),
+        Some(true) => format!("{prefix}    "),
+        Some(false) => format!("{prefix}│   "),
+    };
+    for (i, c) in n.children.iter().enumerate() {
+        node(
+            s,
+            c,
+            &child_prefix,
+            Some(i + 1 == n.children.len()),
+            inverted,
+        );
+    }
+}
+
+/// Left-aligned columns.
+fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|x| x.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// `outdated`.
+pub(crate) fn outdated(out: &Out, r: &OutdatedReport) {
+    out.json(r);
+    let rows: Vec<&plugres::ops::OutdatedPlugin> = r
+        .plugins
+        .iter()
+        .filter(|p| p.outdated || !p.held_back.is_empty())
+        .collect();
+    if rows.is_empty() {
+        out.data(&format!(
+            "All {} are at their newest versions ({} {}).\n",
+            plural(r.plugins.len(), "plugin"),
+            r.engine_name,
+            r.engine
+        ));
+        return;
+    }
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut t = vec![vec![
+        "Plugin".to_string(),
+        "Current".into(),
+        format!("Compatible ({} {})", r.engine_name, r.engine),
+        "Latest".into(),
+        "Held back by".into(),
+    ]];
+    for p in rows {
+        t.push(vec![
+            p.name.clone(),
+            p.current.clone(),
+            dash(&p.compatible),
+            dash(&p.latest),
+            p.held_back.join("; "),
+        ]);
+    }
+    out.data(&table(&t));
+}
+
+/// `info`.
+pub(crate) fn info(out: &Out, r: &InfoReport) {
+    out.json(r);
+    let mut s = format!("{} — {}\n", r.name, r.description);
+    let mut facts = vec![format!("registry: {}", r.registry)];
+    if let Some(l) = &r.license {
+        facts.push(format!("license: {l}"));
+    }
+    if let Some(repo) = &r.repository {
+        facts.push(format!("repository: {repo}"));
+    }
+    let _ = writeln!(s, "{}", facts.join("   "));
+    if !r.keywords.is_empty() || !r.categories.is_empty() {
+        let words: Vec<&str> = r
+            .keywords
+            .iter()
+            .chain(&r.categories)
+            .map(String::as_str)
+            .collect();
+        let _ = writeln!(s, "keywords: {}", words.join(", "));
+    }
+    if let Some(d) = &r.deprecated {
+        let _ = writeln!(s, "DEPRECATED: {d}");
+    }
+    if let Some(l) = &r.locked {
+        let _ = writeln!(s, "locked: {l}");
+    }
+    let _ = writeln!(s);
+    let mut t = vec![vec![
+        "Version".to_string(),
+        format!("{} (project: {})", r.engine_name, r.project_engine),
+        "Permissions".into(),
+        "Targets".into(),
+        "Notes".into(),
+    ]];
+    for v in &r.versions {
+        let mut notes = Vec::new();
+        if r.locked.as_deref() == Some(v.version.as_str()) {
+            notes.push("locked".to_string());
+        }
+        if !v.runs_on_project_engine {
+            notes.push("does not run on this engine".into());
+        }
+        if v.yanked {
+            notes.push(match &v.yank_reason {
+                Some(reason) => format!("yanked: {reason}"),
+                None => "yanked".into(),
+            });
+        }
+        if !v.dependencies.is_empty() {
+            let deps: Vec<String> = v
+                .dependencies
+                .iter()
+                .map(|(n, r)| format!("{n} {r}"))
+                .collect();
+            notes.push(format!("needs {}", deps.join(", ")));
+        }
+        let perms = if v.permissions.is_empty() {
+            "-".to_string()
+        } else {
+            v.permissions.join(", ")
+        };
+        t.push(vec![
+            v.version.clone(),
+            v.engine.clone(),
+            perms,
+            v.targets.join(", "),
+            notes.join("; "),
+        ]);
+    }
+    s.push_str(&table(&t));
+    out.data(&s);
+}
+
+/// `search`.
+pub(crate) fn search(out: &Out, r: &SearchReport) {
+    out.json(r);
+    if r.results.is_empty() {
+        out.data(&format!("No plugins match `{}`.\n", r.query));
+        return;
+    }
+    let rows: Vec<Vec<String>> = r
+        .results
+        .iter()
+        .map(|h| {
+            let mut desc = h.description.clone();
+            if h.deprecated.is_some() {
+                desc.push_str(" (deprecated)");
+            }
+            vec![
+                h.name.clone(),
+                h.latest.clone().unwrap_or_else(|| "-".into()),
+                desc,
+            ]
+        })
+        .collect();
+    out.data(&table(&rows));
+}
+
+/// `verify`; returns whether everything matched.
+pub(crate) fn verify(out: &Out, r: &VerifyReport) -> bool {
+    out.json(r);
+    if r.ok {
+        out.status(&format!(
+            "{} {}: every file matches plugres.lock",
+            out.ok("Verified"),
+            plural(r.checked, "plugin")
+        ));
+    } else {
+        let mut s = String::new();
+        for p in &r.problems {
+            let _ = writeln!(s, "{}: {}", p.name, p.problem);
+        }
+        out.data(&s);
+    }
+    r.ok
+}
+
+/// `engine-check`; returns whether the move is possible.
+pub(crate) fn engine_check(out: &Out, r: &EngineCheckReport) -> bool {
+    out.json(r);
+    out.data(&engine_check_text(r));
+    r.possible
+}
+
+fn engine_check_text(r: &EngineCheckReport) -> String {
+    let mut s = String::new();
+    let verdict = if r.possible { "possible" } else { "blocked" };
+    let _ = writeln!(s, "{} {} -> {}: {verdict}", r.engine_name, r.from, r.to);
+    if r.possible {
+        if r.changes.is_empty() {
+            let _ = writeln!(s, "plugres.lock would stay as it is.");
+        } else {
+            let _ = writeln!(s, "plugres.lock would change:");
+            for c in &r.changes {
+                let _ = writeln!(s, "  {}", change_line(c));
+            }
+        }
+    } else {
+        if !r.blockers.is_empty() {
+            let _ = writeln!(s, "blocked by:");
+            for b in &r.blockers {
+                let _ = writeln!(s, "  {}: {}", b.name, b.reason);
+                if let Some(fix) = &b.fix {
+                    let _ = writeln!(s, "    fix: {fix}");
+                }
+            }
+        }
+        if let Some(e) = &r.explanation {
+            let _ = writeln!(s, "resolution on {} {}:", r.engine_name, r.to);
+            for line in e.lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+        }
+        for h in &r.hints {
+            let _ = writeln!(s, "hint: {h}");
+        }
+    }
+    s
+}
+
+/// `registry list` and `init`.
+pub(crate) fn registries(out: &Out, r: &RegistryList) {
+    out.json(r);
+    if r.registries.is_empty() {
+        out.data(&format!("No registries in {}.\n", r.manifest));
+        return;
+    }
+    let rows: Vec<Vec<String>> = r
+        .registries
+        .iter()
+        .map(|x| vec![x.name.clone(), x.index.clone(), x.root_keys.join(", ")])
+        .collect();
+    out.data(&table(&rows));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plugres::ops::{Blocker, TreeNode};
+
+    fn node(name: &str, version: &str, children: Vec<TreeNode>) -> TreeNode {
+        TreeNode {
+            name: name.into(),
+            version: version.into(),
+            req: None,
+            direct: false,
+            disabled: false,
+            cycle: false,
+            children,
+        }
+    }
+
+    #[test]
+    fn tree_draws_branches() {
+        let mut core = node("greeter-core", "0.3.1", vec![]);
+        core.disabled = true;
+        let hello = node("hello-world", "1.2.0", vec![core.clone()]);
+        let audit = node(
+            "acme-audit",
+            "2.0.0",
+            vec![hello, node("pretty-theme", "1.0.0", vec![])],
+        );
+        let r = TreeReport {
+            inverted: false,
+            roots: vec![audit, core],
+        };
+        insta::assert_snapshot!(tree_text(&r));
+    }
+
+    #[test]
+    fn engine_check_names_blockers_and_fixes() {
+        let r = EngineCheckReport {
+            engine_name: "demo-engine".into(),
+            from: "1.4.2".into(),
+            to: "2.0.0".into(),
+            possible: false,
+            changes: vec![],
+            blockers: vec![Blocker {
+                name: "hello-world".into(),
+                locked: Some("1.2.0".into()),
+                engine: Some(">=1.4, <2".into()),
+                reason: "hello-world 1.2.0 needs demo-engine >=1.4, <2; hello-world 2.0.0 runs on demo-engine 2.0.0, but plugres.toml requires hello-world ^1.2.0".into(),
+                fix: Some("plugres add hello-world@^2.0.0".into()),
+            }],
+            explanation: Some("hello-world 1.2.0 needs demo-engine ^1.4, but this project runs demo-engine 2.0.0.".into()),
+            hints: vec![],
+        };
+        insta::assert_snapshot!(engine_check_text(&r));
+    }
+}

@@ -1,0 +1,185 @@
+//! `plugres info NAME` and `plugres search QUERY`: what the indexes say
+//! about plugins, read through the same verification as resolution.
+
+use std::collections::BTreeMap;
+
+use plugres_schema::{PluginFile, PluginName};
+use serde::Serialize;
+
+use super::registries::Sources;
+use super::{OpsError, load};
+
+/// One version in `plugres info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    pub version: String,
+    /// The engine versions it runs on.
+    pub engine: String,
+    /// Whether it runs on this project's engine version.
+    pub runs_on_project_engine: bool,
+    pub yanked: bool,
+    pub yank_reason: Option<String>,
+    pub permissions: Vec<String>,
+    pub targets: Vec<String>,
+    pub dependencies: BTreeMap<String, String>,
+    pub published: String,
+}
+
+/// The result of `plugres info NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InfoReport {
+    pub name: String,
+    pub registry: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub keywords: Vec<String>,
+    pub categories: Vec<String>,
+    pub deprecated: Option<String>,
+    pub engine_name: String,
+    pub project_engine: String,
+    /// The version in plugres.lock, if locked.
+    pub locked: Option<String>,
+    /// Newest first.
+    pub versions: Vec<VersionInfo>,
+}
+
+/// One hit of `plugres search`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchHit {
+    pub name: String,
+    pub registry: String,
+    pub description: String,
+    /// The newest non-yanked release.
+    pub latest: Option<String>,
+    pub keywords: Vec<String>,
+    pub deprecated: Option<String>,
+}
+
+/// The result of `plugres search QUERY`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchReport {
+    pub query: String,
+    pub results: Vec<SearchHit>,
+}
+
+/// Describes plugin `name` from the registry plugres.toml takes it from
+/// (or the first that has it; `registry` to choose).
+pub fn info(
+    start: &std::path::Path,
+    name: &str,
+    registry: Option<&str>,
+) -> Result<InfoReport, OpsError> {
+    let (project, manifest) = load(start)?;
+    let plugin =
+        PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?;
+    let sources = Sources::new(&manifest);
+    let registries: Vec<String> = match (registry, manifest.plugins.get(&plugin)) {
+        (Some(r), _) => vec![r.to_string()],
+        (None, Some(spec)) => vec![spec.registry.clone()],
+        (None, None) => sources.order().to_vec(),
+    };
+    for r in &registries {
+        let index = sources.index(r)?;
+        if let Some(file) = index.plugin(&plugin)? {
+            let locked = project
+                .load_lockfile()?
+                .and_then(|l| l.plugin(name).map(|p| p.version.to_string()));
+            return Ok(describe(
+                &file,
+                r,
+                &index.config().engine,
+                &manifest.engine.version,
+                locked,
+            ));
+        }
+    }
+    Err(OpsError::failed(
+        format!("no plugin named `{name}` in {}", quoted(&registries)),
+        &["find plugins with `plugres search WORDS`"],
+    ))
+}
+
+fn quoted(registries: &[String]) -> String {
+    let list: Vec<String> = registries.iter().map(|r| format!("`{r}`")).collect();
+    format!("registry {}", list.join(", "))
+}
+
+fn describe(
+    file: &PluginFile,
+    registry: &str,
+    engine_name: &str,
+    engine: &semver::Version,
+    locked: Option<String>,
+) -> InfoReport {
+    let mut versions: Vec<VersionInfo> = file
+        .versions
+        .iter()
+        .map(|v| VersionInfo {
+            version: v.version.to_string(),
+            engine: v.engine.to_string(),
+            runs_on_project_engine: v.engine.matches(engine),
+            yanked: v.yanked,
+            yank_reason: v.yank_reason.clone(),
+            permissions: v.permissions.iter().map(|p| p.to_string()).collect(),
+            targets: v.artifacts.iter().map(|a| a.target.to_string()).collect(),
+            dependencies: v
+                .dependencies
+                .iter()
+                .map(|(n, r)| (n.to_string(), r.to_string()))
+                .collect(),
+            published: v.published.clone(),
+        })
+        .collect();
+    versions.sort_by(|a, b| {
+        let parse = |s: &str| semver::Version::parse(s).ok();
+        parse(&b.version).cmp(&parse(&a.version))
+    });
+    InfoReport {
+        name: file.name.to_string(),
+        registry: registry.to_string(),
+        description: file.description.clone(),
+        license: file.license.clone(),
+        repository: file.repository.clone(),
+        homepage: file.homepage.clone(),
+        keywords: file.keywords.clone(),
+        categories: file.categories.clone(),
+        deprecated: file.deprecated.clone(),
+        engine_name: engine_name.to_string(),
+        project_engine: engine.to_string(),
+        locked,
+        versions,
+    }
+}
+
+/// Plugins of every registry whose name, description, keywords or
+/// categories contain every word of `query`.
+pub fn search(start: &std::path::Path, query: &str) -> Result<SearchReport, OpsError> {
+    let (_, manifest) = load(start)?;
+    let sources = Sources::new(&manifest);
+    let mut results = Vec::new();
+    for r in sources.order() {
+        for file in sources.index(r)?.search(query)? {
+            let latest = file
+                .versions
+                .iter()
+                .filter(|v| !v.yanked && !v.version.is_prerelease())
+                .map(|v| &v.version)
+                .max()
+                .map(|v| v.to_string());
+            results.push(SearchHit {
+                name: file.name.to_string(),
+                registry: r.clone(),
+                description: file.description.clone(),
+                latest,
+                keywords: file.keywords.clone(),
+                deprecated: file.deprecated.clone(),
+            });
+        }
+    }
+    Ok(SearchReport {
+        query: query.to_string(),
+        results,
+    })
+}

@@ -1,0 +1,174 @@
+//! What each `plugres` command does, as library calls the CLI only has to
+//! parse arguments for and print.
+//!
+//! # Data flow of a command that changes the project (`add`, `remove`,
+//! `update`, `lock`, `install`)
+//!
+//! ```text
+//! plugres.toml ─┐                      (skipped when the lock is current)
+//! plugres.lock ─┴─► lock::plan ──► registries::Sources (VerifiedIndex per registry)
+//!                     │                 └─► resolve() (PubGrub, locked versions preferred)
+//!                     ▼
+//!                 new Lockfile ──► permissions::grant (--allow / --yes / prompt)
+//!                     │
+//!                     ▼
+//!                 sync::prepare: fetch_all into the cache, unpack each changed
+//!                 plugin into a staging folder (everything verified here)
+//!                     │
+//!                     ▼
+//!                 save plugres.toml, plugres.lock (atomic), then
+//!                 sync::Prepared::commit: swap staged folders in, remove the
+//!                 folders of plugins no longer locked
+//! ```
+//!
+//! Every artifact is fetched, checked and unpacked before any project file
+//! changes, so a refused artifact leaves the project as it was. The whole
+//! run holds the project's [`ProjectLock`](crate::install::ProjectLock).
+//!
+//! Results are plain `Serialize` reports: the CLI prints them as text or,
+//! under `--json`, as they are. Their field names are the JSON shapes.
+
+mod add;
+mod cache;
+mod engine_check;
+mod error;
+mod info;
+mod installed;
+mod lock;
+mod marker;
+mod outdated;
+mod permissions;
+mod registries;
+mod registry;
+mod sync;
+mod toggle;
+mod tree;
+mod verify;
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::fetch::HttpConfig;
+use crate::project::{Manifest, Project};
+
+pub use add::{AddRequest, add, remove};
+pub use cache::{CacheReport, cache_clean, cache_dir};
+pub use engine_check::{Blocker, EngineCheckReport, engine_check};
+pub use error::{OpsError, causes, render};
+pub use info::{InfoReport, SearchHit, SearchReport, VersionInfo, info, search};
+pub use installed::{InstalledError, InstalledPlugin, installed};
+pub use lock::{install, lock, update};
+pub use marker::MARKER_FILE;
+pub use outdated::{OutdatedPlugin, OutdatedReport, outdated};
+pub use permissions::{Grants, PermissionRequest, Prompt};
+pub use registry::{
+    InitRequest, RegistryList, RegistryReport, init, registry_add, registry_list, registry_remove,
+};
+pub use toggle::{ToggleReport, set_disabled};
+pub use tree::{TreeNode, TreeReport, tree};
+pub use verify::{VerifyProblem, VerifyReport, verify};
+
+/// Receives status lines meant for the user.
+pub type StatusSink = dyn Fn(&str) + Send + Sync;
+
+/// How an operation may behave: the global flags, resolved.
+pub struct Options {
+    /// Root of the artifact cache (`sha256/<hex>` below it).
+    pub cache_dir: PathBuf,
+    /// Never use the network. Local (path) indexes and artifacts still work.
+    pub offline: bool,
+    /// Fail instead of changing `plugres.lock`.
+    pub locked: bool,
+    /// `--frozen`: use `plugres.lock` as it is, never reading an index
+    /// (implies `locked` and `offline`).
+    pub frozen: bool,
+    /// Draw download progress bars (only on a terminal, not quiet or JSON).
+    pub progress: bool,
+    pub http: HttpConfig,
+    pub grants: Grants,
+    /// Status lines such as "waiting for another plugres…"; `None`: silent.
+    pub status: Option<Box<StatusSink>>,
+}
+
+impl Options {
+    /// Options for a run with the cache at `cache_dir` and defaults otherwise.
+    pub fn new(cache_dir: impl Into<PathBuf>) -> Options {
+        Options {
+            cache_dir: cache_dir.into(),
+            offline: false,
+            locked: false,
+            frozen: false,
+            progress: false,
+            http: HttpConfig::default(),
+            grants: Grants::default(),
+            status: None,
+        }
+    }
+
+    pub(crate) fn say(&self, line: &str) {
+        if let Some(status) = &self.status {
+            status(line);
+        }
+    }
+}
+
+/// How one locked plugin changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub name: String,
+    /// The version locked before; `None` when added.
+    pub from: Option<String>,
+    /// The version locked now; `None` when removed.
+    pub to: Option<String>,
+}
+
+/// A plugin that was (re)installed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstalledEntry {
+    pub name: String,
+    pub version: String,
+}
+
+/// Permissions granted during this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantedEntry {
+    pub name: String,
+    pub version: String,
+    pub permissions: Vec<String>,
+}
+
+/// The result of a command that changes the project: `add`, `remove`,
+/// `lock`, `update`, `install`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChangeReport {
+    /// Plugins in the lock after the run.
+    pub locked: usize,
+    /// Version changes in `plugres.lock`.
+    pub changes: Vec<Change>,
+    /// Whether `plugres.lock` was written.
+    pub lock_written: bool,
+    /// Whether an index was read (false for an up-to-date `install`).
+    pub index_read: bool,
+    /// Plugins (re)installed into the install dir.
+    pub installed: Vec<InstalledEntry>,
+    /// Plugin folders removed from the install dir.
+    pub uninstalled: Vec<String>,
+    /// Folders in the install dir plugres does not manage (left alone).
+    pub unmanaged: Vec<String>,
+    pub granted: Vec<GrantedEntry>,
+    /// Deprecation messages, yank reasons and other things to know.
+    pub warnings: Vec<String>,
+}
+
+/// The project at or above `start` with its manifest read.
+pub(crate) fn load(start: &std::path::Path) -> Result<(Project, Manifest), OpsError> {
+    let mut project = Project::find(start)?;
+    let manifest = project.load_manifest()?;
+    Ok((project, manifest))
+}

@@ -1,0 +1,211 @@
+//! `plugres init` and `plugres registry add|remove|list`: the project's
+//! engine and the indexes it trusts.
+//!
+//! Adding a registry pins its root key(s). When the index is reachable
+//! without the network (a local directory) its config is verified against
+//! the key right away, so a wrong key is caught when it is typed, not at
+//! the next `add`.
+
+use std::path::Path;
+
+use plugres_schema::{PublicKey, Target};
+use serde::Serialize;
+
+use super::lock::acquire;
+use super::{OpsError, Options, load, registries};
+use crate::project::{IndexLocation, MANIFEST_FILE, ManifestEditor, Project, RegistrySpec};
+
+/// What `plugres init` was asked for.
+#[derive(Debug, Clone)]
+pub struct InitRequest {
+    pub engine_version: semver::Version,
+    pub target: Option<String>,
+    /// `--registry INDEX --key KEY`: a first registry, named `default`.
+    pub registry: Option<(String, Vec<String>)>,
+}
+
+/// A registry as plugres.toml has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryReport {
+    pub name: String,
+    pub index: String,
+    pub root_keys: Vec<String>,
+    /// The index's config was read and its signature checked against the keys.
+    pub verified: bool,
+    /// The engine the index serves, when verified.
+    pub engine: Option<String>,
+}
+
+/// The result of `plugres registry list` (and of `init`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryList {
+    pub manifest: String,
+    pub registries: Vec<RegistryReport>,
+}
+
+fn parse_keys(keys: &[String]) -> Result<Vec<PublicKey>, OpsError> {
+    if keys.is_empty() {
+        return Err(OpsError::failed(
+            "a registry needs its root key: pass `--key KEY`",
+            &["the key is printed by `plugres-index init` and published by the index's owners"],
+        ));
+    }
+    keys.iter()
+        .map(|k| PublicKey::parse(k).map_err(|e| OpsError::failed(e, &[])))
+        .collect()
+}
+
+/// Verifies the index of `spec` when it is local; remote indexes are
+/// checked on first use.
+fn check(spec: &RegistrySpec) -> Result<RegistryReport, OpsError> {
+    let mut report = RegistryReport {
+        name: spec.name.clone(),
+        index: spec.index.clone(),
+        root_keys: spec.root_keys.iter().map(|k| k.to_string()).collect(),
+        verified: false,
+        engine: None,
+    };
+    if let IndexLocation::Path(_) = spec.location {
+        let index = registries::open(spec)?;
+        report.verified = true;
+        report.engine = Some(index.config().engine.clone());
+    }
+    Ok(report)
+}
+
+/// `plugres init`: writes a new plugres.toml in `dir`.
+pub fn init(dir: &Path, request: &InitRequest, opts: &Options) -> Result<RegistryList, OpsError> {
+    let project = Project::at(dir);
+    if project.manifest_path.exists() {
+        return Err(OpsError::failed(
+            format!("`{}` already exists", project.manifest_path.display()),
+            &["edit it, or use `plugres registry add` and `plugres add`"],
+        ));
+    }
+    std::fs::create_dir_all(&project.dir).map_err(|e| {
+        OpsError::failed(
+            format!("cannot create `{}`: {e}", project.dir.display()),
+            &[],
+        )
+    })?;
+    let _guard = acquire(&project, opts)?;
+    let mut editor = ManifestEditor::new(&project.manifest_path, &request.engine_version);
+    if let Some(t) = &request.target {
+        let target = Target::new(t).map_err(|e| OpsError::failed(e, &[]))?;
+        editor.set_engine_target(Some(&target))?;
+    }
+    let mut reports = Vec::new();
+    if let Some((index, keys)) = &request.registry {
+        let keys = parse_keys(keys)?;
+        editor.add_registry("default", index, &keys, None)?;
+        let spec = manifest_spec(&editor, &project, "default")?;
+        reports.push(check(&spec)?);
+    }
+    editor.save()?;
+    Ok(RegistryList {
+        manifest: project.manifest_path.display().to_string(),
+        registries: reports,
+    })
+}
+
+/// The registry `name` as `editor` would save it.
+fn manifest_spec(
+    editor: &ManifestEditor,
+    project: &Project,
+    name: &str,
+) -> Result<RegistrySpec, OpsError> {
+    let text = editor.to_string();
+    let manifest = crate::project::Manifest::parse(MANIFEST_FILE, &text, &project.dir).map_err(
+        |diagnostics| {
+            OpsError::Project(crate::project::ProjectError::Invalid {
+                path: project.manifest_path.clone(),
+                diagnostics,
+            })
+        },
+    )?;
+    manifest
+        .registries
+        .get(name)
+        .cloned()
+        .ok_or_else(|| OpsError::failed(format!("registry `{name}` was not added"), &[]))
+}
+
+/// `plugres registry add NAME INDEX --key KEY...`: adds (or re-pins) a registry.
+pub fn registry_add(
+    start: &Path,
+    name: &str,
+    index: &str,
+    keys: &[String],
+    opts: &Options,
+) -> Result<RegistryReport, OpsError> {
+    let (project, _) = load(start)?;
+    let _guard = acquire(&project, opts)?;
+    let keys = parse_keys(keys)?;
+    let mut editor = project.edit_manifest()?;
+    editor.add_registry(name, index, &keys, None)?;
+    let spec = manifest_spec(&editor, &project, name)?;
+    let report = check(&spec)?;
+    editor.save()?;
+    Ok(report)
+}
+
+/// `plugres registry remove NAME`: refused while a plugin comes from it.
+pub fn registry_remove(
+    start: &Path,
+    name: &str,
+    opts: &Options,
+) -> Result<RegistryReport, OpsError> {
+    let (project, manifest) = load(start)?;
+    let _guard = acquire(&project, opts)?;
+    let Some(spec) = manifest.registries.get(name) else {
+        return Err(OpsError::failed(
+            format!("there is no registry `{name}` in plugres.toml"),
+            &["see them with `plugres registry list`"],
+        ));
+    };
+    let users: Vec<String> = manifest
+        .plugins
+        .iter()
+        .filter(|(_, s)| s.registry == name)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    if !users.is_empty() {
+        return Err(OpsError::Failed {
+            message: format!("registry `{name}` is still used by {}", users.join(", ")),
+            hints: vec![format!(
+                "remove them first: `plugres remove {}`",
+                users.join(" ")
+            )],
+        });
+    }
+    let report = RegistryReport {
+        name: name.to_string(),
+        index: spec.index.clone(),
+        root_keys: spec.root_keys.iter().map(|k| k.to_string()).collect(),
+        verified: false,
+        engine: None,
+    };
+    let mut editor = project.edit_manifest()?;
+    editor.remove_registry(name);
+    editor.save()?;
+    Ok(report)
+}
+
+/// `plugres registry list`: the registries of plugres.toml (not opened).
+pub fn registry_list(start: &Path) -> Result<RegistryList, OpsError> {
+    let (project, manifest) = load(start)?;
+    Ok(RegistryList {
+        manifest: project.manifest_path.display().to_string(),
+        registries: manifest
+            .registries
+            .values()
+            .map(|spec| RegistryReport {
+                name: spec.name.clone(),
+                index: spec.index.clone(),
+                root_keys: spec.root_keys.iter().map(|k| k.to_string()).collect(),
+                verified: false,
+                engine: None,
+            })
+            .collect(),
+    })
+}

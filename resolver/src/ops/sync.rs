@@ -1,0 +1,276 @@
+//! Making the install dir match a lock, in two steps so nothing in the
+//! project changes until every artifact has been checked.
+//!
+//! [`prepare`]: for each locked plugin whose folder's marker does not
+//! already say "this version, this artifact", fetch the artifact into the
+//! content cache (size and sha256 checked while streaming), unpack it into
+//! a staging folder inside the install dir and write its marker there.
+//! [`Prepared::commit`]: swap each staged folder in, and remove the folders
+//! of plugins no longer locked. Folders without a marker were not made by
+//! plugres and are left alone (reported as unmanaged).
+
+use std::path::{Path, PathBuf};
+
+use super::marker::{FileEntry, Marker, list_files, unchanged_since_install};
+use super::{InstalledEntry, OpsError, Options};
+use crate::fetch::{ArtifactSource, ContentCache, FetchItem, FetchOptions, fetch_all};
+use crate::index::ArtifactLocation;
+use crate::install::{ArtifactKind, Limits, Staging, recover, remove, stage, unpack};
+use crate::project::{LockedArtifact, LockedPlugin, Lockfile, Manifest, Project};
+
+/// Staged plugin folders, ready to swap in.
+pub(crate) struct Prepared {
+    install_dir: PathBuf,
+    staged: Vec<(InstalledEntry, Staging)>,
+    remove: Vec<String>,
+    unmanaged: Vec<String>,
+}
+
+/// What [`Prepared::commit`] did.
+pub(crate) struct Done {
+    pub(crate) installed: Vec<InstalledEntry>,
+    pub(crate) uninstalled: Vec<String>,
+    pub(crate) unmanaged: Vec<String>,
+}
+
+/// The artifact `plugin` installs for the project's target, or an error
+/// naming the target.
+pub(crate) fn artifact_of<'a>(
+    plugin: &'a LockedPlugin,
+    manifest: &Manifest,
+) -> Result<&'a LockedArtifact, OpsError> {
+    let target = manifest.engine.target.as_ref().map(|t| t.as_str());
+    plugin.artifact_for(target).ok_or_else(|| {
+        let shown = target.unwrap_or(crate::project::host_target());
+        OpsError::failed(
+            format!(
+                "`{} {}` in plugres.lock has no artifact for target `{shown}` (nor for `any`)",
+                plugin.name, plugin.version
+            ),
+            &["run `plugres lock` to choose versions built for this target"],
+        )
+    })
+}
+
+/// Whether the folder of `plugin` already holds `artifact`: its marker
+/// says so and no file changed size or mtime since.
+fn up_to_date(install_dir: &Path, plugin: &LockedPlugin, artifact: &LockedArtifact) -> bool {
+    let dir = install_dir.join(plugin.name.as_str());
+    Marker::read(&dir).is_some_and(|m| {
+        m.name == plugin.name.as_str()
+            && m.version == plugin.version.to_string()
+            && m.sha256 == artifact.sha256.to_hex()
+            && unchanged_since_install(&dir, &m)
+    })
+}
+
+/// The file name the publisher gave the artifact: the URL's last segment.
+pub(crate) fn artifact_file_name(url: &str) -> String {
+    match ArtifactLocation::from_url(url) {
+        ArtifactLocation::Path(p) => p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        ArtifactLocation::Url(u) => {
+            let path = u.split(['?', '#']).next().unwrap_or_default();
+            path.rsplit('/').next().unwrap_or_default().to_string()
+        }
+    }
+}
+
+/// Fetches, checks and stages every plugin of `lock` that is not installed
+/// as locked; finds folders to remove. Changes nothing visible.
+pub(crate) fn prepare(
+    project: &Project,
+    manifest: &Manifest,
+    lock: &Lockfile,
+    opts: &Options,
+) -> Result<Prepared, OpsError> {
+    let install_dir = project.install_dir.clone();
+    recover(&install_dir)?;
+    let mut todo = Vec::new();
+    for plugin in &lock.plugins {
+        let artifact = artifact_of(plugin, manifest)?;
+        if !up_to_date(&install_dir, plugin, artifact) {
+            todo.push((plugin, artifact));
+        }
+    }
+    let mut staged = Vec::new();
+    if !todo.is_empty() {
+        let cache = ContentCache::new(&opts.cache_dir);
+        let items: Vec<FetchItem> = todo
+            .iter()
+            .map(|(p, a)| FetchItem {
+                label: format!("{} {}", p.name, p.version),
+                source: match ArtifactLocation::from_url(&a.url) {
+                    ArtifactLocation::Url(u) => ArtifactSource::Url(u),
+                    ArtifactLocation::Path(p) => ArtifactSource::Path(p),
+                },
+                sha256: a.sha256.to_hex(),
+                size: a.size,
+            })
+            .collect();
+        if opts.offline {
+            check_offline(&items, &cache)?;
+        }
+        // Held while unpacking too, so `plugres cache clean` waits for us.
+        let _cache_lock = cache.lock_shared()?;
+        let fetch = FetchOptions {
+            progress: opts.progress,
+            http: opts.http.clone(),
+            ..FetchOptions::default()
+        };
+        let blobs = fetch_all(&items, &cache, &fetch)?;
+        for ((plugin, artifact), blob) in todo.into_iter().zip(blobs) {
+            let staging = stage(&install_dir)?;
+            fill(staging.path(), plugin, artifact, &blob)?;
+            let entry = InstalledEntry {
+                name: plugin.name.to_string(),
+                version: plugin.version.to_string(),
+            };
+            staged.push((entry, staging));
+        }
+    }
+    let (remove, unmanaged) = leftovers(&install_dir, lock)?;
+    Ok(Prepared {
+        install_dir,
+        staged,
+        remove,
+        unmanaged,
+    })
+}
+
+/// Under `--offline`, every download must already be in the cache.
+fn check_offline(items: &[FetchItem], cache: &ContentCache) -> Result<(), OpsError> {
+    let missing: Vec<&str> = items
+        .iter()
+        .filter(|i| {
+            matches!(i.source, ArtifactSource::Url(_)) && cache.get(&i.sha256, i.size).is_none()
+        })
+        .map(|i| i.label.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(OpsError::failed(
+        format!(
+            "`--offline` is set, but the artifacts of {} are not in the cache",
+            missing.join(", ")
+        ),
+        &["run once without `--offline` (and without `--frozen`) to download them"],
+    ))
+}
+
+/// Unpacks `blob` into the staging folder `dir` and writes the marker.
+fn fill(
+    dir: &Path,
+    plugin: &LockedPlugin,
+    artifact: &LockedArtifact,
+    blob: &Path,
+) -> Result<(), OpsError> {
+    let file_name = artifact_file_name(&artifact.url);
+    let kind = ArtifactKind::from_file_name(&file_name);
+    unpack(blob, kind, &file_name, dir, &Limits::default())?;
+    let io_failed = |what: String| {
+        OpsError::failed(
+            format!(
+                "cannot {what} while installing `{} {}`",
+                plugin.name, plugin.version
+            ),
+            &["check the free space and permissions of the install dir"],
+        )
+    };
+    let mut files = std::collections::BTreeMap::new();
+    for (rel, path) in
+        list_files(dir).map_err(|e| io_failed(format!("list the unpacked files: {e}")))?
+    {
+        let entry = FileEntry::of(&path)
+            .map_err(|e| io_failed(format!("read `{}`: {e}", path.display())))?;
+        files.insert(rel, entry);
+    }
+    let kind = match kind {
+        ArtifactKind::File => "file",
+        ArtifactKind::TarGz => "tar.gz",
+        ArtifactKind::Zip => "zip",
+    };
+    let marker = Marker {
+        name: plugin.name.to_string(),
+        version: plugin.version.to_string(),
+        target: artifact.target.to_string(),
+        sha256: artifact.sha256.to_hex(),
+        kind: kind.to_string(),
+        files,
+    };
+    if dir.join(super::MARKER_FILE).exists() {
+        return Err(OpsError::failed(
+            format!(
+                "the artifact of `{} {}` contains a file named `{}`, which plugres reserves for itself; it was not installed",
+                plugin.name,
+                plugin.version,
+                super::MARKER_FILE
+            ),
+            &["ask the plugin's publisher to rebuild the archive without it"],
+        ));
+    }
+    marker
+        .write(dir)
+        .map_err(|e| io_failed(format!("write `{}`: {e}", super::MARKER_FILE)))
+}
+
+/// Folders of the install dir that are not locked: those plugres made
+/// (to remove) and the others (left alone).
+fn leftovers(install_dir: &Path, lock: &Lockfile) -> Result<(Vec<String>, Vec<String>), OpsError> {
+    let entries = match std::fs::read_dir(install_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+        Err(e) => {
+            return Err(OpsError::failed(
+                format!(
+                    "cannot list the install dir `{}`: {e}",
+                    install_dir.display()
+                ),
+                &[],
+            ));
+        }
+    };
+    let mut remove = Vec::new();
+    let mut unmanaged = Vec::new();
+    for entry in entries.flatten() {
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if name.starts_with('.') || lock.plugin(&name).is_some() {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) && Marker::read(&entry.path()).is_some() {
+            remove.push(name);
+        } else {
+            unmanaged.push(name);
+        }
+    }
+    remove.sort();
+    unmanaged.sort();
+    Ok((remove, unmanaged))
+}
+
+impl Prepared {
+    /// Swaps the staged folders in and removes unlocked plugin folders.
+    pub(crate) fn commit(self) -> Result<Done, OpsError> {
+        let mut installed = Vec::new();
+        for (entry, staging) in self.staged {
+            staging.commit(&entry.name)?;
+            installed.push(entry);
+        }
+        let mut uninstalled = Vec::new();
+        for name in self.remove {
+            if remove(&self.install_dir, &name)? {
+                uninstalled.push(name);
+            }
+        }
+        Ok(Done {
+            installed,
+            uninstalled,
+            unmanaged: self.unmanaged,
+        })
+    }
+}

@@ -1,0 +1,7 @@
+//! Scenario tests of the operations on a private copy of the signed sample
+//! index (see `test_support`).
+
+mod errors;
+mod lock;
+mod query;
+mod sync;

@@ -1,0 +1,168 @@
+//! Installing: refused artifacts change nothing; damage is found and repaired.
+
+use crate::ops::test_support::Sandbox;
+use crate::ops::{AddRequest, OpsError, add, install, verify};
+
+fn add_ok(s: &Sandbox, specs: &[&str]) {
+    let request = AddRequest {
+        specs: specs.iter().map(|x| x.to_string()).collect(),
+        ..AddRequest::default()
+    };
+    add(&s.project(), &request, &s.opts()).expect("add");
+}
+
+fn add_err(s: &Sandbox, spec: &str) -> OpsError {
+    let request = AddRequest {
+        specs: vec![spec.to_string()],
+        ..AddRequest::default()
+    };
+    add(&s.project(), &request, &s.opts()).expect_err("add must fail")
+}
+
+fn cached_blobs(s: &Sandbox) -> usize {
+    std::fs::read_dir(s.cache().join("sha256")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn an_artifact_with_one_byte_changed_is_refused_and_nothing_changes() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["pretty-theme"]);
+    let wasm = s
+        .index()
+        .join("artifacts/hello-world/1.2.0/hello_world.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&wasm, bytes).unwrap();
+    let before = s.snapshot();
+    let blobs = cached_blobs(&s);
+    let err = add_err(&s, "hello-world");
+    let text = err.to_string();
+    assert!(text.contains("hello-world 1.2.0"), "{text}");
+    assert!(
+        crate::ops::render(&err).contains("checksum mismatch"),
+        "{}",
+        crate::ops::render(&err)
+    );
+    assert_eq!(
+        s.snapshot(),
+        before,
+        "manifest, lock and install dir unchanged"
+    );
+    assert!(
+        cached_blobs(&s) <= blobs + 1,
+        "only greeter-core may have been cached"
+    );
+}
+
+#[test]
+fn an_artifact_larger_than_declared_is_refused() {
+    let s = Sandbox::new("1.4.2");
+    let wasm = s
+        .index()
+        .join("artifacts/greeter-core/0.3.1/greeter_core.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes.push(0);
+    std::fs::write(&wasm, bytes).unwrap();
+    let err = add_err(&s, "hello-world");
+    assert!(
+        crate::ops::render(&err).contains("larger than"),
+        "{}",
+        crate::ops::render(&err)
+    );
+    assert!(s.lock_text().is_none());
+    assert!(!s.project().join("plugins/hello-world").exists());
+}
+
+#[test]
+fn verify_finds_changed_and_added_files_and_install_repairs_them() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["hello-world", "pretty-theme"]);
+    assert!(verify(&s.project()).unwrap().ok);
+    std::fs::write(
+        s.plugin_dir("hello-world").join("hello_world.wasm"),
+        b"evil",
+    )
+    .unwrap();
+    std::fs::write(s.plugin_dir("pretty-theme").join("extra.txt"), b"x").unwrap();
+    let r = verify(&s.project()).unwrap();
+    assert!(!r.ok);
+    assert_eq!(r.problems.len(), 2);
+    assert!(
+        r.problems[0]
+            .problem
+            .contains("hello_world.wasm` was changed"),
+        "{:?}",
+        r.problems
+    );
+    assert!(
+        r.problems[1].problem.contains("extra.txt` was added"),
+        "{:?}",
+        r.problems
+    );
+    let fixed = install(&s.project(), &s.opts()).unwrap();
+    assert_eq!(fixed.installed.len(), 2);
+    assert!(verify(&s.project()).unwrap().ok);
+}
+
+#[test]
+fn install_finishes_what_an_interrupted_run_left() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["hello-world"]);
+    let plugins = s.project().join("plugins");
+    // Killed between the two renames of a replace, with a half-filled staging dir.
+    std::fs::rename(
+        plugins.join("hello-world"),
+        plugins.join(".plugres-old-hello-world-abc123"),
+    )
+    .unwrap();
+    std::fs::create_dir(plugins.join(".plugres-tmp-zzz")).unwrap();
+    std::fs::write(plugins.join(".plugres-tmp-zzz/half"), b"x").unwrap();
+    let r = install(&s.project(), &s.opts()).unwrap();
+    assert!(
+        r.installed.is_empty(),
+        "the old folder was restored, not refetched"
+    );
+    let names: Vec<String> = std::fs::read_dir(&plugins)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(verify(&s.project()).unwrap().ok);
+}
+
+#[test]
+fn archives_are_unpacked_and_listed_in_the_marker() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["pretty-theme"]);
+    let host = crate::installed(&s.project()).unwrap();
+    assert_eq!(host.len(), 1);
+    assert_eq!(host[0].file, None, "an archive has no single file");
+    assert!(s.plugin_dir("pretty-theme").join("theme.toml").is_file());
+    let marker =
+        std::fs::read_to_string(s.plugin_dir("pretty-theme").join(crate::ops::MARKER_FILE))
+            .unwrap();
+    assert!(marker.contains("kind = \"tar.gz\""), "{marker}");
+    assert!(marker.contains("styles/main.css"), "{marker}");
+}
+
+#[test]
+fn offline_install_needs_cached_downloads() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["pretty-theme"]);
+    let lock = s.lock_text().unwrap();
+    let at = lock.find("url = \"").unwrap() + 7;
+    let end = at + lock[at..].find('"').unwrap();
+    let lock = format!(
+        "{}http://127.0.0.1:9/pretty_theme.tar.gz{}",
+        &lock[..at],
+        &lock[end..]
+    );
+    std::fs::write(s.project().join("plugres.lock"), lock).unwrap();
+    std::fs::remove_dir_all(s.plugin_dir("pretty-theme")).unwrap();
+    std::fs::remove_dir_all(s.cache()).unwrap();
+    let mut opts = s.opts();
+    opts.offline = true;
+    let err = install(&s.project(), &opts).unwrap_err();
+    assert!(err.to_string().contains("--offline"), "{err}");
+    assert!(err.to_string().contains("pretty-theme 1.0.0"), "{err}");
+}

@@ -1,0 +1,73 @@
+//! `plugres verify`: re-checks every installed file against plugres.lock.
+//!
+//! The same check the host library runs ([`super::installed`]), but it
+//! goes on after the first problem and lists them all. Reads no index.
+
+use serde::Serialize;
+
+use super::installed::check_plugin;
+use super::marker::Marker;
+use super::sync::artifact_of;
+use super::{OpsError, load};
+
+/// One plugin folder that does not match the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyProblem {
+    pub name: String,
+    pub path: String,
+    pub problem: String,
+}
+
+/// The result of `plugres verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// True when every locked plugin is installed exactly as locked.
+    pub ok: bool,
+    /// Locked plugins checked.
+    pub checked: usize,
+    pub problems: Vec<VerifyProblem>,
+}
+
+/// Checks the install dir of the project at or above `start`.
+pub fn verify(start: &std::path::Path) -> Result<VerifyReport, OpsError> {
+    let (project, manifest) = load(start)?;
+    let lock = project.load_lockfile()?.ok_or_else(|| {
+        OpsError::failed(
+            format!("there is no plugres.lock in `{}`", project.dir.display()),
+            &["run `plugres install` to resolve and install the plugins of plugres.toml"],
+        )
+    })?;
+    let mut problems = Vec::new();
+    for plugin in &lock.plugins {
+        let dir = project.install_dir.join(plugin.name.as_str());
+        let artifact = artifact_of(plugin, &manifest)?;
+        if let Err(problem) = check_plugin(&dir, plugin, artifact) {
+            problems.push(VerifyProblem {
+                name: plugin.name.to_string(),
+                path: dir.display().to_string(),
+                problem,
+            });
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(&project.install_dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.')
+                && lock.plugin(&name).is_none()
+                && Marker::read(&entry.path()).is_some()
+            {
+                problems.push(VerifyProblem {
+                    name,
+                    path: entry.path().display().to_string(),
+                    problem: "installed by plugres but no longer locked".into(),
+                });
+            }
+        }
+    }
+    problems.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(VerifyReport {
+        ok: problems.is_empty(),
+        checked: lock.plugins.len(),
+        problems,
+    })
+}

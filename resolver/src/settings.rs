@@ -1,0 +1,126 @@
+//! Where plugres keeps its own files, and the environment variables that
+//! change its defaults.
+//!
+//! Command-line flags win over the environment, which wins over the
+//! defaults. The CLI builds one [`Settings`] and hands the parts each
+//! operation needs to [`crate::ops`]; nothing below `ops` reads the
+//! environment for these.
+//!
+//! | variable | meaning |
+//! | --- | --- |
+//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`) |
+//! | `XDG_CACHE_HOME` | without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` |
+//! | `HOME` | fallback: `~/.cache/plugres` |
+//! | `PLUGRES_OFFLINE` | `1`/`true`: as `--offline` |
+//! | `PLUGRES_YES` | `1`/`true`: as `--yes` (grant every permission asked for) |
+//! | `NO_COLOR` | no colours unless `--color always` |
+
+use std::path::PathBuf;
+
+/// `PLUGRES_HOME`: the root of everything plugres keeps.
+pub const ENV_HOME: &str = "PLUGRES_HOME";
+/// `PLUGRES_OFFLINE`: never use the network.
+pub const ENV_OFFLINE: &str = "PLUGRES_OFFLINE";
+/// `PLUGRES_YES`: grant permissions without asking.
+pub const ENV_YES: &str = "PLUGRES_YES";
+
+/// Paths and switches taken from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The content-addressed artifact cache (`sha256/<hex>` below it).
+    pub cache_dir: PathBuf,
+    pub offline: bool,
+    pub yes: bool,
+    /// `NO_COLOR` is set (to anything non-empty).
+    pub no_color: bool,
+}
+
+/// Why the cache dir cannot be found.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot find a directory for the plugres cache: none of `PLUGRES_HOME`, `XDG_CACHE_HOME` or `HOME` is set; set `PLUGRES_HOME` to a writable directory"
+)]
+pub struct NoHomeError;
+
+impl Settings {
+    /// Settings from the process environment.
+    pub fn from_env() -> Result<Settings, NoHomeError> {
+        Settings::from_lookup(|k| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned()))
+    }
+
+    /// Settings from `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, NoHomeError> {
+        let non_empty = |k: &str| lookup(k).filter(|v| !v.is_empty());
+        let cache_dir = if let Some(home) = non_empty(ENV_HOME) {
+            PathBuf::from(home).join("cache")
+        } else if let Some(xdg) = non_empty("XDG_CACHE_HOME") {
+            PathBuf::from(xdg).join("plugres")
+        } else if let Some(home) = non_empty("HOME").or_else(|| non_empty("USERPROFILE")) {
+            PathBuf::from(home).join(".cache").join("plugres")
+        } else {
+            return Err(NoHomeError);
+        };
+        Ok(Settings {
+            cache_dir,
+            offline: non_empty(ENV_OFFLINE).is_some_and(|v| truthy(&v)),
+            yes: non_empty(ENV_YES).is_some_and(|v| truthy(&v)),
+            no_color: non_empty("NO_COLOR").is_some(),
+        })
+    }
+}
+
+/// `1`, `true`, `yes`, `on` (any case) are true; anything else is false.
+fn truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Settings, NoHomeError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn plugres_home_wins_then_xdg_then_home() {
+        let all = [
+            ("PLUGRES_HOME", "/p"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(with(&all).unwrap().cache_dir, PathBuf::from("/p/cache"));
+        assert_eq!(
+            with(&all[1..]).unwrap().cache_dir,
+            PathBuf::from("/x/plugres")
+        );
+        assert_eq!(
+            with(&all[2..]).unwrap().cache_dir,
+            PathBuf::from("/h/.cache/plugres")
+        );
+        assert!(with(&[("PLUGRES_HOME", "")]).is_err());
+    }
+
+    #[test]
+    fn switches_read_truthy_values() {
+        let s = with(&[
+            ("HOME", "/h"),
+            ("PLUGRES_OFFLINE", "TRUE"),
+            ("PLUGRES_YES", "0"),
+        ])
+        .unwrap();
+        assert!(s.offline);
+        assert!(!s.yes);
+        assert!(!s.no_color);
+        let s = with(&[("HOME", "/h"), ("NO_COLOR", "1"), ("PLUGRES_YES", "yes")]).unwrap();
+        assert!(s.no_color && s.yes && !s.offline);
+    }
+}
