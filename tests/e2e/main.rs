@@ -3,4 +3,5 @@
 //! minisign signatures.
 
 mod index_tamper;
+mod client;
 mod index_tool;

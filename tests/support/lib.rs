@@ -29,7 +29,7 @@ fn bin_dir(package: &'static str) -> PathBuf {
     cell.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-q", "-p", package, "--bins"])
+            .args(["build", "-q", "-p", package, "--bin", package])
             .current_dir(root())
             .status()
             .expect("run cargo build");
@@ -153,6 +153,9 @@ pub fn sample_index_repo(dir: &Path) -> PathBuf {
 pub fn snapshot_tree(dir: &Path) -> Vec<(String, String)> {
     use sha2::Digest;
     let mut out = Vec::new();
+    if !dir.exists() {
+        return out;
+    }
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.unwrap();
         if entry.file_type().is_file() && !entry.path().ends_with(".git/plugres-index.lock") {

@@ -123,7 +123,13 @@ pub(crate) fn prepare(
         let blobs = fetch_all(&items, &cache, &fetch)?;
         for ((plugin, artifact), blob) in todo.into_iter().zip(blobs) {
             let staging = stage(&install_dir)?;
-            fill(staging.path(), plugin, artifact, &blob)?;
+            if let Err(e) = fill(staging.path(), plugin, artifact, &blob) {
+                // Genuine bytes that cannot be installed (an archive the
+                // extractor refuses) are not kept: the run leaves the cache
+                // as it found it, and they would only be refused again.
+                let _ = std::fs::remove_file(&blob);
+                return Err(e);
+            }
             let entry = InstalledEntry {
                 name: plugin.name.to_string(),
                 version: plugin.version.to_string(),

@@ -1,0 +1,556 @@
+//! The project user's workflow through the real `plugres` binary, on the
+//! sample index from a path, with artifacts from a real static HTTP server,
+//! and the refusals that must leave project and cache as they were.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use plugres_e2e::http::{Fault, FaultServer, StaticServer};
+use plugres_e2e::index::{TestIndex, resign, sample_root_key};
+use plugres_e2e::*;
+use serde_json::Value;
+
+/// A project dir and a private PLUGRES_HOME (cache) in one temp dir.
+struct Project {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    home: PathBuf,
+    index: PathBuf,
+}
+
+impl Project {
+    /// A project on demo-engine 1.4.2 whose default registry is a copy of
+    /// the sample index (artifact-base set when given).
+    fn new(artifact_base: Option<&str>) -> Project {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = tmp.path().join("index");
+        TestIndex::sample_copy(&index, artifact_base);
+        Self::with_index(tmp, index, &sample_root_key())
+    }
+
+    fn with_index(tmp: tempfile::TempDir, index: PathBuf, key: &str) -> Project {
+        let dir = tmp.path().join("project");
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = Project {
+            _tmp: tmp,
+            dir,
+            home,
+            index,
+        };
+        let idx = p.index.to_str().unwrap().to_string();
+        p.ok(&[
+            "init",
+            "--engine-version",
+            "1.4.2",
+            "--registry",
+            &idx,
+            "--key",
+            key,
+        ]);
+        p
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = plugres(&self.home);
+        c.arg("-C").arg(&self.dir).args(args);
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        run(&mut self.cmd(args), true)
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = run(&mut self.cmd(args), false);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stderr(&out)
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_slice(&self.ok(&all).stdout).unwrap()
+    }
+
+    /// Every file of the project and the cache, hashed.
+    fn state(&self) -> (Vec<(String, String)>, Vec<(String, String)>) {
+        // `.plugres/` holds only the advisory lock file of concurrent runs.
+        let project = snapshot_tree(&self.dir)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".plugres/"))
+            .collect();
+        (project, cache_blobs(&self.home))
+    }
+}
+
+/// The verified blobs in the cache (tmp files of an interrupted run are not
+/// state: they are swept and never trusted).
+fn cache_blobs(home: &Path) -> Vec<(String, String)> {
+    snapshot_tree(home)
+        .into_iter()
+        .filter(|(p, _)| p.contains("sha256/"))
+        .collect()
+}
+
+fn versions(lock: &Path) -> Vec<(String, String)> {
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(lock).unwrap()).unwrap();
+    v["plugin"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_whole_workflow_on_the_sample_index() {
+    let p = Project::new(None);
+    let add = p.json(&["add", "hello-world", "--yes"]);
+    assert_eq!(add["installed"].as_array().unwrap().len(), 2, "{add}");
+    assert_eq!(
+        versions(&p.dir.join("plugres.lock")),
+        pairs(&[("greeter-core", "0.3.1"), ("hello-world", "1.2.0")])
+    );
+    assert!(p.dir.join("plugins/hello-world/hello_world.wasm").is_file());
+    assert!(
+        std::fs::read_to_string(p.dir.join("plugres.toml"))
+            .unwrap()
+            .contains("hello-world = \"^1.2.0\"")
+    );
+
+    let tree = stdout(&p.ok(&["tree"]));
+    assert!(
+        tree.contains("hello-world 1.2.0") && tree.contains("└── greeter-core 0.3.1"),
+        "{tree}"
+    );
+    let why = stdout(&p.ok(&["tree", "--invert", "greeter-core"]));
+    assert!(why.contains("hello-world 1.2.0 (plugres.toml)"), "{why}");
+
+    let outdated = p.json(&["outdated"]);
+    let hw = &outdated["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "hello-world")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            hw["current"].as_str(),
+            hw["compatible"].as_str(),
+            hw["latest"].as_str()
+        ),
+        (Some("1.2.0"), Some("1.2.0"), Some("2.0.0")),
+        "{hw}"
+    );
+    assert!(hw["held_back"].to_string().contains("demo-engine"), "{hw}");
+
+    let info = p.json(&["info", "acme-audit"]);
+    let v110 = info["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["version"] == "1.1.0")
+        .unwrap()
+        .clone();
+    assert_eq!(v110["yanked"], true);
+    assert!(
+        v110["yank_reason"]
+            .as_str()
+            .unwrap()
+            .contains("loses audit records")
+    );
+    let info = p.json(&["info", "old-greeter"]);
+    assert_eq!(info["deprecated"], "use hello-world instead");
+
+    let search = p.json(&["search", "theme"]);
+    assert_eq!(search["results"][0]["name"], "pretty-theme", "{search}");
+
+    // The engine conflict explains itself, naming the engine and the version.
+    let err = p.fails(&["add", "hello-world@^2", "--yes"]);
+    assert!(
+        err.contains(
+            "hello-world 2.0.0 needs demo-engine >=2.0.0, but this project runs demo-engine 1.4.2"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint:") && err.contains("plugres engine-check"),
+        "{err}"
+    );
+
+    // engine-check lists the blockers and exits 1.
+    let out = run(&mut p.cmd(&["--json", "engine-check", "2.0.0"]), false);
+    let check: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(check["possible"], false);
+    assert_eq!(check["blockers"][0]["name"], "hello-world", "{check}");
+    let ok = p.json(&["engine-check", "1.9.0"]);
+    assert_eq!(ok["possible"], true, "{ok}");
+
+    // An archive plugin is extracted.
+    p.ok(&["add", "pretty-theme", "--yes"]);
+    assert!(p.dir.join("plugins/pretty-theme/styles/main.css").is_file());
+    // update with an older lock pin: lower the requirement, lock an older version, then update.
+    p.ok(&["remove", "hello-world"]);
+    assert!(!p.dir.join("plugins/hello-world").exists());
+    p.ok(&["add", "hello-world@=1.1.0", "--yes"]);
+    assert!(
+        versions(&p.dir.join("plugres.lock")).contains(&("hello-world".into(), "1.1.0".into()))
+    );
+    let manifest = std::fs::read_to_string(p.dir.join("plugres.toml"))
+        .unwrap()
+        .replace("\"=1.1.0\"", "\"^1.1\"");
+    std::fs::write(p.dir.join("plugres.toml"), manifest).unwrap();
+    p.ok(&["install", "--yes"]); // the locked 1.1.0 still fits: kept
+    assert!(
+        versions(&p.dir.join("plugres.lock")).contains(&("hello-world".into(), "1.1.0".into()))
+    );
+    p.ok(&["update", "hello-world", "--yes"]);
+    assert!(
+        versions(&p.dir.join("plugres.lock")).contains(&("hello-world".into(), "1.2.0".into()))
+    );
+
+    let verify = p.json(&["verify"]);
+    assert_eq!(verify["ok"], true, "{verify}");
+    std::fs::write(p.dir.join("plugins/hello-world/hello_world.wasm"), b"evil").unwrap();
+    let err = p.fails(&["verify"]);
+    assert!(
+        err.contains("hello_world.wasm")
+            || stdout(&run(&mut p.cmd(&["verify"]), false)).contains("hello_world.wasm"),
+        "{err}"
+    );
+    // install repairs it.
+    p.ok(&["install"]);
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}
+
+#[test]
+fn install_from_a_current_lock_reads_no_index() {
+    let p = Project::new(None);
+    p.ok(&["add", "hello-world", "--yes"]);
+    std::fs::remove_dir_all(p.dir.join("plugins")).unwrap();
+    // The index is gone; the cache and the lock are enough.
+    std::fs::rename(&p.index, p.index.with_extension("gone")).unwrap();
+    let out = p.json(&["install", "--frozen"]);
+    assert_eq!(out["index_read"], false, "{out}");
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}
+
+#[test]
+fn artifacts_come_from_a_real_static_http_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let server = StaticServer::start(&index);
+    TestIndex { dir: index.clone() }.set_artifact_base(Some(&server.url()));
+    let p = Project::with_index(tmp, index, &sample_root_key());
+    p.ok(&["add", "acme-audit", "pretty-theme", "--yes"]);
+    assert!(p.dir.join("plugins/pretty-theme/theme.toml").is_file());
+    let lock = std::fs::read_to_string(p.dir.join("plugres.lock")).unwrap();
+    assert!(
+        lock.contains(&format!(
+            "{}artifacts/acme-audit/2.0.0/acme_audit.wasm",
+            server.url()
+        )),
+        "{lock}"
+    );
+    let log = server.access_log().join("\n");
+    assert!(
+        log.contains("GET /artifacts/hello-world/1.2.0/hello_world.wasm"),
+        "nginx access log:\n{log}"
+    );
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}
+
+/// Sets up a project with hello-world installed, applies `tamper`, runs
+/// `args` expecting failure, and checks project and cache are unchanged.
+fn refused(p: &Project, args: &[&str], tamper: impl FnOnce(&Project), expect: &[&str]) -> String {
+    p.ok(&["add", "hello-world", "--yes"]);
+    tamper(p);
+    let before = p.state();
+    let err = p.fails(args);
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+    assert_eq!(
+        p.state(),
+        before,
+        "the refused command changed the project or the cache"
+    );
+    err
+}
+
+#[test]
+fn a_tampered_plugin_file_is_refused() {
+    let p = Project::new(None);
+    refused(
+        &p,
+        &["add", "acme-audit", "--yes"],
+        |p| {
+            let f = p.index.join("plugins/ac/me/acme-audit.toml");
+            let text = std::fs::read_to_string(&f)
+                .unwrap()
+                .replace("fs-write", "fs-writf");
+            std::fs::write(f, text).unwrap();
+        },
+        &["plugins/ac/me/acme-audit.toml", "tampered"],
+    );
+}
+
+#[test]
+fn a_file_signed_by_an_out_of_scope_key_is_refused() {
+    let p = Project::new(None);
+    refused(
+        &p,
+        &["update", "--yes"],
+        |p| {
+            let f = p.index.join("plugins/he/ll/hello-world.toml");
+            let text = std::fs::read_to_string(&f).unwrap() + "\n";
+            std::fs::write(f, text).unwrap();
+            resign(&p.index, "plugins/he/ll/hello-world.toml", "acme-release");
+        },
+        &["plugins/he/ll/hello-world.toml", "may not sign it"],
+    );
+}
+
+#[test]
+fn a_wrong_root_key_is_refused() {
+    let p = Project::new(None);
+    p.ok(&["add", "hello-world", "--yes"]);
+    // The project pins another key than the one that signed the config.
+    let wrong = plugres_e2e::index::key("sample-maintainers").public_base64();
+    let m = std::fs::read_to_string(p.dir.join("plugres.toml"))
+        .unwrap()
+        .replace(&sample_root_key(), &wrong);
+    std::fs::write(p.dir.join("plugres.toml"), m).unwrap();
+    let before = p.state();
+    let err = p.fails(&["add", "acme-audit", "--yes"]);
+    assert!(
+        err.contains("`config.toml` of the index")
+            && err.contains("not signed by a root key pinned"),
+        "{err}"
+    );
+    assert_eq!(p.state(), before);
+    // `registry add` and `init` verify right away too.
+    let idx = p.index.to_str().unwrap().to_string();
+    let err = p.fails(&["registry", "add", "other", &idx, "--key", &wrong]);
+    assert!(err.contains("not signed by a root key pinned"), "{err}");
+}
+
+#[test]
+fn an_artifact_with_one_byte_changed_is_refused() {
+    let p = Project::new(None);
+    refused(
+        &p,
+        &["add", "acme-audit", "--yes"],
+        |p| {
+            let f = p.index.join("artifacts/acme-audit/2.0.0/acme_audit.wasm");
+            let mut b = std::fs::read(&f).unwrap();
+            b[10] ^= 1;
+            std::fs::write(f, b).unwrap();
+        },
+        &["acme-audit 2.0.0", "sha256"],
+    );
+}
+
+#[test]
+fn an_artifact_larger_than_declared_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let server = StaticServer::start(&index);
+    TestIndex { dir: index.clone() }.set_artifact_base(Some(&server.url()));
+    let p = Project::with_index(tmp, index, &sample_root_key());
+    refused(
+        &p,
+        &["add", "acme-audit", "--yes"],
+        |p| {
+            let f = p.index.join("artifacts/acme-audit/2.0.0/acme_audit.wasm");
+            let mut b = std::fs::read(&f).unwrap();
+            b.extend(std::iter::repeat_n(0u8, 1 << 20));
+            std::fs::write(f, b).unwrap();
+        },
+        &[
+            "acme-audit 2.0.0",
+            "artifacts/acme-audit/2.0.0/acme_audit.wasm",
+        ],
+    );
+}
+
+/// A one-plugin index whose artifact is served by `server`.
+fn fault_project(server_url: &str, bytes: &[u8]) -> Project {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let idx = TestIndex::sample_copy(&index, Some(server_url));
+    idx.plugin("remote-one")
+        .version("1.0.0", "*")
+        .declared("any", "remote_one.wasm", bytes)
+        .publish();
+    Project::with_index(tmp, index, &sample_root_key())
+}
+
+#[test]
+fn a_hanging_server_times_out() {
+    let server = FaultServer::start(vec![Fault::Hang]);
+    let p = fault_project(&server.url(), b"\0asm\x01\0\0\0");
+    let before = p.state();
+    let start = std::time::Instant::now();
+    let out = run(
+        p.cmd(&["add", "remote-one", "--yes"])
+            .env("PLUGRES_HTTP_TIMEOUT", "1")
+            .env("PLUGRES_HTTP_RETRIES", "1"),
+        false,
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("remote_one.wasm") && err.to_lowercase().contains("time"),
+        "{err}"
+    );
+    assert_eq!(p.state(), before);
+}
+
+#[test]
+fn a_500_then_200_server_is_retried() {
+    let bytes = b"\0asm\x01\0\0\0retried".to_vec();
+    let server = FaultServer::start(vec![Fault::Status(500), Fault::Serve(bytes.clone())]);
+    let p = fault_project(&server.url(), &bytes);
+    p.ok(&["add", "remote-one", "--yes"]);
+    assert_eq!(
+        std::fs::read(p.dir.join("plugins/remote-one/remote_one.wasm")).unwrap(),
+        bytes
+    );
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+fn targz(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (name, kind, target) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(*kind);
+        h.set_mode(0o644);
+        let data: &[u8] = if *kind == tar::EntryType::Regular {
+            b"payload"
+        } else {
+            b""
+        };
+        h.set_size(data.len() as u64);
+        // Write the raw name so `../` survives (the safe API refuses it).
+        let raw = &mut h.as_old_mut().name;
+        raw[..name.len()].copy_from_slice(name.as_bytes());
+        if !target.is_empty() {
+            h.set_link_name(target).unwrap();
+        }
+        h.set_cksum();
+        builder.append(&h, data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn archives_that_escape_their_folder_are_refused() {
+    for (what, archive) in [
+        (
+            "dot-dot",
+            targz(&[
+                ("ok.txt", tar::EntryType::Regular, ""),
+                ("../evil.txt", tar::EntryType::Regular, ""),
+            ]),
+        ),
+        (
+            "absolute symlink",
+            targz(&[("passwd", tar::EntryType::Symlink, "/etc/passwd")]),
+        ),
+    ] {
+        let p = Project::new(None);
+        TestIndex {
+            dir: p.index.clone(),
+        }
+        .plugin("evil-archive")
+        .version("1.0.0", "*")
+        .artifact("any", "evil.tar.gz", &archive)
+        .publish();
+        let err = refused(&p, &["add", "evil-archive", "--yes"], |_| {}, &["evil"]);
+        assert!(
+            !p.dir.join("plugins/evil.txt").exists() && !p.dir.join("evil.txt").exists(),
+            "{what}"
+        );
+        assert!(
+            !p.dir.join("plugins/evil-archive").exists(),
+            "{what}: {err}"
+        );
+    }
+}
+
+#[test]
+fn kill_9_during_install_then_install_completes() {
+    let bytes = b"\0asm\x01\0\0\0killed".to_vec();
+    // The first request hangs (we kill the client meanwhile); later ones serve.
+    let server = FaultServer::start(vec![Fault::Hang, Fault::Serve(bytes.clone())]);
+    let p = fault_project(&server.url(), &bytes);
+    // Lock remote-one (no download yet) by hand-editing the manifest.
+    let m = std::fs::read_to_string(p.dir.join("plugres.toml"))
+        .unwrap()
+        .replace("[plugins]\n", "[plugins]\nremote-one = \"1\"\n");
+    std::fs::write(p.dir.join("plugres.toml"), m).unwrap();
+    p.ok(&["lock"]);
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let mut child = p.cmd(&["install", "--yes"]).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.hits.load(std::sync::atomic::Ordering::SeqCst) == 0
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    p.ok(&["install", "--yes"]);
+    assert_eq!(
+        std::fs::read(p.dir.join("plugins/remote-one/remote_one.wasm")).unwrap(),
+        bytes
+    );
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}
+
+#[test]
+fn two_installs_at_once_both_succeed() {
+    let p = Project::new(None);
+    p.ok(&["add", "hello-world", "acme-audit", "pretty-theme", "--yes"]);
+    std::fs::remove_dir_all(p.dir.join("plugins")).unwrap();
+    std::fs::remove_dir_all(&p.home).unwrap();
+    let a = p
+        .cmd(&["install"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = p
+        .cmd(&["install"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}
