@@ -2,6 +2,6 @@
 //! real git repositories, real static HTTP servers on 127.0.0.1 and real
 //! minisign signatures.
 
-mod index_tamper;
 mod client;
+mod index_tamper;
 mod index_tool;
