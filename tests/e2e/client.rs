@@ -74,7 +74,7 @@ impl Project {
     }
 
     /// Every file of the project and the cache, hashed.
-    fn state(&self) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn state(&self) -> (Files, Files) {
         // `.plugres/` holds only the advisory lock file of concurrent runs.
         let project = snapshot_tree(&self.dir)
             .into_iter()
@@ -86,7 +86,7 @@ impl Project {
 
 /// The verified blobs in the cache (tmp files of an interrupted run are not
 /// state: they are swept and never trusted).
-fn cache_blobs(home: &Path) -> Vec<(String, String)> {
+fn cache_blobs(home: &Path) -> Files {
     snapshot_tree(home)
         .into_iter()
         .filter(|(p, _)| p.contains("sha256/"))

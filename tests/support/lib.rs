@@ -45,6 +45,12 @@ fn bin_dir(package: &'static str) -> PathBuf {
     .clone()
 }
 
+/// The directory holding the built `plugres-index`, for tests of scripts
+/// that find it on PATH (the publish action's).
+pub fn plugres_index_bin_dir() -> PathBuf {
+    bin_dir("plugres-index")
+}
+
 /// A `plugres-index` command with a clean environment for signing.
 pub fn plugres_index() -> Command {
     let mut c = Command::new(bin_dir("plugres-index").join("plugres-index"));
@@ -149,8 +155,11 @@ pub fn sample_index_repo(dir: &Path) -> PathBuf {
     idx
 }
 
+/// `(relative path, sha256)` of every file of a tree.
+pub type Files = Vec<(String, String)>;
+
 /// Hashes of every file under `dir` (for "nothing changed" assertions).
-pub fn snapshot_tree(dir: &Path) -> Vec<(String, String)> {
+pub fn snapshot_tree(dir: &Path) -> Files {
     use sha2::Digest;
     let mut out = Vec::new();
     if !dir.exists() {
