@@ -2,6 +2,7 @@
 //! real git repositories, real static HTTP servers on 127.0.0.1 and real
 //! minisign signatures.
 
+mod actions;
 mod client;
 mod index_tamper;
 mod index_tool;

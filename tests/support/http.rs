@@ -172,8 +172,10 @@ impl FaultServer {
         let paths = Arc::new(Mutex::new(Vec::new()));
         let (h, s, p) = (hits.clone(), stop.clone(), paths.clone());
         std::thread::spawn(move || {
-            // Bounded: the server lives at most 60 s.
-            let deadline = Instant::now() + Duration::from_secs(60);
+            // Bounded: the server stops when dropped, and lives at most
+            // 10 minutes (the first test of a run may wait minutes for
+            // cargo to build the binaries before it sends a request).
+            let deadline = Instant::now() + Duration::from_secs(600);
             while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
                 match listener.accept() {
                     Ok((stream, _)) => {
