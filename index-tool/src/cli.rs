@@ -58,8 +58,14 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show who published or yanked what, and with which key, from git history.
     Log(LogArgs),
+    /// Download every artifact of an index into a folder a static server
+    /// can serve as an artifact mirror (resumable).
+    MirrorArtifacts(MirrorArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Write man pages for plugres-index and every subcommand into DIR.
+    #[command(hide = true)]
+    GenerateMan(GenerateManArgs),
 }
 
 /// Where the index checkout is.
@@ -286,4 +292,28 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateManArgs {
+    /// Directory to write the `.1` files into (created if missing).
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// The index checkout (a `git clone` of the index repository).
+    pub index: PathBuf,
+    /// The mirror folder to fill; serve it with any static file server.
+    pub out: PathBuf,
+    /// Mirror only plugins whose names match this pattern (`*` wildcards,
+    /// like `acme-*`; repeatable).
+    #[arg(long = "plugins", value_name = "GLOB")]
+    pub plugins: Vec<String>,
+    /// Parallel downloads.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

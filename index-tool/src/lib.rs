@@ -9,5 +9,6 @@ pub mod commands;
 pub mod fsutil;
 pub mod git;
 pub mod keys;
+pub mod mirror;
 pub mod synth;
 pub mod validate;

@@ -8,6 +8,8 @@
 //! artifact at `https://cdn.invalid/...` with a made-up sha256 and size, so
 //! an index of 200,000 versions is written in seconds. [`generate_git`] also
 //! commits the tree with [`Repo`], which the `validate --base` benchmark needs.
+//! [`generate_installable`] is for client benchmarks that install: there
+//! every artifact is small, real and beside the index (see [`ARTIFACT_DIR`]).
 //!
 //! The shape is deterministic for a given `seed` (the keys and signatures are
 //! not):
@@ -60,6 +62,18 @@ pub const CLUSTER: usize = 50;
 pub const WINDOW: usize = 10;
 /// How many clusters the suggested roots are taken from.
 const ROOT_CLUSTERS: usize = 5;
+/// Where [`generate_installable`] puts artifacts, relative to the index root.
+pub const ARTIFACT_DIR: &str = "artifacts";
+
+/// What the artifacts a version names are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Artifacts {
+    /// Made-up digests at `https://cdn.invalid/`: nothing to download.
+    Unreachable,
+    /// Relative URLs under [`ARTIFACT_DIR`] (read beside the index by a
+    /// path registry), with the digest and size of [`artifact_bytes`].
+    Local,
+}
 
 const WORDS: &[&str] = &[
     "audit", "cache", "codec", "log", "net", "auth", "sync", "queue", "image", "text", "math",
@@ -92,14 +106,43 @@ pub struct SynthInfo {
 /// Writes a valid signed index into `dir`, which must be new or empty.
 pub fn generate(dir: &Path, plugins: usize, versions: usize, seed: u64) -> Result<SynthInfo> {
     check_empty(dir)?;
-    write_tree(dir, plugins, versions, seed)
+    write_tree(dir, plugins, versions, seed, Artifacts::Unreachable)
+}
+
+/// [`generate`], but a client can install the solution: every version names
+/// a relative artifact URL `artifacts/<name>/<version>/<name>.wasm` with the
+/// sha256 and size of small deterministic contents, and the artifact files
+/// of the versions in [`SynthInfo::solution`] are written there (only those,
+/// so a 100,000-plugin index stays as quick to write). The config has no
+/// `artifact-base`, so a path registry reads them beside the index.
+/// Artifact files are not listed in [`SynthInfo::paths`].
+pub fn generate_installable(
+    dir: &Path,
+    plugins: usize,
+    versions: usize,
+    seed: u64,
+) -> Result<SynthInfo> {
+    check_empty(dir)?;
+    let info = write_tree(dir, plugins, versions, seed, Artifacts::Local)?;
+    for (name, version) in &info.solution {
+        let name = PluginName::new(name)?;
+        let version = Version::parse(version)?;
+        let full = dir.join(local_artifact_url(&name, &version));
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        std::fs::write(&full, artifact_bytes(seed, &name, &version))
+            .with_context(|| format!("cannot write `{}`", full.display()))?;
+    }
+    Ok(info)
 }
 
 /// [`generate`], then `git init` and one commit of the whole tree.
 pub fn generate_git(dir: &Path, plugins: usize, versions: usize, seed: u64) -> Result<SynthInfo> {
     check_empty(dir)?;
     Repo::init(dir)?;
-    let info = write_tree(dir, plugins, versions, seed)?;
+    let info = write_tree(dir, plugins, versions, seed, Artifacts::Unreachable)?;
     commit_all(dir, &info)?;
     Ok(info)
 }
@@ -142,7 +185,7 @@ pub fn publish_next_version(dir: &Path, key: &SigningKey, name: &str) -> Result<
         published: now_rfc3339(),
         yanked: false,
         yank_reason: None,
-        artifacts: vec![artifact(0, &name, &version)?],
+        artifacts: vec![artifact(0, &name, &version, Artifacts::Unreachable)?],
         span: 0..0,
         ..newest.clone()
     };
@@ -176,7 +219,13 @@ fn check_empty(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_tree(dir: &Path, plugins: usize, versions: usize, seed: u64) -> Result<SynthInfo> {
+fn write_tree(
+    dir: &Path,
+    plugins: usize,
+    versions: usize,
+    seed: u64,
+    artifacts: Artifacts,
+) -> Result<SynthInfo> {
     if versions == 0 {
         bail!("every plugin needs at least one version");
     }
@@ -214,7 +263,7 @@ fn write_tree(dir: &Path, plugins: usize, versions: usize, seed: u64) -> Result<
     let sizes: Vec<u64> = (0..plan.len())
         .into_par_iter()
         .map(|i| {
-            let file = plugin_file(&plan, i, seed)?;
+            let file = plugin_file(&plan, i, seed, artifacts)?;
             let text = render::plugin_file(&file);
             write_signed(dir, &index_path(&file.name), &text, &publisher, stamp)
         })
@@ -371,7 +420,7 @@ fn caret(v: &semver::Version) -> semver::VersionReq {
         .expect("a caret requirement parses")
 }
 
-fn plugin_file(plan: &[Planned], i: usize, seed: u64) -> Result<PluginFile> {
+fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> Result<PluginFile> {
     let p = &plan[i];
     let permissions = match i % 4 {
         0 => vec![],
@@ -396,7 +445,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64) -> Result<PluginFile> {
                 .collect();
             let published = 1_704_067_200 + ((i * p.versions.len() + j) as i64) * 600;
             Ok(VersionEntry {
-                artifacts: vec![artifact(seed, &p.name, &version)?],
+                artifacts: vec![artifact(seed, &p.name, &version, artifacts)?],
                 version,
                 engine: semver::VersionReq::parse(v.engine)?,
                 published: jiff::Timestamp::from_second(published)?
@@ -437,17 +486,47 @@ fn dependency_req(p: &Planned, j: usize, dep: &Planned) -> semver::VersionReq {
     }
 }
 
-/// One `any` artifact with a made-up digest and size (nothing is uploaded).
-fn artifact(seed: u64, name: &PluginName, version: &Version) -> Result<Artifact> {
-    let sha256 = Sha256::of(format!("{seed}:{name}:{version}").as_bytes());
-    let b = sha256.as_bytes();
-    let size = 4096 + u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % (4 << 20));
+/// One `any` artifact: with a made-up digest and size (nothing is
+/// uploaded), or naming the local file [`generate_installable`] writes.
+fn artifact(
+    seed: u64,
+    name: &PluginName,
+    version: &Version,
+    artifacts: Artifacts,
+) -> Result<Artifact> {
+    let (url, sha256, size) = match artifacts {
+        Artifacts::Unreachable => {
+            let sha256 = Sha256::of(format!("{seed}:{name}:{version}").as_bytes());
+            let b = sha256.as_bytes();
+            let size = 4096 + u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % (4 << 20));
+            let url = format!("https://cdn.invalid/{name}/{version}/{name}.wasm");
+            (url, sha256, size)
+        }
+        Artifacts::Local => {
+            let bytes = artifact_bytes(seed, name, version);
+            let url = local_artifact_url(name, version);
+            (url, Sha256::of(&bytes), bytes.len() as u64)
+        }
+    };
     Ok(Artifact {
         target: Target::new(Target::ANY).map_err(anyhow::Error::msg)?,
-        url: format!("https://cdn.invalid/{name}/{version}/{name}.wasm"),
+        url,
         sha256,
         size,
     })
+}
+
+/// The relative URL (and path below the index root) of a local artifact.
+fn local_artifact_url(name: &PluginName, version: &Version) -> String {
+    format!("{ARTIFACT_DIR}/{name}/{version}/{name}.wasm")
+}
+
+/// The contents of a local artifact: a WASM module header and a note, a
+/// few dozen bytes that differ per plugin version.
+fn artifact_bytes(seed: u64, name: &PluginName, version: &Version) -> Vec<u8> {
+    let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+    bytes.extend_from_slice(format!("synthetic {name} {version} (seed {seed})\n").as_bytes());
+    bytes
 }
 
 /// `(name, requirement or version)` pairs.

@@ -1,5 +1,6 @@
 //! plugres: the client library.
 
+pub mod credentials;
 pub mod fetch;
 pub mod index;
 pub mod install;

@@ -8,9 +8,11 @@
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`) |
-//! | `XDG_CACHE_HOME` | without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` |
-//! | `HOME` | fallback: `~/.cache/plugres` |
+//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `credentials.toml`) |
+//! | `XDG_CACHE_HOME` | without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` (index caches in its `index/`) |
+//! | `XDG_CONFIG_HOME` | without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml` |
+//! | `HOME` | fallback: `~/.cache/plugres`, `~/.config/plugres` |
+//! | `PLUGRES_REGISTRY_<NAME>_TOKEN` | bearer token of registry NAME (see [`crate::credentials`]) |
 //! | `PLUGRES_OFFLINE` | `1`/`true`: as `--offline` |
 //! | `PLUGRES_YES` | `1`/`true`: as `--yes` (grant every permission asked for) |
 //! | `NO_COLOR` | no colours unless `--color always` |
@@ -29,6 +31,10 @@ pub const ENV_YES: &str = "PLUGRES_YES";
 pub struct Settings {
     /// The content-addressed artifact cache (`sha256/<hex>` below it).
     pub cache_dir: PathBuf,
+    /// Caches of git and sparse indexes, keyed by URL below it.
+    pub index_cache_dir: PathBuf,
+    /// `credentials.toml` with registry tokens, if a config dir is known.
+    pub credentials_file: Option<PathBuf>,
     pub offline: bool,
     pub yes: bool,
     /// `NO_COLOR` is set (to anything non-empty).
@@ -51,21 +57,45 @@ impl Settings {
     /// Settings from `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, NoHomeError> {
         let non_empty = |k: &str| lookup(k).filter(|v| !v.is_empty());
-        let cache_dir = if let Some(home) = non_empty(ENV_HOME) {
-            PathBuf::from(home).join("cache")
-        } else if let Some(xdg) = non_empty("XDG_CACHE_HOME") {
-            PathBuf::from(xdg).join("plugres")
-        } else if let Some(home) = non_empty("HOME").or_else(|| non_empty("USERPROFILE")) {
-            PathBuf::from(home).join(".cache").join("plugres")
+        let home_dir = non_empty("HOME").or_else(|| non_empty("USERPROFILE"));
+        let (cache_dir, index_cache_dir, credentials_file) = if let Some(home) = non_empty(ENV_HOME)
+        {
+            let home = PathBuf::from(home);
+            (
+                home.join("cache"),
+                home.join("index"),
+                Some(home.join("credentials.toml")),
+            )
         } else {
-            return Err(NoHomeError);
+            let cache_dir = Self::default_cache_dir(&non_empty, home_dir.as_deref())?;
+            let config = non_empty("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .or_else(|| home_dir.as_ref().map(|h| PathBuf::from(h).join(".config")))
+                .map(|c| c.join("plugres").join("credentials.toml"));
+            (cache_dir.clone(), cache_dir.join("index"), config)
         };
         Ok(Settings {
             cache_dir,
+            index_cache_dir,
+            credentials_file,
             offline: non_empty(ENV_OFFLINE).is_some_and(|v| truthy(&v)),
             yes: non_empty(ENV_YES).is_some_and(|v| truthy(&v)),
             no_color: non_empty("NO_COLOR").is_some(),
         })
+    }
+
+    /// The artifact cache without `PLUGRES_HOME`.
+    fn default_cache_dir(
+        non_empty: &dyn Fn(&str) -> Option<String>,
+        home: Option<&str>,
+    ) -> Result<PathBuf, NoHomeError> {
+        if let Some(xdg) = non_empty("XDG_CACHE_HOME") {
+            Ok(PathBuf::from(xdg).join("plugres"))
+        } else if let Some(home) = home {
+            Ok(PathBuf::from(home).join(".cache").join("plugres"))
+        } else {
+            Err(NoHomeError)
+        }
     }
 }
 
@@ -107,6 +137,27 @@ mod tests {
             PathBuf::from("/h/.cache/plugres")
         );
         assert!(with(&[("PLUGRES_HOME", "")]).is_err());
+    }
+
+    #[test]
+    fn index_caches_and_credentials_sit_beside_the_cache() {
+        let s = with(&[("PLUGRES_HOME", "/p"), ("XDG_CONFIG_HOME", "/c")]).unwrap();
+        assert_eq!(s.index_cache_dir, PathBuf::from("/p/index"));
+        assert_eq!(
+            s.credentials_file,
+            Some(PathBuf::from("/p/credentials.toml"))
+        );
+        let s = with(&[("XDG_CACHE_HOME", "/x"), ("XDG_CONFIG_HOME", "/c")]).unwrap();
+        assert_eq!(s.index_cache_dir, PathBuf::from("/x/plugres/index"));
+        assert_eq!(
+            s.credentials_file,
+            Some(PathBuf::from("/c/plugres/credentials.toml"))
+        );
+        let s = with(&[("HOME", "/h")]).unwrap();
+        assert_eq!(
+            s.credentials_file,
+            Some(PathBuf::from("/h/.config/plugres/credentials.toml"))
+        );
     }
 
     #[test]

@@ -213,17 +213,54 @@ impl IndexConfig {
     }
 }
 
+/// `config.toml` of a plugres index: the engine it serves and the keys that
+/// may sign it (root keys) and its plugin files (publisher keys). Signed by
+/// a root key (`config.toml.minisig`).
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawConfig {
+#[cfg_attr(
+    feature = "json-schema",
+    schemars(title = "plugres index: config.toml")
+)]
+pub(crate) struct RawConfig {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::json_schema::Format"))]
     format: Spanned<u32>,
+    /// Short name of the index, like `sample`.
+    #[cfg_attr(feature = "json-schema", schemars(with = "KeyId"))]
     name: Spanned<String>,
+    /// The host engine whose plugins this index serves, like `demo-engine`.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(
+            with = "String",
+            regex(pattern = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"),
+            length(max = 64)
+        )
+    )]
     engine: Spanned<String>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", length(min = 1, max = 1000))
+    )]
     description: Option<Spanned<String>>,
+    /// Base URL for relative artifact URLs, ending with `/`. Without it,
+    /// relative artifact URLs point into the index itself.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", regex(pattern = "^(https?|file)://[^\\s]*/$"))
+    )]
     artifact_base: Option<Spanned<String>>,
+    /// Keys that may sign config.toml; clients pin these. At least one.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<RawRootKey>", length(min = 1))
+    )]
     root_key: Vec<Spanned<RawKey>>,
+    /// Keys that may sign the files of plugins whose names match their scopes.
     #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawPublisherKey>"))]
     publisher_key: Vec<Spanned<RawKey>>,
 }
 
@@ -233,6 +270,29 @@ struct RawKey {
     id: Spanned<String>,
     public: Spanned<String>,
     scopes: Option<Vec<Spanned<String>>>,
+}
+
+/// `[[root-key]]`: a key that may sign config.toml.
+#[cfg(feature = "json-schema")]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RawRootKey {
+    id: KeyId,
+    public: PublicKey,
+}
+
+/// `[[publisher-key]]`: a key that may sign the files of plugins matching `scopes`.
+#[cfg(feature = "json-schema")]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RawPublisherKey {
+    id: KeyId,
+    public: PublicKey,
+    /// Plugin name patterns, like `acme-*`; `*` is any plugin.
+    #[schemars(length(min = 1))]
+    scopes: Vec<Scope>,
 }
 
 impl RawConfig {

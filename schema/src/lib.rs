@@ -20,7 +20,10 @@
 mod config;
 mod diag;
 mod immutable;
+#[cfg(feature = "json-schema")]
+pub mod json_schema;
 mod manifest;
+mod mirror;
 mod name;
 mod path;
 mod plugin;
@@ -34,6 +37,7 @@ pub use config::{IndexConfig, KeyId, PublicKey, PublisherKey, RootKey, Scope};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use immutable::{VersionChange, changed_published_versions};
 pub use manifest::{ManifestArtifact, PublishManifest};
+pub use mirror::{mirror_file_name, mirror_path};
 pub use name::{NameError, PluginName};
 pub use path::{CONFIG_PATH, PLUGINS_DIR, SIGNATURE_SUFFIX, index_path, name_from_index_path};
 pub use plugin::{Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Target, VersionEntry};

@@ -59,39 +59,96 @@ pub struct ManifestArtifact {
     pub url: Option<String>,
 }
 
+/// `plugin.toml`: one release of a plugin, as its publisher describes it.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RawManifest {
+#[cfg_attr(feature = "json-schema", schemars(title = "plugin.toml"))]
+pub(crate) struct RawManifest {
     plugin: RawPluginSection,
+    /// Other plugins this one needs: name = semver requirement.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<crate::PluginName, crate::json_schema::Requirement>")
+    )]
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The built files, one per target.
     #[serde(default)]
     artifact: Vec<RawManifestArtifact>,
 }
 
+/// `[plugin]`: name, version and metadata of the release.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawPluginSection {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::PluginName"))]
     name: Spanned<String>,
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::Version"))]
     version: Spanned<String>,
+    /// One line saying what the plugin does.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "String", length(min = 1, max = 1000))
+    )]
     description: Spanned<String>,
+    /// An SPDX license expression, like `MIT OR Apache-2.0`.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", length(max = 200))
+    )]
     license: Option<Spanned<String>>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::HttpUrl>")
+    )]
     repository: Option<String>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::HttpUrl>")
+    )]
     homepage: Option<String>,
+    /// Up to 5 search words.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Tag>", length(max = 5))
+    )]
     keywords: Vec<Spanned<String>>,
+    /// Up to 5 categories.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Tag>", length(max = 5))
+    )]
     categories: Vec<Spanned<String>>,
+    /// The engine versions this release runs on, like `>=1.4, <2`.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "crate::json_schema::Requirement")
+    )]
     engine: Spanned<String>,
+    /// What the plugin asks the host for, like `network`.
     #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<crate::Permission>"))]
     permissions: Vec<Spanned<String>>,
 }
 
+/// `[[artifact]]`: a built file for one target.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct RawManifestArtifact {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::Target"))]
     target: Spanned<String>,
+    /// The file on disk, relative to plugin.toml.
     path: Option<String>,
+    /// Where clients will download it from (absolute, or relative to the index's `artifact-base`).
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::ArtifactUrl>")
+    )]
     url: Option<Spanned<String>>,
 }
 

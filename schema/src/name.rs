@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Names no plugin may take: the tool's own, and names that are files or
 /// devices on some platform (a plugin's folder is named after it).
-const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "plugres", "plugin", "plugins", "engine", "index", "config", "std", "core", "con", "prn",
     "aux", "nul", "com1", "lpt1",
 ];

@@ -174,46 +174,131 @@ impl PluginFile {
     }
 }
 
+/// A plugin file of a plugres index: the plugin's metadata and every
+/// published version. Signed by a publisher key (`.minisig` beside it).
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawPlugin {
+#[cfg_attr(
+    feature = "json-schema",
+    schemars(title = "plugres index: plugin file")
+)]
+pub(crate) struct RawPlugin {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::PluginName"))]
     name: Spanned<String>,
+    /// One line saying what the plugin does.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "String", length(min = 1, max = 1000))
+    )]
     description: Spanned<String>,
+    /// An SPDX license expression, like `MIT OR Apache-2.0`.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", length(max = 200))
+    )]
     license: Option<Spanned<String>>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::HttpUrl>")
+    )]
     repository: Option<Spanned<String>>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::HttpUrl>")
+    )]
     homepage: Option<Spanned<String>>,
+    /// Up to 5 search words.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Tag>", length(max = 5))
+    )]
     keywords: Vec<Spanned<String>>,
+    /// Up to 5 categories.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Tag>", length(max = 5))
+    )]
     categories: Vec<Spanned<String>>,
+    /// Set when the plugin is deprecated: what to use instead.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", length(min = 1, max = 1000))
+    )]
     deprecated: Option<Spanned<String>>,
+    /// Every published version (`[[version]]`), never changed once published except `yanked`.
     #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawVersion>"))]
     version: Vec<Spanned<RawVersion>>,
 }
 
+/// `[[version]]`: one published version.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawVersion {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::Version"))]
     version: Spanned<String>,
+    /// The engine versions this version runs on, like `>=1.4, <2`.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "crate::json_schema::Requirement")
+    )]
     engine: Spanned<String>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "crate::json_schema::Datetime")
+    )]
     published: Spanned<toml::value::Datetime>,
+    /// What the plugin asks the host for, like `network`.
     #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<crate::Permission>"))]
     permissions: Vec<Spanned<String>>,
+    /// Clients stop choosing a yanked version (locked projects keep it).
     #[serde(default)]
     yanked: bool,
+    /// Why it was yanked; only with `yanked = true`.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", length(min = 1, max = 1000))
+    )]
     yank_reason: Option<Spanned<String>>,
+    /// Other plugins this version needs: name = semver requirement.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<crate::PluginName, crate::json_schema::Requirement>")
+    )]
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The built files, one per target; at least one.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<RawArtifact>", length(min = 1))
+    )]
     artifact: Vec<Spanned<RawArtifact>>,
 }
 
+/// `[[version.artifact]]`: a built file, with the size and sha256 clients check.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawArtifact {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::Target"))]
     target: Spanned<String>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "crate::json_schema::ArtifactUrl")
+    )]
     url: Spanned<String>,
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::Sha256"))]
     sha256: Spanned<String>,
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "crate::json_schema::ArtifactSize")
+    )]
     size: Spanned<i64>,
 }
 

@@ -6,3 +6,4 @@ mod actions;
 mod client;
 mod index_tamper;
 mod index_tool;
+mod mirror;

@@ -44,8 +44,12 @@ struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Also `git init` and commit the whole tree.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "artifacts")]
     git: bool,
+    /// Give every version a local artifact and write those of the solution
+    /// (for client install benchmarks; see `synth::generate_installable`).
+    #[arg(long)]
+    artifacts: bool,
     /// Print the full description (keys, names, suggested roots, solution) as JSON.
     #[arg(long)]
     json: bool,
@@ -82,6 +86,8 @@ fn generate(a: &GenerateArgs) -> Result<()> {
     let start = Instant::now();
     let info = if a.git {
         synth::generate_git(&a.dir, a.plugins, a.versions, a.seed)?
+    } else if a.artifacts {
+        synth::generate_installable(&a.dir, a.plugins, a.versions, a.seed)?
     } else {
         synth::generate(&a.dir, a.plugins, a.versions, a.seed)?
     };

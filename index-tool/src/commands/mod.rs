@@ -6,6 +6,8 @@ pub mod init;
 pub mod key;
 pub mod keygen;
 pub mod log;
+pub mod man;
+pub mod mirror;
 pub mod publish;
 pub mod validate;
 
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Deprecate(a) => deprecate::deprecate(a, quiet).map(|_| 0),
         Command::Validate(a) => validate::run(a, quiet),
         Command::Log(a) => log::run(a).map(|_| 0),
+        Command::MirrorArtifacts(a) => mirror::run(a, quiet).map(|_| 0),
+        Command::GenerateMan(a) => man::run(&a.dir, quiet).map(|_| 0),
         Command::Completions(a) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

@@ -150,3 +150,36 @@ fn refuses_a_directory_that_is_not_empty() {
     let err = generate(tmp.path(), 1, 1, 0).unwrap_err();
     assert!(err.to_string().contains("is not empty"), "{err}");
 }
+
+#[test]
+fn an_installable_index_holds_the_artifacts_of_its_solution() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let info = generate_installable(dir, 60, 4, 5).unwrap();
+    let report = validate(dir, &whole()).unwrap();
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    assert_eq!(report.files_checked, 120);
+    for (name, version) in &info.solution {
+        let file = load(dir, name);
+        let entry = file
+            .versions
+            .iter()
+            .find(|v| v.version.to_string() == *version)
+            .unwrap();
+        let artifact = &entry.artifacts[0];
+        assert!(
+            artifact.url.starts_with(&format!("{ARTIFACT_DIR}/{name}/")),
+            "{}",
+            artifact.url
+        );
+        let bytes = std::fs::read(dir.join(&artifact.url)).unwrap();
+        assert_eq!(bytes.len() as u64, artifact.size, "{name}");
+        assert_eq!(Sha256::of(&bytes), artifact.sha256, "{name}");
+    }
+    // Only the solution's artifacts are written.
+    let written = walkdir::WalkDir::new(dir.join(ARTIFACT_DIR))
+        .into_iter()
+        .filter(|e| e.as_ref().unwrap().file_type().is_file())
+        .count();
+    assert_eq!(written, info.solution.len());
+}

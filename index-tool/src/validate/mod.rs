@@ -97,6 +97,37 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
+/// The whole index, read the way `validate` reads it: the config verified
+/// against its own root keys, and every plugin file parsed and verified
+/// against the scoped publisher keys. Files with problems are left out of
+/// the list; their diagnostics are in the report (for commands such as
+/// `mirror-artifacts` that work on what verifies).
+pub fn verified_plugins(
+    dir: &Path,
+) -> Result<(Option<IndexConfig>, Vec<plugres_schema::PluginFile>, Report)> {
+    let mut report = Report::default();
+    let Some(config) = check_config(dir, &mut report)? else {
+        return Ok((None, Vec::new(), report));
+    };
+    let checked: Vec<Checked> = all_plugin_paths(dir)?
+        .par_iter()
+        .map(|p| files::check_file(dir, p, &config))
+        .collect();
+    report.files_checked = checked.len();
+    let mut plugins = Vec::new();
+    for c in checked {
+        let clean = !c
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == plugres_schema::Severity::Error);
+        report.diagnostics.extend(c.diagnostics);
+        if clean {
+            plugins.extend(c.plugin);
+        }
+    }
+    Ok((Some(config), plugins, report))
+}
+
 /// Parses and verifies config.toml against its own root keys.
 fn check_config(dir: &Path, report: &mut Report) -> Result<Option<IndexConfig>> {
     let Some(bytes) = read(dir, CONFIG_PATH)? else {

@@ -179,6 +179,9 @@ pub(crate) enum Command {
     },
     /// Print a shell completion script (e.g. `plugres completions bash > /etc/bash_completion.d/plugres`)
     Completions { shell: clap_complete::Shell },
+    /// Write man pages for plugres and every subcommand into DIR (for packagers)
+    #[command(hide = true)]
+    GenerateMan { dir: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

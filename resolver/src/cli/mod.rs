@@ -4,6 +4,7 @@
 //! finding differences and `engine-check` finding blockers), 2 usage errors.
 
 mod args;
+mod man;
 mod print;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -94,6 +95,9 @@ fn options(
 ) -> Result<Options, Failure> {
     let g = &cli.global;
     let mut opts = Options::new(&settings.cache_dir);
+    opts.index_cache_dir = settings.index_cache_dir.clone();
+    opts.credentials =
+        plugres::credentials::Credentials::from_env(settings.credentials_file.clone());
     opts.frozen = g.frozen;
     opts.locked = g.locked || g.frozen;
     opts.offline = g.offline || g.frozen || settings.offline;
@@ -186,11 +190,14 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
         }
         Command::Lock => print::changes(out, &ops::lock(&start, &opts(None)?)?),
         Command::Tree { invert } => print::tree(out, &ops::tree(&start, invert.as_deref())?),
-        Command::Outdated => print::outdated(out, &ops::outdated(&start)?),
-        Command::Info { name, registry } => {
-            print::info(out, &ops::info(&start, name, registry.as_deref())?)
+        Command::Outdated => print::outdated(out, &ops::outdated(&start, &opts(None)?)?),
+        Command::Info { name, registry } => print::info(
+            out,
+            &ops::info(&start, name, registry.as_deref(), &opts(None)?)?,
+        ),
+        Command::Search { query } => {
+            print::search(out, &ops::search(&start, &query.join(" "), &opts(None)?)?)
         }
-        Command::Search { query } => print::search(out, &ops::search(&start, &query.join(" "))?),
         Command::Verify => {
             let r = ops::verify(&start)?;
             if !print::verify(out, &r) {
@@ -248,9 +255,16 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             out.status(&format!("Cleaned {}", r.dir));
         }
         Command::EngineCheck { engine_version } => {
-            if !print::engine_check(out, &ops::engine_check(&start, engine_version)?) {
+            if !print::engine_check(
+                out,
+                &ops::engine_check(&start, engine_version, &opts(None)?)?,
+            ) {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::GenerateMan { dir } => {
+            let n = man::generate(Cli::command(), dir)?;
+            out.status(&format!("Wrote {n} man pages to {}", dir.display()));
         }
         Command::Completions { shell } => {
             clap_complete::generate(

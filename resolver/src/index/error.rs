@@ -22,6 +22,35 @@ pub enum IndexError {
         message: String,
     },
 
+    /// `--offline` was asked, but this remote index was never fetched.
+    #[error(
+        "the index at `{index}` is not in the cache (`{cache}`); run once without --offline to fetch it"
+    )]
+    NotCached { index: String, cache: String },
+
+    /// The git host moved the index branch to a commit that does not descend
+    /// from the one seen before: history was rewritten.
+    #[error(
+        "the index at `{index}` rewrote history: its index branch now points at `{tip}`, which does not descend from `{seen}` seen before (a force-push to an older or different commit). plugres refuses it; the cache keeps `{seen}`, usable with --offline. If the index maintainers announced the rewrite, delete `{cache}` to accept the new history; otherwise report it to them"
+    )]
+    HistoryRewritten {
+        index: String,
+        seen: String,
+        tip: String,
+        cache: String,
+    },
+
+    /// The local git cache of a remote index is unusable.
+    #[error(
+        "cannot {action} in the cache of the index at `{index}` (`{cache}`): {message}. The cache is safe to delete"
+    )]
+    GitCache {
+        index: String,
+        cache: String,
+        action: &'static str,
+        message: String,
+    },
+
     #[error(
         "`{path}` in the index at `{index}` is {size} bytes; plugres refuses index files over {limit} bytes. The index is broken or hostile: report it to its maintainers"
     )]

@@ -24,8 +24,10 @@ mod candidates;
 mod error;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod git;
 mod location;
 mod path;
+pub mod sparse;
 mod verified;
 
 pub use candidates::IndexCandidates;
@@ -57,6 +59,13 @@ pub trait IndexBackend: Send + Sync {
     fn revision(&self) -> Option<String> {
         None
     }
+
+    /// Makes what this backend fetched durable. [`VerifiedIndex`] calls it
+    /// when it is done and every file it read verified; after any refused
+    /// file it never does. Network backends therefore keep new bytes in
+    /// memory until then, so a run that met a tampered file leaves their
+    /// on-disk caches (and a git index's accepted commit) as they were.
+    fn persist(&self) {}
 
     /// Where an artifact URL that is relative (no `artifact-base` in the
     /// config) is read from: for a path index, `<root>/<url>`.

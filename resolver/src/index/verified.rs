@@ -34,6 +34,19 @@ pub struct VerifiedIndex {
     /// `None` records "no such plugin", so a miss is not asked twice.
     cache: Mutex<HashMap<PluginName, Option<Arc<PluginFile>>>>,
     files_read: AtomicUsize,
+    /// Set once any file failed to read or verify: the backend is then
+    /// never asked to [`persist`](IndexBackend::persist) what it fetched.
+    refused: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for VerifiedIndex {
+    /// Everything read verified: let the backend keep it (caches, the
+    /// accepted git commit). After a refusal it keeps nothing new.
+    fn drop(&mut self) {
+        if !self.refused.load(Ordering::SeqCst) {
+            self.backend.persist();
+        }
+    }
 }
 
 impl std::fmt::Debug for VerifiedIndex {
@@ -92,6 +105,7 @@ impl VerifiedIndex {
             config,
             cache: Mutex::new(HashMap::new()),
             files_read: AtomicUsize::new(0),
+            refused: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -148,7 +162,10 @@ impl VerifiedIndex {
         {
             return Ok(hit.clone());
         }
-        let file = self.read_plugin(name)?.map(Arc::new);
+        let file = self
+            .read_plugin(name)
+            .inspect_err(|_| self.refused.store(true, Ordering::SeqCst))?
+            .map(Arc::new);
         self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

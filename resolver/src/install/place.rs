@@ -179,11 +179,14 @@ pub fn recover(install_dir: &Path) -> Result<(), PlaceError> {
         }
     }
     names.sort();
+    let mut changed = false;
     for name in names {
         let path = install_dir.join(&name);
         if name.starts_with(TMP_PREFIX) {
+            changed = true;
             remove_any(&path).map_err(io_err("remove", &path))?;
         } else if let Some(rest) = name.strip_prefix(OLD_PREFIX) {
+            changed = true;
             let plugin = rest.rsplit_once('-').map(|(plugin, _)| plugin);
             match plugin {
                 Some(plugin)
@@ -196,7 +199,10 @@ pub fn recover(install_dir: &Path) -> Result<(), PlaceError> {
             }
         }
     }
-    sync_dir(install_dir);
+    // Only a change needs to be made durable; every run starts here.
+    if changed {
+        sync_dir(install_dir);
+    }
     Ok(())
 }
 

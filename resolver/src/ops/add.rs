@@ -100,7 +100,7 @@ pub fn add(
     let _guard = acquire(&project, opts)?;
     let old = project.load_lockfile()?;
     let mut editor = project.edit_manifest()?;
-    let sources = Sources::new(&manifest);
+    let sources = Sources::new(&manifest, opts);
     if let Some(r) = &request.registry
         && !manifest.registries.contains_key(r)
     {
@@ -137,6 +137,7 @@ pub fn add(
         Prefer::Locked,
         None,
         request.pre,
+        opts,
     )?;
     let a = Apply {
         project: &project,
@@ -214,7 +215,14 @@ pub fn remove(
     let (lockfile, warnings, index_read) = match pruned {
         Some(p) if p.is_current_for(&new_manifest) => (p, Vec::new(), false),
         _ => {
-            let plan = plan(&new_manifest, old.as_ref(), Prefer::Locked, None, false)?;
+            let plan = plan(
+                &new_manifest,
+                old.as_ref(),
+                Prefer::Locked,
+                None,
+                false,
+                opts,
+            )?;
             (plan.lockfile, plan.warnings, true)
         }
     };

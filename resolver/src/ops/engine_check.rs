@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::lock::{Prefer, changes, plan};
 use super::registries::Sources;
-use super::{Change, OpsError, load};
+use super::{Change, OpsError, Options, load};
 use crate::index::IndexCandidates;
 use crate::project::{LockedPlugin, Lockfile, Manifest};
 use crate::resolve::{Candidate, CandidateSource, ResolveError};
@@ -53,10 +53,11 @@ pub struct EngineCheckReport {
 pub fn engine_check(
     start: &std::path::Path,
     to: &semver::Version,
+    opts: &Options,
 ) -> Result<EngineCheckReport, OpsError> {
     let (project, manifest) = load(start)?;
     let lock = project.load_lockfile()?;
-    let sources = Sources::new(&manifest);
+    let sources = Sources::new(&manifest, opts);
     let engine_name = sources.engine_name()?;
     let mut report = EngineCheckReport {
         engine_name: engine_name.clone(),
@@ -68,7 +69,14 @@ pub fn engine_check(
         explanation: None,
         hints: Vec::new(),
     };
-    match plan(&manifest, lock.as_ref(), Prefer::Locked, Some(to), false) {
+    match plan(
+        &manifest,
+        lock.as_ref(),
+        Prefer::Locked,
+        Some(to),
+        false,
+        opts,
+    ) {
         Ok(plan) => {
             report.changes = changes(lock.as_ref(), &plan.lockfile);
             return Ok(report);

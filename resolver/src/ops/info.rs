@@ -7,7 +7,7 @@ use plugres_schema::{PluginFile, PluginName};
 use serde::Serialize;
 
 use super::registries::Sources;
-use super::{OpsError, load};
+use super::{OpsError, Options, load};
 
 /// One version in `plugres info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,11 +70,12 @@ pub fn info(
     start: &std::path::Path,
     name: &str,
     registry: Option<&str>,
+    opts: &Options,
 ) -> Result<InfoReport, OpsError> {
     let (project, manifest) = load(start)?;
     let plugin =
         PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?;
-    let sources = Sources::new(&manifest);
+    let sources = Sources::new(&manifest, opts);
     let registries: Vec<String> = match (registry, manifest.plugins.get(&plugin)) {
         (Some(r), _) => vec![r.to_string()],
         (None, Some(spec)) => vec![spec.registry.clone()],
@@ -155,9 +156,13 @@ fn describe(
 
 /// Plugins of every registry whose name, description, keywords or
 /// categories contain every word of `query`.
-pub fn search(start: &std::path::Path, query: &str) -> Result<SearchReport, OpsError> {
+pub fn search(
+    start: &std::path::Path,
+    query: &str,
+    opts: &Options,
+) -> Result<SearchReport, OpsError> {
     let (_, manifest) = load(start)?;
-    let sources = Sources::new(&manifest);
+    let sources = Sources::new(&manifest, opts);
     let mut results = Vec::new();
     for r in sources.order() {
         for file in sources.index(r)?.search(query)? {

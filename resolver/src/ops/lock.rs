@@ -18,7 +18,7 @@ use super::registries::{MultiCandidates, Sources};
 use super::{Change, ChangeReport, OpsError, Options, load, permissions, sync};
 use crate::install::ProjectLock;
 use crate::project::{LockedPlugin, LockedRegistry, Lockfile, Manifest, ManifestEditor, Project};
-use crate::resolve::{Request, resolve};
+use crate::resolve::{Request, ResolveError, resolve};
 
 /// Which locked versions the resolver should keep.
 #[derive(Debug, Clone, Copy)]
@@ -35,20 +35,48 @@ pub(crate) enum Prefer<'a> {
 pub(crate) struct Plan {
     pub(crate) lockfile: Lockfile,
     pub(crate) warnings: Vec<String>,
+    /// Plugin files read from the indexes to make it.
+    pub(crate) files_read: usize,
 }
 
 /// Resolves `manifest` against its registries and builds the lock, keeping
 /// the grants and `disabled` flags of `old`. `engine` overrides the
 /// manifest's engine version (for `engine-check`).
+///
+/// A CDN in front of a sparse index may still serve a plugin file from
+/// before a publish, so a dependency's new version looks missing: when the
+/// resolution finds no solution and a sparse index took part, it runs once
+/// more with every index file fetched past the CDN's cache.
 pub(crate) fn plan(
     manifest: &Manifest,
     old: Option<&Lockfile>,
     prefer: Prefer<'_>,
     engine: Option<&semver::Version>,
     allow_prerelease: bool,
+    opts: &Options,
 ) -> Result<Plan, OpsError> {
-    let sources = Sources::new(manifest);
-    let candidates = MultiCandidates::new(&sources);
+    let sources = Sources::new(manifest, opts);
+    let first = plan_with(&sources, old, prefer, engine, allow_prerelease);
+    match first {
+        Err(OpsError::Resolve(ResolveError::NoSolution { .. })) if sources.may_refresh() => {
+            opts.say("No solution; fetching the sparse indexes again past CDN caches…");
+            let fresh = Sources::refreshed(manifest, opts);
+            plan_with(&fresh, old, prefer, engine, allow_prerelease)
+        }
+        other => other,
+    }
+}
+
+/// [`plan`] with the registries of `sources`.
+fn plan_with(
+    sources: &Sources<'_>,
+    old: Option<&Lockfile>,
+    prefer: Prefer<'_>,
+    engine: Option<&semver::Version>,
+    allow_prerelease: bool,
+) -> Result<Plan, OpsError> {
+    let manifest = sources.manifest();
+    let candidates = MultiCandidates::new(sources);
     let locked = match (old, prefer) {
         (None, _) | (_, Prefer::Nothing) => Default::default(),
         (Some(l), Prefer::Locked) => l.locked_versions(),
@@ -122,6 +150,7 @@ pub(crate) fn plan(
             plugins,
         },
         warnings,
+        files_read: sources.files_read(),
     })
 }
 
@@ -143,9 +172,13 @@ pub(crate) fn changes(old: Option<&Lockfile>, new: &Lockfile) -> Vec<Change> {
         .collect()
 }
 
-/// Whether writing `new` would change the lock file.
+/// Whether writing `new` would change the lock file. Equal values render
+/// equal text, so only unequal ones are rendered and compared.
 fn differs(old: Option<&Lockfile>, new: &Lockfile) -> bool {
-    old.map(Lockfile::to_toml) != Some(new.to_toml())
+    match old {
+        Some(old) if old == new => false,
+        _ => old.map(Lockfile::to_toml) != Some(new.to_toml()),
+    }
 }
 
 /// The yank reasons of the locked plugins that are yanked.
@@ -267,7 +300,7 @@ pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, Ops
     if opts.frozen {
         return frozen_lock(&project, &manifest, old.as_ref(), opts, false);
     }
-    let plan = plan(&manifest, old.as_ref(), Prefer::Locked, None, false)?;
+    let plan = plan(&manifest, old.as_ref(), Prefer::Locked, None, false, opts)?;
     let a = Apply {
         project: &project,
         manifest: &manifest,
@@ -276,7 +309,16 @@ pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, Ops
         install: false,
         index_read: true,
     };
-    apply(a, plan.lockfile, plan.warnings, opts)
+    apply_plan(a, plan, opts)
+}
+
+/// [`apply`] of a fresh plan, reporting the plugin files it read.
+fn apply_plan(a: Apply<'_>, plan: Plan, opts: &Options) -> Result<ChangeReport, OpsError> {
+    let report = apply(a, plan.lockfile, plan.warnings, opts)?;
+    Ok(ChangeReport {
+        index_files_read: plan.files_read,
+        ..report
+    })
 }
 
 /// `plugres update [NAME...]`: re-resolves preferring the newest versions
@@ -309,7 +351,7 @@ pub fn update(
     } else {
         Prefer::AllBut(names)
     };
-    let plan = plan(&manifest, old.as_ref(), prefer, None, false)?;
+    let plan = plan(&manifest, old.as_ref(), prefer, None, false, opts)?;
     let a = Apply {
         project: &project,
         manifest: &manifest,
@@ -318,7 +360,7 @@ pub fn update(
         install: true,
         index_read: true,
     };
-    apply(a, plan.lockfile, plan.warnings, opts)
+    apply_plan(a, plan, opts)
 }
 
 /// `plugres install`: makes the install dir match plugres.lock, first
@@ -344,7 +386,7 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
             frozen_lock(&project, &manifest, old.as_ref(), opts, true)
         }
         _ => {
-            let plan = plan(&manifest, old.as_ref(), Prefer::Locked, None, false)?;
+            let plan = plan(&manifest, old.as_ref(), Prefer::Locked, None, false, opts)?;
             let a = Apply {
                 project: &project,
                 manifest: &manifest,
@@ -353,7 +395,7 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
                 install: true,
                 index_read: true,
             };
-            apply(a, plan.lockfile, plan.warnings, opts)
+            apply_plan(a, plan, opts)
         }
     }
 }

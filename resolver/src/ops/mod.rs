@@ -29,6 +29,7 @@
 //! under `--json`, as they are. Their field names are the JSON shapes.
 
 mod add;
+mod auth;
 mod cache;
 mod engine_check;
 mod error;
@@ -54,6 +55,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::credentials::Credentials;
 use crate::fetch::HttpConfig;
 use crate::project::{Manifest, Project};
 
@@ -81,7 +83,10 @@ pub type StatusSink = dyn Fn(&str) + Send + Sync;
 pub struct Options {
     /// Root of the artifact cache (`sha256/<hex>` below it).
     pub cache_dir: PathBuf,
-    /// Never use the network. Local (path) indexes and artifacts still work.
+    /// Root of the git and sparse index caches (`<PLUGRES_HOME>/index`).
+    pub index_cache_dir: PathBuf,
+    /// Never use the network. Local (path) indexes and artifacts still
+    /// work; git and sparse indexes are read from their caches.
     pub offline: bool,
     /// Fail instead of changing `plugres.lock`.
     pub locked: bool,
@@ -91,6 +96,8 @@ pub struct Options {
     /// Draw download progress bars (only on a terminal, not quiet or JSON).
     pub progress: bool,
     pub http: HttpConfig,
+    /// Bearer tokens of private registries.
+    pub credentials: Credentials,
     pub grants: Grants,
     /// Status lines such as "waiting for another plugres…"; `None`: silent.
     pub status: Option<Box<StatusSink>>,
@@ -98,14 +105,18 @@ pub struct Options {
 
 impl Options {
     /// Options for a run with the cache at `cache_dir` and defaults otherwise.
+    /// The index caches go to `<cache_dir>/index`; no tokens.
     pub fn new(cache_dir: impl Into<PathBuf>) -> Options {
+        let cache_dir = cache_dir.into();
         Options {
-            cache_dir: cache_dir.into(),
+            index_cache_dir: cache_dir.join("index"),
+            cache_dir,
             offline: false,
             locked: false,
             frozen: false,
             progress: false,
             http: HttpConfig::default(),
+            credentials: Credentials::none(),
             grants: Grants::default(),
             status: None,
         }
@@ -155,6 +166,10 @@ pub struct ChangeReport {
     pub lock_written: bool,
     /// Whether an index was read (false for an up-to-date `install`).
     pub index_read: bool,
+    /// Plugin files read from indexes by the resolution of `lock`,
+    /// `update` and a re-locking `install`; it follows the solution's size,
+    /// not the index's. 0 when no index was read (and for `add`/`remove`).
+    pub index_files_read: usize,
     /// Plugins (re)installed into the install dir.
     pub installed: Vec<InstalledEntry>,
     /// Plugin folders removed from the install dir.

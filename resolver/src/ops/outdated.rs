@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::registries::Sources;
-use super::{OpsError, load};
+use super::{OpsError, Options, load};
 use crate::index::IndexCandidates;
 use crate::resolve::{CandidateSource, newest};
 
@@ -38,7 +38,7 @@ pub struct OutdatedReport {
 }
 
 /// Compares the lock of the project at or above `start` with its indexes.
-pub fn outdated(start: &std::path::Path) -> Result<OutdatedReport, OpsError> {
+pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedReport, OpsError> {
     let (project, manifest) = load(start)?;
     let lock = project.load_lockfile()?.ok_or_else(|| {
         OpsError::failed(
@@ -46,7 +46,7 @@ pub fn outdated(start: &std::path::Path) -> Result<OutdatedReport, OpsError> {
             &["run `plugres lock` first"],
         )
     })?;
-    let sources = Sources::new(&manifest);
+    let sources = Sources::new(&manifest, opts);
     let engine = &manifest.engine.version;
     let engine_name = sources.engine_name()?;
     let target = manifest

@@ -11,47 +11,94 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use plugres_schema::PluginName;
 
-use super::OpsError;
-use crate::index::{IndexCandidates, PathBackend, VerifiedIndex};
+use super::{OpsError, Options};
+use crate::credentials::Token;
+use crate::index::git::GitBackend;
+use crate::index::sparse::{SparseBackend, SparseConfig};
+use crate::index::{IndexBackend, IndexCandidates, PathBackend, VerifiedIndex};
 use crate::project::{DEFAULT_REGISTRY, IndexLocation, Manifest, RegistrySpec};
 use crate::resolve::{Candidate, CandidateSource, SourceError};
 
 /// Opens the index of one registry, verifying its config against the
-/// pinned root keys.
-pub(crate) fn open(spec: &RegistrySpec) -> Result<VerifiedIndex, OpsError> {
-    match &spec.location {
-        IndexLocation::Path(dir) => Ok(VerifiedIndex::open(
-            Box::new(PathBackend::new(dir)),
-            &spec.name,
-            &spec.root_keys,
-        )?),
-        IndexLocation::Git(url) | IndexLocation::Sparse(url) => Err(OpsError::failed(
-            format!(
-                "registry `{}` uses the index `{url}`, but this plugres reads only indexes in a local directory",
-                spec.name
-            ),
-            &[
-                "clone the index (`git clone URL DIR`) and set `index = \"DIR\"` for this registry in plugres.toml",
-            ],
-        )),
-    }
+/// pinned root keys. Git and sparse indexes are cached under
+/// `opts.index_cache_dir` and read only from there when `opts.offline`;
+/// `refresh` makes a sparse index fetch every file past CDN caches.
+pub(crate) fn open(
+    spec: &RegistrySpec,
+    opts: &Options,
+    refresh: bool,
+) -> Result<VerifiedIndex, OpsError> {
+    open_with(spec, opts, opts.offline, refresh)
+}
+
+/// Opens the index of `spec` from what is cached (or local), without
+/// using the network.
+pub(crate) fn open_cached(spec: &RegistrySpec, opts: &Options) -> Result<VerifiedIndex, OpsError> {
+    open_with(spec, opts, true, false)
+}
+
+fn open_with(
+    spec: &RegistrySpec,
+    opts: &Options,
+    offline: bool,
+    refresh: bool,
+) -> Result<VerifiedIndex, OpsError> {
+    let backend: Box<dyn IndexBackend> = match &spec.location {
+        IndexLocation::Path(dir) => Box::new(PathBackend::new(dir)),
+        IndexLocation::Git(url) => Box::new(GitBackend::open(url, &opts.index_cache_dir, offline)?),
+        IndexLocation::Sparse(url) => {
+            let mut config = SparseConfig::new(url, &spec.name, &opts.index_cache_dir);
+            config.offline = offline;
+            config.refresh = refresh;
+            config.http = opts.http.clone();
+            config.token = token(spec, opts)?;
+            Box::new(SparseBackend::open(config)?)
+        }
+    };
+    Ok(VerifiedIndex::open(backend, &spec.name, &spec.root_keys)?)
+}
+
+/// The bearer token configured for registry `spec`, if any.
+pub(crate) fn token(spec: &RegistrySpec, opts: &Options) -> Result<Option<Token>, OpsError> {
+    opts.credentials.token(&spec.name).map_err(|e| {
+        OpsError::failed(
+            format!("cannot read the token of registry `{}`: {e}", spec.name),
+            &[],
+        )
+    })
 }
 
 /// The registries of a manifest, opened on first use.
 pub(crate) struct Sources<'m> {
     manifest: &'m Manifest,
+    opts: &'m Options,
+    /// Fetch sparse index files past CDN caches (see [`Sources::refreshed`]).
+    refresh: bool,
     /// Registry names in lookup order.
     order: Vec<String>,
     opened: BTreeMap<String, OnceLock<Result<VerifiedIndex, String>>>,
 }
 
 impl<'m> Sources<'m> {
-    pub(crate) fn new(manifest: &'m Manifest) -> Self {
+    pub(crate) fn new(manifest: &'m Manifest, opts: &'m Options) -> Self {
+        Self::with_refresh(manifest, opts, false)
+    }
+
+    /// Like [`Sources::new`], but sparse indexes fetch every file with a
+    /// cache-busting query: for one more try when a resolution failed on
+    /// what may be a CDN's stale copy.
+    pub(crate) fn refreshed(manifest: &'m Manifest, opts: &'m Options) -> Self {
+        Self::with_refresh(manifest, opts, true)
+    }
+
+    fn with_refresh(manifest: &'m Manifest, opts: &'m Options, refresh: bool) -> Self {
         let mut order: Vec<String> = manifest.registries.keys().cloned().collect();
         order.sort_by_key(|n| (n != DEFAULT_REGISTRY, n.clone()));
         let opened = order.iter().map(|n| (n.clone(), OnceLock::new())).collect();
         Sources {
             manifest,
+            opts,
+            refresh,
             order,
             opened,
         }
@@ -71,7 +118,7 @@ impl<'m> Sources<'m> {
             .expect("every manifest registry has a slot");
         let mut first_error = None;
         let result = slot.get_or_init(|| {
-            open(spec).map_err(|e| {
+            open(spec, self.opts, self.refresh).map_err(|e| {
                 let message = e.to_string();
                 first_error = Some(e);
                 message
@@ -112,6 +159,28 @@ impl<'m> Sources<'m> {
 
     pub(crate) fn manifest(&self) -> &'m Manifest {
         self.manifest
+    }
+
+    /// Whether a fresh try past CDN caches could change a failed
+    /// resolution: some registry is a sparse index, and we are online.
+    pub(crate) fn may_refresh(&self) -> bool {
+        !self.refresh
+            && !self.opts.offline
+            && self
+                .manifest
+                .registries
+                .values()
+                .any(|r| matches!(r.location, IndexLocation::Sparse(_)))
+    }
+
+    /// Plugin files read so far from the indexes opened (see
+    /// [`VerifiedIndex::files_read`]).
+    pub(crate) fn files_read(&self) -> usize {
+        self.opened
+            .values()
+            .filter_map(|slot| slot.get()?.as_ref().ok())
+            .map(VerifiedIndex::files_read)
+            .sum()
     }
 }
 

@@ -57,7 +57,7 @@ fn parse_keys(keys: &[String]) -> Result<Vec<PublicKey>, OpsError> {
 
 /// Verifies the index of `spec` when it is local; remote indexes are
 /// checked on first use.
-fn check(spec: &RegistrySpec) -> Result<RegistryReport, OpsError> {
+fn check(spec: &RegistrySpec, opts: &Options) -> Result<RegistryReport, OpsError> {
     let mut report = RegistryReport {
         name: spec.name.clone(),
         index: spec.index.clone(),
@@ -66,7 +66,7 @@ fn check(spec: &RegistrySpec) -> Result<RegistryReport, OpsError> {
         engine: None,
     };
     if let IndexLocation::Path(_) = spec.location {
-        let index = registries::open(spec)?;
+        let index = registries::open(spec, opts, false)?;
         report.verified = true;
         report.engine = Some(index.config().engine.clone());
     }
@@ -99,7 +99,7 @@ pub fn init(dir: &Path, request: &InitRequest, opts: &Options) -> Result<Registr
         let keys = parse_keys(keys)?;
         editor.add_registry("default", index, &keys, None)?;
         let spec = manifest_spec(&editor, &project, "default")?;
-        reports.push(check(&spec)?);
+        reports.push(check(&spec, opts)?);
     }
     editor.save()?;
     Ok(RegistryList {
@@ -144,7 +144,7 @@ pub fn registry_add(
     let mut editor = project.edit_manifest()?;
     editor.add_registry(name, index, &keys, None)?;
     let spec = manifest_spec(&editor, &project, name)?;
-    let report = check(&spec)?;
+    let report = check(&spec, opts)?;
     editor.save()?;
     Ok(report)
 }

@@ -78,6 +78,17 @@ pub(crate) fn artifact_file_name(url: &str) -> String {
     }
 }
 
+/// Where to download `artifact` from: under the registry's `artifact-mirror`
+/// when it has one (see [`crate::project::RegistrySpec::mirror_url`]), else
+/// the URL in the lock. The lock itself always keeps the origin's URL.
+fn download_url(manifest: &Manifest, plugin: &LockedPlugin, artifact: &LockedArtifact) -> String {
+    manifest
+        .registries
+        .get(&plugin.registry)
+        .and_then(|r| r.mirror_url(&artifact.sha256, &artifact_file_name(&artifact.url)))
+        .unwrap_or_else(|| artifact.url.clone())
+}
+
 /// Fetches, checks and stages every plugin of `lock` that is not installed
 /// as locked; finds folders to remove. Changes nothing visible.
 pub(crate) fn prepare(
@@ -102,7 +113,7 @@ pub(crate) fn prepare(
             .iter()
             .map(|(p, a)| FetchItem {
                 label: format!("{} {}", p.name, p.version),
-                source: match ArtifactLocation::from_url(&a.url) {
+                source: match ArtifactLocation::from_url(&download_url(manifest, p, a)) {
                     ArtifactLocation::Url(u) => ArtifactSource::Url(u),
                     ArtifactLocation::Path(p) => ArtifactSource::Path(p),
                 },
@@ -118,6 +129,7 @@ pub(crate) fn prepare(
         let fetch = FetchOptions {
             progress: opts.progress,
             http: opts.http.clone(),
+            token: super::auth::artifact_tokens(manifest, lock, opts)?,
             ..FetchOptions::default()
         };
         let blobs = fetch_all(&items, &cache, &fetch)?;

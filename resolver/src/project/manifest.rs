@@ -32,6 +32,9 @@ use toml::Spanned;
 
 use super::ProjectError;
 
+#[cfg(feature = "json-schema")]
+pub(crate) mod json_schema;
+
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "plugres.toml";
 
@@ -69,6 +72,26 @@ pub struct RegistrySpec {
     pub root_keys: Vec<PublicKey>,
     /// Base URL to fetch artifacts from instead of their origin.
     pub artifact_mirror: Option<String>,
+}
+
+impl RegistrySpec {
+    /// Where to download an artifact of this registry from when the
+    /// registry has an `artifact-mirror`: the mirror base plus the layout of
+    /// `plugres-index mirror-artifacts` (`<sha256[0..2]>/<sha256>/<file name>`),
+    /// computed from the verified sha256 alone. `None` without a mirror.
+    ///
+    /// There is no fallback to the origin: a site with a mirror is often
+    /// one that cannot reach the origin, and a quiet fallback would hide a
+    /// mirror that is missing files. The lockfile keeps the origin's URLs,
+    /// so a lock made behind a mirror works anywhere.
+    pub fn mirror_url(&self, sha256: &plugres_schema::Sha256, file_name: &str) -> Option<String> {
+        let base = self.artifact_mirror.as_deref()?;
+        let sep = if base.ends_with('/') { "" } else { "/" };
+        Some(format!(
+            "{base}{sep}{}",
+            plugres_schema::mirror_path(sha256, file_name)
+        ))
+    }
 }
 
 /// Where an index is, by the form of `index`.
@@ -122,36 +145,75 @@ pub struct PluginSpec {
     pub registry: String,
 }
 
+/// `plugres.toml`: the engine a project runs, the registries it trusts
+/// and the plugins it wants.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", schemars(title = "plugres.toml"))]
 struct RawManifest {
     engine: RawEngine,
+    /// Indexes to take plugins from, by name; `default` serves plugins that name none.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<json_schema::RegistryName, RawRegistry>")
+    )]
     registry: BTreeMap<Spanned<String>, Spanned<RawRegistry>>,
+    /// The plugins wanted: name = requirement, or a table naming the registry.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<PluginName, json_schema::PluginRequirement>")
+    )]
     plugins: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     settings: Option<RawSettings>,
 }
 
+/// `[engine]`: the host engine the project runs.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct RawEngine {
+    /// The engine version this project runs, like `1.4.2`.
+    #[cfg_attr(feature = "json-schema", schemars(with = "json_schema::EngineVersion"))]
     version: Spanned<String>,
+    /// Artifacts to install; default: `any` and the host platform.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<Target>"))]
     target: Option<Spanned<String>>,
 }
 
+/// `[registry.NAME]`: an index and the root keys trusted for it.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawRegistry {
+    /// A git URL, `sparse+https://…`, or a path (a checkout or mirror).
+    #[cfg_attr(feature = "json-schema", schemars(with = "String", length(min = 1)))]
     index: Spanned<String>,
+    /// The index's root public keys (`RWQ…`), as printed by `plugres-index init`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<PublicKey>", length(min = 1))
+    )]
     root_keys: Vec<Spanned<String>>,
+    /// Base URL of an artifact mirror (`plugres-index mirror-artifacts`);
+    /// when set, artifacts are downloaded from it instead of their origin.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", regex(pattern = "^(https?|file)://[^\\s]*$"))
+    )]
     artifact_mirror: Option<Spanned<String>>,
 }
 
+/// `[settings]`
 #[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawSettings {
+    /// Where plugins are installed, relative to the project; default `plugins`.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<String>"))]
     install_dir: Option<Spanned<String>>,
 }
 

@@ -27,6 +27,9 @@ pub use fs_util::atomic_write;
 pub use lockfile::{
     LOCK_FILE, LOCK_VERSION, LockedArtifact, LockedPlugin, LockedRegistry, Lockfile,
 };
+/// The JSON Schema of `plugres.toml` (checked in as `resolver/json/plugres.schema.json`).
+#[cfg(feature = "json-schema")]
+pub use manifest::json_schema::manifest_schema as manifest_json_schema;
 pub use manifest::{
     DEFAULT_INSTALL_DIR, DEFAULT_REGISTRY, EngineSpec, IndexLocation, MANIFEST_FILE, Manifest,
     PluginSpec, RegistrySpec,

@@ -255,3 +255,15 @@ fn deprecated_plugins_say_so() {
         vec!["`old-greeter` is deprecated: use hello-world instead"]
     );
 }
+
+#[test]
+fn lock_reports_the_plugin_files_its_resolution_read() {
+    let s = Sandbox::new("1.4.2");
+    add_specs(&s, &["hello-world"]);
+    std::fs::remove_file(s.project().join("plugres.lock")).unwrap();
+    let r = lock_again(&s);
+    // hello-world and greeter-core, not the index's other three plugins.
+    assert_eq!(r.index_files_read, 2, "{r:?}");
+    let again = install(&s.project(), &s.opts()).unwrap();
+    assert_eq!((again.index_read, again.index_files_read), (false, 0));
+}

@@ -4,4 +4,5 @@
 mod errors;
 mod lock;
 mod query;
+mod sparse;
 mod sync;

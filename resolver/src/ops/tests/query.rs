@@ -41,7 +41,7 @@ fn tree_and_inverted_tree() {
 #[test]
 fn outdated_says_what_holds_each_plugin_back() {
     let s = project_with(&["hello-world", "acme-audit@^1.0"]);
-    let r = outdated(&s.project()).unwrap();
+    let r = outdated(&s.project(), &s.opts()).unwrap();
     assert_eq!(r.engine_name, "demo-engine");
     let hello = r.plugins.iter().find(|p| p.name == "hello-world").unwrap();
     assert_eq!(hello.current, "1.2.0");
@@ -62,7 +62,7 @@ fn outdated_says_what_holds_each_plugin_back() {
 #[test]
 fn info_lists_versions_with_engine_yank_and_permissions() {
     let s = Sandbox::new("1.4.2");
-    let r = info(&s.project(), "acme-audit", None).unwrap();
+    let r = info(&s.project(), "acme-audit", None, &s.opts()).unwrap();
     let versions: Vec<&str> = r.versions.iter().map(|v| v.version.as_str()).collect();
     assert_eq!(versions, vec!["2.0.0", "1.1.0", "1.0.0"]);
     let yanked = &r.versions[1];
@@ -73,12 +73,12 @@ fn info_lists_versions_with_engine_yank_and_permissions() {
     );
     assert_eq!(r.versions[0].permissions, vec!["fs-write", "network"]);
     assert_eq!(r.versions[0].targets, vec!["any"]);
-    let hello = info(&s.project(), "hello-world", None).unwrap();
+    let hello = info(&s.project(), "hello-world", None, &s.opts()).unwrap();
     assert!(!hello.versions[0].runs_on_project_engine);
     assert_eq!(hello.versions[0].engine, ">=2.0");
-    let old = info(&s.project(), "old-greeter", None).unwrap();
+    let old = info(&s.project(), "old-greeter", None, &s.opts()).unwrap();
     assert_eq!(old.deprecated.as_deref(), Some("use hello-world instead"));
-    let err = info(&s.project(), "nope", None).unwrap_err();
+    let err = info(&s.project(), "nope", None, &s.opts()).unwrap_err();
     assert!(err.to_string().contains("no plugin named `nope`"), "{err}");
 }
 
@@ -86,7 +86,7 @@ fn info_lists_versions_with_engine_yank_and_permissions() {
 fn search_matches_every_word() {
     let s = Sandbox::new("1.4.2");
     let names = |q: &str| -> Vec<String> {
-        search(&s.project(), q)
+        search(&s.project(), q, &s.opts())
             .unwrap()
             .results
             .into_iter()
@@ -105,7 +105,7 @@ fn search_matches_every_word() {
 #[test]
 fn engine_check_lists_blockers_and_the_lock_to_be() {
     let s = project_with(&["hello-world"]);
-    let blocked = engine_check(&s.project(), &"2.0.0".parse().unwrap()).unwrap();
+    let blocked = engine_check(&s.project(), &"2.0.0".parse().unwrap(), &s.opts()).unwrap();
     assert!(!blocked.possible);
     assert_eq!(blocked.blockers.len(), 1);
     let b = &blocked.blockers[0];
@@ -121,7 +121,7 @@ fn engine_check_lists_blockers_and_the_lock_to_be() {
 
     // With the requirement widened, 2.0.0 is reachable: the lock would move.
     s.write_manifest(&s.manifest_text().replace("\"^1.2.0\"", "\">=1.2, <3\""));
-    let ok = engine_check(&s.project(), &"2.0.0".parse().unwrap()).unwrap();
+    let ok = engine_check(&s.project(), &"2.0.0".parse().unwrap(), &s.opts()).unwrap();
     assert!(ok.possible, "{:?}", ok.explanation);
     assert_eq!(ok.changes.len(), 1);
     assert_eq!(ok.changes[0].to.as_deref(), Some("2.0.0"));

@@ -4,6 +4,8 @@ use super::*;
 use serde::Deserialize;
 use toml::Spanned;
 
+/// Only the format number: read when [`RawLock`] does not fit, so a lock
+/// of another format is reported as that rather than as unknown fields.
 #[derive(Deserialize)]
 struct FormatOnly {
     version: Option<Spanned<i64>>,
@@ -12,8 +14,7 @@ struct FormatOnly {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLock {
-    #[allow(dead_code)]
-    version: i64,
+    version: Option<Spanned<i64>>,
     #[serde(default)]
     registry: Vec<RawRegistry>,
     #[serde(default)]
@@ -61,38 +62,25 @@ struct RawArtifact {
 
 pub(super) fn parse(file: &str, text: &str) -> Result<Lockfile, Vec<Diagnostic>> {
     let mut d = Diagnostics::new(file, text);
-    let hint = "delete plugres.lock and run `plugres lock` to write a new one";
-    match toml::from_str::<FormatOnly>(text) {
-        Err(e) => {
-            d.toml_error(&e);
-            return Err(d.into_vec());
-        }
-        Ok(FormatOnly { version: None }) => {
-            d.error(
-                None,
-                format!("no `version`: this is not a plugres lockfile; {hint}"),
-            );
-            return Err(d.into_vec());
-        }
-        Ok(FormatOnly { version: Some(v) }) if *v.get_ref() != i64::from(LOCK_VERSION) => {
-            d.error(
-                Some(v.span()),
-                format!(
-                    "lock format {} is not supported (this plugres reads format {LOCK_VERSION}); upgrade plugres, or {hint}",
-                    v.get_ref()
-                ),
-            );
-            return Err(d.into_vec());
-        }
-        Ok(_) => {}
-    }
+    // One TOML pass in the common case (a no-op install parses the lock on
+    // every run); the format is checked first only when the lock does not fit.
     let raw: RawLock = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            d.toml_error(&e);
+            match toml::from_str::<FormatOnly>(text) {
+                Err(syntax) => d.toml_error(&syntax),
+                Ok(f) => {
+                    if check_format(&mut d, f.version.as_ref()) {
+                        d.toml_error(&e);
+                    }
+                }
+            }
             return Err(d.into_vec());
         }
     };
+    if !check_format(&mut d, raw.version.as_ref()) {
+        return Err(d.into_vec());
+    }
     let mut registries: Vec<LockedRegistry> = Vec::new();
     for r in raw.registry {
         if registries.iter().any(|x| &x.name == r.name.get_ref()) {
@@ -125,6 +113,26 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Lockfile, Vec<Diagnostic>>
             plugins,
         })
     }
+}
+
+/// Whether `version` is the format this plugres reads; records why not.
+fn check_format(d: &mut Diagnostics, version: Option<&Spanned<i64>>) -> bool {
+    let hint = "delete plugres.lock and run `plugres lock` to write a new one";
+    match version {
+        None => d.error(
+            None,
+            format!("no `version`: this is not a plugres lockfile; {hint}"),
+        ),
+        Some(v) if *v.get_ref() != i64::from(LOCK_VERSION) => d.error(
+            Some(v.span()),
+            format!(
+                "lock format {} is not supported (this plugres reads format {LOCK_VERSION}); upgrade plugres, or {hint}",
+                v.get_ref()
+            ),
+        ),
+        Some(_) => return true,
+    }
+    false
 }
 
 fn plugin(

@@ -242,3 +242,23 @@ fn entries_from_a_verified_local_index_carry_file_urls() {
     assert_eq!(Sha256::of(&bytes), host.sha256);
     assert_eq!(bytes.len() as u64, host.size);
 }
+
+#[test]
+fn a_lock_of_another_format_is_reported_as_that_despite_unknown_fields() {
+    let text = sample()
+        .to_toml()
+        .replace("version = 1\n", "version = 2\nnew-field = true\n");
+    let errs = Lockfile::parse("plugres.lock", &text).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].message.contains("lock format 2 is not supported"),
+        "{}",
+        errs[0]
+    );
+    let errs = Lockfile::parse("plugres.lock", &text.replace("version = 2\n", "")).unwrap_err();
+    assert!(errs[0].message.contains("no `version`"), "{}", errs[0]);
+    // The current format with an unknown field: the field is the problem.
+    let errs = Lockfile::parse("plugres.lock", "version = 1\nsurprise = 3\n").unwrap_err();
+    assert!(errs[0].message.contains("surprise"), "{}", errs[0]);
+    assert_eq!(errs[0].line, 2);
+}

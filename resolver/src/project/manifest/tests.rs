@@ -175,3 +175,32 @@ fn registries_need_root_keys_and_plugins_need_a_registry() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn artifact_mirror_urls_follow_the_mirror_layout() {
+    let m = parse(&example()).unwrap();
+    let sha = plugres_schema::Sha256::of(b"x");
+    let hex = sha.to_hex();
+    let with: Vec<&RegistrySpec> = m
+        .registries
+        .values()
+        .filter(|r| r.artifact_mirror.is_some())
+        .collect();
+    assert_eq!(with.len(), 1, "the example has one mirrored registry");
+    let base = with[0].artifact_mirror.clone().unwrap();
+    let url = with[0].mirror_url(&sha, "hello.tar.gz").unwrap();
+    assert_eq!(
+        url,
+        format!(
+            "{}/{}/{hex}/hello.tar.gz",
+            base.trim_end_matches('/'),
+            &hex[..2]
+        )
+    );
+    let plain = m
+        .registries
+        .values()
+        .find(|r| r.artifact_mirror.is_none())
+        .unwrap();
+    assert_eq!(plain.mirror_url(&sha, "hello.tar.gz"), None);
+}

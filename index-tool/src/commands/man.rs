@@ -1,0 +1,75 @@
+//! `plugres-index generate-man DIR` (hidden): man pages for packagers.
+//!
+//! One page per command and subcommand, named the way `man` looks them up
+//! (`plugres-index.1`, `plugres-index-key-add.1`), generated from the same
+//! clap definitions as `--help`, so they cannot disagree with it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+
+pub fn run(dir: &Path, quiet: bool) -> Result<()> {
+    let written = generate(Cli::command(), dir)?;
+    super::status(
+        quiet,
+        "Wrote",
+        format!("{written} man pages to `{}`", dir.display()),
+    );
+    Ok(())
+}
+
+/// Writes the pages of `cmd` and its visible subcommands into `dir`;
+/// returns how many.
+pub fn generate(cmd: clap::Command, dir: &Path) -> Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    clap_mangen::generate_to(cmd, dir)
+        .with_context(|| format!("cannot write man pages into `{}`", dir.display()))?;
+    let count = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "1"))
+        .count();
+    Ok(count)
+}
+
+/// Expected page names: the command and every visible subcommand, joined by `-`.
+pub fn page_names(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+    out.push(format!("{prefix}.1"));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        page_names(sub, &format!("{prefix}-{}", sub.get_name()), out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subcommand_gets_a_non_empty_page() {
+        let dir = tempfile::tempdir().unwrap();
+        generate(Cli::command(), dir.path()).unwrap();
+        let mut names = Vec::new();
+        page_names(&Cli::command(), "plugres-index", &mut names);
+        assert!(names.len() > 12, "{names:?}");
+        assert!(names.contains(&"plugres-index-key-add.1".to_string()));
+        assert!(names.contains(&"plugres-index-mirror-artifacts.1".to_string()));
+        assert!(!names.iter().any(|n| n.contains("generate-man")));
+        for name in names {
+            let page = std::fs::read_to_string(dir.path().join(&name))
+                .unwrap_or_else(|e| panic!("`{name}` was not written: {e}"));
+            assert!(page.contains(".SH NAME"), "{name}: {page}");
+            assert!(page.contains(".SH SYNOPSIS"), "{name}");
+            assert!(page.len() > 200, "{name} is nearly empty");
+        }
+        let top = std::fs::read_to_string(dir.path().join("plugres-index.1")).unwrap();
+        assert!(
+            top.contains("publish"),
+            "the top page lists the subcommands"
+        );
+    }
+}

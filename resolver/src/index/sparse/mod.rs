@@ -1,0 +1,508 @@
+//! The sparse HTTP index backend: an index tree served by any static host
+//! (`sparse+https://host/path/`), read one file at a time.
+//!
+//! Only the files a resolution reaches are fetched. The resolver's
+//! speculative [`prefetch`](IndexBackend::prefetch) (dependencies of the
+//! candidate versions it is looking at) becomes parallel requests over
+//! one ureq agent's kept-alive connections, on a bounded set of worker
+//! threads; [`read`](IndexBackend::read) then finds the file fetched, or
+//! waits for the request already under way. Each file is fetched at most
+//! once per backend.
+//!
+//! Per file:
+//!
+//! ```text
+//! cache (files/ + ETag/Last-Modified sidecar) ──► GET with If-None-Match /
+//!   If-Modified-Since ──► 200: bytes (refused past MAX_FILE_SIZE while
+//!                              streaming), cached atomically
+//!                         304: the cached bytes
+//!                         404/410: one more GET with `?plugres-refresh=<nanos>`
+//!                              (a CDN may still hold a pre-publish miss),
+//!                              then "absent" (cached too, for --offline)
+//!                         401/403: an error naming the registry and how to
+//!                              give it a token
+//!                         5xx/408/429, timeouts, resets: retried with backoff
+//!                              and jitter; the final error names the URL
+//! ```
+//!
+//! With `offline`, no request is made: files come from the cache, and a
+//! file not cached is an error listing what is missing. With `refresh`,
+//! every file is fetched whole (no validators) with the cache-busting
+//! query: ops re-runs a failed resolution once that way, for a CDN that
+//! serves stale plugin files.
+//!
+//! The rules above are plain functions in [`http_logic`]; this file only
+//! moves bytes. Trust is [`VerifiedIndex`](super::VerifiedIndex)'s job.
+
+mod cache;
+mod http_logic;
+#[cfg(test)]
+pub(crate) mod test_nginx;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use plugres_schema::MAX_FILE_SIZE;
+use ureq::Agent;
+
+use super::{ArtifactLocation, IndexBackend, IndexError};
+use crate::credentials::Token;
+use crate::fetch::{HttpConfig, HttpError};
+use cache::{Cached, DiskCache};
+use http_logic::{Class, Validators};
+
+/// Most requests a sparse backend runs at once.
+pub const MAX_PARALLEL: usize = 16;
+
+/// How to open a [`SparseBackend`].
+#[derive(Debug, Clone)]
+pub struct SparseConfig {
+    /// The index URL without `sparse+`: `https://host/path/`.
+    pub url: String,
+    /// The project's name for the registry, for messages and the token hint.
+    pub registry: String,
+    /// Root of the index caches (`<PLUGRES_HOME>/index`); this index uses
+    /// `<cache_root>/sparse/<host-path>-<hash>/`.
+    pub cache_root: PathBuf,
+    /// Serve only from the cache; never make a request.
+    pub offline: bool,
+    /// Bypass CDN caches: every request carries a cache-busting query.
+    pub refresh: bool,
+    /// Sent as `Authorization: Bearer` to this index (never printed).
+    pub token: Option<Token>,
+    pub http: HttpConfig,
+}
+
+impl SparseConfig {
+    /// A config with defaults: online, no token, default HTTP settings.
+    pub fn new(url: &str, registry: &str, cache_root: &Path) -> Self {
+        SparseConfig {
+            url: url.to_string(),
+            registry: registry.to_string(),
+            cache_root: cache_root.to_path_buf(),
+            offline: false,
+            refresh: false,
+            token: None,
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+/// An index on a static HTTP host. See the module docs.
+pub struct SparseBackend {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SparseBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SparseBackend")
+            .field("url", &self.inner.base)
+            .field("registry", &self.inner.registry)
+            .field("offline", &self.inner.offline)
+            .field("cache", &self.inner.cache.dir())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one file could not be had; kept (cloneable) in the memo so that a
+/// file failed once fails the same way for every reader.
+#[derive(Debug, Clone)]
+enum Failure {
+    Message(String),
+    TooLarge(u64),
+    NotCached,
+}
+
+type Fetched = Result<Option<Arc<Vec<u8>>>, Failure>;
+
+struct Queue {
+    paths: VecDeque<String>,
+    workers: usize,
+}
+
+struct Inner {
+    base: String,
+    registry: String,
+    agent: Agent,
+    http: HttpConfig,
+    token: Option<Token>,
+    cache: DiskCache,
+    offline: bool,
+    refresh: bool,
+    memo: Mutex<HashMap<String, Arc<OnceLock<Fetched>>>>,
+    queue: Mutex<Queue>,
+    requests: AtomicUsize,
+    /// Files found missing from the cache while offline.
+    missing: Mutex<BTreeSet<String>>,
+    /// Fetched but not yet written to the disk cache: written only by
+    /// [`IndexBackend::persist`], once everything read verified.
+    pending: Mutex<Vec<PendingWrite>>,
+}
+
+/// A fetched file (or a confirmed absence) waiting to be cached.
+type PendingWrite = (String, Option<Arc<Vec<u8>>>, Validators);
+
+/// What one attempt got, when it is not worth retrying.
+enum Answer {
+    Body(Vec<u8>, Validators),
+    NotModified,
+    Absent,
+    Denied(u16),
+    TooLarge(u64),
+    Unexpected(u16),
+}
+
+impl SparseBackend {
+    /// Opens the index at `config.url`. Makes no request: the first one
+    /// happens on the first read.
+    pub fn open(config: SparseConfig) -> Result<SparseBackend, IndexError> {
+        let base =
+            http_logic::normalize_base(&config.url).map_err(|message| IndexError::Transport {
+                index: format!("sparse+{}", config.url),
+                path: String::new(),
+                message,
+            })?;
+        let dir = config
+            .cache_root
+            .join("sparse")
+            .join(http_logic::cache_dir_name(&base));
+        let h = &config.http;
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!("plugres/", env!("CARGO_PKG_VERSION")))
+            .timeout_resolve(Some(h.connect_timeout))
+            .timeout_connect(Some(h.connect_timeout))
+            .timeout_send_request(Some(h.read_timeout))
+            .timeout_recv_response(Some(h.read_timeout))
+            .timeout_per_read(Some(h.read_timeout))
+            .timeout_per_write(Some(h.read_timeout))
+            .timeout_global(h.global_timeout)
+            .max_idle_connections(MAX_PARALLEL * 2)
+            .max_idle_connections_per_host(MAX_PARALLEL)
+            .build()
+            .into();
+        Ok(SparseBackend {
+            inner: Arc::new(Inner {
+                base,
+                registry: config.registry,
+                agent,
+                http: config.http,
+                token: config.token,
+                cache: DiskCache::new(dir),
+                offline: config.offline,
+                refresh: config.refresh,
+                memo: Mutex::new(HashMap::new()),
+                queue: Mutex::new(Queue {
+                    paths: VecDeque::new(),
+                    workers: 0,
+                }),
+                requests: AtomicUsize::new(0),
+                missing: Mutex::new(BTreeSet::new()),
+                pending: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// This index's cache folder.
+    pub fn cache_dir(&self) -> &Path {
+        self.inner.cache.dir()
+    }
+
+    /// HTTP requests made so far (each attempt counts).
+    pub fn requests(&self) -> usize {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for SparseBackend {
+    fn drop(&mut self) {
+        // Workers still running finish their current file and stop.
+        lock(&self.inner.queue).paths.clear();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl IndexBackend for SparseBackend {
+    /// Writes the fetched files to the disk cache, now that they verified.
+    /// A cache that cannot be written only costs a later refetch.
+    fn persist(&self) {
+        for (path, bytes, validators) in lock(&self.inner.pending).drain(..) {
+            let _ = self
+                .inner
+                .cache
+                .store(&path, bytes.as_deref().map(Vec::as_slice), &validators);
+        }
+    }
+
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IndexError> {
+        if !http_logic::is_index_path(path) {
+            return Err(self.inner.error(
+                path,
+                Failure::Message("not a plain relative index path".into()),
+            ));
+        }
+        match self.inner.get(path) {
+            Ok(found) => Ok(found.map(|b| b.as_ref().clone())),
+            Err(failure) => Err(self.inner.error(path, failure)),
+        }
+    }
+
+    fn prefetch(&self, paths: &[String]) {
+        let inner = &self.inner;
+        if inner.offline {
+            // Nothing to fetch; note what is missing, for the error message.
+            let missing: Vec<&String> = paths.iter().filter(|p| !inner.cache.has(p)).collect();
+            lock(&inner.missing).extend(missing.into_iter().cloned());
+            return;
+        }
+        let memo = lock(&inner.memo);
+        let todo: Vec<String> = paths
+            .iter()
+            .filter(|p| http_logic::is_index_path(p) && !memo.contains_key(*p))
+            .cloned()
+            .collect();
+        drop(memo);
+        if todo.is_empty() {
+            return;
+        }
+        let mut queue = lock(&inner.queue);
+        queue.paths.extend(todo);
+        while queue.workers < MAX_PARALLEL && queue.workers < queue.paths.len() {
+            let worker = inner.clone();
+            let spawned = std::thread::Builder::new()
+                .name("plugres-sparse".into())
+                .spawn(move || worker.work());
+            if spawned.is_err() {
+                break; // reads still fetch what no worker took
+            }
+            queue.workers += 1;
+        }
+    }
+
+    fn list_plugins(&self) -> Result<Vec<String>, IndexError> {
+        Err(IndexError::Unsupported {
+            index: self.describe(),
+            what: "list its plugins (a static HTTP host has no directory listing); search a git or local copy of the index instead",
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("sparse+{}", self.inner.base)
+    }
+
+    fn relative_artifact(&self, url: &str) -> ArtifactLocation {
+        ArtifactLocation::Url(format!(
+            "{}{}",
+            self.inner.base,
+            url.trim_start_matches('/')
+        ))
+    }
+}
+
+impl Inner {
+    /// The memoised result for `path`, fetching it if no one has.
+    fn get(&self, path: &str) -> Fetched {
+        let slot = lock(&self.memo)
+            .entry(path.to_string())
+            .or_default()
+            .clone();
+        slot.get_or_init(|| self.fetch(path)).clone()
+    }
+
+    /// A prefetch worker: takes paths until the queue is empty.
+    fn work(&self) {
+        loop {
+            let next = {
+                let mut queue = lock(&self.queue);
+                match queue.paths.pop_front() {
+                    Some(p) => p,
+                    None => {
+                        queue.workers -= 1;
+                        return;
+                    }
+                }
+            };
+            let _ = self.get(&next);
+        }
+    }
+
+    fn fetch(&self, path: &str) -> Fetched {
+        let cached = self.cache.load(path);
+        if self.offline {
+            return match cached {
+                Some(Cached::Body { bytes, .. }) => Ok(Some(Arc::new(bytes))),
+                Some(Cached::Absent) => Ok(None),
+                None => {
+                    lock(&self.missing).insert(path.to_string());
+                    Err(Failure::NotCached)
+                }
+            };
+        }
+        let (cached_body, validators) = match cached {
+            Some(Cached::Body { bytes, validators }) => (Some(bytes), Some(validators)),
+            _ => (None, None),
+        };
+        // A refresh fetches whole files: a validator that happens to match
+        // (e.g. nginx's second-resolution ETag) must not keep a stale copy.
+        let (bust, validators) = match self.refresh {
+            true => (Some(http_logic::bust_value()), None),
+            false => (None, validators),
+        };
+        let mut answer = self.fetch_url(path, bust, validators.as_ref())?;
+        if matches!(answer, Answer::Absent) && bust.is_none() {
+            // A CDN may still serve a miss cached before the file was
+            // published: ask once more past its cache.
+            answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
+        }
+        let url = http_logic::file_url(&self.base, path, None);
+        match answer {
+            Answer::Body(bytes, validators) => {
+                let bytes = Arc::new(bytes);
+                lock(&self.pending).push((path.to_string(), Some(bytes.clone()), validators));
+                Ok(Some(bytes))
+            }
+            Answer::NotModified => match cached_body {
+                Some(bytes) => Ok(Some(Arc::new(bytes))),
+                None => Err(Failure::Message(format!(
+                    "`{url}` answered 304 Not Modified to a request that had no cached copy to validate"
+                ))),
+            },
+            Answer::Absent => {
+                lock(&self.pending).push((path.to_string(), None, Validators::default()));
+                Ok(None)
+            }
+            Answer::Denied(status) => Err(Failure::Message(http_logic::auth_message(
+                &self.registry,
+                status,
+                self.token.is_some(),
+            ))),
+            Answer::TooLarge(size) => Err(Failure::TooLarge(size)),
+            Answer::Unexpected(status) => Err(Failure::Message(format!(
+                "`{url}` answered HTTP {status}: {}",
+                crate::fetch::status_hint(status)
+            ))),
+        }
+    }
+
+    /// GETs one URL with retries for transient trouble.
+    fn fetch_url(
+        &self,
+        path: &str,
+        bust: Option<u128>,
+        validators: Option<&Validators>,
+    ) -> Result<Answer, Failure> {
+        let url = http_logic::file_url(&self.base, path, bust);
+        let mut attempts = 0;
+        self.http
+            .retry
+            .run(
+                |_| {
+                    attempts += 1;
+                    self.attempt(&url, validators)
+                },
+                |e: &HttpError| Some(e.outcome()),
+            )
+            .map_err(|e| Failure::Message(format!("{e} (attempts: {attempts})")))
+    }
+
+    /// One GET. Statuses worth retrying come back as errors, so that
+    /// [`RetryPolicy::run`](crate::fetch::RetryPolicy::run) retries them.
+    fn attempt(&self, url: &str, validators: Option<&Validators>) -> Result<Answer, HttpError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = self.agent.get(url);
+        for (name, value) in http_logic::conditional_headers(validators) {
+            request = request.header(name, value);
+        }
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {}", token.expose()));
+        }
+        let response = request.call().map_err(|e| HttpError::from_ureq(url, e))?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let class = http_logic::classify(status);
+        if class != Class::Fresh {
+            drain(response);
+            return match class {
+                Class::NotModified => Ok(Answer::NotModified),
+                Class::Absent => Ok(Answer::Absent),
+                Class::AuthNeeded => Ok(Answer::Denied(status)),
+                Class::Retry => Err(HttpError::Status {
+                    url: url.to_string(),
+                    status,
+                }),
+                Class::Fresh | Class::Error => Ok(Answer::Unexpected(status)),
+            };
+        }
+        if let Some(size) =
+            http_logic::declared_too_large(header("content-length").as_deref(), MAX_FILE_SIZE)
+        {
+            return Ok(Answer::TooLarge(size));
+        }
+        let validators = Validators::from_headers(
+            header("etag").as_deref(),
+            header("last-modified").as_deref(),
+        );
+        let body = response
+            .into_body()
+            .into_with_config()
+            .limit(MAX_FILE_SIZE as u64)
+            .read_to_vec();
+        match body {
+            Ok(bytes) => Ok(Answer::Body(bytes, validators)),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Answer::TooLarge(MAX_FILE_SIZE as u64 + 1)),
+            Err(e) => Err(HttpError::from_ureq(url, e)),
+        }
+    }
+
+    fn error(&self, path: &str, failure: Failure) -> IndexError {
+        let index = format!("sparse+{}", self.base);
+        match failure {
+            Failure::Message(message) => IndexError::Transport {
+                index,
+                path: path.to_string(),
+                message,
+            },
+            Failure::TooLarge(size) => IndexError::TooLarge {
+                index,
+                path: path.to_string(),
+                size,
+                limit: MAX_FILE_SIZE,
+            },
+            Failure::NotCached => {
+                let missing = lock(&self.missing);
+                let list: Vec<String> = missing.iter().map(|p| format!("`{p}`")).collect();
+                IndexError::Transport {
+                    index,
+                    path: path.to_string(),
+                    message: format!(
+                        "--offline forbids fetching it, and it is not in the local cache (not cached: {}). Run once without --offline to fill the cache",
+                        list.join(", ")
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// Reads a little of an unwanted body so the connection can be reused.
+fn drain(response: ureq::http::Response<ureq::Body>) {
+    let mut reader = response
+        .into_body()
+        .into_with_config()
+        .limit(64 * 1024)
+        .reader();
+    let _ = std::io::copy(&mut reader, &mut std::io::sink());
+}

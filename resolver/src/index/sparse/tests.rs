@@ -1,0 +1,523 @@
+//! The sparse backend against real nginx (and a silent socket for
+//! timeouts). Each test skips itself where nginx is missing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use plugres_schema::{MAX_FILE_SIZE, PluginName, index_path};
+
+use super::test_nginx::Nginx;
+use super::*;
+use crate::fetch::RetryPolicy;
+use crate::index::fixture::{TestIndex, TestPlugin};
+use crate::index::{IndexBackend, VerifiedIndex};
+
+const TOKEN: &str = "s3cret-token-6f1d";
+
+fn config(url: &str, cache: &Path) -> SparseConfig {
+    let mut c = SparseConfig::new(url, "acme", cache);
+    c.http.retry = RetryPolicy {
+        retries: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    };
+    c.http.read_timeout = Duration::from_secs(5);
+    c
+}
+
+fn backend(url: &str, cache: &Path) -> SparseBackend {
+    SparseBackend::open(config(url, cache)).expect("open")
+}
+
+fn verified(ix: &TestIndex, b: SparseBackend) -> Result<VerifiedIndex, IndexError> {
+    VerifiedIndex::open(Box::new(b), "acme", &[ix.root_public()])
+}
+
+fn name(n: &str) -> PluginName {
+    PluginName::new(n).expect("name")
+}
+
+fn index_with(names: &[&str]) -> TestIndex {
+    let ix = TestIndex::new();
+    for n in names {
+        ix.publish(
+            TestPlugin::new(n).version("1.0.0", ">=1").artifact("any"),
+            "maint",
+        );
+    }
+    ix
+}
+
+fn statuses(nginx: &Nginx) -> Vec<u16> {
+    nginx.log().iter().map(|l| l.status).collect()
+}
+
+#[test]
+fn cold_fetch_then_warm_revalidation_is_answered_304() {
+    let ix = index_with(&["hello"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+
+    let cold = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert!(cold.plugin(&name("hello")).unwrap().is_some());
+    assert_eq!(statuses(&nginx), vec![200; 4], "{:?}", nginx.log());
+    drop(cold); // verified: the backend writes its cache now
+
+    let warm = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert!(warm.plugin(&name("hello")).unwrap().is_some());
+    assert_eq!(statuses(&nginx)[4..], [304; 4], "{:?}", nginx.log());
+    drop(warm);
+
+    // A new version on the server: only the plugin file and its signature
+    // change. nginx's ETag is mtime (whole seconds) and size, and a
+    // signature's size never changes: publish in a later second.
+    std::thread::sleep(Duration::from_millis(1100));
+    ix.publish(
+        TestPlugin::new("hello")
+            .version("1.0.0", ">=1")
+            .artifact("any")
+            .version("1.1.0", ">=1")
+            .artifact("any"),
+        "maint",
+    );
+    let after = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert_eq!(
+        after
+            .plugin(&name("hello"))
+            .unwrap()
+            .unwrap()
+            .versions
+            .len(),
+        2
+    );
+    assert_eq!(
+        statuses(&nginx)[8..],
+        [304, 304, 200, 200],
+        "{:?}",
+        nginx.log()
+    );
+
+    // The cache may be deleted at any time.
+    std::fs::remove_dir_all(cache.path()).unwrap();
+    let again = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert!(again.plugin(&name("hello")).unwrap().is_some());
+    assert_eq!(statuses(&nginx)[12..], [200; 4]);
+}
+
+#[test]
+fn each_file_is_fetched_once_per_backend() {
+    let ix = index_with(&["hello"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&nginx.url(0), cache.path());
+    let first = b.read("config.toml").unwrap().unwrap();
+    assert_eq!(b.read("config.toml").unwrap().unwrap(), first);
+    assert_eq!(b.requests(), 1);
+    assert_eq!(nginx.hits("config.toml").len(), 1);
+}
+
+#[test]
+fn absent_files_are_none_after_exactly_one_cache_busted_retry() {
+    let ix = index_with(&[]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&nginx.url(0), cache.path());
+    assert_eq!(b.read("plugins/no/pe/nope.toml").unwrap(), None);
+    let hits = nginx.hits("nope.toml");
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert_eq!(hits[0].target, "/plugins/no/pe/nope.toml");
+    assert!(
+        hits[1]
+            .target
+            .starts_with("/plugins/no/pe/nope.toml?plugres-refresh="),
+        "{hits:?}"
+    );
+    assert!(hits.iter().all(|h| h.status == 404));
+    b.persist();
+
+    // Absence is cached, so --offline knows it too.
+    let mut c = config(&nginx.url(0), cache.path());
+    c.offline = true;
+    let offline = SparseBackend::open(c).unwrap();
+    assert_eq!(offline.read("plugins/no/pe/nope.toml").unwrap(), None);
+    assert_eq!(nginx.hits("nope.toml").len(), 2);
+}
+
+#[test]
+fn a_file_published_after_a_cached_miss_is_found_by_the_cache_busted_retry() {
+    // nginx as a stale CDN: without the cache-busting query it still says 404.
+    let ix = index_with(&["hello"]);
+    let extra = "location /plugins/ { if ($args !~ \"plugres-refresh\") { return 404; } }";
+    let Some(nginx) = Nginx::serve(ix.root(), extra) else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+}
+
+#[test]
+fn refresh_mode_busts_every_request() {
+    let ix = index_with(&["hello"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = config(&nginx.url(0), cache.path());
+    c.refresh = true;
+    let index = verified(&ix, SparseBackend::open(c).unwrap()).unwrap();
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    let log = nginx.log();
+    assert_eq!(log.len(), 4);
+    assert!(
+        log.iter().all(|l| l.target.contains("?plugres-refresh=")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn tampering_on_the_server_is_refused() {
+    let ix = index_with(&["hello"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let file = ix.root().join(index_path(&name("hello")));
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(b"\n# changed on the server\n");
+    std::fs::write(&file, bytes).unwrap();
+    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    let err = index.plugin(&name("hello")).unwrap_err();
+    assert!(matches!(err, IndexError::Signature { .. }), "{err}");
+
+    // A tampered config is refused before any plugin is read.
+    let config_file = ix.root().join("config.toml");
+    let mut bytes = std::fs::read(&config_file).unwrap();
+    bytes.extend_from_slice(b"\n# changed\n");
+    std::fs::write(&config_file, bytes).unwrap();
+    let err = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap_err();
+    assert!(matches!(err, IndexError::Signature { .. }), "{err}");
+}
+
+#[test]
+fn offline_reads_only_the_cache_and_lists_what_is_missing() {
+    let ix = index_with(&["hello", "world"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let online = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert!(online.plugin(&name("hello")).unwrap().is_some());
+    drop(online);
+    let before = nginx.log().len();
+
+    let mut c = config(&nginx.url(0), cache.path());
+    c.offline = true;
+    let offline = verified(&ix, SparseBackend::open(c).unwrap()).unwrap();
+    assert!(offline.plugin(&name("hello")).unwrap().is_some());
+    offline.prefetch(&[name("world"), name("other")]);
+    let err = offline.plugin(&name("world")).unwrap_err().to_string();
+    assert!(
+        err.contains("--offline") && err.contains("without --offline"),
+        "{err}"
+    );
+    assert!(err.contains("`plugins/wo/rl/world.toml`"), "{err}");
+    assert!(err.contains("`plugins/ot/he/other.toml`"), "{err}");
+    assert_eq!(nginx.log().len(), before, "offline made requests");
+
+    // Nothing cached at all: the config is what is missing.
+    let empty = tempfile::tempdir().unwrap();
+    let mut c = config(&nginx.url(0), empty.path());
+    c.offline = true;
+    let err = verified(&ix, SparseBackend::open(c).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`config.toml`") && err.contains("without --offline"),
+        "{err}"
+    );
+}
+
+#[test]
+fn prefetch_fetches_in_parallel_each_file_once() {
+    let names: Vec<String> = (0..30).map(|i| format!("plugin{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let ix = index_with(&refs);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&nginx.url(0), cache.path());
+    let paths: Vec<String> = names
+        .iter()
+        .flat_map(|n| {
+            let p = index_path(&name(n));
+            [format!("{p}.minisig"), p]
+        })
+        .collect();
+    b.prefetch(&paths);
+    b.prefetch(&paths); // asked twice, fetched once
+    for p in &paths {
+        assert!(b.read(p).unwrap().is_some(), "{p}");
+    }
+    assert_eq!(b.requests(), paths.len());
+    let mut targets: Vec<String> = nginx.log().into_iter().map(|l| l.target).collect();
+    targets.sort();
+    targets.dedup();
+    assert_eq!(targets.len(), paths.len());
+}
+
+#[test]
+fn concurrent_readers_share_one_cache() {
+    let names: Vec<String> = (0..12).map(|i| format!("plugin{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let ix = index_with(&refs);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let plugin_names: Vec<PluginName> = names.iter().map(|n| name(n)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+                index.prefetch(&plugin_names);
+                for n in &plugin_names {
+                    assert!(index.plugin(n).unwrap().is_some(), "{n}");
+                }
+            });
+        }
+    });
+    let mut c = config(&nginx.url(0), cache.path());
+    c.offline = true;
+    let offline = verified(&ix, SparseBackend::open(c).unwrap()).unwrap();
+    for n in &plugin_names {
+        assert!(offline.plugin(n).unwrap().is_some(), "{n}");
+    }
+}
+
+fn token_config(url: &str, cache: &Path, token: Option<&str>) -> SparseConfig {
+    let mut c = config(url, cache);
+    c.token = token.map(|t| Token::new(t).unwrap());
+    c
+}
+
+fn files_contain(dir: &Path, needle: &str) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            std::fs::read(e.path())
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .map(|e| e.path().display().to_string())
+        .collect()
+}
+
+#[test]
+fn a_private_index_needs_its_token_and_never_leaks_it() {
+    let ix = index_with(&["hello"]);
+    let extra = format!("if ($http_authorization != \"Bearer {TOKEN}\") {{ return 401; }}");
+    let Some(nginx) = Nginx::serve(ix.root(), &extra) else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+
+    let none = SparseBackend::open(token_config(&nginx.url(0), cache.path(), None)).unwrap();
+    let err = verified(&ix, none).unwrap_err().to_string();
+    assert!(
+        err.contains("registry `acme`") && err.contains("PLUGRES_REGISTRY_ACME_TOKEN"),
+        "{err}"
+    );
+    assert!(err.contains("credentials.toml"), "{err}");
+    let config_hits: Vec<_> = nginx
+        .log()
+        .into_iter()
+        .filter(|l| l.target == "/config.toml")
+        .collect();
+    assert_eq!(config_hits.len(), 1, "401 is not retried: {config_hits:?}");
+
+    let wrong =
+        SparseBackend::open(token_config(&nginx.url(0), cache.path(), Some("wrong-one"))).unwrap();
+    let err = verified(&ix, wrong).unwrap_err().to_string();
+    assert!(
+        err.contains("refused the token") && !err.contains("wrong-one"),
+        "{err}"
+    );
+
+    let c = token_config(&nginx.url(0), cache.path(), Some(TOKEN));
+    assert!(!format!("{c:?}").contains(TOKEN));
+    let good = SparseBackend::open(c).unwrap();
+    assert!(!format!("{good:?}").contains(TOKEN));
+    let index = verified(&ix, good).unwrap();
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    assert!(!format!("{index:?}").contains(TOKEN));
+    let err = index
+        .plugin(&PluginName::new("nope").unwrap())
+        .map(|_| ())
+        .err();
+    assert!(err.is_none());
+    assert_eq!(files_contain(cache.path(), TOKEN), Vec::<String>::new());
+}
+
+#[test]
+fn a_redirect_to_another_port_does_not_carry_the_token() {
+    let ix = index_with(&["hello"]);
+    let servers = [
+        (
+            ix.root(),
+            "location /moved/ { rewrite ^/moved/(.*)$ http://127.0.0.1:@PORT1@/$1 redirect; }"
+                .to_string(),
+        ),
+        (ix.root(), String::new()),
+    ];
+    let Some(nginx) = Nginx::servers(&servers) else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("{}moved/", nginx.url(0));
+    let index = verified(
+        &ix,
+        SparseBackend::open(token_config(&url, cache.path(), Some(TOKEN))).unwrap(),
+    )
+    .unwrap();
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    let log = nginx.log();
+    let (first, second): (Vec<_>, Vec<_>) = log.iter().partition(|l| l.port == nginx.ports[0]);
+    assert_eq!(first.len(), 4, "{log:?}");
+    assert_eq!(second.len(), 4, "{log:?}");
+    assert!(
+        first
+            .iter()
+            .all(|l| l.status == 302 && l.authorization == format!("Bearer {TOKEN}")),
+        "{log:?}"
+    );
+    assert!(
+        second
+            .iter()
+            .all(|l| l.status == 200 && l.authorization == "-"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn server_errors_are_retried_and_client_errors_are_not() {
+    let ix = index_with(&[]);
+    let extra = "location /down/ { return 503; }\n    location /teapot/ { return 400; }";
+    let Some(nginx) = Nginx::serve(ix.root(), extra) else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let down = format!("{}down/", nginx.url(0));
+    let err = backend(&down, cache.path())
+        .read("config.toml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(nginx.hits("/down/").len(), 3, "{:?}", nginx.log());
+    assert!(
+        err.contains(&format!("`{down}config.toml`")) && err.contains("503"),
+        "{err}"
+    );
+    assert!(err.contains("attempts: 3"), "{err}");
+
+    let teapot = format!("{}teapot/", nginx.url(0));
+    let err = backend(&teapot, cache.path())
+        .read("config.toml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(nginx.hits("/teapot/").len(), 1);
+    assert!(
+        err.contains(&format!("`{teapot}config.toml`")) && err.contains("400"),
+        "{err}"
+    );
+}
+
+#[test]
+fn oversized_files_are_refused() {
+    let ix = index_with(&[]);
+    ix.write("big/config.toml", &vec![b'#'; MAX_FILE_SIZE + 10]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let err = backend(&format!("{}big/", nginx.url(0)), cache.path())
+        .read("config.toml")
+        .unwrap_err();
+    assert!(
+        matches!(err, IndexError::TooLarge { size, .. } if size > MAX_FILE_SIZE as u64),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_silent_server_times_out_with_the_url_named() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = config(&url, cache.path());
+    c.http.read_timeout = Duration::from_millis(200);
+    c.http.retry.retries = 1;
+    let b = SparseBackend::open(c).unwrap();
+    let err = b.read("config.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("timed out") && err.contains(&format!("`{url}config.toml`")),
+        "{err}"
+    );
+    assert!(err.contains("attempts: 2"), "{err}");
+    drop(listener);
+}
+
+#[test]
+fn static_hosts_cannot_list_and_relative_artifacts_are_urls() {
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend("https://cdn.example.com/idx", cache.path());
+    assert_eq!(b.describe(), "sparse+https://cdn.example.com/idx/");
+    assert!(matches!(
+        b.list_plugins(),
+        Err(IndexError::Unsupported { .. })
+    ));
+    assert_eq!(
+        b.relative_artifact("hello/1.0.0/any.bin"),
+        ArtifactLocation::Url("https://cdn.example.com/idx/hello/1.0.0/any.bin".into())
+    );
+    assert_eq!(b.revision(), None);
+    assert!(matches!(
+        b.read("../etc/passwd"),
+        Err(IndexError::Transport { .. })
+    ));
+    assert!(b.cache_dir().starts_with(cache.path().join("sparse")));
+    assert!(SparseBackend::open(config("ftp://x/", cache.path())).is_err());
+}
+
+#[test]
+fn a_tampered_file_never_reaches_the_disk_cache() {
+    let ix = index_with(&["hello"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let path = ix.root().join("plugins/he/ll/hello.toml");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&path, bytes).unwrap();
+    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    assert!(index.plugin(&name("hello")).is_err());
+    drop(index);
+    // Nothing of this run was written: not the refused file, not even the
+    // config that verified.
+    let files: Vec<_> = walkdir::WalkDir::new(cache.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && !e.path().ends_with(".lock"))
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(files.is_empty(), "{files:?}");
+}
