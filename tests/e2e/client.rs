@@ -5,10 +5,61 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use plugres_e2e::daemon::GitDaemon;
 use plugres_e2e::http::{Fault, FaultServer, StaticServer};
 use plugres_e2e::index::{TestIndex, resign, sample_root_key};
 use plugres_e2e::*;
 use serde_json::Value;
+
+/// How the project reaches its index: the same tree, three transports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    /// A local checkout.
+    Path,
+    /// A git repository served by `git daemon` on 127.0.0.1.
+    Git,
+    /// The checkout served as a static site by nginx (`sparse+http://`).
+    Sparse,
+}
+
+const BACKENDS: [Backend; 3] = [Backend::Path, Backend::Git, Backend::Sparse];
+
+/// The servers behind a registry URL, kept alive with the project.
+struct Served {
+    url: String,
+    _daemon: Option<GitDaemon>,
+    _nginx: Option<StaticServer>,
+}
+
+fn serve(backend: Backend, index: &Path) -> Served {
+    match backend {
+        Backend::Path => Served {
+            url: index.to_str().unwrap().to_string(),
+            _daemon: None,
+            _nginx: None,
+        },
+        Backend::Git => {
+            git(index, &["init", "-q", "-b", "main"]);
+            git(index, &["add", "-A"]);
+            git(index, &["commit", "-q", "-m", "index"]);
+            let daemon = GitDaemon::start(index.parent().unwrap());
+            let name = index.file_name().unwrap().to_str().unwrap();
+            Served {
+                url: daemon.url(name),
+                _daemon: Some(daemon),
+                _nginx: None,
+            }
+        }
+        Backend::Sparse => {
+            let nginx = StaticServer::start(index);
+            Served {
+                url: format!("sparse+{}", nginx.url()),
+                _daemon: None,
+                _nginx: Some(nginx),
+            }
+        }
+    }
+}
 
 /// A project dir and a private PLUGRES_HOME (cache) in one temp dir.
 struct Project {
@@ -16,39 +67,67 @@ struct Project {
     dir: PathBuf,
     home: PathBuf,
     index: PathBuf,
+    backend: Backend,
+    _served: Served,
 }
 
 impl Project {
     /// A project on demo-engine 1.4.2 whose default registry is a copy of
     /// the sample index (artifact-base set when given).
     fn new(artifact_base: Option<&str>) -> Project {
+        Self::on(Backend::Path, artifact_base)
+    }
+
+    /// The same, reaching the index through `backend`.
+    fn on(backend: Backend, artifact_base: Option<&str>) -> Project {
         let tmp = tempfile::tempdir().unwrap();
         let index = tmp.path().join("index");
         TestIndex::sample_copy(&index, artifact_base);
-        Self::with_index(tmp, index, &sample_root_key())
+        Self::with_backend(tmp, index, &sample_root_key(), backend)
     }
 
     fn with_index(tmp: tempfile::TempDir, index: PathBuf, key: &str) -> Project {
+        Self::with_backend(tmp, index, key, Backend::Path)
+    }
+
+    fn with_backend(
+        tmp: tempfile::TempDir,
+        index: PathBuf,
+        key: &str,
+        backend: Backend,
+    ) -> Project {
         let dir = tmp.path().join("project");
         let home = tmp.path().join("home");
         std::fs::create_dir_all(&dir).unwrap();
+        let served = serve(backend, &index);
+        let url = served.url.clone();
         let p = Project {
             _tmp: tmp,
             dir,
             home,
             index,
+            backend,
+            _served: served,
         };
-        let idx = p.index.to_str().unwrap().to_string();
         p.ok(&[
             "init",
             "--engine-version",
             "1.4.2",
             "--registry",
-            &idx,
+            &url,
             "--key",
             key,
         ]);
         p
+    }
+
+    /// Publishes edits made in the index's files: a commit for git (the
+    /// served tree), nothing for the others (they serve the files).
+    fn upstream_changed(&self) {
+        if self.backend == Backend::Git {
+            git(&self.index, &["add", "-A"]);
+            git(&self.index, &["commit", "-q", "-m", "change"]);
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> std::process::Command {
@@ -73,23 +152,31 @@ impl Project {
         serde_json::from_slice(&self.ok(&all).stdout).unwrap()
     }
 
-    /// Every file of the project and the cache, hashed.
+    /// Every file of the project and the caches, hashed.
     fn state(&self) -> (Files, Files) {
         // `.plugres/` holds only the advisory lock file of concurrent runs.
         let project = snapshot_tree(&self.dir)
             .into_iter()
             .filter(|(p, _)| !p.starts_with(".plugres/"))
             .collect();
-        (project, cache_blobs(&self.home))
+        (project, cache_state(&self.home))
     }
 }
 
-/// The verified blobs in the cache (tmp files of an interrupted run are not
-/// state: they are swept and never trusted).
-fn cache_blobs(home: &Path) -> Files {
+/// What the caches hold that a later run trusts: artifact blobs, index
+/// files of a sparse registry, a git registry's accepted commit. Left out:
+/// lock files, temp files of an interrupted run (swept, never trusted), and
+/// git objects fetched but not accepted (unreachable from the accepted ref).
+fn cache_state(home: &Path) -> Files {
     snapshot_tree(home)
         .into_iter()
-        .filter(|(p, _)| p.contains("sha256/"))
+        .filter(|(p, _)| {
+            !(p.ends_with(".lock")
+                || p.ends_with("/lock")
+                || p.contains("/tmp/")
+                || p.contains("/objects/")
+                || p.ends_with("FETCH_HEAD"))
+        })
         .collect()
 }
 
@@ -115,8 +202,23 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn the_whole_workflow_on_the_sample_index() {
-    let p = Project::new(None);
+fn the_whole_workflow_on_a_path_index() {
+    workflow(Backend::Path);
+}
+
+#[test]
+fn the_whole_workflow_on_a_git_index() {
+    workflow(Backend::Git);
+}
+
+#[test]
+fn the_whole_workflow_on_a_sparse_http_index() {
+    workflow(Backend::Sparse);
+}
+
+/// One scenario, run on every backend: the same results each time.
+fn workflow(backend: Backend) {
+    let p = Project::on(backend, None);
     let add = p.json(&["add", "hello-world", "--yes"]);
     assert_eq!(add["installed"].as_array().unwrap().len(), 2, "{add}");
     assert_eq!(
@@ -175,8 +277,14 @@ fn the_whole_workflow_on_the_sample_index() {
     let info = p.json(&["info", "old-greeter"]);
     assert_eq!(info["deprecated"], "use hello-world instead");
 
-    let search = p.json(&["search", "theme"]);
-    assert_eq!(search["results"][0]["name"], "pretty-theme", "{search}");
+    if backend == Backend::Sparse {
+        // A static host has no listing: search says so.
+        let err = p.fails(&["search", "theme"]);
+        assert!(err.contains("list"), "{err}");
+    } else {
+        let search = p.json(&["search", "theme"]);
+        assert_eq!(search["results"][0]["name"], "pretty-theme", "{search}");
+    }
 
     // The engine conflict explains itself, naming the engine and the version.
     let err = p.fails(&["add", "hello-world@^2", "--yes"]);
@@ -279,6 +387,7 @@ fn artifacts_come_from_a_real_static_http_server() {
 fn refused(p: &Project, args: &[&str], tamper: impl FnOnce(&Project), expect: &[&str]) -> String {
     p.ok(&["add", "hello-world", "--yes"]);
     tamper(p);
+    p.upstream_changed();
     let before = p.state();
     let err = p.fails(args);
     for e in expect {
@@ -293,20 +402,80 @@ fn refused(p: &Project, args: &[&str], tamper: impl FnOnce(&Project), expect: &[
 }
 
 #[test]
-fn a_tampered_plugin_file_is_refused() {
-    let p = Project::new(None);
-    refused(
-        &p,
-        &["add", "acme-audit", "--yes"],
-        |p| {
-            let f = p.index.join("plugins/ac/me/acme-audit.toml");
-            let text = std::fs::read_to_string(&f)
-                .unwrap()
-                .replace("fs-write", "fs-writf");
-            std::fs::write(f, text).unwrap();
-        },
-        &["plugins/ac/me/acme-audit.toml", "tampered"],
-    );
+fn a_tampered_plugin_file_is_refused_on_every_backend() {
+    for backend in BACKENDS {
+        let p = Project::on(backend, None);
+        refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            |p| {
+                let f = p.index.join("plugins/ac/me/acme-audit.toml");
+                let text = std::fs::read_to_string(&f)
+                    .unwrap()
+                    .replace("fs-write", "fs-writf");
+                std::fs::write(f, text).unwrap();
+            },
+            &["plugins/ac/me/acme-audit.toml", "tampered"],
+        );
+    }
+}
+
+#[test]
+fn a_swapped_signature_and_a_tampered_config_are_refused_on_every_backend() {
+    for backend in BACKENDS {
+        let p = Project::on(backend, None);
+        refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            |p| {
+                let sig = |n: &str| p.index.join(format!("plugins/{n}.minisig"));
+                std::fs::copy(sig("gr/ee/greeter-core.toml"), sig("ac/me/acme-audit.toml"))
+                    .unwrap();
+            },
+            &["plugins/ac/me/acme-audit.toml"],
+        );
+        let p = Project::on(backend, None);
+        refused(
+            &p,
+            &["update", "--yes"],
+            |p| {
+                let f = p.index.join("config.toml");
+                let text = std::fs::read_to_string(&f)
+                    .unwrap()
+                    .replace("scopes = [\"acme-*\"]", "scopes = [\"*\"]");
+                std::fs::write(f, text).unwrap();
+            },
+            &["config.toml"],
+        );
+    }
+}
+
+#[test]
+fn a_substituted_artifact_is_refused_on_every_backend() {
+    for backend in BACKENDS {
+        let p = Project::on(backend, None);
+        p.ok(&["add", "hello-world", "--yes"]);
+        let f = p.index.join("artifacts/acme-audit/2.0.0/acme_audit.wasm");
+        let mut b = std::fs::read(&f).unwrap();
+        b[10] ^= 1;
+        std::fs::write(f, b).unwrap();
+        p.upstream_changed();
+        let (project, caches) = p.state();
+        let err = p.fails(&["add", "acme-audit", "--yes"]);
+        assert!(err.contains("acme-audit 2.0.0"), "{backend:?}: {err}");
+        // The project and the artifact cache are untouched. (The index
+        // itself is genuine here, so a git registry may accept its new
+        // commit: that is verified data, not the refused artifact.)
+        let (project_after, caches_after) = p.state();
+        assert_eq!(project_after, project, "{backend:?}");
+        let blobs = |c: &Files| {
+            c.iter()
+                .filter(|(p, _)| p.starts_with("cache/"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(blobs(&caches_after), blobs(&caches), "{backend:?}");
+    }
 }
 
 #[test]
@@ -347,22 +516,6 @@ fn a_wrong_root_key_is_refused() {
     let idx = p.index.to_str().unwrap().to_string();
     let err = p.fails(&["registry", "add", "other", &idx, "--key", &wrong]);
     assert!(err.contains("not signed by a root key pinned"), "{err}");
-}
-
-#[test]
-fn an_artifact_with_one_byte_changed_is_refused() {
-    let p = Project::new(None);
-    refused(
-        &p,
-        &["add", "acme-audit", "--yes"],
-        |p| {
-            let f = p.index.join("artifacts/acme-audit/2.0.0/acme_audit.wasm");
-            let mut b = std::fs::read(&f).unwrap();
-            b[10] ^= 1;
-            std::fs::write(f, b).unwrap();
-        },
-        &["acme-audit 2.0.0", "sha256"],
-    );
 }
 
 #[test]
@@ -553,4 +706,94 @@ fn two_installs_at_once_both_succeed() {
     assert!(a.status.success(), "{}", stderr(&a));
     assert!(b.status.success(), "{}", stderr(&b));
     assert_eq!(p.json(&["verify"])["ok"], true);
+}
+
+#[test]
+fn a_git_index_rewritten_to_an_older_commit_is_refused() {
+    let p = Project::on(Backend::Git, None);
+    p.ok(&["add", "hello-world", "--yes"]);
+    // A normal new commit is fetched (incrementally) and used.
+    TestIndex {
+        dir: p.index.clone(),
+    }
+    .plugin("fresh-one")
+    .version("1.0.0", "*")
+    .artifact("any", "f.wasm", b"\0asm\x01\0\0\0")
+    .publish();
+    p.upstream_changed();
+    p.ok(&["add", "fresh-one", "--yes"]);
+    // The host force-pushes the branch back to the first commit.
+    git(&p.index, &["reset", "-q", "--hard", "HEAD~1"]);
+    let before = p.state();
+    let err = p.fails(&["update", "--yes"]);
+    assert!(err.contains("history"), "{err}");
+    assert_eq!(p.state(), before);
+}
+
+#[test]
+fn a_private_sparse_registry_takes_a_bearer_token_and_never_shows_it() {
+    const TOKEN: &str = "s3cr3t-t0ken-4-plugres";
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let nginx = StaticServer::start_with(
+        &index,
+        &format!("if ($http_authorization != \"Bearer {TOKEN}\") {{ return 401; }}"),
+    );
+    let home = tmp.path().join("home");
+    let dir = tmp.path().join("project");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sparse+{}", nginx.url());
+    let cmd = |args: &[&str]| {
+        let mut c = plugres(&home);
+        c.arg("-C").arg(&dir).args(args);
+        c
+    };
+    run(&mut cmd(&["init", "--engine-version", "1.4.2"]), true);
+    let manifest = std::fs::read_to_string(dir.join("plugres.toml")).unwrap()
+        + &format!(
+            "\n[registry.default]\nindex = \"{url}\"\nroot-keys = [\"{}\"]\n",
+            sample_root_key()
+        );
+    std::fs::write(dir.join("plugres.toml"), manifest).unwrap();
+    // Without the token: a clear error naming the registry and the variable.
+    let out = run(&mut cmd(&["add", "hello-world", "--yes"]), false);
+    let err = stderr(&out);
+    assert!(
+        err.contains("default") && err.contains("PLUGRES_REGISTRY_DEFAULT_TOKEN"),
+        "{err}"
+    );
+    // With it: works, artifacts included (same origin).
+    let out = run(
+        cmd(&["add", "hello-world", "--yes"]).env("PLUGRES_REGISTRY_DEFAULT_TOKEN", TOKEN),
+        true,
+    );
+    let out2 = run(
+        cmd(&["--json", "tree"]).env("PLUGRES_REGISTRY_DEFAULT_TOKEN", TOKEN),
+        true,
+    );
+    assert!(dir.join("plugins/hello-world/hello_world.wasm").is_file());
+    // The token is in no output and no file the project or the cache holds.
+    for o in [&out, &out2] {
+        assert!(!stdout(o).contains(TOKEN) && !stderr(o).contains(TOKEN));
+    }
+    for root in [&dir, &home] {
+        for entry in walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if entry.file_type().is_file() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                assert!(
+                    !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+                    "token found in {}",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    assert!(
+        nginx.access_log().iter().any(|l| l.contains(" 200 ")),
+        "nginx saw no successful request"
+    );
 }

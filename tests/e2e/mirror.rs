@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use plugres_e2e::daemon::GitDaemon;
 use plugres_e2e::http::StaticServer;
 use plugres_e2e::index::sample_root_key;
 use plugres_e2e::*;
@@ -62,7 +63,10 @@ fn a_project_installs_from_an_artifact_mirror_with_the_origin_down() {
     let mirror_host = StaticServer::start(&out);
     origin_host.stop();
 
-    // The user: a project on the index mirror, artifacts from the mirror.
+    // The user: a project on the index mirror (the bare `--mirror` repo,
+    // served by git daemon), artifacts from the artifact mirror.
+    let daemon = GitDaemon::start(tmp.path());
+    let mirror_url = daemon.url("index-mirror.git");
     let dir = tmp.path().join("project");
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&dir).unwrap();
@@ -77,7 +81,7 @@ fn a_project_installs_from_an_artifact_mirror_with_the_origin_down() {
             "--engine-version",
             "1.4.2",
             "--registry",
-            checkout.to_str().unwrap(),
+            &mirror_url,
             "--key",
             &sample_root_key(),
         ],
@@ -124,4 +128,62 @@ fn a_project_installs_from_an_artifact_mirror_with_the_origin_down() {
     std::fs::remove_file(out.join(locked["path"].as_str().unwrap())).unwrap();
     let err = stderr(&plugres_in(&["install"], false));
     assert!(err.contains(&mirror_host.url()), "{err}");
+}
+
+#[test]
+fn a_git_mirror_verifies_like_the_origin_and_a_modified_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = sample_index_repo(tmp.path());
+    let mirror = tmp.path().join("mirror.git");
+    clone(&origin, &mirror, true);
+    let daemon = GitDaemon::start(tmp.path());
+    let dir = tmp.path().join("project");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    let plugres_in = |args: &[&str], ok: bool| {
+        let mut c = plugres(&home);
+        c.arg("-C").arg(&dir).args(args);
+        run(&mut c, ok)
+    };
+    let url = daemon.url("mirror.git");
+    plugres_in(
+        &[
+            "init",
+            "--engine-version",
+            "1.4.2",
+            "--registry",
+            &url,
+            "--key",
+            &sample_root_key(),
+        ],
+        true,
+    );
+    plugres_in(&["add", "hello-world", "--yes"], true);
+
+    // The mirror's operator (or an attacker on it) edits a plugin file.
+    let work = tmp.path().join("mirror-work");
+    clone(&mirror, &work, false);
+    let f = work.join("plugins/ac/me/acme-audit.toml");
+    let text = std::fs::read_to_string(&f)
+        .unwrap()
+        .replace("hello-world = \"^1.2\"", "hello-world = \"^1.0\"");
+    std::fs::write(&f, text).unwrap();
+    git(&work, &["commit", "-q", "-am", "looser requirement"]);
+    git(&work, &["push", "-q", "origin", "HEAD:main"]);
+    let before = snapshot_tree(&dir);
+    let err = stderr(&plugres_in(&["add", "acme-audit", "--yes"], false));
+    assert!(
+        err.contains("plugins/ac/me/acme-audit.toml") && err.contains("tampered"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot_tree(&dir)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".plugres/"))
+            .collect::<Vec<_>>(),
+        before
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".plugres/"))
+            .collect::<Vec<_>>()
+    );
 }

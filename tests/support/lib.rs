@@ -1,6 +1,7 @@
 //! Support for the end-to-end tests: the real binaries, real git
 //! repositories, real static HTTP servers on 127.0.0.1, and the sample index.
 
+pub mod daemon;
 pub mod http;
 pub mod index;
 
