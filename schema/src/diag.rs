@@ -37,6 +37,16 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// A warning about the file as a whole.
+    pub fn file_warning(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::file_error(file, message)
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {

@@ -327,3 +327,76 @@ fn validate_base_rejects_edits_of_published_versions() {
         git(&idx, &["reset", "-q", "--hard", "HEAD~1"]);
     }
 }
+
+#[test]
+fn validate_refuses_links_and_changes_outside_the_index() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let validate_base = |ok: bool| {
+        stderr(&run(
+            plugres_index()
+                .args(["validate", "--base", "HEAD~1"])
+                .arg(&idx),
+            ok,
+        ))
+    };
+    let commit = |msg: &str| {
+        git(&idx, &["add", "-A"]);
+        git(&idx, &["commit", "-q", "-m", msg]);
+    };
+    let reset = || git(&idx, &["reset", "-q", "--hard", "HEAD~1"]);
+    let hello = "plugins/he/ll/hello-world.toml";
+
+    // A plugin file replaced by a dangling link (a removal in disguise).
+    std::fs::remove_file(idx.join(hello)).unwrap();
+    std::os::unix::fs::symlink("../../../nowhere.toml", idx.join(hello)).unwrap();
+    commit("link");
+    let err = validate_base(false);
+    assert!(
+        err.contains(&format!("{hello}: error: not a regular file")),
+        "{err}"
+    );
+    reset();
+
+    // A link to an identical copy outside plugins/: the whole-index check refuses it too.
+    std::fs::copy(idx.join(hello), idx.join("copy.toml")).unwrap();
+    std::fs::remove_file(idx.join(hello)).unwrap();
+    std::os::unix::fs::symlink("../../../copy.toml", idx.join(hello)).unwrap();
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains(&format!("{hello}: error: not a regular file")),
+        "{err}"
+    );
+    git(&idx, &["checkout", "-q", "--", "."]);
+    std::fs::remove_file(idx.join("copy.toml")).unwrap();
+
+    // A published artifact stored in the index changed.
+    std::fs::write(
+        idx.join("artifacts/hello-world/1.2.0/hello_world.wasm"),
+        b"\0asm other",
+    )
+    .unwrap();
+    commit("artifact");
+    let err = validate_base(false);
+    assert!(
+        err.contains("artifacts/hello-world/1.2.0/hello_world.wasm: error: a published artifact"),
+        "{err}"
+    );
+    reset();
+
+    // .gitattributes guards the signed bytes.
+    std::fs::write(idx.join(".gitattributes"), "*.toml text eol=crlf\n").unwrap();
+    commit("eol");
+    let err = validate_base(false);
+    assert!(err.contains(".gitattributes: error:"), "{err}");
+    reset();
+
+    // Other files are not index data: a warning for a maintainer, not a failure.
+    std::fs::write(idx.join("README.md"), "hello\n").unwrap();
+    commit("readme");
+    let out = validate_base(true);
+    assert!(
+        out.contains("README.md: warning: not an index file"),
+        "{out}"
+    );
+}

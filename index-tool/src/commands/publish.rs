@@ -77,10 +77,11 @@ pub fn run(a: PublishArgs, quiet: bool) -> Result<()> {
         checkout.git.create_branch_and_switch(&branch)?;
     }
     let mut paths = vec![path.clone(), sig_path(&path)];
-    for (art, local) in &artifacts {
-        if let Some(src) = local {
-            let dest = checkout.dir.join(&art.url);
-            atomic_write(&dest, &std::fs::read(src)?)?;
+    for (art, stored) in &artifacts {
+        if let Some(bytes) = stored {
+            // The very bytes that were hashed: a file rebuilt meanwhile
+            // cannot slip in under the recorded sha256.
+            atomic_write(&checkout.dir.join(&art.url), bytes)?;
             paths.push(art.url.clone());
         }
     }
@@ -175,31 +176,42 @@ fn parse_artifact_arg(s: &str) -> Result<Input> {
     })
 }
 
-/// Hashes each file and decides its URL. The second value is the local file
-/// to copy into the index when the index stores artifacts itself.
+/// A built file to publish, hashed; with its bytes when the index stores
+/// artifacts itself.
+type Hashed = (Artifact, Option<Vec<u8>>);
+
+/// Hashes each file and decides its URL.
 fn hash_artifacts(
     config: &IndexConfig,
     m: &PublishManifest,
     inputs: &[Input],
-) -> Result<Vec<(Artifact, Option<PathBuf>)>> {
-    let mut out: Vec<(Artifact, Option<PathBuf>)> = Vec::new();
+) -> Result<Vec<Hashed>> {
+    let mut out: Vec<Hashed> = Vec::new();
     for input in inputs {
         if out.iter().any(|(a, _)| a.target == input.target) {
             bail!("two artifacts for target `{}`", input.target);
         }
-        let (sha256, size) = hash_file(&input.path)?;
         let file_name = input
             .path
             .file_name()
             .and_then(|f| f.to_str())
             .with_context(|| format!("`{}` has no usable file name", input.path.display()))?;
-        let (url, copy) = match (&input.url, &config.artifact_base) {
-            (Some(u), _) => (u.clone(), None),
-            (None, Some(_)) => (format!("{}/{}/{file_name}", m.name, m.version), None),
-            (None, None) => (
-                format!("artifacts/{}/{}/{file_name}", m.name, m.version),
-                Some(input.path.clone()),
-            ),
+        let stored_in_index = input.url.is_none() && config.artifact_base.is_none();
+        let (sha256, size, copy) = if stored_in_index {
+            let bytes = std::fs::read(&input.path)
+                .with_context(|| format!("cannot read artifact `{}`", input.path.display()))?;
+            if bytes.is_empty() {
+                bail!("artifact `{}` is empty", input.path.display());
+            }
+            (Sha256::of(&bytes), bytes.len() as u64, Some(bytes))
+        } else {
+            let (sha256, size) = hash_file(&input.path)?;
+            (sha256, size, None)
+        };
+        let url = match (&input.url, &config.artifact_base) {
+            (Some(u), _) => u.clone(),
+            (None, Some(_)) => format!("{}/{}/{file_name}", m.name, m.version),
+            (None, None) => format!("artifacts/{}/{}/{file_name}", m.name, m.version),
         };
         out.push((
             Artifact {
@@ -236,7 +248,7 @@ pub fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
     Ok((Sha256::from_bytes(h.finalize().into()), size))
 }
 
-fn same_artifacts(old: &[Artifact], new: &[(Artifact, Option<PathBuf>)]) -> bool {
+fn same_artifacts(old: &[Artifact], new: &[Hashed]) -> bool {
     old.len() == new.len()
         && new.iter().all(|(n, _)| {
             old.iter()
@@ -313,7 +325,7 @@ fn report(
     quiet: bool,
     m: &PublishManifest,
     config: &IndexConfig,
-    artifacts: &[(Artifact, Option<PathBuf>)],
+    artifacts: &[Hashed],
     commit: &str,
 ) -> Result<()> {
     let branch = a

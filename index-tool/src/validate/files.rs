@@ -45,6 +45,13 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
         lines: None,
         diagnostics: Vec::new(),
     };
+    if std::fs::symlink_metadata(dir.join(path)).is_ok_and(|m| !m.file_type().is_file()) {
+        c.diagnostics.push(Diagnostic::file_error(
+            path,
+            "not a regular file (a symbolic link?): index files must be regular files, since a link can point outside the index or at another plugin's file",
+        ));
+        return c;
+    }
     if let Some(toml_path) = path.strip_suffix(".minisig") {
         if !dir.join(toml_path).exists() {
             c.diagnostics.push(Diagnostic::file_error(

@@ -130,6 +130,15 @@ pub fn verified_plugins(
 
 /// Parses and verifies config.toml against its own root keys.
 fn check_config(dir: &Path, report: &mut Report) -> Result<Option<IndexConfig>> {
+    for f in [CONFIG_PATH.to_string(), sig_path(CONFIG_PATH)] {
+        if std::fs::symlink_metadata(dir.join(&f)).is_ok() && !is_regular_file(dir, &f) {
+            report.diagnostics.push(Diagnostic::file_error(
+                f,
+                "not a regular file (a symbolic link?): the config must be a regular file",
+            ));
+            return Ok(None);
+        }
+    }
     let Some(bytes) = read(dir, CONFIG_PATH)? else {
         report.diagnostics.push(Diagnostic::file_error(
             CONFIG_PATH,
@@ -198,6 +207,7 @@ fn changed_since(
             continue;
         }
         if !ch.path.starts_with("plugins/") {
+            check_other_change(dir, &ch, report);
             continue;
         }
         if ch.kind == ChangeKind::Deleted && ch.path.ends_with(".toml") {
@@ -215,7 +225,9 @@ fn changed_since(
             .unwrap_or(&ch.path)
             .to_string();
         for p in [sig_path(&toml), toml] {
-            if dir.join(&p).exists() {
+            // Not `exists()`: that follows links, and a dangling link must
+            // be reported, not skipped.
+            if std::fs::symlink_metadata(dir.join(&p)).is_ok() {
                 touched.insert(p);
             }
         }
@@ -225,6 +237,42 @@ fn changed_since(
         return Ok((all_plugin_paths(dir)?, true));
     }
     Ok((touched.into_iter().collect(), false))
+}
+
+/// A change outside `plugins/` and the config. Artifacts stored in the index
+/// may only be added (published ones are referenced by sha256 and never
+/// change), as regular files; `.gitattributes` guards the signed bytes; any
+/// other file is not index data, so a maintainer should look at it.
+fn check_other_change(dir: &Path, ch: &crate::git::Change, report: &mut Report) {
+    let path = ch.path.as_str();
+    let d = if path.starts_with("artifacts/") {
+        match ch.kind {
+            ChangeKind::Added if is_regular_file(dir, path) => return,
+            ChangeKind::Added => Diagnostic::file_error(
+                path,
+                "an artifact in the index must be a regular file, not a link or a directory",
+            ),
+            _ => Diagnostic::file_error(
+                path,
+                "a published artifact stored in the index was changed or removed; artifacts never change (publish a new version)",
+            ),
+        }
+    } else if path == ".gitattributes" {
+        Diagnostic::file_error(
+            path,
+            "`.gitattributes` keeps git from changing the bytes of signed files (`*.toml -text`, `*.minisig -text`); a maintainer changes it, not a publish",
+        )
+    } else {
+        Diagnostic::file_warning(
+            path,
+            "not an index file; a publish changes only plugins/ (and artifacts/): a maintainer should review this change",
+        )
+    };
+    report.diagnostics.push(d);
+}
+
+fn is_regular_file(dir: &Path, rel: &str) -> bool {
+    std::fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| m.file_type().is_file())
 }
 
 /// A changed config must be signed by a root key of the base config.
