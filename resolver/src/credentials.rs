@@ -1,21 +1,36 @@
 //! Bearer tokens for private registries, and where they may be sent.
 //!
-//! A registry `NAME` of plugres.toml gets its token from the environment
-//! variable `PLUGRES_REGISTRY_<NAME>_TOKEN` (upper case, `-` → `_`), else
-//! from `credentials.toml` in `PLUGRES_HOME` (or the config dir):
+//! plugres.toml belongs to the project (a cloned repository, a merged pull
+//! request), so a registry NAME alone must not pick a token: a project
+//! could point `[registry.acme]` at any host. Each token is therefore bound
+//! to the index URL it is for, and used only when the registry's `index`
+//! in plugres.toml lies under that URL (same origin, same or deeper path):
+//!
+//! - the environment: `PLUGRES_REGISTRY_<NAME>_TOKEN` (upper case,
+//!   `-` → `_`) together with `PLUGRES_REGISTRY_<NAME>_INDEX`;
+//! - else `credentials.toml` in `PLUGRES_HOME` (or the config dir):
 //!
 //! ```toml
 //! [registry.acme]
+//! index = "sparse+https://index.acme.example/"
 //! token = "…"
 //! ```
+//!
+//! A token with no index, or bound to another one, is not sent; the 401
+//! that follows says why ([`Binding::Withheld`]). Nor is a token sent over
+//! plain `http://`, except to this machine (loopback).
 //!
 //! The file must not be readable by other users (mode 0600). Tokens live
 //! only here and in request headers: [`Token`] prints as `<redacted>`, no
 //! error message carries one, and nothing writes one to plugres.toml or
-//! plugres.lock. A token goes only to its registry's origins (scheme, host
-//! and port of the index URL and of the config's `artifact-base`), never
-//! to another host, including after a redirect (ureq drops `Authorization`
-//! on redirects, and plugres keeps that default).
+//! plugres.lock. For artifact downloads, [`TokenScopes`] sends a registry's
+//! token only under its index URL and its config's `artifact-base` (origin
+//! and path prefix), never to another host, including after a redirect
+//! (ureq drops `Authorization` on redirects, and plugres keeps that default).
+
+mod scope;
+
+pub use scope::{Scope, TokenScopes, has_password, may_carry_token, origin, redact_url};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,9 +62,21 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// The environment variable holding registry `name`'s token.
+/// The environment variable holding registry `name`'s token. Names that
+/// differ only by `-` and `_` share it; plugres.toml refuses such pairs.
 pub fn env_var_for(registry: &str) -> String {
-    let upper: String = registry
+    format!("PLUGRES_REGISTRY_{}_TOKEN", env_stem(registry))
+}
+
+/// The environment variable naming the index registry `name`'s token
+/// (from [`env_var_for`]) is for.
+pub fn env_index_var_for(registry: &str) -> String {
+    format!("PLUGRES_REGISTRY_{}_INDEX", env_stem(registry))
+}
+
+/// `acme-x` → `ACME_X`: the part of the variable names after `PLUGRES_REGISTRY_`.
+pub fn env_stem(registry: &str) -> String {
+    registry
         .chars()
         .map(|c| {
             if c == '-' {
@@ -58,8 +85,7 @@ pub fn env_var_for(registry: &str) -> String {
                 c.to_ascii_uppercase()
             }
         })
-        .collect();
-    format!("PLUGRES_REGISTRY_{upper}_TOKEN")
+        .collect()
 }
 
 /// Why a token could not be read. Messages never contain a token.
@@ -76,9 +102,30 @@ pub enum CredentialsError {
         source: std::io::Error,
     },
     #[error(
-        "`{path}` is not a valid credentials file ({position}); expected tables like `[registry.NAME]` with `token = \"…\"`"
+        "`{path}` is not a valid credentials file ({position}); expected tables like `[registry.NAME]` with `index = \"sparse+https://…\"` and `token = \"…\"`"
     )]
     Invalid { path: PathBuf, position: String },
+}
+
+/// What the credentials hold for one registry, checked against the index
+/// URL plugres.toml gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// No token is configured for the registry.
+    Missing,
+    /// A token bound to this index: send it.
+    Bound(Token),
+    /// A token is configured but must not go to this index; the text says
+    /// why (for the message when the index then answers 401/403).
+    Withheld(String),
+}
+
+/// One configured token and the index URL it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub token: Token,
+    /// As written (`sparse+https://host/path/`); `None` when not given.
+    pub index: Option<String>,
 }
 
 /// Where tokens come from: environment variables (captured once) and
@@ -86,14 +133,17 @@ pub enum CredentialsError {
 pub struct Credentials {
     /// Token variables by name (`PLUGRES_REGISTRY_*_TOKEN`).
     env: BTreeMap<String, Token>,
+    /// Index variables by name (`PLUGRES_REGISTRY_*_INDEX`).
+    env_index: BTreeMap<String, String>,
     file: Option<PathBuf>,
-    loaded: OnceLock<Result<BTreeMap<String, Token>, String>>,
+    loaded: OnceLock<Result<BTreeMap<String, Entry>, String>>,
 }
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("env", &self.env.keys().collect::<Vec<_>>())
+            .field("env_index", &self.env_index.keys().collect::<Vec<_>>())
             .field("file", &self.file)
             .finish_non_exhaustive()
     }
@@ -114,6 +164,7 @@ struct RawFile {
 #[derive(serde::Deserialize)]
 struct RawEntry {
     token: String,
+    index: Option<String>,
 }
 
 impl Credentials {
@@ -121,21 +172,33 @@ impl Credentials {
     pub fn none() -> Credentials {
         Credentials {
             env: BTreeMap::new(),
+            env_index: BTreeMap::new(),
             file: None,
             loaded: OnceLock::new(),
         }
     }
 
     /// Tokens from `vars` (the environment's `PLUGRES_REGISTRY_*_TOKEN`
-    /// pairs; others are ignored) and from the credentials `file`, if any.
+    /// and `PLUGRES_REGISTRY_*_INDEX` pairs; others are ignored) and from
+    /// the credentials `file`, if any.
     pub fn new(vars: impl IntoIterator<Item = (String, String)>, file: Option<PathBuf>) -> Self {
-        let env = vars
-            .into_iter()
-            .filter(|(k, _)| k.starts_with("PLUGRES_REGISTRY_") && k.ends_with("_TOKEN"))
-            .filter_map(|(k, v)| Some((k, Token::new(&v)?)))
-            .collect();
+        let mut env = BTreeMap::new();
+        let mut env_index = BTreeMap::new();
+        for (k, v) in vars {
+            if !k.starts_with("PLUGRES_REGISTRY_") {
+                continue;
+            }
+            if k.ends_with("_TOKEN") {
+                if let Some(t) = Token::new(&v) {
+                    env.insert(k, t);
+                }
+            } else if k.ends_with("_INDEX") && !v.trim().is_empty() {
+                env_index.insert(k, v.trim().to_string());
+            }
+        }
         Credentials {
             env,
+            env_index,
             file,
             loaded: OnceLock::new(),
         }
@@ -148,11 +211,36 @@ impl Credentials {
         Credentials::new(vars, file)
     }
 
-    /// The token of registry `name`: the environment first, then the file.
-    pub fn token(&self, registry: &str) -> Result<Option<Token>, CredentialsError> {
-        if let Some(t) = self.env.get(&env_var_for(registry)) {
-            return Ok(Some(t.clone()));
+    /// The token of registry `name` whose index plugres.toml gives as
+    /// `index` (`sparse+https://…` or `https://…`): the environment's
+    /// first, then the file's, whichever is bound to that index.
+    pub fn token_for(&self, registry: &str, index: &str) -> Result<Binding, CredentialsError> {
+        let var = env_var_for(registry);
+        let index_var = env_index_var_for(registry);
+        let mut candidates: Vec<(String, Entry)> = Vec::new();
+        if let Some(t) = self.env.get(&var) {
+            let entry = Entry {
+                token: t.clone(),
+                index: self.env_index.get(&index_var).cloned(),
+            };
+            candidates.push((format!("`{var}` (with `{index_var}`)"), entry));
         }
+        if let Some(entry) = self.file_entry(registry)? {
+            candidates.push((format!("credentials.toml (`[registry.{registry}]`)"), entry));
+        }
+        let mut first_refusal = None;
+        for (source, entry) in candidates {
+            match check(&source, &entry, index) {
+                Ok(()) => return Ok(Binding::Bound(entry.token)),
+                Err(why) => {
+                    first_refusal.get_or_insert(why);
+                }
+            }
+        }
+        Ok(first_refusal.map_or(Binding::Missing, Binding::Withheld))
+    }
+
+    fn file_entry(&self, registry: &str) -> Result<Option<Entry>, CredentialsError> {
         let Some(file) = &self.file else {
             return Ok(None);
         };
@@ -161,7 +249,7 @@ impl Credentials {
             .loaded
             .get_or_init(|| read_file(file).map_err(|e| e.to_string()));
         match loaded {
-            Ok(tokens) => Ok(tokens.get(registry).cloned()),
+            Ok(entries) => Ok(entries.get(registry).cloned()),
             Err(message) => Err(CredentialsError::Io {
                 path: file.clone(),
                 source: std::io::Error::other(message.clone()),
@@ -170,8 +258,37 @@ impl Credentials {
     }
 }
 
+/// Whether the token of `entry` (from `source`) may go to `index`; `Err`
+/// says why not, with URLs redacted.
+fn check(source: &str, entry: &Entry, index: &str) -> Result<(), String> {
+    let shown = redact_url(index);
+    let Some(bound) = &entry.index else {
+        return Err(format!(
+            "a token is set in {source}, but it names no index URL, so plugres does not send it; bind it to this registry's index with `index = \"{shown}\"`"
+        ));
+    };
+    let (Some(want), Some(target)) = (Scope::index(bound), Scope::index(index)) else {
+        return Err(format!(
+            "a token is set in {source} for the index `{}`, which is not an http(s) index URL plugres can compare with `{shown}`, so plugres does not send it",
+            redact_url(bound)
+        ));
+    };
+    if !want.covers(&target) {
+        return Err(format!(
+            "a token is set in {source}, but it is configured for another index URL (`{}`), not for `{shown}` that plugres.toml names, so plugres did not send it; if this project's registry is right, bind the token to it",
+            redact_url(bound)
+        ));
+    }
+    if !may_carry_token(index) {
+        return Err(format!(
+            "the index `{shown}` is plain http:// on another host; plugres sends tokens only over https:// (or http:// to this machine)"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads `credentials.toml`; a missing file holds no tokens.
-pub fn read_file(path: &Path) -> Result<BTreeMap<String, Token>, CredentialsError> {
+pub fn read_file(path: &Path) -> Result<BTreeMap<String, Entry>, CredentialsError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -194,7 +311,13 @@ pub fn read_file(path: &Path) -> Result<BTreeMap<String, Token>, CredentialsErro
     raw.registry
         .into_iter()
         .map(|(name, e)| match Token::new(&e.token) {
-            Some(t) => Ok((name, t)),
+            Some(token) => Ok((
+                name,
+                Entry {
+                    token,
+                    index: e.index,
+                },
+            )),
             None => Err(CredentialsError::Invalid {
                 path: path.to_path_buf(),
                 position: format!("the token of `[registry.{name}]` is empty or has spaces"),
@@ -223,68 +346,6 @@ fn check_mode(path: &Path) -> Result<(), CredentialsError> {
 #[cfg(not(unix))]
 fn check_mode(_path: &Path) -> Result<(), CredentialsError> {
     Ok(())
-}
-
-/// `scheme://host:port` of an http(s) URL, lower case, with the default
-/// port filled in; `None` for anything else.
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "https" => 443,
-        "http" => 80,
-        _ => return None,
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    // Userinfo is not part of the origin.
-    let host_port = authority.rsplit('@').next()?.to_ascii_lowercase();
-    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
-        let (inner, after) = v6.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p.parse::<u16>().ok()?,
-            None if after.is_empty() => default_port,
-            None => return None,
-        };
-        (format!("[{inner}]"), port)
-    } else {
-        match host_port.split_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse::<u16>().ok()?),
-            None => (host_port.clone(), default_port),
-        }
-    };
-    if host.is_empty() {
-        return None;
-    }
-    Some(format!("{scheme}://{host}:{port}"))
-}
-
-/// Which token goes to which origin, for artifact downloads.
-#[derive(Debug, Default, Clone)]
-pub struct TokenScopes {
-    entries: Vec<(String, Token)>,
-}
-
-impl TokenScopes {
-    /// Sends `token` to the origins of `urls` (index URL, artifact-base).
-    pub fn allow(&mut self, urls: &[&str], token: &Token) {
-        for url in urls {
-            if let Some(o) = origin(url)
-                && !self.entries.iter().any(|(e, _)| e == &o)
-            {
-                self.entries.push((o, token.clone()));
-            }
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The token for `url`: only when its origin is one allowed exactly.
-    pub fn token_for(&self, url: &str) -> Option<&Token> {
-        let o = origin(url)?;
-        self.entries.iter().find(|(e, _)| *e == o).map(|(_, t)| t)
-    }
 }
 
 #[cfg(test)]

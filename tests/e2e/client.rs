@@ -347,12 +347,19 @@ fn workflow(backend: Backend) {
 #[test]
 fn install_from_a_current_lock_reads_no_index() {
     let p = Project::new(None);
-    p.ok(&["add", "hello-world", "--yes"]);
+    p.ok(&["add", "hello-world", "old-greeter", "--yes"]);
     std::fs::remove_dir_all(p.dir.join("plugins")).unwrap();
     // The index is gone; the cache and the lock are enough.
     std::fs::rename(&p.index, p.index.with_extension("gone")).unwrap();
     let out = p.json(&["install", "--frozen"]);
     assert_eq!(out["index_read"], false, "{out}");
+    // The lock remembers a deprecation, so an index-free install still says it.
+    assert!(
+        out["warnings"]
+            .to_string()
+            .contains("`old-greeter` is deprecated: use hello-world instead"),
+        "{out}"
+    );
     assert_eq!(p.json(&["verify"])["ok"], true);
 }
 
@@ -763,15 +770,42 @@ fn a_private_sparse_registry_takes_a_bearer_token_and_never_shows_it() {
         err.contains("default") && err.contains("PLUGRES_REGISTRY_DEFAULT_TOKEN"),
         "{err}"
     );
-    // With it: works, artifacts included (same origin).
+    // A token bound to another index is not sent: nginx answers 401 to
+    // every request, and the error says the token is for another index.
+    let before = nginx.access_log().len();
     let out = run(
-        cmd(&["add", "hello-world", "--yes"]).env("PLUGRES_REGISTRY_DEFAULT_TOKEN", TOKEN),
-        true,
+        cmd(&["add", "hello-world", "--yes"])
+            .env("PLUGRES_REGISTRY_DEFAULT_TOKEN", TOKEN)
+            .env(
+                "PLUGRES_REGISTRY_DEFAULT_INDEX",
+                "sparse+https://index.elsewhere.example/",
+            ),
+        false,
     );
-    let out2 = run(
-        cmd(&["--json", "tree"]).env("PLUGRES_REGISTRY_DEFAULT_TOKEN", TOKEN),
-        true,
+    let err = stderr(&out);
+    assert!(
+        err.contains("another index URL") && err.contains("index.elsewhere.example"),
+        "{err}"
     );
+    assert!(!err.contains(TOKEN) && !stdout(&out).contains(TOKEN));
+    let log = nginx.access_log();
+    assert!(
+        log[before.min(log.len())..]
+            .iter()
+            .all(|l| l.contains(" 401 ")),
+        "{log:?}"
+    );
+    // With it, bound to this index: works, artifacts included (same origin).
+    let with_token = |c: &mut std::process::Command| {
+        c.env("PLUGRES_REGISTRY_DEFAULT_TOKEN", TOKEN)
+            .env("PLUGRES_REGISTRY_DEFAULT_INDEX", &url);
+    };
+    let mut add = cmd(&["add", "hello-world", "--yes"]);
+    with_token(&mut add);
+    let out = run(&mut add, true);
+    let mut tree = cmd(&["--json", "tree"]);
+    with_token(&mut tree);
+    let out2 = run(&mut tree, true);
     assert!(dir.join("plugins/hello-world/hello_world.wasm").is_file());
     // The token is in no output and no file the project or the cache holds.
     for o in [&out, &out2] {
@@ -796,4 +830,29 @@ fn a_private_sparse_registry_takes_a_bearer_token_and_never_shows_it() {
         nginx.access_log().iter().any(|l| l.contains(" 200 ")),
         "nginx saw no successful request"
     );
+}
+
+#[test]
+fn a_damaged_cache_blob_is_caught_and_fetched_again() {
+    let p = Project::new(None);
+    p.ok(&["add", "pretty-theme", "--yes"]);
+    // Edit the cached archive on disk (same size), and drop the install.
+    let blob = walkdir::WalkDir::new(p.home.join("cache/sha256"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().is_file())
+        .unwrap()
+        .into_path();
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&blob, &bytes).unwrap();
+    std::fs::remove_dir_all(p.dir.join("plugins/pretty-theme")).unwrap();
+    p.ok(&["install"]);
+    assert_ne!(
+        std::fs::read(&blob).unwrap(),
+        bytes,
+        "the damaged blob was replaced"
+    );
+    assert_eq!(p.json(&["verify"])["ok"], true);
 }

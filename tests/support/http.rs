@@ -120,7 +120,7 @@ fn start_nginx(bin: &Path, dir: &Path, tmp: &Path, port: u16, extra: &str) -> Ch
     let t = tmp.display();
     let user = if is_root() { "user root;" } else { "" };
     let conf = format!(
-        "{user}\nworker_processes 1;\ndaemon off;\nerror_log {t}/error.log;\npid {t}/nginx.pid;\n\
+        "{user}\nworker_processes 1;\ndaemon off;\n# One process, our child: killing it leaves no orphaned worker.\nmaster_process off;\nerror_log {t}/error.log;\npid {t}/nginx.pid;\n\
 events {{ worker_connections 256; }}\n\
 http {{\n  access_log {t}/access.log;\n  client_body_temp_path {t}/body;\n  proxy_temp_path {t}/proxy;\n\
   fastcgi_temp_path {t}/fcgi;\n  uwsgi_temp_path {t}/uwsgi;\n  scgi_temp_path {t}/scgi;\n\

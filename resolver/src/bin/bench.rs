@@ -6,6 +6,7 @@
 //! cargo run --release -p plugres --bin plugres-bench            # 10,000 and 100,000 plugins
 //! cargo run --release -p plugres --bin plugres-bench -- --no-big --json
 //! cargo run --release -p plugres --bin plugres-bench -- --work-dir /tmp/pb   # keep, reuse indexes
+//! cargo run --release -p plugres --bin plugres-bench -- --sparse-only --work-dir /tmp/pb
 //! ```
 //!
 //! Generating the 100,000-plugin index takes about 30 s and 1.2 GB of disk
@@ -31,6 +32,12 @@
 //! 5. records the plugin files the lock read (`index_files_read` of the
 //!    lock's JSON report) against the solution and the index size.
 //!
+//! With `--sparse` (or `--sparse-only`, which skips the above) it also
+//! serves each index with nginx on 127.0.0.1 and times `plugres lock`
+//! against `sparse+http://127.0.0.1:PORT/` from a cold index cache and a
+//! warm one (every file revalidated, 304), counting the requests of each
+//! run in nginx's access log (see `bench/sparse.rs`).
+//!
 //! Every run's result is checked (the lock holds exactly the expected
 //! solution; the no-op install read no index and installed nothing), so a
 //! fast wrong answer cannot pass.
@@ -39,14 +46,18 @@
 // modules are named by path.
 #[path = "bench/measure.rs"]
 mod measure;
+#[path = "bench/nginx.rs"]
+mod nginx;
 #[path = "bench/report.rs"]
 mod report;
 #[path = "bench/setup.rs"]
 mod setup;
+#[path = "bench/sparse.rs"]
+mod sparse;
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 /// Times fresh `plugres lock` and no-op `plugres install` on synthetic
@@ -77,6 +88,16 @@ struct Cli {
     /// The `plugres` binary (default: next to this executable).
     #[arg(long, value_name = "PATH")]
     plugres: Option<PathBuf>,
+    /// Also time `plugres lock` over sparse HTTP, each index served by
+    /// nginx on 127.0.0.1 (cold and warm cache, requests counted).
+    #[arg(long)]
+    sparse: bool,
+    /// Only the sparse HTTP measurements (implies --sparse).
+    #[arg(long)]
+    sparse_only: bool,
+    /// The nginx binary (default: /usr/sbin/nginx or /usr/bin/nginx).
+    #[arg(long, value_name = "PATH")]
+    nginx: Option<PathBuf>,
     /// Keep indexes and projects in DIR and reuse indexes generated there
     /// before (default: a temporary directory, removed at the end).
     #[arg(long, value_name = "DIR")]
@@ -104,17 +125,29 @@ fn main() -> Result<()> {
     if !cli.no_big {
         sizes.push(cli.big_plugins);
     }
+    let nginx = match cli.sparse || cli.sparse_only {
+        false => None,
+        true => Some(nginx::find(cli.nginx.clone()).context(
+            "--sparse needs nginx (Debian: `apt-get install nginx`), or pass --nginx PATH",
+        )?),
+    };
     let load_before = report::load_average();
     let mut results = Vec::new();
+    let mut sparse_results = Vec::new();
     for plugins in sizes {
         let spec = setup::IndexSpec {
             plugins,
             versions: cli.versions,
             seed: cli.seed,
         };
-        results.push(measure::run_size(&tools, &work, &spec, cli.runs)?);
+        if !cli.sparse_only {
+            results.push(measure::run_size(&tools, &work, &spec, cli.runs)?);
+        }
+        if let Some(nginx) = &nginx {
+            sparse_results.push(sparse::run_size(&tools, nginx, &work, &spec, cli.runs)?);
+        }
     }
-    let summary = report::Summary::new(cli.runs, load_before, results);
+    let summary = report::Summary::new(cli.runs, load_before, results, sparse_results);
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

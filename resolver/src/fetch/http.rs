@@ -269,6 +269,8 @@ pub enum HttpError {
 impl HttpError {
     /// Wraps a ureq error (or an I/O error from a body reader) for `url`.
     pub fn from_ureq(url: &str, err: ureq::Error) -> Self {
+        // A password in the URL must not reach a message.
+        let url = &crate::credentials::redact_url(url);
         match err {
             ureq::Error::Timeout(t) => HttpError::Timeout {
                 url: url.to_owned(),
@@ -371,7 +373,7 @@ impl HttpClient {
         let mut reader = response.into_body().into_reader().take(64 * 1024);
         let _ = io::copy(&mut reader, &mut io::sink());
         Err(HttpError::Status {
-            url: url.to_owned(),
+            url: crate::credentials::redact_url(url),
             status,
         })
     }

@@ -11,7 +11,7 @@ mod cache;
 mod download;
 mod http;
 #[cfg(test)]
-mod test_server;
+pub(crate) mod test_server;
 
 pub use cache::{CacheError, CacheLock, ContentCache};
 pub use download::{ArtifactSource, FetchError, FetchItem, FetchOptions, TokenLookup, fetch_all};

@@ -226,6 +226,29 @@ impl VerifiedIndex {
         }
     }
 
+    /// The URL plugres.lock records for `artifact`: an absolute URL when
+    /// the index gives one (its own, or under `artifact-base`); otherwise
+    /// the index-relative path as published, which an install resolves
+    /// through the registry (see [`VerifiedIndex::relative_artifact`]), so
+    /// the lock holds no path of this machine (cache or checkout).
+    pub fn lock_url(&self, artifact: &Artifact) -> String {
+        let url = &artifact.url;
+        if url.starts_with("https://") || url.starts_with("http://") {
+            return url.clone();
+        }
+        match &self.config.artifact_base {
+            Some(base) => ArtifactLocation::from_url(&format!("{base}{url}")).to_url(),
+            None => url.clone(),
+        }
+    }
+
+    /// Where the index-relative artifact path `url` (no `artifact-base`)
+    /// is read from: `<root>/<url>` of a path index, a file materialised
+    /// from the pinned commit of a git index, `<base>/<url>` of a sparse one.
+    pub fn relative_artifact(&self, url: &str) -> ArtifactLocation {
+        self.backend.relative_artifact(url)
+    }
+
     /// Plugins matching every word of `query` (case-insensitive) in their
     /// name, description, keywords or categories, sorted by name. Reads and
     /// verifies every plugin file of the index, in parallel; an empty query

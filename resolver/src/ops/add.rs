@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use plugres_schema::PluginName;
 use semver::VersionReq;
 
-use super::lock::{Apply, Prefer, acquire, apply, plan};
+use super::lock::{Apply, Prefer, apply, plan};
 use super::registries::Sources;
-use super::{ChangeReport, OpsError, Options, load};
+use super::{ChangeReport, OpsError, Options, load_locked};
 use crate::index::IndexCandidates;
 use crate::project::{DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError};
 use crate::resolve::newest;
@@ -96,8 +96,7 @@ pub fn add(
             &["e.g. `plugres add hello-world`"],
         ));
     }
-    let (project, manifest) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let mut editor = project.edit_manifest()?;
     let sources = Sources::new(&manifest, opts);
@@ -190,8 +189,7 @@ pub fn remove(
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
     refuse_when_locked(opts, "remove")?;
-    let (project, _manifest) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, _manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let mut editor = project.edit_manifest()?;
     for name in names {

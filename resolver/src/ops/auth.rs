@@ -1,13 +1,13 @@
 //! Which bearer token goes with which artifact download.
 //!
-//! A private registry's token (see [`crate::credentials`]) is sent to the
-//! origins of its index URL and of its config's `artifact-base`, and to no
-//! other host. The `artifact-base` comes from the verified config of the
+//! A private registry's token (see [`crate::credentials`]) is sent only
+//! under its index URL and its config's `artifact-base` (origin and path
+//! prefix), and to no other host or folder. The `artifact-base` comes from the verified config of the
 //! index as cached (or local): installing from a lock needs no network for
 //! the index, so none is used to decide where a token may go.
 
 use super::{OpsError, Options, registries};
-use crate::credentials::TokenScopes;
+use crate::credentials::{Binding, Scope, TokenScopes};
 use crate::fetch::TokenLookup;
 use crate::project::{IndexLocation, Lockfile, Manifest};
 
@@ -26,22 +26,25 @@ pub(crate) fn artifact_tokens(
         let Some(spec) = manifest.registries.get(name) else {
             continue;
         };
-        let Some(token) = registries::token(spec, opts)? else {
+        let Binding::Bound(token) = registries::token(spec, opts)? else {
             continue;
         };
-        let mut urls: Vec<String> = Vec::new();
+        let mut scoped: Vec<Scope> = Vec::new();
         match &spec.location {
-            IndexLocation::Sparse(url) | IndexLocation::Git(url) => urls.push(url.clone()),
+            IndexLocation::Sparse(url) | IndexLocation::Git(url) => {
+                scoped.extend(Scope::index(url));
+            }
             IndexLocation::Path(_) => {}
         }
-        // Best effort: without a cached config, only the index's origin.
+        // Best effort: without a cached config, only the index's folder.
         if let Ok(index) = registries::open_cached(spec, opts)
             && let Some(base) = &index.config().artifact_base
         {
-            urls.push(base.clone());
+            scoped.extend(Scope::folder(base));
         }
-        let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-        scopes.allow(&refs, &token);
+        for scope in scoped {
+            scopes.allow(name, scope, &token);
+        }
     }
     if scopes.is_empty() {
         return Ok(None);

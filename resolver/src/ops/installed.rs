@@ -143,8 +143,16 @@ pub(crate) fn check_plugin(
             marker.name, marker.version, marker.sha256, plugin.name, plugin.version
         ));
     }
-    if marker.kind == "file" && marker.files.values().any(|f| f.sha256 != sha) {
-        return Err("its marker lists a file whose sha256 is not the locked artifact's".into());
+    // The kind comes from the lock, not from the marker, which a swap of
+    // the folder's files could rewrite too.
+    let single_file = crate::install::ArtifactKind::from_file_name(
+        &super::sync::artifact_file_name(&artifact.url),
+    ) == crate::install::ArtifactKind::File;
+    if single_file && (marker.files.len() != 1 || marker.files.values().any(|f| f.sha256 != sha)) {
+        return Err(
+            "it should hold exactly the locked artifact's file, but its marker lists other files"
+                .into(),
+        );
     }
     let files = list_files(dir).map_err(|e| format!("in `{}`: {e}", dir.display()))?;
     let found: BTreeSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
@@ -171,7 +179,7 @@ pub(crate) fn check_plugin(
             ));
         }
     }
-    Ok((marker.kind == "file")
+    Ok(single_file
         .then(|| files.first().map(|(_, p)| p.clone()))
         .flatten())
 }

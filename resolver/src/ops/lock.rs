@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use plugres_schema::{PluginName, Version};
 
 use super::registries::{MultiCandidates, Sources};
-use super::{Change, ChangeReport, OpsError, Options, load, permissions, sync};
+use super::{Change, ChangeReport, OpsError, Options, load_locked, permissions, sync};
 use crate::install::ProjectLock;
 use crate::project::{LockedPlugin, LockedRegistry, Lockfile, Manifest, ManifestEditor, Project};
 use crate::resolve::{Request, ResolveError, resolve};
@@ -98,7 +98,14 @@ fn plan_with(
         locked,
         allow_prerelease,
     };
-    let resolution = resolve(&candidates, &request)?;
+    let resolution = match resolve(&candidates, &request) {
+        Ok(r) => r,
+        // This layer's own refusals (e.g. a dependency's registry) keep their hints.
+        Err(e @ ResolveError::Source(_)) => {
+            return Err(candidates.take_error().unwrap_or(e.into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut plugins = Vec::new();
     let mut deprecated = Vec::new();
     let mut used = BTreeSet::new();
@@ -117,6 +124,7 @@ fn plan_with(
             })?;
         let mut locked = LockedPlugin::from_index(index, &file, entry);
         if let Some(previous) = old.and_then(|o| o.plugin(name)) {
+            same_artifacts(previous, &locked)?;
             locked.disabled = previous.disabled;
             locked.granted = previous
                 .granted
@@ -154,6 +162,45 @@ fn plan_with(
     })
 }
 
+/// Like cargo's "checksum changed": a version once locked is immutable, so
+/// when the index now gives the locked version of a plugin another sha256
+/// or size for a target the lock lists, the index changed a published
+/// artifact (a compromise, or a publisher's mistake) and nothing is locked.
+fn same_artifacts(previous: &LockedPlugin, new: &LockedPlugin) -> Result<(), OpsError> {
+    if previous.version != new.version || previous.registry != new.registry {
+        return Ok(());
+    }
+    let changed = previous.artifacts.iter().find(|old| {
+        new.artifacts
+            .iter()
+            .find(|a| a.target == old.target)
+            .is_none_or(|a| a.sha256 != old.sha256 || a.size != old.size)
+    });
+    let Some(old) = changed else {
+        return Ok(());
+    };
+    let (name, version) = (&new.name, &new.version);
+    let now = match new.artifacts.iter().find(|a| a.target == old.target) {
+        Some(a) => format!("sha256 {} and size {}", a.sha256.to_hex(), a.size),
+        None => "no artifact".to_string(),
+    };
+    Err(OpsError::Failed {
+        message: format!(
+            "the index of registry `{}` changed the artifact of the published version `{name} {version}` for target `{}`: plugres.lock has sha256 {} and size {}, the index now has {now}; a published version must never change, so the index may be compromised",
+            new.registry,
+            old.target.as_str(),
+            old.sha256.to_hex(),
+            old.size
+        ),
+        hints: vec![
+            "plugres.lock and the install dir were left as they were; ask the registry's maintainers what happened".to_string(),
+            format!(
+                "to accept the new artifact deliberately, delete the `[[plugin]]` entry of `{name}` from plugres.lock, then run `plugres lock` again"
+            ),
+        ],
+    })
+}
+
 /// The version changes from `old` to `new`, sorted by name.
 pub(crate) fn changes(old: Option<&Lockfile>, new: &Lockfile) -> Vec<Change> {
     let version =
@@ -181,18 +228,21 @@ fn differs(old: Option<&Lockfile>, new: &Lockfile) -> bool {
     }
 }
 
-/// The yank reasons of the locked plugins that are yanked.
-fn yank_warnings(lock: &Lockfile) -> Vec<String> {
-    lock.plugins
-        .iter()
-        .filter_map(|p| {
-            let reason = p.yanked.as_ref()?;
-            Some(match reason {
-                Some(r) => format!("using yanked `{} {}` (locked): {r}", p.name, p.version),
-                None => format!("using yanked `{} {}` (locked)", p.name, p.version),
-            })
+/// The yank reasons of the locked plugins that are yanked, and the
+/// deprecation messages recorded in the lock (shown by every install).
+fn lock_warnings(lock: &Lockfile) -> Vec<String> {
+    let yanked = lock.plugins.iter().filter_map(|p| {
+        let reason = p.yanked.as_ref()?;
+        Some(match reason {
+            Some(r) => format!("using yanked `{} {}` (locked): {r}", p.name, p.version),
+            None => format!("using yanked `{} {}` (locked)", p.name, p.version),
         })
-        .collect()
+    });
+    let deprecated = lock.plugins.iter().filter_map(|p| {
+        let message = p.deprecated.as_ref()?;
+        Some(format!("`{}` is deprecated: {message}", p.name))
+    });
+    yanked.chain(deprecated).collect()
 }
 
 /// What [`apply`] does after resolving.
@@ -256,7 +306,7 @@ pub(crate) fn apply(
     if lock_written {
         lockfile.save(&a.project.lock_path)?;
     }
-    for w in yank_warnings(&lockfile) {
+    for w in lock_warnings(&lockfile) {
         if !warnings.contains(&w) {
             warnings.push(w);
         }
@@ -294,8 +344,7 @@ pub(crate) fn acquire(project: &Project, opts: &Options) -> Result<ProjectLock, 
 /// `plugres lock`: resolves plugres.toml and writes plugres.lock, keeping
 /// locked versions where they still fit. Installs nothing.
 pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, OpsError> {
-    let (project, manifest) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     if opts.frozen {
         return frozen_lock(&project, &manifest, old.as_ref(), opts, false);
@@ -335,8 +384,7 @@ pub fn update(
             &["run it without `--frozen`"],
         ));
     }
-    let (project, manifest) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     if let Some(lock) = &old
         && let Some(missing) = names.iter().find(|n| lock.plugin(n).is_none())
@@ -367,8 +415,7 @@ pub fn update(
 /// re-locking if the lock no longer fits plugres.toml (an error under
 /// `--locked`/`--frozen`). With a current lock no index is read.
 pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, OpsError> {
-    let (project, manifest) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     match &old {
         Some(lock) if lock.is_current_for(&manifest) => {
@@ -410,7 +457,7 @@ fn frozen_lock(
     install: bool,
 ) -> Result<ChangeReport, OpsError> {
     match old {
-        Some(lock) if lock.is_current_for(manifest) => {
+        Some(lock) if lock.is_current_for_frozen(manifest) => {
             let a = Apply {
                 project,
                 manifest,

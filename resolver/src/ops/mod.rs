@@ -35,6 +35,7 @@ mod engine_check;
 mod error;
 mod info;
 mod installed;
+mod locate;
 mod lock;
 mod marker;
 mod outdated;
@@ -57,6 +58,7 @@ use serde::Serialize;
 
 use crate::credentials::Credentials;
 use crate::fetch::HttpConfig;
+use crate::install::ProjectLock;
 use crate::project::{Manifest, Project};
 
 pub use add::{AddRequest, add, remove};
@@ -186,4 +188,18 @@ pub(crate) fn load(start: &std::path::Path) -> Result<(Project, Manifest), OpsEr
     let mut project = Project::find(start)?;
     let manifest = project.load_manifest()?;
     Ok((project, manifest))
+}
+
+/// The project at or above `start`, its [`ProjectLock`] taken, and only
+/// then its manifest read: a run that waited for another must act on the
+/// plugres.toml that run left (e.g. not uninstall what an `add` just
+/// added), so every command that changes the project starts here.
+pub(crate) fn load_locked(
+    start: &std::path::Path,
+    opts: &Options,
+) -> Result<(Project, Manifest, ProjectLock), OpsError> {
+    let mut project = Project::find(start)?;
+    let guard = lock::acquire(&project, opts)?;
+    let manifest = project.load_manifest()?;
+    Ok((project, manifest, guard))
 }

@@ -144,6 +144,7 @@ mod tests {
                 granted: granted.iter().map(|p| perm(p)).collect(),
                 disabled: false,
                 yanked: None,
+                deprecated: None,
                 artifacts: Vec::new(),
             }],
         }

@@ -12,7 +12,7 @@ use plugres_schema::{PublicKey, Target};
 use serde::Serialize;
 
 use super::lock::acquire;
-use super::{OpsError, Options, load, registries};
+use super::{OpsError, Options, load, load_locked, registries};
 use crate::project::{IndexLocation, MANIFEST_FILE, ManifestEditor, Project, RegistrySpec};
 
 /// What `plugres init` was asked for.
@@ -138,8 +138,7 @@ pub fn registry_add(
     keys: &[String],
     opts: &Options,
 ) -> Result<RegistryReport, OpsError> {
-    let (project, _) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, _, _guard) = load_locked(start, opts)?;
     let keys = parse_keys(keys)?;
     let mut editor = project.edit_manifest()?;
     editor.add_registry(name, index, &keys, None)?;
@@ -155,8 +154,7 @@ pub fn registry_remove(
     name: &str,
     opts: &Options,
 ) -> Result<RegistryReport, OpsError> {
-    let (project, manifest) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let Some(spec) = manifest.registries.get(name) else {
         return Err(OpsError::failed(
             format!("there is no registry `{name}` in plugres.toml"),

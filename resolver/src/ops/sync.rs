@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::locate::Locator;
 use super::marker::{FileEntry, Marker, list_files, unchanged_since_install};
 use super::{InstalledEntry, OpsError, Options};
 use crate::fetch::{ArtifactSource, ContentCache, FetchItem, FetchOptions, fetch_all};
@@ -78,17 +79,6 @@ pub(crate) fn artifact_file_name(url: &str) -> String {
     }
 }
 
-/// Where to download `artifact` from: under the registry's `artifact-mirror`
-/// when it has one (see [`crate::project::RegistrySpec::mirror_url`]), else
-/// the URL in the lock. The lock itself always keeps the origin's URL.
-fn download_url(manifest: &Manifest, plugin: &LockedPlugin, artifact: &LockedArtifact) -> String {
-    manifest
-        .registries
-        .get(&plugin.registry)
-        .and_then(|r| r.mirror_url(&artifact.sha256, &artifact_file_name(&artifact.url)))
-        .unwrap_or_else(|| artifact.url.clone())
-}
-
 /// Fetches, checks and stages every plugin of `lock` that is not installed
 /// as locked; finds folders to remove. Changes nothing visible.
 pub(crate) fn prepare(
@@ -109,23 +99,35 @@ pub(crate) fn prepare(
     let mut staged = Vec::new();
     if !todo.is_empty() {
         let cache = ContentCache::new(&opts.cache_dir);
-        let items: Vec<FetchItem> = todo
-            .iter()
-            .map(|(p, a)| FetchItem {
+        // Held while unpacking too, so `plugres cache clean` waits for us;
+        // taken first, so what is cached now stays until the fetch.
+        let _cache_lock = cache.lock_shared()?;
+        let mut locator = Locator::new(manifest, opts);
+        let mut items = Vec::new();
+        for (p, a) in &todo {
+            let sha256 = a.sha256.to_hex();
+            // A cached artifact needs no source: its index stays closed. It
+            // is re-hashed first: a blob damaged or edited on disk is
+            // removed here and fetched again from its source.
+            let cached = match cache.verify(&sha256, a.size)? {
+                true => cache.get(&sha256, a.size),
+                false => None,
+            };
+            let source = match cached {
+                Some(blob) => ArtifactSource::Path(blob),
+                None => locator.source(p, a)?,
+            };
+            items.push(FetchItem {
                 label: format!("{} {}", p.name, p.version),
-                source: match ArtifactLocation::from_url(&download_url(manifest, p, a)) {
-                    ArtifactLocation::Url(u) => ArtifactSource::Url(u),
-                    ArtifactLocation::Path(p) => ArtifactSource::Path(p),
-                },
-                sha256: a.sha256.to_hex(),
+                source,
+                sha256,
                 size: a.size,
-            })
-            .collect();
+            });
+        }
+        drop(locator);
         if opts.offline {
             check_offline(&items, &cache)?;
         }
-        // Held while unpacking too, so `plugres cache clean` waits for us.
-        let _cache_lock = cache.lock_shared()?;
         let fetch = FetchOptions {
             progress: opts.progress,
             http: opts.http.clone(),

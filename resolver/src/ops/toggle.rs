@@ -7,8 +7,7 @@
 
 use serde::Serialize;
 
-use super::lock::acquire;
-use super::{OpsError, Options, load};
+use super::{OpsError, Options, load_locked};
 
 /// The result of `plugres disable|enable`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,8 +26,7 @@ pub fn set_disabled(
     disabled: bool,
     opts: &Options,
 ) -> Result<ToggleReport, OpsError> {
-    let (project, _) = load(start)?;
-    let _guard = acquire(&project, opts)?;
+    let (project, _, _guard) = load_locked(start, opts)?;
     let mut lock = project.load_lockfile()?.ok_or_else(|| {
         OpsError::failed(
             format!("there is no plugres.lock in `{}`", project.dir.display()),

@@ -2,11 +2,18 @@
 //!
 //! Generated, never edited by hand, committed with the project. It records
 //! for each plugin everything `plugres install` needs without an index: the
-//! version, every artifact for every target with its fully resolved URL
-//! (`https://…`, or `file://…` for a local index), sha256 and size, plus
-//! what the resolver and the host engine need (engine requirement,
+//! version, every artifact for every target with its URL, sha256 and size,
+//! plus what the resolver and the host engine need (engine requirement,
 //! dependencies, requested and granted permissions, `disabled`, whether it
 //! was yanked when locked).
+//!
+//! An artifact's URL is absolute when the index gives one (its own, or under
+//! the config's `artifact-base`). An artifact stored in the index itself is
+//! recorded as the index-relative path it was published with
+//! (`artifacts/hello-world/1.2.0/hello_world.wasm`, no scheme): an install
+//! finds it through the plugin's registry, wherever this machine keeps that
+//! index (see `ops/locate.rs`). So the lock names no path of the machine
+//! that wrote it and works on any other.
 //!
 //! Output is deterministic (plugins, registries, artifacts, permissions all
 //! sorted), so a change to one plugin is a small diff.
@@ -22,7 +29,7 @@ use plugres_schema::{
 };
 use semver::VersionReq;
 
-use super::{Manifest, ProjectError, fs_util, select_artifact};
+use super::{IndexLocation, Manifest, ProjectError, fs_util, select_artifact};
 use crate::index::VerifiedIndex;
 
 /// The lockfile's file name.
@@ -67,6 +74,9 @@ pub struct LockedPlugin {
     pub disabled: bool,
     /// `Some(reason)` when the version was yanked at locking time.
     pub yanked: Option<Option<String>>,
+    /// The plugin's deprecation message at locking time, so that an
+    /// install from the lock (which reads no index) can still show it.
+    pub deprecated: Option<String>,
     pub artifacts: Vec<LockedArtifact>,
 }
 
@@ -74,7 +84,8 @@ pub struct LockedPlugin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockedArtifact {
     pub target: Target,
-    /// Absolute `http(s)://` or `file://` URL.
+    /// Absolute `http(s)://` or `file://` URL, or a path relative to the
+    /// registry's index (see [`LockedArtifact::index_relative`]).
     pub url: String,
     pub sha256: Sha256,
     pub size: u64,
@@ -94,12 +105,13 @@ impl LockedPlugin {
             granted: Vec::new(),
             disabled: false,
             yanked: version.yanked.then(|| version.yank_reason.clone()),
+            deprecated: file.deprecated.clone(),
             artifacts: version
                 .artifacts
                 .iter()
                 .map(|a| LockedArtifact {
                     target: a.target.clone(),
-                    url: index.artifact_location(a).to_url(),
+                    url: index.lock_url(a),
                     sha256: a.sha256,
                     size: a.size,
                 })
@@ -118,6 +130,14 @@ impl LockedPlugin {
             .iter()
             .filter(|p| !self.granted.contains(p))
             .collect()
+    }
+}
+
+impl LockedArtifact {
+    /// The index-relative path when [`url`](Self::url) has no scheme, i.e.
+    /// the artifact is stored in the registry's index.
+    pub fn index_relative(&self) -> Option<&str> {
+        (!self.url.contains("://")).then_some(self.url.as_str())
     }
 }
 
@@ -176,15 +196,38 @@ impl Lockfile {
     /// Whether this lock still fits `manifest`, so `plugres install` can
     /// skip the index: every requirement is met by a plugin locked from the
     /// same registry (same `index`), the engine version meets every locked
-    /// engine requirement, locked dependencies are met within the lock,
+    /// engine requirement, locked dependencies are met within the lock
+    /// (from their dependent's registry unless plugres.toml lists them),
     /// each plugin has an artifact for the project's target, and nothing
     /// locked is unreachable from the manifest's plugins.
     pub fn is_current_for(&self, manifest: &Manifest) -> bool {
+        self.fits(manifest, false)
+    }
+
+    /// What `--frozen` and `--locked` accept: [`Lockfile::is_current_for`],
+    /// except that a local (path) index may sit elsewhere than when locked.
+    /// They may not rewrite the lock's `index`, and nothing else depends on
+    /// it: the lock's artifacts are index-relative (found under the path
+    /// plugres.toml names now) and checked by sha256. Without those flags an
+    /// install re-locks instead, recording the new path.
+    pub fn is_current_for_frozen(&self, manifest: &Manifest) -> bool {
+        self.fits(manifest, true)
+    }
+
+    fn fits(&self, manifest: &Manifest, local_may_move: bool) -> bool {
+        let is_path = |index: &str| {
+            matches!(
+                IndexLocation::parse(index, Path::new("")),
+                Ok(IndexLocation::Path(_))
+            )
+        };
         let registries_match = self.registries.iter().all(|r| {
-            manifest
-                .registries
-                .get(&r.name)
-                .is_some_and(|m| m.index == r.index)
+            manifest.registries.get(&r.name).is_some_and(|m| {
+                m.index == r.index
+                    || (local_may_move
+                        && matches!(m.location, IndexLocation::Path(_))
+                        && is_path(&r.index))
+            })
         });
         let roots_met = manifest.plugins.iter().all(|(name, spec)| {
             self.plugin(name.as_str()).is_some_and(|p| {
@@ -200,9 +243,14 @@ impl Lockfile {
                 && p.engine.matches(&manifest.engine.version)
                 && p.artifact_for(target).is_some()
                 && p.dependencies.iter().all(|(dep, req)| {
-                    self.plugin(dep.as_str()).is_some_and(|d| {
-                        d.registry == p.registry && req.matches(d.version.semver())
-                    })
+                    // As ops::registries resolves: a listed plugin from its
+                    // manifest registry, any other from its dependent's.
+                    let from = manifest
+                        .plugins
+                        .get(dep)
+                        .map_or(p.registry.as_str(), |s| s.registry.as_str());
+                    self.plugin(dep.as_str())
+                        .is_some_and(|d| d.registry == from && req.matches(d.version.semver()))
                 })
         });
         plugins_fit && self.reachable(manifest).len() == self.plugins.len()
@@ -267,6 +315,9 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
         if let Some(r) = reason {
             let _ = writeln!(s, "yank-reason = {}", quote(r));
         }
+    }
+    if let Some(message) = &p.deprecated {
+        let _ = writeln!(s, "deprecated = {}", quote(message));
     }
     if !p.dependencies.is_empty() {
         let _ = writeln!(s, "\n[plugin.dependencies]");

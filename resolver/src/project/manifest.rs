@@ -113,6 +113,12 @@ impl IndexLocation {
         if index.is_empty() {
             return Err("`index` is empty: give a git URL, `sparse+https://…` or a path".into());
         }
+        if crate::credentials::has_password(index) {
+            return Err(format!(
+                "`{}` carries a password; plugres.toml and plugres.lock are shared with the project, so remove it and give the token in credentials.toml (`[registry.NAME]` with `index` and `token`) or in `PLUGRES_REGISTRY_<NAME>_TOKEN`",
+                crate::credentials::redact_url(index)
+            ));
+        }
         if let Some(url) = index.strip_prefix("sparse+") {
             return if url.starts_with("https://") || url.starts_with("http://") {
                 Ok(IndexLocation::Sparse(url.to_string()))
@@ -273,6 +279,7 @@ impl RawManifest {
             .filter_map(|(name, reg)| validate_registry(d, name, reg, dir))
             .map(|r| (r.name.clone(), r))
             .collect();
+        refuse_shared_env_vars(d, &registries);
         let default = default_registry(&registries);
         let mut plugins = BTreeMap::new();
         for (name, value) in &self.plugins {
@@ -382,6 +389,24 @@ fn validate_registry(
         root_keys,
         artifact_mirror: raw.artifact_mirror.map(Spanned::into_inner),
     })
+}
+
+/// `acme-x` and `acme_x` would read their token from the same
+/// `PLUGRES_REGISTRY_ACME_X_TOKEN`: refuse such pairs.
+fn refuse_shared_env_vars(d: &mut Diagnostics, registries: &BTreeMap<String, RegistrySpec>) {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for name in registries.keys() {
+        let stem = crate::credentials::env_stem(name);
+        if let Some(other) = seen.insert(stem, name) {
+            d.error(
+                None,
+                format!(
+                    "registries `{other}` and `{name}` differ only by `-` and `_`, so they would share the token variable `{}`; rename one",
+                    crate::credentials::env_var_for(name)
+                ),
+            );
+        }
+    }
 }
 
 pub(crate) fn is_registry_name(s: &str) -> bool {

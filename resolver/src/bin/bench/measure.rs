@@ -23,7 +23,7 @@ pub(crate) struct Timing {
 }
 
 impl Timing {
-    fn of(runs_s: Vec<f64>) -> Timing {
+    pub(crate) fn of(runs_s: Vec<f64>) -> Timing {
         let mut sorted = runs_s.clone();
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
@@ -74,12 +74,7 @@ pub(crate) fn run_size(
     let index = setup::index(tools, work, spec)?;
     let project = setup::project(work, spec, &index)?;
     let home = project.join(".bench-home");
-    let bench = Bench {
-        tools,
-        project: &project,
-        home: &home,
-        expected: index.info.solution.iter().cloned().collect(),
-    };
+    let bench = Bench::new(tools, &project, &home, &index.info.solution);
     eprintln!(
         "Timing on {} plugins: fresh lock ({runs} runs each, process and library)...",
         spec.plugins
@@ -123,26 +118,41 @@ pub(crate) fn run_size(
 
 /// One untimed warm-up run (it fills the OS file cache, as a user's
 /// second command would find it), then `runs` timed ones.
-fn timed_runs(runs: usize, mut run: impl FnMut() -> Result<f64>) -> Result<Timing> {
+pub(crate) fn timed_runs(runs: usize, mut run: impl FnMut() -> Result<f64>) -> Result<Timing> {
     run()?;
     let times = (0..runs).map(|_| run()).collect::<Result<Vec<_>>>()?;
     Ok(Timing::of(times))
 }
 
 /// What a lock run reported.
-struct LockRun {
-    files_read: usize,
+pub(crate) struct LockRun {
+    /// Plugin files the resolution read (`index_files_read`).
+    pub(crate) files_read: usize,
 }
 
 /// One project, its `PLUGRES_HOME`, and the solution every lock must hold.
-struct Bench<'a> {
+pub(crate) struct Bench<'a> {
     tools: &'a Tools,
     project: &'a Path,
     home: &'a Path,
     expected: BTreeMap<String, String>,
 }
 
-impl Bench<'_> {
+impl<'a> Bench<'a> {
+    pub(crate) fn new(
+        tools: &'a Tools,
+        project: &'a Path,
+        home: &'a Path,
+        solution: &[(String, String)],
+    ) -> Bench<'a> {
+        Bench {
+            tools,
+            project,
+            home,
+            expected: solution.iter().cloned().collect(),
+        }
+    }
+
     fn lock_path(&self) -> PathBuf {
         self.project.join("plugres.lock")
     }
@@ -192,7 +202,9 @@ impl Bench<'_> {
         Ok((report, secs))
     }
 
-    fn plugres_lock(&self) -> Result<(LockRun, f64)> {
+    /// A fresh `plugres lock` (plugres.lock removed first), checked to hold
+    /// the expected solution; its report and wall-clock seconds.
+    pub(crate) fn plugres_lock(&self) -> Result<(LockRun, f64)> {
         self.forget_lock()?;
         let (report, secs) = self.plugres(&["lock"])?;
         let report = Report::from_json(&report)?;

@@ -1,8 +1,10 @@
-//! The results, the targets of issue 3 judged against them, and a table.
+//! The results, the targets of issues 3 (path index) and 4 (sparse HTTP)
+//! judged against them, and a table.
 
 use serde::Serialize;
 
 use crate::measure::{SizeResult, Timing};
+use crate::sparse::{RunRequests, SparseResult};
 
 /// Fresh `plugres lock` on the main index, median.
 const LOCK_LIMIT_S: f64 = 0.150;
@@ -10,6 +12,13 @@ const LOCK_LIMIT_S: f64 = 0.150;
 const NOOP_INSTALL_LIMIT_S: f64 = 0.015;
 /// The big index may cost at most this much more than the main one.
 const GROWTH_LIMIT: f64 = 1.2;
+/// Sparse `plugres lock` on the main index from an empty cache, median.
+const SPARSE_COLD_LIMIT_S: f64 = 1.0;
+/// Sparse `plugres lock` on the main index, every file revalidated, median.
+const SPARSE_WARM_LIMIT_S: f64 = 0.300;
+/// Requests a sparse lock may make beyond the files it needs (speculative
+/// prefetches that the resolution did not use).
+const REQUESTS_SLACK: f64 = 1.1;
 
 /// Everything the benchmark found.
 #[derive(Debug, Serialize)]
@@ -21,8 +30,11 @@ pub(crate) struct Summary {
     /// the machine shows in the medians, much less in the minimums.
     pub(crate) load_before: Option<String>,
     pub(crate) load_after: Option<String>,
-    /// The main index first, then the big one if measured.
+    /// The main index first, then the big one if measured (empty with
+    /// `--sparse-only`).
     pub(crate) sizes: Vec<SizeResult>,
+    /// The same indexes over sparse HTTP (empty without `--sparse`).
+    pub(crate) sparse: Vec<SparseResult>,
     pub(crate) targets: Vec<Target>,
 }
 
@@ -36,14 +48,21 @@ pub(crate) struct Target {
 }
 
 impl Summary {
-    pub(crate) fn new(runs: usize, load_before: Option<String>, sizes: Vec<SizeResult>) -> Summary {
-        let targets = targets(&sizes);
+    pub(crate) fn new(
+        runs: usize,
+        load_before: Option<String>,
+        sizes: Vec<SizeResult>,
+        sparse: Vec<SparseResult>,
+    ) -> Summary {
+        let mut targets = targets(&sizes);
+        targets.extend(sparse_targets(&sparse));
         Summary {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             runs,
             load_before,
             load_after: load_average(),
             sizes,
+            sparse,
             targets,
         }
     }
@@ -118,6 +137,68 @@ fn targets(sizes: &[SizeResult]) -> Vec<Target> {
     out
 }
 
+fn sparse_targets(sparse: &[SparseResult]) -> Vec<Target> {
+    let Some(main) = sparse.first() else {
+        return Vec::new();
+    };
+    let size = thousands(main.plugins);
+    let mut out = vec![
+        Target {
+            what: format!("sparse cold `plugres lock`, {size} plugins"),
+            value: ms(main.cold.median_s),
+            limit: format!("< {}", ms(SPARSE_COLD_LIMIT_S)),
+            met: main.cold.median_s < SPARSE_COLD_LIMIT_S,
+        },
+        Target {
+            what: format!("sparse warm `plugres lock`, {size} plugins"),
+            value: ms(main.warm.median_s),
+            limit: format!("< {}", ms(SPARSE_WARM_LIMIT_S)),
+            met: main.warm.median_s < SPARSE_WARM_LIMIT_S,
+        },
+    ];
+    for s in sparse {
+        let size = thousands(s.plugins);
+        let warm = &s.warm_requests;
+        out.push(Target {
+            what: format!("sparse warm requests answered 304, {size}"),
+            value: format!("{}/{}", warm.with_status(304), warm.total()),
+            limit: "all".to_string(),
+            met: warm.with_status(304) == warm.total(),
+        });
+        for (label, r) in [("cold", &s.cold_requests), ("warm", warm)] {
+            out.push(Target {
+                what: format!("sparse {label} requests per lock, {size}"),
+                value: span(r.min(), r.max()),
+                limit: format!("~ {} needed", s.files_needed),
+                met: r.min() >= s.files_needed
+                    && r.max() as f64 <= s.files_needed as f64 * REQUESTS_SLACK,
+            });
+        }
+    }
+    if let Some(big) = sparse.get(1) {
+        let ratio = big.cold_requests.max() as f64 / main.cold_requests.max().max(1) as f64;
+        out.push(Target {
+            what: format!(
+                "sparse requests, {} vs {} plugins",
+                thousands(big.plugins),
+                thousands(main.plugins)
+            ),
+            value: format!("x{ratio:.2}"),
+            limit: format!("<= x{GROWTH_LIMIT:.2}"),
+            met: ratio <= GROWTH_LIMIT,
+        });
+    }
+    out
+}
+
+/// `n`, or `lo–hi` when runs differed.
+fn span(lo: usize, hi: usize) -> String {
+    match lo == hi {
+        true => lo.to_string(),
+        false => format!("{lo}-{hi}"),
+    }
+}
+
 /// The human-readable table.
 pub(crate) fn print_table(s: &Summary) {
     println!(
@@ -130,6 +211,21 @@ pub(crate) fn print_table(s: &Summary) {
         load(&s.load_before),
         load(&s.load_after)
     );
+    if !s.sizes.is_empty() {
+        print_path(s);
+    }
+    if !s.sparse.is_empty() {
+        print_sparse(&s.sparse);
+    }
+    println!("\n{:<46} {:>10} {:>14}", "target", "measured", "limit");
+    for t in &s.targets {
+        let verdict = if t.met { "ok" } else { "MISSED" };
+        println!("{:<46} {:>10} {:>14}  {verdict}", t.what, t.value, t.limit);
+    }
+}
+
+/// The path-index rows: one column per index size.
+fn print_path(s: &Summary) {
     let header: Vec<String> = s
         .sizes
         .iter()
@@ -188,11 +284,48 @@ pub(crate) fn print_table(s: &Summary) {
         "no-op install, library call",
         &column(s, |r| timing(&r.noop_install_library)),
     );
-    println!("\n{:<46} {:>10} {:>14}", "target", "measured", "limit");
-    for t in &s.targets {
-        let verdict = if t.met { "ok" } else { "MISSED" };
-        println!("{:<46} {:>10} {:>14}  {verdict}", t.what, t.value, t.limit);
-    }
+}
+
+/// The sparse HTTP rows: one column per index size.
+fn print_sparse(sparse: &[SparseResult]) {
+    let cells =
+        |f: &dyn Fn(&SparseResult) -> String| -> Vec<String> { sparse.iter().map(f).collect() };
+    println!();
+    row(
+        "sparse HTTP (nginx, 127.0.0.1)",
+        &cells(&|r| format!("{} x {}", thousands(r.plugins), r.versions)),
+    );
+    row(
+        "  plugin files read / needed",
+        &cells(&|r| format!("{} / {} files", r.files_read, r.files_needed)),
+    );
+    row("cold `plugres lock`", &cells(&|r| timing(&r.cold)));
+    row(
+        "  requests (connections)",
+        &cells(&|r| requests(&r.cold_requests)),
+    );
+    row("  statuses", &cells(&|r| statuses(&r.cold_requests)));
+    row("warm `plugres lock`", &cells(&|r| timing(&r.warm)));
+    row(
+        "  requests (connections)",
+        &cells(&|r| requests(&r.warm_requests)),
+    );
+    row("  statuses", &cells(&|r| statuses(&r.warm_requests)));
+}
+
+/// Requests per run, and the most connections a run used.
+fn requests(r: &RunRequests) -> String {
+    format!("{} ({} conn.)", span(r.min(), r.max()), r.max_connections)
+}
+
+/// `200:4560 304:2` over all runs.
+fn statuses(r: &RunRequests) -> String {
+    let parts: Vec<String> = r
+        .by_status
+        .iter()
+        .map(|(status, n)| format!("{status}:{n}"))
+        .collect();
+    parts.join(" ")
 }
 
 fn column(s: &Summary, f: impl Fn(&SizeResult) -> String) -> Vec<String> {

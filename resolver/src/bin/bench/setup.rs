@@ -145,16 +145,30 @@ pub(crate) fn index(tools: &Tools, work: &Path, spec: &IndexSpec) -> Result<Inde
 }
 
 /// A new project under `work` (replacing one left by an earlier run) whose
-/// plugres.toml asks for the suggested roots of `index`; returns its dir.
+/// plugres.toml asks for the suggested roots of `index`, read from its
+/// directory (a path registry); returns its dir.
 pub(crate) fn project(work: &Path, spec: &IndexSpec, index: &Index) -> Result<PathBuf> {
-    let dir = work.join(format!("project-{}", spec.slug()));
+    let index_dir = std::path::absolute(&index.dir)
+        .with_context(|| format!("cannot make `{}` absolute", index.dir.display()))?;
+    project_from(work, "project", spec, index, &index_dir.to_string_lossy())
+}
+
+/// Like [`project`], but the registry is `location` (a path, or a URL such
+/// as `sparse+http://127.0.0.1:PORT/` serving `index`) and the project's
+/// folder is `<name>-<spec>`.
+pub(crate) fn project_from(
+    work: &Path,
+    name: &str,
+    spec: &IndexSpec,
+    index: &Index,
+    location: &str,
+) -> Result<PathBuf> {
+    let dir = work.join(format!("{name}-{}", spec.slug()));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .with_context(|| format!("cannot remove `{}`", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let index_dir = std::path::absolute(&index.dir)
-        .with_context(|| format!("cannot make `{}` absolute", index.dir.display()))?;
     let mut text = String::new();
     text.push_str("[engine]\n");
     text.push_str(&format!(
@@ -162,10 +176,7 @@ pub(crate) fn project(work: &Path, spec: &IndexSpec, index: &Index) -> Result<Pa
         quoted(&index.info.engine_version)
     ));
     text.push_str("[registry.default]\n");
-    text.push_str(&format!(
-        "index = {}\n",
-        quoted(&index_dir.to_string_lossy())
-    ));
+    text.push_str(&format!("index = {}\n", quoted(location)));
     text.push_str(&format!(
         "root-keys = [{}]\n\n[plugins]\n",
         quoted(&index.info.root_public_key)

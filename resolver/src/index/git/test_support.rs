@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// Runs the `git` program in `dir` with no system or user configuration,
 /// and returns its trimmed stdout; panics when it fails.
-pub(super) fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = isolated_git(dir).args(args).output().expect("run git");
     assert!(
         out.status.success(),
@@ -41,12 +41,12 @@ fn isolate(cmd: &mut Command, dir: &Path) {
 
 /// A copy of the sample index committed on `main` in
 /// `<tempdir>/upstream`, plus an empty cache root beside it.
-pub(super) struct Upstream {
+pub(crate) struct Upstream {
     dir: tempfile::TempDir,
 }
 
 impl Upstream {
-    pub(super) fn sample() -> Self {
+    pub(crate) fn sample() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let work = dir.path().join("upstream");
         let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-index");
@@ -59,24 +59,24 @@ impl Upstream {
     }
 
     /// The parent of the repository: what `git daemon` serves.
-    pub(super) fn base(&self) -> &Path {
+    pub(crate) fn base(&self) -> &Path {
         self.dir.path()
     }
 
-    pub(super) fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.dir.path().join("upstream")
     }
 
-    pub(super) fn cache_root(&self) -> PathBuf {
+    pub(crate) fn cache_root(&self) -> PathBuf {
         self.dir.path().join("cache")
     }
 
-    pub(super) fn head(&self) -> String {
+    pub(crate) fn head(&self) -> String {
         git(&self.work(), &["rev-parse", "HEAD"])
     }
 
     /// Commits a change of `README.md` and returns the new head.
-    pub(super) fn commit_readme(&self, line: &str) -> String {
+    pub(crate) fn commit_readme(&self, line: &str) -> String {
         let readme = self.work().join("README.md");
         let mut text = std::fs::read_to_string(&readme).expect("README");
         text.push_str(line);
@@ -102,13 +102,13 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// `git daemon` serving every repository under a directory, on a free
 /// port of 127.0.0.1; killed on drop.
-pub(super) struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     port: u16,
 }
 
 impl Daemon {
-    pub(super) fn start(base: &Path) -> Self {
+    pub(crate) fn start(base: &Path) -> Self {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -141,7 +141,7 @@ impl Daemon {
         daemon
     }
 
-    pub(super) fn url(&self, repo: &str) -> String {
+    pub(crate) fn url(&self, repo: &str) -> String {
         format!("git://127.0.0.1:{}/{repo}", self.port)
     }
 }

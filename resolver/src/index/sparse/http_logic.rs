@@ -141,6 +141,12 @@ pub(crate) fn cache_dir_name(base: &str) -> String {
         .trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_end_matches('/');
+    // Userinfo (a password, maybe) stays out of the folder name.
+    let authority_end = readable.find('/').unwrap_or(readable.len());
+    let readable = match readable[..authority_end].rfind('@') {
+        Some(at) => &readable[at + 1..],
+        None => readable,
+    };
     let mut name: String = readable
         .chars()
         .map(|c| {
@@ -164,17 +170,31 @@ pub(crate) fn declared_too_large(content_length: Option<&str>, limit: usize) -> 
     (size > limit as u64).then_some(size)
 }
 
+/// Whether a request carried the registry's token, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenState<'a> {
+    /// No token is configured for the registry.
+    None,
+    /// The token was sent.
+    Sent,
+    /// A token is configured but was not sent; the text says why.
+    Withheld(&'a str),
+}
+
 /// What to say when the index answered 401/403.
-pub(crate) fn auth_message(registry: &str, status: u16, had_token: bool) -> String {
+pub(crate) fn auth_message(registry: &str, status: u16, token: TokenState<'_>) -> String {
     let var = crate::credentials::env_var_for(registry);
-    if had_token {
-        format!(
+    let index_var = crate::credentials::env_index_var_for(registry);
+    match token {
+        TokenState::Sent => format!(
             "the server refused the token of registry `{registry}` (HTTP {status}); check that the token in `{var}` or in credentials.toml (`[registry.{registry}] token = \"…\"`) is current and grants read access"
-        )
-    } else {
-        format!(
-            "the index of registry `{registry}` is private (HTTP {status}) and no token is configured for it; set `{var}`, or add `[registry.{registry}]` with `token = \"…\"` to credentials.toml in PLUGRES_HOME (or ~/.config/plugres) with mode 0600"
-        )
+        ),
+        TokenState::Withheld(why) => format!(
+            "the index of registry `{registry}` is private (HTTP {status}) and its token was not sent: {why}"
+        ),
+        TokenState::None => format!(
+            "the index of registry `{registry}` is private (HTTP {status}) and no token is configured for it; set `{var}` and `{index_var}` (the index URL the token is for), or add `[registry.{registry}]` with `index = \"…\"` and `token = \"…\"` to credentials.toml in PLUGRES_HOME (or ~/.config/plugres) with mode 0600"
+        ),
     }
 }
 
@@ -288,6 +308,9 @@ mod tests {
             a,
             cache_dir_name("https://cdn.example.com:8443/acme/index/")
         );
+        let secret = cache_dir_name("https://bob:hunter2@cdn.example.com/i/");
+        assert!(secret.starts_with("cdn.example.com_i-"), "{secret}");
+        assert_ne!(secret, cache_dir_name("https://cdn.example.com/i/"));
         let long = cache_dir_name(&format!("https://h/{}/", "p".repeat(300)));
         assert!(long.len() <= 64 + 17);
     }
@@ -302,13 +325,21 @@ mod tests {
 
     #[test]
     fn auth_messages_name_the_registry_and_how_to_give_a_token() {
-        let m = auth_message("acme-private", 401, false);
+        let m = auth_message("acme-private", 401, TokenState::None);
         assert!(
-            m.contains("`acme-private`") && m.contains("PLUGRES_REGISTRY_ACME_PRIVATE_TOKEN"),
+            m.contains("`acme-private`")
+                && m.contains("PLUGRES_REGISTRY_ACME_PRIVATE_TOKEN")
+                && m.contains("PLUGRES_REGISTRY_ACME_PRIVATE_INDEX"),
             "{m}"
         );
         assert!(m.contains("credentials.toml") && m.contains("0600"), "{m}");
-        let m = auth_message("acme", 403, true);
+        assert!(m.contains("index = "), "{m}");
+        let m = auth_message("acme", 403, TokenState::Sent);
         assert!(m.contains("refused the token") && m.contains("403"), "{m}");
+        let m = auth_message("acme", 401, TokenState::Withheld("bound elsewhere"));
+        assert!(
+            m.contains("was not sent: bound elsewhere") && m.contains("401"),
+            "{m}"
+        );
     }
 }

@@ -20,7 +20,8 @@
 //!                              (a CDN may still hold a pre-publish miss),
 //!                              then "absent" (cached too, for --offline)
 //!                         401/403: an error naming the registry and how to
-//!                              give it a token
+//!                              give it a token (or why a configured one
+//!                              was withheld: bound to another index)
 //!                         5xx/408/429, timeouts, resets: retried with backoff
 //!                              and jitter; the final error names the URL
 //! ```
@@ -50,7 +51,7 @@ use plugres_schema::MAX_FILE_SIZE;
 use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
-use crate::credentials::Token;
+use crate::credentials::{Token, may_carry_token, redact_url};
 use crate::fetch::{HttpConfig, HttpError};
 use cache::{Cached, DiskCache};
 use http_logic::{Class, Validators};
@@ -72,8 +73,12 @@ pub struct SparseConfig {
     pub offline: bool,
     /// Bypass CDN caches: every request carries a cache-busting query.
     pub refresh: bool,
-    /// Sent as `Authorization: Bearer` to this index (never printed).
+    /// Sent as `Authorization: Bearer` to this index (never printed);
+    /// never over plain http to another machine.
     pub token: Option<Token>,
+    /// Why a configured token is not sent here (it is bound to another
+    /// index), for the message when the index answers 401/403.
+    pub token_withheld: Option<String>,
     pub http: HttpConfig,
 }
 
@@ -87,6 +92,7 @@ impl SparseConfig {
             offline: false,
             refresh: false,
             token: None,
+            token_withheld: None,
             http: HttpConfig::default(),
         }
     }
@@ -100,7 +106,7 @@ pub struct SparseBackend {
 impl std::fmt::Debug for SparseBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SparseBackend")
-            .field("url", &self.inner.base)
+            .field("url", &self.inner.shown)
             .field("registry", &self.inner.registry)
             .field("offline", &self.inner.offline)
             .field("cache", &self.inner.cache.dir())
@@ -126,10 +132,13 @@ struct Queue {
 
 struct Inner {
     base: String,
+    /// `base` for messages: userinfo redacted.
+    shown: String,
     registry: String,
     agent: Agent,
     http: HttpConfig,
     token: Option<Token>,
+    token_withheld: Option<String>,
     cache: DiskCache,
     offline: bool,
     refresh: bool,
@@ -141,6 +150,9 @@ struct Inner {
     /// Fetched but not yet written to the disk cache: written only by
     /// [`IndexBackend::persist`], once everything read verified.
     pending: Mutex<Vec<PendingWrite>>,
+    /// Paths asked for through [`IndexBackend::read`] (by the verifier), as
+    /// opposed to only prefetched.
+    read: Mutex<BTreeSet<String>>,
 }
 
 /// A fetched file (or a confirmed absence) waiting to be cached.
@@ -162,7 +174,7 @@ impl SparseBackend {
     pub fn open(config: SparseConfig) -> Result<SparseBackend, IndexError> {
         let base =
             http_logic::normalize_base(&config.url).map_err(|message| IndexError::Transport {
-                index: format!("sparse+{}", config.url),
+                index: format!("sparse+{}", redact_url(&config.url)),
                 path: String::new(),
                 message,
             })?;
@@ -185,13 +197,25 @@ impl SparseBackend {
             .max_idle_connections_per_host(MAX_PARALLEL)
             .build()
             .into();
+        let (token, token_withheld) = match config.token {
+            Some(_) if !may_carry_token(&base) => (
+                None,
+                Some(format!(
+                    "a token is configured, but `{}` is plain http:// on another host; plugres sends tokens only over https:// (or http:// to this machine)",
+                    redact_url(&base)
+                )),
+            ),
+            token => (token, config.token_withheld),
+        };
         Ok(SparseBackend {
             inner: Arc::new(Inner {
+                shown: redact_url(&base),
                 base,
                 registry: config.registry,
                 agent,
                 http: config.http,
-                token: config.token,
+                token,
+                token_withheld,
                 cache: DiskCache::new(dir),
                 offline: config.offline,
                 refresh: config.refresh,
@@ -203,6 +227,7 @@ impl SparseBackend {
                 requests: AtomicUsize::new(0),
                 missing: Mutex::new(BTreeSet::new()),
                 pending: Mutex::new(Vec::new()),
+                read: Mutex::new(BTreeSet::new()),
             }),
         })
     }
@@ -232,12 +257,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl IndexBackend for SparseBackend {
     /// Writes the fetched files to the disk cache, now that they verified.
     /// A cache that cannot be written only costs a later refetch.
+    /// Only files the verifier actually read: a speculative prefetch that
+    /// nothing used was never verified, so it is not kept.
     fn persist(&self) {
+        let read = lock(&self.inner.read);
         for (path, bytes, validators) in lock(&self.inner.pending).drain(..) {
-            let _ = self
-                .inner
-                .cache
-                .store(&path, bytes.as_deref().map(Vec::as_slice), &validators);
+            if read.contains(&path) {
+                let _ =
+                    self.inner
+                        .cache
+                        .store(&path, bytes.as_deref().map(Vec::as_slice), &validators);
+            }
         }
     }
 
@@ -248,6 +278,7 @@ impl IndexBackend for SparseBackend {
                 Failure::Message("not a plain relative index path".into()),
             ));
         }
+        lock(&self.inner.read).insert(path.to_string());
         match self.inner.get(path) {
             Ok(found) => Ok(found.map(|b| b.as_ref().clone())),
             Err(failure) => Err(self.inner.error(path, failure)),
@@ -294,7 +325,7 @@ impl IndexBackend for SparseBackend {
     }
 
     fn describe(&self) -> String {
-        format!("sparse+{}", self.inner.base)
+        format!("sparse+{}", self.inner.shown)
     }
 
     fn relative_artifact(&self, url: &str) -> ArtifactLocation {
@@ -361,7 +392,7 @@ impl Inner {
             // published: ask once more past its cache.
             answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
         }
-        let url = http_logic::file_url(&self.base, path, None);
+        let url = http_logic::file_url(&self.shown, path, None);
         match answer {
             Answer::Body(bytes, validators) => {
                 let bytes = Arc::new(bytes);
@@ -378,11 +409,18 @@ impl Inner {
                 lock(&self.pending).push((path.to_string(), None, Validators::default()));
                 Ok(None)
             }
-            Answer::Denied(status) => Err(Failure::Message(http_logic::auth_message(
-                &self.registry,
-                status,
-                self.token.is_some(),
-            ))),
+            Answer::Denied(status) => {
+                let token = match (&self.token, &self.token_withheld) {
+                    (Some(_), _) => http_logic::TokenState::Sent,
+                    (None, Some(why)) => http_logic::TokenState::Withheld(why),
+                    (None, None) => http_logic::TokenState::None,
+                };
+                Err(Failure::Message(http_logic::auth_message(
+                    &self.registry,
+                    status,
+                    token,
+                )))
+            }
             Answer::TooLarge(size) => Err(Failure::TooLarge(size)),
             Answer::Unexpected(status) => Err(Failure::Message(format!(
                 "`{url}` answered HTTP {status}: {}",
@@ -440,7 +478,7 @@ impl Inner {
                 Class::Absent => Ok(Answer::Absent),
                 Class::AuthNeeded => Ok(Answer::Denied(status)),
                 Class::Retry => Err(HttpError::Status {
-                    url: url.to_string(),
+                    url: redact_url(url),
                     status,
                 }),
                 Class::Fresh | Class::Error => Ok(Answer::Unexpected(status)),
@@ -468,7 +506,7 @@ impl Inner {
     }
 
     fn error(&self, path: &str, failure: Failure) -> IndexError {
-        let index = format!("sparse+{}", self.base);
+        let index = format!("sparse+{}", self.shown);
         match failure {
             Failure::Message(message) => IndexError::Transport {
                 index,

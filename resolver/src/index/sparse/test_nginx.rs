@@ -74,7 +74,7 @@ impl Nginx {
             .collect();
         let user = if is_root() { "user root;" } else { "" };
         let conf = format!(
-            "{user}\nworker_processes 1;\ndaemon off;\nerror_log {t}/error.log;\npid {t}/nginx.pid;\n\
+            "{user}\nworker_processes 1;\ndaemon off;\n# One process, our child: killing it leaves no orphaned worker.\nmaster_process off;\nerror_log {t}/error.log;\npid {t}/nginx.pid;\n\
 events {{ worker_connections 256; }}\n\
 http {{\n  log_format probe '$server_port \"$request_uri\" $status \"$http_authorization\"';\n\
   access_log {t}/access.log probe;\n  client_body_temp_path {t}/body;\n  proxy_temp_path {t}/proxy;\n\

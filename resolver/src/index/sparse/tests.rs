@@ -369,6 +369,69 @@ fn a_private_index_needs_its_token_and_never_leaks_it() {
 }
 
 #[test]
+fn a_withheld_token_is_explained_when_the_index_answers_401() {
+    let ix = index_with(&["hello"]);
+    let extra = format!("if ($http_authorization != \"Bearer {TOKEN}\") {{ return 401; }}");
+    let Some(nginx) = Nginx::serve(ix.root(), &extra) else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = config(&nginx.url(0), cache.path());
+    c.token_withheld = Some("it is bound to `https://other.example/`".into());
+    let err = verified(&ix, SparseBackend::open(c).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("token was not sent: it is bound to `https://other.example/`"),
+        "{err}"
+    );
+    assert!(nginx.log().iter().all(|l| l.authorization == "-"));
+}
+
+#[test]
+fn no_token_goes_over_plain_http_to_another_host() {
+    let cache = tempfile::tempdir().unwrap();
+    let remote = SparseBackend::open(token_config(
+        "http://index.acme.example/",
+        cache.path(),
+        Some(TOKEN),
+    ))
+    .unwrap();
+    assert!(remote.inner.token.is_none());
+    let why = remote.inner.token_withheld.as_deref().unwrap_or_default();
+    assert!(why.contains("plain http://"), "{why}");
+    let local = SparseBackend::open(token_config(
+        "http://127.0.0.1:9/",
+        cache.path(),
+        Some(TOKEN),
+    ))
+    .unwrap();
+    assert!(local.inner.token.is_some());
+    let tls = SparseBackend::open(token_config(
+        "https://index.acme.example/",
+        cache.path(),
+        Some(TOKEN),
+    ))
+    .unwrap();
+    assert!(tls.inner.token.is_some());
+}
+
+#[test]
+fn a_password_in_the_url_never_shows() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = config("http://bob:hunter2@127.0.0.1:9/idx", cache.path());
+    c.offline = true;
+    let b = SparseBackend::open(c).unwrap();
+    assert_eq!(b.describe(), "sparse+http://bob:***@127.0.0.1:9/idx/");
+    assert!(!format!("{b:?}").contains("hunter2"));
+    let err = b.read("config.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("bob:***@") && !err.contains("hunter2"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_redirect_to_another_port_does_not_carry_the_token() {
     let ix = index_with(&["hello"]);
     let servers = [
@@ -520,4 +583,35 @@ fn a_tampered_file_never_reaches_the_disk_cache() {
         .map(|e| e.path().display().to_string())
         .collect();
     assert!(files.is_empty(), "{files:?}");
+}
+
+#[test]
+fn a_prefetched_file_nothing_read_is_not_cached() {
+    let ix = index_with(&["hello", "world"]);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    index.prefetch(&[name("world")]);
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    // Let the prefetch finish, then end the run.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while nginx.hits("world.toml").len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(index);
+    let cached: Vec<String> = walkdir::WalkDir::new(cache.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(
+        cached.iter().any(|p| p.ends_with("hello.toml")),
+        "{cached:?}"
+    );
+    assert!(
+        !cached.iter().any(|p| p.contains("world.toml")),
+        "{cached:?}"
+    );
 }

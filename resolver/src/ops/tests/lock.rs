@@ -31,7 +31,7 @@ fn add_edits_the_manifest_locks_dependencies_and_installs() {
     let hello = lock.plugin("hello-world").unwrap();
     assert_eq!(hello.granted.len(), 2);
     assert!(
-        hello.artifacts[0].url.starts_with("file://"),
+        hello.artifacts[0].url == "artifacts/hello-world/1.2.0/hello_world.wasm",
         "{}",
         hello.artifacts[0].url
     );

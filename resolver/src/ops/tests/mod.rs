@@ -3,6 +3,9 @@
 
 mod errors;
 mod lock;
+mod portable;
+mod prefetch;
 mod query;
 mod sparse;
 mod sync;
+mod trust;

@@ -18,13 +18,20 @@ fn sparse_manifest(s: &Sandbox, url: &str) {
     ));
 }
 
-fn with_token(s: &Sandbox) -> Options {
+/// Options with the token of registry `default`, bound to index `bound_to`.
+fn with_token(s: &Sandbox, bound_to: &str) -> Options {
     let mut o = s.opts();
     o.credentials = Credentials::new(
-        [(
-            "PLUGRES_REGISTRY_DEFAULT_TOKEN".to_string(),
-            TOKEN.to_string(),
-        )],
+        [
+            (
+                "PLUGRES_REGISTRY_DEFAULT_TOKEN".to_string(),
+                TOKEN.to_string(),
+            ),
+            (
+                "PLUGRES_REGISTRY_DEFAULT_INDEX".to_string(),
+                bound_to.to_string(),
+            ),
+        ],
         None,
     );
     o
@@ -56,7 +63,8 @@ fn a_private_sparse_registry_works_with_its_token_only() {
         specs: vec!["hello-world".into()],
         ..AddRequest::default()
     };
-    let r = add(&s.project(), &request, &with_token(&s)).expect("add with the token");
+    let bound = format!("sparse+{}", nginx.url(0));
+    let r = add(&s.project(), &request, &with_token(&s, &bound)).expect("add with the token");
     assert!(r.installed.iter().any(|p| p.name == "hello-world"), "{r:?}");
     // Artifacts (beside the index, same origin) were fetched with the token.
     let artifacts = nginx.hits("/artifacts/");
@@ -77,6 +85,23 @@ fn a_private_sparse_registry_works_with_its_token_only() {
     assert!(text.contains("registry `default`"), "{text}");
     assert!(text.contains("PLUGRES_REGISTRY_DEFAULT_TOKEN"), "{text}");
 
+    // A token bound to another index is not sent, and the error says so.
+    let before = nginx.log().len();
+    let elsewhere = with_token(&s, "sparse+https://index.elsewhere.example/");
+    let text = crate::ops::render(&lock(&s.project(), &elsewhere).unwrap_err());
+    assert!(
+        text.contains("another index URL") && text.contains("index.elsewhere.example"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN), "{text}");
+    let log = nginx.log();
+    assert!(
+        log[before..]
+            .iter()
+            .all(|l| l.status == 401 && l.authorization == "-"),
+        "{log:?}"
+    );
+
     // Offline, from the index cache alone: no request at all.
     let before = nginx.log().len();
     let mut offline = s.opts();
@@ -88,7 +113,7 @@ fn a_private_sparse_registry_works_with_its_token_only() {
     // The token is in no file the project or the caches hold.
     assert_eq!(files_containing(&s.project(), TOKEN), Vec::<String>::new());
     assert_eq!(files_containing(&s.cache(), TOKEN), Vec::<String>::new());
-    assert!(!format!("{:?}", with_token(&s).credentials).contains(TOKEN));
+    assert!(!format!("{:?}", with_token(&s, &bound).credentials).contains(TOKEN));
 }
 
 #[test]

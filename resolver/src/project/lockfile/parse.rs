@@ -45,6 +45,7 @@ struct RawPlugin {
     #[serde(default)]
     yanked: bool,
     yank_reason: Option<String>,
+    deprecated: Option<String>,
     #[serde(default)]
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -186,6 +187,7 @@ fn plugin(
         granted,
         disabled: p.disabled,
         yanked: p.yanked.then_some(p.yank_reason),
+        deprecated: p.deprecated,
         artifacts,
     })
 }
@@ -193,11 +195,14 @@ fn plugin(
 fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
     let target = check(d, &a.target, Target::new);
     let url = check(d, &a.url, |u| {
-        let ok =
-            (u.starts_with("https://") || u.starts_with("http://") || u.starts_with("file://"))
-                && !u.contains(char::is_whitespace);
-        ok.then(|| u.to_string())
-            .ok_or_else(|| format!("`{u}` is not an absolute http(s):// or file:// URL"))
+        let absolute =
+            u.starts_with("https://") || u.starts_with("http://") || u.starts_with("file://");
+        let ok = (absolute || is_index_relative(u)) && !u.contains(char::is_whitespace);
+        ok.then(|| u.to_string()).ok_or_else(|| {
+            format!(
+                "`{u}` is neither an absolute http(s):// or file:// URL nor a path inside the index (like `artifacts/x/1.0.0/x.wasm`, no `..`)"
+            )
+        })
     });
     let sha256 = check(d, &a.sha256, Sha256::parse);
     if *a.size.get_ref() == 0 {
@@ -209,6 +214,17 @@ fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
         sha256: sha256?,
         size: *a.size.get_ref(),
     })
+}
+
+/// Whether `url` is a path that stays inside the index it is relative to:
+/// '/'-separated, no empty, `.` or `..` segment, no leading `/`, no backslash,
+/// no scheme, no query or fragment.
+fn is_index_relative(url: &str) -> bool {
+    !url.is_empty()
+        && !url.contains(['\\', ':', '?', '#'])
+        && url
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Runs a checking constructor, recording its error at the value.

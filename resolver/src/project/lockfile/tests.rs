@@ -31,6 +31,7 @@ fn locked(n: &str, version: &str, deps: &[(&str, &str)]) -> LockedPlugin {
         granted: Vec::new(),
         disabled: false,
         yanked: None,
+        deprecated: None,
         artifacts: vec![artifact("any", 1)],
     }
 }
@@ -46,6 +47,8 @@ fn sample() -> Lockfile {
     let mut core = locked("greeter-core", "0.3.1", &[]);
     core.yanked = Some(Some("broken \"quote\"".into()));
     core.disabled = true;
+    // Stored in the index: recorded by its path inside it.
+    core.artifacts[0].url = "artifacts/greeter-core/0.3.1/greeter_core.wasm".into();
     Lockfile {
         registries: vec![LockedRegistry {
             name: "default".into(),
@@ -88,7 +91,7 @@ yank-reason = "broken \"quote\""
 
 [[plugin.artifact]]
 target = "any"
-url = "https://cdn.example.com/any.bin"
+url = "artifacts/greeter-core/0.3.1/greeter_core.wasm"
 sha256 = "0101010101010101010101010101010101010101010101010101010101010101"
 size = 11
 
@@ -164,11 +167,26 @@ fn bad_lockfiles_say_where_and_what_to_do() {
 
     let bad = text.replace("\"0.3.1\"", "\"0.3\"").replace(
         "url = \"https://cdn.example.com/wasm32-wasip1.bin\"",
-        "url = \"relative/path.bin\"",
+        "url = \"../outside/path.bin\"",
     );
     let errs = Lockfile::parse("plugres.lock", &bad).unwrap_err();
     let at: Vec<(usize, usize)> = errs.iter().map(|d| (d.line, d.column)).collect();
     assert_eq!(at, vec![(12, 11), (46, 7)], "{errs:#?}");
+    assert!(
+        errs[1].message.contains("path inside the index"),
+        "{errs:#?}"
+    );
+    for bad_url in [
+        "/abs/x.bin",
+        "a//x.bin",
+        "a/./x.bin",
+        "c:/x.bin",
+        "a\\x.bin",
+        "x.bin?y",
+    ] {
+        let text = text.replace("https://cdn.example.com/any.bin", bad_url);
+        assert!(Lockfile::parse("plugres.lock", &text).is_err(), "{bad_url}");
+    }
 
     let dup = format!("{text}{}", &text[text.find("[[plugin]]").unwrap()..]);
     let errs = Lockfile::parse("plugres.lock", &dup).unwrap_err();
@@ -203,10 +221,16 @@ fn is_current_for_checks_roots_engine_deps_and_reachability() {
         .dependencies
         .insert(name("greeter-core"), "^0.4".parse().unwrap());
     assert!(!stale.is_current_for(&manifest("hello-world = \"^1.2\"\n")));
-    // The registry's index changed.
+    // The registry's index changed. `--frozen` accepts a local index that
+    // moved (its artifacts are index-relative), not another kind of index.
     let mut moved = lock.clone();
     moved.registries[0].index = "elsewhere".into();
     assert!(!moved.is_current_for(&manifest("hello-world = \"^1.2\"\n")));
+    assert!(moved.is_current_for_frozen(&manifest("hello-world = \"^1.2\"\n")));
+    let mut git = lock.clone();
+    git.registries[0].index = "https://example.com/index.git".into();
+    assert!(!git.is_current_for_frozen(&manifest("hello-world = \"^1.2\"\n")));
+    assert!(!lock.is_current_for_frozen(&manifest("hello-world = \"^1.3\"\n")));
     // A target the locked plugins have no artifact for.
     let mut m = manifest("hello-world = \"^1.2\"\n");
     m.engine.target = Some(Target::new("riscv64gc-unknown-none").unwrap());
@@ -219,7 +243,7 @@ fn is_current_for_checks_roots_engine_deps_and_reachability() {
 }
 
 #[test]
-fn entries_from_a_verified_local_index_carry_file_urls() {
+fn entries_from_a_verified_local_index_record_index_relative_paths() {
     let ix = TestIndex::new();
     let file = ix.publish(
         TestPlugin::new("hello")
@@ -237,10 +261,32 @@ fn entries_from_a_verified_local_index_carry_file_urls() {
     assert_eq!(entry.permissions, vec![Permission::new("network").unwrap()]);
     let host = entry.artifact_for(None).unwrap();
     assert_eq!(host.target.as_str(), host_target());
-    let path = crate::index::file_url_to_path(&host.url).unwrap();
+    // As published, so the lock names no path of this machine.
+    let published = file.versions[0]
+        .artifacts
+        .iter()
+        .find(|a| a.target == host.target)
+        .unwrap();
+    assert_eq!(host.url, published.url);
+    let rel = host.index_relative().expect("index-relative");
+    assert!(!rel.contains(&*ix.root().to_string_lossy()), "{rel}");
+    let crate::index::ArtifactLocation::Path(path) = index.relative_artifact(rel) else {
+        panic!("a path index keeps artifacts in files");
+    };
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(Sha256::of(&bytes), host.sha256);
     assert_eq!(bytes.len() as u64, host.size);
+    // The text roundtrips.
+    let lock = Lockfile {
+        registries: vec![LockedRegistry {
+            name: "default".into(),
+            index: "../index".into(),
+            revision: None,
+        }],
+        plugins: vec![entry.clone()],
+    };
+    let back = Lockfile::parse("plugres.lock", &lock.to_toml()).unwrap();
+    assert_eq!(back.plugins, vec![entry]);
 }
 
 #[test]

@@ -204,3 +204,32 @@ fn artifact_mirror_urls_follow_the_mirror_layout() {
         .unwrap();
     assert_eq!(plain.mirror_url(&sha, "hello.tar.gz"), None);
 }
+
+#[test]
+fn registry_names_sharing_a_token_variable_are_refused() {
+    let errs = errors(&format!(
+        "[engine]\nversion = \"1.0.0\"\n[registry.acme-x]\nindex = \"sparse+https://a.example/\"\nroot-keys = [\"{KEY}\"]\n[registry.acme_x]\nindex = \"sparse+https://b.example/\"\nroot-keys = [\"{KEY}\"]\n"
+    ));
+    assert!(
+        errs.iter().any(|e| e.contains("`acme-x`")
+            && e.contains("`acme_x`")
+            && e.contains("PLUGRES_REGISTRY_ACME_X_TOKEN")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn an_index_url_with_a_password_is_refused_without_showing_it() {
+    let errs = errors(&format!(
+        "[engine]\nversion = \"1.0.0\"\n[registry.acme]\nindex = \"sparse+https://bob:hunter2@a.example/\"\nroot-keys = [\"{KEY}\"]\n"
+    ));
+    let all = errs.join("\n");
+    assert!(
+        all.contains("carries a password") && all.contains("credentials.toml"),
+        "{all}"
+    );
+    assert!(!all.contains("hunter2"), "{all}");
+    // A user name alone (ssh, scp-like) is fine.
+    assert!(IndexLocation::parse("ssh://git@h/x.git", Path::new("/")).is_ok());
+    assert!(IndexLocation::parse("git@h:x.git", Path::new("/")).is_ok());
+}

@@ -1,0 +1,119 @@
+//! Where an install reads each locked artifact from.
+//!
+//! plugres.lock records an artifact by an absolute URL, used as it is, or
+//! — when the artifact is stored in the index itself — by its path inside
+//! the index (`artifacts/hello-world/1.2.0/hello_world.wasm`), so the lock
+//! names no path of the machine that wrote it. Such a path is resolved here
+//! through the plugin's registry as plugres.toml names it now:
+//!
+//! - path index: `<index dir>/<path>`;
+//! - sparse index: `<base URL>/<path>`;
+//! - git index: the file copied out of the cached clone's accepted commit.
+//!   The cache is opened without network; it is fetched only when it is
+//!   gone, or when its commit lacks the file (the lock was made from a newer
+//!   index). That is the one case where an install from a current lock uses
+//!   the network, and it says so in a status line.
+//!
+//! A registry's `artifact-mirror` wins over all of these: the mirror path
+//! comes from the sha256 and the file name alone.
+
+use std::collections::HashMap;
+
+use super::registries;
+use super::sync::artifact_file_name;
+use super::{OpsError, Options};
+use crate::fetch::ArtifactSource;
+use crate::index::{ArtifactLocation, IndexBackend, PathBackend, VerifiedIndex};
+use crate::project::{IndexLocation, LockedArtifact, LockedPlugin, Manifest, RegistrySpec};
+
+/// Resolves locked artifacts to download sources, opening each git index
+/// at most once (twice when its cached copy turns out to be too old).
+pub(crate) struct Locator<'a> {
+    manifest: &'a Manifest,
+    opts: &'a Options,
+    /// Git indexes opened so far by registry name, and whether this run
+    /// fetched them (dropping one that fetched records its new commit).
+    git: HashMap<String, (VerifiedIndex, bool)>,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(manifest: &'a Manifest, opts: &'a Options) -> Self {
+        Locator {
+            manifest,
+            opts,
+            git: HashMap::new(),
+        }
+    }
+
+    /// Where to download `artifact` of `plugin` from.
+    pub(crate) fn source(
+        &mut self,
+        plugin: &LockedPlugin,
+        artifact: &LockedArtifact,
+    ) -> Result<ArtifactSource, OpsError> {
+        let spec = self.manifest.registries.get(&plugin.registry);
+        let file_name = artifact_file_name(&artifact.url);
+        if let Some(mirror) = spec.and_then(|r| r.mirror_url(&artifact.sha256, &file_name)) {
+            return Ok(source_of(ArtifactLocation::from_url(&mirror)));
+        }
+        let Some(rel) = artifact.index_relative() else {
+            return Ok(source_of(ArtifactLocation::from_url(&artifact.url)));
+        };
+        let spec = spec.ok_or_else(|| {
+            OpsError::failed(
+                format!(
+                    "plugres.lock keeps the artifact of `{} {}` in the index of registry `{}`, which plugres.toml does not name",
+                    plugin.name, plugin.version, plugin.registry
+                ),
+                &["run `plugres lock` to lock it from the registries of plugres.toml"],
+            )
+        })?;
+        match &spec.location {
+            IndexLocation::Path(dir) => Ok(source_of(PathBackend::new(dir).relative_artifact(rel))),
+            IndexLocation::Sparse(base) => Ok(ArtifactSource::Url(format!(
+                "{}/{rel}",
+                base.trim_end_matches('/')
+            ))),
+            IndexLocation::Git(_) => self.in_git(spec, rel),
+        }
+    }
+
+    /// The artifact at `rel` of git registry `spec`, from the cached clone
+    /// when it has it, else after a fetch (not under `--offline`).
+    fn in_git(&mut self, spec: &RegistrySpec, rel: &str) -> Result<ArtifactSource, OpsError> {
+        if !self.git.contains_key(&spec.name) {
+            let opened = match registries::open_cached(spec, self.opts) {
+                Ok(index) => (index, false),
+                Err(e) if self.opts.offline => return Err(e),
+                Err(_) => (self.fetch(spec, "it is not cached on this machine")?, true),
+            };
+            self.git.insert(spec.name.clone(), opened);
+        }
+        let (index, fetched) = &self.git[&spec.name];
+        let location = index.relative_artifact(rel);
+        let missing = matches!(&location, ArtifactLocation::Path(p) if !p.is_file());
+        if !missing || *fetched || self.opts.offline {
+            return Ok(source_of(location));
+        }
+        let index = self.fetch(spec, "its cached copy predates plugres.lock")?;
+        let location = index.relative_artifact(rel);
+        self.git.insert(spec.name.clone(), (index, true));
+        Ok(source_of(location))
+    }
+
+    /// Opens git registry `spec` online, telling the user why.
+    fn fetch(&self, spec: &RegistrySpec, why: &str) -> Result<VerifiedIndex, OpsError> {
+        self.opts.say(&format!(
+            "Fetching the git index of registry `{}`: plugres.lock keeps artifacts in it, and {why}",
+            spec.name
+        ));
+        registries::open(spec, self.opts, false)
+    }
+}
+
+fn source_of(location: ArtifactLocation) -> ArtifactSource {
+    match location {
+        ArtifactLocation::Url(u) => ArtifactSource::Url(u),
+        ArtifactLocation::Path(p) => ArtifactSource::Path(p),
+    }
+}

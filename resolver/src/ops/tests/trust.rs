@@ -1,0 +1,251 @@
+//! What a registry may not do to a project: shadow a private plugin's
+//! dependency from another index (dependency confusion), or change the
+//! artifact of a version already locked; and a run that waited for the
+//! project lock acts on the plugres.toml the previous run left.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
+use std::time::Duration;
+
+use plugres_schema::{PluginName, Sha256, index_path, render};
+
+use crate::index::fixture::{TestIndex, TestPlugin};
+use crate::install::ProjectLock;
+use crate::ops::{Options, lock, render as render_error};
+use crate::project::{Lockfile, Manifest};
+
+/// A project in a tempdir whose registries are test indexes.
+struct Project {
+    tmp: tempfile::TempDir,
+}
+
+impl Project {
+    /// plugres.toml with `registries` (name, index) and `plugins` lines.
+    fn new(registries: &[(&str, &TestIndex)], plugins: &str) -> Project {
+        let p = Project {
+            tmp: tempfile::tempdir().expect("tempdir"),
+        };
+        p.write_manifest(registries, plugins);
+        p
+    }
+
+    fn write_manifest(&self, registries: &[(&str, &TestIndex)], plugins: &str) {
+        let mut text = "[engine]\nversion = \"1.4.2\"\n".to_string();
+        for (name, ix) in registries {
+            text.push_str(&format!(
+                "\n[registry.{name}]\nindex = \"{}\"\nroot-keys = [\"{}\"]\n",
+                ix.root().display(),
+                ix.root_key.public_base64()
+            ));
+        }
+        text.push_str(&format!("\n[plugins]\n{plugins}"));
+        std::fs::write(self.dir().join("plugres.toml"), text).expect("write manifest");
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.tmp.path().to_path_buf()
+    }
+
+    fn opts(&self) -> Options {
+        Options::new(self.tmp.path().join(".cache"))
+    }
+
+    fn lock_text(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir().join("plugres.lock")).ok()
+    }
+
+    fn lockfile(&self) -> Lockfile {
+        Lockfile::load(&self.dir().join("plugres.lock"))
+            .expect("lock readable")
+            .expect("lock exists")
+    }
+
+    fn manifest(&self) -> Manifest {
+        Manifest::load(&self.dir().join("plugres.toml")).expect("manifest")
+    }
+
+    /// `name version registry` of every locked plugin.
+    fn locked(&self) -> Vec<String> {
+        self.lockfile()
+            .plugins
+            .iter()
+            .map(|p| format!("{} {} {}", p.name, p.version, p.registry))
+            .collect()
+    }
+}
+
+fn plugin(name: &str, version: &str) -> TestPlugin {
+    TestPlugin::new(name)
+        .version(version, ">=1")
+        .artifact("any")
+}
+
+const AUDIT: &str = "acme-audit = { version = \"2\", registry = \"acme\" }\n";
+
+#[test]
+fn an_unlisted_dependency_comes_from_its_dependents_registry_only() {
+    let public = TestIndex::new();
+    let acme = TestIndex::new();
+    acme.publish(
+        plugin("acme-audit", "2.0.0").dep("acme-core", ">=1"),
+        "maint",
+    );
+    acme.publish(plugin("acme-core", "1.0.0"), "maint");
+    // The attacker's higher version in the public default index.
+    public.publish(plugin("acme-core", "99.0.0"), "maint");
+    let p = Project::new(&[("default", &public), ("acme", &acme)], AUDIT);
+
+    lock(&p.dir(), &p.opts()).expect("lock");
+    assert_eq!(
+        p.locked(),
+        vec!["acme-audit 2.0.0 acme", "acme-core 1.0.0 acme"]
+    );
+    let lockfile = p.lockfile();
+    assert!(lockfile.registry("default").is_none(), "{lockfile:?}");
+    // The lock agrees with how it is checked: `install` would not re-lock.
+    assert!(lockfile.is_current_for(&p.manifest()));
+
+    // Without acme-core in acme, nothing falls back to the public index.
+    std::fs::remove_file(p.dir().join("plugres.lock")).unwrap();
+    let core = acme
+        .root()
+        .join(index_path(&PluginName::new("acme-core").unwrap()));
+    std::fs::remove_file(&core).unwrap();
+    let err = lock(&p.dir(), &p.opts()).unwrap_err();
+    let text = render_error(&err);
+    assert!(
+        text.contains("`acme-audit` from registry `acme` depends on `acme-core`, which registry `acme` does not have"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hint: if `acme-core` should come from another registry, list it"),
+        "{text}"
+    );
+    assert_eq!(p.lock_text(), None);
+
+    // Listing it with a registry is the deliberate way, and stays current.
+    p.write_manifest(
+        &[("default", &public), ("acme", &acme)],
+        &format!("{AUDIT}acme-core = {{ version = \"*\", registry = \"default\" }}\n"),
+    );
+    lock(&p.dir(), &p.opts()).expect("lock with acme-core listed");
+    assert!(p.locked().contains(&"acme-core 99.0.0 default".to_string()));
+    assert!(p.lockfile().is_current_for(&p.manifest()));
+}
+
+#[test]
+fn two_registries_claiming_one_unlisted_dependency_fail() {
+    let public = TestIndex::new();
+    let acme = TestIndex::new();
+    acme.publish(plugin("acme-audit", "2.0.0").dep("shared", "*"), "maint");
+    acme.publish(plugin("shared", "1.0.0"), "maint");
+    public.publish(plugin("hello", "1.0.0").dep("shared", "*"), "maint");
+    public.publish(plugin("shared", "5.0.0"), "maint");
+    let registries = [("default", &public), ("acme", &acme)];
+    let p = Project::new(&registries, &format!("hello = \"1\"\n{AUDIT}"));
+
+    let err = lock(&p.dir(), &p.opts()).unwrap_err();
+    let text = render_error(&err);
+    assert!(text.contains("`shared` is needed by"), "{text}");
+    assert!(
+        text.contains("registry `acme`") && text.contains("registry `default`"),
+        "{text}"
+    );
+    assert!(text.contains("hint: list it in plugres.toml"), "{text}");
+    assert_eq!(p.lock_text(), None);
+
+    p.write_manifest(
+        &registries,
+        &format!("hello = \"1\"\n{AUDIT}shared = {{ version = \"1\", registry = \"acme\" }}\n"),
+    );
+    lock(&p.dir(), &p.opts()).expect("lock with shared listed");
+    assert!(p.locked().contains(&"shared 1.0.0 acme".to_string()));
+    assert!(p.lockfile().is_current_for(&p.manifest()));
+}
+
+/// Re-signs `name`'s file in `ix` with `edit` applied to its first
+/// version's first artifact (what a compromised index could serve).
+fn republish(
+    ix: &TestIndex,
+    file: &plugres_schema::PluginFile,
+    edit: impl Fn(&mut plugres_schema::Artifact),
+) {
+    let mut file = file.clone();
+    edit(&mut file.versions[0].artifacts[0]);
+    let text = render::plugin_file(&file);
+    ix.write_signed(
+        &index_path(&file.name),
+        text.as_bytes(),
+        ix.publisher("maint"),
+    );
+}
+
+#[test]
+fn relocking_refuses_a_changed_artifact_of_a_locked_version() {
+    let ix = TestIndex::new();
+    let file = ix.publish(plugin("hello", "1.0.0"), "maint");
+    let p = Project::new(&[("default", &ix)], "hello = \"1\"\n");
+    lock(&p.dir(), &p.opts()).expect("lock");
+    let before = p.lock_text().expect("lock written");
+
+    // Another URL for the same bytes is fine (a mirror, a moved file).
+    republish(&ix, &file, |a| a.url = "moved/hello.bin".into());
+    lock(&p.dir(), &p.opts()).expect("same sha256 and size");
+    assert!(p.lock_text().unwrap().contains("moved/hello.bin"));
+    let moved = p.lock_text().unwrap();
+
+    republish(&ix, &file, |a| a.sha256 = Sha256::of(b"evil"));
+    let err = lock(&p.dir(), &p.opts()).unwrap_err();
+    let text = render_error(&err);
+    assert!(
+        text.contains("changed the artifact of the published version `hello 1.0.0`"),
+        "{text}"
+    );
+    assert!(text.contains("may be compromised"), "{text}");
+    assert!(
+        text.contains("delete the `[[plugin]]` entry of `hello`"),
+        "{text}"
+    );
+    assert_eq!(p.lock_text().unwrap(), moved, "lock untouched");
+
+    republish(&ix, &file, |a| a.size += 1);
+    let err = lock(&p.dir(), &p.opts()).unwrap_err();
+    assert!(err.to_string().contains("`hello 1.0.0`"), "{err}");
+    assert_ne!(before, moved);
+
+    // The deliberate way: drop the entry, then lock again.
+    std::fs::remove_file(p.dir().join("plugres.lock")).unwrap();
+    lock(&p.dir(), &p.opts()).expect("lock after removing the entry");
+}
+
+#[test]
+fn a_run_that_waited_for_the_project_lock_reads_the_manifest_after() {
+    let ix = TestIndex::new();
+    ix.publish(plugin("hello", "1.0.0"), "maint");
+    ix.publish(plugin("extra", "1.0.0"), "maint");
+    let p = Project::new(&[("default", &ix)], "hello = \"1\"\n");
+    let held = ProjectLock::acquire(&p.dir(), |_| {}).expect("lock");
+
+    let (tx, rx) = mpsc::channel();
+    let mut opts = p.opts();
+    let tx = Mutex::new(tx);
+    opts.status = Some(Box::new(move |line: &str| {
+        let _ = tx.lock().unwrap().send(line.to_string());
+    }));
+    let dir: &Path = &p.dir();
+    std::thread::scope(|scope| {
+        let run = scope.spawn(|| lock(dir, &opts));
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the run waits for the project lock");
+        assert!(line.contains("waiting for another plugres"), "{line}");
+        // What the holder (say an `add`) changes before it lets go.
+        p.write_manifest(&[("default", &ix)], "hello = \"1\"\nextra = \"1\"\n");
+        drop(held);
+        run.join().expect("no panic").expect("lock");
+    });
+    assert_eq!(
+        p.locked(),
+        vec!["extra 1.0.0 default", "hello 1.0.0 default"]
+    );
+}
