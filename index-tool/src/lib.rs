@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) only parses arguments and prints; the work lives
 //! here so tests and the benchmark drive the same code.
 
+pub mod checked_copy;
 pub mod checkout;
 pub mod cli;
 pub mod commands;

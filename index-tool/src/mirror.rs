@@ -27,7 +27,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use plugres_schema::{Artifact, IndexConfig, PluginFile, Scope, Sha256, mirror_path};
 use rayon::prelude::*;
-use sha2::Digest;
 
 use crate::checkout::diagnostics_error;
 use crate::fsutil::atomic_write;
@@ -267,40 +266,10 @@ fn mirror_one(agent: &ureq::Agent, out: &Path, job: &Job) -> Result<Fetched, Str
     Ok(Fetched::Downloaded)
 }
 
-/// Copies `r` to `w`, failing as soon as it exceeds the declared size, and
-/// at the end unless size and sha256 match the index.
-fn copy_checked(mut r: impl Read, mut w: impl Write, job: &Job) -> Result<(), String> {
-    let what = &job.source;
-    let want = job.entry.size;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = r
-            .read(&mut buf)
-            .map_err(|e| format!("reading `{what}` failed: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        if size > want {
-            return Err(format!("`{what}` is larger than the declared {want} bytes"));
-        }
-        h.update(&buf[..n]);
-        w.write_all(&buf[..n])
-            .map_err(|e| format!("writing `{what}` failed: {e}"))?;
-    }
-    if size != want {
-        return Err(format!("`{what}` is {size} bytes, but {want} are declared"));
-    }
-    let got = Sha256::from_bytes(h.finalize().into());
-    if got != job.sha256 {
-        return Err(format!(
-            "`{what}` has sha256 {got}, but the index declares {}",
-            job.sha256
-        ));
-    }
-    Ok(())
+/// Copies `r` to `w`, checked against the index's size and sha256.
+fn copy_checked(r: impl Read, w: impl Write, job: &Job) -> Result<(), String> {
+    let what = job.source.to_string();
+    crate::checked_copy::copy_checked(r, w, &what, job.entry.size, &job.sha256)
 }
 
 /// Merges `done` into the mapping file (entries of earlier runs stay unless

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use plugres_schema::{Artifact, Diagnostic, IndexConfig};
 use rayon::prelude::*;
-use sha2::Digest;
 
 use super::files::Checked;
 
@@ -88,38 +87,6 @@ fn check_one(
 }
 
 /// Streams `r`, failing as soon as it exceeds the declared size.
-fn compare(mut r: impl Read, a: &Artifact, what: &str) -> Result<(), String> {
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = r
-            .read(&mut buf)
-            .map_err(|e| format!("reading `{what}` failed: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        if size > a.size {
-            return Err(format!(
-                "`{what}` is larger than the declared {} bytes",
-                a.size
-            ));
-        }
-        h.update(&buf[..n]);
-    }
-    if size != a.size {
-        return Err(format!(
-            "`{what}` is {size} bytes, but {} are declared",
-            a.size
-        ));
-    }
-    let got = hex::encode(h.finalize());
-    if got != a.sha256.to_hex() {
-        return Err(format!(
-            "`{what}` has sha256 {got}, but {} is declared",
-            a.sha256
-        ));
-    }
-    Ok(())
+fn compare(r: impl Read, a: &Artifact, what: &str) -> Result<(), String> {
+    crate::checked_copy::copy_checked(r, std::io::sink(), what, a.size, &a.sha256)
 }

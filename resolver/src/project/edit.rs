@@ -14,7 +14,7 @@ use semver::VersionReq;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
 use super::manifest::is_registry_name;
-use super::{Manifest, ProjectError, fs_util};
+use super::{Manifest, ProjectError};
 
 /// An open `plugres.toml`, to edit and save.
 #[derive(Debug, Clone)]
@@ -177,7 +177,7 @@ impl ManifestEditor {
                 diagnostics,
             },
         )?;
-        fs_util::atomic_write(&self.path, text.as_bytes()).map_err(|source| {
+        crate::install::atomic_write(&self.path, text.as_bytes()).map_err(|source| {
             ProjectError::Write {
                 path: self.path.clone(),
                 source,

@@ -29,7 +29,7 @@ use plugres_schema::{
 };
 use semver::VersionReq;
 
-use super::{IndexLocation, Manifest, ProjectError, fs_util, select_artifact};
+use super::{IndexLocation, Manifest, ProjectError, select_artifact};
 use crate::index::VerifiedIndex;
 
 /// The lockfile's file name.
@@ -169,7 +169,7 @@ impl Lockfile {
 
     /// Writes the lockfile to `path` atomically.
     pub fn save(&self, path: &Path) -> Result<(), ProjectError> {
-        fs_util::atomic_write(path, self.to_toml().as_bytes()).map_err(|source| {
+        crate::install::atomic_write(path, self.to_toml().as_bytes()).map_err(|source| {
             ProjectError::Write {
                 path: path.to_path_buf(),
                 source,

@@ -14,16 +14,16 @@
 
 mod edit;
 mod error;
-mod fs_util;
 mod lockfile;
 mod manifest;
 mod target;
 
 use std::path::{Path, PathBuf};
 
+/// One atomic writer for every project file (see [`crate::install`]).
+pub use crate::install::atomic_write;
 pub use edit::ManifestEditor;
 pub use error::ProjectError;
-pub use fs_util::atomic_write;
 pub use lockfile::{
     LOCK_FILE, LOCK_VERSION, LockedArtifact, LockedPlugin, LockedRegistry, Lockfile,
 };
