@@ -40,12 +40,7 @@ impl Checkout {
 
     /// Bytes of the working-tree file at index path `rel`, if present.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
-        let p = self.dir.join(rel);
-        match std::fs::read(&p) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read `{}`", p.display())),
-        }
+        crate::fsutil::read_if_exists(&self.dir, rel)
     }
 
     /// The config, verified against the root keys it lists itself.

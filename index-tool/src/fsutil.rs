@@ -4,6 +4,16 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+/// The bytes of `dir/rel`, or `None` when there is no such file.
+pub fn read_if_exists(dir: &Path, rel: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    let path = dir.join(rel);
+    match std::fs::read(&path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
+    }
+}
+
 /// Writes `bytes` to `path` through a temp file in the same directory and a
 /// rename, so readers see the old or the new content, never half of it.
 /// The file is world-readable (0644): index files are served as they are.

@@ -24,6 +24,7 @@ use plugres_schema::{CONFIG_PATH, Diagnostic, Diagnostics, IndexConfig, PLUGINS_
 use rayon::prelude::*;
 
 use crate::checkout::sig_path;
+pub(crate) use crate::fsutil::read_if_exists as read;
 use crate::git::{ChangeKind, Repo};
 use files::Checked;
 
@@ -312,15 +313,4 @@ fn check_config_rotation(
         report.diagnostics.extend(d.into_vec());
     }
     Ok(())
-}
-
-pub(crate) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(dir.join(rel)) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(anyhow::anyhow!(
-            "cannot read `{}`: {e}",
-            dir.join(rel).display()
-        )),
-    }
 }
