@@ -317,6 +317,10 @@ fn config(root_public: &str, publisher_public: &str) -> Result<IndexConfig> {
             public: key(publisher_public)?,
             scopes: vec![Scope::new("*").map_err(anyhow::Error::msg)?],
         }],
+        version: 1,
+        snapshot_keys: vec![],
+        timestamp_keys: vec![],
+        timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
     })
 }
 

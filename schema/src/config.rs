@@ -13,6 +13,10 @@ use crate::plugin::text_field;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexConfig {
     pub format: u32,
+    /// Raised by every change of the config; a client refuses a config
+    /// older than one it has seen (rollback) and a changed one under the
+    /// same number. `1` when absent.
+    pub version: u64,
     /// Short name of the index, e.g. `sample`.
     pub name: String,
     /// The host engine whose plugins this index serves.
@@ -23,14 +27,29 @@ pub struct IndexConfig {
     pub artifact_base: Option<String>,
     pub root_keys: Vec<RootKey>,
     pub publisher_keys: Vec<PublisherKey>,
+    /// Keys that may sign `snapshot.toml`. When there is at least one,
+    /// clients require a snapshot and a timestamp (rollback and freeze
+    /// protection); an index without them has per-file signatures only.
+    pub snapshot_keys: Vec<RoleKey>,
+    /// Keys that may sign `timestamp.toml` (an online key, re-signing daily).
+    pub timestamp_keys: Vec<RoleKey>,
+    /// How long a new `timestamp.toml` stays valid, in seconds
+    /// (`timestamp-expiry`, default 7 days).
+    pub timestamp_expiry: u64,
 }
 
 /// A key that may sign `config.toml`. Clients pin these.
+pub type RootKey = RoleKey;
+
+/// A key with one role and no scopes: a root, snapshot or timestamp key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RootKey {
+pub struct RoleKey {
     pub id: KeyId,
     pub public: PublicKey,
 }
+
+/// `timestamp-expiry` when the config does not set it: 7 days.
+pub const DEFAULT_TIMESTAMP_EXPIRY: u64 = 7 * 86_400;
 
 /// A key that may sign the files of plugins whose names match its scopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +230,34 @@ impl IndexConfig {
     pub fn is_engine_name(&self, name: &PluginName) -> bool {
         name.as_str() == self.engine
     }
+
+    /// Whether clients must find a signed snapshot and timestamp.
+    pub fn has_snapshot_role(&self) -> bool {
+        !self.snapshot_keys.is_empty()
+    }
+
+    /// Every key of the config with its role, for naming the signer of a
+    /// signature: `(id, public, role)`.
+    pub fn all_keys(&self) -> Vec<(&KeyId, &PublicKey, &'static str)> {
+        let mut out: Vec<(&KeyId, &PublicKey, &'static str)> = Vec::new();
+        out.extend(self.root_keys.iter().map(|k| (&k.id, &k.public, "root")));
+        out.extend(
+            self.publisher_keys
+                .iter()
+                .map(|k| (&k.id, &k.public, "publisher")),
+        );
+        out.extend(
+            self.snapshot_keys
+                .iter()
+                .map(|k| (&k.id, &k.public, "snapshot")),
+        );
+        out.extend(
+            self.timestamp_keys
+                .iter()
+                .map(|k| (&k.id, &k.public, "timestamp")),
+        );
+        out
+    }
 }
 
 /// `config.toml` of a plugres index: the engine it serves and the keys that
@@ -226,6 +273,12 @@ impl IndexConfig {
 pub(crate) struct RawConfig {
     #[cfg_attr(feature = "json-schema", schemars(with = "crate::json_schema::Format"))]
     format: Spanned<u32>,
+    /// Raised by every change of this file; clients refuse an older one.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<u64>", range(min = 1))
+    )]
+    version: Option<Spanned<u64>>,
     /// Short name of the index, like `sample`.
     #[cfg_attr(feature = "json-schema", schemars(with = "KeyId"))]
     name: Spanned<String>,
@@ -262,6 +315,21 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawPublisherKey>"))]
     publisher_key: Vec<Spanned<RawKey>>,
+    /// Keys that may sign snapshot.toml. With one, clients require a signed
+    /// snapshot and timestamp (rollback and freeze protection).
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawRootKey>"))]
+    snapshot_key: Vec<Spanned<RawKey>>,
+    /// Keys that may sign timestamp.toml (an online key that re-signs daily).
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawRootKey>"))]
+    timestamp_key: Vec<Spanned<RawKey>>,
+    /// How long a new timestamp.toml stays valid: `7d` (default), `12h`, ...
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<String>", regex(pattern = "^[0-9]+[dhms]$"))
+    )]
+    timestamp_expiry: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -272,7 +340,7 @@ struct RawKey {
     scopes: Option<Vec<Spanned<String>>>,
 }
 
-/// `[[root-key]]`: a key that may sign config.toml.
+/// `[[root-key]]`, `[[snapshot-key]]` or `[[timestamp-key]]`: a key with one role.
 #[cfg(feature = "json-schema")]
 #[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -323,21 +391,46 @@ impl RawConfig {
                 "no `[[root-key]]`: an index needs at least one root key to sign this file",
             );
         }
-        let root_keys = self
-            .root_key
-            .iter()
-            .filter_map(|k| validate_key(d, k, false))
-            .map(|(id, public, _)| RootKey { id, public })
-            .collect::<Vec<_>>();
+        let root_keys = role_keys(d, &self.root_key);
+        let snapshot_keys = role_keys(d, &self.snapshot_key);
+        let timestamp_keys = role_keys(d, &self.timestamp_key);
+        if snapshot_keys.is_empty() != timestamp_keys.is_empty() {
+            d.error(
+                None,
+                "a `[[snapshot-key]]` needs a `[[timestamp-key]]` and the other way round: clients check them together",
+            );
+        }
+        let version = self.version.as_ref().map_or(1, |v| *v.get_ref());
+        if let Some(v) = &self.version
+            && *v.get_ref() == 0
+        {
+            d.error(Some(v.span()), "`version` starts at 1");
+        }
+        let timestamp_expiry = match &self.timestamp_expiry {
+            None => DEFAULT_TIMESTAMP_EXPIRY,
+            Some(s) => crate::time::parse_duration(s.get_ref()).unwrap_or_else(|e| {
+                d.error(Some(s.span()), format!("`timestamp-expiry`: {e}"));
+                DEFAULT_TIMESTAMP_EXPIRY
+            }),
+        };
         let publisher_keys = self
             .publisher_key
             .iter()
             .filter_map(|k| validate_key(d, k, true))
             .map(|(id, public, scopes)| PublisherKey { id, public, scopes })
             .collect::<Vec<_>>();
-        check_unique_ids(d, &self.root_key, &self.publisher_key);
+        check_unique_ids(
+            d,
+            [
+                &self.root_key,
+                &self.publisher_key,
+                &self.snapshot_key,
+                &self.timestamp_key,
+            ],
+        );
         IndexConfig {
             format: *self.format.get_ref(),
+            version,
             name: self.name.get_ref().clone(),
             engine: self.engine.get_ref().clone(),
             description: self
@@ -347,8 +440,18 @@ impl RawConfig {
             artifact_base: self.artifact_base.map(Spanned::into_inner),
             root_keys,
             publisher_keys,
+            snapshot_keys,
+            timestamp_keys,
+            timestamp_expiry,
         }
     }
+}
+
+fn role_keys(d: &mut Diagnostics, raw: &[Spanned<RawKey>]) -> Vec<RoleKey> {
+    raw.iter()
+        .filter_map(|k| validate_key(d, k, false))
+        .map(|(id, public, _)| RoleKey { id, public })
+        .collect()
 }
 
 fn check_engine_name(d: &mut Diagnostics, engine: &Spanned<String>) {
@@ -389,7 +492,7 @@ fn validate_key(
     match (&k.scopes, publisher) {
         (Some(_), false) => d.error(
             Some(raw.span()),
-            "a `[[root-key]]` has no `scopes`: root keys sign only config.toml",
+            "only a `[[publisher-key]]` has `scopes`: root, snapshot and timestamp keys each sign one file",
         ),
         (None, true) => d.error(
             Some(raw.span()),
@@ -411,9 +514,9 @@ fn validate_key(
     Some((id.ok()?, public.ok()?, scopes))
 }
 
-fn check_unique_ids(d: &mut Diagnostics, roots: &[Spanned<RawKey>], pubs: &[Spanned<RawKey>]) {
+fn check_unique_ids(d: &mut Diagnostics, lists: [&Vec<Spanned<RawKey>>; 4]) {
     let mut seen: Vec<&str> = Vec::new();
-    for k in roots.iter().chain(pubs) {
+    for k in lists.into_iter().flatten() {
         let id = k.get_ref().id.get_ref().as_str();
         if seen.contains(&id) {
             d.error(

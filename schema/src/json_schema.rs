@@ -48,6 +48,16 @@ pub fn index_config() -> serde_json::Value {
     document::<crate::config::RawConfig>()
 }
 
+/// The schema of the index's `snapshot.toml`.
+pub fn snapshot() -> serde_json::Value {
+    document::<crate::snapshot::RawSnapshot>()
+}
+
+/// The schema of the index's `timestamp.toml`.
+pub fn timestamp() -> serde_json::Value {
+    document::<crate::timestamp::RawTimestamp>()
+}
+
 /// The root schema of `T` in draft 7, the newest draft taplo reads. TOML
 /// has no null, so the `null` schemars allows for an `Option` is dropped:
 /// an optional key is simply not required.

@@ -30,10 +30,15 @@ mod plugin;
 pub mod render;
 mod sha;
 mod sign;
+mod snapshot;
 mod text;
+pub mod time;
+mod timestamp;
 mod version;
 
-pub use config::{IndexConfig, KeyId, PublicKey, PublisherKey, RootKey, Scope};
+pub use config::{
+    DEFAULT_TIMESTAMP_EXPIRY, IndexConfig, KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope,
+};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use immutable::{VersionChange, changed_published_versions};
 pub use manifest::{ManifestArtifact, PublishManifest};
@@ -42,10 +47,18 @@ pub use name::{NameError, PluginName};
 pub use path::{CONFIG_PATH, PLUGINS_DIR, SIGNATURE_SUFFIX, index_path, name_from_index_path};
 pub use plugin::{Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Target, VersionEntry};
 pub use sha::Sha256;
-pub use sign::{SignatureError, Verified, parse_trusted_comment, trusted_comment, verify};
+pub use sign::{
+    Signature, SignatureError, Verified, parse_signatures, parse_trusted_comment, public_key_id,
+    signers, trusted_comment, verify,
+};
 #[cfg(feature = "signing")]
 pub use sign::{SigningKey, generate_key_files, sign};
+pub use snapshot::{
+    Listing, MAX_BIN_DIGITS, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Snapshot, auto_bin_digits, bin_of,
+    bin_path, parse_bin,
+};
 pub use text::LineIndex;
+pub use timestamp::{TIMESTAMP_PATH, Timestamp};
 pub use version::{Version, VersionError};
 
 /// The largest plugin or config file accepted, in bytes. A plugin file with

@@ -98,6 +98,7 @@ fn version_entry(s: &mut String, v: &VersionEntry) {
 pub fn config_file(c: &IndexConfig) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "format = {}", c.format);
+    let _ = writeln!(s, "version = {}", c.version);
     let _ = writeln!(s, "name = {}", quote(&c.name));
     let _ = writeln!(s, "engine = {}", quote(&c.engine));
     if let Some(d) = &c.description {
@@ -106,11 +107,14 @@ pub fn config_file(c: &IndexConfig) -> String {
     if let Some(b) = &c.artifact_base {
         let _ = writeln!(s, "artifact-base = {}", quote(b));
     }
-    for k in &c.root_keys {
-        let _ = writeln!(s, "\n[[root-key]]");
-        let _ = writeln!(s, "id = {}", quote(k.id.as_str()));
-        let _ = writeln!(s, "public = {}", quote(k.public.as_str()));
+    if c.timestamp_expiry != crate::config::DEFAULT_TIMESTAMP_EXPIRY {
+        let _ = writeln!(
+            s,
+            "timestamp-expiry = {}",
+            quote(&crate::time::format_duration_exact(c.timestamp_expiry))
+        );
     }
+    role_keys(&mut s, "root-key", &c.root_keys);
     for k in &c.publisher_keys {
         let _ = writeln!(s, "\n[[publisher-key]]");
         let _ = writeln!(s, "id = {}", quote(k.id.as_str()));
@@ -118,5 +122,15 @@ pub fn config_file(c: &IndexConfig) -> String {
         let scopes: Vec<&str> = k.scopes.iter().map(|x| x.as_str()).collect();
         let _ = writeln!(s, "scopes = {}", quote_list(&scopes));
     }
+    role_keys(&mut s, "snapshot-key", &c.snapshot_keys);
+    role_keys(&mut s, "timestamp-key", &c.timestamp_keys);
     s
+}
+
+fn role_keys(s: &mut String, table: &str, keys: &[crate::config::RoleKey]) {
+    for k in keys {
+        let _ = writeln!(s, "\n[[{table}]]");
+        let _ = writeln!(s, "id = {}", quote(k.id.as_str()));
+        let _ = writeln!(s, "public = {}", quote(k.public.as_str()));
+    }
 }

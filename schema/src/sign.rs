@@ -20,9 +20,14 @@ pub enum SignatureError {
     #[error("`{path}.minisig` is not a minisign signature: {reason}")]
     Malformed { path: String, reason: String },
     #[error(
-        "`{path}` is signed by a key that may not sign it (allowed: {allowed}); the file was signed with another key, or the key was removed from config.toml"
+        "`{path}` is signed only by {signed_by}, which may not sign it (allowed: {allowed}); the key was removed from config.toml (revoked), is out of its scope, or was never authorized"
     )]
-    UntrustedKey { path: String, allowed: String },
+    UntrustedKey {
+        path: String,
+        /// Who made the signatures: minisign key ids (`key 1A2B3C4D5E6F7081`).
+        signed_by: String,
+        allowed: String,
+    },
     #[error(
         "`{path}` does not match its signature by key `{key}`: the file was changed after it was signed"
     )]
@@ -52,14 +57,24 @@ pub fn parse_trusted_comment(comment: &str) -> (Option<&str>, Option<u64>) {
     (path, ts)
 }
 
-/// Verifies `bytes` (the file at index path `path`) against the `.minisig`
-/// text `signature`, accepting only the `candidates` keys.
-pub fn verify<'a>(
-    path: &str,
-    bytes: &[u8],
-    signature: &[u8],
-    candidates: impl IntoIterator<Item = (&'a KeyId, &'a PublicKey)>,
-) -> Result<Verified, SignatureError> {
+/// One signature of a `.minisig` file, decoded.
+pub struct Signature {
+    sig: minisign_verify::Signature,
+    /// The signer's minisign key id, as `minisign` prints it.
+    key_id: String,
+}
+
+impl Signature {
+    /// The signer's minisign key id (16 hex digits), as `minisign -V` prints it.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+}
+
+/// Splits the text of a `.minisig` file into its signatures. A file may
+/// hold several, one after another (a config signed by an old and a new
+/// root key during rotation); each is the usual four lines.
+pub fn parse_signatures(path: &str, signature: &[u8]) -> Result<Vec<Signature>, SignatureError> {
     let malformed = |reason: String| SignatureError::Malformed {
         path: path.to_string(),
         reason,
@@ -68,33 +83,110 @@ pub fn verify<'a>(
         return Err(malformed(format!("{} bytes is too large", signature.len())));
     }
     let text = std::str::from_utf8(signature).map_err(|_| malformed("not UTF-8".into()))?;
-    let sig = minisign_verify::Signature::decode(text).map_err(|e| malformed(e.to_string()))?;
-    let mut allowed = Vec::new();
-    for (id, key) in candidates {
-        match key.inner().verify(bytes, &sig, false) {
-            Ok(()) => return check_path(path, &sig, id),
-            Err(minisign_verify::Error::UnexpectedKeyId) => allowed.push(format!("`{id}`")),
-            Err(minisign_verify::Error::UnexpectedAlgorithm) => {
-                return Err(malformed(
-                    "legacy (non-prehashed) signature; sign again with a current minisign".into(),
-                ));
-            }
-            Err(_) => {
-                return Err(SignatureError::BadSignature {
-                    path: path.to_string(),
-                    key: id.clone(),
-                });
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return Err(malformed("the file is empty".into()));
+    }
+    if lines.len() % 4 != 0 {
+        return Err(malformed(format!(
+            "{} lines; each signature is 4 (untrusted comment, signature, trusted comment, global signature)",
+            lines.len()
+        )));
+    }
+    lines
+        .chunks(4)
+        .map(|block| {
+            let block = block.join("\n");
+            let sig =
+                minisign_verify::Signature::decode(&block).map_err(|e| malformed(e.to_string()))?;
+            let key_id = signature_key_id(&block).ok_or_else(|| malformed("no key id".into()))?;
+            Ok(Signature { sig, key_id })
+        })
+        .collect()
+}
+
+/// Verifies `bytes` (the file at index path `path`) against the `.minisig`
+/// text `signature`, accepting only the `candidates` keys: the first
+/// signature by a candidate must verify and be bound to `path`.
+pub fn verify<'a>(
+    path: &str,
+    bytes: &[u8],
+    signature: &[u8],
+    candidates: impl IntoIterator<Item = (&'a KeyId, &'a PublicKey)>,
+) -> Result<Verified, SignatureError> {
+    let mut all = signers(path, bytes, signature, candidates)?;
+    Ok(all.remove(0))
+}
+
+/// Every candidate key that signed `bytes` (at index path `path`), at
+/// least one. A signature by a candidate that does not verify is an error
+/// (the file was changed), whatever the other signatures say; signatures
+/// by other keys are ignored.
+pub fn signers<'a>(
+    path: &str,
+    bytes: &[u8],
+    signature: &[u8],
+    candidates: impl IntoIterator<Item = (&'a KeyId, &'a PublicKey)>,
+) -> Result<Vec<Verified>, SignatureError> {
+    let sigs = parse_signatures(path, signature)?;
+    let candidates: Vec<_> = candidates.into_iter().collect();
+    let mut found = Vec::new();
+    for s in &sigs {
+        for (id, key) in &candidates {
+            match key.inner().verify(bytes, &s.sig, false) {
+                Ok(()) => found.push(check_path(path, &s.sig, id)?),
+                Err(minisign_verify::Error::UnexpectedKeyId) => {}
+                Err(minisign_verify::Error::UnexpectedAlgorithm) => {
+                    return Err(SignatureError::Malformed {
+                        path: path.to_string(),
+                        reason:
+                            "legacy (non-prehashed) signature; sign again with a current minisign"
+                                .into(),
+                    });
+                }
+                Err(_) => {
+                    return Err(SignatureError::BadSignature {
+                        path: path.to_string(),
+                        key: (*id).clone(),
+                    });
+                }
             }
         }
     }
-    Err(SignatureError::UntrustedKey {
-        path: path.to_string(),
-        allowed: if allowed.is_empty() {
-            "none".to_string()
-        } else {
-            allowed.join(", ")
-        },
-    })
+    if found.is_empty() {
+        let allowed: Vec<String> = candidates.iter().map(|(id, _)| format!("`{id}`")).collect();
+        let by: Vec<String> = sigs.iter().map(|s| format!("key `{}`", s.key_id)).collect();
+        return Err(SignatureError::UntrustedKey {
+            path: path.to_string(),
+            signed_by: by.join(" and "),
+            allowed: if allowed.is_empty() {
+                "none".to_string()
+            } else {
+                allowed.join(", ")
+            },
+        });
+    }
+    Ok(found)
+}
+
+/// The minisign key id of a signature block: bytes 2..10 of its second
+/// line, printed as `minisign` does (little-endian, upper-case hex).
+fn signature_key_id(block: &str) -> Option<String> {
+    let line = block.lines().nth(1)?.trim();
+    let raw = decode_b64(line)?;
+    key_id_hex(raw.get(2..10)?)
+}
+
+fn key_id_hex(keynum: &[u8]) -> Option<String> {
+    let arr: [u8; 8] = keynum.try_into().ok()?;
+    Some(format!("{:016X}", u64::from_le_bytes(arr)))
+}
+
+/// The minisign key id of a public key (as in `key_id()` of its signatures).
+pub fn public_key_id(key: &PublicKey) -> String {
+    decode_b64(key.as_str())
+        .and_then(|raw| key_id_hex(raw.get(2..10)?))
+        .unwrap_or_default()
 }
 
 fn check_path(
@@ -233,7 +325,6 @@ mod signing {
     }
 }
 
-#[cfg(feature = "signing")]
 fn decode_b64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).ok()

@@ -37,6 +37,10 @@ pub fn run(a: InitArgs, quiet: bool) -> Result<()> {
             public: PublicKey::parse(&key.public_base64()).map_err(anyhow::Error::msg)?,
         }],
         publisher_keys: vec![],
+        version: 1,
+        snapshot_keys: vec![],
+        timestamp_keys: vec![],
+        timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
     };
     let text = render::config_file(&config);
     // Validate what we are about to write with the same rules clients apply.

@@ -57,6 +57,10 @@ impl TestIndex {
                 public: public_of(&root_key),
             }],
             publisher_keys,
+            version: 1,
+            snapshot_keys: vec![],
+            timestamp_keys: vec![],
+            timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
         };
         let ix = TestIndex {
             dir,

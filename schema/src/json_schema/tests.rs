@@ -17,6 +17,8 @@ fn schemas() -> Vec<(PathBuf, serde_json::Value)> {
         (dir.join("plugin-manifest.schema.json"), plugin_manifest()),
         (dir.join("plugin-file.schema.json"), plugin_file()),
         (dir.join("index-config.schema.json"), index_config()),
+        (dir.join("index-snapshot.schema.json"), snapshot()),
+        (dir.join("index-timestamp.schema.json"), timestamp()),
     ]
 }
 

@@ -1,0 +1,368 @@
+//! `snapshot.toml`: one signed, numbered picture of the whole index.
+//!
+//! Per-file signatures say who wrote a file, not *when*: a host could serve
+//! an old signed file (rollback), or files from different moments
+//! (mix-and-match). The snapshot lists the sha256 of every signed file of
+//! the index (config, plugin files and their signatures) under a version
+//! that only grows, and is signed by a key the config gives the snapshot
+//! role. A client accepts a file only when its digest is the one the
+//! snapshot lists, and never a snapshot older than one it has seen.
+//!
+//! A large index splits the list into hashed bins (as TUF does): the
+//! snapshot then lists `snapshot/<bin>.toml` files by digest, and a plugin's
+//! entries sit in the bin named by the first `bin-digits` hex digits of the
+//! sha256 of its name. A client fetches only the bins of the plugins it
+//! reads, and a new snapshot changes only the bins whose plugins changed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::check_size_and_utf8;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::name::PluginName;
+use crate::path::{CONFIG_PATH, SIGNATURE_SUFFIX, name_from_index_path};
+use crate::render::quote;
+use crate::sha::Sha256;
+
+pub const SNAPSHOT_PATH: &str = "snapshot.toml";
+/// Folder of the bin files of a binned snapshot.
+pub const SNAPSHOT_BIN_DIR: &str = "snapshot";
+/// The most hex digits a bin id may have (16^4 = 65,536 bins).
+pub const MAX_BIN_DIGITS: u8 = 4;
+
+/// A validated snapshot. Built by [`Snapshot::parse`] or [`Snapshot::build`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub version: u64,
+    /// 0: every file is listed in `files`; otherwise plugin files are in
+    /// bins named by this many hex digits.
+    pub bin_digits: u8,
+    /// Files listed in the snapshot itself: the config (always) and, when
+    /// not binned, every plugin file and signature.
+    pub files: BTreeMap<String, Sha256>,
+    /// Bin id → sha256 of its bin file. Bins without files are left out.
+    pub bins: BTreeMap<String, Sha256>,
+}
+
+/// Where a file's expected digest is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    /// Listed in the snapshot: this digest.
+    Listed(Sha256),
+    /// Not in the index at this snapshot.
+    Absent,
+    /// In bin `id`, whose file has digest `sha256` (absent bin: `None`).
+    InBin { id: String, sha256: Option<Sha256> },
+}
+
+impl Snapshot {
+    /// Parses and validates `snapshot.toml`.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<Snapshot, Vec<Diagnostic>> {
+        let text = check_size_and_utf8(file, bytes)?;
+        let mut d = Diagnostics::new(file, text);
+        let raw: RawSnapshot = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                d.toml_error(&e);
+                return Err(d.into_vec());
+            }
+        };
+        check_format(&mut d, &raw.format);
+        if *raw.version.get_ref() == 0 {
+            d.error(Some(raw.version.span()), "`version` starts at 1");
+        }
+        let bin_digits = raw.bin_digits.as_ref().map_or(0, |b| *b.get_ref());
+        if let Some(b) = &raw.bin_digits
+            && *b.get_ref() > MAX_BIN_DIGITS
+        {
+            d.error(
+                Some(b.span()),
+                format!("`bin-digits` is at most {MAX_BIN_DIGITS}"),
+            );
+        }
+        let files = digests(&mut d, &raw.files, |p| {
+            if is_top_level(p) {
+                Ok(())
+            } else if bin_digits > 0 {
+                Err(format!(
+                    "`{p}` belongs in a bin file: this snapshot has `bin-digits = {bin_digits}`"
+                ))
+            } else {
+                check_plugin_path(p)
+            }
+        });
+        let bins = digests(&mut d, &raw.bins, |id| check_bin_id(id, bin_digits));
+        for top in [
+            CONFIG_PATH.to_string(),
+            format!("{CONFIG_PATH}{SIGNATURE_SUFFIX}"),
+        ] {
+            if !files.contains_key(&top) {
+                d.error(None, format!("`[files]` must list `{top}`"));
+            }
+        }
+        if d.has_errors() {
+            return Err(d.into_vec());
+        }
+        Ok(Snapshot {
+            version: *raw.version.get_ref(),
+            bin_digits,
+            files,
+            bins,
+        })
+    }
+
+    /// Where the digest of index file `path` is found.
+    pub fn listing(&self, path: &str) -> Listing {
+        if let Some(sha) = self.files.get(path) {
+            return Listing::Listed(*sha);
+        }
+        match bin_of(path, self.bin_digits) {
+            Some(id) => Listing::InBin {
+                sha256: self.bins.get(&id).copied(),
+                id,
+            },
+            None => Listing::Absent,
+        }
+    }
+
+    /// Builds the snapshot of `files` (every signed file of the index and
+    /// its signature, by index path → sha256) with `bin_digits` hex digits
+    /// of bins (0: not binned). Returns the snapshot and its bin files as
+    /// `(index path, text)`; [`Snapshot::to_toml`] gives its own text.
+    pub fn build(
+        version: u64,
+        files: &BTreeMap<String, Sha256>,
+        bin_digits: u8,
+    ) -> (Snapshot, Vec<(String, String)>) {
+        let mut top = BTreeMap::new();
+        let mut binned: BTreeMap<String, BTreeMap<String, Sha256>> = BTreeMap::new();
+        for (path, sha) in files {
+            match bin_of(path, bin_digits).filter(|_| !is_top_level(path)) {
+                Some(id) => {
+                    binned.entry(id).or_default().insert(path.clone(), *sha);
+                }
+                None => {
+                    top.insert(path.clone(), *sha);
+                }
+            }
+        }
+        let mut bins = BTreeMap::new();
+        let mut texts = Vec::new();
+        for (id, list) in binned {
+            let text = bin_text(&id, &list);
+            bins.insert(id.clone(), Sha256::of(text.as_bytes()));
+            texts.push((bin_path(&id), text));
+        }
+        let snap = Snapshot {
+            version,
+            bin_digits,
+            files: top,
+            bins,
+        };
+        (snap, texts)
+    }
+
+    /// The deterministic text of this snapshot.
+    pub fn to_toml(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "format = {}", crate::FORMAT);
+        let _ = writeln!(s, "version = {}", self.version);
+        if self.bin_digits > 0 {
+            let _ = writeln!(s, "bin-digits = {}", self.bin_digits);
+        }
+        write_digests(&mut s, "files", &self.files);
+        if self.bin_digits > 0 {
+            write_digests(&mut s, "bins", &self.bins);
+        }
+        s
+    }
+}
+
+/// The index path of bin `id`'s file: `snapshot/3f.toml`.
+pub fn bin_path(id: &str) -> String {
+    format!("{SNAPSHOT_BIN_DIR}/{id}.toml")
+}
+
+/// The bin of plugin file (or signature) `path` for `digits` hex digits;
+/// `None` when not binned or `path` is not a plugin's file.
+pub fn bin_of(path: &str, digits: u8) -> Option<String> {
+    if digits == 0 {
+        return None;
+    }
+    let name = plugin_of(path)?;
+    let hex = Sha256::of(name.as_str().as_bytes()).to_hex();
+    Some(hex[..usize::from(digits)].to_string())
+}
+
+/// The digests of one bin file, checked to belong to bin `id`.
+pub fn parse_bin(
+    file: &str,
+    bytes: &[u8],
+    id: &str,
+) -> Result<BTreeMap<String, Sha256>, Vec<Diagnostic>> {
+    let text = check_size_and_utf8(file, bytes)?;
+    let mut d = Diagnostics::new(file, text);
+    let raw: RawBin = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            d.toml_error(&e);
+            return Err(d.into_vec());
+        }
+    };
+    check_format(&mut d, &raw.format);
+    if raw.bin.get_ref() != id {
+        d.error(
+            Some(raw.bin.span()),
+            format!(
+                "this is the file of bin `{}`, expected bin `{id}`",
+                raw.bin.get_ref()
+            ),
+        );
+    }
+    let digits = u8::try_from(id.len()).unwrap_or(u8::MAX);
+    let files = digests(&mut d, &raw.files, |p| {
+        check_plugin_path(p)?;
+        match bin_of(p, digits) {
+            Some(b) if b == id => Ok(()),
+            _ => Err(format!("`{p}` does not belong in bin `{id}`")),
+        }
+    });
+    if d.has_errors() {
+        Err(d.into_vec())
+    } else {
+        Ok(files)
+    }
+}
+
+/// The number of bin digits a snapshot of `plugins` plugins should use:
+/// none up to 1,024 plugins (the snapshot stays under ~250 KB); beyond,
+/// enough that a bin holds at most ~64 plugins.
+pub fn auto_bin_digits(plugins: usize) -> u8 {
+    if plugins <= 1024 {
+        return 0;
+    }
+    let mut digits = 1u8;
+    while digits < MAX_BIN_DIGITS && plugins > 64 * 16usize.pow(u32::from(digits)) {
+        digits += 1;
+    }
+    digits
+}
+
+fn bin_text(id: &str, files: &BTreeMap<String, Sha256>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "format = {}", crate::FORMAT);
+    let _ = writeln!(s, "bin = {}", quote(id));
+    write_digests(&mut s, "files", files);
+    s
+}
+
+fn write_digests(s: &mut String, table: &str, map: &BTreeMap<String, Sha256>) {
+    let _ = writeln!(s, "\n[{table}]");
+    for (k, v) in map {
+        let _ = writeln!(s, "{} = \"{v}\"", quote(k));
+    }
+}
+
+fn is_top_level(path: &str) -> bool {
+    path == CONFIG_PATH || path.strip_suffix(SIGNATURE_SUFFIX) == Some(CONFIG_PATH)
+}
+
+fn plugin_of(path: &str) -> Option<PluginName> {
+    name_from_index_path(path.strip_suffix(SIGNATURE_SUFFIX).unwrap_or(path))
+}
+
+fn check_plugin_path(p: &str) -> Result<(), String> {
+    plugin_of(p).map(|_| ()).ok_or_else(|| {
+        format!("`{p}` is not the path of a plugin file or its signature (like `plugins/he/ll/hello-world.toml`)")
+    })
+}
+
+fn check_bin_id(id: &str, digits: u8) -> Result<(), String> {
+    let ok = digits > 0
+        && id.len() == usize::from(digits)
+        && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{id}` is not a bin id: expected {digits} lowercase hex digits (`bin-digits`)"
+        ))
+    }
+}
+
+fn check_format(d: &mut Diagnostics, format: &Spanned<u32>) {
+    if *format.get_ref() != crate::FORMAT {
+        d.error(
+            Some(format.span()),
+            format!(
+                "format {} is not supported (this plugres reads format {}); upgrade plugres",
+                format.get_ref(),
+                crate::FORMAT
+            ),
+        );
+    }
+}
+
+/// Validated `key = "sha256"` pairs; `check` vets each key.
+fn digests(
+    d: &mut Diagnostics,
+    raw: &BTreeMap<Spanned<String>, Spanned<String>>,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> BTreeMap<String, Sha256> {
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        if let Err(e) = check(k.get_ref()) {
+            d.error(Some(k.span()), e);
+            continue;
+        }
+        match Sha256::parse(v.get_ref()) {
+            Ok(sha) => {
+                out.insert(k.get_ref().clone(), sha);
+            }
+            Err(e) => d.error(Some(v.span()), e),
+        }
+    }
+    out
+}
+
+/// `snapshot.toml`: the version and sha256 of every signed file of the index.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[cfg_attr(
+    feature = "json-schema",
+    schemars(title = "plugres index: snapshot.toml")
+)]
+pub(crate) struct RawSnapshot {
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::json_schema::Format"))]
+    format: Spanned<u32>,
+    /// Raised by every new snapshot; clients refuse an older one.
+    #[cfg_attr(feature = "json-schema", schemars(with = "u64", range(min = 1)))]
+    version: Spanned<u64>,
+    /// Hex digits of sha256(plugin name) that name a plugin's bin; 0 or
+    /// absent: every file is listed in `[files]`.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(max = 4)))]
+    bin_digits: Option<Spanned<u8>>,
+    /// Index path → sha256 of config.toml, its signature and (not binned)
+    /// every plugin file and signature.
+    #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
+    files: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Bin id → sha256 of `snapshot/<id>.toml`.
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
+    bins: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBin {
+    format: Spanned<u32>,
+    bin: Spanned<String>,
+    files: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[cfg(test)]
+mod tests;

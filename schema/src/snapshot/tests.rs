@@ -1,0 +1,132 @@
+use super::*;
+
+fn files(n: usize) -> BTreeMap<String, Sha256> {
+    let mut m = BTreeMap::new();
+    m.insert(CONFIG_PATH.to_string(), Sha256::of(b"config"));
+    m.insert(
+        format!("{CONFIG_PATH}{SIGNATURE_SUFFIX}"),
+        Sha256::of(b"config sig"),
+    );
+    for i in 0..n {
+        let name = PluginName::new(&format!("plugin-{i}")).unwrap();
+        let p = crate::path::index_path(&name);
+        m.insert(
+            format!("{p}{SIGNATURE_SUFFIX}"),
+            Sha256::of(format!("sig {i}").as_bytes()),
+        );
+        m.insert(p, Sha256::of(format!("file {i}").as_bytes()));
+    }
+    m
+}
+
+#[test]
+fn flat_snapshot_round_trips_and_lists_every_file() {
+    let all = files(3);
+    let (snap, bins) = Snapshot::build(4, &all, 0);
+    assert!(bins.is_empty());
+    let text = snap.to_toml();
+    let parsed = Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap();
+    assert_eq!(parsed, snap);
+    for (path, sha) in &all {
+        assert_eq!(parsed.listing(path), Listing::Listed(*sha), "{path}");
+    }
+    assert_eq!(parsed.listing("plugins/ot/he/other.toml"), Listing::Absent);
+}
+
+#[test]
+fn binned_snapshot_puts_each_plugin_in_the_bin_of_its_name_hash() {
+    let all = files(50);
+    let (snap, bins) = Snapshot::build(9, &all, 1);
+    assert_eq!(snap.files.len(), 2, "only the config pair stays at the top");
+    let parsed = Snapshot::parse(SNAPSHOT_PATH, snap.to_toml().as_bytes()).unwrap();
+    assert_eq!(parsed, snap);
+    let mut seen = 0;
+    for (bin_file, text) in &bins {
+        let id = bin_file
+            .trim_start_matches("snapshot/")
+            .trim_end_matches(".toml");
+        assert_eq!(snap.bins[id], Sha256::of(text.as_bytes()));
+        let listed = parse_bin(bin_file, text.as_bytes(), id).unwrap();
+        for (path, sha) in &listed {
+            assert_eq!(all[path], *sha);
+            assert_eq!(
+                parsed.listing(path),
+                Listing::InBin {
+                    id: id.to_string(),
+                    sha256: Some(snap.bins[id])
+                }
+            );
+        }
+        seen += listed.len();
+    }
+    assert_eq!(
+        seen, 100,
+        "every plugin file and signature is in exactly one bin"
+    );
+    // The signature of a plugin sits in the same bin as its file.
+    let p = crate::path::index_path(&PluginName::new("plugin-7").unwrap());
+    assert_eq!(bin_of(&p, 2), bin_of(&format!("{p}.minisig"), 2));
+}
+
+#[test]
+fn a_bin_file_is_checked_against_the_bin_it_claims() {
+    let (_, bins) = Snapshot::build(1, &files(20), 1);
+    let (path, text) = &bins[0];
+    let id = path
+        .trim_start_matches("snapshot/")
+        .trim_end_matches(".toml");
+    let other = if id == "0" { "1" } else { "0" };
+    let errs = parse_bin(path, text.as_bytes(), other).unwrap_err();
+    assert!(
+        errs[0]
+            .to_string()
+            .contains(&format!("expected bin `{other}`")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn refuses_bad_paths_digests_and_missing_config() {
+    let text = "format = 1\nversion = 1\n[files]\n\"../etc/passwd\" = \"00\"\n\"plugins/he/ll/hello-world.toml\" = \"xyz\"\n";
+    let errs: Vec<String> = Snapshot::parse(SNAPSHOT_PATH, text.as_bytes())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("snapshot.toml:4:") && e.contains("not the path of a plugin")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("snapshot.toml:5:") && e.contains("sha256")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("must list `config.toml`")),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn binned_snapshot_may_not_list_plugin_files_at_the_top() {
+    let (mut snap, _) = Snapshot::build(1, &files(2), 1);
+    snap.files
+        .insert("plugins/he/ll/hello-world.toml".into(), Sha256::of(b"x"));
+    let errs = Snapshot::parse(SNAPSHOT_PATH, snap.to_toml().as_bytes()).unwrap_err();
+    assert!(
+        errs[0].to_string().contains("belongs in a bin file"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn auto_bins_grow_with_the_index() {
+    assert_eq!(auto_bin_digits(5), 0);
+    assert_eq!(auto_bin_digits(1024), 0);
+    assert_eq!(auto_bin_digits(1025), 2);
+    assert_eq!(auto_bin_digits(10_000), 2);
+    assert_eq!(auto_bin_digits(100_000), 3);
+    assert_eq!(auto_bin_digits(10_000_000), 4);
+}
