@@ -8,10 +8,12 @@
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `credentials.toml`) |
+//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `trust/`, `credentials.toml`) |
 //! | `XDG_CACHE_HOME` | without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` (index caches in its `index/`) |
 //! | `XDG_CONFIG_HOME` | without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml` |
-//! | `HOME` | fallback: `~/.cache/plugres`, `~/.config/plugres` |
+//! | `XDG_STATE_HOME` | without `PLUGRES_HOME`: what was seen of each index (the rollback floor) is kept in `$XDG_STATE_HOME/plugres/trust` |
+//! | `HOME` | fallback: `~/.cache/plugres`, `~/.config/plugres`, `~/.local/state/plugres` |
+//! | `PLUGRES_ALLOW_EXPIRED_INDEX` | `1`/`true`: as `--allow-expired-index` |
 //! | `PLUGRES_REGISTRY_<NAME>_TOKEN` | bearer token of registry NAME (see [`crate::credentials`]) |
 //! | `PLUGRES_OFFLINE` | `1`/`true`: as `--offline` |
 //! | `PLUGRES_YES` | `1`/`true`: as `--yes` (grant every permission asked for) |
@@ -25,6 +27,8 @@ pub const ENV_HOME: &str = "PLUGRES_HOME";
 pub const ENV_OFFLINE: &str = "PLUGRES_OFFLINE";
 /// `PLUGRES_YES`: grant permissions without asking.
 pub const ENV_YES: &str = "PLUGRES_YES";
+/// `PLUGRES_ALLOW_EXPIRED_INDEX`: accept an expired index timestamp.
+pub const ENV_ALLOW_EXPIRED: &str = "PLUGRES_ALLOW_EXPIRED_INDEX";
 
 /// Paths and switches taken from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +39,12 @@ pub struct Settings {
     pub index_cache_dir: PathBuf,
     /// `credentials.toml` with registry tokens, if a config dir is known.
     pub credentials_file: Option<PathBuf>,
+    /// What was seen of each index (snapshot and timestamp versions, the
+    /// accepted config): not a cache, since deleting it forgets the
+    /// rollback floor.
+    pub trust_dir: PathBuf,
     pub offline: bool,
+    pub allow_expired_index: bool,
     pub yes: bool,
     /// `NO_COLOR` is set (to anything non-empty).
     pub no_color: bool,
@@ -58,27 +67,41 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, NoHomeError> {
         let non_empty = |k: &str| lookup(k).filter(|v| !v.is_empty());
         let home_dir = non_empty("HOME").or_else(|| non_empty("USERPROFILE"));
-        let (cache_dir, index_cache_dir, credentials_file) = if let Some(home) = non_empty(ENV_HOME)
-        {
-            let home = PathBuf::from(home);
-            (
-                home.join("cache"),
-                home.join("index"),
-                Some(home.join("credentials.toml")),
-            )
-        } else {
-            let cache_dir = Self::default_cache_dir(&non_empty, home_dir.as_deref())?;
-            let config = non_empty("XDG_CONFIG_HOME")
-                .map(PathBuf::from)
-                .or_else(|| home_dir.as_ref().map(|h| PathBuf::from(h).join(".config")))
-                .map(|c| c.join("plugres").join("credentials.toml"));
-            (cache_dir.clone(), cache_dir.join("index"), config)
-        };
+        let (cache_dir, index_cache_dir, credentials_file, trust_dir) =
+            if let Some(home) = non_empty(ENV_HOME) {
+                let home = PathBuf::from(home);
+                (
+                    home.join("cache"),
+                    home.join("index"),
+                    Some(home.join("credentials.toml")),
+                    home.join("trust"),
+                )
+            } else {
+                let cache_dir = Self::default_cache_dir(&non_empty, home_dir.as_deref())?;
+                let config = non_empty("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| home_dir.as_ref().map(|h| PathBuf::from(h).join(".config")))
+                    .map(|c| c.join("plugres").join("credentials.toml"));
+                let state = non_empty("XDG_STATE_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        home_dir
+                            .as_ref()
+                            .map(|h| PathBuf::from(h).join(".local").join("state"))
+                    })
+                    .map_or_else(
+                        || cache_dir.join("trust"),
+                        |s| s.join("plugres").join("trust"),
+                    );
+                (cache_dir.clone(), cache_dir.join("index"), config, state)
+            };
         Ok(Settings {
             cache_dir,
             index_cache_dir,
             credentials_file,
+            trust_dir,
             offline: non_empty(ENV_OFFLINE).is_some_and(|v| truthy(&v)),
+            allow_expired_index: non_empty(ENV_ALLOW_EXPIRED).is_some_and(|v| truthy(&v)),
             yes: non_empty(ENV_YES).is_some_and(|v| truthy(&v)),
             no_color: non_empty("NO_COLOR").is_some(),
         })

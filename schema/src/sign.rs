@@ -25,8 +25,8 @@ pub enum SignatureError {
     UntrustedKey {
         path: String,
         /// Who made the signatures: minisign key ids (`key 1A2B3C4D5E6F7081`).
-        signed_by: String,
-        allowed: String,
+        signed_by: Box<str>,
+        allowed: Box<str>,
     },
     #[error(
         "`{path}` does not match its signature by key `{key}`: the file was changed after it was signed"
@@ -87,7 +87,7 @@ pub fn parse_signatures(path: &str, signature: &[u8]) -> Result<Vec<Signature>, 
     if lines.is_empty() {
         return Err(malformed("the file is empty".into()));
     }
-    if lines.len() % 4 != 0 {
+    if !lines.len().is_multiple_of(4) {
         return Err(malformed(format!(
             "{} lines; each signature is 4 (untrusted comment, signature, trusted comment, global signature)",
             lines.len()
@@ -158,11 +158,11 @@ pub fn signers<'a>(
         let by: Vec<String> = sigs.iter().map(|s| format!("key `{}`", s.key_id)).collect();
         return Err(SignatureError::UntrustedKey {
             path: path.to_string(),
-            signed_by: by.join(" and "),
+            signed_by: by.join(" and ").into(),
             allowed: if allowed.is_empty() {
-                "none".to_string()
+                "none".into()
             } else {
-                allowed.join(", ")
+                allowed.join(", ").into()
             },
         });
     }

@@ -49,6 +49,9 @@ pub(crate) struct GlobalArgs {
     /// Use plugres.lock as it is and never read an index (= --locked --offline)
     #[arg(long, global = true)]
     pub(crate) frozen: bool,
+    /// Accept an index whose signed timestamp has expired (an offline mirror you know is old) [env: PLUGRES_ALLOW_EXPIRED_INDEX]
+    #[arg(long, global = true)]
+    pub(crate) allow_expired_index: bool,
     /// The project's plugres.toml (default: found in this or a parent directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) manifest_path: Option<PathBuf>,

@@ -107,6 +107,11 @@ fn options(
     if !g.quiet && !g.json {
         opts.status = Some(Box::new(|line: &str| eprintln!("{line}")));
     }
+    if !g.json {
+        opts.warn = Some(Box::new(|line: &str| eprintln!("warning: {line}")));
+    }
+    opts.trust.dir = Some(settings.trust_dir.clone());
+    opts.trust.allow_expired = g.allow_expired_index || settings.allow_expired_index;
     if let Some(grants) = grants {
         let allow = grants
             .allow

@@ -125,6 +125,95 @@ pub enum IndexError {
         expected: String,
         found: String,
     },
+
+    /// A snapshot, timestamp or config older than one seen before.
+    #[error(
+        "`{path}` of the index at `{index}` (registry `{registry}`) is version {found}, older than version {seen} this machine already accepted: the host serves old index data (a rollback attack, or a stale mirror). plugres refuses it, so a yanked or fixed version cannot come back. Try again later or use another mirror; if the index was rebuilt on purpose, its maintainers will say so, and deleting `{state}` forgets what was seen"
+    )]
+    Rollback {
+        registry: String,
+        index: String,
+        path: &'static str,
+        found: u64,
+        seen: u64,
+        state: String,
+    },
+
+    /// The signed timestamp is past its expiry.
+    #[error(
+        "`timestamp.toml` of the index at `{index}` (registry `{registry}`) expired {ago} ago (at {expires}): the host has stopped publishing fresh index data (a freeze attack, or an unmaintained mirror), so plugres cannot know it sees current versions and yanks. Try again later or use another mirror. For an offline mirror you trust to be this old, pass --allow-expired-index (or set PLUGRES_ALLOW_EXPIRED_INDEX=1)"
+    )]
+    Expired {
+        registry: String,
+        index: String,
+        ago: String,
+        expires: String,
+    },
+
+    /// A file's digest differs from what the verified snapshot lists.
+    #[error(
+        "`{path}` of the index at `{index}` (registry `{registry}`) does not match snapshot {snapshot}: its sha256 is {found}, the snapshot lists {expected}. The host mixes files from different moments of the index (a mix-and-match attack, or a mirror caught mid-update) or altered the file. Try again later; report it to whoever runs the index if it persists"
+    )]
+    SnapshotMismatch {
+        registry: String,
+        index: String,
+        path: String,
+        snapshot: u64,
+        found: Box<str>,
+        expected: Box<str>,
+    },
+
+    /// A file the snapshot lists is not served.
+    #[error(
+        "`{path}` is listed in snapshot {snapshot} of the index at `{index}` (registry `{registry}`) but the host does not serve it: a file was removed (an attack hiding a plugin or its fix, or a broken mirror). Report it to whoever runs the index"
+    )]
+    MissingFromSnapshot {
+        registry: String,
+        index: String,
+        path: String,
+        snapshot: u64,
+    },
+
+    /// The config names snapshot/timestamp keys, but a file is missing.
+    #[error(
+        "the index at `{index}` (registry `{registry}`) has `[[snapshot-key]]`s in its config but no `{path}`: every such index must serve a signed snapshot and timestamp. The host withholds it (an attack) or the index maintainers have not run `plugres-index snapshot` / `plugres-index timestamp`: report it to them"
+    )]
+    MissingTrustFile {
+        registry: String,
+        index: String,
+        path: &'static str,
+    },
+
+    /// A new config adds a root key that did not sign it.
+    #[error(
+        "the new `config.toml` of the index at `{index}` (registry `{registry}`) adds root key `{key}`, which did not sign it: a root rotation must be signed by a root key this machine already trusts and by every new root key (`plugres-index key rotate-root` does both). plugres keeps trusting the config it accepted before; report it to the index maintainers"
+    )]
+    RotationNotSigned {
+        registry: String,
+        index: String,
+        key: String,
+    },
+
+    /// A config changed without raising its version.
+    #[error(
+        "`config.toml` of the index at `{index}` (registry `{registry}`) changed but keeps version {version}: every change of the config must raise `version` (a config replayed or altered under an old number). Report it to the index maintainers"
+    )]
+    ConfigVersionReused {
+        registry: String,
+        index: String,
+        version: u64,
+    },
+
+    /// The trust state of this machine cannot be read or written.
+    #[error(
+        "cannot {action} the trust state `{path}`: {source}. It may be deleted (what was seen is then forgotten)"
+    )]
+    TrustState {
+        action: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What a signature failure most likely means, and what to do about it.

@@ -122,6 +122,85 @@ impl TestIndex {
         plugin.file
     }
 
+    /// Gives the config snapshot and timestamp keys (`online`, one key for
+    /// both roles), raising its version; returns that key.
+    pub(crate) fn enable_snapshots(&self) -> SigningKey {
+        let online = SigningKey::generate().expect("key");
+        let mut config = self.config();
+        let role = |id: &str| plugres_schema::RoleKey {
+            id: KeyId::new(id).expect("key id"),
+            public: public_of(&online),
+        };
+        config.snapshot_keys = vec![role("online-snapshot")];
+        config.timestamp_keys = vec![role("online-timestamp")];
+        config.version += 1;
+        self.write_config(&config, &self.root_key);
+        online
+    }
+
+    /// The config as on disk.
+    pub(crate) fn config(&self) -> IndexConfig {
+        let bytes = std::fs::read(self.root().join(CONFIG_PATH)).expect("config");
+        IndexConfig::parse(CONFIG_PATH, &bytes).expect("valid config")
+    }
+
+    /// Signs snapshot `version` of the tree as it is now (config and plugin
+    /// files with their signatures), binned by `bin_digits`. Returns the
+    /// snapshot's bytes.
+    pub(crate) fn snapshot(&self, key: &SigningKey, version: u64, bin_digits: u8) -> Vec<u8> {
+        let mut files = std::collections::BTreeMap::new();
+        for entry in walkdir::WalkDir::new(self.root()) {
+            let entry = entry.expect("walk");
+            let rel = entry.path().strip_prefix(self.root()).expect("prefix");
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let bare = rel.strip_suffix(SIGNATURE_SUFFIX).unwrap_or(&rel);
+            if bare == CONFIG_PATH || plugres_schema::name_from_index_path(bare).is_some() {
+                let bytes = std::fs::read(entry.path()).expect("read");
+                files.insert(rel.clone(), Sha256::of(&bytes));
+            }
+        }
+        let (snap, bins) = plugres_schema::Snapshot::build(version, &files, bin_digits);
+        let _ = std::fs::remove_dir_all(self.root().join(plugres_schema::SNAPSHOT_BIN_DIR));
+        for (path, text) in bins {
+            self.write(&path, text.as_bytes());
+        }
+        let text = snap.to_toml();
+        self.write_signed(plugres_schema::SNAPSHOT_PATH, text.as_bytes(), key);
+        text.into_bytes()
+    }
+
+    /// Signs timestamp `version` for the snapshot on disk, expiring at
+    /// `expires` (Unix time).
+    pub(crate) fn timestamp(&self, key: &SigningKey, version: u64, expires: u64) {
+        let snap =
+            std::fs::read(self.root().join(plugres_schema::SNAPSHOT_PATH)).expect("snapshot");
+        let parsed = plugres_schema::Snapshot::parse("snapshot.toml", &snap).expect("snapshot");
+        let ts = plugres_schema::Timestamp {
+            version,
+            expires,
+            snapshot_version: parsed.version,
+            snapshot_sha256: Sha256::of(&snap),
+            snapshot_size: snap.len() as u64,
+        };
+        self.write_signed(plugres_schema::TIMESTAMP_PATH, ts.to_toml().as_bytes(), key);
+    }
+
+    /// The index through a [`PathBackend`] with trust state kept in
+    /// `trust` (see [`TrustOptions`](super::TrustOptions)) and clock `now`.
+    pub(crate) fn open_trusted(&self, trust: &Path, now: u64) -> Result<VerifiedIndex, IndexError> {
+        let opts = super::TrustOptions {
+            dir: Some(trust.to_path_buf()),
+            allow_expired: false,
+            now: Some(now),
+        };
+        VerifiedIndex::open_with(
+            Box::new(PathBackend::new(self.root())),
+            "default",
+            &[self.root_public()],
+            &opts,
+        )
+    }
+
     /// The index through a [`PathBackend`], pinning its root key.
     pub(crate) fn open(&self) -> Result<VerifiedIndex, IndexError> {
         VerifiedIndex::open(

@@ -28,12 +28,14 @@ pub mod git;
 mod location;
 mod path;
 pub mod sparse;
+mod trust;
 mod verified;
 
 pub use candidates::IndexCandidates;
 pub use error::IndexError;
 pub use location::{ArtifactLocation, file_url_to_path, path_to_file_url};
 pub use path::PathBackend;
+pub use trust::TrustOptions;
 pub use verified::VerifiedIndex;
 
 /// Access to the files of one index. Implementations move bytes only:
@@ -47,6 +49,14 @@ pub trait IndexBackend: Send + Sync {
     /// Hint: these files will be read soon (network backends fetch in
     /// parallel). Default no-op.
     fn prefetch(&self, _paths: &[String]) {}
+
+    /// These files must have these digests (listed in the verified
+    /// snapshot). A network backend may then answer a read from its cache
+    /// without asking the host when the cached bytes match, and fetch
+    /// others whole (no conditional request: its cached copy is known
+    /// stale). Reads still return whatever bytes were found; the verifier
+    /// compares. Default no-op.
+    fn pin(&self, _pins: &[(String, plugres_schema::Sha256)]) {}
 
     /// Every plugin file path, for `search`; `Err(IndexError::Unsupported)`
     /// where a backend cannot list.

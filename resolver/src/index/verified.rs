@@ -18,19 +18,31 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::collections::BTreeMap;
+
 use plugres_schema::{
-    Artifact, CONFIG_PATH, IndexConfig, KeyId, PluginFile, PluginName, PublicKey, SIGNATURE_SUFFIX,
-    SignatureError, index_path, name_from_index_path,
+    Artifact, IndexConfig, PluginFile, PluginName, PublicKey, SIGNATURE_SUFFIX, Sha256, Snapshot,
+    index_path, name_from_index_path,
 };
 use rayon::prelude::*;
 
+use super::trust::TrustOptions;
 use super::{ArtifactLocation, IndexBackend, IndexError};
+
+/// A plugin file, its signature, and the digests the snapshot lists for them.
+type ReadPair = (Vec<u8>, Vec<u8>, Option<(Sha256, Sha256)>);
 
 /// An index whose config is verified; plugin files are verified on demand.
 pub struct VerifiedIndex {
     backend: Box<dyn IndexBackend>,
     registry: String,
     config: IndexConfig,
+    /// The verified snapshot: the digest of every file this index may
+    /// serve. `None` for an index without snapshot keys.
+    snapshot: Option<Snapshot>,
+    warnings: Vec<String>,
+    /// Bins of a binned snapshot read so far, by id.
+    bins: Mutex<HashMap<String, Arc<BTreeMap<String, Sha256>>>>,
     /// `None` records "no such plugin", so a miss is not asked twice.
     cache: Mutex<HashMap<PluginName, Option<Arc<PluginFile>>>>,
     files_read: AtomicUsize,
@@ -61,52 +73,54 @@ impl std::fmt::Debug for VerifiedIndex {
 impl VerifiedIndex {
     /// Reads and verifies `config.toml` of the index behind `backend`.
     /// `registry_name` is the project's name for it (for messages);
-    /// `pinned_root_keys` are the `root-keys` of plugres.toml.
+    /// `pinned_root_keys` are the `root-keys` of plugres.toml. Remembers
+    /// nothing between runs: see [`VerifiedIndex::open_with`].
     pub fn open(
         backend: Box<dyn IndexBackend>,
         registry_name: &str,
         pinned_root_keys: &[PublicKey],
     ) -> Result<Self, IndexError> {
-        let index = backend.describe();
-        let registry = registry_name.to_string();
-        let sig_path = format!("{CONFIG_PATH}{SIGNATURE_SUFFIX}");
-        backend.prefetch(&[CONFIG_PATH.to_string(), sig_path.clone()]);
-        let bytes = backend
-            .read(CONFIG_PATH)?
-            .ok_or_else(|| IndexError::MissingConfig {
-                registry: registry.clone(),
-                index: index.clone(),
-            })?;
-        let signature = backend
-            .read(&sig_path)?
-            .ok_or_else(|| IndexError::MissingSignature {
-                registry: registry.clone(),
-                index: index.clone(),
-                path: CONFIG_PATH.to_string(),
-            })?;
-        let signer = verify_config(&registry, &index, &bytes, &signature, pinned_root_keys)?;
-        let config =
-            IndexConfig::parse(CONFIG_PATH, &bytes).map_err(|diagnostics| IndexError::Invalid {
-                registry: registry.clone(),
-                index: index.clone(),
-                path: CONFIG_PATH.to_string(),
-                diagnostics,
-            })?;
-        if !config.root_keys.iter().any(|k| &k.public == signer) {
-            return Err(IndexError::RootKeyRetired {
-                registry,
-                index,
-                key: signer.to_string(),
-            });
-        }
+        Self::open_with(
+            backend,
+            registry_name,
+            pinned_root_keys,
+            &TrustOptions::default(),
+        )
+    }
+
+    /// Establishes which config, snapshot and timestamp of the index to
+    /// trust (see [`trust`](super::trust)), keeping what was seen under
+    /// `trust.dir`.
+    pub fn open_with(
+        backend: Box<dyn IndexBackend>,
+        registry_name: &str,
+        pinned_root_keys: &[PublicKey],
+        trust: &TrustOptions,
+    ) -> Result<Self, IndexError> {
+        let accepted =
+            super::trust::establish(backend.as_ref(), registry_name, pinned_root_keys, trust)?;
         Ok(VerifiedIndex {
             backend,
-            registry,
-            config,
+            registry: registry_name.to_string(),
+            config: accepted.config,
+            snapshot: accepted.snapshot,
+            warnings: accepted.warnings,
+            bins: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             files_read: AtomicUsize::new(0),
             refused: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// The version of the snapshot this index was read at, when it has one.
+    pub fn snapshot_version(&self) -> Option<u64> {
+        self.snapshot.as_ref().map(|s| s.version)
+    }
+
+    /// Problems accepted on the user's say-so (an expired timestamp with
+    /// `--allow-expired-index`), to show.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The verified `config.toml`.
@@ -135,7 +149,9 @@ impl VerifiedIndex {
         self.files_read.load(Ordering::Relaxed)
     }
 
-    /// Tells the backend these plugins will be asked for soon.
+    /// Tells the backend these plugins will be asked for soon. With a
+    /// snapshot, only listed files are asked for, pinned to their digests
+    /// (their bins are loaded first).
     pub fn prefetch(&self, names: &[PluginName]) {
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let paths: Vec<String> = names
@@ -147,9 +163,31 @@ impl VerifiedIndex {
             })
             .collect();
         drop(cache);
-        if !paths.is_empty() {
-            self.backend.prefetch(&paths);
+        if paths.is_empty() {
+            return;
         }
+        let Some(snapshot) = &self.snapshot else {
+            self.backend.prefetch(&paths);
+            return;
+        };
+        let mut ids: Vec<String> = paths
+            .iter()
+            .filter_map(|p| plugres_schema::bin_of(p, snapshot.bin_digits))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        // A bin that fails to load fails again, with its error, on read.
+        let _ = self.load_bins(snapshot, &ids);
+        let pins: Vec<(String, Sha256)> = paths
+            .into_iter()
+            .filter_map(|p| match self.expected(snapshot, &p) {
+                Ok(Some(sha)) => Some((p, sha)),
+                _ => None,
+            })
+            .collect();
+        self.backend.pin(&pins);
+        self.backend
+            .prefetch(&pins.into_iter().map(|(p, _)| p).collect::<Vec<_>>());
     }
 
     /// The verified file of plugin `name`; `Ok(None)` when the index has none.
@@ -176,17 +214,9 @@ impl VerifiedIndex {
     fn read_plugin(&self, name: &PluginName) -> Result<Option<PluginFile>, IndexError> {
         let path = index_path(name);
         self.files_read.fetch_add(1, Ordering::Relaxed);
-        let Some(bytes) = self.backend.read(&path)? else {
+        let Some((bytes, signature, listed)) = self.read_pair(&path)? else {
             return Ok(None);
         };
-        let signature = self
-            .backend
-            .read(&format!("{path}{SIGNATURE_SUFFIX}"))?
-            .ok_or_else(|| IndexError::MissingSignature {
-                registry: self.registry.clone(),
-                index: self.describe(),
-                path: path.clone(),
-            })?;
         let keys = self.config.publishers_for(name).map(|k| (&k.id, &k.public));
         plugres_schema::verify(&path, &bytes, &signature, keys).map_err(|source| {
             IndexError::Signature {
@@ -195,6 +225,11 @@ impl VerifiedIndex {
                 source,
             }
         })?;
+        if let (Some(snapshot), Some((sha, sig_sha))) = (&self.snapshot, listed) {
+            self.check_listed(snapshot, &path, &bytes, sha)?;
+            let sig_path = format!("{path}{SIGNATURE_SUFFIX}");
+            self.check_listed(snapshot, &sig_path, &signature, sig_sha)?;
+        }
         let file = PluginFile::parse(&path, &bytes).map_err(|diagnostics| IndexError::Invalid {
             registry: self.registry.clone(),
             index: self.describe(),
@@ -211,6 +246,42 @@ impl VerifiedIndex {
             });
         }
         Ok(Some(file))
+    }
+
+    /// The bytes and signature of plugin file `path`: as the snapshot
+    /// lists them (an unlisted file is absent, whatever the host serves),
+    /// or as the host serves them for an index without a snapshot.
+    /// With a snapshot, also the digests it lists for both, which the
+    /// caller checks once the signature verified (so a file moved from
+    /// another path is reported as such, not as a digest mismatch).
+    fn read_pair(&self, path: &str) -> Result<Option<ReadPair>, IndexError> {
+        let sig_path = format!("{path}{SIGNATURE_SUFFIX}");
+        let missing_signature = || IndexError::MissingSignature {
+            registry: self.registry.clone(),
+            index: self.describe(),
+            path: path.to_string(),
+        };
+        let Some(snapshot) = &self.snapshot else {
+            let Some(bytes) = self.backend.read(path)? else {
+                return Ok(None);
+            };
+            let signature = self
+                .backend
+                .read(&sig_path)?
+                .ok_or_else(missing_signature)?;
+            return Ok(Some((bytes, signature, None)));
+        };
+        let Some(sha) = self.expected(snapshot, path)? else {
+            return Ok(None);
+        };
+        let sig_sha = self
+            .expected(snapshot, &sig_path)?
+            .ok_or_else(missing_signature)?;
+        self.backend
+            .pin(&[(path.to_string(), sha), (sig_path.clone(), sig_sha)]);
+        let bytes = self.read_listed(snapshot, path)?;
+        let signature = self.read_listed(snapshot, &sig_path)?;
+        Ok(Some((bytes, signature, Some((sha, sig_sha)))))
     }
 
     /// Where to get `artifact` from: an absolute URL as is; a relative one
@@ -285,46 +356,6 @@ fn matches(p: &PluginFile, word: &str) -> bool {
         || p.categories.iter().any(|c| has(c))
 }
 
-/// Checks the config signature against the pinned keys only; returns the
-/// pinned key that signed it.
-fn verify_config<'a>(
-    registry: &str,
-    index: &str,
-    bytes: &[u8],
-    signature: &[u8],
-    pinned: &'a [PublicKey],
-) -> Result<&'a PublicKey, IndexError> {
-    // Pinned keys have no id in plugres.toml; number them for messages.
-    let ids: Vec<KeyId> = (1..=pinned.len())
-        .filter_map(|i| KeyId::new(&format!("pinned-root-key-{i}")).ok())
-        .collect();
-    let not_trusted = || IndexError::ConfigNotTrusted {
-        registry: registry.to_string(),
-        index: index.to_string(),
-        pinned: if pinned.is_empty() {
-            "none".to_string()
-        } else {
-            pinned
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    };
-    match plugres_schema::verify(CONFIG_PATH, bytes, signature, ids.iter().zip(pinned)) {
-        Ok(v) => ids
-            .iter()
-            .position(|id| id == &v.key_id)
-            .and_then(|i| pinned.get(i))
-            .ok_or_else(not_trusted),
-        Err(SignatureError::UntrustedKey { .. }) => Err(not_trusted()),
-        Err(source) => Err(IndexError::Signature {
-            registry: registry.to_string(),
-            index: index.to_string(),
-            source,
-        }),
-    }
-}
-
+mod listing;
 #[cfg(test)]
 mod tests;

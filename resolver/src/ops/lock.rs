@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use plugres_schema::{PluginName, Version};
 
 use super::registries::{MultiCandidates, Sources};
+use super::yanked_since::yanked_since;
 use super::{Change, ChangeReport, OpsError, Options, load_locked, permissions, sync};
 use crate::install::ProjectLock;
 use crate::project::{LockedPlugin, LockedRegistry, Lockfile, Manifest, ManifestEditor, Project};
@@ -147,9 +148,11 @@ fn plan_with(
                 name: name.clone(),
                 index: manifest.registries[name].index.clone(),
                 revision: index.revision(),
+                snapshot: index.snapshot_version(),
             })
         })
         .collect::<Result<Vec<_>, OpsError>>()?;
+    let registries = keep_seen(old, &plugins, registries);
     let mut warnings = resolution.warnings;
     warnings.extend(deprecated);
     Ok(Plan {
@@ -160,6 +163,37 @@ fn plan_with(
         warnings,
         files_read: sources.files_read(),
     })
+}
+
+/// When the locked plugins did not change, the lock keeps the index
+/// revision and snapshot it recorded: a newer index that changes nothing
+/// for this project does not rewrite plugres.lock (nor fail `--locked`).
+fn keep_seen(
+    old: Option<&Lockfile>,
+    plugins: &[LockedPlugin],
+    new: Vec<LockedRegistry>,
+) -> Vec<LockedRegistry> {
+    let Some(old) = old else { return new };
+    fn sorted(list: &[LockedPlugin]) -> Vec<&LockedPlugin> {
+        let mut v: Vec<&LockedPlugin> = list.iter().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+    if sorted(&old.plugins) != sorted(plugins) {
+        return new;
+    }
+    new.into_iter()
+        .map(|r| {
+            match old
+                .registries
+                .iter()
+                .find(|o| o.name == r.name && o.index == r.index)
+            {
+                Some(o) => o.clone(),
+                None => r,
+            }
+        })
+        .collect()
 }
 
 /// Like cargo's "checksum changed": a version once locked is immutable, so
@@ -427,7 +461,11 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
                 install: true,
                 index_read: false,
             };
-            apply(a, lock.clone(), Vec::new(), opts)
+            let warnings = match opts.frozen {
+                true => Vec::new(),
+                false => yanked_since(&manifest, lock, opts),
+            };
+            apply(a, lock.clone(), warnings, opts)
         }
         _ if opts.frozen || opts.locked => {
             frozen_lock(&project, &manifest, old.as_ref(), opts, true)

@@ -46,6 +46,7 @@ mod sync;
 mod toggle;
 mod tree;
 mod verify;
+mod yanked_since;
 
 #[cfg(test)]
 mod test_support;
@@ -101,6 +102,11 @@ pub struct Options {
     /// Bearer tokens of private registries.
     pub credentials: Credentials,
     pub grants: Grants,
+    /// Where what was seen of each index is kept (rollback floor), and
+    /// whether an expired index timestamp is accepted.
+    pub trust: crate::index::TrustOptions,
+    /// Warnings (printed even under `--quiet`); `None`: to `status`.
+    pub warn: Option<Box<StatusSink>>,
     /// Status lines such as "waiting for another plugres…"; `None`: silent.
     pub status: Option<Box<StatusSink>>,
 }
@@ -112,7 +118,6 @@ impl Options {
         let cache_dir = cache_dir.into();
         Options {
             index_cache_dir: cache_dir.join("index"),
-            cache_dir,
             offline: false,
             locked: false,
             frozen: false,
@@ -120,7 +125,23 @@ impl Options {
             http: HttpConfig::default(),
             credentials: Credentials::none(),
             grants: Grants::default(),
+            trust: crate::index::TrustOptions {
+                dir: Some(cache_dir.join("trust")),
+                ..Default::default()
+            },
             status: None,
+            warn: None,
+            cache_dir,
+        }
+    }
+
+    /// A warning that belongs to no report (e.g. a stale index accepted
+    /// with `--allow-expired-index`): to `warn`, else to `status`.
+    pub(crate) fn warn(&self, line: &str) {
+        match (&self.warn, &self.status) {
+            (Some(w), _) => w(line),
+            (None, Some(status)) => status(&format!("warning: {line}")),
+            (None, None) => {}
         }
     }
 

@@ -133,6 +133,7 @@ mod tests {
                 name: "default".into(),
                 index: "idx".into(),
                 revision: None,
+                snapshot: None,
             }],
             plugins: vec![LockedPlugin {
                 name: PluginName::new("hello").unwrap(),

@@ -64,7 +64,11 @@ fn open_with(
             Box::new(SparseBackend::open(config)?)
         }
     };
-    Ok(VerifiedIndex::open(backend, &spec.name, &spec.root_keys)?)
+    let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, &opts.trust)?;
+    for w in index.warnings() {
+        opts.warn(w);
+    }
+    Ok(index)
 }
 
 /// The bearer token configured for registry `spec`, if it is bound to

@@ -56,6 +56,9 @@ pub struct LockedRegistry {
     pub index: String,
     /// The index revision (git commit) seen when locking, if known.
     pub revision: Option<String>,
+    /// The version of the index's signed snapshot the lock was resolved
+    /// against, for an index with snapshots.
+    pub snapshot: Option<u64>,
 }
 
 /// One locked plugin version.
@@ -282,6 +285,9 @@ impl Lockfile {
             let _ = writeln!(s, "index = {}", quote(&r.index));
             if let Some(rev) = &r.revision {
                 let _ = writeln!(s, "revision = {}", quote(rev));
+            }
+            if let Some(snapshot) = r.snapshot {
+                let _ = writeln!(s, "snapshot = {snapshot}");
             }
         }
         let mut plugins: Vec<&LockedPlugin> = self.plugins.iter().collect();

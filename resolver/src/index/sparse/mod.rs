@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use plugres_schema::MAX_FILE_SIZE;
+use plugres_schema::{MAX_FILE_SIZE, Sha256};
 use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
@@ -153,6 +153,8 @@ struct Inner {
     /// Paths asked for through [`IndexBackend::read`] (by the verifier), as
     /// opposed to only prefetched.
     read: Mutex<BTreeSet<String>>,
+    /// Digests the verified snapshot lists (see [`IndexBackend::pin`]).
+    pins: Mutex<HashMap<String, Sha256>>,
 }
 
 /// A fetched file (or a confirmed absence) waiting to be cached.
@@ -228,6 +230,7 @@ impl SparseBackend {
                 missing: Mutex::new(BTreeSet::new()),
                 pending: Mutex::new(Vec::new()),
                 read: Mutex::new(BTreeSet::new()),
+                pins: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -283,6 +286,10 @@ impl IndexBackend for SparseBackend {
             Ok(found) => Ok(found.map(|b| b.as_ref().clone())),
             Err(failure) => Err(self.inner.error(path, failure)),
         }
+    }
+
+    fn pin(&self, pins: &[(String, Sha256)]) {
+        lock(&self.inner.pins).extend(pins.iter().cloned());
     }
 
     fn prefetch(&self, paths: &[String]) {
@@ -366,6 +373,10 @@ impl Inner {
 
     fn fetch(&self, path: &str) -> Fetched {
         let cached = self.cache.load(path);
+        let pin = lock(&self.pins).get(path).copied();
+        if let Some(want) = pin {
+            return self.fetch_pinned(path, want, cached);
+        }
         if self.offline {
             return match cached {
                 Some(Cached::Body { bytes, .. }) => Ok(Some(Arc::new(bytes))),
@@ -392,7 +403,6 @@ impl Inner {
             // published: ask once more past its cache.
             answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
         }
-        let url = http_logic::file_url(&self.shown, path, None);
         match answer {
             Answer::Body(bytes, validators) => {
                 let bytes = Arc::new(bytes);
@@ -401,14 +411,60 @@ impl Inner {
             }
             Answer::NotModified => match cached_body {
                 Some(bytes) => Ok(Some(Arc::new(bytes))),
-                None => Err(Failure::Message(format!(
-                    "`{url}` answered 304 Not Modified to a request that had no cached copy to validate"
-                ))),
+                None => self.unwanted(path, Answer::NotModified),
             },
             Answer::Absent => {
                 lock(&self.pending).push((path.to_string(), None, Validators::default()));
                 Ok(None)
             }
+            other => self.unwanted(path, other),
+        }
+    }
+
+    /// A file whose digest the verified snapshot gives: a cached copy with
+    /// that digest is used without any request; otherwise the file is
+    /// fetched whole, and once more past CDN caches if what came back is
+    /// not it (a CDN may still hold the previous version). What is
+    /// returned is checked by the verifier either way.
+    fn fetch_pinned(&self, path: &str, want: Sha256, cached: Option<Cached>) -> Fetched {
+        if let Some(Cached::Body { bytes, .. }) = cached
+            && Sha256::of(&bytes) == want
+        {
+            return Ok(Some(Arc::new(bytes)));
+        }
+        if self.offline {
+            lock(&self.missing).insert(path.to_string());
+            return Err(Failure::NotCached);
+        }
+        let mut answer = self.fetch_url(path, None, None)?;
+        let stale = match &answer {
+            Answer::Body(bytes, _) => Sha256::of(bytes) != want,
+            _ => true,
+        };
+        if stale {
+            answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
+        }
+        match answer {
+            Answer::Body(bytes, validators) => {
+                let bytes = Arc::new(bytes);
+                if Sha256::of(&bytes) == want {
+                    lock(&self.pending).push((path.to_string(), Some(bytes.clone()), validators));
+                }
+                Ok(Some(bytes))
+            }
+            Answer::Absent => Ok(None),
+            other => self.unwanted(path, other),
+        }
+    }
+
+    /// The failure for an answer that brings no file.
+    fn unwanted(&self, path: &str, answer: Answer) -> Fetched {
+        let url = http_logic::file_url(&self.shown, path, None);
+        match answer {
+            Answer::Body(..) | Answer::Absent => Ok(None),
+            Answer::NotModified => Err(Failure::Message(format!(
+                "`{url}` answered 304 Not Modified to a request that had no cached copy to validate"
+            ))),
             Answer::Denied(status) => {
                 let token = match (&self.token, &self.token_withheld) {
                     (Some(_), _) => http_logic::TokenState::Sent,

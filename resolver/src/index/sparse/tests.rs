@@ -615,3 +615,91 @@ fn a_prefetched_file_nothing_read_is_not_cached() {
         "{cached:?}"
     );
 }
+
+/// With a snapshot, an unchanged index costs one conditional request
+/// (timestamp.toml, 304): the kept timestamp, snapshot and config, and the
+/// cached plugin files whose digests the snapshot lists, need no request.
+#[test]
+fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed() {
+    const NOW: u64 = 1_800_000_000;
+    let ix = index_with(&["hello", "other"]);
+    let online = ix.enable_snapshots();
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, NOW + 86_400);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let trust = crate::index::TrustOptions {
+        dir: Some(cache.path().join("trust")),
+        allow_expired: false,
+        now: Some(NOW),
+    };
+    let open = || {
+        let b = Box::new(backend(&nginx.url(0), cache.path()));
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust).unwrap()
+    };
+    let targets = |from: usize| -> Vec<(String, u16)> {
+        nginx.log()[from..]
+            .iter()
+            .map(|l| (l.target.clone(), l.status))
+            .collect()
+    };
+
+    let cold = open();
+    assert!(cold.plugin(&name("hello")).unwrap().is_some());
+    // Not listed in the snapshot: no request at all.
+    assert!(cold.plugin(&name("missing")).unwrap().is_none());
+    drop(cold);
+    let cold_requests = nginx.log().len();
+    assert_eq!(cold_requests, 8, "{:?}", targets(0));
+
+    let warm = open();
+    assert!(warm.plugin(&name("hello")).unwrap().is_some());
+    drop(warm);
+    assert_eq!(
+        targets(cold_requests),
+        [("/timestamp.toml".to_string(), 304)]
+    );
+
+    // A new version of `hello`; `other` unchanged.
+    std::thread::sleep(Duration::from_millis(1100));
+    ix.publish(
+        TestPlugin::new("hello")
+            .version("1.0.0", ">=1")
+            .artifact("any")
+            .version("1.1.0", ">=1")
+            .artifact("any"),
+        "maint",
+    );
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 86_400);
+    let after = open();
+    assert_eq!(
+        after
+            .plugin(&name("hello"))
+            .unwrap()
+            .unwrap()
+            .versions
+            .len(),
+        2
+    );
+    drop(after);
+    let paths: Vec<String> = targets(cold_requests + 1)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/timestamp.toml",
+            "/timestamp.toml.minisig",
+            "/snapshot.toml",
+            "/snapshot.toml.minisig",
+            "/plugins/he/ll/hello.toml",
+            "/plugins/he/ll/hello.toml.minisig",
+        ],
+        "{:?}",
+        nginx.log()
+    );
+}

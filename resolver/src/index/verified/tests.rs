@@ -1,7 +1,7 @@
 use super::*;
 use crate::index::PathBackend;
 use crate::index::fixture::{TestIndex, TestPlugin};
-use plugres_schema::{SigningKey, render};
+use plugres_schema::{CONFIG_PATH, SignatureError, SigningKey, render};
 
 fn name(s: &str) -> PluginName {
     PluginName::new(s).unwrap()
@@ -126,7 +126,7 @@ fn a_key_outside_its_scope_is_refused() {
             IndexError::Signature {
                 source: SignatureError::UntrustedKey { allowed, .. },
                 ..
-            } if allowed == "`acme`"
+            } if &**allowed == "`acme`"
         ),
         "{err}"
     );
@@ -164,16 +164,32 @@ fn a_config_signed_by_an_unpinned_key_is_refused() {
 }
 
 #[test]
-fn a_pinned_key_the_config_retired_is_refused() {
+fn a_root_rotation_needs_the_new_keys_signature_too() {
     let ix = TestIndex::new();
     let text = String::from_utf8(read(&ix, CONFIG_PATH)).unwrap();
     let mut config = IndexConfig::parse(CONFIG_PATH, text.as_bytes()).unwrap();
     let new_root = SigningKey::generate().unwrap();
     config.root_keys[0].public = PublicKey::parse(&new_root.public_base64()).unwrap();
-    // Signed by the old (pinned) key, but no longer listing it.
+    config.version = 2;
+    // Signed by the old (pinned) key only: the new key never agreed.
     ix.write_config(&config, &ix.root_key);
     let err = ix.open().unwrap_err();
-    assert!(matches!(err, IndexError::RootKeyRetired { .. }), "{err}");
+    assert!(
+        matches!(&err, IndexError::RotationNotSigned { key, .. } if key == "root"),
+        "{err}"
+    );
+    // Signed by both: the rotation is accepted with the old key pinned.
+    let new_text = render::config_file(&config);
+    let both = [&ix.root_key, &new_root]
+        .iter()
+        .map(|k| plugres_schema::sign(k, CONFIG_PATH, new_text.as_bytes(), 1).unwrap())
+        .collect::<String>();
+    std::fs::write(ix.root().join("config.toml.minisig"), both).unwrap();
+    let index = ix.open().unwrap();
+    assert_eq!(
+        index.config().root_keys[0].public,
+        config.root_keys[0].public
+    );
 }
 
 #[test]

@@ -27,6 +27,7 @@ struct RawRegistry {
     name: Spanned<String>,
     index: String,
     revision: Option<String>,
+    snapshot: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +95,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Lockfile, Vec<Diagnostic>>
             name: r.name.into_inner(),
             index: r.index,
             revision: r.revision,
+            snapshot: r.snapshot,
         });
     }
     let mut plugins: Vec<LockedPlugin> = Vec::new();

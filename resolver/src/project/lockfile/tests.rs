@@ -54,6 +54,7 @@ fn sample() -> Lockfile {
             name: "default".into(),
             index: "../sample-index".into(),
             revision: Some("0123abcd".into()),
+            snapshot: None,
         }],
         plugins: vec![hello, core],
     }
@@ -282,6 +283,7 @@ fn entries_from_a_verified_local_index_record_index_relative_paths() {
             name: "default".into(),
             index: "../index".into(),
             revision: None,
+            snapshot: None,
         }],
         plugins: vec![entry.clone()],
     };

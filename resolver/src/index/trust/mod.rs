@@ -1,0 +1,370 @@
+//! The trust layer above per-file signatures: which config, snapshot and
+//! timestamp of an index this machine accepts (TUF's root, snapshot and
+//! timestamp roles, on git and static files).
+//!
+//! Per-file signatures say who wrote a file, not when. A host could serve
+//! an old signed file (rollback: a yanked version comes back), stop
+//! updating (freeze), or mix files of different moments (mix-and-match).
+//! So an index whose config names `[[snapshot-key]]`s must serve, and the
+//! client checks, in this order:
+//!
+//! ```text
+//! timestamp.toml  signed by a timestamp key, not expired, version ≥ seen
+//!   └► snapshot.toml  sha256 as the timestamp says; signed by a snapshot
+//!        │            key; version ≥ seen
+//!        ├► config.toml  sha256 as listed; a new one is accepted only when
+//!        │               signed by a root key already trusted and by every
+//!        │               root key it adds; version ≥ seen
+//!        └► plugin files and signatures: sha256 as listed (checked by
+//!           VerifiedIndex as each is read; unlisted = not in the index)
+//! ```
+//!
+//! What was accepted is kept per index in a [`TrustStore`]: the versions
+//! are the rollback floor, and the kept files make an unchanged index cost
+//! one conditional request for `timestamp.toml` and nothing else.
+//! Without snapshot keys an index gets the config rules only (per-file
+//! signatures, no rollback or freeze protection for plugin files).
+
+mod config;
+mod store;
+
+use std::path::PathBuf;
+
+use plugres_schema::{
+    CONFIG_PATH, Diagnostic, IndexConfig, Listing, PublicKey, SIGNATURE_SUFFIX, SNAPSHOT_PATH,
+    Sha256, Snapshot, TIMESTAMP_PATH, Timestamp,
+};
+
+use super::{IndexBackend, IndexError};
+pub(crate) use store::{Pair, Seen, TrustStore};
+
+/// How strictly to check, and where to remember what was seen.
+#[derive(Debug, Clone, Default)]
+pub struct TrustOptions {
+    /// Folder of the per-index trust state (`<PLUGRES_HOME>/trust`);
+    /// `None` remembers nothing between runs (library use, tests).
+    pub dir: Option<PathBuf>,
+    /// Accept an expired timestamp (an offline mirror known to be old),
+    /// with a warning instead of an error.
+    pub allow_expired: bool,
+    /// The current Unix time; `None`: the system clock.
+    pub now: Option<u64>,
+}
+
+/// The trusted state of an index after [`establish`].
+#[derive(Debug)]
+pub(crate) struct Accepted {
+    pub config: IndexConfig,
+    pub snapshot: Option<Snapshot>,
+    /// Accepted despite a problem the user chose to allow.
+    pub warnings: Vec<String>,
+}
+
+/// Who is asking, for messages.
+pub(crate) struct Ctx<'a> {
+    pub backend: &'a dyn IndexBackend,
+    pub registry: &'a str,
+    pub index: String,
+    pub state: String,
+}
+
+impl Ctx<'_> {
+    fn signature(&self, source: plugres_schema::SignatureError) -> IndexError {
+        IndexError::Signature {
+            registry: self.registry.to_string(),
+            index: self.index.clone(),
+            source,
+        }
+    }
+
+    fn invalid(&self, path: &str, diagnostics: Vec<Diagnostic>) -> IndexError {
+        IndexError::Invalid {
+            registry: self.registry.to_string(),
+            index: self.index.clone(),
+            path: path.to_string(),
+            diagnostics,
+        }
+    }
+
+    fn rollback(&self, path: &'static str, found: u64, seen: u64) -> IndexError {
+        IndexError::Rollback {
+            registry: self.registry.to_string(),
+            index: self.index.clone(),
+            path,
+            found,
+            seen,
+            state: self.state.clone(),
+        }
+    }
+
+    pub(crate) fn mismatch(
+        &self,
+        path: &str,
+        snapshot: u64,
+        found: &Sha256,
+        expected: &Sha256,
+    ) -> IndexError {
+        IndexError::SnapshotMismatch {
+            registry: self.registry.to_string(),
+            index: self.index.clone(),
+            path: path.to_string(),
+            snapshot,
+            found: found.to_hex().into(),
+            expected: expected.to_hex().into(),
+        }
+    }
+
+    fn missing_trust_file(&self, path: &'static str) -> IndexError {
+        IndexError::MissingTrustFile {
+            registry: self.registry.to_string(),
+            index: self.index.clone(),
+            path,
+        }
+    }
+
+    /// `path` and its signature from the backend; the signature must exist.
+    fn read_pair(&self, path: &str) -> Result<Option<Pair>, IndexError> {
+        let Some(bytes) = self.backend.read(path)? else {
+            return Ok(None);
+        };
+        let signature = self.read_signature(path)?;
+        Ok(Some(Pair { bytes, signature }))
+    }
+
+    fn read_signature(&self, path: &str) -> Result<Vec<u8>, IndexError> {
+        self.backend
+            .read(&format!("{path}{SIGNATURE_SUFFIX}"))?
+            .ok_or_else(|| IndexError::MissingSignature {
+                registry: self.registry.to_string(),
+                index: self.index.clone(),
+                path: path.to_string(),
+            })
+    }
+}
+
+/// Establishes which config (and, for an index with snapshot keys, which
+/// snapshot) of the index behind `backend` to trust, and records it.
+pub(crate) fn establish(
+    backend: &dyn IndexBackend,
+    registry: &str,
+    pinned: &[PublicKey],
+    opts: &TrustOptions,
+) -> Result<Accepted, IndexError> {
+    let index = backend.describe();
+    let mut store = opts
+        .dir
+        .as_ref()
+        .map(|d| TrustStore::open(d, &index, pinned));
+    let ctx = Ctx {
+        backend,
+        registry,
+        state: store.as_ref().map_or_else(
+            || "(not kept)".to_string(),
+            |s| s.dir().display().to_string(),
+        ),
+        index,
+    };
+    let seen = store.as_ref().map(|s| s.seen).unwrap_or_default();
+    let kept = |name: &str| store.as_ref().and_then(|s| s.pair(name));
+    let mut current = match kept(CONFIG_PATH).and_then(config::parse_kept) {
+        Some(c) => c,
+        None => config::first_use(&ctx, pinned, seen)?,
+    };
+    if !current.config.has_snapshot_role() {
+        current = config::refresh(&ctx, current, seen)?;
+    }
+    let (snapshot, timestamp, warnings, trail) = if current.config.has_snapshot_role() {
+        let chain = snapshot_chain(&ctx, &mut current, seen, &kept, opts)?;
+        (
+            Some(chain.snapshot),
+            Some(chain.timestamp),
+            chain.warnings,
+            Some(chain.pairs),
+        )
+    } else {
+        (None, None, Vec::new(), None)
+    };
+    if let Some(store) = store.as_mut() {
+        let mut pairs: Vec<(&str, &Pair)> = vec![(CONFIG_PATH, &current.pair)];
+        if let Some((ts, snap)) = &trail {
+            pairs.push((TIMESTAMP_PATH, ts));
+            pairs.push((SNAPSHOT_PATH, snap));
+        }
+        let new_seen = Seen {
+            config: current.config.version,
+            snapshot: snapshot.as_ref().map_or(0, |s: &Snapshot| s.version),
+            timestamp: timestamp.as_ref().map_or(0, |t: &Timestamp| t.version),
+        };
+        store.save(new_seen, &pairs)?;
+    }
+    Ok(Accepted {
+        config: current.config,
+        snapshot,
+        warnings,
+    })
+}
+
+/// The outcome of the timestamp → snapshot → config chain.
+struct Chain {
+    timestamp: Timestamp,
+    snapshot: Snapshot,
+    warnings: Vec<String>,
+    /// The accepted timestamp and snapshot pairs, to keep.
+    pairs: (Pair, Pair),
+}
+
+fn snapshot_chain(
+    ctx: &Ctx<'_>,
+    current: &mut config::Current,
+    seen: Seen,
+    kept: &dyn Fn(&str) -> Option<Pair>,
+    opts: &TrustOptions,
+) -> Result<Chain, IndexError> {
+    let (timestamp, ts_pair) = read_timestamp(ctx, current, seen, kept)?;
+    let mut warnings = Vec::new();
+    let now = opts.now.unwrap_or_else(unix_now);
+    if now > timestamp.expires {
+        let ago = plugres_schema::time::format_duration(now - timestamp.expires);
+        let expires = plugres_schema::time::format_utc(timestamp.expires);
+        if !opts.allow_expired {
+            return Err(IndexError::Expired {
+                registry: ctx.registry.to_string(),
+                index: ctx.index.clone(),
+                ago,
+                expires,
+            });
+        }
+        warnings.push(format!(
+            "the index of registry `{}` is stale: its timestamp expired {ago} ago (at {expires}); using it because of --allow-expired-index",
+            ctx.registry
+        ));
+    }
+    let (snapshot, snap_bytes) = read_snapshot(ctx, &timestamp, seen, kept)?;
+    config::follow_snapshot(ctx, current, &snapshot, seen)?;
+    // Verified against the config the snapshot lists (a rotation of the
+    // snapshot key takes effect with the config that announces it).
+    let snap_sig = match kept(SNAPSHOT_PATH) {
+        Some(p) if p.bytes == snap_bytes => p.signature,
+        _ => ctx.read_signature(SNAPSHOT_PATH)?,
+    };
+    let keys = current
+        .config
+        .snapshot_keys
+        .iter()
+        .map(|k| (&k.id, &k.public));
+    plugres_schema::verify(SNAPSHOT_PATH, &snap_bytes, &snap_sig, keys)
+        .map_err(|e| ctx.signature(e))?;
+    let snap_pair = Pair {
+        bytes: snap_bytes,
+        signature: snap_sig,
+    };
+    Ok(Chain {
+        timestamp,
+        snapshot,
+        warnings,
+        pairs: (ts_pair, snap_pair),
+    })
+}
+
+/// Reads and verifies `timestamp.toml`. Unchanged bytes reuse the kept
+/// signature (no second request). A signature by a key the current config
+/// does not know may mean the config rotated its timestamp key: the config
+/// is then re-read once (and must pass the rotation rules).
+fn read_timestamp(
+    ctx: &Ctx<'_>,
+    current: &mut config::Current,
+    seen: Seen,
+    kept: &dyn Fn(&str) -> Option<Pair>,
+) -> Result<(Timestamp, Pair), IndexError> {
+    let bytes = ctx
+        .backend
+        .read(TIMESTAMP_PATH)?
+        .ok_or_else(|| ctx.missing_trust_file(TIMESTAMP_PATH))?;
+    let signature = match kept(TIMESTAMP_PATH) {
+        Some(p) if p.bytes == bytes => p.signature,
+        _ => ctx.read_signature(TIMESTAMP_PATH)?,
+    };
+    let verify = |config: &IndexConfig| {
+        let keys = config.timestamp_keys.iter().map(|k| (&k.id, &k.public));
+        plugres_schema::verify(TIMESTAMP_PATH, &bytes, &signature, keys)
+    };
+    if let Err(first) = verify(&current.config) {
+        let rotated = matches!(first, plugres_schema::SignatureError::UntrustedKey { .. })
+            && config::refresh_changed(ctx, current, seen)?;
+        if !rotated {
+            return Err(ctx.signature(first));
+        }
+        verify(&current.config).map_err(|e| ctx.signature(e))?;
+    }
+    let timestamp =
+        Timestamp::parse(TIMESTAMP_PATH, &bytes).map_err(|d| ctx.invalid(TIMESTAMP_PATH, d))?;
+    if timestamp.version < seen.timestamp {
+        return Err(ctx.rollback(TIMESTAMP_PATH, timestamp.version, seen.timestamp));
+    }
+    Ok((timestamp, Pair { bytes, signature }))
+}
+
+/// The snapshot the timestamp names: the kept copy when its digest
+/// matches, else fetched (pinned to that digest) and checked.
+fn read_snapshot(
+    ctx: &Ctx<'_>,
+    timestamp: &Timestamp,
+    seen: Seen,
+    kept: &dyn Fn(&str) -> Option<Pair>,
+) -> Result<(Snapshot, Vec<u8>), IndexError> {
+    let expected = timestamp.snapshot_sha256;
+    let bytes = match kept(SNAPSHOT_PATH) {
+        Some(p) if Sha256::of(&p.bytes) == expected => p.bytes,
+        _ => {
+            ctx.backend.pin(&[(SNAPSHOT_PATH.to_string(), expected)]);
+            let bytes = ctx
+                .backend
+                .read(SNAPSHOT_PATH)?
+                .ok_or_else(|| ctx.missing_trust_file(SNAPSHOT_PATH))?;
+            let found = Sha256::of(&bytes);
+            if found != expected {
+                return Err(ctx.mismatch(
+                    SNAPSHOT_PATH,
+                    timestamp.snapshot_version,
+                    &found,
+                    &expected,
+                ));
+            }
+            bytes
+        }
+    };
+    let snapshot =
+        Snapshot::parse(SNAPSHOT_PATH, &bytes).map_err(|d| ctx.invalid(SNAPSHOT_PATH, d))?;
+    if snapshot.version != timestamp.snapshot_version {
+        return Err(ctx.invalid(
+            TIMESTAMP_PATH,
+            vec![Diagnostic::file_error(
+                TIMESTAMP_PATH,
+                format!(
+                    "names snapshot version {} but the snapshot with its sha256 is version {}",
+                    timestamp.snapshot_version, snapshot.version
+                ),
+            )],
+        ));
+    }
+    if snapshot.version < seen.snapshot {
+        return Err(ctx.rollback(SNAPSHOT_PATH, snapshot.version, seen.snapshot));
+    }
+    Ok((snapshot, bytes))
+}
+
+/// The sha256 the snapshot lists for a top-level file (the config pair).
+pub(crate) fn listed(snapshot: &Snapshot, path: &str) -> Option<Sha256> {
+    match snapshot.listing(path) {
+        Listing::Listed(sha) => Some(sha),
+        _ => None,
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+#[cfg(test)]
+mod tests;

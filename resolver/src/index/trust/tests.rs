@@ -1,0 +1,319 @@
+//! The trust chain on a real signed index in a temp dir (path backend):
+//! each attack the snapshot and timestamp exist for, refused.
+
+use plugres_schema::{PluginName, SigningKey};
+
+use crate::index::IndexError;
+use crate::index::fixture::{TestIndex, TestPlugin};
+
+const NOW: u64 = 1_800_000_000;
+const DAY: u64 = 86_400;
+
+fn hello(yank: bool) -> TestPlugin {
+    let p = TestPlugin::new("hello-world")
+        .version("1.0.0", ">=1")
+        .artifact("any");
+    let p = p.version("1.1.0", ">=1").artifact("any");
+    if yank {
+        p.yanked(Some("CVE-2026-0001"))
+    } else {
+        p
+    }
+}
+
+fn name() -> PluginName {
+    PluginName::new("hello-world").unwrap()
+}
+
+/// An index with snapshots: hello-world published, snapshot 1, timestamp 1.
+fn index() -> (TestIndex, SigningKey, tempfile::TempDir) {
+    let ix = TestIndex::new();
+    let online = ix.enable_snapshots();
+    ix.publish(hello(false), "maint");
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, NOW + 7 * DAY);
+    (ix, online, tempfile::tempdir().unwrap())
+}
+
+/// Copies every file of the index (a "generation" a host could replay).
+fn generation(ix: &TestIndex) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    for e in walkdir::WalkDir::new(ix.root()) {
+        let e = e.unwrap();
+        let to = copy.path().join(e.path().strip_prefix(ix.root()).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    copy
+}
+
+fn restore(ix: &TestIndex, from: &std::path::Path, path: &str) {
+    std::fs::copy(from.join(path), ix.root().join(path)).unwrap();
+}
+
+#[test]
+fn a_current_index_opens_and_plugins_are_checked_against_the_snapshot() {
+    let (ix, _, trust) = index();
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    assert_eq!(index.snapshot_version(), Some(1));
+    assert!(index.plugin(&name()).unwrap().is_some());
+    // Not listed in the snapshot: not in the index, even if served.
+    ix.publish(
+        TestPlugin::new("sneaky")
+            .version("1.0.0", ">=1")
+            .artifact("any"),
+        "maint",
+    );
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    assert!(
+        index
+            .plugin(&PluginName::new("sneaky").unwrap())
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn rollback_to_an_older_snapshot_is_refused_after_a_newer_one_was_seen() {
+    let (ix, online, trust) = index();
+    let old = generation(&ix);
+    ix.publish(hello(true), "maint");
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 7 * DAY);
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    assert!(index.plugin(&name()).unwrap().unwrap().versions[1].yanked);
+    drop(index);
+    // The host replays generation 1 whole: un-yanking 1.1.0.
+    for f in [
+        "timestamp.toml",
+        "timestamp.toml.minisig",
+        "snapshot.toml",
+        "snapshot.toml.minisig",
+        "plugins/he/ll/hello-world.toml",
+        "plugins/he/ll/hello-world.toml.minisig",
+    ] {
+        restore(&ix, old.path(), f);
+    }
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::Rollback {
+                path: "timestamp.toml",
+                found: 1,
+                seen: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("rollback"), "{err}");
+    // A fresh timestamp over the old snapshot is refused too.
+    ix.timestamp(&online, 3, NOW + 7 * DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::Rollback {
+                path: "snapshot.toml",
+                found: 1,
+                seen: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_expired_timestamp_is_refused_unless_allowed() {
+    let (ix, _, trust) = index();
+    let later = NOW + 9 * DAY;
+    let err = ix.open_trusted(trust.path(), later).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, IndexError::Expired { .. }), "{text}");
+    assert!(
+        text.contains("expired 2d ago") && text.contains("--allow-expired-index"),
+        "{text}"
+    );
+    let opts = crate::index::TrustOptions {
+        dir: Some(trust.path().to_path_buf()),
+        allow_expired: true,
+        now: Some(later),
+    };
+    let backend = Box::new(crate::index::PathBackend::new(ix.root()));
+    let index =
+        crate::index::VerifiedIndex::open_with(backend, "default", &[ix.root_public()], &opts)
+            .unwrap();
+    assert!(
+        index.warnings()[0].contains("stale"),
+        "{:?}",
+        index.warnings()
+    );
+}
+
+#[test]
+fn a_plugin_file_from_another_generation_is_refused() {
+    let (ix, online, trust) = index();
+    let old = generation(&ix);
+    ix.publish(hello(true), "maint");
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 7 * DAY);
+    // New snapshot, old (validly signed) plugin file: mix-and-match.
+    restore(&ix, old.path(), "plugins/he/ll/hello-world.toml");
+    restore(&ix, old.path(), "plugins/he/ll/hello-world.toml.minisig");
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    let err = index.plugin(&name()).unwrap_err();
+    assert!(
+        matches!(err, IndexError::SnapshotMismatch { snapshot: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("mix-and-match"), "{err}");
+}
+
+#[test]
+fn a_listed_file_that_is_not_served_is_an_error_not_an_absence() {
+    let (ix, _, trust) = index();
+    std::fs::remove_file(ix.root().join("plugins/he/ll/hello-world.toml")).unwrap();
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    let err = index.plugin(&name()).unwrap_err();
+    assert!(
+        matches!(err, IndexError::MissingFromSnapshot { snapshot: 1, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn binned_snapshots_work_and_a_tampered_bin_is_refused() {
+    let ix = TestIndex::new();
+    let online = ix.enable_snapshots();
+    ix.publish(hello(false), "maint");
+    for i in 0..20 {
+        ix.publish(
+            TestPlugin::new(&format!("extra-{i}"))
+                .version("1.0.0", ">=1")
+                .artifact("any"),
+            "maint",
+        );
+    }
+    ix.snapshot(&online, 1, 1);
+    ix.timestamp(&online, 1, NOW + DAY);
+    let trust = tempfile::tempdir().unwrap();
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    index.prefetch(&[name(), PluginName::new("extra-3").unwrap()]);
+    assert!(index.plugin(&name()).unwrap().is_some());
+    assert!(
+        index
+            .plugin(&PluginName::new("extra-19").unwrap())
+            .unwrap()
+            .is_some()
+    );
+    drop(index);
+    let bin = plugres_schema::bin_of("plugins/he/ll/hello-world.toml", 1).unwrap();
+    let path = ix.root().join(plugres_schema::bin_path(&bin));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("[files]", "[files]\n")).unwrap();
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    let err = index.plugin(&name()).unwrap_err();
+    assert!(matches!(err, IndexError::SnapshotMismatch { .. }), "{err}");
+}
+
+#[test]
+fn a_revoked_publisher_key_is_named_by_its_key_id() {
+    let (ix, online, trust) = index();
+    let mut config = ix.config();
+    let revoked = plugres_schema::public_key_id(&config.publisher_keys[0].public);
+    config.publisher_keys.clear();
+    config.version += 1;
+    ix.write_config(&config, &ix.root_key);
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + DAY);
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    let err = index.plugin(&name()).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("signed only by key `{revoked}`")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_config_rollback_or_reuse_of_its_version_is_refused() {
+    let (ix, online, trust) = index();
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    let old = generation(&ix);
+    let mut config = ix.config();
+    config.description = Some("changed".into());
+    config.version += 1;
+    ix.write_config(&config, &ix.root_key);
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + DAY);
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    // Same version, other bytes.
+    config.description = Some("changed again".into());
+    ix.write_config(&config, &ix.root_key);
+    ix.snapshot(&online, 3, 0);
+    ix.timestamp(&online, 3, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(err, IndexError::ConfigVersionReused { .. }),
+        "{err}"
+    );
+    // The old config, listed by a new snapshot (snapshot key abuse).
+    restore(&ix, old.path(), "config.toml");
+    restore(&ix, old.path(), "config.toml.minisig");
+    ix.snapshot(&online, 4, 0);
+    ix.timestamp(&online, 4, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::Rollback {
+                path: "config.toml",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_rotated_root_is_followed_and_the_retired_key_stops_counting() {
+    let (ix, online, trust) = index();
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    let new_root = SigningKey::generate().unwrap();
+    let mut config = ix.config();
+    config.root_keys[0].public =
+        plugres_schema::PublicKey::parse(&new_root.public_base64()).unwrap();
+    config.version += 1;
+    let text = plugres_schema::render::config_file(&config);
+    let both: String = [&ix.root_key, &new_root]
+        .iter()
+        .map(|k| plugres_schema::sign(k, "config.toml", text.as_bytes(), 1).unwrap())
+        .collect();
+    ix.write("config.toml", text.as_bytes());
+    ix.write("config.toml.minisig", both.as_bytes());
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + DAY);
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    // Later configs signed by the new key alone are accepted here.
+    config.version += 1;
+    config.description = Some("after rotation".into());
+    ix.write_config(&config, &new_root);
+    ix.snapshot(&online, 3, 0);
+    ix.timestamp(&online, 3, NOW + DAY);
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    assert_eq!(
+        index.config().description.as_deref(),
+        Some("after rotation")
+    );
+    // The old root key, though still pinned, can no longer sign a config.
+    config.version += 1;
+    ix.write_config(&config, &ix.root_key);
+    ix.snapshot(&online, 4, 0);
+    ix.timestamp(&online, 4, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(matches!(err, IndexError::ConfigNotTrusted { .. }), "{err}");
+}

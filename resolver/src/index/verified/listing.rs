@@ -1,0 +1,122 @@
+//! Plugin files checked against the verified snapshot: what the snapshot
+//! does not list is not in the index, and what it lists must have its
+//! digest (else a host mixed files of different moments).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError};
+
+use plugres_schema::{Listing, Sha256, Snapshot, bin_path, parse_bin};
+
+use super::VerifiedIndex;
+use crate::index::IndexError;
+
+impl VerifiedIndex {
+    /// The digest the snapshot lists for `path`; `None` when the index
+    /// has no such file at this snapshot. Loads the path's bin if needed.
+    pub(super) fn expected(
+        &self,
+        snapshot: &Snapshot,
+        path: &str,
+    ) -> Result<Option<Sha256>, IndexError> {
+        match snapshot.listing(path) {
+            Listing::Listed(sha) => Ok(Some(sha)),
+            Listing::Absent | Listing::InBin { sha256: None, .. } => Ok(None),
+            Listing::InBin {
+                id,
+                sha256: Some(sha),
+            } => Ok(self.bin(snapshot, &id, sha)?.get(path).copied()),
+        }
+    }
+
+    /// Loads the bins with these ids (in parallel on a network backend).
+    pub(super) fn load_bins(&self, snapshot: &Snapshot, ids: &[String]) -> Result<(), IndexError> {
+        let loaded = self.bins.lock().unwrap_or_else(PoisonError::into_inner);
+        let todo: Vec<(String, Sha256)> = ids
+            .iter()
+            .filter(|id| !loaded.contains_key(*id))
+            .filter_map(|id| snapshot.bins.get(id).map(|sha| (id.clone(), *sha)))
+            .collect();
+        drop(loaded);
+        let pins: Vec<(String, Sha256)> =
+            todo.iter().map(|(id, sha)| (bin_path(id), *sha)).collect();
+        self.backend.pin(&pins);
+        self.backend
+            .prefetch(&pins.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
+        for (id, sha) in todo {
+            self.bin(snapshot, &id, sha)?;
+        }
+        Ok(())
+    }
+
+    fn bin(
+        &self,
+        snapshot: &Snapshot,
+        id: &str,
+        sha: Sha256,
+    ) -> Result<Arc<BTreeMap<String, Sha256>>, IndexError> {
+        if let Some(hit) = self
+            .bins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+        {
+            return Ok(hit.clone());
+        }
+        let path = bin_path(id);
+        self.backend.pin(&[(path.clone(), sha)]);
+        let bytes = self.read_listed(snapshot, &path)?;
+        self.check_listed(snapshot, &path, &bytes, sha)?;
+        let files = parse_bin(&path, &bytes, id).map_err(|diagnostics| IndexError::Invalid {
+            registry: self.registry.clone(),
+            index: self.describe(),
+            path: path.clone(),
+            diagnostics,
+        })?;
+        let files = Arc::new(files);
+        self.bins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_string(), files.clone());
+        Ok(files)
+    }
+
+    /// The bytes of `path`, which the snapshot lists (and the backend was
+    /// told the digest of): a missing file is refused.
+    pub(super) fn read_listed(
+        &self,
+        snapshot: &Snapshot,
+        path: &str,
+    ) -> Result<Vec<u8>, IndexError> {
+        let bytes = self
+            .backend
+            .read(path)?
+            .ok_or_else(|| IndexError::MissingFromSnapshot {
+                registry: self.registry.clone(),
+                index: self.describe(),
+                path: path.to_string(),
+                snapshot: snapshot.version,
+            })?;
+        Ok(bytes)
+    }
+
+    pub(super) fn check_listed(
+        &self,
+        snapshot: &Snapshot,
+        path: &str,
+        bytes: &[u8],
+        sha: Sha256,
+    ) -> Result<(), IndexError> {
+        let found = Sha256::of(bytes);
+        if found == sha {
+            return Ok(());
+        }
+        Err(IndexError::SnapshotMismatch {
+            registry: self.registry.clone(),
+            index: self.describe(),
+            path: path.to_string(),
+            snapshot: snapshot.version,
+            found: found.to_hex().into(),
+            expected: sha.to_hex().into(),
+        })
+    }
+}

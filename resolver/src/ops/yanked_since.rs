@@ -1,0 +1,48 @@
+//! `plugres install` with a current lock reads no index, yet a locked
+//! version may have been yanked since the lock was made. When this machine
+//! has already accepted a newer snapshot of the index than the one the
+//! lock records, the locked plugins are looked up there (from the cache,
+//! no network) and every yank is reported with its reason. The locked
+//! artifacts are still installed: they are pinned by sha256.
+
+use super::{Options, registries};
+use crate::project::{Lockfile, Manifest};
+
+/// Warnings for locked versions yanked after the lock's snapshot.
+pub(crate) fn yanked_since(manifest: &Manifest, lock: &Lockfile, opts: &Options) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for locked in &lock.registries {
+        let Some(at) = locked.snapshot else { continue };
+        let Some(spec) = manifest.registries.get(&locked.name) else {
+            continue;
+        };
+        // Best effort: an index not cached (or refused) only means no check.
+        let Ok(index) = registries::open_cached(spec, opts) else {
+            continue;
+        };
+        let Some(now) = index.snapshot_version().filter(|v| *v > at) else {
+            continue;
+        };
+        for p in lock
+            .plugins
+            .iter()
+            .filter(|p| p.registry == locked.name && p.yanked.is_none())
+        {
+            let Ok(Some(file)) = index.plugin(&p.name) else {
+                continue;
+            };
+            let Some(entry) = file.get(&p.version).filter(|e| e.yanked) else {
+                continue;
+            };
+            let reason = entry
+                .yank_reason
+                .as_deref()
+                .map_or_else(String::new, |r| format!(": {r}"));
+            warnings.push(format!(
+                "`{} {}` was yanked after plugres.lock was made (snapshot {at}; this machine has seen snapshot {now}){reason}. It is still installed as locked; run `plugres update {}` to move off it",
+                p.name, p.version, p.name
+            ));
+        }
+    }
+    warnings
+}
