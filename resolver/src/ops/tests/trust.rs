@@ -249,3 +249,55 @@ fn a_run_that_waited_for_the_project_lock_reads_the_manifest_after() {
         vec!["extra 1.0.0 default", "hello 1.0.0 default"]
     );
 }
+
+#[test]
+fn the_lock_records_the_snapshot_and_install_locked_warns_of_a_later_yank() {
+    const FAR: u64 = 4_000_000_000;
+    let ix = TestIndex::new();
+    let online = ix.enable_snapshots();
+    let file = ix.publish(plugin("hello", "1.0.0"), "maint");
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, FAR);
+    let p = Project::new(&[("default", &ix)], "hello = \"1\"\n");
+    lock(&p.dir(), &p.opts()).expect("lock");
+    assert_eq!(p.lockfile().registries[0].snapshot, Some(1));
+    assert!(p.lock_text().unwrap().contains("snapshot = 1\n"));
+
+    // A new snapshot that changes nothing for this project: the lock stays.
+    ix.publish(plugin("other", "1.0.0"), "maint");
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, FAR);
+    let before = p.lock_text();
+    let mut locked_opts = p.opts();
+    locked_opts.locked = true;
+    lock(&p.dir(), &locked_opts).expect("--locked: nothing to change");
+    assert_eq!(p.lock_text(), before);
+
+    // The locked version is yanked in snapshot 3.
+    let mut yanked = file.clone();
+    yanked.versions[0].yanked = true;
+    yanked.versions[0].yank_reason = Some("CVE-2026-0002: use 1.0.1".into());
+    let text = render::plugin_file(&yanked);
+    ix.write_signed(
+        &index_path(&yanked.name),
+        text.as_bytes(),
+        ix.publisher("maint"),
+    );
+    ix.snapshot(&online, 3, 0);
+    ix.timestamp(&online, 3, FAR);
+    let report = crate::ops::install(&p.dir(), &locked_opts).expect("install --locked");
+    assert_eq!(p.lock_text(), before, "the lock is not changed");
+    assert!(
+        p.dir().join("plugins/hello").is_dir(),
+        "still installed as locked"
+    );
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.contains("yanked"))
+        .expect("a warning");
+    assert!(
+        warning.contains("`hello 1.0.0` was yanked after plugres.lock was made (snapshot 1; this machine has seen snapshot 3): CVE-2026-0002: use 1.0.1"),
+        "{warning}"
+    );
+}
