@@ -20,6 +20,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///   plugres-index key add acme --public-file acme.pub --scope 'acme-*' --root-key my-index-root.key
 ///   plugres-index publish path/to/plugin.toml --key acme.key
 ///   plugres-index validate
+///
+/// After a change is merged, the index's CI signs what the index now holds
+/// with the online key (`init` makes one): `plugres-index snapshot &&
+/// plugres-index timestamp`; a scheduled job re-runs `timestamp` daily.
 #[derive(Debug, Parser)]
 #[command(
     name = "plugres-index",
@@ -43,9 +47,13 @@ pub enum Command {
     Init(InitArgs),
     /// Generate a minisign key pair (`NAME.key` and `NAME.pub`).
     Keygen(KeygenArgs),
-    /// Manage the publisher keys listed in config.toml.
+    /// Manage the keys listed in config.toml (publisher, root, snapshot, timestamp).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Sign a new snapshot.toml: the sha256 of every signed file of the index.
+    Snapshot(SnapshotArgs),
+    /// Sign a new timestamp.toml: the current snapshot, valid until an expiry.
+    Timestamp(TimestampArgs),
     /// Publish a new version of a plugin from its plugin.toml.
     Publish(PublishArgs),
     /// Mark a version as yanked: clients stop choosing it (locked projects keep it).
@@ -122,6 +130,57 @@ pub struct InitArgs {
     /// Store a generated root key unencrypted (only for throwaway indexes and tests).
     #[arg(long)]
     pub unencrypted: bool,
+    /// Use this existing (unencrypted) secret key as the online snapshot and
+    /// timestamp key instead of generating `<name>-online.key` beside the
+    /// root key.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_snapshot")]
+    pub online_key: Option<PathBuf>,
+    /// No trust layer: no snapshot and timestamp keys, no snapshot.toml.
+    /// Clients then get per-file signatures only, without rollback and
+    /// freeze protection.
+    #[arg(long)]
+    pub no_snapshot: bool,
+}
+
+/// How many hex digits name the bins of a snapshot.
+pub fn parse_bins(s: &str) -> Result<crate::trust::Bins, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub index: IndexDir,
+    /// Snapshot secret key file. Or set PLUGRES_SNAPSHOT_KEY to the key
+    /// file's text (for CI); an encrypted key's password comes from
+    /// PLUGRES_KEY_PASSWORD or a prompt.
+    #[arg(long = "key", short = 'k', value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Bins: `auto` (none up to 1,024 plugins, then enough for ~64 plugins
+    /// a bin), or a number of hex digits from 0 (none) to 4.
+    #[arg(long, default_value = "auto", value_parser = parse_bins)]
+    pub bins: crate::trust::Bins,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TimestampArgs {
+    #[command(flatten)]
+    pub index: IndexDir,
+    /// Timestamp secret key file. Or set PLUGRES_TIMESTAMP_KEY to the key
+    /// file's text (for CI); an encrypted key's password comes from
+    /// PLUGRES_KEY_PASSWORD or a prompt.
+    #[arg(long = "key", short = 'k', value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// How long the timestamp stays valid: `7d`, `36h`, `90m`, `45s`
+    /// [default: the config's `timestamp-expiry`, else 7d]
+    #[arg(long, value_name = "DURATION", value_parser = plugres_schema::time::parse_duration)]
+    pub expires_in: Option<u64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -139,12 +198,81 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Authorise a publisher key for plugin names matching its scopes.
+    /// Add a key: a publisher key for plugin names matching its scopes, or
+    /// a root, snapshot or timestamp key (`--role`).
     Add(KeyAddArgs),
-    /// Remove a publisher key: files it alone signed stop verifying.
+    /// Remove a key: files it alone signed stop verifying.
     Remove(KeyRemoveArgs),
-    /// List root and publisher keys.
+    /// List the keys of config.toml with their roles.
     List(KeyListArgs),
+    /// Replace a root key: the new config is signed by the old AND the new
+    /// key, so clients that trust the old key follow the rotation.
+    #[command(long_about = ROTATE_ROOT_ABOUT)]
+    RotateRoot(RotateRootArgs),
+}
+
+const ROTATE_ROOT_ABOUT: &str = "\
+Replace a root key: the new config is signed by the old AND the new key, so \
+clients that trust the old key follow the rotation.
+
+Writes config.toml with `version` raised by 1, where the new root key \
+replaces the old one (or joins it, with --keep-old), and config.toml.minisig \
+holding two signatures: one by the old key (which clients already trust) and \
+one by the new key (which proves its owner holds it). Both are verified \
+before anything is written; then it is committed.
+
+The ceremony:
+
+  1. plugres-index keygen --out root-2027            # on an offline machine
+  2. plugres-index key rotate-root --old-key root.key --new-key root-2027.key
+  3. plugres-index snapshot && plugres-index timestamp   # the config changed
+  4. git push                                         # through the usual review
+  5. Tell the index's users to replace the pinned `root-keys` in plugres.toml \
+(or `plugres registry add --key`) with the new public key. Clients that \
+already trust the old key follow the rotation by themselves; new clients need \
+the new key.
+  6. Keep the old secret key offline until every user has moved, then destroy it.";
+
+/// Which list of config.toml a key is in.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Role {
+    /// Signs the files of plugins matching its scopes.
+    Publisher,
+    /// Signs config.toml; clients pin it.
+    Root,
+    /// Signs snapshot.toml (an online key).
+    Snapshot,
+    /// Signs timestamp.toml (an online key).
+    Timestamp,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Publisher => "publisher",
+            Role::Root => "root",
+            Role::Snapshot => "snapshot",
+            Role::Timestamp => "timestamp",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RotateRootArgs {
+    /// The root secret key being replaced (clients trust it now).
+    #[arg(long, value_name = "FILE")]
+    pub old_key: PathBuf,
+    /// The new root secret key (`plugres-index keygen --out NAME`).
+    #[arg(long, value_name = "FILE")]
+    pub new_key: PathBuf,
+    /// Id of the new key in config.toml [default: root-YYYY-MM-DD]
+    #[arg(long, value_name = "ID")]
+    pub new_id: Option<String>,
+    /// Keep the old key as a root key too (add the new one beside it).
+    #[arg(long)]
+    pub keep_old: bool,
+    #[command(flatten)]
+    pub index: IndexDir,
 }
 
 #[derive(Debug, Args)]
@@ -161,8 +289,12 @@ pub struct KeyAddArgs {
     /// A minisign `.pub` file.
     #[arg(long, value_name = "FILE")]
     pub public_file: Option<PathBuf>,
-    /// Plugin name patterns the key may sign, like `acme-*` (repeatable; `*` = any plugin).
-    #[arg(long = "scope", required = true)]
+    /// The key's role.
+    #[arg(long, value_enum, default_value_t = Role::Publisher)]
+    pub role: Role,
+    /// Plugin name patterns a publisher key may sign, like `acme-*`
+    /// (repeatable; `*` = any plugin). Publisher keys only.
+    #[arg(long = "scope")]
     pub scopes: Vec<String>,
     /// Root secret key that re-signs config.toml.
     #[arg(long = "root-key", value_name = "FILE")]
@@ -173,8 +305,11 @@ pub struct KeyAddArgs {
 
 #[derive(Debug, Args)]
 pub struct KeyRemoveArgs {
-    /// Id of the publisher key to remove.
+    /// Id of the key to remove.
     pub id: String,
+    /// The key's role.
+    #[arg(long, value_enum, default_value_t = Role::Publisher)]
+    pub role: Role,
     /// Root secret key that re-signs config.toml.
     #[arg(long = "root-key", value_name = "FILE")]
     pub root_key: Option<PathBuf>,

@@ -12,19 +12,30 @@ use plugres_schema::SigningKey;
 
 pub const KEY_ENV: &str = "PLUGRES_SIGNING_KEY";
 pub const PASSWORD_ENV: &str = "PLUGRES_KEY_PASSWORD";
+/// The online key that signs `snapshot.toml`, for CI (the key file's text).
+pub const SNAPSHOT_KEY_ENV: &str = "PLUGRES_SNAPSHOT_KEY";
+/// The online key that signs `timestamp.toml`, for CI (the key file's text).
+pub const TIMESTAMP_KEY_ENV: &str = "PLUGRES_TIMESTAMP_KEY";
 
 /// Loads the signing key from `path`, or from `PLUGRES_SIGNING_KEY`.
 pub fn load_signing_key(path: Option<&Path>, what: &str) -> Result<SigningKey> {
+    load_key_from(path, KEY_ENV, what)
+}
+
+/// Loads a signing key from `path`, or from the environment variable `env`
+/// holding the key file's text (each online role has its own variable, so
+/// a CI job holds only the secret it needs).
+pub fn load_key_from(path: Option<&Path>, env: &str, what: &str) -> Result<SigningKey> {
     let (text, origin) = match path {
         Some(p) => (
             std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read the {what} `{}`", p.display()))?,
             format!("`{}`", p.display()),
         ),
-        None => match std::env::var(KEY_ENV) {
-            Ok(t) if !t.trim().is_empty() => (t, format!("${KEY_ENV}")),
+        None => match std::env::var(env) {
+            Ok(t) if !t.trim().is_empty() => (t, format!("${env}")),
             _ => bail!(
-                "no {what} given\nhint: pass `--key FILE` (a minisign .key file), or set {KEY_ENV} to the key file's text"
+                "no {what} given\nhint: pass `--key FILE` (a minisign .key file), or set {env} to the key file's text"
             ),
         },
     };

@@ -12,4 +12,5 @@ pub mod git;
 pub mod keys;
 pub mod mirror;
 pub mod synth;
+pub mod trust;
 pub mod validate;

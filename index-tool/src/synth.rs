@@ -8,6 +8,10 @@
 //! artifact at `https://cdn.invalid/...` with a made-up sha256 and size, so
 //! an index of 200,000 versions is written in seconds. [`generate_git`] also
 //! commits the tree with [`Repo`], which the `validate --base` benchmark needs.
+//! Every synthetic index has the trust layer: one online key holds the
+//! snapshot and timestamp roles, and the tree ends with a snapshot (bins
+//! chosen by plugin count, as `plugres-index snapshot` does) and a
+//! timestamp valid for [`TIMESTAMP_EXPIRY`].
 //! [`generate_installable`] is for client benchmarks that install: there
 //! every artifact is small, real and beside the index (see [`ARTIFACT_DIR`]).
 //!
@@ -44,13 +48,14 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
     Artifact, CONFIG_PATH, IndexConfig, KeyId, Permission, PluginFile, PluginName, PublicKey,
-    PublisherKey, RootKey, Scope, Sha256, SigningKey, Target, Version, VersionEntry, index_path,
-    render,
+    PublisherKey, RoleKey, RootKey, Scope, Sha256, SigningKey, Target, Version, VersionEntry,
+    index_path, render,
 };
 use rayon::prelude::*;
 
 use crate::checkout::{Checkout, now_rfc3339, now_unix, sig_path};
 use crate::git::{Author, Repo};
+use crate::trust;
 
 /// The engine a synthetic index serves.
 pub const ENGINE: &str = "synth-engine";
@@ -64,6 +69,9 @@ pub const WINDOW: usize = 10;
 const ROOT_CLUSTERS: usize = 5;
 /// Where [`generate_installable`] puts artifacts, relative to the index root.
 pub const ARTIFACT_DIR: &str = "artifacts";
+/// How long the timestamp of a synthetic index stays valid: a benchmark
+/// index is reused for weeks.
+pub const TIMESTAMP_EXPIRY: u64 = 30 * 86_400;
 
 /// What the artifacts a version names are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +96,9 @@ pub struct SynthInfo {
     /// The unencrypted minisign `.key` text of the publisher key (scope `*`),
     /// to publish more versions into the index.
     pub publisher_key_text: String,
+    /// The unencrypted `.key` text of the online key (snapshot and
+    /// timestamp roles), to sign new snapshots after changes.
+    pub online_key_text: String,
     /// Every plugin name, in index order.
     pub names: Vec<String>,
     /// `(name, requirement)` pairs for a project's `[plugins]`.
@@ -97,7 +108,8 @@ pub struct SynthInfo {
     pub solution: Vec<(String, String)>,
     /// The engine version the suggested roots are meant for.
     pub engine_version: String,
-    /// Index paths of every file written (config, plugin files, signatures).
+    /// Index paths of every file written (config, plugin files, signatures,
+    /// snapshot, its bins and timestamp).
     pub paths: Vec<String>,
     /// Total size in bytes of the files written.
     pub bytes: u64,
@@ -200,6 +212,30 @@ pub fn publish_next_version(dir: &Path, key: &SigningKey, name: &str) -> Result<
     Ok(commit)
 }
 
+/// What the post-merge job of an index does: signs a new snapshot and
+/// timestamp of the tree at `dir` with the online key of `info`, and
+/// commits them. Returns the commit id.
+pub fn snapshot_and_commit(dir: &Path, info: &SynthInfo) -> Result<String> {
+    let online =
+        SigningKey::from_key_text(&info.online_key_text, None).map_err(anyhow::Error::msg)?;
+    let checkout = Checkout::open(dir)?;
+    let (config, _) = checkout.load_config()?;
+    let snap = trust::write_snapshot(dir, &online, trust::Bins::Auto, now_unix())?;
+    let ts = trust::write_timestamp(dir, &config, &online, TIMESTAMP_EXPIRY, now_unix())?;
+    let paths: Vec<&str> = snap
+        .changed
+        .iter()
+        .chain(&ts.changed)
+        .map(String::as_str)
+        .collect();
+    let commit = checkout.git.commit_paths(
+        &paths,
+        &format!("snapshot {}, timestamp {}", snap.version, ts.version),
+        &bench_author(),
+    )?;
+    Ok(commit)
+}
+
 fn bench_author() -> Author {
     Author::new("plugres-bench", "plugres-bench@localhost")
 }
@@ -235,11 +271,14 @@ fn write_tree(
         plugres_schema::generate_key_files(None).map_err(anyhow::Error::msg)?;
     let (pub_public, _, pub_text) =
         plugres_schema::generate_key_files(None).map_err(anyhow::Error::msg)?;
+    let (online_public, _, online_text) =
+        plugres_schema::generate_key_files(None).map_err(anyhow::Error::msg)?;
     let root = SigningKey::from_key_text(&root_text, None).map_err(anyhow::Error::msg)?;
     let publisher = SigningKey::from_key_text(&pub_text, None).map_err(anyhow::Error::msg)?;
+    let online = SigningKey::from_key_text(&online_text, None).map_err(anyhow::Error::msg)?;
     let stamp = now_unix();
 
-    let config = config(&root_public, &pub_public)?;
+    let config = config(&root_public, &pub_public, &online_public)?;
     let mut bytes = write_signed(
         dir,
         CONFIG_PATH,
@@ -274,11 +313,20 @@ fn write_tree(
         paths.push(sig_path(&path));
         paths.push(path);
     }
+    let snap = trust::write_snapshot(dir, &online, trust::Bins::Auto, stamp)?;
+    let ts = trust::write_timestamp(dir, &config, &online, TIMESTAMP_EXPIRY, stamp)?;
+    for p in snap.changed.iter().chain(&ts.changed) {
+        bytes += std::fs::metadata(dir.join(p))
+            .with_context(|| format!("cannot read `{}`", dir.join(p).display()))?
+            .len();
+        paths.push(p.clone());
+    }
 
     let (suggested_roots, solution) = roots_and_solution(&plan);
     Ok(SynthInfo {
         root_public_key: root_public,
         publisher_key_text: pub_text,
+        online_key_text: online_text,
         names: plan.iter().map(|p| p.name.to_string()).collect(),
         suggested_roots,
         solution,
@@ -299,7 +347,7 @@ fn write_signed(dir: &Path, rel: &str, text: &str, key: &SigningKey, stamp: u64)
     Ok((text.len() + sig.len()) as u64)
 }
 
-fn config(root_public: &str, publisher_public: &str) -> Result<IndexConfig> {
+fn config(root_public: &str, publisher_public: &str, online_public: &str) -> Result<IndexConfig> {
     let key = |s: &str| PublicKey::parse(s).map_err(anyhow::Error::msg);
     let id = |s: &str| KeyId::new(s).map_err(anyhow::Error::msg);
     Ok(IndexConfig {
@@ -318,9 +366,15 @@ fn config(root_public: &str, publisher_public: &str) -> Result<IndexConfig> {
             scopes: vec![Scope::new("*").map_err(anyhow::Error::msg)?],
         }],
         version: 1,
-        snapshot_keys: vec![],
-        timestamp_keys: vec![],
-        timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
+        snapshot_keys: vec![RoleKey {
+            id: id("synth-online-snapshot")?,
+            public: key(online_public)?,
+        }],
+        timestamp_keys: vec![RoleKey {
+            id: id("synth-online-timestamp")?,
+            public: key(online_public)?,
+        }],
+        timestamp_expiry: TIMESTAMP_EXPIRY,
     })
 }
 

@@ -18,6 +18,20 @@ fn write_plugin(dir: &Path, name: &str, version: &str, deps: &str) -> std::path:
     src.join("plugin.toml")
 }
 
+/// Signs a new snapshot and timestamp of `idx` with the online key `key`.
+fn sign_trust(idx: &Path, key: &Path) {
+    for cmd in ["snapshot", "timestamp"] {
+        run(
+            plugres_index()
+                .args([cmd, "--key"])
+                .arg(key)
+                .arg("--index")
+                .arg(idx),
+            true,
+        );
+    }
+}
+
 /// init → keygen → key add → publish ×2 (with a dependency) → validate
 /// --base → yank → validate; then a plain `git clone` validates too.
 #[test]
@@ -103,6 +117,14 @@ fn maintainer_and_publisher_workflow() {
         true,
     );
     assert!(stderr(&out).contains("Yank acme-core 1.0.0: broken"));
+    // The snapshot `init` signed no longer matches: the whole check fails
+    // until the online key signs a new one (what the index's CI does).
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains("plugins/ac/me/acme-core.toml: error: not listed in snapshot.toml"),
+        "{err}"
+    );
+    sign_trust(&idx, &d.join("idx-online.key"));
     run(plugres_index().arg("validate").arg(&idx), true);
     assert_eq!(git(&idx, &["status", "--porcelain"]), "");
     let log = stdout(&run(
@@ -305,6 +327,9 @@ fn validate_base_rejects_edits_of_published_versions() {
             plugres_schema::sign(&key, rel, edited.as_bytes(), 1).unwrap(),
         )
         .unwrap();
+        // ...and even the online key signed it into the snapshot.
+        sign_trust(&idx, &sample_key("sample-online"));
+        git(&idx, &["add", "-A"]);
         git(&idx, &["commit", "-q", "-am", "sneaky edit"]);
         run(plugres_index().arg("validate").arg(&idx), true); // each file is fine on its own
         let out = run(
@@ -398,5 +423,414 @@ fn validate_refuses_links_and_changes_outside_the_index() {
     assert!(
         out.contains("README.md: warning: not an index file"),
         "{out}"
+    );
+}
+
+/// `init` makes a trust-layer index: an online key for the snapshot and
+/// timestamp roles, a signed snapshot and timestamp, all committed.
+#[test]
+fn init_creates_an_index_with_a_snapshot_that_validates() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let out = run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "idx",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "root",
+        ]),
+        true,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("Generated online key `idx-online.key`")
+            && err.contains("as the secret `PLUGRES_ONLINE_KEY`"),
+        "{err}"
+    );
+    let idx = d.join("idx");
+    for f in [
+        "snapshot.toml",
+        "snapshot.toml.minisig",
+        "timestamp.toml",
+        "timestamp.toml.minisig",
+    ] {
+        assert!(idx.join(f).is_file(), "{f}");
+    }
+    let snapshot = std::fs::read_to_string(idx.join("snapshot.toml")).unwrap();
+    assert!(snapshot.contains("version = 1\n"), "{snapshot}");
+    assert_eq!(git(&idx, &["status", "--porcelain"]), "");
+    let out = run(plugres_index().arg("validate").arg(&idx), true);
+    assert_eq!(stderr(&out), "ok: 0 files checked in the index\n");
+    let keys = stdout(&run(
+        plugres_index().args(["key", "list", "--index"]).arg(&idx),
+        true,
+    ));
+    let online = std::fs::read_to_string(d.join("idx-online.pub")).unwrap();
+    let online = online.lines().last().unwrap();
+    assert!(
+        keys.contains(&format!("snapshot   online-snapshot      {online}"))
+            && keys.contains(&format!("timestamp  online-timestamp     {online}")),
+        "{keys}"
+    );
+    // --no-snapshot: per-file signatures only.
+    run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "plain",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "plain-root",
+            "--no-snapshot",
+        ]),
+        true,
+    );
+    assert!(!d.join("plain/snapshot.toml").exists());
+    assert!(!d.join("plain-online.key").exists());
+    run(plugres_index().arg("validate").arg(d.join("plain")), true);
+}
+
+/// A publish leaves the snapshot stale: a warning on the pull request, an
+/// error on the whole index, until the online key signs a new snapshot
+/// and timestamp.
+#[test]
+fn publish_then_snapshot_and_timestamp() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let m = write_plugin(t.path(), "acme-new", "1.0.0", "");
+    let out = run(
+        plugres_index()
+            .arg("publish")
+            .arg(&m)
+            .arg("--key")
+            .arg(sample_key("acme-release"))
+            .arg("--index")
+            .arg(&idx)
+            .arg("--no-branch"),
+        true,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "next: cd {} && plugres-index snapshot && plugres-index timestamp",
+            idx.display()
+        )),
+        "{err}"
+    );
+    // The publish touched no trust file.
+    assert_eq!(
+        git(&idx, &["diff", "--name-only", "HEAD~1"]),
+        "artifacts/acme-new/1.0.0/mod.wasm\nplugins/ac/me/acme-new.toml\nplugins/ac/me/acme-new.toml.minisig\n"
+    );
+    let out = run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~1"])
+            .arg(&idx),
+        true,
+    );
+    assert!(
+        stderr(&out).contains("snapshot.toml: warning: snapshot is stale"),
+        "{}",
+        stderr(&out)
+    );
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains("plugins/ac/me/acme-new.toml: error: not listed in snapshot.toml (version 2)")
+            && err.contains("plugins/ac/me/acme-new.toml.minisig: error: not listed"),
+        "{err}"
+    );
+    // Only a snapshot key signs a snapshot, and it is named.
+    let out = run(
+        plugres_index()
+            .args(["snapshot", "--key"])
+            .arg(sample_key("acme-release"))
+            .arg("--index")
+            .arg(&idx),
+        false,
+    );
+    assert!(
+        stderr(&out).contains("is not a snapshot key of this index; allowed: `online-snapshot`"),
+        "{}",
+        stderr(&out)
+    );
+    // The key from the environment, as CI passes it.
+    let online = std::fs::read_to_string(sample_key("sample-online")).unwrap();
+    let out = run(
+        plugres_index()
+            .args(["snapshot", "--json", "--index"])
+            .arg(&idx)
+            .env("PLUGRES_SNAPSHOT_KEY", &online),
+        true,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 3);
+    assert_eq!(v["bin_digits"], 0);
+    assert_eq!(v["files"], 14);
+    assert_eq!(git(&idx, &["log", "-1", "--format=%s"]), "snapshot 3\n");
+    // Between snapshot and timestamp the timestamp points at the old one.
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains("timestamp.toml: error: points at snapshot version 2"),
+        "{err}"
+    );
+    run(
+        plugres_index()
+            .args(["timestamp", "--index"])
+            .arg(&idx)
+            .env("PLUGRES_TIMESTAMP_KEY", &online),
+        true,
+    );
+    assert_eq!(git(&idx, &["log", "-1", "--format=%s"]), "timestamp 3\n");
+    let out = run(plugres_index().arg("validate").arg(&idx), true);
+    assert_eq!(stderr(&out), "ok: 12 files checked in the index\n");
+    run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~3"])
+            .arg(&idx),
+        true,
+    );
+    assert_eq!(git(&idx, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_file_changed_after_the_snapshot_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    run(plugres_index().arg("validate").arg(&idx), true);
+    let rel = "plugins/gr/ee/greeter-core.toml";
+    let text = std::fs::read_to_string(idx.join(rel)).unwrap() + "# changed\n";
+    std::fs::write(idx.join(rel), &text).unwrap();
+    // Signed again by its publisher: only the snapshot can tell.
+    std::fs::write(
+        idx.join(format!("{rel}.minisig")),
+        plugres_schema::sign(
+            &plugres_e2e::index::key("sample-maintainers"),
+            rel,
+            text.as_bytes(),
+            1,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains(&format!(
+            "{rel}: error: sha256 is {}, but snapshot.toml (version 2) lists",
+            plugres_schema::Sha256::of(text.as_bytes())
+        )) && err.contains(&format!("{rel}.minisig: error: sha256 is")),
+        "{err}"
+    );
+    assert!(err.contains("2 errors"), "{err}");
+}
+
+#[test]
+fn an_expired_timestamp_is_a_warning_naming_the_fix() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let out = run(
+        plugres_index()
+            .args(["timestamp", "--expires-in", "1s", "--key"])
+            .arg(sample_key("sample-online"))
+            .arg("--index")
+            .arg(&idx),
+        true,
+    );
+    assert!(stderr(&out).contains("(in 1s;"), "{}", stderr(&out));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), true));
+    assert!(
+        err.contains("timestamp.toml: warning: expired ")
+            && err.contains("run `plugres-index timestamp`"),
+        "{err}"
+    );
+    // A refused key changes nothing.
+    let before = snapshot_tree(&idx);
+    let out = run(
+        plugres_index()
+            .args(["timestamp", "--key"])
+            .arg(sample_key("sample-root"))
+            .arg("--index")
+            .arg(&idx),
+        false,
+    );
+    assert!(
+        stderr(&out).contains("not a timestamp key of this index; allowed: `online-timestamp`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot_tree(&idx), before);
+}
+
+/// `key rotate-root`: the new config carries the old and the new key's
+/// signatures, and the ceremony is printed.
+#[test]
+fn rotate_root_signs_the_config_with_both_keys() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let idx = sample_index_repo(d);
+    run(
+        plugres_index()
+            .current_dir(d)
+            .args(["keygen", "--unencrypted", "--out", "root-2027"]),
+        true,
+    );
+    let help = stdout(&run(
+        plugres_index().args(["key", "rotate-root", "--help"]),
+        true,
+    ));
+    assert!(
+        help.contains("old AND the new key") && help.contains("root-keys"),
+        "{help}"
+    );
+    let out = run(
+        plugres_index()
+            .args(["key", "rotate-root", "--old-key"])
+            .arg(sample_key("sample-root"))
+            .arg("--new-key")
+            .arg(d.join("root-2027.key"))
+            .args(["--new-id", "root-2027", "--index"])
+            .arg(&idx),
+        true,
+    );
+    let err = stderr(&out);
+    let new_pub = std::fs::read_to_string(d.join("root-2027.pub")).unwrap();
+    let new_pub = new_pub.lines().last().unwrap();
+    assert!(
+        err.contains("Rotated root key `sample-root` -> `root-2027`: config version 4")
+            && err.contains("plugres-index snapshot && plugres-index timestamp")
+            && err.contains(new_pub)
+            && err.contains("offline"),
+        "{err}"
+    );
+    let config = std::fs::read(idx.join("config.toml")).unwrap();
+    let sig = std::fs::read(idx.join("config.toml.minisig")).unwrap();
+    let text = String::from_utf8_lossy(&config);
+    assert!(
+        text.contains("version = 4") && !text.contains(&plugres_e2e::index::sample_root_key()),
+        "{text}"
+    );
+    let old_id = plugres_schema::KeyId::new("sample-root").unwrap();
+    let new_id = plugres_schema::KeyId::new("root-2027").unwrap();
+    let old = plugres_schema::PublicKey::parse(&plugres_e2e::index::sample_root_key()).unwrap();
+    let new = plugres_schema::PublicKey::parse(new_pub).unwrap();
+    let signers = plugres_schema::signers(
+        "config.toml",
+        &config,
+        &sig,
+        [(&old_id, &old), (&new_id, &new)],
+    )
+    .unwrap();
+    assert_eq!(signers.len(), 2, "{signers:?}");
+    // The pull-request check accepts it (the snapshot is re-signed after
+    // the merge); the whole check wants the new snapshot.
+    run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~1"])
+            .arg(&idx),
+        true,
+    );
+    run(plugres_index().arg("validate").arg(&idx), false);
+    sign_trust(&idx, &sample_key("sample-online"));
+    run(plugres_index().arg("validate").arg(&idx), true);
+    // The old key no longer signs the config alone.
+    let out = run(
+        plugres_index()
+            .args(["key", "add", "late", "--role", "root", "--public", new_pub])
+            .arg("--root-key")
+            .arg(sample_key("sample-root"))
+            .arg("--index")
+            .arg(&idx),
+        false,
+    );
+    assert!(stderr(&out).contains("not a root key"), "{}", stderr(&out));
+}
+
+/// Every config change raises `version`; the pull-request check refuses
+/// one that does not.
+#[test]
+fn config_changes_raise_the_version() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let idx = sample_index_repo(d);
+    run(
+        plugres_index()
+            .current_dir(d)
+            .args(["keygen", "--unencrypted", "--out", "ts"]),
+        true,
+    );
+    let out = run(
+        plugres_index()
+            .args(["key", "add", "ts-2", "--role", "timestamp", "--public-file"])
+            .arg(d.join("ts.pub"))
+            .arg("--root-key")
+            .arg(sample_key("sample-root"))
+            .arg("--index")
+            .arg(&idx),
+        true,
+    );
+    assert!(
+        stderr(&out).contains("Added timestamp key `ts-2` (config version 4)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        plugres_index()
+            .args(["key", "add", "bad", "--role", "snapshot", "--scope", "*"])
+            .arg("--public-file")
+            .arg(d.join("ts.pub"))
+            .arg("--root-key")
+            .arg(sample_key("sample-root"))
+            .arg("--index")
+            .arg(&idx),
+        false,
+    );
+    assert!(stderr(&out).contains("only publisher keys have scopes"));
+    run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~1"])
+            .arg(&idx),
+        true,
+    );
+    // The new timestamp key signs timestamps.
+    run(
+        plugres_index()
+            .args(["timestamp", "--key"])
+            .arg(d.join("ts.key"))
+            .arg("--index")
+            .arg(&idx),
+        true,
+    );
+    // A config edited and re-signed by hand, its version left alone.
+    let text = std::fs::read_to_string(idx.join("config.toml"))
+        .unwrap()
+        .replace("(SAMPLE KEYS", "(sample keys");
+    std::fs::write(idx.join("config.toml"), &text).unwrap();
+    std::fs::write(
+        idx.join("config.toml.minisig"),
+        plugres_schema::sign(
+            &plugres_e2e::index::key("sample-root"),
+            "config.toml",
+            text.as_bytes(),
+            1,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    git(&idx, &["commit", "-q", "-am", "same version"]);
+    let err = stderr(&run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~1"])
+            .arg(&idx),
+        false,
+    ));
+    assert!(
+        err.contains(
+            "config.toml: error: config.toml changed but its `version` is 4 (`HEAD~1` has 4)"
+        ),
+        "{err}"
     );
 }

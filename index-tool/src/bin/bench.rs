@@ -5,15 +5,17 @@
 //! ```text
 //! cargo run --release -p plugres-index --bin plugres-index-bench -- validate
 //! cargo run --release -p plugres-index --bin plugres-index-bench -- generate /tmp/idx --git --json
+//! cargo run --release -p plugres-index --bin plugres-index-bench -- snapshot --plugins 10000,100000
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use plugres_index::git::Repo;
 use plugres_index::synth::{self, SynthInfo};
+use plugres_index::trust;
 use plugres_index::validate::{Options, Report, validate};
 use plugres_schema::SigningKey;
 use rayon::prelude::*;
@@ -32,6 +34,24 @@ enum Command {
     Generate(GenerateArgs),
     /// Time whole-index and `--base` validation on synthetic indexes.
     Validate(ValidateArgs),
+    /// Time `plugres-index snapshot` and `timestamp` after a one-plugin
+    /// change, and report the sizes of snapshot.toml and its bins.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+struct SnapshotArgs {
+    /// Index sizes (plugins), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+    plugins: Vec<usize>,
+    #[arg(long, default_value_t = 20)]
+    versions: usize,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +99,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Generate(a) => generate(&a),
         Command::Validate(a) => bench(&a),
+        Command::Snapshot(a) => bench_snapshot(&a),
     }
 }
 
@@ -177,10 +198,10 @@ fn bench(a: &ValidateArgs) -> Result<()> {
     let mut runs = Vec::new();
     for _ in 0..a.runs {
         let (report, secs) = timed(|| validate(dir, &whole()))?;
-        check_clean(&report, info.paths.len() - 2)?;
+        check_clean(&report, plugin_files(&info))?;
         runs.push(secs);
     }
-    let whole = timing(runs, info.paths.len() - 2);
+    let whole = timing(runs, plugin_files(&info));
     let breakdown = a.breakdown.then(|| breakdown(dir)).transpose()?;
 
     eprintln!("Timing `validate --base` after a one-plugin change...");
@@ -376,11 +397,26 @@ fn whole() -> Options {
     }
 }
 
+/// Plugin files and their signatures: what `validate` counts as checked.
+fn plugin_files(info: &SynthInfo) -> usize {
+    info.paths
+        .iter()
+        .filter(|p| p.starts_with("plugins/"))
+        .count()
+}
+
+/// No errors (a `--base` check after a publish warns that the snapshot is
+/// stale, as it does on every publish pull request).
 fn check_clean(report: &Report, files: usize) -> Result<()> {
-    if let Some(d) = report.diagnostics.first() {
+    let errors: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == plugres_schema::Severity::Error)
+        .collect();
+    if let Some(d) = errors.first() {
         bail!(
-            "the synthetic index has {} problems, first: {d}",
-            report.diagnostics.len()
+            "the synthetic index has {} errors, first: {d}",
+            errors.len()
         );
     }
     if report.files_checked != files {
@@ -426,4 +462,129 @@ fn secs(s: f64) -> String {
     } else {
         format!("{s:.2} s")
     }
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SnapshotResults {
+    plugins: usize,
+    versions: usize,
+    generate_and_commit_s: f64,
+    /// Hash the tree, write and sign, commit: after a one-plugin change.
+    snapshot: Timing,
+    timestamp_median_s: f64,
+    signed_files: usize,
+    bin_digits: u8,
+    bins: usize,
+    snapshot_bytes: u64,
+    bin_bytes: u64,
+    /// Bin files rewritten by one snapshot after a one-plugin change.
+    bins_changed_per_snapshot: usize,
+}
+
+fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
+    if a.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let mut all = Vec::new();
+    for &plugins in &a.plugins {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path();
+        eprintln!(
+            "Generating and committing {plugins} plugins x {} versions...",
+            a.versions
+        );
+        let (info, generate_s) = timed(|| synth::generate_git(dir, plugins, a.versions, a.seed))?;
+        let publisher = SigningKey::from_key_text(&info.publisher_key_text, None)
+            .map_err(anyhow::Error::msg)?;
+        let online =
+            SigningKey::from_key_text(&info.online_key_text, None).map_err(anyhow::Error::msg)?;
+        let repo = Repo::open(dir)?;
+        let (config, _) = plugres_index::checkout::Checkout::open(dir)?.load_config()?;
+        let (mut snap_s, mut ts_s, mut last, mut changed_bins) = (Vec::new(), Vec::new(), None, 0);
+        for r in 0..a.runs {
+            let name = &info.names[(r + 1) * info.names.len() / (a.runs + 1)];
+            synth::publish_next_version(dir, &publisher, name)?;
+            let (done, secs) = timed(|| {
+                let done = trust::write_snapshot(dir, &online, trust::Bins::Auto, 1)?;
+                let refs: Vec<&str> = done.changed.iter().map(String::as_str).collect();
+                repo.commit_paths(&refs, "snapshot", &synth_author())?;
+                Ok(done)
+            })?;
+            snap_s.push(secs);
+            changed_bins = done
+                .changed
+                .iter()
+                .filter(|p| p.starts_with("snapshot/"))
+                .count();
+            let (_, secs) = timed(|| {
+                let t = trust::write_timestamp(dir, &config, &online, 86_400, 1)?;
+                let refs: Vec<&str> = t.changed.iter().map(String::as_str).collect();
+                repo.commit_paths(&refs, "timestamp", &synth_author())?;
+                Ok(())
+            })?;
+            ts_s.push(secs);
+            last = Some(done);
+        }
+        let done = last.context("no run")?;
+        let report = validate(dir, &whole())?;
+        check_clean(&report, plugin_files(&info))?;
+        all.push(SnapshotResults {
+            plugins,
+            versions: a.versions,
+            generate_and_commit_s: generate_s,
+            snapshot: timing(snap_s, done.files),
+            timestamp_median_s: median(&ts_s),
+            signed_files: done.files,
+            bin_digits: done.bin_digits,
+            bins: done.bins,
+            snapshot_bytes: done.snapshot_bytes,
+            bin_bytes: done.bin_bytes,
+            bins_changed_per_snapshot: changed_bins,
+        });
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    println!(
+        "{:>8} {:>8} {:>11} {:>11} {:>5} {:>6} {:>13} {:>11} {:>9} {:>10}",
+        "plugins",
+        "files",
+        "snapshot",
+        "timestamp",
+        "bin",
+        "bins",
+        "snapshot.toml",
+        "bins total",
+        "bin avg",
+        "bins/run"
+    );
+    for r in &all {
+        println!(
+            "{:>8} {:>8} {:>11} {:>11} {:>5} {:>6} {:>13} {:>11} {:>9} {:>10}",
+            r.plugins,
+            r.signed_files,
+            secs(r.snapshot.median_s),
+            secs(r.timestamp_median_s),
+            r.bin_digits,
+            r.bins,
+            kb(r.snapshot_bytes),
+            kb(r.bin_bytes),
+            kb(r.bin_bytes / (r.bins.max(1) as u64)),
+            r.bins_changed_per_snapshot
+        );
+    }
+    println!(
+        "\n(snapshot: hash every signed file, write changed bins, sign, git commit; median of {} runs after a one-plugin publish)",
+        a.runs
+    );
+    Ok(())
+}
+
+fn synth_author() -> plugres_index::git::Author {
+    plugres_index::git::Author::new("plugres-bench", "plugres-bench@localhost")
+}
+
+fn kb(n: u64) -> String {
+    format!("{:.1} KB", n as f64 / 1e3)
 }

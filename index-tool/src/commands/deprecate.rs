@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use plugres_schema::{PluginFile, PluginName, Version, index_path, render};
 
 use crate::checkout::{Checkout, diagnostics_error, publisher_id_of, sig_path};
-use crate::cli::{DeprecateArgs, KeyArg, UnyankArgs, YankArgs};
+use crate::cli::{DeprecateArgs, IndexDir, KeyArg, UnyankArgs, YankArgs};
 use crate::fsutil::CheckoutLock;
 use crate::git::Author;
 use crate::keys;
@@ -16,7 +16,7 @@ use crate::keys;
 pub fn yank(a: YankArgs, quiet: bool) -> Result<()> {
     let version = Version::parse(&a.version)?;
     let reason = a.reason.clone();
-    edit(&a.index.path(), &a.name, &a.key, quiet, |p| {
+    edit(&a.index, &a.name, &a.key, quiet, |p| {
         let v = find_version(p, &version)?;
         if v.yanked {
             bail!("{} {version} is already yanked", p.name);
@@ -32,7 +32,7 @@ pub fn yank(a: YankArgs, quiet: bool) -> Result<()> {
 
 pub fn unyank(a: UnyankArgs, quiet: bool) -> Result<()> {
     let version = Version::parse(&a.version)?;
-    edit(&a.index.path(), &a.name, &a.key, quiet, |p| {
+    edit(&a.index, &a.name, &a.key, quiet, |p| {
         let v = find_version(p, &version)?;
         if !v.yanked {
             bail!("{} {version} is not yanked", p.name);
@@ -45,7 +45,7 @@ pub fn unyank(a: UnyankArgs, quiet: bool) -> Result<()> {
 
 pub fn deprecate(a: DeprecateArgs, quiet: bool) -> Result<()> {
     let message = if a.undo { None } else { a.message.clone() };
-    edit(&a.index.path(), &a.name, &a.key, quiet, |p| {
+    edit(&a.index, &a.name, &a.key, quiet, |p| {
         p.deprecated = message.clone();
         Ok(match &message {
             Some(m) => format!("Deprecate {}: {m}", p.name),
@@ -72,14 +72,14 @@ fn find_version<'a>(
 /// Loads, edits with `change` (which returns the commit message), checks,
 /// signs and commits one plugin file.
 fn edit(
-    dir: &std::path::Path,
+    index: &IndexDir,
     name: &str,
     key: &KeyArg,
     quiet: bool,
     change: impl FnOnce(&mut PluginFile) -> Result<String>,
 ) -> Result<()> {
     let name = PluginName::new(name)?;
-    let checkout = Checkout::open(dir)?;
+    let checkout = Checkout::open(&index.path())?;
     let _lock = CheckoutLock::acquire(&checkout.dir)?;
     let (config, _) = checkout.load_config()?;
     let Some(mut plugin) = checkout.load_plugin(&config, &name)? else {
@@ -101,5 +101,6 @@ fn edit(
         &author,
     )?;
     super::status(quiet, "Committed", message);
+    super::snapshot_stale_hint(quiet, &config, index);
     Ok(())
 }

@@ -1,10 +1,11 @@
-//! `plugres-index key add|remove|list`: publisher keys in config.toml.
+//! `plugres-index key add|remove|list`: the keys of config.toml, by role.
+//! (`key rotate-root` is in `rotate.rs`.)
 
 use anyhow::{Result, bail};
-use plugres_schema::{IndexConfig, KeyId, PublicKey, PublisherKey, Scope, render};
+use plugres_schema::{IndexConfig, KeyId, PublicKey, PublisherKey, RoleKey, Scope, render};
 
 use crate::checkout::{Checkout, diagnostics_error, root_id_of};
-use crate::cli::{KeyAddArgs, KeyCommand, KeyListArgs, KeyRemoveArgs};
+use crate::cli::{KeyAddArgs, KeyCommand, KeyListArgs, KeyRemoveArgs, Role};
 use crate::fsutil::CheckoutLock;
 use crate::git::Author;
 use crate::keys;
@@ -14,6 +15,7 @@ pub fn run(cmd: KeyCommand, quiet: bool) -> Result<()> {
         KeyCommand::Add(a) => add(a, quiet),
         KeyCommand::Remove(a) => remove(a, quiet),
         KeyCommand::List(a) => list(a),
+        KeyCommand::RotateRoot(a) => super::rotate::run(a, quiet),
     }
 }
 
@@ -29,33 +31,56 @@ fn add(a: KeyAddArgs, quiet: bool) -> Result<()> {
     };
     let public = PublicKey::parse(&public_text).map_err(anyhow::Error::msg)?;
     let id = KeyId::new(&a.id).map_err(anyhow::Error::msg)?;
-    if config.root_keys.iter().any(|k| k.id == id) || config.publisher(id.as_str()).is_some() {
+    if let Some((_, _, role)) = config.all_keys().into_iter().find(|(k, _, _)| **k == id) {
         bail!(
-            "a key with id `{id}` is already in config.toml\nhint: remove it first, or choose another id"
+            "a key with id `{id}` is already in config.toml (a {role} key); key ids are unique across roles\nhint: remove it first, or choose another id"
         );
     }
-    let scopes = a
-        .scopes
-        .iter()
-        .map(|s| Scope::new(s).map_err(anyhow::Error::msg))
-        .collect::<Result<Vec<_>>>()?;
-    config.publisher_keys.push(PublisherKey {
-        id: id.clone(),
-        public,
-        scopes,
-    });
+    let what = match a.role {
+        Role::Publisher => {
+            if a.scopes.is_empty() {
+                bail!(
+                    "a publisher key needs at least one `--scope`, like `--scope 'acme-*'` (`*`: any plugin)"
+                );
+            }
+            let scopes = a
+                .scopes
+                .iter()
+                .map(|s| Scope::new(s).map_err(anyhow::Error::msg))
+                .collect::<Result<Vec<_>>>()?;
+            config.publisher_keys.push(PublisherKey {
+                id: id.clone(),
+                public,
+                scopes,
+            });
+            format!("publisher key `{id}` for {}", a.scopes.join(", "))
+        }
+        role => {
+            if !a.scopes.is_empty() {
+                bail!(
+                    "only publisher keys have scopes: a {} key signs one file",
+                    role.as_str()
+                );
+            }
+            role_list(&mut config, role)?.push(RoleKey {
+                id: id.clone(),
+                public,
+            });
+            format!("{} key `{id}`", role.as_str())
+        }
+    };
     let root = keys::load_signing_key(a.root_key.as_deref(), "root key")?;
-    resign_config(
-        &checkout,
-        &config,
-        &root,
-        &format!("Add publisher key `{id}` ({})", a.scopes.join(", ")),
-    )?;
-    super::status(
-        quiet,
-        "Added",
-        format!("publisher key `{id}` for {}", a.scopes.join(", ")),
-    );
+    let version = resign_config(&checkout, &mut config, &root, &format!("Add {what}"))?;
+    super::status(quiet, "Added", format!("{what} (config version {version})"));
+    if !quiet && config.has_snapshot_role() {
+        eprintln!(
+            "next: {}",
+            super::in_index(
+                &a.index,
+                "plugres-index snapshot && plugres-index timestamp"
+            )
+        );
+    }
     Ok(())
 }
 
@@ -63,84 +88,131 @@ fn remove(a: KeyRemoveArgs, quiet: bool) -> Result<()> {
     let checkout = Checkout::open(&a.index.path())?;
     let _lock = CheckoutLock::acquire(&checkout.dir)?;
     let (mut config, _) = checkout.load_config()?;
-    let before = config.publisher_keys.len();
-    config.publisher_keys.retain(|k| k.id.as_str() != a.id);
-    if config.publisher_keys.len() == before {
-        if config.root_keys.iter().any(|k| k.id.as_str() == a.id) {
+    let removed = match a.role {
+        Role::Publisher => {
+            let before = config.publisher_keys.len();
+            config.publisher_keys.retain(|k| k.id.as_str() != a.id);
+            before != config.publisher_keys.len()
+        }
+        role => {
+            let list = role_list(&mut config, role)?;
+            let before = list.len();
+            list.retain(|k| k.id.as_str() != a.id);
+            before != list.len()
+        }
+    };
+    if !removed {
+        if let Some((_, _, role)) = config
+            .all_keys()
+            .into_iter()
+            .find(|(k, _, _)| k.as_str() == a.id)
+        {
             bail!(
-                "`{}` is a root key; root keys are not removed with `key remove`",
+                "`{}` is a {role} key, not a {} key\nhint: `plugres-index key remove {} --role {role}`",
+                a.id,
+                a.role.as_str(),
                 a.id
             );
         }
         bail!(
-            "no publisher key `{}` in config.toml\nhint: `plugres-index key list`",
+            "no {} key `{}` in config.toml\nhint: `plugres-index key list`",
+            a.role.as_str(),
+            a.id
+        );
+    }
+    if a.role == Role::Root && config.root_keys.is_empty() {
+        bail!(
+            "`{}` is the only root key; an index needs one\nhint: replace it with `plugres-index key rotate-root`",
             a.id
         );
     }
     let root = keys::load_signing_key(a.root_key.as_deref(), "root key")?;
-    resign_config(
-        &checkout,
-        &config,
-        &root,
-        &format!("Remove publisher key `{}`", a.id),
-    )?;
+    let what = format!("{} key `{}`", a.role.as_str(), a.id);
+    let version = resign_config(&checkout, &mut config, &root, &format!("Remove {what}"))?;
     super::status(
         quiet,
         "Removed",
-        format!(
-            "publisher key `{}`; plugin files it alone signed no longer verify",
-            a.id
-        ),
+        format!("{what} (config version {version}); files it alone signed no longer verify"),
     );
+    if !quiet && config.has_snapshot_role() {
+        eprintln!(
+            "next: {}",
+            super::in_index(
+                &a.index,
+                "plugres-index snapshot && plugres-index timestamp"
+            )
+        );
+    }
     Ok(())
 }
 
-/// Renders, checks, signs with a root key and commits a changed config.
+/// The role-key list of `config` for a root, snapshot or timestamp key
+/// (publisher keys have scopes and a list of their own).
+fn role_list(config: &mut IndexConfig, role: Role) -> Result<&mut Vec<RoleKey>> {
+    Ok(match role {
+        Role::Root => &mut config.root_keys,
+        Role::Snapshot => &mut config.snapshot_keys,
+        Role::Timestamp => &mut config.timestamp_keys,
+        Role::Publisher => bail!("publisher keys are not role keys"),
+    })
+}
+
+/// Raises the version of a changed config, renders and checks it, signs it
+/// with a root key it lists and commits it. Returns the new version.
 pub fn resign_config(
     checkout: &Checkout,
-    config: &IndexConfig,
+    config: &mut IndexConfig,
     root: &plugres_schema::SigningKey,
     message: &str,
-) -> Result<()> {
+) -> Result<u64> {
     let Some(rk) = root_id_of(config, root) else {
         bail!(
-            "the given key is not a root key of this index; config.toml must be signed by one of its `[[root-key]]`s"
+            "the given key is not a root key of the new config; config.toml must be signed by one of its `[[root-key]]`s"
         );
     };
+    let signer = rk.id.clone();
+    config.version += 1;
     let text = render::config_file(config);
     IndexConfig::parse("config.toml", text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
     checkout.write_signed("config.toml", text.as_bytes(), root)?;
     let author = Author::from_env_or_config(&checkout.git);
     checkout.git.commit_paths(
         &["config.toml", "config.toml.minisig"],
-        &format!("{message}\n\nSigned-by: {}", rk.id),
+        &format!("{message}\n\nSigned-by: {signer}"),
         &author,
     )?;
-    Ok(())
+    Ok(config.version)
 }
 
 fn list(a: KeyListArgs) -> Result<()> {
     let checkout = Checkout::open(&a.index.path())?;
     let (config, _) = checkout.load_config()?;
     if a.json {
+        let role = |keys: &[RoleKey]| {
+            keys.iter()
+                .map(|k| serde_json::json!({"id": k.id, "public": k.public.as_str()}))
+                .collect::<Vec<_>>()
+        };
         let v = serde_json::json!({
-            "root": config.root_keys.iter().map(|k| serde_json::json!({"id": k.id, "public": k.public.as_str()})).collect::<Vec<_>>(),
+            "version": config.version,
+            "root": role(&config.root_keys),
             "publisher": config.publisher_keys.iter().map(|k| serde_json::json!({"id": k.id, "public": k.public.as_str(), "scopes": k.scopes})).collect::<Vec<_>>(),
+            "snapshot": role(&config.snapshot_keys),
+            "timestamp": role(&config.timestamp_keys),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    for k in &config.root_keys {
-        println!("root       {:<20} {}", k.id, k.public);
-    }
-    for k in &config.publisher_keys {
-        let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
-        println!(
-            "publisher  {:<20} {}  scopes: {}",
-            k.id,
-            k.public,
-            scopes.join(", ")
-        );
+    for (id, public, role) in config.all_keys() {
+        let scopes = config
+            .publisher(id.as_str())
+            .filter(|_| role == "publisher")
+            .map(|k| {
+                let s: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+                format!("  scopes: {}", s.join(", "))
+            })
+            .unwrap_or_default();
+        println!("{role:<10} {:<20} {public}{scopes}", id.as_str());
     }
     Ok(())
 }

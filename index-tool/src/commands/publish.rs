@@ -363,5 +363,6 @@ fn report(
     if !a.no_branch && !quiet {
         eprintln!("Next: git push origin {branch}   # then open a pull request");
     }
+    super::snapshot_stale_hint(quiet, config, &a.index);
     Ok(())
 }

@@ -15,6 +15,7 @@
 
 mod artifacts;
 mod files;
+mod trust;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,9 +55,29 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
     let Some(config) = check_config(dir, &mut report)? else {
         return Ok(report);
     };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let (paths, whole) = match &opts.base {
-        None => (all_plugin_paths(dir)?, true),
-        Some(base) => changed_since(dir, base, &config, &mut report)?,
+        None => {
+            if config.has_snapshot_role() {
+                trust::check_whole(dir, &config, now, &mut report.diagnostics)?;
+            }
+            (all_plugin_paths(dir)?, true)
+        }
+        Some(base) => {
+            let (paths, whole, touched) = changed_since(dir, base, &config, &mut report)?;
+            let repo = Repo::open(dir)?;
+            trust::check_changed(
+                dir,
+                (&repo, base),
+                &config,
+                touched,
+                now,
+                &mut report.diagnostics,
+            )?;
+            (paths, whole)
+        }
     };
     let checked: Vec<Checked> = paths
         .par_iter()
@@ -189,22 +210,29 @@ fn all_plugin_paths(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The plugin paths changed since `base`, and whether the check must cover
-/// the whole index (a changed config). Reports removed plugin files and a
-/// config re-signed without the base's root keys.
+/// The plugin paths changed since `base`, whether the check must cover
+/// the whole index (a changed config), and what kinds of files changed.
+/// Reports removed plugin files and a config re-signed without the base's
+/// root keys.
 fn changed_since(
     dir: &Path,
     base: &str,
     config: &IndexConfig,
     report: &mut Report,
-) -> Result<(Vec<String>, bool)> {
+) -> Result<(Vec<String>, bool, trust::Touched)> {
     let repo = Repo::open(dir)?;
     let changes = repo.changed_paths(base, "HEAD")?;
     let mut touched = std::collections::BTreeSet::new();
     let mut config_changed = false;
+    let mut kinds = trust::Touched::default();
     for ch in changes {
         if ch.path == CONFIG_PATH || ch.path == sig_path(CONFIG_PATH) {
             config_changed = true;
+            kinds.content = true;
+            continue;
+        }
+        if trust::is_trust_file(&ch.path) {
+            kinds.trust = true;
             continue;
         }
         if !ch.path.starts_with("plugins/") {
@@ -218,6 +246,7 @@ fn changed_since(
             ));
             continue;
         }
+        kinds.content = true;
         // A changed signature means its plugin file is re-checked, and the
         // other way round.
         let toml = ch
@@ -235,9 +264,9 @@ fn changed_since(
     }
     if config_changed {
         check_config_rotation(&repo, base, dir, config, report)?;
-        return Ok((all_plugin_paths(dir)?, true));
+        return Ok((all_plugin_paths(dir)?, true, kinds));
     }
-    Ok((touched.into_iter().collect(), false))
+    Ok((touched.into_iter().collect(), false, kinds))
 }
 
 /// A change outside `plugins/` and the config. Artifacts stored in the index
@@ -299,6 +328,15 @@ fn check_config_rotation(
         report.diagnostics.push(Diagnostic::file_error(
             CONFIG_PATH,
             format!("the new config.toml is not signed by a root key of `{base}`: {e}"),
+        ));
+    }
+    if bytes != old_bytes && config.version <= old.version {
+        report.diagnostics.push(Diagnostic::file_error(
+            CONFIG_PATH,
+            format!(
+                "config.toml changed but its `version` is {} (`{base}` has {}): every change must raise it, since clients refuse a different config under a version they have seen",
+                config.version, old.version
+            ),
         ));
     }
     if config.engine != old.engine {

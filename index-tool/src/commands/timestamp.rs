@@ -1,0 +1,48 @@
+//! `plugres-index timestamp`: re-sign the pointer to the current snapshot
+//! with a fresh expiry (the scheduled CI job runs this daily).
+
+use anyhow::Result;
+
+use crate::checkout::{Checkout, now_unix};
+use crate::cli::TimestampArgs;
+use crate::fsutil::CheckoutLock;
+use crate::git::Author;
+use crate::keys;
+use crate::trust;
+
+pub fn run(a: TimestampArgs, quiet: bool) -> Result<()> {
+    let checkout = Checkout::open(&a.index.path())?;
+    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let (config, _) = checkout.load_config()?;
+    let key = keys::load_key_from(a.key.as_deref(), keys::TIMESTAMP_KEY_ENV, "timestamp key")?;
+    let signer = trust::check_role(&config.timestamp_keys, &key, "timestamp")?;
+    let expiry = a.expires_in.unwrap_or(config.timestamp_expiry);
+    let done = trust::write_timestamp(&checkout.dir, &config, &key, expiry, now_unix())?;
+    let refs: Vec<&str> = done.changed.iter().map(String::as_str).collect();
+    let commit = checkout.git.commit_paths(
+        &refs,
+        &format!("timestamp {}\n\nSigned-by: {}", done.version, signer.id),
+        &Author::from_env_or_config(&checkout.git),
+    )?;
+    if a.json {
+        let mut v = serde_json::to_value(&done)?;
+        v["commit"] = commit.clone().into();
+        v["signed_by"] = signer.id.as_str().into();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    super::status(
+        quiet,
+        "Timestamp",
+        format!(
+            "version {} for snapshot {}, expires {} (in {}; signed by `{}`, commit {})",
+            done.version,
+            done.snapshot_version,
+            done.expires_utc,
+            plugres_schema::time::format_duration(expiry),
+            signer.id,
+            &commit[..12.min(commit.len())]
+        ),
+    );
+    Ok(())
+}

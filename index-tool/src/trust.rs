@@ -1,0 +1,334 @@
+//! Writing the trust layer of an index: `snapshot.toml` (with its bins) and
+//! `timestamp.toml`, each signed by an online key of its role.
+//!
+//! The snapshot lists the sha256 of every signed file of the tree, so it
+//! is computed from the checkout itself: `config.toml` and every plugin file
+//! at its proper path (the paths `name_from_index_path` accepts), each with
+//! its `.minisig`. Anything else (artifacts, README, stray files) is not
+//! listed: artifacts are pinned by the plugin files, the rest is not index
+//! data. Signatures of plugin files are not re-verified here: the
+//! pull-request check (`validate --base`) did that before the merge whose
+//! result this snapshot records, and `validate` checks the whole tree.
+//!
+//! Writes are atomic per file, and bin files are rewritten only when their
+//! text changes, so a new snapshot of a large index touches (and commits)
+//! only the bins whose plugins changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use plugres_schema::{
+    CONFIG_PATH, IndexConfig, PLUGINS_DIR, RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256,
+    SigningKey, Snapshot, TIMESTAMP_PATH, Timestamp, name_from_index_path,
+};
+use rayon::prelude::*;
+
+use crate::checkout::{diagnostics_error, sig_path};
+use crate::fsutil::{atomic_write, read_if_exists};
+
+/// How many hex digits name the bins of a new snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bins {
+    /// [`plugres_schema::auto_bin_digits`] of the plugin count.
+    Auto,
+    /// Exactly this many (0: no bins, every file in snapshot.toml).
+    Digits(u8),
+}
+
+impl std::str::FromStr for Bins {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Bins, String> {
+        if s == "auto" {
+            return Ok(Bins::Auto);
+        }
+        match s.parse::<u8>() {
+            Ok(n) if n <= plugres_schema::MAX_BIN_DIGITS => Ok(Bins::Digits(n)),
+            _ => Err(format!(
+                "`{s}` is not a bin setting: `auto`, or a number of hex digits from 0 to {}",
+                plugres_schema::MAX_BIN_DIGITS
+            )),
+        }
+    }
+}
+
+/// What [`write_snapshot`] wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SnapshotWritten {
+    pub version: u64,
+    pub bin_digits: u8,
+    /// Signed files listed (config, plugin files, their signatures).
+    pub files: usize,
+    pub plugins: usize,
+    pub bins: usize,
+    /// Size of `snapshot.toml`.
+    pub snapshot_bytes: u64,
+    /// Total size of the bin files.
+    pub bin_bytes: u64,
+    /// Index paths written or removed: what a commit must record.
+    pub changed: Vec<String>,
+}
+
+/// What [`write_timestamp`] wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimestampWritten {
+    pub version: u64,
+    /// Unix time.
+    pub expires: u64,
+    pub expires_utc: String,
+    pub snapshot_version: u64,
+    pub snapshot_sha256: String,
+    pub snapshot_size: u64,
+    pub changed: Vec<String>,
+}
+
+/// The index paths of every signed file of the tree at `dir` (see the
+/// module docs), sorted.
+pub fn signed_paths(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for p in [CONFIG_PATH.to_string(), sig_path(CONFIG_PATH)] {
+        if is_file(dir, &p) {
+            out.push(p);
+        }
+    }
+    let root = dir.join(PLUGINS_DIR);
+    if root.is_dir() {
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("cannot list `{}`", root.display()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Some(rel) = index_path_of(dir, entry.path()) else {
+                continue;
+            };
+            if name_from_index_path(&rel).is_some() {
+                let sig = sig_path(&rel);
+                let has_sig = is_file(dir, &sig);
+                out.push(rel);
+                if has_sig {
+                    out.push(sig);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Index path → sha256 of every signed file of the tree, hashed in parallel.
+pub fn tree_digests(dir: &Path) -> Result<BTreeMap<String, Sha256>> {
+    signed_paths(dir)?
+        .into_par_iter()
+        .map(|p| {
+            let bytes = std::fs::read(dir.join(&p))
+                .with_context(|| format!("cannot read `{}`", dir.join(&p).display()))?;
+            Ok((p, Sha256::of(&bytes)))
+        })
+        .collect()
+}
+
+/// The role key of `keys` that `key` is, if any.
+pub fn role_key_of<'a>(keys: &'a [RoleKey], key: &SigningKey) -> Option<&'a RoleKey> {
+    let public = key.public_base64();
+    keys.iter().find(|k| k.public.as_str() == public)
+}
+
+/// Refuses a key that is not one of `keys` (the `role` keys of the config),
+/// naming the ids that are allowed.
+pub fn check_role<'a>(keys: &'a [RoleKey], key: &SigningKey, role: &str) -> Result<&'a RoleKey> {
+    if keys.is_empty() {
+        bail!(
+            "config.toml has no `[[{role}-key]]`: this index has no trust layer\nhint: add one with `plugres-index key add ID --role {role} --public-file KEY.pub --root-key ROOT.key` (and the other online role)"
+        );
+    }
+    role_key_of(keys, key).ok_or_else(|| {
+        let ids: Vec<String> = keys.iter().map(|k| format!("`{}`", k.id)).collect();
+        anyhow::anyhow!(
+            "the key (public key {}) is not a {role} key of this index; allowed: {}",
+            key.public_base64(),
+            ids.join(", ")
+        )
+    })
+}
+
+/// The version of the `snapshot.toml` or `timestamp.toml` in `dir`, parsed
+/// with `parse`; `None` when there is none yet.
+fn previous_version(
+    dir: &Path,
+    path: &str,
+    parse: impl Fn(&[u8]) -> Result<u64, Vec<plugres_schema::Diagnostic>>,
+) -> Result<Option<u64>> {
+    let Some(bytes) = read_if_exists(dir, path)? else {
+        return Ok(None);
+    };
+    let version = parse(&bytes).map_err(|d| {
+        diagnostics_error(&d).context(format!(
+            "the current `{path}` does not parse, so its version (which the new one must exceed) is unknown; repair it (or restore it from git) first"
+        ))
+    })?;
+    Ok(Some(version))
+}
+
+/// Computes the snapshot of the tree at `dir` (version: the current
+/// snapshot's + 1), writes its bins, `snapshot.toml` and its signature by
+/// `key` (trusted comment time `stamp`), and removes bin files it no
+/// longer uses.
+pub fn write_snapshot(
+    dir: &Path,
+    key: &SigningKey,
+    bins: Bins,
+    stamp: u64,
+) -> Result<SnapshotWritten> {
+    let previous = previous_version(dir, SNAPSHOT_PATH, |b| {
+        Snapshot::parse(SNAPSHOT_PATH, b).map(|s| s.version)
+    })?;
+    let version = previous.map_or(1, |v| v + 1);
+    let digests = tree_digests(dir)?;
+    let plugins = digests
+        .keys()
+        .filter(|p| name_from_index_path(p).is_some())
+        .count();
+    let bin_digits = match bins {
+        Bins::Auto => plugres_schema::auto_bin_digits(plugins),
+        Bins::Digits(n) => n,
+    };
+    let (snap, bin_files) = Snapshot::build(version, &digests, bin_digits);
+    let mut changed = Vec::new();
+    let mut bin_bytes = 0u64;
+    let keep: BTreeSet<&str> = bin_files.iter().map(|(p, _)| p.as_str()).collect();
+    for rel in existing_bin_files(dir)? {
+        if !keep.contains(rel.as_str()) {
+            let full = dir.join(&rel);
+            std::fs::remove_file(&full)
+                .with_context(|| format!("cannot remove the stale bin `{}`", full.display()))?;
+            changed.push(rel);
+        }
+    }
+    for (rel, text) in &bin_files {
+        bin_bytes += text.len() as u64;
+        if read_if_exists(dir, rel)?.as_deref() != Some(text.as_bytes()) {
+            write(dir, rel, text.as_bytes())?;
+            changed.push(rel.clone());
+        }
+    }
+    let text = snap.to_toml();
+    // What clients will parse: refuse to sign anything they would not.
+    Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
+    write_signed(dir, SNAPSHOT_PATH, text.as_bytes(), key, stamp)?;
+    changed.extend([SNAPSHOT_PATH.to_string(), sig_path(SNAPSHOT_PATH)]);
+    changed.sort();
+    Ok(SnapshotWritten {
+        version,
+        bin_digits,
+        files: digests.len(),
+        plugins,
+        bins: bin_files.len(),
+        snapshot_bytes: text.len() as u64,
+        bin_bytes,
+        changed,
+    })
+}
+
+/// Writes `timestamp.toml` (version: the current one's + 1) vouching for
+/// the `snapshot.toml` in `dir`, valid for `expiry` seconds from `stamp`,
+/// and its signature by `key`. The snapshot must verify against the
+/// snapshot keys of `config`: a timestamp never vouches for a forged one.
+pub fn write_timestamp(
+    dir: &Path,
+    config: &IndexConfig,
+    key: &SigningKey,
+    expiry: u64,
+    stamp: u64,
+) -> Result<TimestampWritten> {
+    let Some(snapshot_bytes) = read_if_exists(dir, SNAPSHOT_PATH)? else {
+        bail!(
+            "`{SNAPSHOT_PATH}` is missing: a timestamp points at the current snapshot\nhint: run `plugres-index snapshot` first"
+        );
+    };
+    let snap = Snapshot::parse(SNAPSHOT_PATH, &snapshot_bytes).map_err(|d| {
+        diagnostics_error(&d).context(format!(
+            "`{SNAPSHOT_PATH}` does not parse\nhint: run `plugres-index snapshot` first"
+        ))
+    })?;
+    let sig = read_if_exists(dir, &sig_path(SNAPSHOT_PATH))?.with_context(|| {
+        format!("`{SNAPSHOT_PATH}.minisig` is missing\nhint: run `plugres-index snapshot` first")
+    })?;
+    plugres_schema::verify(
+        SNAPSHOT_PATH,
+        &snapshot_bytes,
+        &sig,
+        config.snapshot_keys.iter().map(|k| (&k.id, &k.public)),
+    )
+    .context("the snapshot does not verify against the snapshot keys of config.toml\nhint: run `plugres-index snapshot`")?;
+    let previous = previous_version(dir, TIMESTAMP_PATH, |b| {
+        Timestamp::parse(TIMESTAMP_PATH, b).map(|t| t.version)
+    })?;
+    let ts = Timestamp {
+        version: previous.map_or(1, |v| v + 1),
+        expires: stamp
+            .checked_add(expiry)
+            .context("the expiry is too far in the future")?,
+        snapshot_version: snap.version,
+        snapshot_sha256: Sha256::of(&snapshot_bytes),
+        snapshot_size: snapshot_bytes.len() as u64,
+    };
+    let text = ts.to_toml();
+    Timestamp::parse(TIMESTAMP_PATH, text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
+    write_signed(dir, TIMESTAMP_PATH, text.as_bytes(), key, stamp)?;
+    Ok(TimestampWritten {
+        version: ts.version,
+        expires: ts.expires,
+        expires_utc: plugres_schema::time::format_utc(ts.expires),
+        snapshot_version: ts.snapshot_version,
+        snapshot_sha256: ts.snapshot_sha256.to_hex(),
+        snapshot_size: ts.snapshot_size,
+        changed: vec![TIMESTAMP_PATH.to_string(), sig_path(TIMESTAMP_PATH)],
+    })
+}
+
+/// Index paths of the `.toml` files in `snapshot/` (bins, current or stale).
+pub fn existing_bin_files(dir: &Path) -> Result<Vec<String>> {
+    let bin_dir = dir.join(SNAPSHOT_BIN_DIR);
+    let entries = match std::fs::read_dir(&bin_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => bail!("cannot list `{}`: {e}", bin_dir.display()),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list `{}`", bin_dir.display()))?;
+        let name = entry.file_name();
+        if let Some(name) = name.to_str().filter(|n| n.ends_with(".toml")) {
+            out.push(format!("{SNAPSHOT_BIN_DIR}/{name}"));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn write_signed(dir: &Path, rel: &str, bytes: &[u8], key: &SigningKey, stamp: u64) -> Result<()> {
+    let sig = plugres_schema::sign(key, rel, bytes, stamp).map_err(anyhow::Error::msg)?;
+    write(dir, rel, bytes)?;
+    write(dir, &sig_path(rel), sig.as_bytes())
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let full = dir.join(rel);
+    atomic_write(&full, bytes).with_context(|| format!("cannot write `{}`", full.display()))
+}
+
+fn is_file(dir: &Path, rel: &str) -> bool {
+    std::fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| m.file_type().is_file())
+}
+
+/// The `/`-separated index path of `path`, a file under `dir`; `None` for
+/// a name that is not UTF-8 (never a plugin's path).
+fn index_path_of(dir: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(dir).ok()?;
+    let parts: Option<Vec<&str>> = rel.iter().map(|c| c.to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,356 @@
+//! Checks of the trust layer: `snapshot.toml` (and its bins) lists exactly
+//! the signed files of the tree, `timestamp.toml` points at that snapshot,
+//! each is signed by a key of its role, and (against a base revision)
+//! neither version goes down.
+//!
+//! Whole-index: any difference between the snapshot and the tree is an
+//! error, named by path. Since-`base` (a pull request): the snapshot is
+//! usually *stale*, since the maintainers' CI signs a new one after the
+//! merge with the online key; that is a warning. A pull request that does
+//! change the snapshot or timestamp gets the whole check.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::Result;
+use plugres_schema::{
+    Diagnostic, IndexConfig, RoleKey, SNAPSHOT_PATH, Sha256, Snapshot, TIMESTAMP_PATH, Timestamp,
+    bin_of, bin_path, parse_bin,
+};
+
+use super::read;
+use crate::checkout::sig_path;
+use crate::git::Repo;
+use crate::trust::{existing_bin_files, tree_digests};
+
+/// Whether `path` (an index path) is a file of the trust layer.
+pub fn is_trust_file(path: &str) -> bool {
+    [SNAPSHOT_PATH, TIMESTAMP_PATH]
+        .iter()
+        .any(|f| path == *f || path == sig_path(f))
+        || path.starts_with(&format!("{}/", plugres_schema::SNAPSHOT_BIN_DIR))
+}
+
+/// The whole check; `now` is the Unix time expiry is judged at.
+pub fn check_whole(
+    dir: &Path,
+    config: &IndexConfig,
+    now: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let snapshot = load_signed(dir, SNAPSHOT_PATH, "snapshot", &config.snapshot_keys, out)?;
+    let snapshot = snapshot.and_then(|bytes| match Snapshot::parse(SNAPSHOT_PATH, &bytes) {
+        Ok(s) => Some((s, bytes)),
+        Err(d) => {
+            out.extend(d);
+            None
+        }
+    });
+    if let Some((snap, _)) = &snapshot {
+        let (listed, failed_bins) = listed_files(dir, snap, out)?;
+        let tree = tree_digests(dir)?;
+        compare(snap, &listed, &failed_bins, &tree, out);
+    }
+    check_timestamp(
+        dir,
+        config,
+        snapshot.as_ref().map(|(_, b)| b.as_slice()),
+        now,
+        out,
+    )
+}
+
+/// What a change since `base` edits.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Touched {
+    /// A file of the trust layer.
+    pub trust: bool,
+    /// Plugin files or the config.
+    pub content: bool,
+}
+
+/// The check of a change since `base`.
+pub fn check_changed(
+    dir: &Path,
+    (repo, base): (&Repo, &str),
+    config: &IndexConfig,
+    touched: Touched,
+    now: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    check_not_rolled_back(
+        dir,
+        repo,
+        base,
+        SNAPSHOT_PATH,
+        |b| Snapshot::parse(SNAPSHOT_PATH, b).ok().map(|s| s.version),
+        out,
+    )?;
+    check_not_rolled_back(
+        dir,
+        repo,
+        base,
+        TIMESTAMP_PATH,
+        |b| Timestamp::parse(TIMESTAMP_PATH, b).ok().map(|t| t.version),
+        out,
+    )?;
+    if !config.has_snapshot_role() {
+        return Ok(());
+    }
+    if touched.trust {
+        return check_whole(dir, config, now, out);
+    }
+    if touched.content {
+        let what = if read(dir, SNAPSHOT_PATH)?.is_some() {
+            "snapshot is stale: this change is not in snapshot.toml yet"
+        } else {
+            "there is no snapshot yet"
+        };
+        out.push(Diagnostic::file_warning(
+            SNAPSHOT_PATH,
+            format!(
+                "{what}; the post-merge job runs `plugres-index snapshot` and `plugres-index timestamp` with the online key"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of `path` when its signature verifies against `keys` (the
+/// `role` keys); every problem is reported.
+fn load_signed(
+    dir: &Path,
+    path: &str,
+    role: &str,
+    keys: &[RoleKey],
+    out: &mut Vec<Diagnostic>,
+) -> Result<Option<Vec<u8>>> {
+    let ids: Vec<String> = keys.iter().map(|k| format!("`{}`", k.id)).collect();
+    let Some(bytes) = read(dir, path)? else {
+        out.push(Diagnostic::file_error(
+            path,
+            format!(
+                "missing: config.toml has {role} keys ({}), so clients require a signed `{path}`; run `plugres-index {role}`",
+                ids.join(", ")
+            ),
+        ));
+        return Ok(None);
+    };
+    let Some(sig) = read(dir, &sig_path(path))? else {
+        out.push(Diagnostic::file_error(
+            path,
+            format!(
+                "`{path}.minisig` is missing: `{path}` must be signed by a {role} key ({}); run `plugres-index {role}`",
+                ids.join(", ")
+            ),
+        ));
+        return Ok(Some(bytes));
+    };
+    if let Err(e) =
+        plugres_schema::verify(path, &bytes, &sig, keys.iter().map(|k| (&k.id, &k.public)))
+    {
+        out.push(Diagnostic::file_error(path, e.to_string()));
+    }
+    Ok(Some(bytes))
+}
+
+/// Every file the snapshot lists, its bins read and checked; and the ids
+/// of bins that could not be read (their files are not blamed one by one).
+fn listed_files(
+    dir: &Path,
+    snap: &Snapshot,
+    out: &mut Vec<Diagnostic>,
+) -> Result<(BTreeMap<String, Sha256>, BTreeSet<String>)> {
+    let mut listed = snap.files.clone();
+    let mut failed = BTreeSet::new();
+    for (id, sha) in &snap.bins {
+        let path = bin_path(id);
+        let Some(bytes) = read(dir, &path)? else {
+            out.push(Diagnostic::file_error(
+                &path,
+                format!(
+                    "missing: snapshot.toml (version {}) lists bin `{id}`",
+                    snap.version
+                ),
+            ));
+            failed.insert(id.clone());
+            continue;
+        };
+        let actual = Sha256::of(&bytes);
+        if actual != *sha {
+            out.push(Diagnostic::file_error(
+                &path,
+                format!(
+                    "sha256 is {actual}, but snapshot.toml (version {}) lists {sha} for bin `{id}`: the bin changed after the snapshot was signed",
+                    snap.version
+                ),
+            ));
+            failed.insert(id.clone());
+            continue;
+        }
+        match parse_bin(&path, &bytes, id) {
+            Ok(files) => listed.extend(files),
+            Err(d) => {
+                out.extend(d);
+                failed.insert(id.clone());
+            }
+        }
+    }
+    let current: BTreeSet<String> = snap.bins.keys().map(|id| bin_path(id)).collect();
+    for path in existing_bin_files(dir)? {
+        if !current.contains(&path) {
+            out.push(Diagnostic::file_error(
+                &path,
+                format!(
+                    "not a bin of snapshot.toml (version {}): a stale bin; `plugres-index snapshot` removes it",
+                    snap.version
+                ),
+            ));
+        }
+    }
+    Ok((listed, failed))
+}
+
+/// Reports each file the snapshot and the tree disagree on, by path.
+fn compare(
+    snap: &Snapshot,
+    listed: &BTreeMap<String, Sha256>,
+    failed_bins: &BTreeSet<String>,
+    tree: &BTreeMap<String, Sha256>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let v = snap.version;
+    let in_failed_bin =
+        |p: &str| bin_of(p, snap.bin_digits).is_some_and(|id| failed_bins.contains(&id));
+    for (path, actual) in tree {
+        if in_failed_bin(path) {
+            continue;
+        }
+        match listed.get(path) {
+            None => out.push(Diagnostic::file_error(
+                path,
+                format!(
+                    "not listed in snapshot.toml (version {v}): clients treat this file as absent; run `plugres-index snapshot`"
+                ),
+            )),
+            Some(expected) if expected != actual => out.push(Diagnostic::file_error(
+                path,
+                format!(
+                    "sha256 is {actual}, but snapshot.toml (version {v}) lists {expected}: the file changed after the snapshot was signed (run `plugres-index snapshot` if the change is intended)"
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    for path in listed.keys() {
+        if !tree.contains_key(path) && !in_failed_bin(path) {
+            out.push(Diagnostic::file_error(
+                path,
+                format!("listed in snapshot.toml (version {v}) but missing from the index"),
+            ));
+        }
+    }
+}
+
+fn check_timestamp(
+    dir: &Path,
+    config: &IndexConfig,
+    snapshot: Option<&[u8]>,
+    now: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let Some(bytes) = load_signed(
+        dir,
+        TIMESTAMP_PATH,
+        "timestamp",
+        &config.timestamp_keys,
+        out,
+    )?
+    else {
+        return Ok(());
+    };
+    let ts = match Timestamp::parse(TIMESTAMP_PATH, &bytes) {
+        Ok(t) => t,
+        Err(d) => {
+            out.extend(d);
+            return Ok(());
+        }
+    };
+    if let Some(snap_bytes) = snapshot {
+        let sha = Sha256::of(snap_bytes);
+        let version = Snapshot::parse(SNAPSHOT_PATH, snap_bytes).map_or(0, |s| s.version);
+        if ts.snapshot_sha256 != sha
+            || ts.snapshot_size != snap_bytes.len() as u64
+            || ts.snapshot_version != version
+        {
+            out.push(Diagnostic::file_error(
+                TIMESTAMP_PATH,
+                format!(
+                    "points at snapshot version {} ({} bytes, sha256 {}), but snapshot.toml is version {version} ({} bytes, sha256 {sha}); run `plugres-index timestamp`",
+                    ts.snapshot_version,
+                    ts.snapshot_size,
+                    ts.snapshot_sha256,
+                    snap_bytes.len()
+                ),
+            ));
+        }
+    }
+    if ts.expires <= now {
+        out.push(Diagnostic::file_warning(
+            TIMESTAMP_PATH,
+            format!(
+                "expired {} ago (at {}): clients refuse this index until it is re-signed; run `plugres-index timestamp` (the scheduled job does it daily)",
+                plugres_schema::time::format_duration(now - ts.expires),
+                plugres_schema::time::format_utc(ts.expires)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The version of `path` did not go down since `base`, and did not stay
+/// the same with other bytes; the file was not removed.
+fn check_not_rolled_back(
+    dir: &Path,
+    repo: &Repo,
+    base: &str,
+    path: &str,
+    version: impl Fn(&[u8]) -> Option<u64>,
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let Some(old_bytes) = repo.read_at(base, path)? else {
+        return Ok(());
+    };
+    let Some(old) = version(&old_bytes) else {
+        return Ok(());
+    };
+    let Some(new_bytes) = read(dir, path)? else {
+        out.push(Diagnostic::file_error(
+            path,
+            format!("removed, but `{base}` has version {old}: clients of this index require it"),
+        ));
+        return Ok(());
+    };
+    let Some(new) = version(&new_bytes) else {
+        return Ok(()); // its own parse errors are reported by the whole check
+    };
+    if new < old {
+        out.push(Diagnostic::file_error(
+            path,
+            format!(
+                "version went down from {old} (in `{base}`) to {new}: clients refuse a rollback"
+            ),
+        ));
+    } else if new == old && new_bytes != old_bytes {
+        out.push(Diagnostic::file_error(
+            path,
+            format!(
+                "changed under the same version {new} as in `{base}`: clients refuse a different file under a version they have seen"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
