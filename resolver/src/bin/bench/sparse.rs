@@ -2,15 +2,19 @@
 //! 127.0.0.1, a project whose registry is `sparse+http://127.0.0.1:PORT/`,
 //! and the real `plugres` binary, a fresh process per run.
 //!
-//! - **cold**: the index cache (`<PLUGRES_HOME>/index`) and plugres.lock
-//!   are deleted before each run, so every file is downloaded;
-//! - **warm**: the cache is full and only plugres.lock is deleted, so a
-//!   whole resolution runs and every file is revalidated (304 expected).
+//! - **cold**: the index cache (`<PLUGRES_HOME>/index`), the trust state
+//!   (`<PLUGRES_HOME>/trust`) and plugres.lock are deleted before each run,
+//!   so every file is downloaded, as on a new machine;
+//! - **warm**: caches and trust state are full and only plugres.lock is
+//!   deleted, so a whole resolution runs against an unchanged index: one
+//!   conditional request for `timestamp.toml` (304) is expected, since the
+//!   kept snapshot pins every other file's digest.
 //!
 //! Each run's requests are counted in nginx's access log and compared to
 //! the files the lock needs: a `.toml` and its `.minisig` per plugin file
-//! read, plus `config.toml` and its signature. Every run's lock is checked
-//! to hold the generator's solution, as in the path benchmark.
+//! read, the config, timestamp and snapshot pairs, and the snapshot's bins
+//! that hold those plugins (at most one per plugin). Every run's lock is
+//! checked to hold the generator's solution, as in the path benchmark.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -105,6 +109,7 @@ pub(crate) fn run_size(
     let mut cold_requests = RunRequests::default();
     let cold = timed_runs(runs, || {
         remove_dir(&cache)?;
+        remove_dir(&home.join("trust"))?;
         let offset = server.log_len();
         let (report, secs) = bench.plugres_lock()?;
         cold_requests.add(&server.requests_since(offset)?);
@@ -134,7 +139,7 @@ pub(crate) fn run_size(
         versions: spec.versions,
         solution: index.info.solution.len(),
         files_read: read,
-        files_needed: 2 * read + 2,
+        files_needed: 2 * read + 6,
         cold,
         warm,
         cold_requests,

@@ -26,6 +26,15 @@
 //!                              and jitter; the final error names the URL
 //! ```
 //!
+//! A file whose digest the verified snapshot gives
+//! ([`pin`](IndexBackend::pin)) is served from the cache with no request
+//! when the cached bytes have that digest, and otherwise fetched whole (and
+//! once more past CDN caches if the answer is not it): with a snapshot, an
+//! unchanged index costs one conditional request, for `timestamp.toml`.
+//! The signature of a file that came back changed is fetched whole too,
+//! since an ETag of size and whole-second mtime (nginx's) can call a
+//! re-signed signature unchanged.
+//!
 //! With `offline`, no request is made: files come from the cache, and a
 //! file not cached is an error listing what is missing. With `refresh`,
 //! every file is fetched whole (no validators) with the cache-busting
@@ -155,6 +164,10 @@ struct Inner {
     read: Mutex<BTreeSet<String>>,
     /// Digests the verified snapshot lists (see [`IndexBackend::pin`]).
     pins: Mutex<HashMap<String, Sha256>>,
+    /// Paths answered with a new body in this session: the signature of
+    /// such a file is fetched whole, since nginx-style ETags (size and
+    /// whole-second mtime) can call a re-signed signature unchanged.
+    fresh: Mutex<BTreeSet<String>>,
 }
 
 /// A fetched file (or a confirmed absence) waiting to be cached.
@@ -231,6 +244,7 @@ impl SparseBackend {
                 pending: Mutex::new(Vec::new()),
                 read: Mutex::new(BTreeSet::new()),
                 pins: Mutex::new(HashMap::new()),
+                fresh: Mutex::new(BTreeSet::new()),
             }),
         })
     }
@@ -395,6 +409,7 @@ impl Inner {
         // (e.g. nginx's second-resolution ETag) must not keep a stale copy.
         let (bust, validators) = match self.refresh {
             true => (Some(http_logic::bust_value()), None),
+            false if self.file_changed(path) => (None, None),
             false => (None, validators),
         };
         let mut answer = self.fetch_url(path, bust, validators.as_ref())?;
@@ -406,6 +421,7 @@ impl Inner {
         match answer {
             Answer::Body(bytes, validators) => {
                 let bytes = Arc::new(bytes);
+                lock(&self.fresh).insert(path.to_string());
                 lock(&self.pending).push((path.to_string(), Some(bytes.clone()), validators));
                 Ok(Some(bytes))
             }
@@ -419,6 +435,13 @@ impl Inner {
             }
             other => self.unwanted(path, other),
         }
+    }
+
+    /// Whether `path` is a signature whose signed file came back changed
+    /// in this session (its cached copy is then the old file's signature).
+    fn file_changed(&self, path: &str) -> bool {
+        path.strip_suffix(plugres_schema::SIGNATURE_SUFFIX)
+            .is_some_and(|file| lock(&self.fresh).contains(file))
     }
 
     /// A file whose digest the verified snapshot gives: a cached copy with
@@ -447,6 +470,7 @@ impl Inner {
         match answer {
             Answer::Body(bytes, validators) => {
                 let bytes = Arc::new(bytes);
+                lock(&self.fresh).insert(path.to_string());
                 if Sha256::of(&bytes) == want {
                     lock(&self.pending).push((path.to_string(), Some(bytes.clone()), validators));
                 }

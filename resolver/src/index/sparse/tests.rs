@@ -703,3 +703,50 @@ fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed(
         nginx.log()
     );
 }
+
+/// nginx's ETag is size + whole-second mtime: a re-signed snapshot whose
+/// signature keeps both would be answered 304 to a conditional request.
+/// The signature of a changed file is therefore fetched whole.
+#[test]
+fn the_signature_of_a_changed_snapshot_is_fetched_whole() {
+    const NOW: u64 = 1_800_000_000;
+    let ix = index_with(&["hello"]);
+    let online = ix.enable_snapshots();
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, NOW + 86_400);
+    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let trust = crate::index::TrustOptions {
+        dir: Some(cache.path().join("trust")),
+        allow_expired: false,
+        now: Some(NOW),
+    };
+    let open = || {
+        let b = Box::new(backend(&nginx.url(0), cache.path()));
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust)
+    };
+    drop(open().unwrap());
+    let sig = ix.root().join("snapshot.toml.minisig");
+    let mtime = std::fs::metadata(&sig).unwrap().modified().unwrap();
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 86_400);
+    // Same size (a signature always is) and the same mtime: the same ETag.
+    std::fs::File::options()
+        .write(true)
+        .open(&sig)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let later = mtime + Duration::from_secs(5);
+    for f in ["timestamp.toml", "timestamp.toml.minisig", "snapshot.toml"] {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(ix.root().join(f))
+            .unwrap();
+        file.set_modified(later).unwrap();
+    }
+    let index = open().expect("the new snapshot and its new signature");
+    assert_eq!(index.snapshot_version(), Some(2));
+}

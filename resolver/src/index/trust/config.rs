@@ -59,15 +59,18 @@ pub(crate) fn refresh_changed(
     current: &mut Current,
     seen: Seen,
 ) -> Result<bool, IndexError> {
-    let Some(pair) = ctx.read_pair(CONFIG_PATH)? else {
+    let Some(bytes) = ctx.backend.read(CONFIG_PATH)? else {
         return Err(IndexError::MissingConfig {
             registry: ctx.registry.to_string(),
             index: ctx.index.clone(),
         });
     };
-    if pair == current.pair {
+    // The same bytes are the same config: its signature need not be read.
+    if bytes == current.pair.bytes {
         return Ok(false);
     }
+    let signature = ctx.read_signature(CONFIG_PATH)?;
+    let pair = Pair { bytes, signature };
     *current = accept(ctx, &roots(&current.config), Some(current), pair, seen)?;
     Ok(true)
 }
