@@ -3,7 +3,9 @@
 //! minisign signatures.
 
 mod actions;
+mod attacks;
 mod client;
 mod index_tamper;
 mod index_tool;
 mod mirror;
+mod warm_update;

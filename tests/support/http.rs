@@ -4,7 +4,8 @@
 //! serving a directory, with an access log the tests can read; where nginx is
 //! missing it falls back to Python's `http.server`, also a real static
 //! server. [`FaultServer`] is a small server in this process that misbehaves
-//! on purpose: errors, hangs, oversized bodies.
+//! on purpose: errors, hangs, oversized bodies, slow drips; in front of an
+//! index directory it serves the files and misbehaves on chosen paths only.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -153,17 +154,74 @@ pub enum Fault {
     Hang,
     /// Declare no length and send `n` bytes of zeros.
     Endless(usize),
+    /// Declare `len` bytes, then send one byte of zeros every `every`
+    /// (a slow-drip server; stops when the client leaves, or after 60 s).
+    Drip { len: usize, every: Duration },
 }
+
+/// Picks the fault for each request from its path and its number (from 0).
+type Responder = dyn Fn(&str, usize) -> Fault + Send + Sync;
+
+/// URL path (like `/timestamp.toml`) → fault, shared with the server.
+pub type Faults = Arc<Mutex<Vec<(String, Fault)>>>;
 
 pub struct FaultServer {
     pub port: u16,
+    /// The faults of [`FaultServer::in_front_of`] by URL path; change them
+    /// while the server runs.
+    pub faults: Faults,
     pub hits: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     pub paths: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultServer {
+    /// Answers request `n` with `script[n]` (the last one repeats).
     pub fn start(script: Vec<Fault>) -> FaultServer {
+        Self::with(
+            Arc::new(move |_path: &str, n: usize| {
+                script.get(n).or(script.last()).cloned().unwrap()
+            }),
+            Faults::default(),
+        )
+    }
+
+    /// A static server of `dir` (200 with the file, 404 when missing) that
+    /// answers the URL paths of `faults` (like `/timestamp.toml`) with
+    /// their fault instead: a hostile or broken host in front of an index.
+    pub fn in_front_of(dir: &Path, faults: Vec<(String, Fault)>) -> FaultServer {
+        let dir = dir.to_path_buf();
+        let shared: Faults = Arc::new(Mutex::new(faults));
+        let faults = shared.clone();
+        let responder = Arc::new(move |path: &str, _n: usize| {
+            let path = path.split('?').next().unwrap_or("");
+            let fault = faults
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, f)| f.clone());
+            if let Some(f) = fault {
+                return f;
+            }
+            let rel = path.trim_start_matches('/');
+            if rel.split('/').any(|c| c == "..") {
+                return Fault::Status(400);
+            }
+            match std::fs::read(dir.join(rel)) {
+                Ok(bytes) if dir.join(rel).is_file() => Fault::Serve(bytes),
+                _ => Fault::Status(404),
+            }
+        });
+        Self::with(responder, shared)
+    }
+
+    /// Replaces the faults of an [`FaultServer::in_front_of`] server.
+    pub fn set_faults(&self, faults: Vec<(String, Fault)>) {
+        *self.faults.lock().unwrap() = faults;
+    }
+
+    fn with(responder: Arc<Responder>, faults: Faults) -> FaultServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
@@ -180,9 +238,8 @@ impl FaultServer {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let n = h.fetch_add(1, Ordering::SeqCst);
-                        let fault = script.get(n).or(script.last()).cloned().unwrap();
-                        let (s2, p2) = (s.clone(), p.clone());
-                        std::thread::spawn(move || answer(stream, fault, &s2, &p2));
+                        let (s2, p2, r) = (s.clone(), p.clone(), responder.clone());
+                        std::thread::spawn(move || answer(stream, n, &*r, &s2, &p2));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
@@ -190,6 +247,7 @@ impl FaultServer {
         });
         FaultServer {
             port,
+            faults,
             hits,
             stop,
             paths,
@@ -207,7 +265,13 @@ impl Drop for FaultServer {
     }
 }
 
-fn answer(mut stream: TcpStream, fault: Fault, stop: &AtomicBool, paths: &Mutex<Vec<String>>) {
+fn answer(
+    mut stream: TcpStream,
+    n: usize,
+    responder: &Responder,
+    stop: &AtomicBool,
+    paths: &Mutex<Vec<String>>,
+) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -215,16 +279,15 @@ fn answer(mut stream: TcpStream, fault: Fault, stop: &AtomicBool, paths: &Mutex<
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut first = String::new();
     let _ = reader.read_line(&mut first);
-    paths
-        .lock()
-        .unwrap()
-        .push(first.split_whitespace().nth(1).unwrap_or("").to_string());
+    let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+    paths.lock().unwrap().push(path.clone());
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
             break;
         }
     }
+    let fault = responder(&path, n);
     let _ = match fault {
         Fault::Serve(body) => {
             let head = format!(
@@ -255,6 +318,23 @@ fn answer(mut stream: TcpStream, fault: Fault, stop: &AtomicBool, paths: &Mutex<
             while r.is_ok() && sent < n {
                 r = stream.write_all(&chunk);
                 sent += chunk.len();
+            }
+            r
+        }
+        Fault::Drip { len, every } => {
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut r = stream.write_all(head.as_bytes());
+            let mut sent = 0;
+            while r.is_ok()
+                && sent < len
+                && !stop.load(Ordering::SeqCst)
+                && Instant::now() < deadline
+            {
+                r = stream.write_all(&[0]).and_then(|_| stream.flush());
+                sent += 1;
+                std::thread::sleep(every);
             }
             r
         }

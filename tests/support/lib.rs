@@ -4,6 +4,8 @@
 pub mod daemon;
 pub mod http;
 pub mod index;
+pub mod project;
+pub mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,33 +19,41 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds a package's binaries once per test run (cargo does not build
-/// other packages' binaries for an integration test); returns the dir.
-fn bin_dir(package: &'static str) -> PathBuf {
+/// Builds binary `bin` of `package` once per test run (cargo does not
+/// build other packages' binaries for an integration test); returns the dir.
+fn bin_dir_of(package: &'static str, bin: &'static str) -> PathBuf {
     static INDEX: OnceLock<PathBuf> = OnceLock::new();
     static CLIENT: OnceLock<PathBuf> = OnceLock::new();
-    let cell = if package == "plugres-index" {
-        &INDEX
-    } else {
-        &CLIENT
+    static BENCH: OnceLock<PathBuf> = OnceLock::new();
+    let cell = match bin {
+        "plugres-index" => &INDEX,
+        "plugres-index-bench" => &BENCH,
+        _ => &CLIENT,
     };
     cell.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-q", "-p", package, "--bin", package])
+            .args(["build", "-q", "-p", package, "--bin", bin])
             .current_dir(root())
             .status()
             .expect("run cargo build");
-        assert!(
-            status.success(),
-            "building the binaries of {package} failed"
-        );
+        assert!(status.success(), "building `{bin}` of {package} failed");
         let target = std::env::var("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|_| root().join("target"));
         target.join("debug")
     })
     .clone()
+}
+
+fn bin_dir(package: &'static str) -> PathBuf {
+    bin_dir_of(package, package)
+}
+
+/// `plugres-index-bench`, which writes synthetic indexes
+/// (`plugres_index::synth`) of any size.
+pub fn plugres_index_bench() -> Command {
+    Command::new(bin_dir_of("plugres-index", "plugres-index-bench").join("plugres-index-bench"))
 }
 
 /// The directory holding the built `plugres-index`, for tests of scripts
@@ -56,6 +66,8 @@ pub fn plugres_index_bin_dir() -> PathBuf {
 pub fn plugres_index() -> Command {
     let mut c = Command::new(bin_dir("plugres-index").join("plugres-index"));
     c.env_remove("PLUGRES_SIGNING_KEY")
+        .env_remove("PLUGRES_SNAPSHOT_KEY")
+        .env_remove("PLUGRES_TIMESTAMP_KEY")
         .env_remove("PLUGRES_KEY_PASSWORD")
         .env_remove("PLUGRES_INDEX_DIR")
         .env("NO_COLOR", "1")
@@ -69,7 +81,8 @@ pub fn plugres(home: &Path) -> Command {
     let mut c = Command::new(bin_dir("plugres").join("plugres"));
     c.env("PLUGRES_HOME", home)
         .env("NO_COLOR", "1")
-        .env_remove("PLUGRES_OFFLINE");
+        .env_remove("PLUGRES_OFFLINE")
+        .env_remove("PLUGRES_ALLOW_EXPIRED_INDEX");
     c
 }
 

@@ -1,0 +1,668 @@
+//! Attacks on a project's supply chain, one test each, through the real
+//! `plugres` binary: a hostile or broken index host (rollback, freeze,
+//! mix-and-match, swapped, removed, tampered, oversized or malformed files,
+//! revoked or out-of-scope keys, root rotations) and a hostile artifact
+//! host (substituted, truncated, oversized, endless, slow-drip downloads).
+//!
+//! Every index attack runs on the three transports (a path, `git daemon`,
+//! nginx as a sparse HTTP index); each refusal must exit 1 with an error
+//! that says what happened, and leave the project (plugres.toml,
+//! plugres.lock, plugins/) and the artifact cache as they were. The
+//! README's security table points at these test names.
+
+use std::time::{Duration, Instant};
+
+use plugres_e2e::http::{Fault, FaultServer};
+use plugres_e2e::index::{TestIndex, key, resign, sample_root_key};
+use plugres_e2e::project::{Backend, Project, Served};
+use plugres_e2e::trust::{self, new_root_key, stranger_key};
+use plugres_e2e::*;
+use plugres_schema::{KeyId, PublicKey, RoleKey, SNAPSHOT_PATH, SigningKey, TIMESTAMP_PATH};
+
+const ACME: &str = "plugins/ac/me/acme-audit.toml";
+const HELLO: &str = "plugins/he/ll/hello-world.toml";
+const GREETER: &str = "plugins/gr/ee/greeter-core.toml";
+const ACME_WASM: &str = "artifacts/acme-audit/2.0.0/acme_audit.wasm";
+
+fn sig(rel: &str) -> String {
+    format!("{rel}.minisig")
+}
+
+/// A project on `backend` with hello-world (and greeter-core) installed.
+fn installed(backend: Backend) -> Project {
+    let p = Project::on(backend, None);
+    p.ok(&["add", "hello-world", "--yes"]);
+    p
+}
+
+/// Runs `args` expecting exit status 1 and an error holding every one of
+/// `expect` (case-insensitive); checks the project and the artifact cache
+/// did not change. Returns the error.
+fn refused(p: &Project, args: &[&str], expect: &[&str]) -> String {
+    let (project, blobs) = (p.project_state(), p.artifact_cache());
+    let err = p.fails(args);
+    let lower = err.to_lowercase();
+    for e in expect {
+        assert!(
+            lower.contains(&e.to_lowercase()),
+            "{:?}: expected `{e}` in:\n{err}",
+            p.backend
+        );
+    }
+    assert_eq!(
+        p.project_state(),
+        project,
+        "{:?}: the refused command changed the project",
+        p.backend
+    );
+    assert_eq!(
+        p.artifact_cache(),
+        blobs,
+        "{:?}: the refused command changed the artifact cache",
+        p.backend
+    );
+    err
+}
+
+/// [`refused`], with an error holding at least one of `any` too (a change
+/// the snapshot does not list may be caught by its digest or, first, by
+/// the publisher's signature: either refusal is right).
+fn refused_any(p: &Project, args: &[&str], expect: &[&str], any: &[&str]) -> String {
+    let err = refused(p, args, expect);
+    let lower = err.to_lowercase();
+    assert!(
+        any.iter().any(|a| lower.contains(&a.to_lowercase())),
+        "{:?}: expected one of {any:?} in:\n{err}",
+        p.backend
+    );
+    err
+}
+
+/// [`refused`], and the client's trust state (highest versions seen, last
+/// verified files) did not move either: the whole served index was refused.
+fn index_refused(p: &Project, args: &[&str], expect: &[&str]) -> String {
+    let trust_before = p.trust_state();
+    let err = refused(p, args, expect);
+    assert_eq!(
+        p.trust_state(),
+        trust_before,
+        "{:?}: the refused index changed the trust state",
+        p.backend
+    );
+    err
+}
+
+fn public(key: &SigningKey) -> PublicKey {
+    PublicKey::parse(&key.public_base64()).unwrap()
+}
+
+// ---------------------------------------------------------------- rollback
+
+/// The client saw generation 2, where acme-audit 1.1.0 is yanked; the host
+/// serves generation 1 again (old snapshot and timestamp included, all
+/// validly signed), where 1.1.0 is not yanked.
+#[test]
+fn attack_rollback_of_yanked_version() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = Project::on(backend, None);
+        let idx = p.test_index();
+        let yanked = std::fs::read_to_string(idx.dir.join(ACME)).unwrap();
+        idx.edit(ACME, "acme-release", |t| {
+            t.replace(
+                "yanked = true\nyank-reason = \"loses audit records when the log rotates; use 2.0.0\"\n",
+                "",
+            )
+        });
+        p.ok(&["add", "hello-world", "--yes"]);
+        let info = p.json(&["info", "acme-audit"]);
+        assert!(!info.to_string().contains("loses audit records"), "{info}");
+        let generation1 = idx.generation();
+
+        idx.edit(ACME, "acme-release", |_| yanked.clone());
+        p.ok(&["update", "--yes"]);
+        let info = p.json(&["info", "acme-audit"]);
+        assert!(info.to_string().contains("loses audit records"), "{info}");
+
+        idx.serve_generation(&generation1);
+        index_refused(&p, &["add", "acme-audit@=1.1.0", "--yes"], &["rollback"]);
+        index_refused(&p, &["update", "--yes"], &["rollback"]);
+    }
+}
+
+// ------------------------------------------------------------------ freeze
+
+/// The host stops updating: it keeps serving a validly signed timestamp
+/// past its expiry. Refused, naming the way out; accepted with the flag.
+#[test]
+fn attack_freeze_with_an_expired_timestamp() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        p.test_index().timestamp(Some("1s"));
+        std::thread::sleep(Duration::from_millis(2100));
+        index_refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &["expired", "--allow-expired-index"],
+        );
+        p.ok(&["add", "acme-audit", "--yes", "--allow-expired-index"]);
+        assert!(p.dir.join("plugins/acme-audit").is_dir(), "{backend:?}");
+        let out = run(
+            p.cmd(&["update", "--yes"])
+                .env("PLUGRES_ALLOW_EXPIRED_INDEX", "1"),
+            true,
+        );
+        assert!(out.status.success());
+    }
+}
+
+// ------------------------------------------------------------ mix-and-match
+
+/// A current snapshot and timestamp, but an older (validly signed) plugin
+/// file: its digest is not the one the snapshot lists.
+#[test]
+fn attack_mix_and_match_old_plugin_file() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let old = idx.generation();
+        idx.edit(ACME, "acme-release", |t| {
+            t.replace(
+                "description = \"Audit log of every greeting, by ACME\"",
+                "description = \"Audit log of every greeting, by ACME (v2)\"",
+            )
+        });
+        idx.mix_in(&old, &[ACME, &sig(ACME)]);
+        refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &["mix-and-match", ACME],
+        );
+    }
+}
+
+// ------------------------------------------------------ swapped and removed
+
+/// greeter-core's genuine file and signature served at acme-audit's path.
+/// Caught by the snapshot; and, when the attacker also holds the online
+/// key and lists the swap in a new snapshot, by the signature's path.
+#[test]
+fn attack_plugin_file_swapped_to_another_plugins_path() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        for rel in [GREETER.to_string(), sig(GREETER)] {
+            let to = rel.replace(GREETER, ACME);
+            std::fs::copy(idx.dir.join(&rel), idx.dir.join(to)).unwrap();
+        }
+        p.upstream_changed();
+        refused_any(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &[ACME],
+            &["mix-and-match", "carries a signature made for"],
+        );
+        idx.forge_snapshot();
+        refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &[&format!("carries a signature made for `{GREETER}`")],
+        );
+    }
+}
+
+/// A plugin file the snapshot lists is missing: a clear error naming the
+/// file, not a silent "no such plugin".
+#[test]
+fn attack_removal_of_a_listed_plugin_file() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        std::fs::remove_file(idx.dir.join(ACME)).unwrap();
+        std::fs::remove_file(idx.dir.join(sig(ACME))).unwrap();
+        p.upstream_changed();
+        let err = refused(&p, &["add", "acme-audit", "--yes"], &[ACME, "snapshot"]);
+        assert!(!err.contains("no plugin named"), "{backend:?}: {err}");
+    }
+}
+
+// ------------------------------------------------------------ tampering
+
+/// One byte of a plugin file changed: the snapshot digest catches it; with
+/// a forged snapshot (online key stolen), the publisher signature does.
+#[test]
+fn attack_tampered_plugin_file() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let f = idx.dir.join(ACME);
+        let text = std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("fs-write", "fs-writf");
+        std::fs::write(f, text).unwrap();
+        p.upstream_changed();
+        refused_any(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &[ACME],
+            &["mix-and-match", "tampered"],
+        );
+        idx.forge_snapshot();
+        refused(&p, &["add", "acme-audit", "--yes"], &[ACME, "tampered"]);
+    }
+}
+
+/// Another plugin's signature put beside acme-audit's file.
+#[test]
+fn attack_signature_swapped_between_plugins() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        std::fs::copy(idx.dir.join(sig(GREETER)), idx.dir.join(sig(ACME))).unwrap();
+        p.upstream_changed();
+        refused_any(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &[ACME],
+            &["mix-and-match", "does not match its signature"],
+        );
+        idx.forge_snapshot();
+        refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &[ACME, "does not match its signature"],
+        );
+    }
+}
+
+/// config.toml edited (acme-release may now sign any plugin) without its
+/// root signature, listed in a forged snapshot so the client reads it;
+/// then the same config signed by a key nobody trusts.
+#[test]
+fn attack_tampered_config() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let f = idx.dir.join("config.toml");
+        let text = std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("scopes = [\"acme-*\"]", "scopes = [\"*\"]");
+        std::fs::write(f, text).unwrap();
+        idx.forge_snapshot();
+        index_refused(&p, &["update", "--yes"], &["config.toml"]);
+        trust::sign_with(&idx.dir, "config.toml", stranger_key());
+        idx.forge_snapshot();
+        index_refused(
+            &p,
+            &["update", "--yes"],
+            &["config.toml", "not signed by a root key pinned"],
+        );
+    }
+}
+
+// -------------------------------------------------------------------- keys
+
+/// hello-world re-signed by acme-release, whose scope is `acme-*`.
+#[test]
+fn attack_key_out_of_scope() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let f = idx.dir.join(HELLO);
+        let text = std::fs::read_to_string(&f).unwrap() + "\n";
+        std::fs::write(f, text).unwrap();
+        resign(&idx.dir, HELLO, "acme-release");
+        idx.forge_snapshot();
+        refused(&p, &["update", "--yes"], &[HELLO, "may not sign it"]);
+    }
+}
+
+/// acme-release is removed from the config (revoked) and the snapshot is
+/// signed again, but the host still serves acme-audit signed only by it.
+/// The error names the revoked key by its minisign key id.
+#[test]
+fn attack_revoked_publisher_key() {
+    let acme_id = plugres_schema::public_key_id(&public(&key("acme-release")));
+    assert_eq!(acme_id.len(), 16, "{acme_id}");
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let mut config = idx.config();
+        config
+            .publisher_keys
+            .retain(|k| k.id.as_str() != "acme-release");
+        idx.write_config_unlisted(config, &[&key("sample-root")]);
+        idx.forge_snapshot();
+        refused(
+            &p,
+            &["add", "acme-audit", "--yes"],
+            &[ACME, "signed only by key", &acme_id],
+        );
+    }
+}
+
+// ----------------------------------------------------------- root rotation
+
+fn new_root() -> RoleKey {
+    RoleKey {
+        id: KeyId::new("root-2").unwrap(),
+        public: public(new_root_key()),
+    }
+}
+
+/// A rotation signed by the old and the new root key is followed by a
+/// client that pins only the old key; later configs signed by the new key
+/// alone are then accepted.
+#[test]
+fn attack_root_rotation_accepted_with_old_and_new_signatures() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let mut config = idx.config();
+        config.root_keys = vec![new_root()];
+        idx.write_config(config, &[&key("sample-root"), new_root_key()]);
+        p.ok(&["update", "--yes"]);
+
+        let mut config = idx.config();
+        config.description = Some("rotated to root-2".into());
+        idx.write_config(config, &[new_root_key()]);
+        idx.plugin("fresh-one")
+            .version("1.0.0", "*")
+            .artifact("any", "f.wasm", b"\0asm\x01\0\0\0")
+            .publish();
+        p.ok(&["add", "fresh-one", "--yes"]);
+        assert!(p.dir.join("plugins/fresh-one").is_dir(), "{backend:?}");
+        let manifest = std::fs::read_to_string(p.dir.join("plugres.toml")).unwrap();
+        assert!(manifest.contains(&sample_root_key()), "{manifest}");
+    }
+}
+
+/// A config naming only a new root key and signed only by it: nothing the
+/// client trusts signed it.
+#[test]
+fn attack_root_rotation_signed_only_by_the_new_key() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let mut config = idx.config();
+        config.root_keys = vec![new_root()];
+        idx.write_config(config, &[new_root_key()]);
+        index_refused(
+            &p,
+            &["update", "--yes"],
+            &["config.toml", "not signed by a root key pinned"],
+        );
+    }
+}
+
+/// A config adding a root key, signed by the old root key only: the new
+/// key did not consent (an attacker who stole the old key adds their own).
+#[test]
+fn attack_root_rotation_the_new_key_did_not_sign() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let mut config = idx.config();
+        config.root_keys.push(new_root());
+        idx.write_config(config, &[&key("sample-root")]);
+        index_refused(&p, &["update", "--yes"], &["config.toml", "did not sign"]);
+    }
+}
+
+// --------------------------------------------------------------- artifacts
+
+/// Changes the bytes of acme-audit 2.0.0's artifact (stored in the index,
+/// so each transport serves it), then `add acme-audit` must fail.
+fn artifact_attack(edit: impl Fn(&mut Vec<u8>), expect: &[&str]) {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let f = p.index.join(ACME_WASM);
+        let mut b = std::fs::read(&f).unwrap();
+        edit(&mut b);
+        std::fs::write(f, b).unwrap();
+        p.upstream_changed();
+        let mut all = vec!["acme-audit 2.0.0"];
+        all.extend_from_slice(expect);
+        refused(&p, &["add", "acme-audit", "--yes"], &all);
+    }
+}
+
+#[test]
+fn attack_artifact_substituted() {
+    artifact_attack(|b| b[10] ^= 1, &["sha256"]);
+}
+
+#[test]
+fn attack_artifact_truncated() {
+    artifact_attack(|b| b.truncate(b.len() / 2), &[]);
+}
+
+/// The host sends more than the declared size (nginx with a bigger file).
+#[test]
+fn attack_artifact_larger_than_declared() {
+    artifact_attack(|b| b.extend(std::iter::repeat_n(0u8, 1 << 20)), &[]);
+}
+
+/// An artifact host that never stops sending (no Content-Length).
+#[test]
+fn attack_artifact_endless_stream() {
+    let server = FaultServer::start(vec![Fault::Endless(64 << 20)]);
+    let p = Project::with_remote_artifact(&server.url(), b"\0asm\x01\0\0\0");
+    let start = Instant::now();
+    refused(&p, &["add", "remote-one", "--yes"], &["remote_one.wasm"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// A host that sends one byte every 1.5 s: the client's read timeout
+/// (`PLUGRES_HTTP_TIMEOUT=1`) ends it, for an artifact and for the
+/// timestamp of a sparse index.
+#[test]
+fn attack_slow_drip_server() {
+    let drip = Fault::Drip {
+        len: 4096,
+        every: Duration::from_millis(1500),
+    };
+    // The artifact host.
+    let server = FaultServer::start(vec![drip.clone()]);
+    let p = Project::with_remote_artifact(&server.url(), &[0u8; 4096]);
+    slow(&p, &["add", "remote-one", "--yes"], "remote_one.wasm");
+
+    // The sparse index host, in front of a genuine index.
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let host = FaultServer::in_front_of(&index, vec![]);
+    let served = Served {
+        url: format!("sparse+{}", host.url()),
+        daemon: None,
+        nginx: None,
+    };
+    let p = Project::with_served(tmp, index, &sample_root_key(), Backend::Sparse, served);
+    p.ok(&["add", "hello-world", "--yes"]);
+    host.set_faults(vec![(format!("/{TIMESTAMP_PATH}"), drip)]);
+    slow(&p, &["update", "--yes"], TIMESTAMP_PATH);
+}
+
+fn slow(p: &Project, args: &[&str], file: &str) {
+    let (project, blobs) = (p.project_state(), p.artifact_cache());
+    let start = Instant::now();
+    let out = run(
+        p.cmd(args)
+            .env("PLUGRES_HTTP_TIMEOUT", "1")
+            .env("PLUGRES_HTTP_RETRIES", "1"),
+        false,
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(file) && err.to_lowercase().contains("timed out"),
+        "{err}"
+    );
+    assert_eq!(p.project_state(), project);
+    assert_eq!(p.artifact_cache(), blobs);
+}
+
+// ------------------------------------------------------- oversized files
+
+/// A 2 MiB plugin file (invalid TOML: refused for its size, before any
+/// parsing) listed in a forged snapshot; and, on a sparse host, one sent
+/// without a length and without end.
+#[test]
+fn attack_huge_plugin_file() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        std::fs::write(idx.dir.join(ACME), vec![b'['; 2 << 20]).unwrap();
+        idx.forge_snapshot();
+        let err = refused(&p, &["add", "acme-audit", "--yes"], &[ACME, "1048576"]);
+        assert!(!err.contains("expected"), "{backend:?}: parsed: {err}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let host = FaultServer::in_front_of(&index, vec![]);
+    let served = Served {
+        url: format!("sparse+{}", host.url()),
+        daemon: None,
+        nginx: None,
+    };
+    let p = Project::with_served(tmp, index, &sample_root_key(), Backend::Sparse, served);
+    p.ok(&["add", "hello-world", "--yes"]);
+    host.set_faults(vec![(format!("/{ACME}"), Fault::Endless(64 << 20))]);
+    let start = Instant::now();
+    refused(&p, &["add", "acme-audit", "--yes"], &[ACME, "1048576"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+// ------------------------------------------------------- malformed files
+
+/// How a file or its signature is broken.
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    /// Not TOML, but signed by the right key.
+    Toml,
+    /// The `.minisig` is garbage.
+    SigGarbage,
+    /// The `.minisig` is empty.
+    SigEmpty,
+    /// The `.minisig` is cut in half.
+    SigTruncated,
+    /// Two signatures by the right key: a good one, then one over other bytes.
+    SigOneOfTwoBad,
+}
+
+const DAMAGES: [Damage; 5] = [
+    Damage::Toml,
+    Damage::SigGarbage,
+    Damage::SigEmpty,
+    Damage::SigTruncated,
+    Damage::SigOneOfTwoBad,
+];
+
+/// The key that rightly signs index file `rel`.
+fn signer_of(rel: &str) -> SigningKey {
+    match rel {
+        "config.toml" => key("sample-root"),
+        SNAPSHOT_PATH | TIMESTAMP_PATH => {
+            SigningKey::from_key_text(trust::online_key_text(), None).unwrap()
+        }
+        _ => key("sample-maintainers"),
+    }
+}
+
+fn damage(dir: &std::path::Path, rel: &str, how: Damage) {
+    let key = signer_of(rel);
+    let sig_path = dir.join(sig(rel));
+    match how {
+        Damage::Toml => {
+            std::fs::write(dir.join(rel), "this is = not [valid toml\n").unwrap();
+            trust::sign_with(dir, rel, &key);
+        }
+        Damage::SigGarbage => std::fs::write(sig_path, "garbage, not a signature\n").unwrap(),
+        Damage::SigEmpty => std::fs::write(sig_path, "").unwrap(),
+        Damage::SigTruncated => {
+            let s = std::fs::read(&sig_path).unwrap();
+            std::fs::write(sig_path, &s[..s.len() / 2]).unwrap();
+        }
+        Damage::SigOneOfTwoBad => {
+            let good = std::fs::read_to_string(&sig_path).unwrap();
+            let bad = plugres_schema::sign(&key, rel, b"other bytes", trust::now()).unwrap();
+            std::fs::write(sig_path, good + &bad).unwrap();
+        }
+    }
+}
+
+/// Every kind of damage to each signed file (config, plugin file,
+/// snapshot, timestamp) and its `.minisig`. Downstream files are signed
+/// again by an attacker holding the online key, so the damaged file itself
+/// is what the client must catch. Between cases the honest index moves on
+/// (higher versions), and the client must accept it.
+#[test]
+fn attack_malformed_toml_and_signatures() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let honest = idx.generation();
+        let mut version = 1000;
+        for rel in ["config.toml", HELLO, SNAPSHOT_PATH, TIMESTAMP_PATH] {
+            for how in DAMAGES {
+                version += 1;
+                idx.serve_generation(&honest);
+                trust::forge_snapshot(&idx.dir, Some(version));
+                trust::forge_timestamp(&idx.dir, Some(version), 86_400);
+                idx.commit("honest");
+                p.ok(&["update", "--yes"]);
+
+                version += 1;
+                let (top, signed_file) = (
+                    rel == SNAPSHOT_PATH || rel == TIMESTAMP_PATH,
+                    rel == "config.toml" || rel == HELLO,
+                );
+                if top {
+                    trust::forge_snapshot(&idx.dir, Some(version));
+                }
+                if rel == TIMESTAMP_PATH {
+                    trust::forge_timestamp_for(&idx.dir, version, version, 86_400);
+                }
+                damage(&idx.dir, rel, how);
+                if signed_file {
+                    trust::forge_snapshot(&idx.dir, Some(version));
+                }
+                if rel != TIMESTAMP_PATH {
+                    // Vouches for the (maybe damaged) snapshot as version `version`.
+                    trust::forge_timestamp_for(&idx.dir, version, version, 86_400);
+                }
+                idx.commit("damaged");
+                let err = refused(&p, &["update", "--yes"], &[rel]);
+                assert!(!err.is_empty(), "{rel} {how:?}");
+            }
+        }
+    }
+}
