@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p plugres-index --bin plugres-index-bench
+//! cargo build --release -p plugres --bins    # the `plugres` under test: `cargo run` builds only the bench
 //! cargo run --release -p plugres --bin plugres-bench            # 10,000 and 100,000 plugins
 //! cargo run --release -p plugres --bin plugres-bench -- --no-big --json
 //! cargo run --release -p plugres --bin plugres-bench -- --work-dir /tmp/pb   # keep, reuse indexes

@@ -65,6 +65,14 @@ pub trait IndexBackend: Send + Sync {
     /// Human description (path or URL) for messages.
     fn describe(&self) -> String;
 
+    /// What identifies this index on this machine, for the trust state
+    /// kept per index: the URL, or a local index's canonical path (so two
+    /// projects reaching one index by different relative paths share it,
+    /// and two indexes reached by the same relative path do not).
+    fn identity(&self) -> String {
+        self.describe()
+    }
+
     /// Revision of the index seen (git commit id), if the backend knows it.
     fn revision(&self) -> Option<String> {
         None

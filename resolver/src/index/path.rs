@@ -118,6 +118,11 @@ impl IndexBackend for PathBackend {
         self.root.display().to_string()
     }
 
+    fn identity(&self) -> String {
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        root.display().to_string()
+    }
+
     fn relative_artifact(&self, url: &str) -> ArtifactLocation {
         ArtifactLocation::Path(url.split('/').fold(self.root.clone(), |p, s| p.join(s)))
     }
@@ -126,6 +131,16 @@ impl IndexBackend for PathBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_is_the_canonical_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        let plain = PathBackend::new(&dir.path().join("a"));
+        let roundabout = PathBackend::new(&dir.path().join("a/../a/."));
+        assert_eq!(plain.identity(), roundabout.identity());
+        assert_ne!(plain.describe(), roundabout.describe());
+    }
 
     #[test]
     fn reads_lists_and_refuses() {

@@ -154,7 +154,7 @@ pub(crate) fn establish(
     let mut store = opts
         .dir
         .as_ref()
-        .map(|d| TrustStore::open(d, &index, pinned));
+        .map(|d| TrustStore::open(d, &backend.identity(), pinned));
     let ctx = Ctx {
         backend,
         registry,
