@@ -197,15 +197,7 @@ impl PublisherKey {
 impl IndexConfig {
     /// Parses and validates `config.toml`, reporting every problem.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<IndexConfig, Vec<Diagnostic>> {
-        let text = check_size_and_utf8(file, bytes)?;
-        let mut d = Diagnostics::new(file, text);
-        let raw: RawConfig = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                d.toml_error(&e);
-                return Err(d.into_vec());
-            }
-        };
+        let (raw, mut d) = raw_toml::<RawConfig>(file, bytes)?;
         let cfg = raw.validate(&mut d);
         if d.has_errors() {
             Err(d.into_vec())
@@ -525,6 +517,24 @@ fn check_unique_ids(d: &mut Diagnostics, lists: [&Vec<Spanned<RawKey>>; 4]) {
             );
         }
         seen.push(id);
+    }
+}
+
+/// The raw TOML form `T` of an index file, after the size and UTF-8
+/// checks, with the diagnostics its validation adds to; a syntax error or a
+/// field of the wrong type is reported with its line and column.
+pub(crate) fn raw_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+) -> Result<(T, Diagnostics), Vec<Diagnostic>> {
+    let text = check_size_and_utf8(file, bytes)?;
+    let mut d = Diagnostics::new(file, text);
+    match toml::from_str(text) {
+        Ok(raw) => Ok((raw, d)),
+        Err(e) => {
+            d.toml_error(&e);
+            Err(d.into_vec())
+        }
     }
 }
 

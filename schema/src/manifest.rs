@@ -154,15 +154,7 @@ struct RawManifestArtifact {
 
 impl PublishManifest {
     pub fn parse(file: &str, bytes: &[u8]) -> Result<PublishManifest, Vec<Diagnostic>> {
-        let text = crate::config::check_size_and_utf8(file, bytes)?;
-        let mut d = Diagnostics::new(file, text);
-        let raw: RawManifest = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                d.toml_error(&e);
-                return Err(d.into_vec());
-            }
-        };
+        let (raw, mut d) = crate::config::raw_toml::<RawManifest>(file, bytes)?;
         let m = raw.validate(&mut d);
         match m {
             Some(m) if !d.has_errors() => Ok(m),

@@ -152,15 +152,7 @@ impl PluginFile {
     /// Parses and validates a plugin file. `file` names it in diagnostics.
     /// Every problem found is reported, not just the first.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<PluginFile, Vec<Diagnostic>> {
-        let text = crate::config::check_size_and_utf8(file, bytes)?;
-        let mut diags = Diagnostics::new(file, text);
-        let raw: RawPlugin = match toml::from_str(text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                diags.toml_error(&e);
-                return Err(diags.into_vec());
-            }
-        };
+        let (raw, mut diags) = crate::config::raw_toml::<RawPlugin>(file, bytes)?;
         let plugin = raw.validate(&mut diags);
         match plugin {
             Some(p) if !diags.has_errors() => Ok(p),

@@ -20,7 +20,7 @@ use std::fmt::Write;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::check_size_and_utf8;
+use crate::config::raw_toml;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::name::PluginName;
 use crate::path::{CONFIG_PATH, SIGNATURE_SUFFIX, name_from_index_path};
@@ -61,15 +61,7 @@ pub enum Listing {
 impl Snapshot {
     /// Parses and validates `snapshot.toml`.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Snapshot, Vec<Diagnostic>> {
-        let text = check_size_and_utf8(file, bytes)?;
-        let mut d = Diagnostics::new(file, text);
-        let raw: RawSnapshot = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                d.toml_error(&e);
-                return Err(d.into_vec());
-            }
-        };
+        let (raw, mut d) = raw_toml::<RawSnapshot>(file, bytes)?;
         check_format(&mut d, &raw.format);
         if *raw.version.get_ref() == 0 {
             d.error(Some(raw.version.span()), "`version` starts at 1");
@@ -203,15 +195,7 @@ pub fn parse_bin(
     bytes: &[u8],
     id: &str,
 ) -> Result<BTreeMap<String, Sha256>, Vec<Diagnostic>> {
-    let text = check_size_and_utf8(file, bytes)?;
-    let mut d = Diagnostics::new(file, text);
-    let raw: RawBin = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            d.toml_error(&e);
-            return Err(d.into_vec());
-        }
-    };
+    let (raw, mut d) = raw_toml::<RawBin>(file, bytes)?;
     check_format(&mut d, &raw.format);
     if raw.bin.get_ref() != id {
         d.error(

@@ -12,8 +12,8 @@ use std::fmt::Write;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::check_size_and_utf8;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::config::raw_toml;
+use crate::diag::Diagnostic;
 use crate::sha::Sha256;
 use crate::time::{format_utc, parse_utc};
 
@@ -35,15 +35,7 @@ pub struct Timestamp {
 impl Timestamp {
     /// Parses and validates `timestamp.toml`.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Timestamp, Vec<Diagnostic>> {
-        let text = check_size_and_utf8(file, bytes)?;
-        let mut d = Diagnostics::new(file, text);
-        let raw: RawTimestamp = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                d.toml_error(&e);
-                return Err(d.into_vec());
-            }
-        };
+        let (raw, mut d) = raw_toml::<RawTimestamp>(file, bytes)?;
         if *raw.format.get_ref() != crate::FORMAT {
             d.error(
                 Some(raw.format.span()),

@@ -44,6 +44,31 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 /// Prints a status line to stderr unless `--quiet`, cargo style.
+/// Commits the trust files a role key just wrote (`changed`), titled
+/// `what` (`snapshot 7`) with the signer's id; prints `done` as JSON when
+/// asked. Returns the commit id.
+pub fn commit_signed(
+    checkout: &crate::checkout::Checkout,
+    changed: &[String],
+    what: &str,
+    signer: &plugres_schema::RoleKey,
+    json: Option<&impl serde::Serialize>,
+) -> anyhow::Result<String> {
+    let refs: Vec<&str> = changed.iter().map(String::as_str).collect();
+    let commit = checkout.git.commit_paths(
+        &refs,
+        &format!("{what}\n\nSigned-by: {}", signer.id),
+        &crate::git::Author::from_env_or_config(&checkout.git),
+    )?;
+    if let Some(done) = json {
+        let mut v = serde_json::to_value(done)?;
+        v["commit"] = commit.clone().into();
+        v["signed_by"] = signer.id.as_str().into();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    }
+    Ok(commit)
+}
+
 pub fn status(quiet: bool, verb: &str, msg: impl std::fmt::Display) {
     if !quiet {
         eprintln!("{verb:>12} {msg}");

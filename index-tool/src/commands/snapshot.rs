@@ -5,7 +5,6 @@ use anyhow::Result;
 use crate::checkout::{Checkout, now_unix};
 use crate::cli::SnapshotArgs;
 use crate::fsutil::CheckoutLock;
-use crate::git::Author;
 use crate::keys;
 use crate::trust;
 
@@ -16,17 +15,15 @@ pub fn run(a: SnapshotArgs, quiet: bool) -> Result<()> {
     let key = keys::load_key_from(a.key.as_deref(), keys::SNAPSHOT_KEY_ENV, "snapshot key")?;
     let signer = trust::check_role(&config.snapshot_keys, &key, "snapshot")?;
     let done = trust::write_snapshot(&checkout.dir, &key, a.bins, now_unix())?;
-    let refs: Vec<&str> = done.changed.iter().map(String::as_str).collect();
-    let commit = checkout.git.commit_paths(
-        &refs,
-        &format!("snapshot {}\n\nSigned-by: {}", done.version, signer.id),
-        &Author::from_env_or_config(&checkout.git),
+    let title = format!("snapshot {}", done.version);
+    let commit = super::commit_signed(
+        &checkout,
+        &done.changed,
+        &title,
+        signer,
+        a.json.then_some(&done),
     )?;
     if a.json {
-        let mut v = serde_json::to_value(&done)?;
-        v["commit"] = commit.clone().into();
-        v["signed_by"] = signer.id.as_str().into();
-        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     let bins = match done.bin_digits {

@@ -6,7 +6,6 @@ use anyhow::Result;
 use crate::checkout::{Checkout, now_unix};
 use crate::cli::TimestampArgs;
 use crate::fsutil::CheckoutLock;
-use crate::git::Author;
 use crate::keys;
 use crate::trust;
 
@@ -18,17 +17,15 @@ pub fn run(a: TimestampArgs, quiet: bool) -> Result<()> {
     let signer = trust::check_role(&config.timestamp_keys, &key, "timestamp")?;
     let expiry = a.expires_in.unwrap_or(config.timestamp_expiry);
     let done = trust::write_timestamp(&checkout.dir, &config, &key, expiry, now_unix())?;
-    let refs: Vec<&str> = done.changed.iter().map(String::as_str).collect();
-    let commit = checkout.git.commit_paths(
-        &refs,
-        &format!("timestamp {}\n\nSigned-by: {}", done.version, signer.id),
-        &Author::from_env_or_config(&checkout.git),
+    let title = format!("timestamp {}", done.version);
+    let commit = super::commit_signed(
+        &checkout,
+        &done.changed,
+        &title,
+        signer,
+        a.json.then_some(&done),
     )?;
     if a.json {
-        let mut v = serde_json::to_value(&done)?;
-        v["commit"] = commit.clone().into();
-        v["signed_by"] = signer.id.as_str().into();
-        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     super::status(

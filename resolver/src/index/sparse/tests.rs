@@ -616,25 +616,38 @@ fn a_prefetched_file_nothing_read_is_not_cached() {
     );
 }
 
+const NOW: u64 = 1_800_000_000;
+
+/// An index of `names` with snapshot 1 and timestamp 1, served by nginx
+/// (`None` where nginx is missing).
+fn served_with_snapshot(names: &[&str]) -> Option<(TestIndex, plugres_schema::SigningKey, Nginx)> {
+    let ix = index_with(names);
+    let online = ix.enable_snapshots();
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, NOW + 86_400);
+    let nginx = Nginx::serve(ix.root(), "")?;
+    Some((ix, online, nginx))
+}
+
+/// Trust state kept under `cache`, the clock at [`NOW`].
+fn trust_kept_in(cache: &Path) -> crate::index::TrustOptions {
+    crate::index::TrustOptions {
+        dir: Some(cache.join("trust")),
+        allow_expired: false,
+        now: Some(NOW),
+    }
+}
+
 /// With a snapshot, an unchanged index costs one conditional request
 /// (timestamp.toml, 304): the kept timestamp, snapshot and config, and the
 /// cached plugin files whose digests the snapshot lists, need no request.
 #[test]
 fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed() {
-    const NOW: u64 = 1_800_000_000;
-    let ix = index_with(&["hello", "other"]);
-    let online = ix.enable_snapshots();
-    ix.snapshot(&online, 1, 0);
-    ix.timestamp(&online, 1, NOW + 86_400);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+    let Some((ix, online, nginx)) = served_with_snapshot(&["hello", "other"]) else {
         return;
     };
     let cache = tempfile::tempdir().unwrap();
-    let trust = crate::index::TrustOptions {
-        dir: Some(cache.path().join("trust")),
-        allow_expired: false,
-        now: Some(NOW),
-    };
+    let trust = trust_kept_in(cache.path());
     let open = || {
         let b = Box::new(backend(&nginx.url(0), cache.path()));
         VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust).unwrap()
@@ -709,20 +722,11 @@ fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed(
 /// The signature of a changed file is therefore fetched whole.
 #[test]
 fn the_signature_of_a_changed_snapshot_is_fetched_whole() {
-    const NOW: u64 = 1_800_000_000;
-    let ix = index_with(&["hello"]);
-    let online = ix.enable_snapshots();
-    ix.snapshot(&online, 1, 0);
-    ix.timestamp(&online, 1, NOW + 86_400);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
+    let Some((ix, online, nginx)) = served_with_snapshot(&["hello"]) else {
         return;
     };
     let cache = tempfile::tempdir().unwrap();
-    let trust = crate::index::TrustOptions {
-        dir: Some(cache.path().join("trust")),
-        allow_expired: false,
-        now: Some(NOW),
-    };
+    let trust = trust_kept_in(cache.path());
     let open = || {
         let b = Box::new(backend(&nginx.url(0), cache.path()));
         VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust)
