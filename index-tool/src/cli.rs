@@ -199,7 +199,8 @@ pub struct KeygenArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Add a key: a publisher key for plugin names matching its scopes, or
-    /// a root, snapshot or timestamp key (`--role`).
+    /// a snapshot, timestamp or online key (`--role`).
+    #[command(long_about = KEY_ADD_ABOUT)]
     Add(KeyAddArgs),
     /// Remove a key: files it alone signed stop verifying.
     Remove(KeyRemoveArgs),
@@ -210,6 +211,27 @@ pub enum KeyCommand {
     #[command(long_about = ROTATE_ROOT_ABOUT)]
     RotateRoot(RotateRootArgs),
 }
+
+const KEY_ADD_ABOUT: &str = "\
+Add a key: a publisher key for plugin names matching its scopes, or a \
+snapshot, timestamp or online key (`--role`).
+
+config.toml is re-signed by the root key (--root-key) with `version` raised \
+by 1, and committed.
+
+A root key is not added here: clients accept a new root key only when it \
+signs the config too, so use `plugres-index key rotate-root --old-key \
+ROOT.key --new-key NEW.key --keep-old`, which signs with both.
+
+To add the trust layer to an index made with `init --no-snapshot`, add one \
+online key in both roles (a snapshot key needs a timestamp key and the other \
+way round), then sign the first snapshot and timestamp:
+
+  plugres-index keygen --unencrypted --out online
+  plugres-index key add ci --role online --public-file online.pub --root-key root.key
+  plugres-index snapshot --key online.key && plugres-index timestamp --key online.key
+
+`--role online` adds the key as `ci-snapshot` and `ci-timestamp`.";
 
 const ROTATE_ROOT_ABOUT: &str = "\
 Replace a root key: the new config is signed by the old AND the new key, so \
@@ -244,6 +266,10 @@ pub enum Role {
     Snapshot,
     /// Signs timestamp.toml (an online key).
     Timestamp,
+    /// One online key as both a snapshot and a timestamp key: ids
+    /// `<ID>-snapshot` and `<ID>-timestamp` (adds the trust layer to an
+    /// index made with `init --no-snapshot`).
+    Online,
 }
 
 impl Role {
@@ -253,6 +279,7 @@ impl Role {
             Role::Root => "root",
             Role::Snapshot => "snapshot",
             Role::Timestamp => "timestamp",
+            Role::Online => "online",
         }
     }
 }

@@ -14,6 +14,41 @@ pub fn read_if_exists(dir: &Path, rel: &str) -> anyhow::Result<Option<Vec<u8>>> 
     }
 }
 
+/// An index file read by [`read_regular_bounded`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bounded {
+    Missing,
+    /// A link, directory, device or pipe: never followed or read.
+    NotRegular,
+    /// Larger than the bound; only the bound plus one byte was read.
+    TooLarge,
+    Bytes(Vec<u8>),
+}
+
+/// The bytes of `dir/rel` when it is a regular file of at most `max`
+/// bytes. For files a pull request controls: a link could point outside
+/// the checkout or at `/dev/zero`, and a huge file would be read whole.
+pub fn read_regular_bounded(dir: &Path, rel: &str, max: usize) -> anyhow::Result<Bounded> {
+    use std::io::Read;
+    let path = dir.join(rel);
+    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot read `{}`: {e}", path.display());
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Bounded::Missing),
+        Err(e) => return Err(cannot(e)),
+        Ok(m) if !m.file_type().is_file() => return Ok(Bounded::NotRegular),
+        Ok(_) => {}
+    }
+    let mut bytes = Vec::new();
+    File::open(&path)
+        .and_then(|f| f.take(max as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    Ok(if bytes.len() > max {
+        Bounded::TooLarge
+    } else {
+        Bounded::Bytes(bytes)
+    })
+}
+
 /// Writes `bytes` to `path` through a temp file in the same directory and a
 /// rename, so readers see the old or the new content, never half of it.
 /// The file is world-readable (0644): index files are served as they are.

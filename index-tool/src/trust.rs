@@ -139,7 +139,7 @@ pub fn role_key_of<'a>(keys: &'a [RoleKey], key: &SigningKey) -> Option<&'a Role
 pub fn check_role<'a>(keys: &'a [RoleKey], key: &SigningKey, role: &str) -> Result<&'a RoleKey> {
     if keys.is_empty() {
         bail!(
-            "config.toml has no `[[{role}-key]]`: this index has no trust layer\nhint: add one with `plugres-index key add ID --role {role} --public-file KEY.pub --root-key ROOT.key` (and the other online role)"
+            "config.toml has no `[[{role}-key]]`: this index has no trust layer\nhint: add one with `plugres-index key add ID --role online --public-file KEY.pub --root-key ROOT.key` (a snapshot and a timestamp key)"
         );
     }
     role_key_of(keys, key).ok_or_else(|| {

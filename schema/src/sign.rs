@@ -132,9 +132,16 @@ pub fn signers<'a>(
     let candidates: Vec<_> = candidates.into_iter().collect();
     let mut found = Vec::new();
     for s in &sigs {
+        // Key ids are chosen freely: several candidates may share one, so a
+        // signature is bad only when no candidate with its id verifies it.
+        let mut bad = None;
+        let mut verified = false;
         for (id, key) in &candidates {
             match key.inner().verify(bytes, &s.sig, false) {
-                Ok(()) => found.push(check_path(path, &s.sig, id)?),
+                Ok(()) => {
+                    found.push(check_path(path, &s.sig, id)?);
+                    verified = true;
+                }
                 Err(minisign_verify::Error::UnexpectedKeyId) => {}
                 Err(minisign_verify::Error::UnexpectedAlgorithm) => {
                     return Err(SignatureError::Malformed {
@@ -144,13 +151,14 @@ pub fn signers<'a>(
                                 .into(),
                     });
                 }
-                Err(_) => {
-                    return Err(SignatureError::BadSignature {
-                        path: path.to_string(),
-                        key: (*id).clone(),
-                    });
-                }
+                Err(_) => bad = bad.or(Some(*id)),
             }
+        }
+        if let (false, Some(id)) = (verified, bad) {
+            return Err(SignatureError::BadSignature {
+                path: path.to_string(),
+                key: id.clone(),
+            });
         }
     }
     if found.is_empty() {
@@ -329,3 +337,6 @@ fn decode_b64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
+
+#[cfg(all(test, feature = "signing"))]
+mod tests;

@@ -739,7 +739,7 @@ fn rotate_root_signs_the_config_with_both_keys() {
     // The old key no longer signs the config alone.
     let out = run(
         plugres_index()
-            .args(["key", "add", "late", "--role", "root", "--public", new_pub])
+            .args(["key", "add", "late", "--scope", "*", "--public", new_pub])
             .arg("--root-key")
             .arg(sample_key("sample-root"))
             .arg("--index")
@@ -832,5 +832,182 @@ fn config_changes_raise_the_version() {
             "config.toml: error: config.toml changed but its `version` is 4 (`HEAD~1` has 4)"
         ),
         "{err}"
+    );
+}
+
+/// A pull request restoring a pre-yank plugin file and its signature from
+/// history (valid, path-bound, in scope) is refused by `validate --base`:
+/// its signature is older than the base's.
+#[test]
+fn validate_base_refuses_a_replayed_older_signed_file() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let idx = d.join("idx");
+    run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "idx",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "root",
+            "--no-snapshot",
+        ]),
+        true,
+    );
+    run(
+        plugres_index()
+            .current_dir(d)
+            .args(["keygen", "--unencrypted", "--out", "pub"]),
+        true,
+    );
+    run(
+        plugres_index().current_dir(d).args([
+            "key",
+            "add",
+            "hello",
+            "--public-file",
+            "pub.pub",
+            "--scope",
+            "*",
+            "--root-key",
+            "root.key",
+            "--index",
+            "idx",
+        ]),
+        true,
+    );
+    let manifest = write_plugin(d, "hello", "1.0.0", "");
+    run(
+        plugres_index()
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .arg("publish")
+            .arg(&manifest)
+            .arg("--key")
+            .arg(d.join("pub.key"))
+            .arg("--index")
+            .arg(&idx)
+            .arg("--no-branch"),
+        true,
+    );
+    run(
+        plugres_index()
+            .env("SOURCE_DATE_EPOCH", "1700000100")
+            .args(["yank", "hello", "1.0.0", "--reason", "broken", "--key"])
+            .arg(d.join("pub.key"))
+            .arg("--index")
+            .arg(&idx),
+        true,
+    );
+    let base = git(&idx, &["rev-parse", "HEAD"]).trim().to_string();
+    let rel = "plugins/he/ll/hello.toml";
+    for f in [rel.to_string(), format!("{rel}.minisig")] {
+        let old = git(&idx, &["show", &format!("HEAD~1:{f}")]);
+        std::fs::write(idx.join(&f), old).unwrap();
+    }
+    assert!(
+        !std::fs::read_to_string(idx.join(rel))
+            .unwrap()
+            .contains("yanked")
+    );
+    git(&idx, &["commit", "-q", "-am", "restore hello"]);
+    let err = stderr(&run(
+        plugres_index()
+            .args(["validate", "--base", &base])
+            .arg(&idx),
+        false,
+    ));
+    assert!(
+        err.contains(&format!(
+            "{rel}: error: `{rel}` is signed at 2023-11-14T22:13:20Z, before the version in `{base}` (signed at 2023-11-14T22:15:00Z): an older signed file replayed"
+        )),
+        "{err}"
+    );
+}
+
+/// `key add --role root` is refused (clients want the new root key's own
+/// signature: `key rotate-root --keep-old`); `--role online` moves an
+/// index made with `--no-snapshot` to the trust layer in one command.
+#[test]
+fn key_add_refuses_root_keys_and_adds_an_online_key_in_both_roles() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let idx = d.join("idx");
+    run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "idx",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "root",
+            "--no-snapshot",
+        ]),
+        true,
+    );
+    run(
+        plugres_index()
+            .current_dir(d)
+            .args(["keygen", "--unencrypted", "--out", "online"]),
+        true,
+    );
+    let help = stdout(&run(plugres_index().args(["key", "add", "--help"]), true));
+    assert!(
+        help.contains("--role online") && help.contains("rotate-root"),
+        "{help}"
+    );
+    let head = git(&idx, &["rev-parse", "HEAD"]);
+    let err = stderr(&run(
+        plugres_index().current_dir(d).args([
+            "key",
+            "add",
+            "late",
+            "--role",
+            "root",
+            "--public-file",
+            "online.pub",
+            "--root-key",
+            "root.key",
+            "--index",
+            "idx",
+        ]),
+        false,
+    ));
+    assert!(
+        err.contains("plugres-index key rotate-root") && err.contains("--keep-old"),
+        "{err}"
+    );
+    assert_eq!(git(&idx, &["rev-parse", "HEAD"]), head);
+    let base = head.trim().to_string();
+    let out = run(
+        plugres_index().current_dir(d).args([
+            "key",
+            "add",
+            "ci",
+            "--role",
+            "online",
+            "--public-file",
+            "online.pub",
+            "--root-key",
+            "root.key",
+            "--index",
+            "idx",
+        ]),
+        true,
+    );
+    assert!(
+        stderr(&out).contains("snapshot key `ci-snapshot` and timestamp key `ci-timestamp`"),
+        "{}",
+        stderr(&out)
+    );
+    sign_trust(&idx, &d.join("online.key"));
+    run(plugres_index().arg("validate").arg(&idx), true);
+    run(
+        plugres_index()
+            .args(["validate", "--base", &base])
+            .arg(&idx),
+        true,
     );
 }

@@ -20,6 +20,11 @@ pub fn run(cmd: KeyCommand, quiet: bool) -> Result<()> {
 }
 
 fn add(a: KeyAddArgs, quiet: bool) -> Result<()> {
+    if a.role == Role::Root {
+        bail!(
+            "a root key is not added with `key add`: clients accept a new root key only when it signs config.toml too\nhint: `plugres-index key rotate-root --old-key ROOT.key --new-key NEW.key --keep-old` adds it signed by both keys"
+        );
+    }
     let checkout = Checkout::open(&a.index.path())?;
     let _lock = CheckoutLock::acquire(&checkout.dir)?;
     let (mut config, _) = checkout.load_config()?;
@@ -30,10 +35,23 @@ fn add(a: KeyAddArgs, quiet: bool) -> Result<()> {
         (None, None) => bail!("give --public RWQ... or --public-file FILE.pub"),
     };
     let public = PublicKey::parse(&public_text).map_err(anyhow::Error::msg)?;
+    let ids = match a.role {
+        Role::Online => vec![format!("{}-snapshot", a.id), format!("{}-timestamp", a.id)],
+        _ => vec![a.id.clone()],
+    };
+    for id in &ids {
+        let id = KeyId::new(id).map_err(anyhow::Error::msg)?;
+        if let Some((_, _, role)) = config.all_keys().into_iter().find(|(k, _, _)| **k == id) {
+            bail!(
+                "a key with id `{id}` is already in config.toml (a {role} key); key ids are unique across roles\nhint: remove it first, or choose another id"
+            );
+        }
+    }
     let id = KeyId::new(&a.id).map_err(anyhow::Error::msg)?;
-    if let Some((_, _, role)) = config.all_keys().into_iter().find(|(k, _, _)| **k == id) {
+    if !a.scopes.is_empty() && a.role != Role::Publisher {
         bail!(
-            "a key with id `{id}` is already in config.toml (a {role} key); key ids are unique across roles\nhint: remove it first, or choose another id"
+            "only publisher keys have scopes: a {} key signs one file",
+            a.role.as_str()
         );
     }
     let what = match a.role {
@@ -55,13 +73,21 @@ fn add(a: KeyAddArgs, quiet: bool) -> Result<()> {
             });
             format!("publisher key `{id}` for {}", a.scopes.join(", "))
         }
+        Role::Online => {
+            let (snapshot, timestamp) = online_ids(&a.id)?;
+            let what =
+                format!("online key as snapshot key `{snapshot}` and timestamp key `{timestamp}`");
+            config.snapshot_keys.push(RoleKey {
+                id: snapshot,
+                public: public.clone(),
+            });
+            config.timestamp_keys.push(RoleKey {
+                id: timestamp,
+                public,
+            });
+            what
+        }
         role => {
-            if !a.scopes.is_empty() {
-                bail!(
-                    "only publisher keys have scopes: a {} key signs one file",
-                    role.as_str()
-                );
-            }
             role_list(&mut config, role)?.push(RoleKey {
                 id: id.clone(),
                 public,
@@ -93,6 +119,13 @@ fn remove(a: KeyRemoveArgs, quiet: bool) -> Result<()> {
             let before = config.publisher_keys.len();
             config.publisher_keys.retain(|k| k.id.as_str() != a.id);
             before != config.publisher_keys.len()
+        }
+        Role::Online => {
+            let (snapshot, timestamp) = online_ids(&a.id)?;
+            let (s, t) = (config.snapshot_keys.len(), config.timestamp_keys.len());
+            config.snapshot_keys.retain(|k| k.id != snapshot);
+            config.timestamp_keys.retain(|k| k.id != timestamp);
+            s != config.snapshot_keys.len() || t != config.timestamp_keys.len()
         }
         role => {
             let list = role_list(&mut config, role)?;
@@ -147,14 +180,21 @@ fn remove(a: KeyRemoveArgs, quiet: bool) -> Result<()> {
 }
 
 /// The role-key list of `config` for a root, snapshot or timestamp key
-/// (publisher keys have scopes and a list of their own).
+/// (publisher keys have scopes and a list of their own; an online key is
+/// in two lists).
 fn role_list(config: &mut IndexConfig, role: Role) -> Result<&mut Vec<RoleKey>> {
     Ok(match role {
         Role::Root => &mut config.root_keys,
         Role::Snapshot => &mut config.snapshot_keys,
         Role::Timestamp => &mut config.timestamp_keys,
-        Role::Publisher => bail!("publisher keys are not role keys"),
+        Role::Publisher | Role::Online => bail!("{} keys are not one role key", role.as_str()),
     })
+}
+
+/// The ids an online key `id` has as a snapshot and as a timestamp key.
+fn online_ids(id: &str) -> Result<(KeyId, KeyId)> {
+    let key = |role: &str| KeyId::new(&format!("{id}-{role}")).map_err(anyhow::Error::msg);
+    Ok((key("snapshot")?, key("timestamp")?))
 }
 
 /// Raises the version of a changed config, renders and checks it, signs it
@@ -215,4 +255,48 @@ fn list(a: KeyListArgs) -> Result<()> {
         println!("{role:<10} {:<20} {public}{scopes}", id.as_str());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::IndexDir;
+
+    fn args(role: Role, dir: &std::path::Path) -> KeyAddArgs {
+        KeyAddArgs {
+            id: "ci".into(),
+            public: Some(
+                plugres_schema::SigningKey::generate()
+                    .unwrap()
+                    .public_base64(),
+            ),
+            public_file: None,
+            role,
+            scopes: Vec::new(),
+            root_key: None,
+            index: IndexDir {
+                index: Some(dir.to_path_buf()),
+            },
+        }
+    }
+
+    #[test]
+    fn a_root_key_is_refused_before_the_index_is_touched() {
+        let t = tempfile::tempdir().unwrap();
+        let err = add(args(Role::Root, t.path()), true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("key rotate-root") && err.contains("--keep-old"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_online_key_has_a_snapshot_and_a_timestamp_id() {
+        let (s, t) = online_ids("ci").unwrap();
+        assert_eq!((s.as_str(), t.as_str()), ("ci-snapshot", "ci-timestamp"));
+        assert!(online_ids("bad id").is_err());
+    }
 }

@@ -208,3 +208,76 @@ pub fn check_immutable(
     }
     Ok(())
 }
+
+/// A plugin file changed since `base` is signed no earlier than the
+/// version in `base`. Every signed file is valid forever, so without this
+/// anyone could restore an older signed pair from history (a file before
+/// its yank, with its `.minisig`): the signature verifies, is bound to the
+/// path and in scope, and `yanked` may change, so the yank would vanish.
+/// Equal times pass: scripts sign several files within one second, and
+/// `SOURCE_DATE_EPOCH` pins the time of sample builds.
+pub fn check_not_replayed(
+    dir: &Path,
+    (repo, base): (&Repo, &str),
+    (config, base_config): (&IndexConfig, Option<&IndexConfig>),
+    c: &Checked,
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let Some(plugin) = &c.plugin else {
+        return Ok(());
+    };
+    let sig = sig_path(&c.path);
+    let (Some(old_bytes), Some(old_sig)) =
+        (repo.read_at(base, &c.path)?, repo.read_at(base, &sig)?)
+    else {
+        return Ok(());
+    };
+    let (Ok(Some(bytes)), Ok(Some(new_sig))) = (read(dir, &c.path), read(dir, &sig)) else {
+        return Ok(()); // reported by the file's own checks
+    };
+    if bytes == old_bytes && new_sig == old_sig {
+        return Ok(());
+    }
+    // An unverified new signature is reported by the file's own checks.
+    let Some(new_time) = signed_at(&c.path, &bytes, &new_sig, config, plugin) else {
+        return Ok(());
+    };
+    // The base file was signed by a key of the base config (since removed,
+    // perhaps); the current config is the fallback.
+    let old_time = base_config
+        .and_then(|b| signed_at(&c.path, &old_bytes, &old_sig, b, plugin))
+        .or_else(|| signed_at(&c.path, &old_bytes, &old_sig, config, plugin));
+    if let Some(old_time) = old_time.filter(|t| new_time < *t) {
+        let utc = plugres_schema::time::format_utc;
+        out.push(Diagnostic::file_error(
+            &c.path,
+            format!(
+                "`{}` is signed at {}, before the version in `{base}` (signed at {}): an older signed file replayed (e.g. to undo a yank); sign the change anew with `plugres-index yank/unyank/publish`",
+                c.path,
+                utc(new_time),
+                utc(old_time)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The latest signing time among the signatures of `sig` by keys that may
+/// sign `plugin` under `config`. Signatures by other keys prove nothing,
+/// so their trusted comments are not believed.
+fn signed_at(
+    path: &str,
+    bytes: &[u8],
+    sig: &[u8],
+    config: &IndexConfig,
+    plugin: &PluginFile,
+) -> Option<u64> {
+    let keys = config
+        .publishers_for(&plugin.name)
+        .map(|k| (&k.id, &k.public));
+    plugres_schema::signers(path, bytes, sig, keys)
+        .ok()?
+        .into_iter()
+        .filter_map(|v| v.timestamp)
+        .max()
+}

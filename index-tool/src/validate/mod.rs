@@ -105,8 +105,18 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
     }
     if let Some(base) = &opts.base {
         let repo = Repo::open(dir)?;
+        let base_config = repo
+            .read_at(base, CONFIG_PATH)?
+            .and_then(|b| IndexConfig::parse(CONFIG_PATH, &b).ok());
         for c in &checked {
             files::check_immutable(&repo, base, c, &mut report.diagnostics)?;
+            files::check_not_replayed(
+                dir,
+                (&repo, base),
+                (&config, base_config.as_ref()),
+                c,
+                &mut report.diagnostics,
+            )?;
         }
     }
     if opts.check_artifacts {
@@ -116,6 +126,9 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
     report
         .diagnostics
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    // A refused trust file is named by the rollback check and the whole
+    // check alike.
+    report.diagnostics.dedup();
     Ok(report)
 }
 
@@ -330,6 +343,23 @@ fn check_config_rotation(
             format!("the new config.toml is not signed by a root key of `{base}`: {e}"),
         ));
     }
+    // Clients accept a root key the config adds only when it signed the
+    // config too (proof its owner holds it; `key rotate-root` does both).
+    for new in config
+        .root_keys
+        .iter()
+        .filter(|k| !old.root_keys.iter().any(|o| o.public == k.public))
+    {
+        if plugres_schema::signers(CONFIG_PATH, &bytes, &sig, [(&new.id, &new.public)]).is_err() {
+            report.diagnostics.push(Diagnostic::file_error(
+                CONFIG_PATH,
+                format!(
+                    "root key `{}` is new since `{base}` but did not sign config.toml: clients accept a new root key only when it signs the config too; add root keys with `plugres-index key rotate-root --keep-old`",
+                    new.id
+                ),
+            ));
+        }
+    }
     if bytes != old_bytes && config.version <= old.version {
         report.diagnostics.push(Diagnostic::file_error(
             CONFIG_PATH,
@@ -352,3 +382,6 @@ fn check_config_rotation(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

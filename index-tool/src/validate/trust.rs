@@ -18,8 +18,8 @@ use plugres_schema::{
     bin_of, bin_path, parse_bin,
 };
 
-use super::read;
 use crate::checkout::sig_path;
+use crate::fsutil::{Bounded, read_regular_bounded};
 use crate::git::Repo;
 use crate::trust::{existing_bin_files, tree_digests};
 
@@ -101,7 +101,7 @@ pub fn check_changed(
         return check_whole(dir, config, now, out);
     }
     if touched.content {
-        let what = if read(dir, SNAPSHOT_PATH)?.is_some() {
+        let what = if std::fs::symlink_metadata(dir.join(SNAPSHOT_PATH)).is_ok() {
             "snapshot is stale: this change is not in snapshot.toml yet"
         } else {
             "there is no snapshot yet"
@@ -126,25 +126,33 @@ fn load_signed(
     out: &mut Vec<Diagnostic>,
 ) -> Result<Option<Vec<u8>>> {
     let ids: Vec<String> = keys.iter().map(|k| format!("`{}`", k.id)).collect();
-    let Some(bytes) = read(dir, path)? else {
-        out.push(Diagnostic::file_error(
+    let bytes = match load(dir, path, out)? {
+        Loaded::Bytes(b) => b,
+        Loaded::Refused => return Ok(None),
+        Loaded::Missing => {
+            out.push(Diagnostic::file_error(
             path,
             format!(
                 "missing: config.toml has {role} keys ({}), so clients require a signed `{path}`; run `plugres-index {role}`",
                 ids.join(", ")
             ),
         ));
-        return Ok(None);
+            return Ok(None);
+        }
     };
-    let Some(sig) = read(dir, &sig_path(path))? else {
-        out.push(Diagnostic::file_error(
+    let sig = match load(dir, &sig_path(path), out)? {
+        Loaded::Bytes(b) => b,
+        Loaded::Refused => return Ok(Some(bytes)),
+        Loaded::Missing => {
+            out.push(Diagnostic::file_error(
             path,
             format!(
                 "`{path}.minisig` is missing: `{path}` must be signed by a {role} key ({}); run `plugres-index {role}`",
                 ids.join(", ")
             ),
         ));
-        return Ok(Some(bytes));
+            return Ok(Some(bytes));
+        }
     };
     if let Err(e) =
         plugres_schema::verify(path, &bytes, &sig, keys.iter().map(|k| (&k.id, &k.public)))
@@ -165,16 +173,23 @@ fn listed_files(
     let mut failed = BTreeSet::new();
     for (id, sha) in &snap.bins {
         let path = bin_path(id);
-        let Some(bytes) = read(dir, &path)? else {
-            out.push(Diagnostic::file_error(
-                &path,
-                format!(
-                    "missing: snapshot.toml (version {}) lists bin `{id}`",
-                    snap.version
-                ),
-            ));
-            failed.insert(id.clone());
-            continue;
+        let bytes = match load(dir, &path, out)? {
+            Loaded::Bytes(b) => b,
+            Loaded::Refused => {
+                failed.insert(id.clone());
+                continue;
+            }
+            Loaded::Missing => {
+                out.push(Diagnostic::file_error(
+                    &path,
+                    format!(
+                        "missing: snapshot.toml (version {}) lists bin `{id}`",
+                        snap.version
+                    ),
+                ));
+                failed.insert(id.clone());
+                continue;
+            }
         };
         let actual = Sha256::of(&bytes);
         if actual != *sha {
@@ -324,12 +339,18 @@ fn check_not_rolled_back(
     let Some(old) = version(&old_bytes) else {
         return Ok(());
     };
-    let Some(new_bytes) = read(dir, path)? else {
-        out.push(Diagnostic::file_error(
-            path,
-            format!("removed, but `{base}` has version {old}: clients of this index require it"),
-        ));
-        return Ok(());
+    let new_bytes = match load(dir, path, out)? {
+        Loaded::Bytes(b) => b,
+        Loaded::Refused => return Ok(()),
+        Loaded::Missing => {
+            out.push(Diagnostic::file_error(
+                path,
+                format!(
+                    "removed, but `{base}` has version {old}: clients of this index require it"
+                ),
+            ));
+            return Ok(());
+        }
     };
     let Some(new) = version(&new_bytes) else {
         return Ok(()); // its own parse errors are reported by the whole check
@@ -350,6 +371,33 @@ fn check_not_rolled_back(
         ));
     }
     Ok(())
+}
+
+/// A file of the trust layer, read.
+enum Loaded {
+    Missing,
+    /// Not read (a link or too large); the reason is reported.
+    Refused,
+    Bytes(Vec<u8>),
+}
+
+/// Reads a trust-layer file the way plugin files are read: never through
+/// a link (one to `/dev/zero` would be read without end), and within the
+/// size a client accepts.
+fn load(dir: &Path, path: &str, out: &mut Vec<Diagnostic>) -> Result<Loaded> {
+    let max = if path.ends_with(".minisig") {
+        plugres_schema::MAX_SIGNATURE_SIZE
+    } else {
+        plugres_schema::MAX_FILE_SIZE
+    };
+    let refused = match read_regular_bounded(dir, path, max)? {
+        Bounded::Missing => return Ok(Loaded::Missing),
+        Bounded::Bytes(b) => return Ok(Loaded::Bytes(b)),
+        Bounded::NotRegular => "not a regular file (a symbolic link?): index files must be regular files, since a link can point outside the index or at a device".to_string(),
+        Bounded::TooLarge => format!("larger than {max} bytes: clients refuse it"),
+    };
+    out.push(Diagnostic::file_error(path, refused));
+    Ok(Loaded::Refused)
 }
 
 #[cfg(test)]

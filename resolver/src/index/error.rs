@@ -184,6 +184,13 @@ pub enum IndexError {
         path: &'static str,
     },
 
+    /// The project knows this registry has a snapshot, but the config
+    /// served has no snapshot keys.
+    #[error(
+        "the index at `{index}` (registry `{registry}`) serves a config without `[[snapshot-key]]`s, but this project recorded that the registry has a signed snapshot (`require-snapshot` in plugres.toml, or `snapshot` in plugres.lock): the host serves an older config to switch off rollback and freeze protection (a downgrade attack), or the index dropped its trust layer. Report it to whoever runs the index; if the index really dropped it, remove `require-snapshot` from `[registry.{registry}]`"
+    )]
+    SnapshotRequired { registry: String, index: String },
+
     /// A new config adds a root key that did not sign it.
     #[error(
         "the new `config.toml` of the index at `{index}` (registry `{registry}`) adds root key `{key}`, which did not sign it: a root rotation must be signed by a root key this machine already trusts and by every new root key (`plugres-index key rotate-root` does both). plugres keeps trusting the config it accepted before; report it to the index maintainers"

@@ -192,6 +192,7 @@ impl TestIndex {
             dir: Some(trust.to_path_buf()),
             allow_expired: false,
             now: Some(now),
+            ..Default::default()
         };
         VerifiedIndex::open_with(
             Box::new(PathBackend::new(self.root())),

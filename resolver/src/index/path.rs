@@ -136,8 +136,8 @@ mod tests {
     fn identity_is_the_canonical_path() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("a")).unwrap();
-        let plain = PathBackend::new(&dir.path().join("a"));
-        let roundabout = PathBackend::new(&dir.path().join("a/../a/."));
+        let plain = PathBackend::new(dir.path().join("a"));
+        let roundabout = PathBackend::new(dir.path().join("a/../a/."));
         assert_eq!(plain.identity(), roundabout.identity());
         assert_ne!(plain.describe(), roundabout.describe());
     }

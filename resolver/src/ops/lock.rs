@@ -56,12 +56,12 @@ pub(crate) fn plan(
     allow_prerelease: bool,
     opts: &Options,
 ) -> Result<Plan, OpsError> {
-    let sources = Sources::new(manifest, opts);
+    let sources = Sources::new(manifest, opts).with_lock(old);
     let first = plan_with(&sources, old, prefer, engine, allow_prerelease);
     match first {
         Err(OpsError::Resolve(ResolveError::NoSolution { .. })) if sources.may_refresh() => {
             opts.say("No solution; fetching the sparse indexes again past CDN caches…");
-            let fresh = Sources::refreshed(manifest, opts);
+            let fresh = Sources::refreshed(manifest, opts).with_lock(old);
             plan_with(&fresh, old, prefer, engine, allow_prerelease)
         }
         other => other,
@@ -189,6 +189,8 @@ fn keep_seen(
                 .iter()
                 .find(|o| o.name == r.name && o.index == r.index)
             {
+                // A lock made before the index had a snapshot learns it.
+                Some(o) if o.snapshot.is_none() && r.snapshot.is_some() => r,
                 Some(o) => o.clone(),
                 None => r,
             }

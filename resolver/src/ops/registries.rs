@@ -33,20 +33,48 @@ pub(crate) fn open(
     opts: &Options,
     refresh: bool,
 ) -> Result<VerifiedIndex, OpsError> {
-    open_with(spec, opts, opts.offline, refresh)
+    open_with(spec, opts, opts.offline, refresh, false)
 }
 
 /// Opens the index of `spec` from what is cached (or local), without
 /// using the network.
 pub(crate) fn open_cached(spec: &RegistrySpec, opts: &Options) -> Result<VerifiedIndex, OpsError> {
-    open_with(spec, opts, true, false)
+    open_with(spec, opts, true, false, false)
 }
 
+/// `required`: the project's lock recorded a snapshot of this registry,
+/// so an index without one is a downgrade (see
+/// [`TrustOptions::require_snapshot`](crate::index::TrustOptions)).
 fn open_with(
     spec: &RegistrySpec,
     opts: &Options,
     offline: bool,
     refresh: bool,
+    required: bool,
+) -> Result<VerifiedIndex, OpsError> {
+    let mut trust = opts.trust.clone();
+    trust.require_snapshot |= spec.require_snapshot || required;
+    open_backend(spec, opts, offline, refresh, &trust)
+}
+
+/// Like [`open_cached`], accepting an expired timestamp (for warnings that
+/// only read what the cache already holds).
+pub(crate) fn open_cached_stale_ok(
+    spec: &RegistrySpec,
+    opts: &Options,
+) -> Result<VerifiedIndex, OpsError> {
+    let mut trust = opts.trust.clone();
+    trust.allow_expired = true;
+    trust.require_snapshot |= spec.require_snapshot;
+    open_backend(spec, opts, true, false, &trust)
+}
+
+fn open_backend(
+    spec: &RegistrySpec,
+    opts: &Options,
+    offline: bool,
+    refresh: bool,
+    trust: &crate::index::TrustOptions,
 ) -> Result<VerifiedIndex, OpsError> {
     let backend: Box<dyn IndexBackend> = match &spec.location {
         IndexLocation::Path(dir) => Box::new(PathBackend::new(dir)),
@@ -64,7 +92,7 @@ fn open_with(
             Box::new(SparseBackend::open(config)?)
         }
     };
-    let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, &opts.trust)?;
+    let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, trust)?;
     for w in index.warnings() {
         opts.warn(w);
     }
@@ -95,6 +123,8 @@ pub(crate) struct Sources<'m> {
     /// Registry names in lookup order.
     order: Vec<String>,
     opened: BTreeMap<String, OnceLock<Result<VerifiedIndex, String>>>,
+    /// Registries whose snapshot plugres.lock records.
+    snapshot_locked: std::collections::BTreeSet<String>,
 }
 
 impl<'m> Sources<'m> {
@@ -119,7 +149,20 @@ impl<'m> Sources<'m> {
             refresh,
             order,
             opened,
+            snapshot_locked: Default::default(),
         }
+    }
+
+    /// Registries whose snapshot `lock` records must still have one: a
+    /// host serving an older config without snapshot keys is refused, even
+    /// on a machine (a fresh CI runner) that never saw the index.
+    pub(crate) fn with_lock(mut self, lock: Option<&crate::project::Lockfile>) -> Self {
+        let locked = lock.into_iter().flat_map(|l| &l.registries);
+        self.snapshot_locked = locked
+            .filter(|r| r.snapshot.is_some())
+            .map(|r| r.name.clone())
+            .collect();
+        self
     }
 
     /// The verified index of registry `name`.
@@ -136,7 +179,9 @@ impl<'m> Sources<'m> {
             .expect("every manifest registry has a slot");
         let mut first_error = None;
         let result = slot.get_or_init(|| {
-            open(spec, self.opts, self.refresh).map_err(|e| {
+            let required = self.snapshot_locked.contains(name);
+            let offline = self.opts.offline;
+            open_with(spec, self.opts, offline, self.refresh, required).map_err(|e| {
                 let message = e.to_string();
                 first_error = Some(e);
                 message

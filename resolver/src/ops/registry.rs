@@ -56,8 +56,13 @@ fn parse_keys(keys: &[String]) -> Result<Vec<PublicKey>, OpsError> {
 }
 
 /// Verifies the index of `spec` when it is local; remote indexes are
-/// checked on first use.
-fn check(spec: &RegistrySpec, opts: &Options) -> Result<RegistryReport, OpsError> {
+/// checked on first use. A local index with a signed snapshot gets
+/// `require-snapshot = true`, so no later host can switch it off.
+fn check(
+    spec: &RegistrySpec,
+    editor: &mut ManifestEditor,
+    opts: &Options,
+) -> Result<RegistryReport, OpsError> {
     let mut report = RegistryReport {
         name: spec.name.clone(),
         index: spec.index.clone(),
@@ -69,6 +74,9 @@ fn check(spec: &RegistrySpec, opts: &Options) -> Result<RegistryReport, OpsError
         let index = registries::open(spec, opts, false)?;
         report.verified = true;
         report.engine = Some(index.config().engine.clone());
+        if index.snapshot_version().is_some() {
+            editor.require_snapshot(&spec.name)?;
+        }
     }
     Ok(report)
 }
@@ -99,7 +107,7 @@ pub fn init(dir: &Path, request: &InitRequest, opts: &Options) -> Result<Registr
         let keys = parse_keys(keys)?;
         editor.add_registry("default", index, &keys, None)?;
         let spec = manifest_spec(&editor, &project, "default")?;
-        reports.push(check(&spec, opts)?);
+        reports.push(check(&spec, &mut editor, opts)?);
     }
     editor.save()?;
     Ok(RegistryList {
@@ -143,7 +151,7 @@ pub fn registry_add(
     let mut editor = project.edit_manifest()?;
     editor.add_registry(name, index, &keys, None)?;
     let spec = manifest_spec(&editor, &project, name)?;
-    let report = check(&spec, opts)?;
+    let report = check(&spec, &mut editor, opts)?;
     editor.save()?;
     Ok(report)
 }

@@ -17,7 +17,8 @@ pub(crate) fn yanked_since(manifest: &Manifest, lock: &Lockfile, opts: &Options)
             continue;
         };
         // Best effort: an index not cached (or refused) only means no check.
-        let Ok(index) = registries::open_cached(spec, opts) else {
+        // An expired timestamp still tells of yanks it knows: read it anyway.
+        let Ok(index) = registries::open_cached_stale_ok(spec, opts) else {
             continue;
         };
         let Some(now) = index.snapshot_version().filter(|v| *v > at) else {

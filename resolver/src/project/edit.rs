@@ -157,6 +157,15 @@ impl ManifestEditor {
         Ok(())
     }
 
+    /// Sets `require-snapshot = true` in `[registry.NAME]` (if it exists).
+    pub fn require_snapshot(&mut self, name: &str) -> Result<(), ProjectError> {
+        let registries = self.table("registry")?;
+        if let Some(reg) = registries.get_mut(name).and_then(Item::as_table_like_mut) {
+            set_value(reg, "require-snapshot", Value::from(true));
+        }
+        Ok(())
+    }
+
     /// Removes `[registry.NAME]`; `false` if it was not there.
     pub fn remove_registry(&mut self, name: &str) -> bool {
         self.doc

@@ -72,6 +72,10 @@ pub struct RegistrySpec {
     pub root_keys: Vec<PublicKey>,
     /// Base URL to fetch artifacts from instead of their origin.
     pub artifact_mirror: Option<String>,
+    /// `require-snapshot = true`: the index has a signed snapshot, and a
+    /// config without snapshot keys is refused (a downgrade), even on a
+    /// machine that never saw this index.
+    pub require_snapshot: bool,
 }
 
 impl RegistrySpec {
@@ -211,6 +215,10 @@ struct RawRegistry {
         schemars(with = "Option<String>", regex(pattern = "^(https?|file)://[^\\s]*$"))
     )]
     artifact_mirror: Option<Spanned<String>>,
+    /// The index serves a signed snapshot and timestamp: refuse it if it
+    /// stops (written by `plugres init --registry` / `registry add`).
+    #[serde(default)]
+    require_snapshot: bool,
 }
 
 /// `[settings]`
@@ -388,6 +396,7 @@ fn validate_registry(
         location: location?,
         root_keys,
         artifact_mirror: raw.artifact_mirror.map(Spanned::into_inner),
+        require_snapshot: raw.require_snapshot,
     })
 }
 

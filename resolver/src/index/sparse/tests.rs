@@ -635,6 +635,7 @@ fn trust_kept_in(cache: &Path) -> crate::index::TrustOptions {
         dir: Some(cache.join("trust")),
         allow_expired: false,
         now: Some(NOW),
+        ..Default::default()
     }
 }
 

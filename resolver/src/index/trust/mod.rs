@@ -49,6 +49,14 @@ pub struct TrustOptions {
     pub allow_expired: bool,
     /// The current Unix time; `None`: the system clock.
     pub now: Option<u64>,
+    /// Refuse an index without snapshot keys: the project recorded that
+    /// this registry has them (`require-snapshot` in plugres.toml, or a
+    /// snapshot version in plugres.lock), so a config without them is a
+    /// downgrade to an older one, even on a machine with no trust state.
+    pub require_snapshot: bool,
+    /// The lowest acceptable snapshot version besides what this machine
+    /// saw (0: none).
+    pub min_snapshot: u64,
 }
 
 /// The trusted state of an index after [`establish`].
@@ -173,6 +181,12 @@ pub(crate) fn establish(
     if !current.config.has_snapshot_role() {
         current = config::refresh(&ctx, current, seen)?;
     }
+    if opts.require_snapshot && !current.config.has_snapshot_role() {
+        return Err(IndexError::SnapshotRequired {
+            registry: registry.to_string(),
+            index: ctx.index.clone(),
+        });
+    }
     let (snapshot, timestamp, warnings, trail) = if current.config.has_snapshot_role() {
         let chain = snapshot_chain(&ctx, &mut current, seen, &kept, opts)?;
         (
@@ -190,10 +204,13 @@ pub(crate) fn establish(
             pairs.push((TIMESTAMP_PATH, ts));
             pairs.push((SNAPSHOT_PATH, snap));
         }
+        let role = current.config.has_snapshot_role();
         let new_seen = Seen {
             config: current.config.version,
             snapshot: snapshot.as_ref().map_or(0, |s: &Snapshot| s.version),
             timestamp: timestamp.as_ref().map_or(0, |t: &Timestamp| t.version),
+            snapshot_keys: role.then(|| fingerprint(&current.config.snapshot_keys)),
+            timestamp_keys: role.then(|| fingerprint(&current.config.timestamp_keys)),
         };
         store.save(new_seen, &pairs)?;
     }
@@ -221,43 +238,42 @@ fn snapshot_chain(
     opts: &TrustOptions,
 ) -> Result<Chain, IndexError> {
     let (timestamp, ts_pair) = read_timestamp(ctx, current, seen, kept)?;
-    let mut warnings = Vec::new();
-    let now = opts.now.unwrap_or_else(unix_now);
-    if now > timestamp.expires {
-        let ago = plugres_schema::time::format_duration(now - timestamp.expires);
-        let expires = plugres_schema::time::format_utc(timestamp.expires);
-        if !opts.allow_expired {
-            return Err(IndexError::Expired {
-                registry: ctx.registry.to_string(),
-                index: ctx.index.clone(),
-                ago,
-                expires,
-            });
-        }
-        warnings.push(format!(
-            "the index of registry `{}` is stale: its timestamp expired {ago} ago (at {expires}); using it because of --allow-expired-index",
-            ctx.registry
-        ));
-    }
-    let (snapshot, snap_bytes) = read_snapshot(ctx, &timestamp, seen, kept)?;
+    let (snapshot, snap_bytes) = read_snapshot(ctx, &timestamp, kept)?;
+    let before = current.pair.clone();
     config::follow_snapshot(ctx, current, &snapshot, seen)?;
-    // Verified against the config the snapshot lists (a rotation of the
-    // snapshot key takes effect with the config that announces it).
+    // Everything is verified against the config the snapshot lists: a
+    // rotation of an online key takes effect with the config announcing it,
+    // and a key that config removed no longer counts.
+    if current.pair != before {
+        verify_role(
+            ctx,
+            TIMESTAMP_PATH,
+            &ts_pair,
+            &current.config.timestamp_keys,
+        )?;
+    }
     let snap_sig = match kept(SNAPSHOT_PATH) {
         Some(p) if p.bytes == snap_bytes => p.signature,
         _ => ctx.read_signature(SNAPSHOT_PATH)?,
     };
-    let keys = current
-        .config
-        .snapshot_keys
-        .iter()
-        .map(|k| (&k.id, &k.public));
-    plugres_schema::verify(SNAPSHOT_PATH, &snap_bytes, &snap_sig, keys)
-        .map_err(|e| ctx.signature(e))?;
     let snap_pair = Pair {
         bytes: snap_bytes,
         signature: snap_sig,
     };
+    verify_role(
+        ctx,
+        SNAPSHOT_PATH,
+        &snap_pair,
+        &current.config.snapshot_keys,
+    )?;
+    let floors = Floors::of(seen, &current.config, opts);
+    if timestamp.version < floors.timestamp {
+        return Err(ctx.rollback(TIMESTAMP_PATH, timestamp.version, floors.timestamp));
+    }
+    if snapshot.version < floors.snapshot {
+        return Err(ctx.rollback(SNAPSHOT_PATH, snapshot.version, floors.snapshot));
+    }
+    let warnings = check_expiry(ctx, &timestamp, opts)?;
     Ok(Chain {
         timestamp,
         snapshot,
@@ -266,10 +282,83 @@ fn snapshot_chain(
     })
 }
 
+/// The lowest snapshot and timestamp versions acceptable now.
+struct Floors {
+    snapshot: u64,
+    timestamp: u64,
+}
+
+impl Floors {
+    /// What this machine saw, unless the config now gives that role other
+    /// keys than the ones it was seen under (then it starts again).
+    fn of(seen: Seen, config: &IndexConfig, opts: &TrustOptions) -> Floors {
+        let same = |keys: Option<Sha256>, now: Sha256| keys.is_none_or(|k| k == now);
+        let snapshot = match same(seen.snapshot_keys, fingerprint(&config.snapshot_keys)) {
+            true => seen.snapshot,
+            false => 0,
+        };
+        let timestamp = match same(seen.timestamp_keys, fingerprint(&config.timestamp_keys)) {
+            true => seen.timestamp,
+            false => 0,
+        };
+        Floors {
+            snapshot: snapshot.max(opts.min_snapshot),
+            timestamp,
+        }
+    }
+}
+
+/// A digest of a role's public keys, order aside.
+pub(crate) fn fingerprint(keys: &[plugres_schema::RoleKey]) -> Sha256 {
+    let mut list: Vec<&str> = keys.iter().map(|k| k.public.as_str()).collect();
+    list.sort_unstable();
+    Sha256::of(list.join("\n").as_bytes())
+}
+
+/// `pair` (the file at `path`) must be signed by one of `keys`.
+fn verify_role(
+    ctx: &Ctx<'_>,
+    path: &str,
+    pair: &Pair,
+    keys: &[plugres_schema::RoleKey],
+) -> Result<(), IndexError> {
+    let keys = keys.iter().map(|k| (&k.id, &k.public));
+    plugres_schema::verify(path, &pair.bytes, &pair.signature, keys)
+        .map(|_| ())
+        .map_err(|e| ctx.signature(e))
+}
+
+/// An error for an expired timestamp, or a warning when the user allows it.
+fn check_expiry(
+    ctx: &Ctx<'_>,
+    timestamp: &Timestamp,
+    opts: &TrustOptions,
+) -> Result<Vec<String>, IndexError> {
+    let now = opts.now.unwrap_or_else(unix_now);
+    if now <= timestamp.expires {
+        return Ok(Vec::new());
+    }
+    let ago = plugres_schema::time::format_duration(now - timestamp.expires);
+    let expires = plugres_schema::time::format_utc(timestamp.expires);
+    if !opts.allow_expired {
+        return Err(IndexError::Expired {
+            registry: ctx.registry.to_string(),
+            index: ctx.index.clone(),
+            ago,
+            expires,
+        });
+    }
+    Ok(vec![format!(
+        "the index of registry `{}` is stale: its timestamp expired {ago} ago (at {expires}); using it because of --allow-expired-index",
+        ctx.registry
+    )])
+}
+
 /// Reads and verifies `timestamp.toml`. Unchanged bytes reuse the kept
 /// signature (no second request). A signature by a key the current config
 /// does not know may mean the config rotated its timestamp key: the config
-/// is then re-read once (and must pass the rotation rules).
+/// is then re-read once (and must pass the rotation rules). Its version is
+/// checked once the final config is known.
 fn read_timestamp(
     ctx: &Ctx<'_>,
     current: &mut config::Current,
@@ -284,24 +373,23 @@ fn read_timestamp(
         Some(p) if p.bytes == bytes => p.signature,
         _ => ctx.read_signature(TIMESTAMP_PATH)?,
     };
-    let verify = |config: &IndexConfig| {
-        let keys = config.timestamp_keys.iter().map(|k| (&k.id, &k.public));
-        plugres_schema::verify(TIMESTAMP_PATH, &bytes, &signature, keys)
-    };
-    if let Err(first) = verify(&current.config) {
-        let rotated = matches!(first, plugres_schema::SignatureError::UntrustedKey { .. })
-            && config::refresh_changed(ctx, current, seen)?;
-        if !rotated {
-            return Err(ctx.signature(first));
+    let pair = Pair { bytes, signature };
+    if let Err(first) = verify_role(ctx, TIMESTAMP_PATH, &pair, &current.config.timestamp_keys) {
+        let untrusted = matches!(
+            &first,
+            IndexError::Signature {
+                source: plugres_schema::SignatureError::UntrustedKey { .. },
+                ..
+            }
+        );
+        if !(untrusted && config::refresh_changed(ctx, current, seen)?) {
+            return Err(first);
         }
-        verify(&current.config).map_err(|e| ctx.signature(e))?;
+        verify_role(ctx, TIMESTAMP_PATH, &pair, &current.config.timestamp_keys)?;
     }
-    let timestamp =
-        Timestamp::parse(TIMESTAMP_PATH, &bytes).map_err(|d| ctx.invalid(TIMESTAMP_PATH, d))?;
-    if timestamp.version < seen.timestamp {
-        return Err(ctx.rollback(TIMESTAMP_PATH, timestamp.version, seen.timestamp));
-    }
-    Ok((timestamp, Pair { bytes, signature }))
+    let timestamp = Timestamp::parse(TIMESTAMP_PATH, &pair.bytes)
+        .map_err(|d| ctx.invalid(TIMESTAMP_PATH, d))?;
+    Ok((timestamp, pair))
 }
 
 /// The snapshot the timestamp names: the kept copy when its digest
@@ -309,7 +397,6 @@ fn read_timestamp(
 fn read_snapshot(
     ctx: &Ctx<'_>,
     timestamp: &Timestamp,
-    seen: Seen,
     kept: &dyn Fn(&str) -> Option<Pair>,
 ) -> Result<(Snapshot, Vec<u8>), IndexError> {
     let expected = timestamp.snapshot_sha256;
@@ -346,9 +433,6 @@ fn read_snapshot(
                 ),
             )],
         ));
-    }
-    if snapshot.version < seen.snapshot {
-        return Err(ctx.rollback(SNAPSHOT_PATH, snapshot.version, seen.snapshot));
     }
     Ok((snapshot, bytes))
 }

@@ -31,6 +31,15 @@ pub(crate) struct Seen {
     pub config: u64,
     pub snapshot: u64,
     pub timestamp: u64,
+    /// Fingerprints of the key sets the snapshot and timestamp floors were
+    /// reached under. When the (root-signed) config changes a role's keys,
+    /// that role's floor starts again: a leaked key that signed a huge
+    /// version cannot lock clients out of the honest index once rotated
+    /// away (TUF's fast-forward recovery).
+    #[serde(default)]
+    pub snapshot_keys: Option<Sha256>,
+    #[serde(default)]
+    pub timestamp_keys: Option<Sha256>,
 }
 
 /// A file pair (bytes + signature) as accepted.
@@ -93,10 +102,28 @@ impl TrustStore {
             .map_err(err("open", &lock_path))?;
         fs4::FileExt::lock(&lock).map_err(err("lock", &lock_path))?;
         let on_disk = TrustStore::open_dir(&self.dir);
+        // A floor reached under other keys than the ones accepted now is
+        // replaced, not merged (see `Seen::snapshot_keys`).
+        let floor = |new: u64, new_keys, old: u64, old_keys| match new_keys == old_keys {
+            true => new.max(old),
+            false => new,
+        };
         let merged = Seen {
             config: seen.config.max(on_disk.config),
-            snapshot: seen.snapshot.max(on_disk.snapshot),
-            timestamp: seen.timestamp.max(on_disk.timestamp),
+            snapshot: floor(
+                seen.snapshot,
+                seen.snapshot_keys,
+                on_disk.snapshot,
+                on_disk.snapshot_keys,
+            ),
+            timestamp: floor(
+                seen.timestamp,
+                seen.timestamp_keys,
+                on_disk.timestamp,
+                on_disk.timestamp_keys,
+            ),
+            snapshot_keys: seen.snapshot_keys,
+            timestamp_keys: seen.timestamp_keys,
         };
         // Files first, versions last: a crash in between leaves newer files
         // under an older floor, which the next run simply re-checks.
@@ -130,7 +157,8 @@ impl TrustStore {
 fn folder_name(index: &str, pinned: &[PublicKey]) -> String {
     let mut keys: Vec<&str> = pinned.iter().map(PublicKey::as_str).collect();
     keys.sort_unstable();
-    let id = format!("{index}\n{}", keys.join("\n"));
+    // JSON keeps the parts apart whatever characters a path holds.
+    let id = serde_json::to_string(&(index, &keys)).unwrap_or_default();
     let hash = Sha256::of(id.as_bytes()).to_hex();
     let readable: String = index
         .rsplit(['/', '\\', ':'])
@@ -167,43 +195,31 @@ mod tests {
     #[test]
     fn versions_only_go_up_and_files_round_trip() {
         let root = tempfile::tempdir().unwrap();
-        let mut s = TrustStore::open(root.path(), "/srv/index", &[key(K1)]);
+        let open = || TrustStore::open(root.path(), "/srv/index", &[key(K1)]);
+        let seen = |config, snapshot, timestamp| Seen {
+            config,
+            snapshot,
+            timestamp,
+            ..Seen::default()
+        };
+        let mut s = open();
         assert_eq!(s.seen, Seen::default());
         let pair = Pair {
             bytes: b"ts".to_vec(),
             signature: b"sig".to_vec(),
         };
-        s.save(
-            Seen {
-                config: 1,
-                snapshot: 5,
-                timestamp: 9,
-            },
-            &[("timestamp.toml", &pair)],
-        )
-        .unwrap();
+        s.save(seen(1, 5, 9), &[("timestamp.toml", &pair)]).unwrap();
         // Another run saw less: the floor stays.
-        let mut other = TrustStore::open(root.path(), "/srv/index", &[key(K1)]);
-        other
-            .save(
-                Seen {
-                    config: 1,
-                    snapshot: 3,
-                    timestamp: 10,
-                },
-                &[],
-            )
-            .unwrap();
-        let again = TrustStore::open(root.path(), "/srv/index", &[key(K1)]);
-        assert_eq!(
-            again.seen,
-            Seen {
-                config: 1,
-                snapshot: 5,
-                timestamp: 10
-            }
-        );
-        assert_eq!(again.pair("timestamp.toml"), Some(pair));
-        assert_eq!(again.pair("snapshot.toml"), None);
+        open().save(seen(1, 3, 10), &[]).unwrap();
+        assert_eq!(open().seen, seen(1, 5, 10));
+        assert_eq!(open().pair("timestamp.toml"), Some(pair));
+        assert_eq!(open().pair("snapshot.toml"), None);
+        // Under other timestamp keys, the timestamp floor starts again.
+        let after = Seen {
+            timestamp_keys: Some(Sha256::of(b"new timestamp keys")),
+            ..seen(1, 5, 2)
+        };
+        open().save(after, &[]).unwrap();
+        assert_eq!(open().seen, after);
     }
 }

@@ -143,6 +143,7 @@ fn an_expired_timestamp_is_refused_unless_allowed() {
         dir: Some(trust.path().to_path_buf()),
         allow_expired: true,
         now: Some(later),
+        ..Default::default()
     };
     let backend = Box::new(crate::index::PathBackend::new(ix.root()));
     let index =
@@ -316,4 +317,83 @@ fn a_rotated_root_is_followed_and_the_retired_key_stops_counting() {
     ix.timestamp(&online, 4, NOW + DAY);
     let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
     assert!(matches!(err, IndexError::ConfigNotTrusted { .. }), "{err}");
+}
+
+/// TUF's fast-forward attack: a leaked online key signs a timestamp with
+/// a huge version. Once the maintainers rotate that key (a root-signed
+/// config), the honest index is accepted again, and the leaked key no
+/// longer counts.
+#[test]
+fn a_rotated_online_key_resets_the_floor_a_leaked_key_raised() {
+    let (ix, leaked, trust) = index();
+    ix.timestamp(&leaked, u64::MAX, NOW + DAY);
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    // Rotation: a new online key, config version raised, signed by root.
+    let fresh = SigningKey::generate().unwrap();
+    let mut config = ix.config();
+    let public = plugres_schema::PublicKey::parse(&fresh.public_base64()).unwrap();
+    config.snapshot_keys[0].public = public.clone();
+    config.timestamp_keys[0].public = public;
+    config.version += 1;
+    ix.write_config(&config, &ix.root_key);
+    ix.snapshot(&fresh, 2, 0);
+    ix.timestamp(&fresh, 1, NOW + DAY);
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    assert_eq!(index.snapshot_version(), Some(2));
+    drop(index);
+    // The leaked key, no longer in the config, cannot sign a timestamp.
+    ix.timestamp(&leaked, 5, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(matches!(err, IndexError::Signature { .. }), "{err}");
+    // And the floor under the new key holds.
+    ix.timestamp(&fresh, 3, NOW + DAY);
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    ix.timestamp(&fresh, 2, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::Rollback {
+                found: 2,
+                seen: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// On a machine that never saw the index, a host serving an older config
+/// without snapshot keys switches the trust layer off, unless the project
+/// recorded that the registry has one.
+#[test]
+fn a_downgrade_to_a_config_without_snapshot_keys_is_refused_when_required() {
+    let ix = TestIndex::new();
+    ix.publish(hello(false), "maint");
+    let legacy = generation(&ix);
+    let online = ix.enable_snapshots();
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, NOW + DAY);
+    restore(&ix, legacy.path(), "config.toml");
+    restore(&ix, legacy.path(), "config.toml.minisig");
+    let fresh = tempfile::tempdir().unwrap();
+    // Without the requirement, a first use cannot tell.
+    assert!(
+        ix.open_trusted(fresh.path(), NOW)
+            .unwrap()
+            .snapshot_version()
+            .is_none()
+    );
+    let opts = crate::index::TrustOptions {
+        dir: Some(tempfile::tempdir().unwrap().path().to_path_buf()),
+        now: Some(NOW),
+        require_snapshot: true,
+        ..Default::default()
+    };
+    let backend = Box::new(crate::index::PathBackend::new(ix.root()));
+    let err =
+        crate::index::VerifiedIndex::open_with(backend, "default", &[ix.root_public()], &opts)
+            .unwrap_err();
+    assert!(matches!(err, IndexError::SnapshotRequired { .. }), "{err}");
+    assert!(err.to_string().contains("downgrade"), "{err}");
 }

@@ -301,3 +301,47 @@ fn the_lock_records_the_snapshot_and_install_locked_warns_of_a_later_yank() {
         "{warning}"
     );
 }
+
+/// A host serving an older config without snapshot keys is refused on a
+/// machine that never saw the index, once the project recorded that the
+/// registry has a snapshot: by `require-snapshot` (written by `registry
+/// add` for an index with one) or by the snapshot in plugres.lock.
+#[test]
+fn a_project_that_knows_its_registry_has_a_snapshot_refuses_a_downgrade() {
+    const FAR: u64 = 4_000_000_000;
+    let ix = TestIndex::new();
+    ix.publish(plugin("hello", "1.0.0"), "maint");
+    let legacy_config = std::fs::read(ix.root().join("config.toml")).unwrap();
+    let legacy_sig = std::fs::read(ix.root().join("config.toml.minisig")).unwrap();
+    let online = ix.enable_snapshots();
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 1, FAR);
+    let p = Project::new(&[], "");
+    let key = ix.root_key.public_base64();
+    let index = ix.root().display().to_string();
+    crate::ops::registry_add(&p.dir(), "default", &index, &[key], &p.opts()).expect("registry add");
+    let manifest = std::fs::read_to_string(p.dir().join("plugres.toml")).unwrap();
+    let manifest = manifest.replace("[plugins]\n", "[plugins]\nhello = \"1\"\n");
+    std::fs::write(p.dir().join("plugres.toml"), &manifest).unwrap();
+    assert!(manifest.contains("require-snapshot = true"), "{manifest}");
+    lock(&p.dir(), &p.opts()).expect("lock");
+    assert_eq!(p.lockfile().registries[0].snapshot, Some(1));
+
+    // The host replays the pre-snapshot config; this machine forgets all.
+    std::fs::write(ix.root().join("config.toml"), &legacy_config).unwrap();
+    std::fs::write(ix.root().join("config.toml.minisig"), &legacy_sig).unwrap();
+    let fresh = || {
+        let mut o = p.opts();
+        o.trust.dir = Some(tempfile::tempdir().unwrap().keep());
+        o
+    };
+    let before = p.lock_text();
+    let err = render_error(&crate::ops::update(&p.dir(), &[], &fresh()).unwrap_err());
+    assert!(err.contains("downgrade"), "{err}");
+    assert_eq!(p.lock_text(), before);
+    // The lock alone is enough, without `require-snapshot`.
+    let text = manifest.replace("require-snapshot = true\n", "");
+    std::fs::write(p.dir().join("plugres.toml"), text).unwrap();
+    let err = render_error(&lock(&p.dir(), &fresh()).map(|_| ()).unwrap_err());
+    assert!(err.contains("downgrade"), "{err}");
+}
