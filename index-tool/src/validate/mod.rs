@@ -384,4 +384,6 @@ fn check_config_rotation(
 }
 
 #[cfg(test)]
+mod test_git;
+#[cfg(test)]
 mod tests;

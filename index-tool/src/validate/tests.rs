@@ -9,6 +9,7 @@ use plugres_schema::{CONFIG_PATH, PluginName, SigningKey, index_path, sign};
 use super::{Options, validate};
 use crate::checkout::sig_path;
 use crate::synth::{SynthInfo, generate_git};
+use crate::validate::test_git::git;
 
 fn since(dir: &Path, base: &str) -> Vec<String> {
     let opts = Options {
@@ -17,26 +18,6 @@ fn since(dir: &Path, base: &str) -> Vec<String> {
     };
     let report = validate(dir, &opts).unwrap();
     report.diagnostics.iter().map(ToString::to_string).collect()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn commit(dir: &Path, message: &str) -> String {

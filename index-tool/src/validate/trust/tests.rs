@@ -1,5 +1,6 @@
 use super::*;
 use crate::synth::{SynthInfo, generate_git, snapshot_and_commit};
+use crate::validate::test_git::git;
 use crate::validate::{Options, validate};
 
 fn whole(dir: &Path) -> Vec<String> {
@@ -20,26 +21,6 @@ fn since(dir: &Path, base: &str) -> Vec<String> {
 
 fn strings(d: Vec<Diagnostic>) -> Vec<String> {
     d.iter().map(ToString::to_string).collect()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn index(plugins: usize) -> (tempfile::TempDir, SynthInfo) {
