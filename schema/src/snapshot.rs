@@ -186,7 +186,7 @@ pub fn bin_of(path: &str, digits: u8) -> Option<String> {
     }
     let name = plugin_of(path)?;
     let hex = Sha256::of(name.as_str().as_bytes()).to_hex();
-    Some(hex[..usize::from(digits)].to_string())
+    hex.get(..usize::from(digits)).map(str::to_string)
 }
 
 /// The digests of one bin file, checked to belong to bin `id`.

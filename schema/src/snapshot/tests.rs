@@ -130,3 +130,14 @@ fn auto_bins_grow_with_the_index() {
     assert_eq!(auto_bin_digits(100_000), 3);
     assert_eq!(auto_bin_digits(10_000_000), 4);
 }
+
+#[test]
+fn a_bin_id_longer_than_a_digest_is_refused_not_a_panic() {
+    let id = "0".repeat(70);
+    let text = format!(
+        "format = 1\nbin = \"{id}\"\n[files]\n\"plugins/he/ll/hello-world.toml\" = \"{}\"\n",
+        Sha256::of(b"x")
+    );
+    assert!(parse_bin("snapshot/x.toml", text.as_bytes(), &id).is_err());
+    assert_eq!(bin_of("plugins/he/ll/hello-world.toml", 70), None);
+}
