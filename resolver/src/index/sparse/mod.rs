@@ -459,19 +459,20 @@ impl Inner {
             lock(&self.missing).insert(path.to_string());
             return Err(Failure::NotCached);
         }
-        let mut answer = self.fetch_url(path, None, None)?;
-        let stale = match &answer {
-            Answer::Body(bytes, _) => Sha256::of(bytes) != want,
-            _ => true,
+        let fetch = |bust| -> Result<(Answer, bool), Failure> {
+            let answer = self.fetch_url(path, bust, None)?;
+            let wanted = matches!(&answer, Answer::Body(bytes, _) if Sha256::of(bytes) == want);
+            Ok((answer, wanted))
         };
-        if stale {
-            answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
+        let (mut answer, mut wanted) = fetch(None)?;
+        if !wanted {
+            (answer, wanted) = fetch(Some(http_logic::bust_value()))?;
         }
         match answer {
             Answer::Body(bytes, validators) => {
                 let bytes = Arc::new(bytes);
                 lock(&self.fresh).insert(path.to_string());
-                if Sha256::of(&bytes) == want {
+                if wanted {
                     lock(&self.pending).push((path.to_string(), Some(bytes.clone()), validators));
                 }
                 Ok(Some(bytes))

@@ -106,15 +106,8 @@ pub(crate) fn follow_snapshot(
             path: CONFIG_PATH.to_string(),
             snapshot: snapshot.version,
         })?;
-    for (path, bytes, expected) in [
-        (CONFIG_PATH, &pair.bytes, want),
-        (sig_path.as_str(), &pair.signature, want_sig),
-    ] {
-        let found = Sha256::of(bytes);
-        if found != expected {
-            return Err(ctx.mismatch(path, snapshot.version, &found, &expected));
-        }
-    }
+    ctx.check_digest(CONFIG_PATH, snapshot.version, &pair.bytes, want)?;
+    ctx.check_digest(&sig_path, snapshot.version, &pair.signature, want_sig)?;
     *current = accept(ctx, &roots(&current.config), Some(current), pair, seen)?;
     Ok(())
 }

@@ -105,21 +105,15 @@ impl Ctx<'_> {
         }
     }
 
-    pub(crate) fn mismatch(
+    /// See [`check_digest`].
+    fn check_digest(
         &self,
         path: &str,
         snapshot: u64,
-        found: &Sha256,
-        expected: &Sha256,
-    ) -> IndexError {
-        IndexError::SnapshotMismatch {
-            registry: self.registry.to_string(),
-            index: self.index.clone(),
-            path: path.to_string(),
-            snapshot,
-            found: found.to_hex().into(),
-            expected: expected.to_hex().into(),
-        }
+        bytes: &[u8],
+        expected: Sha256,
+    ) -> Result<(), IndexError> {
+        check_digest(self.registry, &self.index, path, snapshot, bytes, expected)
     }
 
     fn missing_trust_file(&self, path: &'static str) -> IndexError {
@@ -148,6 +142,30 @@ impl Ctx<'_> {
                 path: path.to_string(),
             })
     }
+}
+
+/// `bytes`, the file at `path`, must have the sha256 that snapshot
+/// `snapshot` lists (or, for the snapshot itself, that its timestamp names).
+pub(crate) fn check_digest(
+    registry: &str,
+    index: &str,
+    path: &str,
+    snapshot: u64,
+    bytes: &[u8],
+    expected: Sha256,
+) -> Result<(), IndexError> {
+    let found = Sha256::of(bytes);
+    if found == expected {
+        return Ok(());
+    }
+    Err(IndexError::SnapshotMismatch {
+        registry: registry.to_string(),
+        index: index.to_string(),
+        path: path.to_string(),
+        snapshot,
+        found: found.to_hex().into(),
+        expected: expected.to_hex().into(),
+    })
 }
 
 /// Establishes which config (and, for an index with snapshot keys, which
@@ -408,15 +426,7 @@ fn read_snapshot(
                 .backend
                 .read(SNAPSHOT_PATH)?
                 .ok_or_else(|| ctx.missing_trust_file(SNAPSHOT_PATH))?;
-            let found = Sha256::of(&bytes);
-            if found != expected {
-                return Err(ctx.mismatch(
-                    SNAPSHOT_PATH,
-                    timestamp.snapshot_version,
-                    &found,
-                    &expected,
-                ));
-            }
+            ctx.check_digest(SNAPSHOT_PATH, timestamp.snapshot_version, &bytes, expected)?;
             bytes
         }
     };

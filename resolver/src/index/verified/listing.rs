@@ -9,6 +9,7 @@ use plugres_schema::{Listing, Sha256, Snapshot, bin_path, parse_bin};
 
 use super::VerifiedIndex;
 use crate::index::IndexError;
+use crate::index::trust::check_digest;
 
 impl VerifiedIndex {
     /// The digest the snapshot lists for `path`; `None` when the index
@@ -106,17 +107,7 @@ impl VerifiedIndex {
         bytes: &[u8],
         sha: Sha256,
     ) -> Result<(), IndexError> {
-        let found = Sha256::of(bytes);
-        if found == sha {
-            return Ok(());
-        }
-        Err(IndexError::SnapshotMismatch {
-            registry: self.registry.clone(),
-            index: self.describe(),
-            path: path.to_string(),
-            snapshot: snapshot.version,
-            found: found.to_hex().into(),
-            expected: sha.to_hex().into(),
-        })
+        let index = self.describe();
+        check_digest(&self.registry, &index, path, snapshot.version, bytes, sha)
     }
 }
