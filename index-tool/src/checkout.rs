@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use plugres_schema::rules::{PluginFileError, verify_plugin_file};
 use plugres_schema::{
-    CONFIG_PATH, Diagnostic, IndexConfig, PluginFile, PluginName, SIGNATURE_SUFFIX, SigningKey,
-    Verified, index_path,
+    CONFIG_PATH, Diagnostic, IndexConfig, PluginFile, PluginName, SigningKey, Verified, index_path,
 };
 
 use crate::fsutil::atomic_write;
@@ -69,16 +69,15 @@ impl Checkout {
         let Some(bytes) = self.read(&path)? else {
             return Ok(None);
         };
-        let plugin = PluginFile::parse(&path, &bytes).map_err(|d| diagnostics_error(&d))?;
         let sig = self
             .read(&sig_path(&path))?
             .ok_or_else(|| anyhow!("`{path}.minisig` is missing"))?;
-        plugres_schema::verify(
-            &path,
-            &bytes,
-            &sig,
-            config.publishers_for(name).map(|k| (&k.id, &k.public)),
-        )?;
+        // The client's rule for a plugin file, so an edit starts from what
+        // clients accept.
+        let plugin = verify_plugin_file(&path, &bytes, &sig, config).map_err(|e| match e {
+            PluginFileError::Invalid { diagnostics, .. } => diagnostics_error(&diagnostics),
+            e => anyhow::Error::new(e),
+        })?;
         Ok(Some(plugin))
     }
 
@@ -94,9 +93,8 @@ impl Checkout {
     }
 }
 
-pub fn sig_path(rel: &str) -> String {
-    format!("{rel}{SIGNATURE_SUFFIX}")
-}
+/// Where the signature of `rel` lives (see [`plugres_schema::signature_path`]).
+pub use plugres_schema::signature_path as sig_path;
 
 /// Seconds since the epoch; `SOURCE_DATE_EPOCH` overrides it so generated
 /// indexes (the sample, tests) are reproducible.

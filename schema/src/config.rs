@@ -1,13 +1,12 @@
 //! `config.toml`: what the index serves and which keys may sign what.
 
-use std::fmt;
-
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::fields::{raw_toml, text_field};
+use crate::keys::{KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope};
 use crate::name::PluginName;
-use crate::plugin::text_field;
 
 /// A validated index config. Built only by [`IndexConfig::parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,161 +37,8 @@ pub struct IndexConfig {
     pub timestamp_expiry: u64,
 }
 
-/// A key that may sign `config.toml`. Clients pin these.
-pub type RootKey = RoleKey;
-
-/// A key with one role and no scopes: a root, snapshot or timestamp key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleKey {
-    pub id: KeyId,
-    pub public: PublicKey,
-}
-
 /// `timestamp-expiry` when the config does not set it: 7 days.
 pub const DEFAULT_TIMESTAMP_EXPIRY: u64 = 7 * 86_400;
-
-/// A key that may sign the files of plugins whose names match its scopes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublisherKey {
-    pub id: KeyId,
-    pub public: PublicKey,
-    pub scopes: Vec<Scope>,
-}
-
-/// The name of a key in the config, like `root-2026` or `acme-release`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(transparent)]
-pub struct KeyId(String);
-
-impl KeyId {
-    pub fn new(s: &str) -> Result<Self, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        if ok {
-            Ok(KeyId(s.to_string()))
-        } else {
-            Err(format!(
-                "key id `{s}` must be 1-64 letters, digits, `-`, `_` or `.`"
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A minisign public key, kept with the base64 text it was written as.
-#[derive(Clone)]
-pub struct PublicKey {
-    text: String,
-    key: minisign_verify::PublicKey,
-}
-
-impl PublicKey {
-    /// Parses the base64 form (`RWQ...`, the second line of a `.pub` file),
-    /// or a whole `.pub` file.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let line = s
-            .lines()
-            .map(str::trim)
-            .rfind(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
-            .unwrap_or("");
-        minisign_verify::PublicKey::from_base64(line)
-            .map(|key| PublicKey {
-                text: line.to_string(),
-                key,
-            })
-            .map_err(|e| {
-                format!(
-                    "`{}` is not a minisign public key (expected the base64 line of a .pub file, like `RWQ...`): {e}",
-                    line.chars().take(80).collect::<String>()
-                )
-            })
-    }
-
-    /// The base64 text, as written in config files and manifests.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    pub(crate) fn inner(&self) -> &minisign_verify::PublicKey {
-        &self.key
-    }
-}
-
-impl PartialEq for PublicKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for PublicKey {}
-
-impl fmt::Debug for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({})", self.text)
-    }
-}
-
-impl fmt::Display for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-/// A name pattern for a publisher key: a plugin name with `*` wildcards,
-/// e.g. `acme-*`, or `*` for any plugin.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(transparent)]
-pub struct Scope(String);
-
-impl Scope {
-    pub fn new(s: &str) -> Result<Self, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-*".contains(&b));
-        if ok {
-            Ok(Scope(s.to_string()))
-        } else {
-            Err(format!(
-                "scope `{s}` must be a plugin name pattern using lowercase letters, digits, `-` and `*` (like `acme-*`)"
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn matches(&self, name: &PluginName) -> bool {
-        glob_match(self.0.as_bytes(), name.as_str().as_bytes())
-    }
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-fn glob_match(pat: &[u8], s: &[u8]) -> bool {
-    match pat.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => (0..=s.len()).any(|i| glob_match(rest, &s[i..])),
-        Some((c, rest)) => s.first() == Some(c) && glob_match(rest, &s[1..]),
-    }
-}
-
-impl PublisherKey {
-    pub fn allows(&self, name: &PluginName) -> bool {
-        self.scopes.iter().any(|s| s.matches(name))
-    }
-}
 
 impl IndexConfig {
     /// Parses and validates `config.toml`, reporting every problem.
@@ -517,68 +363,5 @@ fn check_unique_ids(d: &mut Diagnostics, lists: [&Vec<Spanned<RawKey>>; 4]) {
             );
         }
         seen.push(id);
-    }
-}
-
-/// The raw TOML form `T` of an index file, after the size and UTF-8
-/// checks, with the diagnostics its validation adds to; a syntax error or a
-/// field of the wrong type is reported with its line and column.
-pub(crate) fn raw_toml<T: serde::de::DeserializeOwned>(
-    file: &str,
-    bytes: &[u8],
-) -> Result<(T, Diagnostics), Vec<Diagnostic>> {
-    let text = check_size_and_utf8(file, bytes)?;
-    let mut d = Diagnostics::new(file, text);
-    match toml::from_str(text) {
-        Ok(raw) => Ok((raw, d)),
-        Err(e) => {
-            d.toml_error(&e);
-            Err(d.into_vec())
-        }
-    }
-}
-
-/// Refuses oversized or non-UTF-8 files before any parsing.
-pub(crate) fn check_size_and_utf8<'a>(
-    file: &str,
-    bytes: &'a [u8],
-) -> Result<&'a str, Vec<Diagnostic>> {
-    if bytes.len() > crate::MAX_FILE_SIZE {
-        return Err(vec![Diagnostic::file_error(
-            file,
-            format!(
-                "file is {} bytes; the limit is {} bytes",
-                bytes.len(),
-                crate::MAX_FILE_SIZE
-            ),
-        )]);
-    }
-    std::str::from_utf8(bytes).map_err(|e| {
-        let mut d = Diagnostics::new(
-            file,
-            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
-        );
-        d.error(
-            Some(e.valid_up_to()..e.valid_up_to()),
-            "file is not valid UTF-8",
-        );
-        d.into_vec()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_glob() {
-        let n = |s: &str| PluginName::new(s).unwrap();
-        let s = Scope::new("acme-*").unwrap();
-        assert!(s.matches(&n("acme-audit")));
-        assert!(!s.matches(&n("acme")));
-        assert!(!s.matches(&n("hello")));
-        assert!(Scope::new("*").unwrap().matches(&n("x")));
-        assert!(Scope::new("*-core").unwrap().matches(&n("greeter-core")));
-        assert!(Scope::new("Acme").is_err());
     }
 }

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::config::{KeyId, PublicKey, Scope};
+use crate::keys::{KeyId, PublicKey, Scope};
 use crate::name::{MAX_NAME_LEN, PluginName, RESERVED};
 use crate::plugin::{MAX_ARTIFACT_SIZE, Permission, Target};
 use crate::sha::Sha256;

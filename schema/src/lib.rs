@@ -1,8 +1,8 @@
 //! The formats of a plugres index, and the rules that make an entry valid.
 //!
-//! An index is a git repository of TOML files (see `DESIGN.md` in the project
-//! root): a signed `config.toml` naming the engine and the keys, and one signed
-//! file per plugin holding every version of it. This crate holds the types of
+//! An index is a git repository of TOML files (see the README, "Formats"): a
+//! signed `config.toml` naming the engine and the keys, and one signed file
+//! per plugin holding every version of it. This crate holds the types of
 //! those files, the publisher's input manifest (`plugin.toml`), the path scheme
 //! that maps a plugin name to its file, and the signature rules of the chain of
 //! trust.
@@ -19,15 +19,18 @@
 
 mod config;
 mod diag;
+mod fields;
 mod immutable;
 #[cfg(feature = "json-schema")]
 pub mod json_schema;
+mod keys;
 mod manifest;
 mod mirror;
 mod name;
 mod path;
 mod plugin;
 pub mod render;
+pub mod rules;
 mod sha;
 mod sign;
 mod snapshot;
@@ -36,15 +39,17 @@ pub mod time;
 mod timestamp;
 mod version;
 
-pub use config::{
-    DEFAULT_TIMESTAMP_EXPIRY, IndexConfig, KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope,
-};
+pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use immutable::{VersionChange, changed_published_versions};
+pub use keys::{KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope};
 pub use manifest::{ManifestArtifact, PublishManifest};
 pub use mirror::{mirror_file_name, mirror_path};
 pub use name::{NameError, PluginName};
-pub use path::{CONFIG_PATH, PLUGINS_DIR, SIGNATURE_SUFFIX, index_path, name_from_index_path};
+pub use path::{
+    CONFIG_PATH, IndexPath, PLUGINS_DIR, SIGNATURE_SUFFIX, index_path, name_from_index_path,
+    signature_path,
+};
 pub use plugin::{Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Target, VersionEntry};
 pub use sha::Sha256;
 pub use sign::{

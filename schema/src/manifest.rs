@@ -29,8 +29,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::fields::{check_tags, parse_req, text_field};
 use crate::name::PluginName;
-use crate::plugin::{Permission, Target, check_artifact_url, check_tags, parse_req, text_field};
+use crate::plugin::{Permission, Target, check_artifact_url};
 use crate::version::Version;
 
 /// A validated `plugin.toml`.
@@ -154,7 +155,7 @@ struct RawManifestArtifact {
 
 impl PublishManifest {
     pub fn parse(file: &str, bytes: &[u8]) -> Result<PublishManifest, Vec<Diagnostic>> {
-        let (raw, mut d) = crate::config::raw_toml::<RawManifest>(file, bytes)?;
+        let (raw, mut d) = crate::fields::raw_toml::<RawManifest>(file, bytes)?;
         let m = raw.validate(&mut d);
         match m {
             Some(m) if !d.has_errors() => Ok(m),

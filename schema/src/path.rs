@@ -31,6 +31,73 @@ pub fn name_from_index_path(path: &str) -> Option<PluginName> {
     (index_path(&name) == path).then_some(name)
 }
 
+/// Where the signature of the index file `path` lives: `path.minisig`.
+pub fn signature_path(path: &str) -> String {
+    format!("{path}{SIGNATURE_SUFFIX}")
+}
+
+/// A path inside an index, checked: relative and `/`-separated, every
+/// segment non-empty and not `.`, `..` or `.git`, and no `\`, `:`, NUL or
+/// other control character anywhere. A path that a project, a lock, a host
+/// or a git tree offers is read or written only as an `IndexPath`, so no
+/// read or write leaves the index, whatever the transport.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IndexPath(String);
+
+impl IndexPath {
+    /// Checks `path`; the error says what is wrong with it.
+    pub fn new(path: &str) -> Result<IndexPath, &'static str> {
+        if path.is_empty() {
+            return Err("it is empty");
+        }
+        if path.starts_with('/') {
+            return Err("it is absolute");
+        }
+        if path.contains(['\\', ':']) || path.chars().any(char::is_control) {
+            return Err("it contains `\\`, `:` or a control character");
+        }
+        for segment in path.split('/') {
+            match segment {
+                "" => return Err("it has an empty segment or a trailing `/`"),
+                "." | ".." => return Err("it contains `.` or `..`"),
+                s if s.eq_ignore_ascii_case(".git") => return Err("it points into `.git`"),
+                _ => {}
+            }
+        }
+        Ok(IndexPath(path.to_string()))
+    }
+
+    /// Whether `path` is a valid [`IndexPath`].
+    pub fn is_valid(path: &str) -> bool {
+        IndexPath::new(path).is_ok()
+    }
+
+    /// The file of plugin `name` (see [`index_path`]).
+    pub fn of_plugin(name: &PluginName) -> IndexPath {
+        IndexPath(index_path(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Its segments, for joining onto a folder.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+
+    /// Where its signature lives.
+    pub fn signature(&self) -> IndexPath {
+        IndexPath(signature_path(&self.0))
+    }
+}
+
+impl std::fmt::Display for IndexPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +126,36 @@ mod tests {
         assert!(name_from_index_path("plugins/xx/ll/hello-world.toml").is_none());
         assert!(name_from_index_path("plugins/he/ll/Hello.toml").is_none());
         assert!(name_from_index_path("plugins/1/a.toml.minisig").is_none());
+    }
+
+    #[test]
+    fn index_paths_stay_inside() {
+        for ok in [
+            "config.toml",
+            "plugins/he/ll/hello-world.toml",
+            "artifacts/a/1.0.0+b/x.wasm",
+        ] {
+            assert!(IndexPath::is_valid(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a//b",
+            "a/",
+            "../x",
+            "a/./b",
+            "a/../b",
+            ".git/config",
+            "a/.GIT/x",
+            "a\\b",
+            "c:x",
+            "a\nb",
+            "a\0b",
+        ] {
+            assert!(!IndexPath::is_valid(bad), "{bad:?}");
+        }
+        let p = IndexPath::new("config.toml").unwrap();
+        assert_eq!(p.signature().as_str(), "config.toml.minisig");
+        assert_eq!(signature_path("x.toml"), "x.toml.minisig");
     }
 }

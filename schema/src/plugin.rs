@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::fields::{check_tags, parse_req, text_field};
 use crate::name::PluginName;
 use crate::sha::Sha256;
 use crate::version::Version;
@@ -152,7 +153,7 @@ impl PluginFile {
     /// Parses and validates a plugin file. `file` names it in diagnostics.
     /// Every problem found is reported, not just the first.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<PluginFile, Vec<Diagnostic>> {
-        let (raw, mut diags) = crate::config::raw_toml::<RawPlugin>(file, bytes)?;
+        let (raw, mut diags) = crate::fields::raw_toml::<RawPlugin>(file, bytes)?;
         let plugin = raw.validate(&mut diags);
         match plugin {
             Some(p) if !diags.has_errors() => Ok(p),
@@ -496,50 +497,6 @@ pub(crate) fn check_artifact_url(url: &str) -> Result<(), String> {
     }
 }
 
-pub(crate) fn parse_req(
-    d: &mut Diagnostics,
-    raw: &Spanned<String>,
-    what: &str,
-) -> Option<semver::VersionReq> {
-    match semver::VersionReq::parse(raw.get_ref()) {
-        Ok(req) => Some(req),
-        Err(e) => {
-            d.error(
-                Some(raw.span()),
-                format!(
-                    "{what} `{}` is not a semver requirement (like `>=1.4, <2` or `^0.3`): {e}",
-                    raw.get_ref()
-                ),
-            );
-            None
-        }
-    }
-}
-
-/// A one-line human text field: not empty (unless `allow_empty`), no control
-/// characters, bounded length.
-pub(crate) fn text_field(
-    d: &mut Diagnostics,
-    raw: &Spanned<String>,
-    field: &str,
-    max: usize,
-    allow_empty: bool,
-) -> String {
-    let s = raw.get_ref();
-    if (!allow_empty && s.trim().is_empty()) || s.chars().count() > max {
-        d.error(
-            Some(raw.span()),
-            format!("`{field}` must be 1 to {max} characters"),
-        );
-    } else if s.chars().any(|c| c.is_control() && c != '\n') {
-        d.error(
-            Some(raw.span()),
-            format!("`{field}` contains control characters"),
-        );
-    }
-    s.clone()
-}
-
 fn check_url_field(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &str) {
     if let Some(u) = raw {
         let s = u.get_ref();
@@ -549,29 +506,6 @@ fn check_url_field(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &s
             d.error(
                 Some(u.span()),
                 format!("`{field}` must be an http(s) URL, got `{s}`"),
-            );
-        }
-    }
-}
-
-pub(crate) fn check_tags(d: &mut Diagnostics, tags: &[Spanned<String>], field: &str) {
-    if tags.len() > 5 {
-        d.error(
-            Some(tags[5].span()),
-            format!("at most 5 `{field}` are allowed"),
-        );
-    }
-    for t in tags {
-        let s = t.get_ref();
-        let ok = !s.is_empty()
-            && s.len() <= 32
-            && s.as_bytes()[0].is_ascii_alphanumeric()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_+".contains(&b));
-        if !ok {
-            d.error(
-                Some(t.span()),
-                format!("`{s}` in `{field}`: use 1-32 lowercase letters, digits, `-`, `_` or `+`"),
             );
         }
     }

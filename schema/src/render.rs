@@ -127,7 +127,7 @@ pub fn config_file(c: &IndexConfig) -> String {
     s
 }
 
-fn role_keys(s: &mut String, table: &str, keys: &[crate::config::RoleKey]) {
+fn role_keys(s: &mut String, table: &str, keys: &[crate::keys::RoleKey]) {
     for k in keys {
         let _ = writeln!(s, "\n[[{table}]]");
         let _ = writeln!(s, "id = {}", quote(k.id.as_str()));

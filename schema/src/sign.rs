@@ -5,7 +5,7 @@
 //! signature served at another path — a plugin file swapped for another's —
 //! therefore fails, even though the bytes and key are genuine.
 
-use crate::config::{KeyId, PublicKey};
+use crate::keys::{KeyId, PublicKey};
 
 /// Who signed a file, once verified.
 #[derive(Debug, Clone, PartialEq, Eq)]

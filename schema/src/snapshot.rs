@@ -20,8 +20,8 @@ use std::fmt::Write;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::raw_toml;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::fields::raw_toml;
 use crate::name::PluginName;
 use crate::path::{CONFIG_PATH, SIGNATURE_SUFFIX, name_from_index_path};
 use crate::render::quote;

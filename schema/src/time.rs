@@ -1,6 +1,15 @@
 //! UTC times and durations as index files write them, without a date crate:
 //! `2026-11-29T02:44:00Z` and `7d` / `12h` / `30m` / `45s`.
 
+/// Seconds since the Unix epoch now, by the system clock (0 before 1970).
+/// The one reading of the clock both tools share; the rules themselves
+/// take the time as an argument, so tests choose it.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Seconds since the Unix epoch of an RFC 3339 UTC time
 /// `YYYY-MM-DDTHH:MM:SSZ` (fractions of a second are ignored).
 pub fn parse_utc(s: &str) -> Option<u64> {

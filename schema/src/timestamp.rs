@@ -12,8 +12,8 @@ use std::fmt::Write;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::raw_toml;
 use crate::diag::Diagnostic;
+use crate::fields::raw_toml;
 use crate::sha::Sha256;
 use crate::time::{format_utc, parse_utc};
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
+use plugres_schema::rules::plugin_file_problems;
 use plugres_schema::{
     Diagnostic, Diagnostics, IndexConfig, LineIndex, PluginFile, name_from_index_path,
 };
@@ -61,7 +62,7 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
         }
         return c;
     }
-    let Some(name) = name_from_index_path(path) else {
+    if name_from_index_path(path).is_none() {
         c.diagnostics.push(Diagnostic::file_error(
             path,
             "not a plugin file at its proper path (expected `plugins/<prefix>/<name>.toml`, e.g. `plugins/he/ll/hello-world.toml`)",
@@ -77,60 +78,43 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
             return c;
         }
     };
-    let plugin = match PluginFile::parse(path, &bytes) {
-        Ok(p) => p,
+    c.lines = std::str::from_utf8(&bytes).ok().map(LineIndex::new);
+    let signature = match read(dir, &sig_path(path)) {
+        Ok(Some(sig)) => sig,
+        Ok(None) => {
+            return unsigned(
+                c,
+                &bytes,
+                format!(
+                    "`{path}.minisig` is missing: every plugin file is signed by a publisher key"
+                ),
+            );
+        }
+        Err(e) => return unsigned(c, &bytes, e.to_string()),
+    };
+    // The client's rules (`plugres_schema::rules`), every problem reported.
+    let (plugin, problems) = plugin_file_problems(path, &bytes, &signature, config);
+    for p in problems {
+        c.diagnostics.extend(p.into_diagnostics(&bytes));
+    }
+    c.plugin = plugin;
+    c
+}
+
+/// A plugin file whose signature could not be read: `problem`, after what
+/// the file itself has wrong.
+fn unsigned(mut c: Checked, bytes: &[u8], problem: String) -> Checked {
+    match PluginFile::parse(&c.path, bytes) {
+        Ok(p) => c.plugin = Some(p),
         Err(d) => {
             c.diagnostics.extend(d);
             return c;
         }
-    };
-    c.lines = std::str::from_utf8(&bytes).ok().map(LineIndex::new);
-    let mut d = Diagnostics::new(path, std::str::from_utf8(&bytes).unwrap_or(""));
-    if plugin.name != name {
-        d.error(
-            Some(0..0),
-            format!(
-                "the file at `{path}` names plugin `{}`; it belongs at `{}`",
-                plugin.name,
-                plugres_schema::index_path(&plugin.name)
-            ),
-        );
     }
-    if config.is_engine_name(&name) {
-        d.error(
-            Some(0..0),
-            format!("`{name}` is the engine's name and cannot be a plugin"),
-        );
-    }
-    check_signature(dir, path, &bytes, config, &plugin, &mut d);
+    let mut d = Diagnostics::new(&c.path, std::str::from_utf8(bytes).unwrap_or(""));
+    d.error(None, problem);
     c.diagnostics.extend(d.into_vec());
-    c.plugin = Some(plugin);
     c
-}
-
-fn check_signature(
-    dir: &Path,
-    path: &str,
-    bytes: &[u8],
-    config: &IndexConfig,
-    plugin: &PluginFile,
-    d: &mut Diagnostics,
-) {
-    match read(dir, &sig_path(path)) {
-        Ok(Some(sig)) => {
-            let keys = config
-                .publishers_for(&plugin.name)
-                .map(|k| (&k.id, &k.public));
-            if let Err(e) = plugres_schema::verify(path, bytes, &sig, keys) {
-                d.error(None, e.to_string());
-            }
-        }
-        Ok(None) => d.error(
-            None,
-            format!("`{path}.minisig` is missing: every plugin file is signed by a publisher key"),
-        ),
-        Err(e) => d.error(None, e.to_string()),
-    }
 }
 
 /// Dependencies name plugins in the index, and some version can match.

@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use plugres_schema::{CONFIG_PATH, Diagnostic, Diagnostics, IndexConfig, PLUGINS_DIR};
+use plugres_schema::rules::{ConfigRuleError, PreviousConfig, config_problems};
+use plugres_schema::{CONFIG_PATH, Diagnostic, IndexConfig, PLUGINS_DIR};
 use rayon::prelude::*;
 
 use crate::checkout::sig_path;
@@ -55,9 +56,7 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
     let Some(config) = check_config(dir, &mut report)? else {
         return Ok(report);
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = plugres_schema::time::now();
     let (paths, whole) = match &opts.base {
         None => {
             if config.has_snapshot_role() {
@@ -336,49 +335,36 @@ fn check_config_rotation(
     else {
         return Ok(());
     };
-    let keys = old.root_keys.iter().map(|k| (&k.id, &k.public));
-    if let Err(e) = plugres_schema::verify(CONFIG_PATH, &bytes, &sig, keys) {
-        report.diagnostics.push(Diagnostic::file_error(
-            CONFIG_PATH,
-            format!("the new config.toml is not signed by a root key of `{base}`: {e}"),
-        ));
-    }
-    // Clients accept a root key the config adds only when it signed the
-    // config too (proof its owner holds it; `key rotate-root` does both).
-    for new in config
-        .root_keys
-        .iter()
-        .filter(|k| !old.root_keys.iter().any(|o| o.public == k.public))
-    {
-        if plugres_schema::signers(CONFIG_PATH, &bytes, &sig, [(&new.id, &new.public)]).is_err() {
-            report.diagnostics.push(Diagnostic::file_error(
-                CONFIG_PATH,
-                format!(
-                    "root key `{}` is new since `{base}` but did not sign config.toml: clients accept a new root key only when it signs the config too; add root keys with `plugres-index key rotate-root --keep-old`",
-                    new.id
-                ),
-            ));
-        }
-    }
-    if bytes != old_bytes && config.version <= old.version {
-        report.diagnostics.push(Diagnostic::file_error(
-            CONFIG_PATH,
-            format!(
+    // The client's root rules, every problem reported.
+    let previous = PreviousConfig {
+        config: &old,
+        bytes: &old_bytes,
+    };
+    let (_, problems) = config_problems(&old.root_keys, Some(previous), 0, &bytes, &sig);
+    for problem in problems {
+        let message = match problem {
+            ConfigRuleError::NotTrusted(e) | ConfigRuleError::Signature(e) => {
+                format!("the new config.toml is not signed by a root key of `{base}`: {e}")
+            }
+            ConfigRuleError::NewRootNotSigned { key } => format!(
+                "root key `{key}` is new since `{base}` but did not sign config.toml: clients accept a new root key only when it signs the config too; add root keys with `plugres-index key rotate-root --keep-old`"
+            ),
+            ConfigRuleError::RootRetired { signer } => format!(
+                "config.toml is signed only by root key `{signer}` of `{base}`, which it no longer lists: clients refuse it; sign it with a root key it keeps, or rotate with `plugres-index key rotate-root`"
+            ),
+            ConfigRuleError::Version(_) => format!(
                 "config.toml changed but its `version` is {} (`{base}` has {}): every change must raise it, since clients refuse a different config under a version they have seen",
                 config.version, old.version
             ),
-        ));
-    }
-    if config.engine != old.engine {
-        let mut d = Diagnostics::new(CONFIG_PATH, "");
-        d.error(
-            None,
-            format!(
-                "the engine changed from `{}` to `{}`; an index serves one engine",
-                old.engine, config.engine
-            ),
-        );
-        report.diagnostics.extend(d.into_vec());
+            ConfigRuleError::EngineChanged { from, to } => {
+                format!("the engine changed from `{from}` to `{to}`; an index serves one engine")
+            }
+            // The config's own problems are reported where it is parsed.
+            ConfigRuleError::Invalid(_) => continue,
+        };
+        report
+            .diagnostics
+            .push(Diagnostic::file_error(CONFIG_PATH, message));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Result;
+use plugres_schema::rules::{VersionRuleError, check_version, verify_role};
 use plugres_schema::{
     Diagnostic, IndexConfig, RoleKey, SNAPSHOT_PATH, Sha256, Snapshot, TIMESTAMP_PATH, Timestamp,
     bin_of, bin_path, parse_bin,
@@ -154,9 +155,7 @@ fn load_signed(
             return Ok(Some(bytes));
         }
     };
-    if let Err(e) =
-        plugres_schema::verify(path, &bytes, &sig, keys.iter().map(|k| (&k.id, &k.public)))
-    {
+    if let Err(e) = verify_role(path, &bytes, &sig, keys) {
         out.push(Diagnostic::file_error(path, e.to_string()));
     }
     Ok(Some(bytes))
@@ -355,21 +354,17 @@ fn check_not_rolled_back(
     let Some(new) = version(&new_bytes) else {
         return Ok(()); // its own parse errors are reported by the whole check
     };
-    if new < old {
-        out.push(Diagnostic::file_error(
-            path,
-            format!(
-                "version went down from {old} (in `{base}`) to {new}: clients refuse a rollback"
-            ),
-        ));
-    } else if new == old && new_bytes != old_bytes {
-        out.push(Diagnostic::file_error(
-            path,
-            format!(
-                "changed under the same version {new} as in `{base}`: clients refuse a different file under a version they have seen"
-            ),
-        ));
-    }
+    // The client's version rule for the role files.
+    let message = match check_version(Some((old, &old_bytes)), 0, new, &new_bytes) {
+        Ok(()) => return Ok(()),
+        Err(VersionRuleError::Rollback { .. }) => format!(
+            "version went down from {old} (in `{base}`) to {new}: clients refuse a rollback"
+        ),
+        Err(VersionRuleError::Reused { .. }) => format!(
+            "changed under the same version {new} as in `{base}`: clients refuse a different file under a version they have seen"
+        ),
+    };
+    out.push(Diagnostic::file_error(path, message));
     Ok(())
 }
 

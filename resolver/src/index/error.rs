@@ -211,6 +211,26 @@ pub enum IndexError {
         version: u64,
     },
 
+    #[error(
+        "`{path}` of the index at `{index}` (registry `{registry}`) differs from the one this machine trusts under the same version {version}: a signed file changed without a new version (a replay, or a leaked online key). Report it to the index maintainers"
+    )]
+    VersionReused {
+        registry: String,
+        index: String,
+        path: &'static str,
+        version: u64,
+    },
+
+    #[error(
+        "`config.toml` of the index at `{index}` (registry `{registry}`) changed its engine from `{from}` to `{to}`: an index serves one engine, so this is not the index the project chose. Report it to the index maintainers"
+    )]
+    EngineChanged {
+        registry: String,
+        index: String,
+        from: String,
+        to: String,
+    },
+
     /// The trust state of this machine cannot be read or written.
     #[error(
         "cannot {action} the trust state `{path}`: {source}. It may be deleted (what was seen is then forgotten)"

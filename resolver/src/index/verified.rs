@@ -1,7 +1,9 @@
 //! [`VerifiedIndex`]: the one place where index bytes become trusted values.
 //!
-//! Steps 2 and 3 of the chain of trust (DESIGN.md) happen here and nowhere
-//! else, so every backend gets the same checks:
+//! Steps 2 and 3 of the chain of trust (README, "Signatures and the chain of
+//! trust") happen here and nowhere else, so every backend gets the same
+//! checks, by the rules the index tool applies too
+//! ([`plugres_schema::rules`]):
 //!
 //! 2. `config.toml` must carry a valid signature by a root key the project
 //!    pinned in plugres.toml — not by a key the config itself lists, which an
@@ -20,9 +22,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use std::collections::BTreeMap;
 
+use plugres_schema::rules::{PluginFileError, verify_plugin_file};
 use plugres_schema::{
-    Artifact, IndexConfig, PluginFile, PluginName, PublicKey, SIGNATURE_SUFFIX, Sha256, Snapshot,
-    index_path, name_from_index_path,
+    Artifact, IndexConfig, PluginFile, PluginName, PublicKey, Sha256, Snapshot, index_path,
+    name_from_index_path, signature_path,
 };
 use rayon::prelude::*;
 
@@ -159,7 +162,7 @@ impl VerifiedIndex {
             .filter(|n| !cache.contains_key(*n))
             .flat_map(|n| {
                 let p = index_path(n);
-                [format!("{p}{SIGNATURE_SUFFIX}"), p]
+                [signature_path(&p), p]
             })
             .collect();
         drop(cache);
@@ -217,35 +220,55 @@ impl VerifiedIndex {
         let Some((bytes, signature, listed)) = self.read_pair(&path)? else {
             return Ok(None);
         };
-        let keys = self.config.publishers_for(name).map(|k| (&k.id, &k.public));
-        plugres_schema::verify(&path, &bytes, &signature, keys).map_err(|source| {
-            IndexError::Signature {
-                registry: self.registry.clone(),
-                index: self.describe(),
-                source,
-            }
-        })?;
+        let file = verify_plugin_file(&path, &bytes, &signature, &self.config)
+            .map_err(|e| self.untrusted(e, &bytes))?;
         if let (Some(snapshot), Some((sha, sig_sha))) = (&self.snapshot, listed) {
             self.check_listed(snapshot, &path, &bytes, sha)?;
-            let sig_path = format!("{path}{SIGNATURE_SUFFIX}");
-            self.check_listed(snapshot, &sig_path, &signature, sig_sha)?;
-        }
-        let file = PluginFile::parse(&path, &bytes).map_err(|diagnostics| IndexError::Invalid {
-            registry: self.registry.clone(),
-            index: self.describe(),
-            path: path.clone(),
-            diagnostics,
-        })?;
-        if &file.name != name {
-            return Err(IndexError::NameMismatch {
-                registry: self.registry.clone(),
-                index: self.describe(),
-                path,
-                expected: name.to_string(),
-                found: file.name.to_string(),
-            });
+            self.check_listed(snapshot, &signature_path(&path), &signature, sig_sha)?;
         }
         Ok(Some(file))
+    }
+
+    /// The client's error for a plugin file the trust rules refuse.
+    fn untrusted(&self, e: PluginFileError, bytes: &[u8]) -> IndexError {
+        let (registry, index) = (self.registry.clone(), self.describe());
+        match e {
+            PluginFileError::Signature(source) => IndexError::Signature {
+                registry,
+                index,
+                source,
+            },
+            PluginFileError::NameMismatch {
+                path,
+                expected,
+                found,
+            } => IndexError::NameMismatch {
+                registry,
+                index,
+                path,
+                expected: expected.to_string(),
+                found: found.to_string(),
+            },
+            PluginFileError::Invalid { path, diagnostics } => IndexError::Invalid {
+                registry,
+                index,
+                path,
+                diagnostics,
+            },
+            e @ (PluginFileError::NotAPluginPath { .. } | PluginFileError::EngineName { .. }) => {
+                let diagnostics = e.clone().into_diagnostics(bytes);
+                let path = diagnostics
+                    .first()
+                    .map(|d| d.file.clone())
+                    .unwrap_or_default();
+                IndexError::Invalid {
+                    registry,
+                    index,
+                    path,
+                    diagnostics,
+                }
+            }
+        }
     }
 
     /// The bytes and signature of plugin file `path`: as the snapshot
@@ -255,7 +278,7 @@ impl VerifiedIndex {
     /// caller checks once the signature verified (so a file moved from
     /// another path is reported as such, not as a digest mismatch).
     fn read_pair(&self, path: &str) -> Result<Option<ReadPair>, IndexError> {
-        let sig_path = format!("{path}{SIGNATURE_SUFFIX}");
+        let sig_path = signature_path(path);
         let missing_signature = || IndexError::MissingSignature {
             registry: self.registry.clone(),
             index: self.describe(),

@@ -2,13 +2,13 @@
 //!
 //! On first use the config must be signed by a key pinned in plugres.toml.
 //! After that, only the root keys of the last accepted config may sign the
-//! next one (so a retired, maybe leaked, root key stops counting even if a
-//! project still pins it), every root key a new config adds must have
-//! signed it too (proof that its holder took part), and its `version` may
-//! not go down.
+//! next one. The rules themselves are the index tool's too:
+//! [`plugres_schema::rules::accept_config`]; this module decides which
+//! config to check against them, and when.
 
+use plugres_schema::rules::{ConfigRuleError, PreviousConfig, VersionRuleError, accept_config};
 use plugres_schema::{
-    CONFIG_PATH, IndexConfig, PublicKey, SIGNATURE_SUFFIX, Sha256, SignatureError, Snapshot,
+    CONFIG_PATH, IndexConfig, KeyId, PublicKey, RoleKey, Sha256, Snapshot, signature_path,
 };
 
 use super::{Ctx, Pair, Seen, listed};
@@ -39,7 +39,7 @@ pub(crate) fn first_use(
             registry: ctx.registry.to_string(),
             index: ctx.index.clone(),
         })?;
-    accept(ctx, pinned, None, pair, seen)
+    accept(ctx, &pinned_roots(pinned), None, pair, seen)
 }
 
 /// Re-reads the config (an index without a snapshot has nothing else that
@@ -71,7 +71,7 @@ pub(crate) fn refresh_changed(
     }
     let signature = ctx.read_signature(CONFIG_PATH)?;
     let pair = Pair { bytes, signature };
-    *current = accept(ctx, &roots(&current.config), Some(current), pair, seen)?;
+    *current = accept(ctx, &current.config.root_keys, Some(current), pair, seen)?;
     Ok(true)
 }
 
@@ -84,7 +84,7 @@ pub(crate) fn follow_snapshot(
     snapshot: &Snapshot,
     seen: Seen,
 ) -> Result<(), IndexError> {
-    let sig_path = format!("{CONFIG_PATH}{SIGNATURE_SUFFIX}");
+    let sig_path = signature_path(CONFIG_PATH);
     let (Some(want), Some(want_sig)) = (listed(snapshot, CONFIG_PATH), listed(snapshot, &sig_path))
     else {
         let msg = "does not list `config.toml` and its signature";
@@ -108,105 +108,85 @@ pub(crate) fn follow_snapshot(
         })?;
     ctx.check_digest(CONFIG_PATH, snapshot.version, &pair.bytes, want)?;
     ctx.check_digest(&sig_path, snapshot.version, &pair.signature, want_sig)?;
-    *current = accept(ctx, &roots(&current.config), Some(current), pair, seen)?;
+    *current = accept(ctx, &current.config.root_keys, Some(current), pair, seen)?;
     Ok(())
 }
 
-fn roots(config: &IndexConfig) -> Vec<PublicKey> {
-    config.root_keys.iter().map(|k| k.public.clone()).collect()
+/// The pinned keys as root keys (ids by position: a pinned key has none).
+fn pinned_roots(pinned: &[PublicKey]) -> Vec<RoleKey> {
+    pinned
+        .iter()
+        .enumerate()
+        .filter_map(|(i, public)| {
+            let id = KeyId::new(&format!("pinned-root-key-{}", i + 1)).ok()?;
+            Some(RoleKey {
+                id,
+                public: public.clone(),
+            })
+        })
+        .collect()
 }
 
-/// Accepts `pair` as the config if `trusted` keys signed it, every root
-/// key it adds signed it, it lists one of its signers as a root key, and
-/// its version does not go back.
+/// Accepts `pair` as the config by the root rules
+/// ([`plugres_schema::rules::accept_config`]) when the `trusted` root keys
+/// are trusted and `previous` is the config trusted so far.
 fn accept(
     ctx: &Ctx<'_>,
-    trusted: &[PublicKey],
+    trusted: &[RoleKey],
     previous: Option<&Current>,
     pair: Pair,
     seen: Seen,
 ) -> Result<Current, IndexError> {
-    let signers = trusted_signers(ctx, trusted, &pair)?;
-    let config =
-        IndexConfig::parse(CONFIG_PATH, &pair.bytes).map_err(|d| ctx.invalid(CONFIG_PATH, d))?;
-    for key in config
-        .root_keys
-        .iter()
-        .filter(|k| !trusted.contains(&k.public))
-    {
-        let one = [(&key.id, &key.public)];
-        if plugres_schema::signers(CONFIG_PATH, &pair.bytes, &pair.signature, one).is_err() {
-            return Err(IndexError::RotationNotSigned {
-                registry: ctx.registry.to_string(),
-                index: ctx.index.clone(),
-                key: key.id.to_string(),
-            });
-        }
-    }
-    let listed_signer = signers
-        .iter()
-        .any(|s| config.root_keys.iter().any(|k| &k.public == s));
-    let new_root_signed = config
-        .root_keys
-        .iter()
-        .any(|k| !trusted.contains(&k.public));
-    if !listed_signer && !new_root_signed {
-        return Err(IndexError::RootKeyRetired {
-            registry: ctx.registry.to_string(),
-            index: ctx.index.clone(),
-            key: signers.first().map(ToString::to_string).unwrap_or_default(),
-        });
-    }
-    let floor = previous.map_or(seen.config, |p| p.config.version.max(seen.config));
-    if config.version < floor {
-        return Err(ctx.rollback(CONFIG_PATH, config.version, floor));
-    }
-    if let Some(p) = previous
-        && config.version == p.config.version
-        && pair.bytes != p.pair.bytes
-    {
-        return Err(IndexError::ConfigVersionReused {
-            registry: ctx.registry.to_string(),
-            index: ctx.index.clone(),
-            version: config.version,
-        });
-    }
+    let before = previous.map(|p| PreviousConfig {
+        config: &p.config,
+        bytes: &p.pair.bytes,
+    });
+    let config = accept_config(trusted, before, seen.config, &pair.bytes, &pair.signature)
+        .map_err(|e| refused(ctx, trusted, e))?;
     Ok(Current { config, pair })
 }
 
-/// The `trusted` keys that signed the config; at least one.
-fn trusted_signers(
-    ctx: &Ctx<'_>,
-    trusted: &[PublicKey],
-    pair: &Pair,
-) -> Result<Vec<PublicKey>, IndexError> {
-    let ids: Vec<plugres_schema::KeyId> = (1..=trusted.len())
-        .filter_map(|i| plugres_schema::KeyId::new(&format!("trusted-root-key-{i}")).ok())
-        .collect();
-    match plugres_schema::signers(
-        CONFIG_PATH,
-        &pair.bytes,
-        &pair.signature,
-        ids.iter().zip(trusted),
-    ) {
-        Ok(found) => Ok(found
-            .iter()
-            .filter_map(|v| ids.iter().position(|id| id == &v.key_id))
-            .filter_map(|i| trusted.get(i).cloned())
-            .collect()),
-        Err(SignatureError::UntrustedKey { .. }) => Err(IndexError::ConfigNotTrusted {
-            registry: ctx.registry.to_string(),
-            index: ctx.index.clone(),
+/// The client's error for a config the root rules refuse.
+fn refused(ctx: &Ctx<'_>, trusted: &[RoleKey], e: ConfigRuleError) -> IndexError {
+    let (registry, index) = (ctx.registry.to_string(), ctx.index.clone());
+    match e {
+        ConfigRuleError::NotTrusted(_) => IndexError::ConfigNotTrusted {
+            registry,
+            index,
             pinned: if trusted.is_empty() {
                 "none".to_string()
             } else {
-                trusted
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                let keys: Vec<String> = trusted.iter().map(|k| format!("`{}`", k.public)).collect();
+                keys.join(", ")
             },
-        }),
-        Err(source) => Err(ctx.signature(source)),
+        },
+        ConfigRuleError::Signature(source) => ctx.signature(source),
+        ConfigRuleError::Invalid(d) => ctx.invalid(CONFIG_PATH, d),
+        ConfigRuleError::NewRootNotSigned { key } => IndexError::RotationNotSigned {
+            registry,
+            index,
+            key: key.to_string(),
+        },
+        ConfigRuleError::RootRetired { signer } => IndexError::RootKeyRetired {
+            registry,
+            index,
+            key: signer.to_string(),
+        },
+        ConfigRuleError::Version(VersionRuleError::Rollback { found, floor }) => {
+            ctx.rollback(CONFIG_PATH, found, floor)
+        }
+        ConfigRuleError::Version(VersionRuleError::Reused { version }) => {
+            IndexError::ConfigVersionReused {
+                registry,
+                index,
+                version,
+            }
+        }
+        ConfigRuleError::EngineChanged { from, to } => IndexError::EngineChanged {
+            registry,
+            index,
+            from,
+            to,
+        },
     }
 }

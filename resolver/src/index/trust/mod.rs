@@ -30,9 +30,10 @@ mod store;
 
 use std::path::PathBuf;
 
+use plugres_schema::rules::{self, VersionRuleError, role_floor};
 use plugres_schema::{
-    CONFIG_PATH, Diagnostic, IndexConfig, Listing, PublicKey, SIGNATURE_SUFFIX, SNAPSHOT_PATH,
-    Sha256, Snapshot, TIMESTAMP_PATH, Timestamp,
+    CONFIG_PATH, Diagnostic, IndexConfig, Listing, PublicKey, SNAPSHOT_PATH, Sha256, Snapshot,
+    TIMESTAMP_PATH, Timestamp, signature_path,
 };
 
 use super::{IndexBackend, IndexError};
@@ -135,7 +136,7 @@ impl Ctx<'_> {
 
     fn read_signature(&self, path: &str) -> Result<Vec<u8>, IndexError> {
         self.backend
-            .read(&format!("{path}{SIGNATURE_SUFFIX}"))?
+            .read(&signature_path(path))?
             .ok_or_else(|| IndexError::MissingSignature {
                 registry: self.registry.to_string(),
                 index: self.index.clone(),
@@ -227,8 +228,8 @@ pub(crate) fn establish(
             config: current.config.version,
             snapshot: snapshot.as_ref().map_or(0, |s: &Snapshot| s.version),
             timestamp: timestamp.as_ref().map_or(0, |t: &Timestamp| t.version),
-            snapshot_keys: role.then(|| fingerprint(&current.config.snapshot_keys)),
-            timestamp_keys: role.then(|| fingerprint(&current.config.timestamp_keys)),
+            snapshot_keys: role.then(|| rules::fingerprint(&current.config.snapshot_keys)),
+            timestamp_keys: role.then(|| rules::fingerprint(&current.config.timestamp_keys)),
         };
         store.save(new_seen, &pairs)?;
     }
@@ -285,12 +286,31 @@ fn snapshot_chain(
         &current.config.snapshot_keys,
     )?;
     let floors = Floors::of(seen, &current.config, opts);
-    if timestamp.version < floors.timestamp {
-        return Err(ctx.rollback(TIMESTAMP_PATH, timestamp.version, floors.timestamp));
-    }
-    if snapshot.version < floors.snapshot {
-        return Err(ctx.rollback(SNAPSHOT_PATH, snapshot.version, floors.snapshot));
-    }
+    let trusted = |path: &str, floor: u64, was: u64| {
+        kept(path)
+            .filter(|_| floor == was && was > 0)
+            .map(|p| (was, p.bytes))
+    };
+    let kept_ts = trusted(TIMESTAMP_PATH, floors.timestamp, seen.timestamp);
+    let kept_ts = kept_ts.as_ref().map(|(v, b)| (*v, b.as_slice()));
+    check_version(
+        ctx,
+        TIMESTAMP_PATH,
+        kept_ts,
+        floors.timestamp,
+        timestamp.version,
+        &ts_pair.bytes,
+    )?;
+    let kept_snap = trusted(SNAPSHOT_PATH, floors.snapshot, seen.snapshot);
+    let kept_snap = kept_snap.as_ref().map(|(v, b)| (*v, b.as_slice()));
+    check_version(
+        ctx,
+        SNAPSHOT_PATH,
+        kept_snap,
+        floors.snapshot,
+        snapshot.version,
+        &snap_pair.bytes,
+    )?;
     let warnings = check_expiry(ctx, &timestamp, opts)?;
     Ok(Chain {
         timestamp,
@@ -310,27 +330,34 @@ impl Floors {
     /// What this machine saw, unless the config now gives that role other
     /// keys than the ones it was seen under (then it starts again).
     fn of(seen: Seen, config: &IndexConfig, opts: &TrustOptions) -> Floors {
-        let same = |keys: Option<Sha256>, now: Sha256| keys.is_none_or(|k| k == now);
-        let snapshot = match same(seen.snapshot_keys, fingerprint(&config.snapshot_keys)) {
-            true => seen.snapshot,
-            false => 0,
-        };
-        let timestamp = match same(seen.timestamp_keys, fingerprint(&config.timestamp_keys)) {
-            true => seen.timestamp,
-            false => 0,
-        };
+        let snapshot = role_floor(seen.snapshot, seen.snapshot_keys, &config.snapshot_keys);
         Floors {
             snapshot: snapshot.max(opts.min_snapshot),
-            timestamp,
+            timestamp: role_floor(seen.timestamp, seen.timestamp_keys, &config.timestamp_keys),
         }
     }
 }
 
-/// A digest of a role's public keys, order aside.
-pub(crate) fn fingerprint(keys: &[plugres_schema::RoleKey]) -> Sha256 {
-    let mut list: Vec<&str> = keys.iter().map(|k| k.public.as_str()).collect();
-    list.sort_unstable();
-    Sha256::of(list.join("\n").as_bytes())
+/// The version rule ([`plugres_schema::rules::check_version`]) for the
+/// role file at `path`: not below `floor`, and the `trusted` file kept
+/// under its version.
+fn check_version(
+    ctx: &Ctx<'_>,
+    path: &'static str,
+    trusted: Option<(u64, &[u8])>,
+    floor: u64,
+    found: u64,
+    bytes: &[u8],
+) -> Result<(), IndexError> {
+    rules::check_version(trusted, floor, found, bytes).map_err(|e| match e {
+        VersionRuleError::Rollback { found, floor } => ctx.rollback(path, found, floor),
+        VersionRuleError::Reused { version } => IndexError::VersionReused {
+            registry: ctx.registry.to_string(),
+            index: ctx.index.clone(),
+            path,
+            version,
+        },
+    })
 }
 
 /// `pair` (the file at `path`) must be signed by one of `keys`.
@@ -340,8 +367,7 @@ fn verify_role(
     pair: &Pair,
     keys: &[plugres_schema::RoleKey],
 ) -> Result<(), IndexError> {
-    let keys = keys.iter().map(|k| (&k.id, &k.public));
-    plugres_schema::verify(path, &pair.bytes, &pair.signature, keys)
+    rules::verify_role(path, &pair.bytes, &pair.signature, keys)
         .map(|_| ())
         .map_err(|e| ctx.signature(e))
 }
@@ -352,7 +378,7 @@ fn check_expiry(
     timestamp: &Timestamp,
     opts: &TrustOptions,
 ) -> Result<Vec<String>, IndexError> {
-    let now = opts.now.unwrap_or_else(unix_now);
+    let now = opts.now.unwrap_or_else(plugres_schema::time::now);
     if now <= timestamp.expires {
         return Ok(Vec::new());
     }
@@ -455,10 +481,5 @@ pub(crate) fn listed(snapshot: &Snapshot, path: &str) -> Option<Sha256> {
     }
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,123 @@
+//! What every index file and `plugin.toml` share before their own rules:
+//! the TOML prologue (size, UTF-8, syntax with line and column) and the
+//! checks of common field kinds (requirements, one-line text, tags).
+//!
+//! Its own module so that the file formats depend on it and not on each
+//! other.
+
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, Diagnostics};
+
+/// The raw TOML form `T` of an index file, after the size and UTF-8
+/// checks, with the diagnostics its validation adds to; a syntax error or a
+/// field of the wrong type is reported with its line and column.
+pub(crate) fn raw_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+) -> Result<(T, Diagnostics), Vec<Diagnostic>> {
+    let text = check_size_and_utf8(file, bytes)?;
+    let mut d = Diagnostics::new(file, text);
+    match toml::from_str(text) {
+        Ok(raw) => Ok((raw, d)),
+        Err(e) => {
+            d.toml_error(&e);
+            Err(d.into_vec())
+        }
+    }
+}
+
+/// Refuses oversized or non-UTF-8 files before any parsing.
+pub(crate) fn check_size_and_utf8<'a>(
+    file: &str,
+    bytes: &'a [u8],
+) -> Result<&'a str, Vec<Diagnostic>> {
+    if bytes.len() > crate::MAX_FILE_SIZE {
+        return Err(vec![Diagnostic::file_error(
+            file,
+            format!(
+                "file is {} bytes; the limit is {} bytes",
+                bytes.len(),
+                crate::MAX_FILE_SIZE
+            ),
+        )]);
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let mut d = Diagnostics::new(
+            file,
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+        );
+        d.error(
+            Some(e.valid_up_to()..e.valid_up_to()),
+            "file is not valid UTF-8",
+        );
+        d.into_vec()
+    })
+}
+
+pub(crate) fn parse_req(
+    d: &mut Diagnostics,
+    raw: &Spanned<String>,
+    what: &str,
+) -> Option<semver::VersionReq> {
+    match semver::VersionReq::parse(raw.get_ref()) {
+        Ok(req) => Some(req),
+        Err(e) => {
+            d.error(
+                Some(raw.span()),
+                format!(
+                    "{what} `{}` is not a semver requirement (like `>=1.4, <2` or `^0.3`): {e}",
+                    raw.get_ref()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A one-line human text field: not empty (unless `allow_empty`), no control
+/// characters, bounded length.
+pub(crate) fn text_field(
+    d: &mut Diagnostics,
+    raw: &Spanned<String>,
+    field: &str,
+    max: usize,
+    allow_empty: bool,
+) -> String {
+    let s = raw.get_ref();
+    if (!allow_empty && s.trim().is_empty()) || s.chars().count() > max {
+        d.error(
+            Some(raw.span()),
+            format!("`{field}` must be 1 to {max} characters"),
+        );
+    } else if s.chars().any(|c| c.is_control() && c != '\n') {
+        d.error(
+            Some(raw.span()),
+            format!("`{field}` contains control characters"),
+        );
+    }
+    s.clone()
+}
+
+pub(crate) fn check_tags(d: &mut Diagnostics, tags: &[Spanned<String>], field: &str) {
+    if tags.len() > 5 {
+        d.error(
+            Some(tags[5].span()),
+            format!("at most 5 `{field}` are allowed"),
+        );
+    }
+    for t in tags {
+        let s = t.get_ref();
+        let ok = !s.is_empty()
+            && s.len() <= 32
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_+".contains(&b));
+        if !ok {
+            d.error(
+                Some(t.span()),
+                format!("`{s}` in `{field}`: use 1-32 lowercase letters, digits, `-`, `_` or `+`"),
+            );
+        }
+    }
+}
