@@ -397,3 +397,76 @@ fn a_downgrade_to_a_config_without_snapshot_keys_is_refused_when_required() {
     assert!(matches!(err, IndexError::SnapshotRequired { .. }), "{err}");
     assert!(err.to_string().contains("downgrade"), "{err}");
 }
+
+#[test]
+fn a_timestamp_or_snapshot_changed_under_a_trusted_version_is_refused() {
+    let (ix, online, trust) = index();
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    // The same timestamp version, other bytes (a later expiry): TUF keeps
+    // the trusted file.
+    ix.timestamp(&online, 1, NOW + 9 * DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::VersionReused {
+                path: "timestamp.toml",
+                version: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The same snapshot version over other contents, under a new timestamp.
+    ix.publish(hello(true), "maint");
+    ix.snapshot(&online, 1, 0);
+    ix.timestamp(&online, 2, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::VersionReused {
+                path: "snapshot.toml",
+                version: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Raised versions are accepted.
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 3, NOW + DAY);
+    ix.open_trusted(trust.path(), NOW).unwrap();
+}
+
+#[test]
+fn a_config_that_changes_engine_is_refused() {
+    let (ix, online, trust) = index();
+    ix.open_trusted(trust.path(), NOW).unwrap();
+    let mut config = ix.config();
+    config.engine = "other-engine".into();
+    config.version += 1;
+    ix.write_config(&config, &ix.root_key);
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + DAY);
+    let err = ix.open_trusted(trust.path(), NOW).unwrap_err();
+    assert!(matches!(err, IndexError::EngineChanged { .. }), "{err}");
+    assert!(err.to_string().contains("from `"), "{err}");
+}
+
+#[test]
+fn a_plugin_file_named_for_the_engine_is_refused() {
+    let ix = TestIndex::new();
+    let engine = ix.config().engine;
+    ix.publish(
+        TestPlugin::new(&engine)
+            .version("1.0.0", ">=1")
+            .artifact("any"),
+        "maint",
+    );
+    let index = ix.open().unwrap();
+    let err = index
+        .plugin(&PluginName::new(&engine).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("is the engine's name"), "{err:#}");
+}
