@@ -105,16 +105,12 @@ pub fn now_unix() -> u64 {
     {
         return t;
     }
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    plugres_schema::time::now()
 }
 
 /// RFC 3339 UTC time for `published`.
 pub fn now_rfc3339() -> String {
-    let ts = jiff::Timestamp::from_second(now_unix() as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    plugres_schema::time::format_utc(now_unix())
 }
 
 /// Finds which publisher key of `config` is `key` (same public key).

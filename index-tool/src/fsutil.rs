@@ -1,7 +1,6 @@
 //! Small file helpers: atomic writes and an advisory lock on the checkout.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::Path;
 
 /// The bytes of `dir/rel`, or `None` when there is no such file.
@@ -53,58 +52,39 @@ pub fn read_regular_bounded(dir: &Path, rel: &str, max: usize) -> anyhow::Result
 /// rename, so readers see the old or the new content, never half of it.
 /// The file is world-readable (0644): index files are served as they are.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_via_temp(path, bytes, Some(0o644))
+    write_with_mode(path, bytes, 0o644)
 }
 
 /// Like [`atomic_write`], readable by the owner only (secret keys).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_via_temp(path, bytes, Some(0o600))
+    write_with_mode(path, bytes, 0o600)
 }
 
-fn write_via_temp(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    #[cfg(unix)]
-    if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let opts = plugres_fs::WriteOptions {
+        mode: Some(mode),
+        create_dirs: true,
+        ..plugres_fs::WriteOptions::default()
+    };
+    plugres_fs::atomic_write_with(path, bytes, opts)
 }
 
 /// An exclusive lock on the checkout, held while a command edits it, so two
 /// concurrent runs cannot interleave their writes and commits.
 pub struct CheckoutLock {
-    _file: File,
+    _lock: plugres_fs::FileLock,
 }
 
 impl CheckoutLock {
-    pub fn acquire(workdir: &Path) -> std::io::Result<CheckoutLock> {
+    /// Takes the lock, calling `on_wait` first when another run holds it.
+    pub fn acquire(workdir: &Path, on_wait: impl FnOnce()) -> std::io::Result<CheckoutLock> {
         let git = workdir.join(".git");
         let path = if git.is_dir() {
             git.join("plugres-index.lock")
         } else {
             workdir.join(".plugres-index.lock")
         };
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?;
-        if file.try_lock().is_err() {
-            eprintln!("Blocking: waiting for another plugres-index on this checkout");
-            file.lock()?;
-        }
-        Ok(CheckoutLock { _file: file })
+        let lock = plugres_fs::FileLock::acquire(&path, plugres_fs::LockKind::Exclusive, on_wait)?;
+        Ok(CheckoutLock { _lock: lock })
     }
 }

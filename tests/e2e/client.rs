@@ -558,3 +558,22 @@ fn a_damaged_cache_blob_is_caught_and_fetched_again() {
     );
     assert_eq!(p.json(&["verify"])["ok"], true);
 }
+
+/// One registry handle per command: `plugres add` without a version (which
+/// reads the index to pick the requirement, resolves, then installs) runs
+/// the trust chain of the sparse index once — one `timestamp.toml` request
+/// in nginx's access log — where each step used to open the index anew.
+#[test]
+fn add_opens_a_sparse_index_once() {
+    let p = Project::on(Backend::Sparse, None);
+    let nginx = p.served.nginx.as_ref().unwrap();
+    let before = nginx.access_log().len();
+    p.ok(&["add", "hello-world", "--yes"]);
+    let log = nginx.access_log();
+    let timestamps = log[before..]
+        .iter()
+        .filter(|l| l.contains("GET /timestamp.toml "))
+        .count();
+    assert_eq!(timestamps, 1, "nginx access log:\n{}", log.join("\n"));
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}

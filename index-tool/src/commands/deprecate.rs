@@ -80,7 +80,9 @@ fn edit(
 ) -> Result<()> {
     let name = PluginName::new(name)?;
     let checkout = Checkout::open(&index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (config, _) = checkout.load_config()?;
     let Some(mut plugin) = checkout.load_plugin(&config, &name)? else {
         bail!("no plugin `{name}` in this index");

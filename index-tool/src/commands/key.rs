@@ -26,7 +26,9 @@ fn add(a: KeyAddArgs, quiet: bool) -> Result<()> {
         );
     }
     let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (mut config, _) = checkout.load_config()?;
     let public_text = match (&a.public, &a.public_file) {
         (Some(p), _) => p.clone(),
@@ -112,7 +114,9 @@ fn add(a: KeyAddArgs, quiet: bool) -> Result<()> {
 
 fn remove(a: KeyRemoveArgs, quiet: bool) -> Result<()> {
     let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (mut config, _) = checkout.load_config()?;
     let removed = match a.role {
         Role::Publisher => {

@@ -35,7 +35,9 @@ pub fn run(a: PublishArgs, quiet: bool) -> Result<()> {
     let m = PublishManifest::parse(&manifest_name, &manifest_bytes)
         .map_err(|d| diagnostics_error(&d))?;
     let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (config, _) = checkout.load_config()?;
     let key = keys::load_signing_key(a.key.key.as_deref(), "publisher key")?;
     check_key(&config, &key, &m)?;

@@ -113,7 +113,9 @@ pub fn rotate(
 
 pub fn run(a: RotateRootArgs, quiet: bool) -> Result<()> {
     let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (config, _) = checkout.load_config()?;
     let old = keys::load_signing_key(Some(&a.old_key), "old root key")?;
     let new = keys::load_signing_key(Some(&a.new_key), "new root key")?;

@@ -10,7 +10,9 @@ use crate::trust;
 
 pub fn run(a: SnapshotArgs, quiet: bool) -> Result<()> {
     let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (config, _) = checkout.load_config()?;
     let key = keys::load_key_from(a.key.as_deref(), keys::SNAPSHOT_KEY_ENV, "snapshot key")?;
     let signer = trust::check_role(&config.snapshot_keys, &key, "snapshot")?;

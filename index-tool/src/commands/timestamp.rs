@@ -11,7 +11,9 @@ use crate::trust;
 
 pub fn run(a: TimestampArgs, quiet: bool) -> Result<()> {
     let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir)?;
+    let _lock = CheckoutLock::acquire(&checkout.dir, || {
+        eprintln!("Blocking: waiting for another plugres-index on this checkout")
+    })?;
     let (config, _) = checkout.load_config()?;
     let key = keys::load_key_from(a.key.as_deref(), keys::TIMESTAMP_KEY_ENV, "timestamp key")?;
     let signer = trust::check_role(&config.timestamp_keys, &key, "timestamp")?;

@@ -133,18 +133,8 @@ impl ContentCache {
         let Some(path) = self.get(&expected, size) else {
             return Ok(false);
         };
-        let mut file = File::open(&path).map_err(io_err("open", &path))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_err("read", &path)(e)),
-            }
-        }
-        if hex::encode(hasher.finalize()) == expected {
+        let (actual, _) = plugres_fs::sha256_of_file(&path).map_err(io_err("read", &path))?;
+        if actual.to_hex() == expected {
             return Ok(true);
         }
         fs::remove_file(&path).map_err(io_err("remove the corrupt blob", &path))?;
@@ -239,11 +229,11 @@ impl ContentCache {
     pub fn lock_shared(&self) -> Result<CacheLock, CacheError> {
         let file = self.open_lock()?;
         let lock_path = self.root.join("lock");
-        if fs4::FileExt::try_lock(&file).is_ok() {
+        if file.try_lock().is_ok() {
             self.remove_tmp()?;
         }
         // Converts an exclusive lock into a shared one, or waits for `clean`.
-        fs4::FileExt::lock_shared(&file).map_err(io_err("lock", &lock_path))?;
+        file.lock_shared().map_err(io_err("lock", &lock_path))?;
         Ok(CacheLock { _file: file })
     }
 
@@ -252,7 +242,7 @@ impl ContentCache {
     pub fn clean(&self) -> Result<(), CacheError> {
         let file = self.open_lock()?;
         let lock_path = self.root.join("lock");
-        fs4::FileExt::lock(&file).map_err(io_err("lock", &lock_path))?;
+        file.lock().map_err(io_err("lock", &lock_path))?;
         self.remove_tmp()?;
         let blobs = self.blobs_dir();
         match fs::remove_dir_all(&blobs) {

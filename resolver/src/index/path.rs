@@ -31,13 +31,7 @@ impl PathBackend {
 
     /// The file for an index path, refusing paths that could leave the root.
     fn file(&self, path: &str) -> Result<PathBuf, IndexError> {
-        let safe = !path.is_empty()
-            && !path.starts_with('/')
-            && !path.contains('\\')
-            && path
-                .split('/')
-                .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains(':'));
-        if !safe {
+        if !plugres_schema::IndexPath::is_valid(path) {
             return Err(IndexError::Io {
                 index: self.describe(),
                 path: path.to_string(),

@@ -18,9 +18,11 @@
 //! All of this assumes one plugres at a time per project: take
 //! [`ProjectLock`] first, then call [`recover`].
 
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use plugres_fs::{FileLock, LockKind};
 
 use super::atomic::sync_dir;
 
@@ -226,7 +228,7 @@ pub fn remove(install_dir: &Path, name: &str) -> Result<bool, PlaceError> {
 /// when the process dies: the OS drops the lock with the file handle).
 #[derive(Debug)]
 pub struct ProjectLock {
-    _file: File,
+    _lock: FileLock,
     path: PathBuf,
 }
 
@@ -237,25 +239,15 @@ impl ProjectLock {
         let dir = project_dir.join(".plugres");
         fs::create_dir_all(&dir).map_err(io_err("create", &dir))?;
         let path = dir.join("lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err("open the lock file", &path))?;
-        match fs4::FileExt::try_lock(&file) {
-            Ok(()) => {}
-            Err(fs4::TryLockError::WouldBlock) => {
-                on_wait(&format!(
-                    "waiting for another plugres process to finish in `{}` (lock file `{}`)…",
-                    project_dir.display(),
-                    path.display()
-                ));
-                fs4::FileExt::lock(&file).map_err(io_err("lock", &path))?;
-            }
-            Err(fs4::TryLockError::Error(e)) => return Err(io_err("lock", &path)(e)),
-        }
-        Ok(Self { _file: file, path })
+        let lock = FileLock::acquire(&path, LockKind::Exclusive, || {
+            on_wait(&format!(
+                "waiting for another plugres process to finish in `{}` (lock file `{}`)…",
+                project_dir.display(),
+                path.display()
+            ))
+        })
+        .map_err(io_err("lock", &path))?;
+        Ok(Self { _lock: lock, path })
     }
 
     /// The lock file.

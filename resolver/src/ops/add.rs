@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use plugres_schema::PluginName;
 use semver::VersionReq;
 
-use super::lock::{Apply, Prefer, apply, plan};
-use super::registries::Sources;
+use super::lock::{Apply, apply};
+use super::plan::{Prefer, plan};
+use super::registries::Registries;
 use super::{ChangeReport, OpsError, Options, load_locked};
 use crate::index::IndexCandidates;
 use crate::project::{DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError};
@@ -99,7 +100,7 @@ pub fn add(
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let mut editor = project.edit_manifest()?;
-    let sources = Sources::new(&manifest, opts);
+    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
     if let Some(r) = &request.registry
         && !manifest.registries.contains_key(r)
     {
@@ -113,7 +114,7 @@ pub fn add(
         let registry = match (&request.registry, manifest.plugins.get(&name)) {
             (Some(r), _) => Some(r.clone()),
             (None, Some(existing)) => Some(existing.registry.clone()),
-            (None, None) => sources.default_registry().map(str::to_string),
+            (None, None) => registries.default_registry().map(str::to_string),
         };
         let Some(registry) = registry else {
             return Err(OpsError::failed(
@@ -123,7 +124,7 @@ pub fn add(
         };
         let req = match req {
             Some(r) => r,
-            None => default_requirement(&sources, &manifest, &registry, &name, request.pre)?,
+            None => default_requirement(&registries, &manifest, &registry, &name, request.pre)?,
         };
         let implicit = registry == DEFAULT_REGISTRY
             || (manifest.registries.len() == 1 && manifest.registries.contains_key(&registry));
@@ -131,18 +132,19 @@ pub fn add(
     }
     let new_manifest = manifest_of(&editor, &project.dir)?;
     let plan = plan(
+        &registries,
         &new_manifest,
         old.as_ref(),
         Prefer::Locked,
         None,
         request.pre,
-        opts,
     )?;
     let a = Apply {
         project: &project,
         manifest: &new_manifest,
         editor: Some(&editor),
         old: old.as_ref(),
+        registries: &registries,
         install: true,
         index_read: true,
     };
@@ -152,13 +154,13 @@ pub fn add(
 /// `^` of the newest version of `name` that runs on the project's engine;
 /// `*` when there is none, so the resolver explains why.
 fn default_requirement(
-    sources: &Sources<'_>,
+    registries: &Registries<'_>,
     manifest: &Manifest,
     registry: &str,
     name: &PluginName,
     pre: bool,
 ) -> Result<VersionReq, OpsError> {
-    let index = sources.index(registry)?;
+    let index = registries.index(registry)?;
     // Verified here first, so a bad file is reported in the index's words.
     index.plugin(name)?;
     let target = manifest
@@ -209,17 +211,18 @@ pub fn remove(
         }
     }
     let new_manifest = manifest_of(&editor, &project.dir)?;
+    let registries = Registries::new(&new_manifest, opts).with_lock(old.as_ref());
     let pruned = old.as_ref().map(|l| prune(l, &new_manifest));
     let (lockfile, warnings, index_read) = match pruned {
         Some(p) if p.is_current_for(&new_manifest) => (p, Vec::new(), false),
         _ => {
             let plan = plan(
+                &registries,
                 &new_manifest,
                 old.as_ref(),
                 Prefer::Locked,
                 None,
                 false,
-                opts,
             )?;
             (plan.lockfile, plan.warnings, true)
         }
@@ -229,6 +232,7 @@ pub fn remove(
         manifest: &new_manifest,
         editor: Some(&editor),
         old: old.as_ref(),
+        registries: &registries,
         install: true,
         index_read,
     };

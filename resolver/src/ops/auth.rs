@@ -6,7 +6,8 @@
 //! index as cached (or local): installing from a lock needs no network for
 //! the index, so none is used to decide where a token may go.
 
-use super::{OpsError, Options, registries};
+use super::OpsError;
+use super::registries::Registries;
 use crate::credentials::{Binding, Scope, TokenScopes};
 use crate::fetch::TokenLookup;
 use crate::project::{IndexLocation, Lockfile, Manifest};
@@ -16,7 +17,7 @@ use crate::project::{IndexLocation, Lockfile, Manifest};
 pub(crate) fn artifact_tokens(
     manifest: &Manifest,
     lock: &Lockfile,
-    opts: &Options,
+    registries: &Registries<'_>,
 ) -> Result<Option<Box<TokenLookup>>, OpsError> {
     let mut used: Vec<&str> = lock.plugins.iter().map(|p| p.registry.as_str()).collect();
     used.sort_unstable();
@@ -26,7 +27,7 @@ pub(crate) fn artifact_tokens(
         let Some(spec) = manifest.registries.get(name) else {
             continue;
         };
-        let Binding::Bound(token) = registries::token(spec, opts)? else {
+        let Binding::Bound(token) = super::registries::token(spec, registries.options())? else {
             continue;
         };
         let mut scoped: Vec<Scope> = Vec::new();
@@ -37,7 +38,7 @@ pub(crate) fn artifact_tokens(
             IndexLocation::Path(_) => {}
         }
         // Best effort: without a cached config, only the index's folder.
-        if let Ok(index) = registries::open_cached(spec, opts)
+        if let Ok(index) = registries.cached(name)
             && let Some(base) = &index.config().artifact_base
         {
             scoped.extend(Scope::folder(base));

@@ -10,8 +10,9 @@
 
 use serde::Serialize;
 
-use super::lock::{Prefer, changes, plan};
-use super::registries::Sources;
+use super::lock::changes;
+use super::plan::{Prefer, plan};
+use super::registries::Registries;
 use super::{Change, OpsError, Options, load};
 use crate::index::IndexCandidates;
 use crate::project::{LockedPlugin, Lockfile, Manifest};
@@ -57,8 +58,8 @@ pub fn engine_check(
 ) -> Result<EngineCheckReport, OpsError> {
     let (project, manifest) = load(start)?;
     let lock = project.load_lockfile()?;
-    let sources = Sources::new(&manifest, opts);
-    let engine_name = sources.engine_name()?;
+    let registries = Registries::new(&manifest, opts).with_lock(lock.as_ref());
+    let engine_name = registries.engine_name(&manifest)?;
     let mut report = EngineCheckReport {
         engine_name: engine_name.clone(),
         from: manifest.engine.version.to_string(),
@@ -70,12 +71,12 @@ pub fn engine_check(
         hints: Vec::new(),
     };
     match plan(
+        &registries,
         &manifest,
         lock.as_ref(),
         Prefer::Locked,
         Some(to),
         false,
-        opts,
     ) {
         Ok(plan) => {
             report.changes = changes(lock.as_ref(), &plan.lockfile);
@@ -92,7 +93,7 @@ pub fn engine_check(
         Err(e) => return Err(e),
     }
     let check = Check {
-        sources: &sources,
+        registries: &registries,
         manifest: &manifest,
         engine_name: &engine_name,
         to,
@@ -120,7 +121,7 @@ pub fn engine_check(
 }
 
 struct Check<'a> {
-    sources: &'a Sources<'a>,
+    registries: &'a Registries<'a>,
     manifest: &'a Manifest,
     engine_name: &'a str,
     to: &'a semver::Version,
@@ -129,7 +130,7 @@ struct Check<'a> {
 impl Check<'_> {
     /// The usable, non-yanked versions of `name` (from `registry`) running on `to`.
     fn running(&self, registry: &str, name: &str) -> Result<Vec<Candidate>, OpsError> {
-        let index = self.sources.index(registry)?;
+        let index = self.registries.index(registry)?;
         if let Ok(plugin) = plugres_schema::PluginName::new(name) {
             index.plugin(&plugin)?;
         }

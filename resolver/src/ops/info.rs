@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use plugres_schema::{PluginFile, PluginName};
 use serde::Serialize;
 
-use super::registries::Sources;
+use super::registries::Registries;
 use super::{OpsError, Options, load};
 
 /// One version in `plugres info`.
@@ -75,14 +75,14 @@ pub fn info(
     let (project, manifest) = load(start)?;
     let plugin =
         PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?;
-    let sources = Sources::new(&manifest, opts);
+    let handle = Registries::new(&manifest, opts);
     let registries: Vec<String> = match (registry, manifest.plugins.get(&plugin)) {
         (Some(r), _) => vec![r.to_string()],
         (None, Some(spec)) => vec![spec.registry.clone()],
-        (None, None) => sources.order().to_vec(),
+        (None, None) => handle.order().to_vec(),
     };
     for r in &registries {
-        let index = sources.index(r)?;
+        let index = handle.index(r)?;
         if let Some(file) = index.plugin(&plugin)? {
             let locked = project
                 .load_lockfile()?
@@ -162,10 +162,10 @@ pub fn search(
     opts: &Options,
 ) -> Result<SearchReport, OpsError> {
     let (_, manifest) = load(start)?;
-    let sources = Sources::new(&manifest, opts);
+    let registries = Registries::new(&manifest, opts);
     let mut results = Vec::new();
-    for r in sources.order() {
-        for file in sources.index(r)?.search(query)? {
+    for r in registries.order() {
+        for file in registries.index(r)?.search(query)? {
             let latest = file
                 .versions
                 .iter()

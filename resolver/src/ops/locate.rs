@@ -17,37 +17,32 @@
 //! A registry's `artifact-mirror` wins over all of these: the mirror path
 //! comes from the sha256 and the file name alone.
 
-use std::collections::HashMap;
-
-use super::registries;
+use super::OpsError;
+use super::registries::Registries;
 use super::sync::artifact_file_name;
-use super::{OpsError, Options};
 use crate::fetch::ArtifactSource;
 use crate::index::{ArtifactLocation, IndexBackend, PathBackend, VerifiedIndex};
 use crate::project::{IndexLocation, LockedArtifact, LockedPlugin, Manifest, RegistrySpec};
 
-/// Resolves locked artifacts to download sources, opening each git index
-/// at most once (twice when its cached copy turns out to be too old).
+/// Resolves locked artifacts to download sources, reading each git index
+/// through the command's [`Registries`]: from the cache, or fetched when it
+/// is not cached or its copy is too old.
 pub(crate) struct Locator<'a> {
     manifest: &'a Manifest,
-    opts: &'a Options,
-    /// Git indexes opened so far by registry name, and whether this run
-    /// fetched them (dropping one that fetched records its new commit).
-    git: HashMap<String, (VerifiedIndex, bool)>,
+    registries: &'a Registries<'a>,
 }
 
 impl<'a> Locator<'a> {
-    pub(crate) fn new(manifest: &'a Manifest, opts: &'a Options) -> Self {
+    pub(crate) fn new(manifest: &'a Manifest, registries: &'a Registries<'a>) -> Self {
         Locator {
             manifest,
-            opts,
-            git: HashMap::new(),
+            registries,
         }
     }
 
     /// Where to download `artifact` of `plugin` from.
     pub(crate) fn source(
-        &mut self,
+        &self,
         plugin: &LockedPlugin,
         artifact: &LockedArtifact,
     ) -> Result<ArtifactSource, OpsError> {
@@ -80,34 +75,29 @@ impl<'a> Locator<'a> {
 
     /// The artifact at `rel` of git registry `spec`, from the cached clone
     /// when it has it, else after a fetch (not under `--offline`).
-    fn in_git(&mut self, spec: &RegistrySpec, rel: &str) -> Result<ArtifactSource, OpsError> {
-        if !self.git.contains_key(&spec.name) {
-            let opened = match registries::open_cached(spec, self.opts) {
-                Ok(index) => (index, false),
-                Err(e) if self.opts.offline => return Err(e),
-                Err(_) => (self.fetch(spec, "it is not cached on this machine")?, true),
-            };
-            self.git.insert(spec.name.clone(), opened);
-        }
-        let (index, fetched) = &self.git[&spec.name];
+    fn in_git(&self, spec: &RegistrySpec, rel: &str) -> Result<ArtifactSource, OpsError> {
+        let name = spec.name.as_str();
+        let offline = self.registries.options().offline;
+        let index = match self.registries.cached(name) {
+            Ok(index) => index,
+            Err(e) if offline => return Err(e),
+            Err(_) => self.fetch(name, "it is not cached on this machine")?,
+        };
         let location = index.relative_artifact(rel);
         let missing = matches!(&location, ArtifactLocation::Path(p) if !p.is_file());
-        if !missing || *fetched || self.opts.offline {
+        if !missing || self.registries.is_online(name) || offline {
             return Ok(source_of(location));
         }
-        let index = self.fetch(spec, "its cached copy predates plugres.lock")?;
-        let location = index.relative_artifact(rel);
-        self.git.insert(spec.name.clone(), (index, true));
-        Ok(source_of(location))
+        let index = self.fetch(name, "its cached copy predates plugres.lock")?;
+        Ok(source_of(index.relative_artifact(rel)))
     }
 
-    /// Opens git registry `spec` online, telling the user why.
-    fn fetch(&self, spec: &RegistrySpec, why: &str) -> Result<VerifiedIndex, OpsError> {
-        self.opts.say(&format!(
-            "Fetching the git index of registry `{}`: plugres.lock keeps artifacts in it, and {why}",
-            spec.name
+    /// The git index of registry `name` online, telling the user why.
+    fn fetch(&self, name: &str, why: &str) -> Result<&'a VerifiedIndex, OpsError> {
+        self.registries.options().say(&format!(
+            "Fetching the git index of registry `{name}`: plugres.lock keeps artifacts in it, and {why}"
         ));
-        registries::open(spec, self.opts, false)
+        self.registries.index(name)
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! plugres.toml ─┐                      (skipped when the lock is current)
-//! plugres.lock ─┴─► lock::plan ──► registries::Sources (VerifiedIndex per registry)
+//! plugres.lock ─┴─► plan::plan ──► registries::Registries (one VerifiedIndex per registry)
 //!                     │                 └─► resolve() (PubGrub, locked versions preferred)
 //!                     ▼
 //!                 new Lockfile ──► permissions::grant (--allow / --yes / prompt)
@@ -40,6 +40,7 @@ mod lock;
 mod marker;
 mod outdated;
 mod permissions;
+mod plan;
 mod registries;
 mod registry;
 mod sync;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::registries::Sources;
+use super::registries::Registries;
 use super::{OpsError, Options, load};
 use crate::index::IndexCandidates;
 use crate::resolve::{CandidateSource, newest};
@@ -46,9 +46,9 @@ pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedRepor
             &["run `plugres lock` first"],
         )
     })?;
-    let sources = Sources::new(&manifest, opts);
+    let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
     let engine = &manifest.engine.version;
-    let engine_name = sources.engine_name()?;
+    let engine_name = registries.engine_name(&manifest)?;
     let target = manifest
         .engine
         .target
@@ -58,7 +58,7 @@ pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedRepor
     let mut rows = Vec::new();
     for p in &lock.plugins {
         if !per_registry.contains_key(&p.registry) {
-            let index = sources.index(&p.registry)?;
+            let index = registries.index(&p.registry)?;
             per_registry.insert(
                 p.registry.clone(),
                 IndexCandidates::new(index, target.clone()),

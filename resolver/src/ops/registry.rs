@@ -71,7 +71,7 @@ fn check(
         engine: None,
     };
     if let IndexLocation::Path(_) = spec.location {
-        let index = registries::open(spec, opts, false)?;
+        let index = registries::open(spec, opts)?;
         report.verified = true;
         report.engine = Some(index.config().engine.clone());
         if index.snapshot_version().is_some() {

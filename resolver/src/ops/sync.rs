@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use super::locate::Locator;
 use super::marker::{FileEntry, Marker, list_files, unchanged_since_install};
-use super::{InstalledEntry, OpsError, Options};
+use super::registries::Registries;
+use super::{InstalledEntry, OpsError};
 use crate::fetch::{ArtifactSource, ContentCache, FetchItem, FetchOptions, fetch_all};
 use crate::index::ArtifactLocation;
 use crate::install::{ArtifactKind, Limits, Staging, recover, remove, stage, unpack};
@@ -85,8 +86,9 @@ pub(crate) fn prepare(
     project: &Project,
     manifest: &Manifest,
     lock: &Lockfile,
-    opts: &Options,
+    registries: &Registries<'_>,
 ) -> Result<Prepared, OpsError> {
+    let opts = registries.options();
     let install_dir = project.install_dir.clone();
     recover(&install_dir)?;
     let mut todo = Vec::new();
@@ -102,7 +104,7 @@ pub(crate) fn prepare(
         // Held while unpacking too, so `plugres cache clean` waits for us;
         // taken first, so what is cached now stays until the fetch.
         let _cache_lock = cache.lock_shared()?;
-        let mut locator = Locator::new(manifest, opts);
+        let locator = Locator::new(manifest, registries);
         let mut items = Vec::new();
         for (p, a) in &todo {
             let sha256 = a.sha256.to_hex();
@@ -124,14 +126,13 @@ pub(crate) fn prepare(
                 size: a.size,
             });
         }
-        drop(locator);
         if opts.offline {
             check_offline(&items, &cache)?;
         }
         let fetch = FetchOptions {
             progress: opts.progress,
             http: opts.http.clone(),
-            token: super::auth::artifact_tokens(manifest, lock, opts)?,
+            token: super::auth::artifact_tokens(manifest, lock, registries)?,
             ..FetchOptions::default()
         };
         let blobs = fetch_all(&items, &cache, &fetch)?;

@@ -2,7 +2,7 @@
 //! installed, but tell the host engine not to load it.
 //!
 //! The flag is `disabled = true` on the plugin's entry in plugres.lock;
-//! re-locking carries it over (see `lock::plan`), so it survives `update`.
+//! re-locking carries it over (see `plan::plan`), so it survives `update`.
 //! [`super::installed`] reports it as `enabled: false`.
 
 use serde::Serialize;

@@ -5,11 +5,15 @@
 //! no network) and every yank is reported with its reason. The locked
 //! artifacts are still installed: they are pinned by sha256.
 
-use super::{Options, registries};
+use super::registries::Registries;
 use crate::project::{Lockfile, Manifest};
 
 /// Warnings for locked versions yanked after the lock's snapshot.
-pub(crate) fn yanked_since(manifest: &Manifest, lock: &Lockfile, opts: &Options) -> Vec<String> {
+pub(crate) fn yanked_since(
+    manifest: &Manifest,
+    lock: &Lockfile,
+    registries: &Registries<'_>,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     for locked in &lock.registries {
         let Some(at) = locked.snapshot else { continue };
@@ -18,8 +22,16 @@ pub(crate) fn yanked_since(manifest: &Manifest, lock: &Lockfile, opts: &Options)
         };
         // Best effort: an index not cached (or refused) only means no check.
         // An expired timestamp still tells of yanks it knows: read it anyway.
-        let Ok(index) = registries::open_cached_stale_ok(spec, opts) else {
-            continue;
+        let stale_ok;
+        let index = match registries.opened(&locked.name) {
+            Some(index) => index,
+            None => match super::registries::open_cached_stale_ok(spec, registries.options()) {
+                Ok(index) => {
+                    stale_ok = index;
+                    &stale_ok
+                }
+                Err(_) => continue,
+            },
         };
         let Some(now) = index.snapshot_version().filter(|v| *v > at) else {
             continue;

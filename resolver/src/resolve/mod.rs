@@ -45,7 +45,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use semver::{Version, VersionReq};
 
@@ -74,14 +74,25 @@ pub trait CandidateSource: Sync {
     fn prefetch(&self, _names: &[String]) {}
 }
 
-/// A failure of the candidate source, carrying its message verbatim.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceError(pub String);
+/// A failure of the candidate source: its message verbatim and, when the
+/// source has one, its own typed error, which the caller gets back
+/// through the resolver ([`SourceError::into_typed`]) with everything it
+/// carries (hints, kinds), not only its text.
+#[derive(Clone, Debug)]
+pub struct SourceError {
+    message: String,
+    typed: Option<Arc<Mutex<Option<Typed>>>>,
+}
+
+type Typed = Box<dyn std::error::Error + Send + Sync>;
 
 impl SourceError {
     /// An error with this exact message.
     pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        SourceError {
+            message: message.into(),
+            typed: None,
+        }
     }
 
     /// Keeps the whole chain of `error`, joined with `: `.
@@ -93,13 +104,45 @@ impl SourceError {
             message.push_str(&cause.to_string());
             next = cause.source();
         }
-        Self(message)
+        Self::new(message)
+    }
+
+    /// Carries `error` itself, to be taken back with [`SourceError::into_typed`].
+    pub fn typed<E: std::error::Error + Send + Sync + 'static>(error: E) -> Self {
+        SourceError {
+            message: error.to_string(),
+            typed: Some(Arc::new(Mutex::new(Some(Box::new(error))))),
+        }
+    }
+
+    /// The typed error this carries, if it is an `E` not taken yet (by
+    /// this error or a clone of it); else `self` back.
+    pub fn into_typed<E: std::error::Error + Send + Sync + 'static>(self) -> Result<E, Self> {
+        let taken = self.typed.as_ref().and_then(|slot| {
+            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            match slot.as_ref() {
+                Some(e) if e.is::<E>() => slot.take(),
+                _ => None,
+            }
+        });
+        match taken.map(|e| e.downcast::<E>()) {
+            Some(Ok(e)) => Ok(*e),
+            _ => Err(self),
+        }
     }
 }
 
+impl PartialEq for SourceError {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for SourceError {}
+
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 

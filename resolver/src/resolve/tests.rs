@@ -2,7 +2,7 @@
 //! failures as reviewed snapshots.
 
 use super::fixture::{Index, request, ver};
-use super::{Request, Resolution, ResolveError, newest, resolve};
+use super::{Request, Resolution, ResolveError, SourceError, newest, resolve};
 
 fn solve(index: &Index, request: &Request) -> Resolution {
     resolve(index, request).unwrap_or_else(|e| panic!("expected a resolution, got: {e}"))
@@ -131,7 +131,7 @@ fn source_errors_abort_with_their_message() {
     match resolve(&index, &request("1.0.0", &[("a", "^1")])) {
         Err(ResolveError::Source(e)) => {
             assert_eq!(
-                e.0,
+                e.to_string(),
                 "GET https://plugins.example/b/index.toml: 503 Service Unavailable"
             )
         }
@@ -270,4 +270,22 @@ fn conflicting_requirements_on_a_shared_dependency() {
         .plugin("util").version("1.0.0").version("2.0.0").version("2.1.0");
     let text = failure(&index, &request("1.0.0", &[("app", "^1")]));
     insta::assert_snapshot!("conflicting_requirements_on_a_shared_dependency", text);
+}
+
+#[test]
+fn a_typed_source_error_comes_back_whole() {
+    #[derive(Debug, thiserror::Error)]
+    #[error("refused: {0}")]
+    struct Refused(u32);
+    let e = SourceError::typed(Refused(7));
+    assert_eq!(e.to_string(), "refused: 7");
+    let copy = e.clone();
+    let e = e.into_typed::<std::io::Error>().unwrap_err();
+    assert_eq!(e.into_typed::<Refused>().unwrap().0, 7);
+    // Taken once: a clone then keeps only the text.
+    assert_eq!(
+        copy.into_typed::<Refused>().unwrap_err().to_string(),
+        "refused: 7"
+    );
+    assert!(SourceError::new("x").into_typed::<Refused>().is_err());
 }

@@ -15,11 +15,11 @@
 //! leaves either the old or the new state, and the whole directory may be
 //! deleted at any time (the next online run fetches it again).
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
+use plugres_fs::{FileLock, LockKind, WriteOptions};
 use sha2::{Digest, Sha256};
 
 /// The readable part of a cache name is cut to this many bytes.
@@ -54,15 +54,8 @@ impl CacheDir {
 
     /// Takes the exclusive lock of this cache, creating the directory; the
     /// lock is released when the returned file is dropped.
-    pub(super) fn lock(&self) -> io::Result<File> {
-        std::fs::create_dir_all(&self.dir)?;
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join("plugres.lock"))?;
-        file.lock()?;
-        Ok(file)
+    pub(super) fn lock(&self) -> io::Result<FileLock> {
+        FileLock::acquire(&self.dir.join("plugres.lock"), LockKind::Exclusive, || {})
     }
 
     /// The commit accepted last time, `None` if none was (never fetched, or
@@ -89,15 +82,11 @@ impl CacheDir {
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// and a rename, creating parent directories.
 pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let parent = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no parent directory"))?;
-    std::fs::create_dir_all(parent)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let opts = WriteOptions {
+        create_dirs: true,
+        ..WriteOptions::default()
+    };
+    plugres_fs::atomic_write_with(path, bytes, opts)
 }
 
 /// `<host-path>-<16 hex>`: readable, filesystem-safe, unique per URL.

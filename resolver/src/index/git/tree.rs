@@ -20,14 +20,9 @@ impl From<gix::Error> for ReadError {
 }
 
 /// Whether `path` is a plain relative, `/`-separated path that cannot
-/// leave the root: no empty, `.` or `..` segment, no `\` or `:`.
+/// leave the root (see [`plugres_schema::IndexPath`]).
 pub(super) fn is_safe_rel_path(path: &str) -> bool {
-    !path.is_empty()
-        && !path.starts_with('/')
-        && !path.contains('\\')
-        && path
-            .split('/')
-            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains(':'))
+    plugres_schema::IndexPath::is_valid(path)
 }
 
 /// The bytes of the file at `path` in `tree`; `None` when nothing is there

@@ -18,9 +18,10 @@
 //! deleted at any time; it is recreated on the next write.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use plugres_fs::{FileLock, LockKind};
 use plugres_schema::MAX_FILE_SIZE;
 use sha2::{Digest, Sha256};
 
@@ -115,18 +116,11 @@ impl DiskCache {
         body: Option<&[u8]>,
         validators: &Validators,
     ) -> io::Result<()> {
-        let tmp = self.dir.join("tmp");
-        fs::create_dir_all(&tmp)?;
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join(".lock"))?;
-        lock.lock()?;
+        let _lock = FileLock::acquire(&self.dir.join(".lock"), LockKind::Exclusive, || {})?;
         let body_path = self.body_path(path);
         let meta = match body {
             Some(bytes) => {
-                write_atomic(&tmp, &body_path, bytes)?;
+                write_atomic(&body_path, bytes)?;
                 Meta {
                     validators: validators.clone(),
                     sha256: Some(hex::encode(Sha256::digest(bytes))),
@@ -146,7 +140,7 @@ impl DiskCache {
             }
         };
         let json = serde_json::to_vec(&meta).map_err(io::Error::other)?;
-        write_atomic(&tmp, &self.meta_path(path), &json)
+        write_atomic(&self.meta_path(path), &json)
     }
 }
 
@@ -155,14 +149,13 @@ impl DiskCache {
 /// Not synced to disk: a file torn by a crash fails the sidecar's SHA-256
 /// check and reads as "not cached", which costs one refetch. An fsync per
 /// file made a cold lock of ~450 files take seconds.
-fn write_atomic(tmp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let mut file = tempfile::NamedTempFile::new_in(tmp)?;
-    file.write_all(bytes)?;
-    file.persist(target).map_err(|e| e.error)?;
-    Ok(())
+fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let opts = plugres_fs::WriteOptions {
+        durable: false,
+        create_dirs: true,
+        ..plugres_fs::WriteOptions::default()
+    };
+    plugres_fs::atomic_write_with(target, bytes, opts)
 }
 
 /// The file's bytes when it exists and holds at most `limit` bytes.
@@ -208,7 +201,18 @@ mod tests {
                 .join("c/files/plugins/he/ll/hello-world.toml")
                 .exists()
         );
-        assert_eq!(fs::read_dir(tmp.path().join("c/tmp")).unwrap().count(), 0);
+        // No temporary file is left behind.
+        let dir = tmp.path().join("c/files/plugins/he/ll");
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".plugres-write-")
+            })
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]

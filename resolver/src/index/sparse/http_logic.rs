@@ -120,17 +120,13 @@ pub(crate) fn bust_value() -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// Whether `path` is a plain relative index path ('/'-separated, no `..`,
-/// nothing a URL or a file system would read specially).
+/// Whether `path` is a plain relative index path
+/// ([`plugres_schema::IndexPath`]) that also needs no escaping in a URL.
 pub(crate) fn is_index_path(path: &str) -> bool {
-    !path.is_empty()
-        && path.split('/').all(|s| {
-            !s.is_empty()
-                && s != "."
-                && s != ".."
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        })
+    plugres_schema::IndexPath::is_valid(path)
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
 }
 
 /// The folder name of the cache of the index at `base`: readable host and

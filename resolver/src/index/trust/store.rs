@@ -94,13 +94,9 @@ impl TrustStore {
         };
         std::fs::create_dir_all(&self.dir).map_err(err("create", &self.dir))?;
         let lock_path = self.dir.join(".lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(err("open", &lock_path))?;
-        fs4::FileExt::lock(&lock).map_err(err("lock", &lock_path))?;
+        let _lock =
+            plugres_fs::FileLock::acquire(&lock_path, plugres_fs::LockKind::Exclusive, || {})
+                .map_err(err("lock", &lock_path))?;
         let on_disk = TrustStore::open_dir(&self.dir);
         // A floor reached under other keys than the ones accepted now is
         // replaced, not merged (see `Seen::snapshot_keys`).

@@ -1,0 +1,234 @@
+//! From plugres.toml to a lock: resolve against the command's registries
+//! and build the [`Lockfile`], without writing anything.
+//!
+//! "Minimal changes": every resolution prefers the versions already locked,
+//! so adding a plugin or updating one leaves the others where they were
+//! unless a requirement forces a move. `update` with names drops only those
+//! names' preferences; `update` alone drops all of them.
+
+use std::collections::BTreeSet;
+
+use plugres_schema::{PluginName, Version};
+
+use super::OpsError;
+use super::registries::{MultiCandidates, Registries};
+use crate::project::{LockedPlugin, LockedRegistry, Lockfile, Manifest};
+use crate::resolve::{Request, ResolveError, resolve};
+
+/// Which locked versions the resolver should keep.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Prefer<'a> {
+    /// All of them (lock, install, add, remove).
+    Locked,
+    /// None (`update` with no names).
+    Nothing,
+    /// All but these (`update NAME...`).
+    AllBut(&'a [String]),
+}
+
+/// A resolved, not yet written lock.
+pub(crate) struct Plan {
+    pub(crate) lockfile: Lockfile,
+    pub(crate) warnings: Vec<String>,
+    /// Plugin files read from the indexes to make it.
+    pub(crate) files_read: usize,
+}
+
+/// Resolves `manifest` against its registries and builds the lock, keeping
+/// the grants and `disabled` flags of `old`. `engine` overrides the
+/// manifest's engine version (for `engine-check`).
+///
+/// A CDN in front of a sparse index may still serve a plugin file from
+/// before a publish, so a dependency's new version looks missing: when the
+/// resolution finds no solution and a sparse index took part, it runs once
+/// more with every index file fetched past the CDN's cache.
+pub(crate) fn plan(
+    registries: &Registries<'_>,
+    manifest: &Manifest,
+    old: Option<&Lockfile>,
+    prefer: Prefer<'_>,
+    engine: Option<&semver::Version>,
+    allow_prerelease: bool,
+) -> Result<Plan, OpsError> {
+    let first = plan_with(registries, manifest, old, prefer, engine, allow_prerelease);
+    match first {
+        Err(OpsError::Resolve(ResolveError::NoSolution { .. })) if registries.may_refresh() => {
+            let say = "No solution; fetching the sparse indexes again past CDN caches…";
+            registries.options().say(say);
+            let fresh = registries.refreshed();
+            plan_with(&fresh, manifest, old, prefer, engine, allow_prerelease)
+        }
+        other => other,
+    }
+}
+
+/// [`plan`] with the indexes of `registries`.
+fn plan_with(
+    registries: &Registries<'_>,
+    manifest: &Manifest,
+    old: Option<&Lockfile>,
+    prefer: Prefer<'_>,
+    engine: Option<&semver::Version>,
+    allow_prerelease: bool,
+) -> Result<Plan, OpsError> {
+    let candidates = MultiCandidates::new(registries, manifest);
+    let locked = match (old, prefer) {
+        (None, _) | (_, Prefer::Nothing) => Default::default(),
+        (Some(l), Prefer::Locked) => l.locked_versions(),
+        (Some(l), Prefer::AllBut(names)) => {
+            let mut v = l.locked_versions();
+            v.retain(|k, _| !names.contains(k));
+            v
+        }
+    };
+    let engine_name = registries.engine_name(manifest)?;
+    let request = Request {
+        engine_name,
+        engine_version: engine.unwrap_or(&manifest.engine.version).clone(),
+        roots: manifest
+            .plugins
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.req.clone()))
+            .collect(),
+        locked,
+        allow_prerelease,
+    };
+    let resolution = match resolve(&candidates, &request) {
+        Ok(r) => r,
+        // This layer's own refusals (e.g. a dependency's registry) keep their hints.
+        Err(ResolveError::Source(e)) => {
+            return Err(e
+                .into_typed::<OpsError>()
+                .unwrap_or_else(|e| ResolveError::Source(e).into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut plugins = Vec::new();
+    let mut deprecated = Vec::new();
+    let mut used = BTreeSet::new();
+    for (name, version) in &resolution.packages {
+        let index = candidates.index_of(name)?;
+        let plugin_name =
+            PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?;
+        let file = index
+            .plugin(&plugin_name)?
+            .ok_or_else(|| OpsError::failed(format!("`{name}` vanished from the index"), &[]))?;
+        let entry = Version::try_from(version.clone())
+            .ok()
+            .and_then(|v| file.get(&v))
+            .ok_or_else(|| {
+                OpsError::failed(format!("`{name} {version}` vanished from the index"), &[])
+            })?;
+        let mut locked = LockedPlugin::from_index(index, &file, entry);
+        if let Some(previous) = old.and_then(|o| o.plugin(name)) {
+            same_artifacts(previous, &locked)?;
+            locked.disabled = previous.disabled;
+            locked.granted = previous
+                .granted
+                .iter()
+                .filter(|p| locked.permissions.contains(p))
+                .cloned()
+                .collect();
+        }
+        if let Some(message) = &file.deprecated {
+            deprecated.push(format!("`{name}` is deprecated: {message}"));
+        }
+        used.insert(index.registry_name().to_string());
+        plugins.push(locked);
+    }
+    let locked_registries = used
+        .iter()
+        .map(|name| {
+            let index = registries.index(name)?;
+            Ok(LockedRegistry {
+                name: name.clone(),
+                index: manifest.registries[name].index.clone(),
+                revision: index.revision(),
+                snapshot: index.snapshot_version(),
+            })
+        })
+        .collect::<Result<Vec<_>, OpsError>>()?;
+    let locked_registries = keep_seen(old, &plugins, locked_registries);
+    let mut warnings = resolution.warnings;
+    warnings.extend(deprecated);
+    Ok(Plan {
+        lockfile: Lockfile {
+            registries: locked_registries,
+            plugins,
+        },
+        warnings,
+        files_read: registries.files_read(),
+    })
+}
+
+/// When the locked plugins did not change, the lock keeps the index
+/// revision and snapshot it recorded: a newer index that changes nothing
+/// for this project does not rewrite plugres.lock (nor fail `--locked`).
+fn keep_seen(
+    old: Option<&Lockfile>,
+    plugins: &[LockedPlugin],
+    new: Vec<LockedRegistry>,
+) -> Vec<LockedRegistry> {
+    let Some(old) = old else { return new };
+    fn sorted(list: &[LockedPlugin]) -> Vec<&LockedPlugin> {
+        let mut v: Vec<&LockedPlugin> = list.iter().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+    if sorted(&old.plugins) != sorted(plugins) {
+        return new;
+    }
+    new.into_iter()
+        .map(|r| {
+            match old
+                .registries
+                .iter()
+                .find(|o| o.name == r.name && o.index == r.index)
+            {
+                // A lock made before the index had a snapshot learns it.
+                Some(o) if o.snapshot.is_none() && r.snapshot.is_some() => r,
+                Some(o) => o.clone(),
+                None => r,
+            }
+        })
+        .collect()
+}
+
+/// Like cargo's "checksum changed": a version once locked is immutable, so
+/// when the index now gives the locked version of a plugin another sha256
+/// or size for a target the lock lists, the index changed a published
+/// artifact (a compromise, or a publisher's mistake) and nothing is locked.
+fn same_artifacts(previous: &LockedPlugin, new: &LockedPlugin) -> Result<(), OpsError> {
+    if previous.version != new.version || previous.registry != new.registry {
+        return Ok(());
+    }
+    let changed = previous.artifacts.iter().find(|old| {
+        new.artifacts
+            .iter()
+            .find(|a| a.target == old.target)
+            .is_none_or(|a| a.sha256 != old.sha256 || a.size != old.size)
+    });
+    let Some(old) = changed else {
+        return Ok(());
+    };
+    let (name, version) = (&new.name, &new.version);
+    let now = match new.artifacts.iter().find(|a| a.target == old.target) {
+        Some(a) => format!("sha256 {} and size {}", a.sha256.to_hex(), a.size),
+        None => "no artifact".to_string(),
+    };
+    Err(OpsError::Failed {
+        message: format!(
+            "the index of registry `{}` changed the artifact of the published version `{name} {version}` for target `{}`: plugres.lock has sha256 {} and size {}, the index now has {now}; a published version must never change, so the index may be compromised",
+            new.registry,
+            old.target.as_str(),
+            old.sha256.to_hex(),
+            old.size
+        ),
+        hints: vec![
+            "plugres.lock and the install dir were left as they were; ask the registry's maintainers what happened".to_string(),
+            format!(
+                "to accept the new artifact deliberately, delete the `[[plugin]]` entry of `{name}` from plugres.lock, then run `plugres lock` again"
+            ),
+        ],
+    })
+}

@@ -1,0 +1,293 @@
+//! The registries of plugres.toml, opened once per command.
+//!
+//! A command builds one [`Registries`] handle and passes it down: the
+//! resolution, the permission prompt, the artifact locator and the token
+//! scopes all read the same [`VerifiedIndex`] of a registry, so its trust
+//! chain runs once per command. Each index is opened (its config verified)
+//! only when first needed: online for a resolution, or from what this
+//! machine has cached when a command must not use the network for it (an
+//! install from a current lock). An index opened online also serves the
+//! cached reads.
+//!
+//! [`MultiCandidates`] shows the registries to the resolver as one
+//! candidate source (see its module for which registry a plugin comes from).
+
+mod multi;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+pub(crate) use multi::MultiCandidates;
+
+use super::{OpsError, Options};
+use crate::credentials::Binding;
+use crate::index::git::GitBackend;
+use crate::index::sparse::{SparseBackend, SparseConfig};
+use crate::index::{IndexBackend, PathBackend, VerifiedIndex};
+use crate::project::{DEFAULT_REGISTRY, IndexLocation, Manifest, RegistrySpec};
+
+/// Opens the index of one registry outside a command's handle (checking
+/// a registry as it is added), verifying its config against the pinned
+/// root keys. Git and sparse indexes are cached under
+/// `opts.index_cache_dir` and read only from there when `opts.offline`.
+pub(crate) fn open(spec: &RegistrySpec, opts: &Options) -> Result<VerifiedIndex, OpsError> {
+    open_with(spec, opts, opts.offline, false, false)
+}
+
+/// `required`: the project's lock recorded a snapshot of this registry,
+/// so an index without one is a downgrade (see
+/// [`TrustOptions::require_snapshot`](crate::index::TrustOptions)).
+fn open_with(
+    spec: &RegistrySpec,
+    opts: &Options,
+    offline: bool,
+    refresh: bool,
+    required: bool,
+) -> Result<VerifiedIndex, OpsError> {
+    let mut trust = opts.trust.clone();
+    trust.require_snapshot |= spec.require_snapshot || required;
+    open_backend(spec, opts, offline, refresh, &trust)
+}
+
+/// Like [`open_cached`], accepting an expired timestamp (for warnings that
+/// only read what the cache already holds).
+pub(crate) fn open_cached_stale_ok(
+    spec: &RegistrySpec,
+    opts: &Options,
+) -> Result<VerifiedIndex, OpsError> {
+    let mut trust = opts.trust.clone();
+    trust.allow_expired = true;
+    trust.require_snapshot |= spec.require_snapshot;
+    open_backend(spec, opts, true, false, &trust)
+}
+
+fn open_backend(
+    spec: &RegistrySpec,
+    opts: &Options,
+    offline: bool,
+    refresh: bool,
+    trust: &crate::index::TrustOptions,
+) -> Result<VerifiedIndex, OpsError> {
+    let backend: Box<dyn IndexBackend> = match &spec.location {
+        IndexLocation::Path(dir) => Box::new(PathBackend::new(dir)),
+        IndexLocation::Git(url) => Box::new(GitBackend::open(url, &opts.index_cache_dir, offline)?),
+        IndexLocation::Sparse(url) => {
+            let mut config = SparseConfig::new(url, &spec.name, &opts.index_cache_dir);
+            config.offline = offline;
+            config.refresh = refresh;
+            config.http = opts.http.clone();
+            match token(spec, opts)? {
+                Binding::Bound(t) => config.token = Some(t),
+                Binding::Withheld(why) => config.token_withheld = Some(why),
+                Binding::Missing => {}
+            }
+            Box::new(SparseBackend::open(config)?)
+        }
+    };
+    let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, trust)?;
+    for w in index.warnings() {
+        opts.warn(w);
+    }
+    Ok(index)
+}
+
+/// The bearer token configured for registry `spec`, if it is bound to
+/// the index plugres.toml gives (a local index needs none).
+pub(crate) fn token(spec: &RegistrySpec, opts: &Options) -> Result<Binding, OpsError> {
+    let url = match &spec.location {
+        IndexLocation::Sparse(url) | IndexLocation::Git(url) => url,
+        IndexLocation::Path(_) => return Ok(Binding::Missing),
+    };
+    opts.credentials.token_for(&spec.name, url).map_err(|e| {
+        OpsError::failed(
+            format!("cannot read the token of registry `{}`: {e}", spec.name),
+            &[],
+        )
+    })
+}
+
+/// An index of a registry, opened once: the text of its error otherwise.
+type Slot = OnceLock<Result<VerifiedIndex, String>>;
+
+/// The registries of a manifest, each opened on first use and at most
+/// once per way of opening it.
+pub(crate) struct Registries<'o> {
+    specs: BTreeMap<String, RegistrySpec>,
+    opts: &'o Options,
+    /// Fetch sparse index files past CDN caches (see [`Registries::refreshed`]).
+    refresh: bool,
+    /// Registry names in lookup order.
+    order: Vec<String>,
+    online: BTreeMap<String, Slot>,
+    /// Opened from this machine's cache only (see [`Registries::cached`]).
+    cached: BTreeMap<String, Slot>,
+    /// Registries whose snapshot plugres.lock records.
+    snapshot_locked: BTreeSet<String>,
+}
+
+impl<'o> Registries<'o> {
+    pub(crate) fn new(manifest: &Manifest, opts: &'o Options) -> Self {
+        let mut order: Vec<String> = manifest.registries.keys().cloned().collect();
+        order.sort_by_key(|n| (n != DEFAULT_REGISTRY, n.clone()));
+        let slots = || order.iter().map(|n| (n.clone(), OnceLock::new())).collect();
+        Registries {
+            specs: manifest.registries.clone(),
+            opts,
+            refresh: false,
+            online: slots(),
+            cached: slots(),
+            order,
+            snapshot_locked: BTreeSet::new(),
+        }
+    }
+
+    /// A new handle on the same registries whose sparse indexes fetch
+    /// every file with a cache-busting query: for one more try when a
+    /// resolution failed on what may be a CDN's stale copy.
+    pub(crate) fn refreshed(&self) -> Self {
+        let slots = || {
+            self.order
+                .iter()
+                .map(|n| (n.clone(), OnceLock::new()))
+                .collect()
+        };
+        Registries {
+            specs: self.specs.clone(),
+            opts: self.opts,
+            refresh: true,
+            order: self.order.clone(),
+            online: slots(),
+            cached: slots(),
+            snapshot_locked: self.snapshot_locked.clone(),
+        }
+    }
+
+    /// Registries whose snapshot `lock` records must still have one: a
+    /// host serving an older config without snapshot keys is refused, even
+    /// on a machine (a fresh CI runner) that never saw the index.
+    pub(crate) fn with_lock(mut self, lock: Option<&crate::project::Lockfile>) -> Self {
+        let locked = lock.into_iter().flat_map(|l| &l.registries);
+        self.snapshot_locked = locked
+            .filter(|r| r.snapshot.is_some())
+            .map(|r| r.name.clone())
+            .collect();
+        self
+    }
+
+    pub(crate) fn options(&self) -> &'o Options {
+        self.opts
+    }
+
+    /// The registry `name` of plugres.toml.
+    pub(crate) fn spec(&self, name: &str) -> Result<&RegistrySpec, OpsError> {
+        self.specs.get(name).ok_or_else(|| {
+            OpsError::failed(
+                format!("there is no registry `{name}` in plugres.toml"),
+                &["see them with `plugres registry list`; add one with `plugres registry add NAME INDEX --key KEY`"],
+            )
+        })
+    }
+
+    /// The verified index of registry `name`, read as `--offline` allows.
+    pub(crate) fn index(&self, name: &str) -> Result<&VerifiedIndex, OpsError> {
+        let spec = self.spec(name)?;
+        let required = self.snapshot_locked.contains(name);
+        let (offline, refresh) = (self.opts.offline, self.refresh);
+        take(&self.online[name], || {
+            open_with(spec, self.opts, offline, refresh, required)
+        })
+    }
+
+    /// The verified index of registry `name` without using the network:
+    /// the one this command already opened, else what this machine has
+    /// cached (a path index is always at hand).
+    pub(crate) fn cached(&self, name: &str) -> Result<&VerifiedIndex, OpsError> {
+        if let Some(index) = self.opened(name) {
+            return Ok(index);
+        }
+        let spec = self.spec(name)?;
+        let required = self.snapshot_locked.contains(name);
+        take(&self.cached[name], || {
+            open_with(spec, self.opts, true, false, required)
+        })
+    }
+
+    /// The index of `name` if this command opened it online already.
+    pub(crate) fn opened(&self, name: &str) -> Option<&VerifiedIndex> {
+        self.online.get(name)?.get()?.as_ref().ok()
+    }
+
+    /// Whether the index of `name` this command reads was opened online.
+    pub(crate) fn is_online(&self, name: &str) -> bool {
+        self.opened(name).is_some()
+    }
+
+    /// The registry names in lookup order.
+    pub(crate) fn order(&self) -> &[String] {
+        &self.order
+    }
+
+    /// The registry of plugres.toml's default (or only) registry, if any.
+    pub(crate) fn default_registry(&self) -> Option<&str> {
+        self.order.first().map(String::as_str)
+    }
+
+    /// The name of the engine the indexes serve (from the index of the
+    /// first plugin `manifest` lists, or else the default registry's),
+    /// e.g. `demo-engine`.
+    pub(crate) fn engine_name(&self, manifest: &Manifest) -> Result<String, OpsError> {
+        let name = manifest
+            .plugins
+            .values()
+            .map(|p| p.registry.as_str())
+            .next()
+            .or(self.default_registry());
+        match name {
+            Some(n) => Ok(self.index(n)?.config().engine.clone()),
+            None => Ok("the engine".to_string()),
+        }
+    }
+
+    /// Whether a fresh try past CDN caches could change a failed
+    /// resolution: some registry is a sparse index, and we are online.
+    pub(crate) fn may_refresh(&self) -> bool {
+        !self.refresh
+            && !self.opts.offline
+            && self
+                .specs
+                .values()
+                .any(|r| matches!(r.location, IndexLocation::Sparse(_)))
+    }
+
+    /// Plugin files read so far from the indexes opened (see
+    /// [`VerifiedIndex::files_read`]).
+    pub(crate) fn files_read(&self) -> usize {
+        self.online
+            .values()
+            .chain(self.cached.values())
+            .filter_map(|slot| slot.get()?.as_ref().ok())
+            .map(VerifiedIndex::files_read)
+            .sum()
+    }
+}
+
+/// The index in `slot`, opened by `open` the first time; the first error
+/// keeps its type (and hints), later asks get its text.
+fn take(
+    slot: &Slot,
+    open: impl FnOnce() -> Result<VerifiedIndex, OpsError>,
+) -> Result<&VerifiedIndex, OpsError> {
+    let mut first_error = None;
+    let result = slot.get_or_init(|| {
+        open().map_err(|e| {
+            let message = e.to_string();
+            first_error = Some(e);
+            message
+        })
+    });
+    match (result, first_error) {
+        (Ok(index), _) => Ok(index),
+        (Err(_), Some(e)) => Err(e),
+        (Err(message), None) => Err(OpsError::failed(message.clone(), &[])),
+    }
+}
