@@ -7,13 +7,20 @@
 //! apart from the socket: [`status_hint`] and [`classify`] are plain
 //! functions too.
 //!
-//! Bearer tokens are attached per request and never appear in an error
-//! message, a `Debug` output or a log line.
+//! Bearer tokens are attached per request ([`bearer`]) and never appear in
+//! an error message, a `Debug` output or a log line.
+//!
+//! Every plugres request — artifacts, sparse index files, git's smart HTTP —
+//! goes through an agent built by [`HttpConfig::agent_builder`]: one set of
+//! timeouts, one proxy setup (ureq reads `HTTPS_PROXY`/`NO_PROXY`), one TLS
+//! stack, one redirect policy.
 
 use std::io::{self, Read};
 use std::time::Duration;
 
+use ureq::config::ConfigBuilder;
 use ureq::http::Response;
+use ureq::typestate::AgentScope;
 use ureq::{Agent, Body};
 
 /// Environment variable that overrides the connect and read timeouts (seconds).
@@ -83,6 +90,31 @@ impl HttpConfig {
         }
         Ok(self)
     }
+
+    /// The agent settings every request shares. Statuses are not errors:
+    /// callers see every response and decide. Redirects are ureq's (at most
+    /// 10 followed), and `Authorization` never follows a redirect, not even
+    /// to the same host, so a token reaches only the URL it was sent to.
+    pub fn agent_builder(&self) -> ConfigBuilder<AgentScope> {
+        Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!("plugres/", env!("CARGO_PKG_VERSION")))
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
+            .timeout_resolve(Some(self.connect_timeout))
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_send_request(Some(self.read_timeout))
+            .timeout_recv_response(Some(self.read_timeout))
+            .timeout_per_read(Some(self.read_timeout))
+            .timeout_per_write(Some(self.read_timeout))
+            .timeout_global(self.global_timeout)
+    }
+}
+
+/// The `Authorization` header that carries `token`. Callers decide whether
+/// the token may go to a URL ([`crate::credentials::may_carry_token`] and the
+/// token's scope); this only spells the header.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
 }
 
 fn parse_env_number(
@@ -322,22 +354,10 @@ impl std::fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// Builds the agent. Statuses are not errors here: callers see every
-    /// response and decide.
+    /// Builds the agent from [`HttpConfig::agent_builder`].
     pub fn new(config: HttpConfig) -> Self {
-        let agent_config = Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(concat!("plugres/", env!("CARGO_PKG_VERSION")))
-            .timeout_resolve(Some(config.connect_timeout))
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_send_request(Some(config.read_timeout))
-            .timeout_recv_response(Some(config.read_timeout))
-            .timeout_per_read(Some(config.read_timeout))
-            .timeout_per_write(Some(config.read_timeout))
-            .timeout_global(config.global_timeout)
-            .build();
         Self {
-            agent: agent_config.into(),
+            agent: config.agent_builder().build().into(),
             config,
         }
     }
@@ -356,7 +376,8 @@ impl HttpClient {
     pub fn get_any(&self, url: &str, token: Option<&str>) -> Result<Response<Body>, HttpError> {
         let mut request = self.agent.get(url);
         if let Some(token) = token {
-            request = request.header("Authorization", format!("Bearer {token}"));
+            let (name, value) = bearer(token);
+            request = request.header(name, value);
         }
         request.call().map_err(|e| HttpError::from_ureq(url, e))
     }

@@ -16,6 +16,6 @@ pub(crate) mod test_server;
 pub use cache::{CacheError, CacheLock, ContentCache};
 pub use download::{ArtifactSource, FetchError, FetchItem, FetchOptions, TokenLookup, fetch_all};
 pub use http::{
-    ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig, HttpError, Outcome, RetryPolicy, classify,
-    jitter, retry_delay, status_hint,
+    ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig, HttpError, Outcome, RetryPolicy, bearer,
+    classify, jitter, retry_delay, status_hint,
 };

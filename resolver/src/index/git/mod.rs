@@ -14,12 +14,19 @@
 //! from forging files; this check stops it from silently rolling a client
 //! back to older, validly signed files, e.g. before a yanked release.)
 //!
-//! Layout and locking of the cache: see `cache.rs`.
+//! Layout and locking of the cache: see `cache.rs`. Over `http(s)://` the
+//! git protocol runs on the same HTTP client, settings and token rules as a
+//! sparse index: see `http.rs`.
 
 mod cache;
 mod fetch;
+mod http;
 mod tree;
 
+#[cfg(test)]
+mod http_tests;
+#[cfg(test)]
+mod test_http;
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]
@@ -31,9 +38,10 @@ use gix::ObjectId;
 use plugres_schema::{MAX_FILE_SIZE, PLUGINS_DIR};
 
 use self::cache::CacheDir;
-use self::fetch::FetchError;
+use self::fetch::{FetchError, Network};
 use self::tree::ReadError;
 use super::{ArtifactLocation, IndexBackend, IndexError};
+use crate::credentials::{Token, may_carry_token};
 use crate::fetch::{HttpConfig, RetryPolicy};
 
 /// Plugin files sit at most this many directory levels below `plugins/`.
@@ -42,6 +50,39 @@ const PLUGIN_DIR_LEVELS: usize = 2;
 /// The ref that keeps the accepted commit (and so its objects) alive in the
 /// cache, and that negotiation offers to the server as already known.
 const SEEN_REF: &str = "refs/plugres/seen";
+
+/// How to open a [`GitBackend`].
+#[derive(Debug, Clone)]
+pub struct GitConfig {
+    /// The repository URL (any URL gix supports, or a local path).
+    pub url: String,
+    /// Root of the index caches; this index uses `<cache_root>/git/…`.
+    pub cache_root: PathBuf,
+    /// Read only what the cache holds; never use the network.
+    pub offline: bool,
+    /// Timeouts and retries; over http(s), the whole HTTP client.
+    pub http: HttpConfig,
+    /// Sent as `Authorization: Bearer` to URLs under an `http(s)://` index
+    /// URL (never printed); never over plain http to another machine.
+    pub token: Option<Token>,
+    /// Why a configured token is not sent here, for the message when the
+    /// index answers 401/403.
+    pub token_withheld: Option<String>,
+}
+
+impl GitConfig {
+    /// Online, no token, default HTTP settings.
+    pub fn new(url: &str, cache_root: &Path) -> Self {
+        GitConfig {
+            url: url.to_string(),
+            cache_root: cache_root.to_path_buf(),
+            offline: false,
+            http: HttpConfig::default(),
+            token: None,
+            token_withheld: None,
+        }
+    }
+}
 
 /// Reads an index from one commit of a git repository cached under
 /// `<cache root>/git/`.
@@ -69,10 +110,13 @@ impl GitBackend {
     /// does not descend from the commit accepted before. With `offline`, no
     /// network is used: the commit accepted last time is read from the cache.
     ///
-    /// Retries follow `PLUGRES_HTTP_RETRIES` (see [`HttpConfig::from_env`]).
+    /// Timeouts and retries follow `PLUGRES_HTTP_TIMEOUT` and
+    /// `PLUGRES_HTTP_RETRIES` (see [`HttpConfig::from_env`]); no token.
     pub fn open(url: &str, cache_root: &Path, offline: bool) -> Result<GitBackend, IndexError> {
-        let retry = HttpConfig::from_env().map(|c| c.retry).unwrap_or_default();
-        Self::open_with_retry(url, cache_root, offline, &retry)
+        let mut config = GitConfig::new(url, cache_root);
+        config.offline = offline;
+        config.http = HttpConfig::from_env().unwrap_or_default();
+        Self::open_with(config)
     }
 
     /// [`GitBackend::open`] with an explicit retry policy.
@@ -82,15 +126,35 @@ impl GitBackend {
         offline: bool,
         retry: &RetryPolicy,
     ) -> Result<GitBackend, IndexError> {
-        let place = Place {
-            url: url.to_string(),
-            cache: CacheDir::new(cache_root, url),
+        let mut config = GitConfig::new(url, cache_root);
+        config.offline = offline;
+        config.http.retry = retry.clone();
+        Self::open_with(config)
+    }
+
+    /// Opens the index as `config` says (see [`GitBackend::open`]).
+    pub fn open_with(config: GitConfig) -> Result<GitBackend, IndexError> {
+        let token_withheld = match &config.token {
+            Some(_) if !may_carry_token(&config.url) => Some(format!(
+                "a token is configured, but `{}` is not https:// (or http:// to this machine), so plugres does not send it",
+                redact(&config.url)
+            )),
+            _ => config.token_withheld,
         };
-        let (repo, commit, objects_received) = if offline {
+        let place = Place {
+            cache: CacheDir::new(&config.cache_root, &config.url),
+            url: config.url,
+            token_withheld,
+        };
+        let (repo, commit, objects_received) = if config.offline {
             let (repo, commit) = place.open_offline()?;
             (repo, commit, 0)
         } else {
-            place.update(retry)?
+            let net = Network {
+                http: config.http,
+                token: config.token,
+            };
+            place.update(&net)?
         };
         let tree = repo
             .find_commit(commit)
@@ -149,6 +213,8 @@ impl GitBackend {
 struct Place {
     url: String,
     cache: CacheDir,
+    /// Why a configured token was not sent (added to a 401/403 message).
+    token_withheld: Option<String>,
 }
 
 impl Place {
@@ -215,7 +281,7 @@ impl Place {
 
     /// Clones or fetches under the cache lock; returns the repository, the
     /// commit to use and the number of objects received.
-    fn update(&self, retry: &RetryPolicy) -> Result<(gix::Repository, ObjectId, u64), IndexError> {
+    fn update(&self, net: &Network) -> Result<(gix::Repository, ObjectId, u64), IndexError> {
         let _lock = self
             .cache
             .lock()
@@ -226,8 +292,7 @@ impl Place {
             .seen()
             .map_err(|e| self.cache_error("read the accepted commit", e.to_string()))?;
 
-        let fetched =
-            fetch::fetch(&repo, &self.url, retry).map_err(|e| self.fetch_error(e, seen))?;
+        let fetched = fetch::fetch(&repo, &self.url, net).map_err(|e| self.fetch_error(e, seen))?;
         if let Some(seen) = seen
             && fetched.tip != seen
         {
@@ -274,18 +339,27 @@ impl Place {
             FetchError::NoBranch => {
                 "the repository has no `HEAD`, `main` or `master` branch with a commit".to_string()
             }
-            FetchError::Failed { message, attempts } => {
+            FetchError::Failed {
+                message,
+                attempts,
+                denied,
+            } => {
                 let tries = if attempts > 1 {
                     format!(" (gave up after {attempts} attempts)")
                 } else {
                     String::new()
+                };
+                let why = match (&self.token_withheld, denied) {
+                    (_, false) => String::new(),
+                    (Some(why), true) => format!("; the index refused access: {why}"),
+                    (None, true) => "; the index refused access (HTTP 401/403)".to_string(),
                 };
                 let hint = if seen.is_some() {
                     "; to use the copy cached before, pass --offline"
                 } else {
                     ""
                 };
-                format!("{message}{tries}{hint}")
+                format!("{message}{tries}{why}{hint}")
             }
         };
         IndexError::Transport {

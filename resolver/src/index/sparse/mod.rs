@@ -61,7 +61,7 @@ use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
 use crate::credentials::{Token, may_carry_token, redact_url};
-use crate::fetch::{HttpConfig, HttpError};
+use crate::fetch::{HttpConfig, HttpError, bearer};
 use cache::{Cached, DiskCache};
 use http_logic::{Class, Validators};
 
@@ -197,17 +197,9 @@ impl SparseBackend {
             .cache_root
             .join("sparse")
             .join(http_logic::cache_dir_name(&base));
-        let h = &config.http;
-        let agent: Agent = Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(concat!("plugres/", env!("CARGO_PKG_VERSION")))
-            .timeout_resolve(Some(h.connect_timeout))
-            .timeout_connect(Some(h.connect_timeout))
-            .timeout_send_request(Some(h.read_timeout))
-            .timeout_recv_response(Some(h.read_timeout))
-            .timeout_per_read(Some(h.read_timeout))
-            .timeout_per_write(Some(h.read_timeout))
-            .timeout_global(h.global_timeout)
+        let agent: Agent = config
+            .http
+            .agent_builder()
             .max_idle_connections(MAX_PARALLEL * 2)
             .max_idle_connections_per_host(MAX_PARALLEL)
             .build()
@@ -540,7 +532,8 @@ impl Inner {
             request = request.header(name, value);
         }
         if let Some(token) = &self.token {
-            request = request.header("Authorization", format!("Bearer {}", token.expose()));
+            let (name, value) = bearer(token.expose());
+            request = request.header(name, value);
         }
         let response = request.call().map_err(|e| HttpError::from_ureq(url, e))?;
         let status = response.status().as_u16();
