@@ -22,7 +22,7 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::atomic::sync_dir;
+use super::sync_dir;
 
 const TMP_PREFIX: &str = ".plugres-tmp-";
 const OLD_PREFIX: &str = ".plugres-old-";

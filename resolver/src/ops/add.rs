@@ -11,7 +11,9 @@ use super::lock::{Apply, Prefer, apply, plan};
 use super::registries::Sources;
 use super::{ChangeReport, OpsError, Options, load_locked};
 use crate::index::IndexCandidates;
-use crate::project::{DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError};
+use crate::project::{
+    DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError, ProjectExt,
+};
 use crate::resolve::newest;
 
 /// What `plugres add` was asked for.

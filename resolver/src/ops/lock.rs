@@ -18,7 +18,9 @@ use super::registries::{MultiCandidates, Sources};
 use super::yanked_since::yanked_since;
 use super::{Change, ChangeReport, OpsError, Options, load_locked, permissions, sync};
 use crate::install::ProjectLock;
-use crate::project::{LockedPlugin, LockedRegistry, Lockfile, Manifest, ManifestEditor, Project};
+use crate::project::{
+    LockedPlugin, LockedPluginExt, LockedRegistry, Lockfile, Manifest, ManifestEditor, Project,
+};
 use crate::resolve::{Request, ResolveError, resolve};
 
 /// Which locked versions the resolver should keep.

@@ -4,9 +4,10 @@
 //! in the same directory, fsynced, then renamed over the target: a reader
 //! (or a crash) sees the old content or the new, never half of it.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Replaces `path` with `bytes` atomically. An existing file keeps its
 /// permissions; a new one gets `0o644` on Unix.
@@ -15,18 +16,47 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".plugres-write-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    match fs::metadata(path) {
-        Ok(meta) => tmp.as_file().set_permissions(meta.permissions())?,
-        Err(_) => default_permissions(tmp.as_file())?,
+    let (tmp, mut file) = create_temp(dir)?;
+    let written = (|| {
+        file.write_all(bytes)?;
+        match fs::metadata(path) {
+            Ok(meta) => file.set_permissions(meta.permissions())?,
+            Err(_) => default_permissions(&file)?,
+        }
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir);
     Ok(())
+}
+
+/// A new, empty file `.plugres-write-*` in `dir`, under a name no other
+/// writer (thread or process) is using.
+fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    for _ in 0..100 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!(".plugres-write-{}-{nanos:08x}-{n}", std::process::id());
+        let tmp = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            // Left behind by a crashed writer that had the same pid.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("no free temporary file name in `{}`", dir.display()),
+    ))
 }
 
 #[cfg(unix)]
@@ -42,7 +72,7 @@ fn default_permissions(_: &File) -> io::Result<()> {
 
 /// Makes renames inside `dir` durable. Best effort: not every platform can
 /// open a directory, and the renamed data itself is already synced.
-pub(crate) fn sync_dir(dir: &Path) {
+pub fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
