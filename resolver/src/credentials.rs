@@ -30,6 +30,9 @@
 
 mod scope;
 
+/// One home for the variable names: plugres.toml parsing (in `plugres-host`)
+/// refuses registry names that would share one.
+pub use plugres_host::project::{env_index_var_for, env_stem, env_var_for};
 pub use scope::{Scope, TokenScopes, has_password, may_carry_token, origin, redact_url};
 
 use std::collections::BTreeMap;
@@ -60,32 +63,6 @@ impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(<redacted>)")
     }
-}
-
-/// The environment variable holding registry `name`'s token. Names that
-/// differ only by `-` and `_` share it; plugres.toml refuses such pairs.
-pub fn env_var_for(registry: &str) -> String {
-    format!("PLUGRES_REGISTRY_{}_TOKEN", env_stem(registry))
-}
-
-/// The environment variable naming the index registry `name`'s token
-/// (from [`env_var_for`]) is for.
-pub fn env_index_var_for(registry: &str) -> String {
-    format!("PLUGRES_REGISTRY_{}_INDEX", env_stem(registry))
-}
-
-/// `acme-x` → `ACME_X`: the part of the variable names after `PLUGRES_REGISTRY_`.
-pub fn env_stem(registry: &str) -> String {
-    registry
-        .chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_uppercase()
-            }
-        })
-        .collect()
 }
 
 /// Why a token could not be read. Messages never contain a token.

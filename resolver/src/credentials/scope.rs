@@ -9,6 +9,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Token;
 
+/// One home for the userinfo rules: plugres.toml parsing (in
+/// `plugres-host`) refuses an `index` with a password too.
+pub use plugres_host::url::{has_password, redact_url};
+
 /// An origin and a path prefix ending in `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -104,40 +108,6 @@ fn is_loopback(host: &str) -> bool {
         return v6.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback());
     }
     host.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
-}
-
-/// `url` fit for a message: a password in it becomes `***`, and so does a
-/// bare http(s) user name (it may be a token).
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_string();
-    };
-    let shown = match userinfo.split_once(':') {
-        Some((user, _)) => format!("{user}:***"),
-        None if scheme.to_ascii_lowercase().ends_with("http")
-            || scheme.to_ascii_lowercase().ends_with("https") =>
-        {
-            "***".to_string()
-        }
-        None => userinfo.to_string(),
-    };
-    format!("{scheme}://{shown}@{host}{tail}")
-}
-
-/// Whether `url` carries a password (`user:pass@`).
-pub fn has_password(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    rest[..end]
-        .rsplit_once('@')
-        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
 }
 
 impl Scope {

@@ -3,7 +3,10 @@
 //! The lockfile records every artifact as a URL so that installing from it
 //! needs no index; artifacts of a local index become `file://` URLs there.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+/// One home for `file://` URLs: hosts read them from plugres.lock too.
+pub use plugres_host::url::{file_url_to_path, path_to_file_url};
 
 /// Where the bytes of an artifact are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,67 +44,16 @@ impl std::fmt::Display for ArtifactLocation {
     }
 }
 
-/// Bytes kept as they are in a `file://` URL path; all others are %-encoded.
-fn keep(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~/".contains(&b)
-}
-
-/// `file://` URL of an absolute path (a relative one is taken as is).
-pub fn path_to_file_url(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    let mut out = String::from("file://");
-    if !text.starts_with('/') {
-        // `C:/x` on Windows becomes `file:///C:/x`.
-        out.push('/');
-    }
-    for b in text.bytes() {
-        if keep(b) || (b == b':' && cfg!(windows)) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The path of a `file://` URL; `None` for other URLs or a bad encoding.
-pub fn file_url_to_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("file://")?;
-    // `file://localhost/x` and `file:///x` name the same file.
-    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-    if !rest.starts_with('/') {
-        return None;
-    }
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    let text = String::from_utf8(out).ok()?;
-    if cfg!(windows) && text.as_bytes().get(2) == Some(&b':') {
-        return Some(PathBuf::from(&text[1..]));
-    }
-    Some(PathBuf::from(text))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     #[test]
     fn file_urls_roundtrip_with_escapes() {
         let p = Path::new("/tmp/my index/ä#1/a.wasm");
         let url = path_to_file_url(p);
-        assert_eq!(url, "file:///tmp/my%20index/%C3%A4%231/a.wasm");
-        assert_eq!(file_url_to_path(&url).as_deref(), Some(p));
         assert_eq!(
             ArtifactLocation::from_url(&url),
             ArtifactLocation::Path(p.to_path_buf())
@@ -115,12 +67,6 @@ mod tests {
         assert_eq!(
             ArtifactLocation::from_url(u),
             ArtifactLocation::Url(u.into())
-        );
-        assert_eq!(file_url_to_path("file://host/x"), None);
-        assert_eq!(file_url_to_path("file:///x%zz"), None);
-        assert_eq!(
-            file_url_to_path("file://localhost/x"),
-            Some(PathBuf::from("/x"))
         );
     }
 }

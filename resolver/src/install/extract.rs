@@ -15,39 +15,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-/// How an artifact is laid out, chosen from its file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArtifactKind {
-    /// A single file (a `.wasm` module, an executable), kept under its name.
-    File,
-    /// `.tar.gz` or `.tgz`.
-    TarGz,
-    /// `.zip`.
-    Zip,
-}
-
-impl ArtifactKind {
-    /// `.tar.gz`/`.tgz` → [`TarGz`](Self::TarGz), `.zip` → [`Zip`](Self::Zip)
-    /// (any case), anything else → [`File`](Self::File).
-    pub fn from_file_name(name: &str) -> Self {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
-            ArtifactKind::TarGz
-        } else if lower.ends_with(".zip") {
-            ArtifactKind::Zip
-        } else {
-            ArtifactKind::File
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            ArtifactKind::File => "file",
-            ArtifactKind::TarGz => "tar.gz",
-            ArtifactKind::Zip => "zip",
-        }
-    }
-}
+/// How an artifact is laid out (one home for hosts and the installer).
+pub use plugres_host::artifact::ArtifactKind;
 
 /// Upper bounds for one artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,7 +258,7 @@ impl Writer<'_> {
     fn corrupt(&self, source: io::Error) -> ExtractError {
         ExtractError::Corrupt {
             archive: self.archive.to_owned(),
-            kind: self.kind.describe(),
+            kind: self.kind.as_str(),
             source,
         }
     }

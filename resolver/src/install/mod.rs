@@ -8,11 +8,11 @@
 //! half-written folder behind. [`atomic_write`] does the same for single
 //! files such as the manifest and the lockfile.
 
-mod atomic;
 mod extract;
 mod place;
 
-pub use atomic::atomic_write;
-pub(crate) use atomic::sync_dir;
 pub use extract::{ArtifactKind, ExtractError, Limits, unpack};
 pub use place::{PlaceError, ProjectLock, Staging, recover, remove, stage};
+/// One atomic writer, shared with `plugres-host` (which saves lockfiles too).
+pub use plugres_host::atomic::atomic_write;
+pub(crate) use plugres_host::atomic::sync_dir;

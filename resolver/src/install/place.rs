@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use plugres_fs::{FileLock, LockKind};
 
-use super::atomic::sync_dir;
+use super::sync_dir;
 
 const TMP_PREFIX: &str = ".plugres-tmp-";
 const OLD_PREFIX: &str = ".plugres-old-";

@@ -12,7 +12,9 @@ use super::plan::{Prefer, plan};
 use super::registries::Registries;
 use super::{ChangeReport, OpsError, Options, load_locked};
 use crate::index::IndexCandidates;
-use crate::project::{DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError};
+use crate::project::{
+    DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError, ProjectExt,
+};
 use crate::resolve::newest;
 
 /// What `plugres add` was asked for.

@@ -34,10 +34,8 @@ mod cache;
 mod engine_check;
 mod error;
 mod info;
-mod installed;
 mod locate;
 mod lock;
-mod marker;
 mod outdated;
 mod permissions;
 mod plan;
@@ -68,11 +66,11 @@ pub use cache::{CacheReport, cache_clean, cache_dir};
 pub use engine_check::{Blocker, EngineCheckReport, engine_check};
 pub use error::{OpsError, causes, render};
 pub use info::{InfoReport, SearchHit, SearchReport, VersionInfo, info, search};
-pub use installed::{InstalledError, InstalledPlugin, installed};
 pub use lock::{install, lock, update};
-pub use marker::MARKER_FILE;
 pub use outdated::{OutdatedPlugin, OutdatedReport, outdated};
 pub use permissions::{Grants, PermissionRequest, Prompt};
+pub use plugres_host::marker::MARKER_FILE;
+pub use plugres_host::{InstalledError, InstalledPlugin, installed};
 pub use registry::{
     InitRequest, RegistryList, RegistryReport, init, registry_add, registry_list, registry_remove,
 };

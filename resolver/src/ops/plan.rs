@@ -12,7 +12,7 @@ use plugres_schema::{PluginName, Version};
 
 use super::OpsError;
 use super::registries::{MultiCandidates, Registries};
-use crate::project::{LockedPlugin, LockedRegistry, Lockfile, Manifest};
+use crate::project::{LockedPlugin, LockedPluginExt, LockedRegistry, Lockfile, Manifest};
 use crate::resolve::{Request, ResolveError, resolve};
 
 /// Which locked versions the resolver should keep.

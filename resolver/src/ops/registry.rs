@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use super::lock::acquire;
 use super::{OpsError, Options, load, load_locked, registries};
-use crate::project::{IndexLocation, MANIFEST_FILE, ManifestEditor, Project, RegistrySpec};
+use crate::project::{
+    IndexLocation, MANIFEST_FILE, ManifestEditor, Project, ProjectExt, RegistrySpec,
+};
 
 /// What `plugres init` was asked for.
 #[derive(Debug, Clone)]

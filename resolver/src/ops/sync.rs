@@ -11,12 +11,12 @@
 
 use std::path::{Path, PathBuf};
 
+use plugres_host::marker::{FileEntry, Marker, list_files, unchanged_since_install};
+
 use super::locate::Locator;
-use super::marker::{FileEntry, Marker, list_files, unchanged_since_install};
 use super::registries::Registries;
 use super::{InstalledEntry, OpsError};
 use crate::fetch::{ArtifactSource, ContentCache, FetchItem, FetchOptions, fetch_all};
-use crate::index::ArtifactLocation;
 use crate::install::{ArtifactKind, Limits, Staging, recover, remove, stage, unpack};
 use crate::project::{LockedArtifact, LockedPlugin, Lockfile, Manifest, Project};
 
@@ -66,19 +66,7 @@ fn up_to_date(install_dir: &Path, plugin: &LockedPlugin, artifact: &LockedArtifa
     })
 }
 
-/// The file name the publisher gave the artifact: the URL's last segment.
-pub(crate) fn artifact_file_name(url: &str) -> String {
-    match ArtifactLocation::from_url(url) {
-        ArtifactLocation::Path(p) => p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        ArtifactLocation::Url(u) => {
-            let path = u.split(['?', '#']).next().unwrap_or_default();
-            path.rsplit('/').next().unwrap_or_default().to_string()
-        }
-    }
-}
+pub(crate) use plugres_host::artifact::artifact_file_name;
 
 /// Fetches, checks and stages every plugin of `lock` that is not installed
 /// as locked; finds folders to remove. Changes nothing visible.
@@ -209,17 +197,12 @@ fn fill(
             .map_err(|e| io_failed(format!("read `{}`: {e}", path.display())))?;
         files.insert(rel, entry);
     }
-    let kind = match kind {
-        ArtifactKind::File => "file",
-        ArtifactKind::TarGz => "tar.gz",
-        ArtifactKind::Zip => "zip",
-    };
     let marker = Marker {
         name: plugin.name.to_string(),
         version: plugin.version.to_string(),
         target: artifact.target.to_string(),
         sha256: artifact.sha256.to_hex(),
-        kind: kind.to_string(),
+        kind: kind.as_str().to_string(),
         files,
     };
     if dir.join(super::MARKER_FILE).exists() {

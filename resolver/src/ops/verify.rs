@@ -3,10 +3,10 @@
 //! The same check the host library runs ([`super::installed`]), but it
 //! goes on after the first problem and lists them all. Reads no index.
 
+use plugres_host::check_plugin;
+use plugres_host::marker::Marker;
 use serde::Serialize;
 
-use super::installed::check_plugin;
-use super::marker::Marker;
 use super::sync::artifact_of;
 use super::{OpsError, load};
 

@@ -13,8 +13,7 @@ use plugres_schema::{Diagnostics, PluginName, PublicKey, Target};
 use semver::VersionReq;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
-use super::manifest::is_registry_name;
-use super::{Manifest, ProjectError};
+use super::{Manifest, ProjectError, is_registry_name};
 
 /// An open `plugres.toml`, to edit and save.
 #[derive(Debug, Clone)]

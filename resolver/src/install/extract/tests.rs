@@ -181,21 +181,6 @@ fn refused(result: Result<(), ExtractError>, reason_part: &str) {
 }
 
 #[test]
-fn kind_follows_the_file_name() {
-    assert_eq!(
-        ArtifactKind::from_file_name("p-1.0.tar.gz"),
-        ArtifactKind::TarGz
-    );
-    assert_eq!(ArtifactKind::from_file_name("P.TGZ"), ArtifactKind::TarGz);
-    assert_eq!(ArtifactKind::from_file_name("p.zip"), ArtifactKind::Zip);
-    assert_eq!(
-        ArtifactKind::from_file_name("hello.wasm"),
-        ArtifactKind::File
-    );
-    assert_eq!(ArtifactKind::from_file_name("tool.tar"), ArtifactKind::File);
-}
-
-#[test]
 fn a_good_tar_gz_unpacks_with_directories_and_modes() {
     let sb = Sandbox::new();
     let bytes = TarGz::new()

@@ -1,16 +1,16 @@
-//! What a host engine does at start-up: ask plugres which plugins the
+//! What a host engine does at start-up: ask plugres-host which plugins the
 //! project installed, checked against plugres.lock, and load the enabled
 //! ones with exactly their granted permissions.
 //!
 //! ```sh
-//! cargo run -p plugres --example host -- path/to/project
+//! cargo run -p plugres-host --example host -- path/to/project
 //! ```
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".to_string());
-    let plugins = match plugres::installed(std::path::Path::new(&dir)) {
+    let plugins = match plugres_host::installed(std::path::Path::new(&dir)) {
         Ok(p) => p,
         Err(e) => {
             // Refuse to start with plugins that do not match the lock.

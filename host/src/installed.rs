@@ -12,7 +12,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::marker::{Marker, hash_file, list_files};
+use crate::artifact::{ArtifactKind, artifact_file_name};
+use crate::marker::{MARKER_FILE, Marker, hash_file, list_files};
 use crate::project::{LockedArtifact, LockedPlugin, Project, ProjectError, select_artifact};
 
 /// A plugin the host may load.
@@ -63,7 +64,7 @@ pub enum InstalledError {
 /// # std::fs::write(dir.path().join("plugres.toml"), "[engine]\nversion = \"1.4.2\"\n")?;
 /// # std::fs::write(dir.path().join("plugres.lock"), "version = 1\n")?;
 /// let project_dir = dir.path(); // where the project's plugres.toml is
-/// for plugin in plugres::installed(project_dir)? {
+/// for plugin in plugres_host::installed(project_dir)? {
 ///     if !plugin.enabled {
 ///         continue;
 ///     }
@@ -116,8 +117,9 @@ pub fn installed(project_dir: &Path) -> Result<Vec<InstalledPlugin>, InstalledEr
 
 /// Checks the folder `dir` against the locked `plugin` and its `artifact`;
 /// returns the single file of a single-file artifact. `Err` says what is
-/// wrong, naming the file.
-pub(crate) fn check_plugin(
+/// wrong, naming the file. [`installed`] stops at the first such folder;
+/// `plugres verify` lists them all.
+pub fn check_plugin(
     dir: &Path,
     plugin: &LockedPlugin,
     artifact: &LockedArtifact,
@@ -130,7 +132,7 @@ pub(crate) fn check_plugin(
     let marker = Marker::read(dir).ok_or_else(|| {
         format!(
             "`{}` is missing or unreadable, so plugres did not install this folder (or it was damaged)",
-            dir.join(super::MARKER_FILE).display()
+            dir.join(MARKER_FILE).display()
         )
     })?;
     let sha = artifact.sha256.to_hex();
@@ -145,9 +147,8 @@ pub(crate) fn check_plugin(
     }
     // The kind comes from the lock, not from the marker, which a swap of
     // the folder's files could rewrite too.
-    let single_file = crate::install::ArtifactKind::from_file_name(
-        &super::sync::artifact_file_name(&artifact.url),
-    ) == crate::install::ArtifactKind::File;
+    let single_file =
+        ArtifactKind::from_file_name(&artifact_file_name(&artifact.url)) == ArtifactKind::File;
     if single_file && (marker.files.len() != 1 || marker.files.values().any(|f| f.sha256 != sha)) {
         return Err(
             "it should hold exactly the locked artifact's file, but its marker lists other files"

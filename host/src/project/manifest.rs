@@ -19,8 +19,7 @@
 //! ```
 //!
 //! Parsed here into checked types; every problem is reported with its line
-//! and column. Edits go through [`super::ManifestEditor`], which keeps the
-//! user's comments and layout.
+//! and column. The client edits it with a comment-keeping editor of its own.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -117,10 +116,10 @@ impl IndexLocation {
         if index.is_empty() {
             return Err("`index` is empty: give a git URL, `sparse+https://…` or a path".into());
         }
-        if crate::credentials::has_password(index) {
+        if crate::url::has_password(index) {
             return Err(format!(
                 "`{}` carries a password; plugres.toml and plugres.lock are shared with the project, so remove it and give the token in credentials.toml (`[registry.NAME]` with `index` and `token`) or in `PLUGRES_REGISTRY_<NAME>_TOKEN`",
-                crate::credentials::redact_url(index)
+                crate::url::redact_url(index)
             ));
         }
         if let Some(url) = index.strip_prefix("sparse+") {
@@ -405,20 +404,22 @@ fn validate_registry(
 fn refuse_shared_env_vars(d: &mut Diagnostics, registries: &BTreeMap<String, RegistrySpec>) {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for name in registries.keys() {
-        let stem = crate::credentials::env_stem(name);
+        let stem = super::env_stem(name);
         if let Some(other) = seen.insert(stem, name) {
             d.error(
                 None,
                 format!(
                     "registries `{other}` and `{name}` differ only by `-` and `_`, so they would share the token variable `{}`; rename one",
-                    crate::credentials::env_var_for(name)
+                    super::env_var_for(name)
                 ),
             );
         }
     }
 }
 
-pub(crate) fn is_registry_name(s: &str) -> bool {
+/// Whether `s` may name a registry: 1-64 lowercase letters, digits, `-` or
+/// `_`, starting with a letter or digit.
+pub fn is_registry_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.as_bytes()[0].is_ascii_alphanumeric()

@@ -16,20 +16,22 @@
 //! modified = "1763683200.123456789"   # mtime when installed (seconds.nanos)
 //! ```
 //!
-//! `install` compares name, version and sha256 with the lock, and each
-//! file's size and mtime with the marker (as git's index does), to skip
-//! folders that are already right without hashing anything. `verify` and
-//! the host library ([`super::installed`]) re-hash the files; for a
-//! single-file artifact the file's hash must equal the lock's sha256
+//! `plugres install` compares name, version and sha256 with the lock, and
+//! each file's size and mtime with the marker (as git's index does), to
+//! skip folders that are already right without hashing anything.
+//! `plugres verify` and a host ([`crate::installed`]) re-hash the files;
+//! for a single-file artifact the file's hash must equal the lock's sha256
 //! itself, so the check does not rest on the marker alone.
+//!
+//! A host only reads markers (through [`crate::installed`]); `plugres`
+//! writes them.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The marker's file name inside each plugin folder.
 pub const MARKER_FILE: &str = ".plugres-installed.toml";
@@ -37,30 +39,35 @@ pub const MARKER_FILE: &str = ".plugres-installed.toml";
 const HEADER: &str = "# Written by plugres when it installed this folder; do not edit.\n\
 # `plugres verify` and the host engine check the files below against plugres.lock.\n";
 
+/// `.plugres-installed.toml`: the artifact a folder was installed from and
+/// every file it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Marker {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) target: String,
-    pub(crate) sha256: String,
-    pub(crate) kind: String,
-    pub(crate) files: BTreeMap<String, FileEntry>,
+pub struct Marker {
+    pub name: String,
+    pub version: String,
+    pub target: String,
+    /// The artifact's sha256, as in plugres.lock.
+    pub sha256: String,
+    /// How the artifact was unpacked ([`crate::artifact::ArtifactKind::as_str`]).
+    pub kind: String,
+    /// Every file of the folder, by '/'-separated relative path.
+    pub files: BTreeMap<String, FileEntry>,
 }
 
 /// One installed file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct FileEntry {
-    pub(crate) sha256: String,
-    pub(crate) size: u64,
+pub struct FileEntry {
+    pub sha256: String,
+    pub size: u64,
     /// Modification time when installed, `seconds.nanoseconds`.
-    pub(crate) modified: String,
+    pub modified: String,
 }
 
 impl FileEntry {
     /// The entry for the file at `path`, hashing it.
-    pub(crate) fn of(path: &Path) -> io::Result<FileEntry> {
+    pub fn of(path: &Path) -> io::Result<FileEntry> {
         let sha256 = hash_file(path)?;
         let (size, modified) = stat(path)?;
         Ok(FileEntry {
@@ -85,7 +92,7 @@ fn stat(path: &Path) -> io::Result<(u64, String)> {
 
 /// Cheap check that the files of `dir` are still the ones `marker` lists:
 /// same names, sizes and mtimes. No hashing.
-pub(crate) fn unchanged_since_install(dir: &Path, marker: &Marker) -> bool {
+pub fn unchanged_since_install(dir: &Path, marker: &Marker) -> bool {
     let Ok(files) = list_files(dir) else {
         return false;
     };
@@ -101,14 +108,14 @@ pub(crate) fn unchanged_since_install(dir: &Path, marker: &Marker) -> bool {
 impl Marker {
     /// The marker of the folder `dir`; `None` when absent or unreadable
     /// (the folder is then treated as not installed by plugres).
-    pub(crate) fn read(dir: &Path) -> Option<Marker> {
+    pub fn read(dir: &Path) -> Option<Marker> {
         let text = std::fs::read_to_string(dir.join(MARKER_FILE)).ok()?;
         toml::from_str(&text).ok()
     }
 
     /// Writes the marker into `dir`, refusing to overwrite a file of that
     /// name (an archive may not ship one).
-    pub(crate) fn write(&self, dir: &Path) -> io::Result<()> {
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
         let text = format!(
             "{HEADER}{}",
             toml::to_string(self).map_err(io::Error::other)?
@@ -121,24 +128,14 @@ impl Marker {
 }
 
 /// The sha256 (lower-case hex) of the file at `path`.
-pub(crate) fn hash_file(path: &Path) -> io::Result<String> {
-    let mut f = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
+pub fn hash_file(path: &Path) -> io::Result<String> {
+    Ok(plugres_fs::sha256_of_file(path)?.0.to_hex())
 }
 
 /// Every regular file below `dir` except the marker, as '/'-separated
 /// relative paths; `Err` names the first entry that is neither a file nor
 /// a directory (a symlink, …).
-pub(crate) fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+pub fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
         let entry = entry.map_err(|e| e.to_string())?;

@@ -1,6 +1,4 @@
 use super::*;
-use crate::index::fixture::{TestIndex, TestPlugin};
-use crate::project::host_target;
 
 const KEY: &str = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3";
 
@@ -241,54 +239,6 @@ fn is_current_for_checks_roots_engine_deps_and_reachability() {
         p.artifacts.retain(|a| !a.target.is_any());
     }
     assert!(!wasm_only.is_current_for(&m));
-}
-
-#[test]
-fn entries_from_a_verified_local_index_record_index_relative_paths() {
-    let ix = TestIndex::new();
-    let file = ix.publish(
-        TestPlugin::new("hello")
-            .version("1.0.0", ">=1")
-            .permission("network")
-            .artifact("any")
-            .artifact(host_target())
-            .yanked(None),
-        "maint",
-    );
-    let index = ix.open().unwrap();
-    let entry = LockedPlugin::from_index(&index, &file, &file.versions[0]);
-    assert_eq!(entry.registry, "default");
-    assert_eq!(entry.yanked, Some(None));
-    assert_eq!(entry.permissions, vec![Permission::new("network").unwrap()]);
-    let host = entry.artifact_for(None).unwrap();
-    assert_eq!(host.target.as_str(), host_target());
-    // As published, so the lock names no path of this machine.
-    let published = file.versions[0]
-        .artifacts
-        .iter()
-        .find(|a| a.target == host.target)
-        .unwrap();
-    assert_eq!(host.url, published.url);
-    let rel = host.index_relative().expect("index-relative");
-    assert!(!rel.contains(&*ix.root().to_string_lossy()), "{rel}");
-    let crate::index::ArtifactLocation::Path(path) = index.relative_artifact(rel) else {
-        panic!("a path index keeps artifacts in files");
-    };
-    let bytes = std::fs::read(path).unwrap();
-    assert_eq!(Sha256::of(&bytes), host.sha256);
-    assert_eq!(bytes.len() as u64, host.size);
-    // The text roundtrips.
-    let lock = Lockfile {
-        registries: vec![LockedRegistry {
-            name: "default".into(),
-            index: "../index".into(),
-            revision: None,
-            snapshot: None,
-        }],
-        plugins: vec![entry.clone()],
-    };
-    let back = Lockfile::parse("plugres.lock", &lock.to_toml()).unwrap();
-    assert_eq!(back.plugins, vec![entry]);
 }
 
 #[test]
