@@ -89,7 +89,8 @@ pub struct CheckoutLock {
 }
 
 impl CheckoutLock {
-    pub fn acquire(workdir: &Path) -> std::io::Result<CheckoutLock> {
+    /// Takes the lock, calling `on_wait` first when another run holds it.
+    pub fn acquire(workdir: &Path, on_wait: impl FnOnce()) -> std::io::Result<CheckoutLock> {
         let git = workdir.join(".git");
         let path = if git.is_dir() {
             git.join("plugres-index.lock")
@@ -102,7 +103,7 @@ impl CheckoutLock {
             .write(true)
             .open(path)?;
         if file.try_lock().is_err() {
-            eprintln!("Blocking: waiting for another plugres-index on this checkout");
+            on_wait();
             file.lock()?;
         }
         Ok(CheckoutLock { _file: file })
