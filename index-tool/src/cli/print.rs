@@ -343,10 +343,8 @@ pub fn published(out: &Out, index: &IndexDir, outcome: &PublishOutcome) -> anyho
             }
         }
     }
-    if let Some(branch) = &r.branch {
-        if !out.quiet {
-            eprintln!("Next: git push origin {branch}   # then open a pull request");
-        }
+    if let Some(branch) = r.branch.as_ref().filter(|_| !out.quiet) {
+        eprintln!("Next: git push origin {branch}   # then open a pull request");
     }
     snapshot_stale_hint(out, r.snapshot_stale, index);
     Ok(())
