@@ -1,10 +1,12 @@
-//! Loading and generating minisign keys: files, environment, password prompts.
+//! Loading and generating minisign keys.
 //!
-//! CI passes keys through the environment (`PLUGRES_SIGNING_KEY` holds the
-//! key file's text, `PLUGRES_KEY_PASSWORD` its password) so no secret has to
-//! touch the disk; people use files and an interactive prompt.
+//! Where a key comes from is the caller's choice, made before the operation
+//! starts: a key file, or the key file's text held by an environment variable
+//! (CI passes `PLUGRES_SIGNING_KEY` so no secret touches the disk). That
+//! choice is a [`KeyRef`]. The key is loaded only when the operation needs it,
+//! and the password of an encrypted key comes from [`Passwords`], which the
+//! binary answers from `PLUGRES_KEY_PASSWORD` or a prompt.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -17,72 +19,47 @@ pub const SNAPSHOT_KEY_ENV: &str = "PLUGRES_SNAPSHOT_KEY";
 /// The online key that signs `timestamp.toml`, for CI (the key file's text).
 pub const TIMESTAMP_KEY_ENV: &str = "PLUGRES_TIMESTAMP_KEY";
 
-/// Loads the signing key from `path`, or from `PLUGRES_SIGNING_KEY`.
-pub fn load_signing_key(path: Option<&Path>, what: &str) -> Result<SigningKey> {
-    load_key_from(path, KEY_ENV, what)
+/// Where a secret key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRef {
+    /// A minisign `.key` file.
+    File(PathBuf),
+    /// A key file's text, taken from the environment variable `var`.
+    Text { var: String, text: String },
+    /// None was given; the error names `var`, which could have held one.
+    Missing { var: String },
 }
 
-/// Loads a signing key from `path`, or from the environment variable `env`
-/// holding the key file's text (each online role has its own variable, so
-/// a CI job holds only the secret it needs).
-pub fn load_key_from(path: Option<&Path>, env: &str, what: &str) -> Result<SigningKey> {
-    let (text, origin) = match path {
-        Some(p) => (
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read the {what} `{}`", p.display()))?,
-            format!("`{}`", p.display()),
-        ),
-        None => match std::env::var(env) {
-            Ok(t) if !t.trim().is_empty() => (t, format!("${env}")),
-            _ => bail!(
-                "no {what} given\nhint: pass `--key FILE` (a minisign .key file), or set {env} to the key file's text"
+/// Passwords for encrypted keys: asked only when a key needs one.
+pub trait Passwords {
+    /// The password of the encrypted key at `origin` (`` `path` `` or `$VAR`).
+    fn password(&self, origin: &str) -> Result<String>;
+    /// A password to encrypt a key being generated with.
+    fn new_password(&self) -> Result<String>;
+}
+
+impl KeyRef {
+    /// Reads and decrypts the key; `what` (`publisher key`) names it in errors.
+    pub fn load(&self, what: &str, passwords: &(impl Passwords + ?Sized)) -> Result<SigningKey> {
+        let (text, origin) = match self {
+            KeyRef::File(p) => (
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read the {what} `{}`", p.display()))?,
+                format!("`{}`", p.display()),
             ),
-        },
-    };
-    let needs_password = SigningKey::is_encrypted_text(&text);
-    let password = if needs_password {
-        Some(password_for(&origin)?)
-    } else {
-        None
-    };
-    SigningKey::from_key_text(&text, password)
-        .map_err(|e| anyhow::anyhow!("cannot load the {what} {origin}: {e}"))
-}
-
-fn password_for(origin: &str) -> Result<String> {
-    if let Ok(pw) = std::env::var(PASSWORD_ENV) {
-        return Ok(pw);
+            KeyRef::Text { var, text } => (text.clone(), format!("${var}")),
+            KeyRef::Missing { var } => bail!(
+                "no {what} given\nhint: pass `--key FILE` (a minisign .key file), or set {var} to the key file's text"
+            ),
+        };
+        let password = if SigningKey::is_encrypted_text(&text) {
+            Some(passwords.password(&origin)?)
+        } else {
+            None
+        };
+        SigningKey::from_key_text(&text, password)
+            .map_err(|e| anyhow::anyhow!("cannot load the {what} {origin}: {e}"))
     }
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "the key {origin} is encrypted and there is no terminal to ask for its password\nhint: set {PASSWORD_ENV}"
-        );
-    }
-    Ok(rpassword::prompt_password(format!(
-        "Password for {origin}: "
-    ))?)
-}
-
-/// A new password for a key being generated: from the environment, or asked
-/// twice on a terminal.
-pub fn new_password() -> Result<String> {
-    if let Ok(pw) = std::env::var(PASSWORD_ENV) {
-        return Ok(pw);
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "cannot ask for a password without a terminal\nhint: set {PASSWORD_ENV}, or pass --unencrypted to store the key without one"
-        );
-    }
-    let a = rpassword::prompt_password("Password for the new key: ")?;
-    let b = rpassword::prompt_password("Password (again): ")?;
-    if a != b {
-        bail!("the passwords do not match");
-    }
-    if a.is_empty() {
-        bail!("empty password\nhint: pass --unencrypted to store the key without one");
-    }
-    Ok(a)
 }
 
 /// Paths of a key pair with prefix `out`.
@@ -97,7 +74,12 @@ pub fn pair_paths(out: &Path) -> (PathBuf, PathBuf) {
 
 /// Generates a key pair and writes `PREFIX.key` (mode 0600) and `PREFIX.pub`.
 /// Returns the public key's base64 form.
-pub fn write_new_pair(out: &Path, encrypted: bool, force: bool) -> Result<String> {
+pub fn write_new_pair(
+    out: &Path,
+    encrypted: bool,
+    force: bool,
+    passwords: &(impl Passwords + ?Sized),
+) -> Result<String> {
     let (key_path, pub_path) = pair_paths(out);
     for p in [&key_path, &pub_path] {
         if p.exists() && !force {
@@ -108,7 +90,7 @@ pub fn write_new_pair(out: &Path, encrypted: bool, force: bool) -> Result<String
         }
     }
     let password = if encrypted {
-        Some(new_password()?)
+        Some(passwords.new_password()?)
     } else {
         None
     };

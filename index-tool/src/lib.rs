@@ -1,16 +1,18 @@
 //! plugres-index: the index maintainer's and publisher's tool, as a library.
 //!
-//! The binary (`main.rs`) only parses arguments and prints; the work lives
-//! here so tests and the benchmark drive the same code.
+//! [`ops`] holds one operation per command (a request in, a
+//! `serde::Serialize` report out); the binary (`src/main.rs`, `src/cli/`)
+//! parses arguments into requests and prints reports. The benchmark and the
+//! tests drive the same library.
 
 pub mod checked_copy;
 pub mod checkout;
-pub mod cli;
-pub mod commands;
 pub mod fsutil;
 pub mod git;
 pub mod keys;
 pub mod mirror;
+pub mod ops;
+pub mod signed_edit;
 pub mod synth;
 pub mod trust;
 pub mod validate;

@@ -7,14 +7,40 @@
 //! key's (the chain from what clients trust) and the new key's (proof that
 //! whoever added the key holds it).
 
+use std::path::PathBuf;
+
 use anyhow::{Context, Result, bail};
 use plugres_schema::{CONFIG_PATH, IndexConfig, KeyId, PublicKey, RootKey, SigningKey, render};
 
-use crate::checkout::{Checkout, diagnostics_error, now_rfc3339, now_unix, root_id_of, sig_path};
-use crate::cli::RotateRootArgs;
-use crate::fsutil::{CheckoutLock, atomic_write};
-use crate::git::Author;
-use crate::keys;
+use super::Interact;
+use crate::checkout::{diagnostics_error, now_rfc3339, now_unix, root_id_of, sig_path};
+use crate::fsutil::atomic_write;
+use crate::keys::KeyRef;
+
+#[derive(Debug, Clone)]
+pub struct RotateRootRequest {
+    pub index: PathBuf,
+    /// The root key being replaced (clients trust it now).
+    pub old_key: KeyRef,
+    /// The new root key.
+    pub new_key: KeyRef,
+    /// Id of the new key [default: `root-YYYY-MM-DD`].
+    pub new_id: Option<String>,
+    /// Keep the old key as a root key too.
+    pub keep_old: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RotateRootReport {
+    pub old_id: String,
+    pub new_id: String,
+    pub new_public_key: String,
+    pub keep_old: bool,
+    pub config_version: u64,
+    pub commit: String,
+    /// The index has a trust layer, whose snapshot this made stale.
+    pub snapshot_stale: bool,
+}
 
 /// The rotated config: its text and the two-signature `.minisig` text.
 pub struct Rotated {
@@ -111,83 +137,51 @@ pub fn rotate(
     })
 }
 
-pub fn run(a: RotateRootArgs, quiet: bool) -> Result<()> {
-    let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir, || {
-        eprintln!("Blocking: waiting for another plugres-index on this checkout")
-    })?;
-    let (config, _) = checkout.load_config()?;
-    let old = keys::load_signing_key(Some(&a.old_key), "old root key")?;
-    let new = keys::load_signing_key(Some(&a.new_key), "new root key")?;
-    let new_id = match &a.new_id {
+/// Rotates the root key of the checkout at `req.index` ([`rotate`]), writes
+/// the config and its two signatures, and commits them.
+pub fn rotate_root(
+    req: &RotateRootRequest,
+    ui: &(impl Interact + ?Sized),
+) -> Result<RotateRootReport> {
+    let edit = super::open(&req.index, ui)?;
+    let old = req.old_key.load("old root key", ui)?;
+    let new = req.new_key.load("new root key", ui)?;
+    let new_id = match &req.new_id {
         Some(id) => id.clone(),
         None => format!("root-{}", &now_rfc3339()[..10]),
     };
     let new_id = KeyId::new(&new_id).map_err(anyhow::Error::msg)?;
-    let r = rotate(&config, &old, &new, new_id.clone(), a.keep_old, now_unix())?;
-    for (rel, bytes) in [
-        (CONFIG_PATH.to_string(), r.text.as_bytes()),
-        (sig_path(CONFIG_PATH), r.signature.as_bytes()),
-    ] {
-        let full = checkout.dir.join(&rel);
+    let r = rotate(
+        &edit.config,
+        &old,
+        &new,
+        new_id.clone(),
+        req.keep_old,
+        now_unix(),
+    )?;
+    let paths = [CONFIG_PATH.to_string(), sig_path(CONFIG_PATH)];
+    for (rel, bytes) in paths
+        .iter()
+        .zip([r.text.as_bytes(), r.signature.as_bytes()])
+    {
+        let full = edit.checkout.dir.join(rel);
         atomic_write(&full, bytes).with_context(|| format!("cannot write `{}`", full.display()))?;
     }
-    let verb = if a.keep_old { "Add" } else { "Rotate" };
-    let commit = checkout.git.commit_paths(
-        &[CONFIG_PATH, &sig_path(CONFIG_PATH)],
-        &format!(
-            "{verb} root key `{}` -> `{new_id}` (config version {})\n\nSigned-by: {}, {new_id}",
-            r.old_id, r.config.version, r.old_id
-        ),
-        &Author::from_env_or_config(&checkout.git),
-    )?;
-    super::status(
-        quiet,
-        "Rotated",
-        format!(
-            "root key `{}` -> `{new_id}`{}: config version {}, signed by both keys (commit {})",
-            r.old_id,
-            if a.keep_old { " (old key kept)" } else { "" },
-            r.config.version,
-            &commit[..12.min(commit.len())]
-        ),
+    let verb = if req.keep_old { "Add" } else { "Rotate" };
+    let title = format!(
+        "{verb} root key `{}` -> `{new_id}` (config version {})",
+        r.old_id, r.config.version
     );
-    if !quiet {
-        print_ceremony(&a, &r, &new.public_base64());
-    }
-    Ok(())
-}
-
-fn print_ceremony(a: &RotateRootArgs, r: &Rotated, new_public: &str) {
-    let mut step = 1;
-    let mut next = |s: String| {
-        eprintln!("  {step}. {s}");
-        step += 1;
-    };
-    eprintln!("Next steps:");
-    if r.config.has_snapshot_role() {
-        next(format!(
-            "sign the new config into the snapshot: {}",
-            super::in_index(
-                &a.index,
-                "plugres-index snapshot && plugres-index timestamp"
-            )
-        ));
-    }
-    next("push the commit (through the index's usual review)".to_string());
-    next(format!(
-        "tell the index's users to replace the pinned `root-keys` in plugres.toml (or `plugres registry add --key`) with the new public key:\n       {new_public}\n     Clients that already trust `{}` follow the rotation by themselves; new clients need the new key.",
-        r.old_id
-    ));
-    next(format!(
-        "keep the old secret key `{}` offline until every user has moved, then destroy it{}",
-        a.old_key.display(),
-        if a.keep_old {
-            " (and remove it: `plugres-index key remove ID --role root`)"
-        } else {
-            ""
-        }
-    ));
+    let commit = edit.commit_files(&paths, &title, &[&r.old_id, &new_id])?;
+    Ok(RotateRootReport {
+        old_id: r.old_id.to_string(),
+        new_id: new_id.to_string(),
+        new_public_key: new.public_base64(),
+        keep_old: req.keep_old,
+        config_version: r.config.version,
+        commit,
+        snapshot_stale: r.config.has_snapshot_role(),
+    })
 }
 
 #[cfg(test)]

@@ -4,26 +4,40 @@
 //! published, yanked, unyanked, deprecation), who committed it, and which
 //! key of the config *at that commit* signed the file.
 
+use std::path::Path;
+
 use anyhow::{Result, bail};
 use plugres_schema::{CONFIG_PATH, IndexConfig, PluginFile, PluginName, index_path};
 
 use crate::checkout::sig_path;
-use crate::cli::LogArgs;
 use crate::git::{HistoryEntry, Repo};
 
-#[derive(serde::Serialize)]
-struct Event {
-    commit: String,
-    time: String,
-    author: String,
-    email: String,
-    changes: Vec<String>,
-    signed_by: Option<String>,
+/// One commit that changed the plugin's file, newest first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogEvent {
+    pub commit: String,
+    /// `YYYY-MM-DD HH:MM:SS UTC`.
+    pub time: String,
+    pub author: String,
+    pub email: String,
+    /// What changed, in words (`published 1.2.0`, `yanked 1.0.0 (broken)`).
+    pub changes: Vec<String>,
+    /// The key id that signed the file, checked against the config of the
+    /// same commit (`None`: the signature does not verify).
+    pub signed_by: Option<String>,
 }
 
-pub fn run(a: LogArgs) -> Result<()> {
-    let name = PluginName::new(&a.name)?;
-    let repo = Repo::open(&a.index.path())?;
+/// The audit trail of a plugin (a JSON array).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(transparent)]
+pub struct LogReport {
+    pub events: Vec<LogEvent>,
+}
+
+/// The audit trail of plugin `name` in the index repository at `index`.
+pub fn log(index: &Path, name: &str) -> Result<LogReport> {
+    let name = PluginName::new(name)?;
+    let repo = Repo::open(index)?;
     let path = index_path(&name);
     let history = repo.history(&path, "HEAD")?;
     if history.is_empty() {
@@ -33,7 +47,7 @@ pub fn run(a: LogArgs) -> Result<()> {
     for (i, entry) in history.iter().enumerate() {
         let older = history.get(i + 1).and_then(|e| parse(&path, e));
         let newer = parse(&path, entry);
-        events.push(Event {
+        events.push(LogEvent {
             commit: entry.commit.clone(),
             time: format_time(entry.time),
             author: entry.author.clone(),
@@ -42,29 +56,7 @@ pub fn run(a: LogArgs) -> Result<()> {
             signed_by: signer(&repo, &entry.commit, &path, entry.blob.as_deref(), &name),
         });
     }
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&events)?);
-        return Ok(());
-    }
-    for e in &events {
-        let signed = e
-            .signed_by
-            .as_deref()
-            .map_or("signature does not verify".to_string(), |k| {
-                format!("signed by `{k}`")
-            });
-        println!(
-            "{}  {}  {} <{}>  {signed}",
-            &e.commit[..10.min(e.commit.len())],
-            e.time,
-            e.author,
-            e.email
-        );
-        for c in &e.changes {
-            println!("    {c}");
-        }
-    }
-    Ok(())
+    Ok(LogReport { events })
 }
 
 fn parse(path: &str, e: &HistoryEntry) -> Option<PluginFile> {

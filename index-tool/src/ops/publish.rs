@@ -11,15 +11,64 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
     Artifact, IndexConfig, PluginFile, PublishManifest, Sha256, Target, VersionEntry, index_path,
-    render,
 };
 use sha2::Digest;
 
-use crate::checkout::{Checkout, diagnostics_error, now_rfc3339, publisher_id_of, sig_path};
-use crate::cli::PublishArgs;
-use crate::fsutil::{CheckoutLock, atomic_write};
-use crate::git::Author;
-use crate::keys;
+use super::Interact;
+use crate::checkout::{Checkout, diagnostics_error, now_rfc3339, publisher_id_of};
+use crate::fsutil::atomic_write;
+use crate::keys::KeyRef;
+use crate::signed_edit::{Signer, render};
+
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    /// The plugin's manifest (`plugin.toml` in its own repository).
+    pub manifest: PathBuf,
+    /// Built files as `TARGET=PATH` or `TARGET=PATH=URL`; when given, they
+    /// replace the manifest's `[[artifact]]`s.
+    pub artifacts: Vec<String>,
+    /// The publisher key.
+    pub key: KeyRef,
+    pub index: PathBuf,
+    /// The branch to commit on [default: `publish/NAME-VERSION`].
+    pub branch: Option<String>,
+    /// Commit on the current branch instead.
+    pub no_branch: bool,
+    /// Succeed without changes when this exact version is already published
+    /// with the same artifacts.
+    pub if_new: bool,
+}
+
+/// What `publish` did.
+#[derive(Debug, Clone)]
+pub enum PublishOutcome {
+    Published(PublishReport),
+    /// `if_new`, and this version is already published with the same
+    /// artifacts: nothing was written (and `--json` prints nothing).
+    Unchanged {
+        name: String,
+        version: String,
+    },
+}
+
+/// A version published. Fields in alphabetical order: the order `--json`
+/// has always printed them in.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublishReport {
+    pub artifacts: Vec<Artifact>,
+    /// The branch committed on (`None`: the current one).
+    pub branch: Option<String>,
+    pub commit: String,
+    pub name: String,
+    pub version: String,
+    /// The config's `artifact-base`: relative artifact URLs are to be
+    /// uploaded under it.
+    #[serde(skip)]
+    pub artifact_base: Option<String>,
+    /// The index has a trust layer, whose snapshot this made stale.
+    #[serde(skip)]
+    pub snapshot_stale: bool,
+}
 
 /// A built file to publish, before hashing.
 struct Input {
@@ -28,85 +77,85 @@ struct Input {
     url: Option<String>,
 }
 
-pub fn run(a: PublishArgs, quiet: bool) -> Result<()> {
-    let manifest_bytes = std::fs::read(&a.manifest)
-        .with_context(|| format!("cannot read the plugin manifest `{}`", a.manifest.display()))?;
-    let manifest_name = a.manifest.display().to_string();
+pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<PublishOutcome> {
+    let manifest_bytes = std::fs::read(&req.manifest).with_context(|| {
+        format!(
+            "cannot read the plugin manifest `{}`",
+            req.manifest.display()
+        )
+    })?;
+    let manifest_name = req.manifest.display().to_string();
     let m = PublishManifest::parse(&manifest_name, &manifest_bytes)
         .map_err(|d| diagnostics_error(&d))?;
-    let checkout = Checkout::open(&a.index.path())?;
-    let _lock = CheckoutLock::acquire(&checkout.dir, || {
-        eprintln!("Blocking: waiting for another plugres-index on this checkout")
-    })?;
-    let (config, _) = checkout.load_config()?;
-    let key = keys::load_signing_key(a.key.key.as_deref(), "publisher key")?;
-    check_key(&config, &key, &m)?;
-    let existing = checkout.load_plugin(&config, &m.name)?;
-    let inputs = collect_inputs(&a, &m)?;
-    let artifacts = hash_artifacts(&config, &m, &inputs)?;
+    let edit = super::open(&req.index, ui)?;
+    let config = &edit.config;
+    let key = req.key.load("publisher key", ui)?;
+    let signer = Signer {
+        id: check_key(config, &key, &m)?,
+        key: &key,
+    };
+    let existing = edit.checkout.load_plugin(config, &m.name)?;
+    let inputs = collect_inputs(req, &m)?;
+    let artifacts = hash_artifacts(config, &m, &inputs)?;
     if let Some(old) = existing.as_ref().and_then(|p| p.get(&m.version)) {
-        if a.if_new && same_artifacts(&old.artifacts, &artifacts) {
-            super::status(
-                quiet,
-                "Unchanged",
-                format!("{} {} is already published", m.name, m.version),
-            );
-            return Ok(());
+        if req.if_new && same_artifacts(&old.artifacts, &artifacts) {
+            return Ok(PublishOutcome::Unchanged {
+                name: m.name.to_string(),
+                version: m.version.to_string(),
+            });
         }
         bail!(
             "{} {} is already published; published versions never change\nhint: bump the version in `{}`",
             m.name,
             m.version,
-            a.manifest.display()
+            req.manifest.display()
         );
     }
-    check_dependencies(&checkout, &config, &m)?;
+    check_dependencies(&edit.checkout, config, &m)?;
     let plugin = build_plugin_file(
         existing,
         &m,
         artifacts.iter().map(|(a, _)| a.clone()).collect(),
     );
-    let path = index_path(&m.name);
-    let text = render::plugin_file(&plugin);
-    PluginFile::parse(&path, text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
+    let file = render(&index_path(&m.name), &plugin)?;
 
     // All checks passed: now write.
-    if !a.no_branch {
-        let branch = a
-            .branch
+    let branch = (!req.no_branch).then(|| {
+        req.branch
             .clone()
-            .unwrap_or_else(|| format!("publish/{}-{}", m.name, m.version));
-        checkout.git.create_branch_and_switch(&branch)?;
+            .unwrap_or_else(|| format!("publish/{}-{}", m.name, m.version))
+    });
+    if let Some(branch) = &branch {
+        edit.checkout.git.create_branch_and_switch(branch)?;
     }
-    let mut paths = vec![path.clone(), sig_path(&path)];
-    for (art, stored) in &artifacts {
-        if let Some(bytes) = stored {
+    let mut stored = Vec::new();
+    for (art, bytes) in &artifacts {
+        if let Some(bytes) = bytes {
             // The very bytes that were hashed: a file rebuilt meanwhile
             // cannot slip in under the recorded sha256.
-            atomic_write(&checkout.dir.join(&art.url), bytes)?;
-            paths.push(art.url.clone());
+            atomic_write(&edit.checkout.dir.join(&art.url), bytes)?;
+            stored.push(art.url.clone());
         }
     }
-    checkout.write_signed(&path, text.as_bytes(), &key)?;
-    let signer = publisher_id_of(&config, &key)
-        .map(|k| k.id.to_string())
-        .unwrap_or_default();
-    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let author = Author::from_env_or_config(&checkout.git);
-    let commit = checkout.git.commit_paths(
-        &refs,
-        &format!("Publish {} {}\n\nSigned-by: {signer}", m.name, m.version),
-        &author,
-    )?;
-    report(&a, quiet, &m, &config, &artifacts, &commit)?;
-    Ok(())
+    let title = format!("Publish {} {}", m.name, m.version);
+    let commit = edit.sign_and_commit(&file, &signer, &title, &stored)?;
+    Ok(PublishOutcome::Published(PublishReport {
+        artifacts: artifacts.into_iter().map(|(a, _)| a).collect(),
+        branch,
+        commit,
+        name: m.name.to_string(),
+        version: m.version.to_string(),
+        artifact_base: config.artifact_base.clone(),
+        snapshot_stale: config.has_snapshot_role(),
+    }))
 }
 
+/// Checks `key` may publish the manifest's plugin; returns its id.
 fn check_key(
     config: &IndexConfig,
     key: &plugres_schema::SigningKey,
     m: &PublishManifest,
-) -> Result<()> {
+) -> Result<plugres_schema::KeyId> {
     let Some(pk) = publisher_id_of(config, key) else {
         bail!(
             "the key is not a publisher key of this index (public key {})\nhint: ask the index maintainers to run `plugres-index key add <ID> --public {} --scope '{}'`",
@@ -130,10 +179,10 @@ fn check_key(
             m.name
         );
     }
-    Ok(())
+    Ok(pk.id.clone())
 }
 
-fn collect_inputs(a: &PublishArgs, m: &PublishManifest) -> Result<Vec<Input>> {
+fn collect_inputs(a: &PublishRequest, m: &PublishManifest) -> Result<Vec<Input>> {
     if !a.artifacts.is_empty() {
         return a.artifacts.iter().map(|s| parse_artifact_arg(s)).collect();
     }
@@ -228,7 +277,7 @@ fn hash_artifacts(
     Ok(out)
 }
 
-pub fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
+fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
     let mut f = std::fs::File::open(path)
         .with_context(|| format!("cannot open artifact `{}`", path.display()))?;
     let mut h = sha2::Sha256::new();
@@ -320,51 +369,4 @@ fn build_plugin_file(
         deprecated: existing.and_then(|p| p.deprecated),
         versions,
     }
-}
-
-fn report(
-    a: &PublishArgs,
-    quiet: bool,
-    m: &PublishManifest,
-    config: &IndexConfig,
-    artifacts: &[Hashed],
-    commit: &str,
-) -> Result<()> {
-    let branch = a
-        .branch
-        .clone()
-        .unwrap_or_else(|| format!("publish/{}-{}", m.name, m.version));
-    if a.json {
-        let arts: Vec<_> = artifacts.iter().map(|(a, _)| a).collect();
-        let v = serde_json::json!({"name": m.name, "version": m.version, "commit": commit,
-            "branch": if a.no_branch { None } else { Some(&branch) }, "artifacts": arts});
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
-    }
-    super::status(
-        quiet,
-        "Published",
-        format!(
-            "{} {} (commit {})",
-            m.name,
-            m.version,
-            &commit[..12.min(commit.len())]
-        ),
-    );
-    if let Some(base) = &config.artifact_base {
-        for (art, _) in artifacts {
-            if !art.url.contains("://") {
-                super::status(
-                    quiet,
-                    "Upload",
-                    format!("the {} artifact to {base}{}", art.target, art.url),
-                );
-            }
-        }
-    }
-    if !a.no_branch && !quiet {
-        eprintln!("Next: git push origin {branch}   # then open a pull request");
-    }
-    super::snapshot_stale_hint(quiet, config, &a.index);
-    Ok(())
 }

@@ -1,9 +1,11 @@
-//! Command-line arguments of `plugres-index`. Parsing only: each command's
-//! work lives in `commands/`.
+//! Command-line arguments of `plugres-index`: clap types only. `requests.rs`
+//! turns them into the requests of [`plugres_index::ops`].
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use plugres_index::ops;
+use plugres_index::trust::Bins;
 
 /// Create, publish into and validate a plugres index.
 ///
@@ -39,6 +41,10 @@ pub struct Cli {
     /// Print nothing but errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Print the command's report as JSON on stdout, and no status lines.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,7 +149,7 @@ pub struct InitArgs {
 }
 
 /// How many hex digits name the bins of a snapshot.
-pub fn parse_bins(s: &str) -> Result<crate::trust::Bins, String> {
+pub fn parse_bins(s: &str) -> Result<Bins, String> {
     s.parse()
 }
 
@@ -159,10 +165,7 @@ pub struct SnapshotArgs {
     /// Bins: `auto` (none up to 1,024 plugins, then enough for ~64 plugins
     /// a bin), or a number of hex digits from 0 (none) to 4.
     #[arg(long, default_value = "auto", value_parser = parse_bins)]
-    pub bins: crate::trust::Bins,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    pub bins: Bins,
 }
 
 #[derive(Debug, Args)]
@@ -178,9 +181,6 @@ pub struct TimestampArgs {
     /// [default: the config's `timestamp-expiry`, else 7d]
     #[arg(long, value_name = "DURATION", value_parser = plugres_schema::time::parse_duration)]
     pub expires_in: Option<u64>,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -272,14 +272,14 @@ pub enum Role {
     Online,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Publisher => "publisher",
-            Role::Root => "root",
-            Role::Snapshot => "snapshot",
-            Role::Timestamp => "timestamp",
-            Role::Online => "online",
+impl From<Role> for ops::Role {
+    fn from(r: Role) -> ops::Role {
+        match r {
+            Role::Publisher => ops::Role::Publisher,
+            Role::Root => ops::Role::Root,
+            Role::Snapshot => ops::Role::Snapshot,
+            Role::Timestamp => ops::Role::Timestamp,
+            Role::Online => ops::Role::Online,
         }
     }
 }
@@ -348,9 +348,6 @@ pub struct KeyRemoveArgs {
 pub struct KeyListArgs {
     #[command(flatten)]
     pub index: IndexDir,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -375,9 +372,6 @@ pub struct PublishArgs {
     /// with the same artifacts (for re-run CI jobs).
     #[arg(long)]
     pub if_new: bool,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -446,9 +440,6 @@ pub struct LogArgs {
     pub name: String,
     #[command(flatten)]
     pub index: IndexDir,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -475,7 +466,4 @@ pub struct MirrorArgs {
     /// Parallel downloads.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }

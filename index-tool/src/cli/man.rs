@@ -9,15 +9,22 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::Cli;
+use super::args::Cli;
+use super::print::{Out, json};
 
-pub fn run(dir: &Path, quiet: bool) -> Result<()> {
-    let written = generate(Cli::command(), dir)?;
-    super::status(
-        quiet,
-        "Wrote",
-        format!("{written} man pages to `{}`", dir.display()),
-    );
+/// What `generate-man` wrote.
+#[derive(Debug, serde::Serialize)]
+struct ManReport<'a> {
+    pages: usize,
+    dir: &'a Path,
+}
+
+pub fn run(dir: &Path, out: &Out) -> Result<()> {
+    let pages = generate(Cli::command(), dir)?;
+    if out.json {
+        return json(&ManReport { pages, dir });
+    }
+    out.status("Wrote", format!("{pages} man pages to `{}`", dir.display()));
     Ok(())
 }
 
@@ -35,6 +42,7 @@ pub fn generate(cmd: clap::Command, dir: &Path) -> Result<usize> {
 }
 
 /// Expected page names: the command and every visible subcommand, joined by `-`.
+#[cfg(test)]
 pub fn page_names(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
     out.push(format!("{prefix}.1"));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
