@@ -1,7 +1,8 @@
 //! plugres-index: the index maintainer's and publisher's tool, as a library.
 //!
 //! The binary (`main.rs`) only parses arguments and prints; the work lives
-//! here so tests and the benchmark drive the same code.
+//! here so tests and the benchmarks (the `plugres-bench` crate) drive the same
+//! code.
 
 pub mod checked_copy;
 pub mod checkout;
@@ -11,6 +12,5 @@ pub mod fsutil;
 pub mod git;
 pub mod keys;
 pub mod mirror;
-pub mod synth;
 pub mod trust;
 pub mod validate;

@@ -92,7 +92,7 @@ impl VerifiedIndex {
     }
 
     /// Establishes which config, snapshot and timestamp of the index to
-    /// trust (see [`trust`](super::trust)), keeping what was seen under
+    /// trust (see the `index::trust` module), keeping what was seen under
     /// `trust.dir`.
     pub fn open_with(
         backend: Box<dyn IndexBackend>,
