@@ -2,8 +2,8 @@
 //!
 //! [`ops`] holds one operation per command (a request in, a
 //! `serde::Serialize` report out); the binary (`src/main.rs`, `src/cli/`)
-//! parses arguments into requests and prints reports. The benchmark and the
-//! tests drive the same library.
+//! parses arguments into requests and prints reports. Tests and the benchmarks (the
+//! `plugres-bench` crate) drive the same library.
 
 pub mod checked_copy;
 pub mod checkout;
@@ -13,6 +13,5 @@ pub mod keys;
 pub mod mirror;
 pub mod ops;
 pub mod signed_edit;
-pub mod synth;
 pub mod trust;
 pub mod validate;

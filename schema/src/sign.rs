@@ -338,5 +338,6 @@ fn decode_b64(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
-#[cfg(all(test, feature = "signing"))]
+#[cfg(test)]
+#[cfg(feature = "signing")]
 mod tests;

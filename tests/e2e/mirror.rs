@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use plugres_e2e::daemon::GitDaemon;
+use plugres_e2e::GitDaemon;
 use plugres_e2e::http::StaticServer;
 use plugres_e2e::index::{TestIndex, sample_root_key};
 use plugres_e2e::*;

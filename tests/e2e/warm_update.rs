@@ -1,7 +1,7 @@
 //! A warm `plugres update` against a large sparse index costs one request.
 //!
 //! A synthetic index of 10,000 plugins (`plugres-index-bench generate`,
-//! i.e. `plugres_index::synth::generate_installable`) is given the trust
+//! i.e. `plugres_bench::synth::generate_installable`) is given the trust
 //! layer (root key, online snapshot and timestamp keys, a binned snapshot
 //! by the real `plugres-index snapshot`) and served by nginx. After a cold
 //! lock and install, nothing changed upstream, so a warm update must ask

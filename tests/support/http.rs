@@ -9,51 +9,24 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use plugres_test_support::nginx::{self, Nginx};
+
+/// A static server: nginx ([`plugres_test_support::nginx`]) or, where it
+/// is missing, Python's `http.server`.
 pub struct StaticServer {
-    child: Child,
+    server: Server,
     pub port: u16,
-    pub log_dir: PathBuf,
-    _tmp: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("server on port {port} did not start within 10 s");
-}
-
-fn nginx() -> Option<PathBuf> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0"))
-        .unwrap_or(false)
+enum Server {
+    Nginx(Nginx),
+    Python(Child),
 }
 
 impl StaticServer {
@@ -64,31 +37,40 @@ impl StaticServer {
     }
 
     pub fn start_with(dir: &Path, extra: &str) -> StaticServer {
-        let tmp = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = match nginx() {
-            Some(bin) => start_nginx(&bin, dir, tmp.path(), port, extra),
-            None => Command::new("python3")
-                .args([
-                    "-m",
-                    "http.server",
-                    "--bind",
-                    "127.0.0.1",
-                    &port.to_string(),
-                    "--directory",
-                ])
-                .arg(dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start python3 -m http.server"),
-        };
-        wait_for_port(port);
+        if let Some(bin) = nginx::binary() {
+            let site = nginx::Server {
+                root: dir,
+                extra: extra.to_string(),
+            };
+            let server = Nginx::start(&bin, &[site], None).expect("start nginx");
+            let port = server.port(0);
+            return StaticServer {
+                server: Server::Nginx(server),
+                port,
+            };
+        }
+        let port = plugres_test_support::free_port().unwrap();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start python3 -m http.server");
+        assert!(
+            plugres_test_support::wait_for_port(port, Duration::from_secs(10)),
+            "server on port {port} did not start within 10 s"
+        );
         StaticServer {
-            child,
+            server: Server::Python(child),
             port,
-            log_dir: tmp.path().to_path_buf(),
-            _tmp: tmp,
         }
     }
 
@@ -98,16 +80,20 @@ impl StaticServer {
 
     /// Lines of nginx's access log (empty with the Python fallback).
     pub fn access_log(&self) -> Vec<String> {
-        std::fs::read_to_string(self.log_dir.join("access.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
+        match &self.server {
+            Server::Nginx(n) => n.access_log().lines().map(str::to_string).collect(),
+            Server::Python(_) => Vec::new(),
+        }
     }
 
     pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.server {
+            Server::Nginx(n) => n.stop(),
+            Server::Python(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
     }
 }
 
@@ -115,31 +101,6 @@ impl Drop for StaticServer {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn start_nginx(bin: &Path, dir: &Path, tmp: &Path, port: u16, extra: &str) -> Child {
-    let t = tmp.display();
-    let user = if is_root() { "user root;" } else { "" };
-    let conf = format!(
-        "{user}\nworker_processes 1;\ndaemon off;\n# One process, our child: killing it leaves no orphaned worker.\nmaster_process off;\nerror_log {t}/error.log;\npid {t}/nginx.pid;\n\
-events {{ worker_connections 256; }}\n\
-http {{\n  access_log {t}/access.log;\n  client_body_temp_path {t}/body;\n  proxy_temp_path {t}/proxy;\n\
-  fastcgi_temp_path {t}/fcgi;\n  uwsgi_temp_path {t}/uwsgi;\n  scgi_temp_path {t}/scgi;\n\
-  default_type application/octet-stream;\n  types {{ text/plain toml minisig; application/wasm wasm; }}\n\
-  server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    {extra}\n  }}\n}}\n",
-        root = dir.display()
-    );
-    let conf_path = tmp.join("nginx.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    Command::new(bin)
-        .arg("-c")
-        .arg(&conf_path)
-        .arg("-p")
-        .arg(tmp)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nginx")
 }
 
 /// What a [`FaultServer`] does with each request, in order; the last

@@ -1,11 +1,15 @@
 //! Support for the end-to-end tests: the real binaries, real git
 //! repositories, real static HTTP servers on 127.0.0.1, and the sample index.
 
-pub mod daemon;
+// Test support: a failed step should stop the test at once.
+#![allow(clippy::unwrap_used)]
+
 pub mod http;
 pub mod index;
 pub mod project;
 pub mod trust;
+
+pub use plugres_test_support::git::{GitDaemon, commit_tree, copy_tree, git};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -51,9 +55,9 @@ fn bin_dir(package: &'static str) -> PathBuf {
 }
 
 /// `plugres-index-bench`, which writes synthetic indexes
-/// (`plugres_index::synth`) of any size.
+/// (`plugres_bench::synth`) of any size.
 pub fn plugres_index_bench() -> Command {
-    Command::new(bin_dir_of("plugres-index", "plugres-index-bench").join("plugres-index-bench"))
+    Command::new(bin_dir_of("plugres-bench", "plugres-index-bench").join("plugres-index-bench"))
 }
 
 /// The directory holding the built `plugres-index`, for tests of scripts
@@ -121,51 +125,10 @@ pub fn sample_key(name: &str) -> PathBuf {
         .join(format!("{name}.key"))
 }
 
-/// Copies a directory tree (files only, no `.git`).
-pub fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.components().any(|c| c.as_os_str() == ".git") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
-/// Runs the real `git` program in `dir`, isolated from the user's config.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@test.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@test.invalid")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A copy of the sample index as a git repository with one commit on `main`.
 pub fn sample_index_repo(dir: &Path) -> PathBuf {
     let idx = dir.join("index");
-    copy_tree(&sample_index(), &idx);
-    git(&idx, &["init", "-q", "-b", "main"]);
-    git(&idx, &["add", "-A"]);
-    git(&idx, &["commit", "-q", "-m", "sample"]);
+    commit_tree(&sample_index(), &idx, "sample");
     idx
 }
 

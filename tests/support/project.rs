@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::daemon::GitDaemon;
+use crate::GitDaemon;
 use crate::http::StaticServer;
 use crate::index::{TestIndex, sample_root_key};
 use crate::{Files, git, plugres, run, snapshot_tree, stderr};

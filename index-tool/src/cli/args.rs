@@ -128,6 +128,8 @@ pub struct InitArgs {
     pub root_key: Option<PathBuf>,
     /// Where to write a generated root key pair (`.key` and `.pub` are added).
     /// Keep it out of the index repository. [default: ./<name>-root]
+    // The text is also `--help`'s, where `<name>` reads as meant.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(long, value_name = "PATH", conflicts_with = "root_key")]
     pub key_out: Option<PathBuf>,
     /// Id of the root key in config.toml.

@@ -370,6 +370,4 @@ fn check_config_rotation(
 }
 
 #[cfg(test)]
-mod test_git;
-#[cfg(test)]
 mod tests;

@@ -8,8 +8,8 @@ use plugres_schema::{CONFIG_PATH, PluginName, SigningKey, index_path, sign};
 
 use super::{Options, validate};
 use crate::checkout::sig_path;
-use crate::synth::{SynthInfo, generate_git};
-use crate::validate::test_git::git;
+use plugres_bench::synth::{SynthInfo, generate_git};
+use plugres_test_support::git::git;
 
 fn since(dir: &Path, base: &str) -> Vec<String> {
     let opts = Options {

@@ -1,6 +1,6 @@
 //! [`VerifiedIndex`]: the one place where index bytes become trusted values.
 //!
-//! Steps 2 and 3 of the chain of trust (README, "Signatures and the chain of
+//! Steps 2 and 4 of the chain of trust (README, "Signatures and the chain of
 //! trust") happen here and nowhere else, so every backend gets the same
 //! checks, by the rules the index tool applies too
 //! ([`plugres_schema::rules`]):
@@ -9,7 +9,7 @@
 //!    pinned in plugres.toml — not by a key the config itself lists, which an
 //!    attacker would control — and that key must still be a root key of the
 //!    config (an index retires a key by dropping it).
-//! 3. A plugin file must carry a valid signature, bound to its own index
+//! 4. A plugin file must carry a valid signature, bound to its own index
 //!    path, by a publisher key of the verified config whose scopes cover the
 //!    plugin's name.
 //!
@@ -92,7 +92,7 @@ impl VerifiedIndex {
     }
 
     /// Establishes which config, snapshot and timestamp of the index to
-    /// trust (see [`trust`](super::trust)), keeping what was seen under
+    /// trust (see the `index::trust` module), keeping what was seen under
     /// `trust.dir`.
     pub fn open_with(
         backend: Box<dyn IndexBackend>,

@@ -23,7 +23,7 @@
 //!
 //! Every artifact is fetched, checked and unpacked before any project file
 //! changes, so a refused artifact leaves the project as it was. The whole
-//! run holds the project's [`ProjectLock`](crate::install::ProjectLock).
+//! run holds the project's [`ProjectLock`].
 //!
 //! Results are plain `Serialize` reports: the CLI prints them as text or,
 //! under `--json`, as they are. Their field names are the JSON shapes.

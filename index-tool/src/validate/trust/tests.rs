@@ -1,7 +1,7 @@
 use super::*;
-use crate::synth::{SynthInfo, generate_git, snapshot_and_commit};
-use crate::validate::test_git::git;
 use crate::validate::{Options, validate};
+use plugres_bench::synth::{SynthInfo, generate_git, snapshot_and_commit};
+use plugres_test_support::git::git;
 
 fn whole(dir: &Path) -> Vec<String> {
     let opts = Options {
@@ -167,7 +167,7 @@ fn a_pull_request_may_leave_the_snapshot_stale_but_not_roll_it_back() {
     let dir = t.path();
     let v1 = git(dir, &["rev-parse", "HEAD"]).trim().to_string();
     let key = plugres_schema::SigningKey::from_key_text(&info.publisher_key_text, None).unwrap();
-    crate::synth::publish_next_version(dir, &key, &info.names[2]).unwrap();
+    plugres_bench::synth::publish_next_version(dir, &key, &info.names[2]).unwrap();
     let d = since(dir, &v1);
     assert_eq!(d.len(), 1, "{d:#?}");
     assert!(

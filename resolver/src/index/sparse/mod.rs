@@ -41,7 +41,7 @@
 //! query: ops re-runs a failed resolution once that way, for a CDN that
 //! serves stale plugin files.
 //!
-//! The rules above are plain functions in [`http_logic`]; this file only
+//! The rules above are plain functions in `http_logic`; this file only
 //! moves bytes. Trust is [`VerifiedIndex`](super::VerifiedIndex)'s job.
 
 mod cache;

@@ -2,12 +2,11 @@
 //! local index, and how many plugin files a lock reads.
 //!
 //! ```text
-//! cargo build --release -p plugres-index --bin plugres-index-bench
-//! cargo build --release -p plugres --bins    # the `plugres` under test: `cargo run` builds only the bench
-//! cargo run --release -p plugres --bin plugres-bench            # 10,000 and 100,000 plugins
-//! cargo run --release -p plugres --bin plugres-bench -- --no-big --json
-//! cargo run --release -p plugres --bin plugres-bench -- --work-dir /tmp/pb   # keep, reuse indexes
-//! cargo run --release -p plugres --bin plugres-bench -- --sparse-only --work-dir /tmp/pb
+//! cargo build --release -p plugres-bench -p plugres --bins   # both benches and the `plugres` under test
+//! cargo run --release -p plugres-bench --bin plugres-bench            # 10,000 and 100,000 plugins
+//! cargo run --release -p plugres-bench --bin plugres-bench -- --no-big --json
+//! cargo run --release -p plugres-bench --bin plugres-bench -- --work-dir /tmp/pb   # keep, reuse indexes
+//! cargo run --release -p plugres-bench --bin plugres-bench -- --sparse-only --work-dir /tmp/pb
 //! ```
 //!
 //! Generating the 100,000-plugin index takes about 30 s and 1.2 GB of disk
@@ -18,7 +17,7 @@
 //! For each index size it
 //!
 //! 1. runs `plugres-index-bench generate --artifacts` (the index tool's
-//!    synthetic index; this crate does not depend on the index tool) to
+//!    synthetic index, [`plugres_bench::synth`], in its own process) to
 //!    write a signed index of N plugins × M versions whose suggested roots
 //!    (~200 plugins) resolve to a known solution (~230 plugins), with the
 //!    solution's artifacts as real files beside the index;
@@ -37,23 +36,16 @@
 //! serves each index with nginx on 127.0.0.1 and times `plugres lock`
 //! against `sparse+http://127.0.0.1:PORT/` from a cold index cache and a
 //! warm one (every file revalidated, 304), counting the requests of each
-//! run in nginx's access log (see `bench/sparse.rs`).
+//! run in nginx's access log (see `sparse.rs`).
 //!
 //! Every run's result is checked (the lock holds exactly the expected
 //! solution; the no-op install read no index and installed nothing), so a
 //! fast wrong answer cannot pass.
 
-// The binary's root is `src/bin/bench.rs` (as Cargo.toml declares), so its
-// modules are named by path.
-#[path = "bench/measure.rs"]
 mod measure;
-#[path = "bench/nginx.rs"]
 mod nginx;
-#[path = "bench/report.rs"]
 mod report;
-#[path = "bench/setup.rs"]
 mod setup;
-#[path = "bench/sparse.rs"]
 mod sparse;
 
 use std::path::PathBuf;

@@ -37,7 +37,7 @@ impl Tools {
             generator: pick(
                 generator,
                 "plugres-index-bench",
-                "cargo build --release -p plugres-index --bin plugres-index-bench",
+                "cargo build --release -p plugres-bench --bin plugres-index-bench",
             )?,
             plugres: pick(
                 plugres,

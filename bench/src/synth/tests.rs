@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use plugres_schema::{PluginFile, PluginName, index_path};
 
 use super::*;
-use crate::validate::{Options, validate};
+use plugres_index::validate::{Options, validate};
 
 fn whole() -> Options {
     Options {

@@ -1,11 +1,11 @@
-//! `plugres-index-bench`: makes synthetic indexes ([`plugres_index::synth`])
+//! `plugres-index-bench`: makes synthetic indexes ([`plugres_bench::synth`])
 //! and times `plugres-index validate` on them through the same library call
 //! the CLI makes.
 //!
 //! ```text
-//! cargo run --release -p plugres-index --bin plugres-index-bench -- validate
-//! cargo run --release -p plugres-index --bin plugres-index-bench -- generate /tmp/idx --git --json
-//! cargo run --release -p plugres-index --bin plugres-index-bench -- snapshot --plugins 10000,100000
+//! cargo run --release -p plugres-bench --bin plugres-index-bench -- validate
+//! cargo run --release -p plugres-bench --bin plugres-index-bench -- generate /tmp/idx --git --json
+//! cargo run --release -p plugres-bench --bin plugres-index-bench -- snapshot --plugins 10000,100000
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use plugres_bench::synth::{self, SynthInfo};
 use plugres_index::git::Repo;
-use plugres_index::synth::{self, SynthInfo};
 use plugres_index::trust;
 use plugres_index::validate::{Options, Report, validate};
 use plugres_schema::SigningKey;

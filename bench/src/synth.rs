@@ -53,9 +53,9 @@ use plugres_schema::{
 };
 use rayon::prelude::*;
 
-use crate::checkout::{Checkout, now_rfc3339, now_unix, sig_path};
-use crate::git::{Author, Repo};
-use crate::trust;
+use plugres_index::checkout::{Checkout, now_rfc3339, now_unix, sig_path};
+use plugres_index::git::{Author, Repo};
+use plugres_index::trust;
 
 /// The engine a synthetic index serves.
 pub const ENGINE: &str = "synth-engine";

@@ -1,0 +1,41 @@
+//! The index maintainer's and publisher's workflow, through the binary:
+//! one file per concern, sharing the helpers below.
+
+mod keys;
+mod publish;
+mod trust_layer;
+mod validate;
+
+use std::path::Path;
+
+use plugres_e2e::*;
+
+/// Writes a `plugin.toml` (one `any` artifact) for `name` `version` with
+/// the `[dependencies]` lines `deps`; returns its path.
+fn write_plugin(dir: &Path, name: &str, version: &str, deps: &str) -> std::path::PathBuf {
+    let src = dir.join(format!("src-{name}-{version}"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("mod.wasm"), format!("\0asm{name}{version}")).unwrap();
+    std::fs::write(
+        src.join("plugin.toml"),
+        format!(
+            "[plugin]\nname = \"{name}\"\nversion = \"{version}\"\ndescription = \"test {name}\"\nengine = \">=1.0\"\n\n[dependencies]\n{deps}\n\n[[artifact]]\ntarget = \"any\"\npath = \"mod.wasm\"\n"
+        ),
+    )
+    .unwrap();
+    src.join("plugin.toml")
+}
+
+/// Signs a new snapshot and timestamp of `idx` with the online key `key`.
+fn sign_trust(idx: &Path, key: &Path) {
+    for cmd in ["snapshot", "timestamp"] {
+        run(
+            plugres_index()
+                .args([cmd, "--key"])
+                .arg(key)
+                .arg("--index")
+                .arg(idx),
+            true,
+        );
+    }
+}

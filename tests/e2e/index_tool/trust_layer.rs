@@ -1,0 +1,246 @@
+//! The trust layer through the binary: `init`'s snapshot and timestamp,
+//! `snapshot` / `timestamp` after a publish, and what `validate` says of a
+//! stale snapshot or an expired timestamp.
+
+use plugres_e2e::*;
+
+use super::write_plugin;
+
+/// `init` makes a trust-layer index: an online key for the snapshot and
+/// timestamp roles, a signed snapshot and timestamp, all committed.
+#[test]
+fn init_creates_an_index_with_a_snapshot_that_validates() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let out = run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "idx",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "root",
+        ]),
+        true,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("Generated online key `idx-online.key`")
+            && err.contains("as the secret `PLUGRES_ONLINE_KEY`"),
+        "{err}"
+    );
+    let idx = d.join("idx");
+    for f in [
+        "snapshot.toml",
+        "snapshot.toml.minisig",
+        "timestamp.toml",
+        "timestamp.toml.minisig",
+    ] {
+        assert!(idx.join(f).is_file(), "{f}");
+    }
+    let snapshot = std::fs::read_to_string(idx.join("snapshot.toml")).unwrap();
+    assert!(snapshot.contains("version = 1\n"), "{snapshot}");
+    assert_eq!(git(&idx, &["status", "--porcelain"]), "");
+    let out = run(plugres_index().arg("validate").arg(&idx), true);
+    assert_eq!(stderr(&out), "ok: 0 files checked in the index\n");
+    let keys = stdout(&run(
+        plugres_index().args(["key", "list", "--index"]).arg(&idx),
+        true,
+    ));
+    let online = std::fs::read_to_string(d.join("idx-online.pub")).unwrap();
+    let online = online.lines().last().unwrap();
+    assert!(
+        keys.contains(&format!("snapshot   online-snapshot      {online}"))
+            && keys.contains(&format!("timestamp  online-timestamp     {online}")),
+        "{keys}"
+    );
+    // --no-snapshot: per-file signatures only.
+    run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "plain",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "plain-root",
+            "--no-snapshot",
+        ]),
+        true,
+    );
+    assert!(!d.join("plain/snapshot.toml").exists());
+    assert!(!d.join("plain-online.key").exists());
+    run(plugres_index().arg("validate").arg(d.join("plain")), true);
+}
+
+/// A publish leaves the snapshot stale: a warning on the pull request, an
+/// error on the whole index, until the online key signs a new snapshot
+/// and timestamp.
+#[test]
+fn publish_then_snapshot_and_timestamp() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let m = write_plugin(t.path(), "acme-new", "1.0.0", "");
+    let out = run(
+        plugres_index()
+            .arg("publish")
+            .arg(&m)
+            .arg("--key")
+            .arg(sample_key("acme-release"))
+            .arg("--index")
+            .arg(&idx)
+            .arg("--no-branch"),
+        true,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "next: cd {} && plugres-index snapshot && plugres-index timestamp",
+            idx.display()
+        )),
+        "{err}"
+    );
+    // The publish touched no trust file.
+    assert_eq!(
+        git(&idx, &["diff", "--name-only", "HEAD~1"]),
+        "artifacts/acme-new/1.0.0/mod.wasm\nplugins/ac/me/acme-new.toml\nplugins/ac/me/acme-new.toml.minisig\n"
+    );
+    let out = run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~1"])
+            .arg(&idx),
+        true,
+    );
+    assert!(
+        stderr(&out).contains("snapshot.toml: warning: snapshot is stale"),
+        "{}",
+        stderr(&out)
+    );
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains("plugins/ac/me/acme-new.toml: error: not listed in snapshot.toml (version 2)")
+            && err.contains("plugins/ac/me/acme-new.toml.minisig: error: not listed"),
+        "{err}"
+    );
+    // Only a snapshot key signs a snapshot, and it is named.
+    let out = run(
+        plugres_index()
+            .args(["snapshot", "--key"])
+            .arg(sample_key("acme-release"))
+            .arg("--index")
+            .arg(&idx),
+        false,
+    );
+    assert!(
+        stderr(&out).contains("is not a snapshot key of this index; allowed: `online-snapshot`"),
+        "{}",
+        stderr(&out)
+    );
+    // The key from the environment, as CI passes it.
+    let online = std::fs::read_to_string(sample_key("sample-online")).unwrap();
+    let out = run(
+        plugres_index()
+            .args(["snapshot", "--json", "--index"])
+            .arg(&idx)
+            .env("PLUGRES_SNAPSHOT_KEY", &online),
+        true,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 3);
+    assert_eq!(v["bin_digits"], 0);
+    assert_eq!(v["files"], 14);
+    assert_eq!(git(&idx, &["log", "-1", "--format=%s"]), "snapshot 3\n");
+    // Between snapshot and timestamp the timestamp points at the old one.
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains("timestamp.toml: error: points at snapshot version 2"),
+        "{err}"
+    );
+    run(
+        plugres_index()
+            .args(["timestamp", "--index"])
+            .arg(&idx)
+            .env("PLUGRES_TIMESTAMP_KEY", &online),
+        true,
+    );
+    assert_eq!(git(&idx, &["log", "-1", "--format=%s"]), "timestamp 3\n");
+    let out = run(plugres_index().arg("validate").arg(&idx), true);
+    assert_eq!(stderr(&out), "ok: 12 files checked in the index\n");
+    run(
+        plugres_index()
+            .args(["validate", "--base", "HEAD~3"])
+            .arg(&idx),
+        true,
+    );
+    assert_eq!(git(&idx, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_file_changed_after_the_snapshot_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    run(plugres_index().arg("validate").arg(&idx), true);
+    let rel = "plugins/gr/ee/greeter-core.toml";
+    let text = std::fs::read_to_string(idx.join(rel)).unwrap() + "# changed\n";
+    std::fs::write(idx.join(rel), &text).unwrap();
+    // Signed again by its publisher: only the snapshot can tell.
+    std::fs::write(
+        idx.join(format!("{rel}.minisig")),
+        plugres_schema::sign(
+            &plugres_e2e::index::key("sample-maintainers"),
+            rel,
+            text.as_bytes(),
+            1,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains(&format!(
+            "{rel}: error: sha256 is {}, but snapshot.toml (version 2) lists",
+            plugres_schema::Sha256::of(text.as_bytes())
+        )) && err.contains(&format!("{rel}.minisig: error: sha256 is")),
+        "{err}"
+    );
+    assert!(err.contains("2 errors"), "{err}");
+}
+
+#[test]
+fn an_expired_timestamp_is_a_warning_naming_the_fix() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let out = run(
+        plugres_index()
+            .args(["timestamp", "--expires-in", "1s", "--key"])
+            .arg(sample_key("sample-online"))
+            .arg("--index")
+            .arg(&idx),
+        true,
+    );
+    assert!(stderr(&out).contains("(in 1s;"), "{}", stderr(&out));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), true));
+    assert!(
+        err.contains("timestamp.toml: warning: expired ")
+            && err.contains("run `plugres-index timestamp`"),
+        "{err}"
+    );
+    // A refused key changes nothing.
+    let before = snapshot_tree(&idx);
+    let out = run(
+        plugres_index()
+            .args(["timestamp", "--key"])
+            .arg(sample_key("sample-root"))
+            .arg("--index")
+            .arg(&idx),
+        false,
+    );
+    assert!(
+        stderr(&out).contains("not a timestamp key of this index; allowed: `online-timestamp`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot_tree(&idx), before);
+}

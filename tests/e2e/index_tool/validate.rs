@@ -1,0 +1,232 @@
+//! `validate --base`, the pull-request check: edits of published versions,
+//! links and paths outside the index, replayed older signed files.
+
+use plugres_e2e::*;
+
+use super::{sign_trust, write_plugin};
+
+#[test]
+fn validate_base_rejects_edits_of_published_versions() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let path = idx.join("plugins/he/ll/hello-world.toml");
+    let original = std::fs::read_to_string(&path).unwrap();
+    for (from, to, field, version) in [
+        (
+            "greeter-core = \"^0.3\"\n\n[[version.artifact]]\ntarget = \"any\"\nurl = \"artifacts/hello-world/1.2.0",
+            "greeter-core = \"^0.3.1\"\n\n[[version.artifact]]\ntarget = \"any\"\nurl = \"artifacts/hello-world/1.2.0",
+            "dependencies",
+            "1.2.0",
+        ),
+        (
+            "sha256 = \"b10f562d",
+            "sha256 = \"c10f562d",
+            "artifact",
+            "1.1.0",
+        ),
+    ] {
+        assert!(original.contains(from), "fixture drifted: {from}");
+        let edited = original.replacen(from, to, 1);
+        std::fs::write(&path, &edited).unwrap();
+        // Re-signed with the right key, as a malicious publisher could, and
+        // committed: the signature is fine, only history can tell.
+        let rel = "plugins/he/ll/hello-world.toml";
+        let key = plugres_schema::SigningKey::from_key_text(
+            &std::fs::read_to_string(sample_key("sample-maintainers")).unwrap(),
+            None,
+        )
+        .unwrap();
+        std::fs::write(
+            idx.join(format!("{rel}.minisig")),
+            plugres_schema::sign(&key, rel, edited.as_bytes(), 1).unwrap(),
+        )
+        .unwrap();
+        // ...and even the online key signed it into the snapshot.
+        sign_trust(&idx, &sample_key("sample-online"));
+        git(&idx, &["add", "-A"]);
+        git(&idx, &["commit", "-q", "-am", "sneaky edit"]);
+        run(plugres_index().arg("validate").arg(&idx), true); // each file is fine on its own
+        let out = run(
+            plugres_index()
+                .args(["validate", "--format", "github", "--base", "HEAD~1"])
+                .arg(&idx),
+            false,
+        );
+        let text = stdout(&out);
+        assert!(
+            text.contains("::error file=plugins/he/ll/hello-world.toml,line="),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "published version `{version}` was changed ({field})"
+            )),
+            "{field}: {text}"
+        );
+        git(&idx, &["reset", "-q", "--hard", "HEAD~1"]);
+    }
+}
+
+#[test]
+fn validate_refuses_links_and_changes_outside_the_index() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let validate_base = |ok: bool| {
+        stderr(&run(
+            plugres_index()
+                .args(["validate", "--base", "HEAD~1"])
+                .arg(&idx),
+            ok,
+        ))
+    };
+    let commit = |msg: &str| {
+        git(&idx, &["add", "-A"]);
+        git(&idx, &["commit", "-q", "-m", msg]);
+    };
+    let reset = || git(&idx, &["reset", "-q", "--hard", "HEAD~1"]);
+    let hello = "plugins/he/ll/hello-world.toml";
+
+    // A plugin file replaced by a dangling link (a removal in disguise).
+    std::fs::remove_file(idx.join(hello)).unwrap();
+    std::os::unix::fs::symlink("../../../nowhere.toml", idx.join(hello)).unwrap();
+    commit("link");
+    let err = validate_base(false);
+    assert!(
+        err.contains(&format!("{hello}: error: not a regular file")),
+        "{err}"
+    );
+    reset();
+
+    // A link to an identical copy outside plugins/: the whole-index check refuses it too.
+    std::fs::copy(idx.join(hello), idx.join("copy.toml")).unwrap();
+    std::fs::remove_file(idx.join(hello)).unwrap();
+    std::os::unix::fs::symlink("../../../copy.toml", idx.join(hello)).unwrap();
+    let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
+    assert!(
+        err.contains(&format!("{hello}: error: not a regular file")),
+        "{err}"
+    );
+    git(&idx, &["checkout", "-q", "--", "."]);
+    std::fs::remove_file(idx.join("copy.toml")).unwrap();
+
+    // A published artifact stored in the index changed.
+    std::fs::write(
+        idx.join("artifacts/hello-world/1.2.0/hello_world.wasm"),
+        b"\0asm other",
+    )
+    .unwrap();
+    commit("artifact");
+    let err = validate_base(false);
+    assert!(
+        err.contains("artifacts/hello-world/1.2.0/hello_world.wasm: error: a published artifact"),
+        "{err}"
+    );
+    reset();
+
+    // .gitattributes guards the signed bytes.
+    std::fs::write(idx.join(".gitattributes"), "*.toml text eol=crlf\n").unwrap();
+    commit("eol");
+    let err = validate_base(false);
+    assert!(err.contains(".gitattributes: error:"), "{err}");
+    reset();
+
+    // Other files are not index data: a warning for a maintainer, not a failure.
+    std::fs::write(idx.join("README.md"), "hello\n").unwrap();
+    commit("readme");
+    let out = validate_base(true);
+    assert!(
+        out.contains("README.md: warning: not an index file"),
+        "{out}"
+    );
+}
+
+/// A pull request restoring a pre-yank plugin file and its signature from
+/// history (valid, path-bound, in scope) is refused by `validate --base`:
+/// its signature is older than the base's.
+#[test]
+fn validate_base_refuses_a_replayed_older_signed_file() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let idx = d.join("idx");
+    run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "idx",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "root",
+            "--no-snapshot",
+        ]),
+        true,
+    );
+    run(
+        plugres_index()
+            .current_dir(d)
+            .args(["keygen", "--unencrypted", "--out", "pub"]),
+        true,
+    );
+    run(
+        plugres_index().current_dir(d).args([
+            "key",
+            "add",
+            "hello",
+            "--public-file",
+            "pub.pub",
+            "--scope",
+            "*",
+            "--root-key",
+            "root.key",
+            "--index",
+            "idx",
+        ]),
+        true,
+    );
+    let manifest = write_plugin(d, "hello", "1.0.0", "");
+    run(
+        plugres_index()
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .arg("publish")
+            .arg(&manifest)
+            .arg("--key")
+            .arg(d.join("pub.key"))
+            .arg("--index")
+            .arg(&idx)
+            .arg("--no-branch"),
+        true,
+    );
+    run(
+        plugres_index()
+            .env("SOURCE_DATE_EPOCH", "1700000100")
+            .args(["yank", "hello", "1.0.0", "--reason", "broken", "--key"])
+            .arg(d.join("pub.key"))
+            .arg("--index")
+            .arg(&idx),
+        true,
+    );
+    let base = git(&idx, &["rev-parse", "HEAD"]).trim().to_string();
+    let rel = "plugins/he/ll/hello.toml";
+    for f in [rel.to_string(), format!("{rel}.minisig")] {
+        let old = git(&idx, &["show", &format!("HEAD~1:{f}")]);
+        std::fs::write(idx.join(&f), old).unwrap();
+    }
+    assert!(
+        !std::fs::read_to_string(idx.join(rel))
+            .unwrap()
+            .contains("yanked")
+    );
+    git(&idx, &["commit", "-q", "-am", "restore hello"]);
+    let err = stderr(&run(
+        plugres_index()
+            .args(["validate", "--base", &base])
+            .arg(&idx),
+        false,
+    ));
+    assert!(
+        err.contains(&format!(
+            "{rel}: error: `{rel}` is signed at 2023-11-14T22:13:20Z, before the version in `{base}` (signed at 2023-11-14T22:15:00Z): an older signed file replayed"
+        )),
+        "{err}"
+    );
+}
