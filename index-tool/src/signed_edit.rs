@@ -8,7 +8,7 @@
 //!
 //! [`Editing::edit_plugin`] and [`Editing::edit_config`] are the whole
 //! sequence for one plugin file and for `config.toml`. Commands whose edit
-//! writes more than one file use the parts: [`render`] (render and re-parse,
+//! writes more than one file use the parts: [`render()`] (render and re-parse,
 //! nothing written), [`Editing::sign_and_commit`] and
 //! [`Editing::commit_files`].
 

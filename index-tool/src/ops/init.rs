@@ -37,7 +37,7 @@ pub struct InitRequest {
     pub artifact_base: Option<String>,
     /// Sign with this existing root key instead of generating one.
     pub root_key: Option<PathBuf>,
-    /// Where to write a generated root key pair [default: `./<name>-root`].
+    /// Where to write a generated root key pair (default: `./<name>-root`).
     pub key_out: Option<PathBuf>,
     pub root_key_id: String,
     /// Encrypt a generated root key (with a password from [`Interact`]).

@@ -21,7 +21,7 @@ pub(crate) use multi::MultiCandidates;
 
 use super::{OpsError, Options};
 use crate::credentials::Binding;
-use crate::index::git::GitBackend;
+use crate::index::git::{GitBackend, GitConfig};
 use crate::index::sparse::{SparseBackend, SparseConfig};
 use crate::index::{IndexBackend, PathBackend, VerifiedIndex};
 use crate::project::{DEFAULT_REGISTRY, IndexLocation, Manifest, RegistrySpec};
@@ -70,7 +70,17 @@ fn open_backend(
 ) -> Result<VerifiedIndex, OpsError> {
     let backend: Box<dyn IndexBackend> = match &spec.location {
         IndexLocation::Path(dir) => Box::new(PathBackend::new(dir)),
-        IndexLocation::Git(url) => Box::new(GitBackend::open(url, &opts.index_cache_dir, offline)?),
+        IndexLocation::Git(url) => {
+            let mut config = GitConfig::new(url, &opts.index_cache_dir);
+            config.offline = offline;
+            config.http = opts.http.clone();
+            match token(spec, opts)? {
+                Binding::Bound(t) => config.token = Some(t),
+                Binding::Withheld(why) => config.token_withheld = Some(why),
+                Binding::Missing => {}
+            }
+            Box::new(GitBackend::open_with(config)?)
+        }
         IndexLocation::Sparse(url) => {
             let mut config = SparseConfig::new(url, &spec.name, &opts.index_cache_dir);
             config.offline = offline;
