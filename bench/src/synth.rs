@@ -506,9 +506,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
                 artifacts: vec![artifact(seed, &p.name, &version, artifacts)?],
                 version,
                 engine: semver::VersionReq::parse(v.engine)?,
-                published: jiff::Timestamp::from_second(published)?
-                    .strftime("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string(),
+                published: plugres_schema::time::format_utc(published.unsigned_abs()),
                 permissions: permissions.clone(),
                 yanked: v.yanked,
                 yank_reason: v.yanked.then(|| "synthetic: a broken build".to_string()),

@@ -5,21 +5,19 @@
 use std::io::{Read, Write};
 
 use plugres_schema::Sha256;
-use sha2::Digest;
 
 /// Copies `r` to `w`, failing as soon as more than `size` bytes arrive (an
 /// endless or oversized download stops there), and at the end unless size
 /// and sha256 match. `what` names the source in messages.
 pub fn copy_checked(
-    mut r: impl Read,
+    r: impl Read,
     mut w: impl Write,
     what: &str,
     size: u64,
     sha256: &Sha256,
 ) -> Result<(), String> {
-    let mut h = sha2::Sha256::new();
+    let mut r = plugres_fs::HashingReader::new(r);
     let mut buf = vec![0u8; 64 * 1024];
-    let mut got_size = 0u64;
     loop {
         let n = r
             .read(&mut buf)
@@ -27,20 +25,18 @@ pub fn copy_checked(
         if n == 0 {
             break;
         }
-        got_size += n as u64;
-        if got_size > size {
+        if r.len() > size {
             return Err(format!("`{what}` is larger than the declared {size} bytes"));
         }
-        h.update(&buf[..n]);
         w.write_all(&buf[..n])
             .map_err(|e| format!("writing `{what}` failed: {e}"))?;
     }
+    let (got, got_size) = r.finish();
     if got_size != size {
         return Err(format!(
             "`{what}` is {got_size} bytes, but {size} are declared"
         ));
     }
-    let got = Sha256::from_bytes(h.finalize().into());
     if &got != sha256 {
         return Err(format!(
             "`{what}` has sha256 {got}, but the index declares {sha256}"

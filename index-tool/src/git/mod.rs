@@ -134,24 +134,11 @@ fn check_rel_path(path: &str) -> Result<(), GitError> {
             reason,
         })
     };
-    if path.is_empty() {
-        return invalid("it is empty");
+    // The rule every index path follows (`plugres_schema::IndexPath`).
+    match plugres_schema::IndexPath::new(path) {
+        Ok(_) => Ok(()),
+        Err(reason) => invalid(reason),
     }
-    if path.starts_with('/') {
-        return invalid("it is absolute");
-    }
-    if path.contains('\\') || path.contains('\0') {
-        return invalid("it contains `\\` or a NUL byte");
-    }
-    for component in path.split('/') {
-        match component {
-            "" => return invalid("it has an empty component or a trailing `/`"),
-            "." | ".." => return invalid("it contains `.` or `..`"),
-            c if c.eq_ignore_ascii_case(".git") => return invalid("it points into `.git`"),
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

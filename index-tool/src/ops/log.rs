@@ -111,8 +111,23 @@ fn signer(
         .map(|v| v.key_id.to_string())
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC` (by [`plugres_schema::time`]); a time
+/// before 1970 as its number.
 fn format_time(unix: i64) -> String {
-    jiff::Timestamp::from_second(unix)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|_| unix.to_string())
+    match u64::try_from(unix) {
+        Ok(secs) => {
+            let t = plugres_schema::time::format_utc(secs);
+            format!("{} UTC", t.trim_end_matches('Z').replacen('T', " ", 1))
+        }
+        Err(_) => unix.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_like_before() {
+        assert_eq!(super::format_time(1_704_067_200), "2024-01-01 00:00:00 UTC");
+        assert_eq!(super::format_time(-5), "-5");
+    }
 }

@@ -5,14 +5,12 @@
 //! match, and the built files (hashed here, never trusted from input). Then
 //! the plugin file is rewritten, signed and committed on a release branch.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
     Artifact, IndexConfig, PluginFile, PublishManifest, Sha256, Target, VersionEntry, index_path,
 };
-use sha2::Digest;
 
 use super::Interact;
 use crate::checkout::{Checkout, diagnostics_error, now_rfc3339, publisher_id_of};
@@ -278,25 +276,12 @@ fn hash_artifacts(
 }
 
 fn hash_file(path: &Path) -> Result<(Sha256, u64)> {
-    let mut f = std::fs::File::open(path)
-        .with_context(|| format!("cannot open artifact `{}`", path.display()))?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
+    let (sha, size) = plugres_fs::sha256_of_file(path)
+        .with_context(|| format!("cannot read artifact `{}`", path.display()))?;
     if size == 0 {
         bail!("artifact `{}` is empty", path.display());
     }
-    Ok((Sha256::from_bytes(h.finalize().into()), size))
+    Ok((sha, size))
 }
 
 fn same_artifacts(old: &[Artifact], new: &[Hashed]) -> bool {

@@ -18,8 +18,6 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::install::sync_dir;
 
 /// A failure to store or check a blob. Messages say which checksum or size
@@ -167,35 +165,33 @@ impl ContentCache {
             .map_err(io_err("create a file in", &tmp_dir))?;
 
         // Read at most one byte more than promised: enough to detect "too large".
-        let mut limited = reader.take(expected_size.saturating_add(1));
-        let mut hasher = Sha256::new();
-        let mut written: u64 = 0;
+        let limited = reader.take(expected_size.saturating_add(1));
+        let mut hashing = plugres_fs::HashingReader::new(limited);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = match limited.read(&mut buf) {
+            let n = match hashing.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => return Err(CacheError::Source { source }),
             };
-            written += n as u64;
-            if written > expected_size {
+            if hashing.len() > expected_size {
                 return Err(CacheError::TooLarge {
                     expected: expected_size,
                 });
             }
-            hasher.update(&buf[..n]);
             tmp.write_all(&buf[..n])
                 .map_err(io_err("write", tmp.path()))?;
             on_progress(n as u64);
         }
+        let (sha, written) = hashing.finish();
         if written < expected_size {
             return Err(CacheError::TooShort {
                 expected: expected_size,
                 actual: written,
             });
         }
-        let actual = hex::encode(hasher.finalize());
+        let actual = sha.to_hex();
         if actual != expected {
             return Err(CacheError::Mismatch { expected, actual });
         }
@@ -279,7 +275,7 @@ impl ContentCache {
 
 #[cfg(test)]
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    plugres_schema::Sha256::of(data).to_hex()
 }
 
 #[cfg(test)]
