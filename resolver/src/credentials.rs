@@ -97,6 +97,17 @@ pub enum Binding {
     Withheld(String),
 }
 
+impl Binding {
+    /// The token to send and why none is sent, as a backend's config holds them.
+    pub fn split(self) -> (Option<Token>, Option<String>) {
+        match self {
+            Binding::Missing => (None, None),
+            Binding::Bound(t) => (Some(t), None),
+            Binding::Withheld(why) => (None, Some(why)),
+        }
+    }
+}
+
 /// One configured token and the index URL it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

@@ -49,8 +49,8 @@ fn open_with(
     open_backend(spec, opts, offline, refresh, &trust)
 }
 
-/// Like [`open_cached`], accepting an expired timestamp (for warnings that
-/// only read what the cache already holds).
+/// The index of `spec` from this machine's cache only, accepting an
+/// expired timestamp (for warnings that only read what the cache holds).
 pub(crate) fn open_cached_stale_ok(
     spec: &RegistrySpec,
     opts: &Options,
@@ -74,11 +74,7 @@ fn open_backend(
             let mut config = GitConfig::new(url, &opts.index_cache_dir);
             config.offline = offline;
             config.http = opts.http.clone();
-            match token(spec, opts)? {
-                Binding::Bound(t) => config.token = Some(t),
-                Binding::Withheld(why) => config.token_withheld = Some(why),
-                Binding::Missing => {}
-            }
+            (config.token, config.token_withheld) = token(spec, opts)?.split();
             Box::new(GitBackend::open_with(config)?)
         }
         IndexLocation::Sparse(url) => {
@@ -86,11 +82,7 @@ fn open_backend(
             config.offline = offline;
             config.refresh = refresh;
             config.http = opts.http.clone();
-            match token(spec, opts)? {
-                Binding::Bound(t) => config.token = Some(t),
-                Binding::Withheld(why) => config.token_withheld = Some(why),
-                Binding::Missing => {}
-            }
+            (config.token, config.token_withheld) = token(spec, opts)?.split();
             Box::new(SparseBackend::open(config)?)
         }
     };
@@ -137,13 +129,18 @@ pub(crate) struct Registries<'o> {
 
 impl<'o> Registries<'o> {
     pub(crate) fn new(manifest: &Manifest, opts: &'o Options) -> Self {
-        let mut order: Vec<String> = manifest.registries.keys().cloned().collect();
+        Self::unopened(manifest.registries.clone(), opts, false)
+    }
+
+    /// The registries of `specs`, none opened yet.
+    fn unopened(specs: BTreeMap<String, RegistrySpec>, opts: &'o Options, refresh: bool) -> Self {
+        let mut order: Vec<String> = specs.keys().cloned().collect();
         order.sort_by_key(|n| (n != DEFAULT_REGISTRY, n.clone()));
         let slots = || order.iter().map(|n| (n.clone(), OnceLock::new())).collect();
         Registries {
-            specs: manifest.registries.clone(),
+            specs,
             opts,
-            refresh: false,
+            refresh,
             online: slots(),
             cached: slots(),
             order,
@@ -155,20 +152,9 @@ impl<'o> Registries<'o> {
     /// every file with a cache-busting query: for one more try when a
     /// resolution failed on what may be a CDN's stale copy.
     pub(crate) fn refreshed(&self) -> Self {
-        let slots = || {
-            self.order
-                .iter()
-                .map(|n| (n.clone(), OnceLock::new()))
-                .collect()
-        };
         Registries {
-            specs: self.specs.clone(),
-            opts: self.opts,
-            refresh: true,
-            order: self.order.clone(),
-            online: slots(),
-            cached: slots(),
             snapshot_locked: self.snapshot_locked.clone(),
+            ..Self::unopened(self.specs.clone(), self.opts, true)
         }
     }
 
