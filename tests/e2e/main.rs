@@ -9,7 +9,9 @@
 mod actions;
 mod attacks;
 mod client;
+mod faults;
 mod index_tamper;
 mod index_tool;
 mod mirror;
+mod own_files;
 mod warm_update;

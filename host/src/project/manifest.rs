@@ -520,23 +520,38 @@ fn validate_plugin(
     })
 }
 
+/// Folders an install dir may not be or lie in: version control and
+/// plugres's own (README "plugres.toml": `install-dir`).
+const RESERVED_DIRS: &[&str] = &[
+    ".git", ".hg", ".svn", ".bzr", ".jj", ".pijul", "_darcs", ".plugres",
+];
+
 fn validate_install_dir(d: &mut Diagnostics, raw: &Spanned<String>) -> String {
     let s = raw.get_ref().trim_end_matches('/');
-    let ok = !s.is_empty()
+    let relative = !s.is_empty()
         && !s.starts_with('/')
         && !s.contains('\\')
         && !s.contains(':')
         && s.split('/').all(|seg| !seg.is_empty() && seg != "..");
-    if !ok {
+    // `./plugins` is `plugins`; `.` alone is the project folder.
+    let segments: Vec<&str> = s.split('/').filter(|seg| *seg != ".").collect();
+    let reserved = segments.iter().find(|seg| RESERVED_DIRS.contains(seg));
+    let problem = match reserved {
+        _ if !relative => Some("a relative path inside the project".to_string()),
+        _ if segments.is_empty() => Some("a folder of its own, not the project folder".to_string()),
+        Some(dir) => Some(format!("a folder of its own, not inside `{dir}`")),
+        None => None,
+    };
+    if let Some(what) = problem {
         d.error(
             Some(raw.span()),
             format!(
-                "`install-dir` must be a relative path inside the project (like `plugins`), got `{}`",
+                "`install-dir` must be {what} (like `plugins`), got `{}`",
                 raw.get_ref()
             ),
         );
     }
-    s.to_string()
+    segments.join("/")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod extract;
 mod place;
 
 pub use extract::{ArtifactKind, ExtractError, Limits, unpack};
-pub use place::{PlaceError, ProjectLock, Staging, recover, remove, stage};
+pub use place::{PlaceError, ProjectLock, Staging, is_ours, recover, remove, stage};
 /// One atomic writer, shared with `plugres-host` (which saves lockfiles too).
 pub use plugres_host::atomic::atomic_write;
 pub(crate) use plugres_host::atomic::sync_dir;

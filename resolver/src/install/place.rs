@@ -7,13 +7,17 @@
 //! <name>/                          one folder per installed plugin
 //! .plugres-tmp-<random>/           a folder being filled (a `Staging`)
 //! .plugres-old-<name>-<random>/    a replaced folder about to be deleted
+//! .plugres-del-<name>-<random>/    a removed plugin's folder being deleted
 //! ```
 //!
 //! Replacing `<name>` is two renames on the same file system: the old
 //! folder moves aside, the staged one moves in, then the old one is
-//! deleted. A crash leaves at most a `.plugres-*` folder, and [`recover`]
-//! puts things right: it drops staging folders and, where `<name>` went
-//! missing between the two renames, moves the old folder back.
+//! deleted. Removing `<name>` is one rename to a `.plugres-del-*` name,
+//! then the delete. A crash leaves at most a `.plugres-*` folder, and
+//! [`recover`] puts things right: it drops staging folders, finishes the
+//! deletes a removal started (a half-deleted folder never comes back), and,
+//! where `<name>` went missing between the two renames of a replacement,
+//! moves the old folder back.
 //!
 //! All of this assumes one plugres at a time per project: take
 //! [`ProjectLock`] first, then call [`recover`].
@@ -23,11 +27,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use plugres_fs::{FileLock, LockKind};
+use plugres_host::marker::MARKER_FILE;
 
 use super::sync_dir;
 
 const TMP_PREFIX: &str = ".plugres-tmp-";
 const OLD_PREFIX: &str = ".plugres-old-";
+const DEL_PREFIX: &str = ".plugres-del-";
 
 /// A failed install-dir operation.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +41,9 @@ pub enum PlaceError {
     /// The name cannot be a folder inside the install dir.
     #[error("`{name}` cannot be a plugin folder name: {reason}")]
     BadName { name: String, reason: &'static str },
+    /// Something plugres did not make is where a plugin folder goes.
+    #[error("`{}` was not installed by plugres (it has no `{MARKER_FILE}`), so it was left as it is", path.display())]
+    NotOurs { path: PathBuf },
     /// A file system operation failed.
     #[error("cannot {action} `{path}`; check that the directory is writable and on a local disk")]
     Io {
@@ -87,6 +96,14 @@ fn remove_any(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Whether `dir` is a plugin folder plugres made: a real folder (not a
+/// link) with plugres's marker file in it. Nothing else in the install
+/// dir is ever moved, replaced or deleted.
+pub fn is_ours(dir: &Path) -> bool {
+    let plain_dir = fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+    plain_dir && fs::symlink_metadata(dir.join(MARKER_FILE)).is_ok_and(|m| m.is_file())
+}
+
 fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
@@ -126,11 +143,15 @@ impl Staging {
         &self.dir
     }
 
-    /// Makes the staged folder `<install_dir>/<name>`, replacing what was
-    /// there. Returns the final path.
+    /// Makes the staged folder `<install_dir>/<name>`, replacing the
+    /// plugin folder that was there (never a folder plugres did not make).
+    /// Returns the final path.
     pub fn commit(mut self, name: &str) -> Result<PathBuf, PlaceError> {
         check_name(name)?;
         let target = self.install_dir.join(name);
+        if exists(&target) && !is_ours(&target) {
+            return Err(PlaceError::NotOurs { path: target });
+        }
         let old = if exists(&target) {
             let old = self
                 .install_dir
@@ -184,7 +205,7 @@ pub fn recover(install_dir: &Path) -> Result<(), PlaceError> {
     let mut changed = false;
     for name in names {
         let path = install_dir.join(&name);
-        if name.starts_with(TMP_PREFIX) {
+        if name.starts_with(TMP_PREFIX) || name.starts_with(DEL_PREFIX) {
             changed = true;
             remove_any(&path).map_err(io_err("remove", &path))?;
         } else if let Some(rest) = name.strip_prefix(OLD_PREFIX) {
@@ -208,15 +229,18 @@ pub fn recover(install_dir: &Path) -> Result<(), PlaceError> {
     Ok(())
 }
 
-/// Removes `<install_dir>/<name>` (moved aside first, so it vanishes at
-/// once). Returns whether it existed.
+/// Removes the plugin folder `<install_dir>/<name>` (moved aside first,
+/// so it vanishes at once; see [`recover`]). Returns whether it existed.
 pub fn remove(install_dir: &Path, name: &str) -> Result<bool, PlaceError> {
     check_name(name)?;
     let target = install_dir.join(name);
     if !exists(&target) {
         return Ok(false);
     }
-    let old = install_dir.join(format!("{OLD_PREFIX}{name}-{}", random_suffix()));
+    if !is_ours(&target) {
+        return Err(PlaceError::NotOurs { path: target });
+    }
+    let old = install_dir.join(format!("{DEL_PREFIX}{name}-{}", random_suffix()));
     fs::rename(&target, &old).map_err(io_err("move aside", &target))?;
     sync_dir(install_dir);
     remove_any(&old).map_err(io_err("remove", &old))?;

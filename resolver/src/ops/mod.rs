@@ -37,6 +37,7 @@ mod info;
 mod locate;
 mod lock;
 mod outdated;
+mod own_files;
 mod permissions;
 mod plan;
 mod registries;

@@ -7,13 +7,15 @@
 //! a staging folder inside the install dir and write its marker there.
 //! [`Prepared::commit`]: swap each staged folder in, and remove the folders
 //! of plugins no longer locked. Folders without a marker were not made by
-//! plugres and are left alone (reported as unmanaged).
+//! plugres: they are left alone (reported as unmanaged), and a plugin
+//! whose folder name is taken by one is not installed (see [`own_files`]).
 
 use std::path::{Path, PathBuf};
 
 use plugres_host::marker::{FileEntry, Marker, list_files, unchanged_since_install};
 
 use super::locate::Locator;
+use super::own_files;
 use super::registries::Registries;
 use super::{InstalledEntry, OpsError};
 use crate::fetch::{ArtifactSource, ContentCache, FetchItem, FetchOptions, fetch_all};
@@ -85,6 +87,12 @@ pub(crate) fn prepare(
         if !up_to_date(&install_dir, plugin, artifact) {
             todo.push((plugin, artifact));
         }
+    }
+    if !todo.is_empty() {
+        own_files::check_install_dir(project)?;
+    }
+    for (plugin, _) in &todo {
+        own_files::check_replaceable(project, plugin.name.as_str())?;
     }
     let mut staged = Vec::new();
     if !todo.is_empty() {

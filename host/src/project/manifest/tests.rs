@@ -233,3 +233,26 @@ fn an_index_url_with_a_password_is_refused_without_showing_it() {
     assert!(IndexLocation::parse("ssh://git@h/x.git", Path::new("/")).is_ok());
     assert!(IndexLocation::parse("git@h:x.git", Path::new("/")).is_ok());
 }
+
+#[test]
+fn the_install_dir_is_a_folder_of_its_own() {
+    let with =
+        |dir: &str| format!("[engine]\nversion = \"1.0.0\"\n[settings]\ninstall-dir = \"{dir}\"\n");
+    for (dir, says) in [
+        (".", "not the project folder"),
+        ("./", "not the project folder"),
+        (".git", "not inside `.git`"),
+        (".git/hooks", "not inside `.git`"),
+        ("vendor/.hg", "not inside `.hg`"),
+        (".plugres", "not inside `.plugres`"),
+        ("../up", "a relative path inside the project"),
+    ] {
+        let errs = errors(&with(dir)).join("\n");
+        assert!(
+            errs.contains(says) && errs.contains("plugres.toml:4:15"),
+            "{dir}: {errs}"
+        );
+    }
+    assert_eq!(parse(&with("./plugins")).unwrap().install_dir, "plugins");
+    assert_eq!(parse(&with(".plugins")).unwrap().install_dir, ".plugins");
+}

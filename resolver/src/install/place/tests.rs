@@ -16,9 +16,11 @@ fn names(dir: &Path) -> Vec<String> {
     out
 }
 
+/// A staged plugin folder: `file` and plugres's marker.
 fn staged_with(install: &Path, file: &str, content: &str) -> Staging {
     let staging = stage(install).unwrap();
     fs::write(staging.path().join(file), content).unwrap();
+    fs::write(staging.path().join(MARKER_FILE), "").unwrap();
     staging
 }
 
@@ -40,7 +42,29 @@ fn commit_installs_then_replaces_a_plugin_folder() {
         ["hello-world"],
         "old folder gone, no leftovers"
     );
-    assert_eq!(names(&install.join("hello-world")), ["v2.txt"]);
+    assert_eq!(names(&install.join("hello-world")), [MARKER_FILE, "v2.txt"]);
+}
+
+#[test]
+fn a_folder_plugres_did_not_make_is_never_replaced_or_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let install = tmp.path();
+    fs::create_dir(install.join("docs")).unwrap();
+    fs::write(install.join("docs/README.md"), "the user's").unwrap();
+    fs::write(install.join("notes"), "a file").unwrap();
+    for name in ["docs", "notes"] {
+        let err = staged_with(install, "f", "x").commit(name).unwrap_err();
+        assert!(matches!(err, PlaceError::NotOurs { .. }), "{err}");
+        assert!(matches!(
+            remove(install, name),
+            Err(PlaceError::NotOurs { .. })
+        ));
+    }
+    assert_eq!(
+        fs::read_to_string(install.join("docs/README.md")).unwrap(),
+        "the user's"
+    );
+    assert_eq!(names(install), ["docs", "notes"], "stagings dropped");
 }
 
 #[test]
@@ -83,6 +107,9 @@ fn recover_restores_a_folder_moved_aside_and_drops_leftovers() {
     // Interrupted while staging.
     fs::create_dir(install.join(".plugres-tmp-feedfeedfeedfeed")).unwrap();
     fs::write(install.join(".plugres-tmp-feedfeedfeedfeed/partial"), "p").unwrap();
+    // Interrupted while removing `d` (partly deleted, marker gone first).
+    fs::create_dir(install.join(".plugres-del-d-0000000000000001")).unwrap();
+    fs::write(install.join(".plugres-del-d-0000000000000001/rest"), "r").unwrap();
     // Not ours: untouched.
     fs::write(install.join(".gitignore"), "*").unwrap();
 
