@@ -12,6 +12,7 @@ mod client;
 mod faults;
 mod index_tamper;
 mod index_tool;
+mod lock_edits;
 mod mirror;
 mod own_files;
 mod warm_update;

@@ -204,7 +204,7 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             print::search(out, &ops::search(&start, &query.join(" "), &opts(None)?)?)
         }
         Command::Verify => {
-            let r = ops::verify(&start)?;
+            let r = ops::verify(&start, &opts(None)?)?;
             if !print::verify(out, &r) {
                 if !out.json {
                     out.error(

@@ -301,4 +301,15 @@ impl TestPlugin {
         self.blobs.push((url, bytes));
         self
     }
+
+    /// An artifact for `target` at the absolute `url` (nothing written).
+    pub(crate) fn remote_artifact(mut self, target: &str, url: &str, bytes: &[u8]) -> Self {
+        self.last().artifacts.push(Artifact {
+            target: Target::new(target).expect("target"),
+            url: url.to_string(),
+            sha256: Sha256::of(bytes),
+            size: bytes.len() as u64,
+        });
+        self
+    }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use super::plan::{Plan, Prefer, plan};
 use super::registries::Registries;
 use super::yanked_since::yanked_since;
-use super::{Change, ChangeReport, OpsError, Options, load_locked, permissions, sync};
+use super::{Change, ChangeReport, OpsError, Options, load_locked, lock_check, permissions, sync};
 use crate::install::ProjectLock;
 use crate::project::{Lockfile, Manifest, ManifestEditor, Project};
 
@@ -106,6 +106,12 @@ pub(crate) fn apply(
             &["run `plugres lock` (without `--locked`) to update plugres.lock, and commit it"],
         ));
     }
+    // A lock the command did not just resolve is input: check it against
+    // the signed index before using it (README threat model).
+    let mut checked = match a.index_read {
+        true => Vec::new(),
+        false => lock_check::check(&lockfile, a.registries)?,
+    };
     let granted = if a.install {
         permissions::grant(&mut lockfile, &opts.grants)?
     } else {
@@ -148,6 +154,10 @@ pub(crate) fn apply(
         report.uninstalled = done.uninstalled;
         report.unmanaged = done.unmanaged;
     }
+    if a.index_read {
+        checked = lock_check::keys(&lockfile, a.registries)?;
+    }
+    lock_check::CheckedEntries::new(a.registries).record(&checked);
     Ok(report)
 }
 

@@ -36,6 +36,7 @@ mod error;
 mod info;
 mod locate;
 mod lock;
+mod lock_check;
 mod outdated;
 mod own_files;
 mod permissions;

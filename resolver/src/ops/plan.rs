@@ -11,8 +11,11 @@ use std::collections::BTreeSet;
 use plugres_schema::{PluginName, Version};
 
 use super::OpsError;
+use super::lock_check::{CheckedEntries, edited_hints, entry_key};
 use super::registries::{MultiCandidates, Registries};
-use crate::project::{LockedPlugin, LockedPluginExt, LockedRegistry, Lockfile, Manifest};
+use crate::project::{
+    LockedArtifact, LockedPlugin, LockedPluginExt, LockedRegistry, Lockfile, Manifest,
+};
 use crate::resolve::{Request, ResolveError, resolve};
 
 /// Which locked versions the resolver should keep.
@@ -121,7 +124,11 @@ fn plan_with(
             })?;
         let mut locked = LockedPlugin::from_index(index, &file, entry);
         if let Some(previous) = old.and_then(|o| o.plugin(name)) {
-            same_artifacts(previous, &locked)?;
+            let spec = registries.spec(&previous.registry);
+            let remembered = spec.is_ok_and(|spec| {
+                CheckedEntries::new(registries).contains(&entry_key(spec, previous))
+            });
+            same_artifacts(previous, &locked, remembered)?;
             locked.disabled = previous.disabled;
             locked.granted = previous
                 .granted
@@ -194,11 +201,25 @@ fn keep_seen(
         .collect()
 }
 
+/// What `new` has for the target of `old`.
+fn describe(new: &LockedPlugin, old: &LockedArtifact) -> String {
+    match new.artifacts.iter().find(|a| a.target == old.target) {
+        Some(a) => format!("sha256 {} and size {}", a.sha256.to_hex(), a.size),
+        None => "no artifact".to_string(),
+    }
+}
+
 /// Like cargo's "checksum changed": a version once locked is immutable, so
 /// when the index now gives the locked version of a plugin another sha256
-/// or size for a target the lock lists, the index changed a published
-/// artifact (a compromise, or a publisher's mistake) and nothing is locked.
-fn same_artifacts(previous: &LockedPlugin, new: &LockedPlugin) -> Result<(), OpsError> {
+/// or size for a target the lock lists, nothing is locked. If this machine
+/// checked the locked entry against the index before (`remembered`), the
+/// index changed a published artifact (a compromise, or a publisher's
+/// mistake); otherwise the lock was edited.
+fn same_artifacts(
+    previous: &LockedPlugin,
+    new: &LockedPlugin,
+    remembered: bool,
+) -> Result<(), OpsError> {
     if previous.version != new.version || previous.registry != new.registry {
         return Ok(());
     }
@@ -212,10 +233,20 @@ fn same_artifacts(previous: &LockedPlugin, new: &LockedPlugin) -> Result<(), Ops
         return Ok(());
     };
     let (name, version) = (&new.name, &new.version);
-    let now = match new.artifacts.iter().find(|a| a.target == old.target) {
-        Some(a) => format!("sha256 {} and size {}", a.sha256.to_hex(), a.size),
-        None => "no artifact".to_string(),
-    };
+    if !remembered {
+        return Err(OpsError::Failed {
+            message: format!(
+                "plugres.lock does not match the signed index for `{name} {version}`: for target `{}` the lock has sha256 {} and size {}, the index of registry `{}` has {}. The lock was edited (by hand, or in a change you pulled); nothing was changed",
+                old.target.as_str(),
+                old.sha256.to_hex(),
+                old.size,
+                new.registry,
+                describe(new, old),
+            ),
+            hints: edited_hints(name, version),
+        });
+    }
+    let now = describe(new, old);
     Err(OpsError::Failed {
         message: format!(
             "the index of registry `{}` changed the artifact of the published version `{name} {version}` for target `{}`: plugres.lock has sha256 {} and size {}, the index now has {now}; a published version must never change, so the index may be compromised",

@@ -7,8 +7,9 @@ use plugres_host::check_plugin;
 use plugres_host::marker::Marker;
 use serde::Serialize;
 
+use super::registries::Registries;
 use super::sync::artifact_of;
-use super::{OpsError, load};
+use super::{OpsError, Options, load, lock_check};
 
 /// One plugin folder that does not match the lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,8 +29,10 @@ pub struct VerifyReport {
     pub problems: Vec<VerifyProblem>,
 }
 
-/// Checks the install dir of the project at or above `start`.
-pub fn verify(start: &std::path::Path) -> Result<VerifyReport, OpsError> {
+/// Checks the install dir of the project at or above `start`, and that
+/// plugres.lock is what the signed index says (from what this machine
+/// verified before; never online).
+pub fn verify(start: &std::path::Path, opts: &Options) -> Result<VerifyReport, OpsError> {
     let (project, manifest) = load(start)?;
     let lock = project.load_lockfile()?.ok_or_else(|| {
         OpsError::failed(
@@ -38,6 +41,15 @@ pub fn verify(start: &std::path::Path) -> Result<VerifyReport, OpsError> {
         )
     })?;
     let mut problems = Vec::new();
+    // Only `cached` indexes are read: never the network.
+    let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
+    for (name, problem) in lock_check::problems(&lock, &registries) {
+        problems.push(VerifyProblem {
+            path: project.lock_path.display().to_string(),
+            name,
+            problem,
+        });
+    }
     for plugin in &lock.plugins {
         let dir = project.install_dir.join(plugin.name.as_str());
         let artifact = artifact_of(plugin, &manifest)?;

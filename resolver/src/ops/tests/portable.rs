@@ -114,7 +114,7 @@ fn a_lock_from_a_git_index_names_no_cache_path_and_refetches_a_deleted_cache() {
     assert_eq!(
         lines
             .iter()
-            .filter(|l| l.contains("Fetching the git index of registry `default`"))
+            .filter(|l| l.contains("Checking plugres.lock against the index of registry `default`"))
             .count(),
         1,
         "{lines:?}"

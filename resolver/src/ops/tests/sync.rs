@@ -77,14 +77,14 @@ fn an_artifact_larger_than_declared_is_refused() {
 fn verify_finds_changed_and_added_files_and_install_repairs_them() {
     let s = Sandbox::new("1.4.2");
     add_ok(&s, &["hello-world", "pretty-theme"]);
-    assert!(verify(&s.project()).unwrap().ok);
+    assert!(verify(&s.project(), &s.opts()).unwrap().ok);
     std::fs::write(
         s.plugin_dir("hello-world").join("hello_world.wasm"),
         b"evil",
     )
     .unwrap();
     std::fs::write(s.plugin_dir("pretty-theme").join("extra.txt"), b"x").unwrap();
-    let r = verify(&s.project()).unwrap();
+    let r = verify(&s.project(), &s.opts()).unwrap();
     assert!(!r.ok);
     assert_eq!(r.problems.len(), 2);
     assert!(
@@ -101,7 +101,7 @@ fn verify_finds_changed_and_added_files_and_install_repairs_them() {
     );
     let fixed = install(&s.project(), &s.opts()).unwrap();
     assert_eq!(fixed.installed.len(), 2);
-    assert!(verify(&s.project()).unwrap().ok);
+    assert!(verify(&s.project(), &s.opts()).unwrap().ok);
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn install_finishes_what_an_interrupted_run_left() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(verify(&s.project()).unwrap().ok);
+    assert!(verify(&s.project(), &s.opts()).unwrap().ok);
 }
 
 #[test]
@@ -147,22 +147,27 @@ fn archives_are_unpacked_and_listed_in_the_marker() {
 
 #[test]
 fn offline_install_needs_cached_downloads() {
-    let s = Sandbox::new("1.4.2");
-    add_ok(&s, &["pretty-theme"]);
-    let lock = s.lock_text().unwrap();
-    let at = lock.find("url = \"").unwrap() + 7;
-    let end = at + lock[at..].find('"').unwrap();
-    let lock = format!(
-        "{}http://127.0.0.1:9/pretty_theme.tar.gz{}",
-        &lock[..at],
-        &lock[end..]
+    let ix = crate::index::fixture::TestIndex::new();
+    ix.publish(
+        crate::index::fixture::TestPlugin::new("far-away")
+            .version("1.0.0", "*")
+            .remote_artifact("any", "http://127.0.0.1:9/far_away.wasm", b"\0asm"),
+        "maint",
     );
-    std::fs::write(s.project().join("plugres.lock"), lock).unwrap();
-    std::fs::remove_dir_all(s.plugin_dir("pretty-theme")).unwrap();
-    std::fs::remove_dir_all(s.cache()).unwrap();
-    let mut opts = s.opts();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("plugres.toml"),
+        format!(
+            "[engine]\nversion = \"1.4.2\"\n[registry.default]\nindex = \"{}\"\nroot-keys = [\"{}\"]\n[plugins]\nfar-away = \"1\"\n",
+            ix.root().display(),
+            ix.root_public()
+        ),
+    )
+    .unwrap();
+    let mut opts = crate::ops::Options::new(tmp.path().join(".cache"));
+    crate::ops::lock(tmp.path(), &opts).expect("lock, no download");
     opts.offline = true;
-    let err = install(&s.project(), &opts).unwrap_err();
+    let err = install(tmp.path(), &opts).unwrap_err();
     assert!(err.to_string().contains("--offline"), "{err}");
-    assert!(err.to_string().contains("pretty-theme 1.0.0"), "{err}");
+    assert!(err.to_string().contains("far-away 1.0.0"), "{err}");
 }

@@ -1,0 +1,307 @@
+//! plugres.lock is input, not trust (README threat model).
+//!
+//! A lock arrives in pull requests like any file, so before an install
+//! uses it, every locked entry — name, version, engine requirement,
+//! dependencies, permissions, and each artifact's target, URL, sha256 and
+//! size — must equal what the verified index of its registry says. What
+//! checked out once is remembered on this machine ([`CheckedEntries`]),
+//! so a no-op install stays a few file lookups and reads no index; an
+//! entry not remembered is checked against the cached index first, then
+//! (unless `--offline`/`--frozen`) the index online.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use plugres_schema::{PluginName, Sha256, Version};
+
+use super::OpsError;
+use super::registries::Registries;
+use crate::index::VerifiedIndex;
+use crate::project::{LockedPlugin, LockedPluginExt, Lockfile, RegistrySpec};
+
+/// Lock entries this machine has checked against a verified index, one
+/// empty file per entry named by the digest of everything checked
+/// ([`entry_key`]). A cache: deleting it costs one more check. Kept under
+/// the index caches (`<PLUGRES_HOME>/index/checked-entries/`).
+pub(crate) struct CheckedEntries {
+    dir: PathBuf,
+}
+
+impl CheckedEntries {
+    pub(crate) fn new(registries: &Registries<'_>) -> Self {
+        let dir = registries.options().index_cache_dir.join("checked-entries");
+        CheckedEntries { dir }
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(&key[..2]).join(key)
+    }
+
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.path(key).is_file()
+    }
+
+    /// Remembers `keys` (best effort: a read-only cache only costs a check
+    /// next time). An empty file appears whole or not at all.
+    pub(crate) fn record(&self, keys: &[String]) {
+        for key in keys.iter().filter(|k| !self.contains(k)) {
+            let path = self.path(key);
+            if let Some(dir) = path.parent()
+                && std::fs::create_dir_all(dir).is_ok()
+            {
+                let _ = std::fs::File::create(&path);
+            }
+        }
+    }
+}
+
+/// The digest of everything an install trusts in a lock entry, with the
+/// registry it must come from (its index and pinned root keys, as
+/// plugres.toml gives them). Yank and deprecation notes are left out:
+/// they change after publishing and are only shown.
+pub(crate) fn entry_key(spec: &RegistrySpec, p: &LockedPlugin) -> String {
+    let mut text = String::from("plugres checked lock entry 1\n");
+    let mut keys: Vec<String> = spec.root_keys.iter().map(|k| k.to_string()).collect();
+    keys.sort();
+    text += &format!("index {:?}\nroot-keys {}\n", spec.location, keys.join(" "));
+    for line in facts(p) {
+        text += &line;
+        text.push('\n');
+    }
+    Sha256::of(text.as_bytes()).to_hex()
+}
+
+/// The checked facts of an entry as sorted lines, so that two entries
+/// are equal exactly when their lines are, and a difference can be named.
+fn facts(p: &LockedPlugin) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "plugin {} {} from registry `{}`",
+            p.name, p.version, p.registry
+        ),
+        format!("engine requirement `{}`", p.engine),
+    ];
+    lines.extend(
+        p.dependencies
+            .iter()
+            .map(|(n, r)| format!("dependency `{n}` `{r}`")),
+    );
+    let mut permissions: Vec<String> = p.permissions.iter().map(|x| x.to_string()).collect();
+    permissions.sort();
+    lines.push(format!("permissions [{}]", permissions.join(", ")));
+    let mut artifacts: Vec<String> = p
+        .artifacts
+        .iter()
+        .map(|a| {
+            format!(
+                "artifact for `{}` at `{}` (sha256 {}, {} bytes)",
+                a.target.as_str(),
+                a.url,
+                a.sha256.to_hex(),
+                a.size
+            )
+        })
+        .collect();
+    artifacts.sort();
+    lines.extend(artifacts);
+    lines
+}
+
+/// The lines of `lock` that `index` does not have, and the other way round.
+fn differences(lock: &LockedPlugin, index: &LockedPlugin) -> (Vec<String>, Vec<String>) {
+    let (l, i) = (facts(lock), facts(index));
+    let only = |a: &[String], b: &[String]| a.iter().filter(|x| !b.contains(x)).cloned().collect();
+    (only(&l, &i), only(&i, &l))
+}
+
+/// The entry of `plugin`'s name and version as `index` signs it, if the
+/// index has that version.
+fn signed_entry(
+    index: &VerifiedIndex,
+    plugin: &LockedPlugin,
+) -> Result<Option<LockedPlugin>, OpsError> {
+    let file = index.plugin(&plugin.name)?;
+    Ok(file.and_then(|f| {
+        f.get(&plugin.version)
+            .map(|v| LockedPlugin::from_index(index, &f, v))
+    }))
+}
+
+/// The keys of every entry of `lock` (one the command resolved from the
+/// verified index), to [`CheckedEntries::record`].
+pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
+    lock.plugins
+        .iter()
+        .map(|p| Ok(entry_key(registries.spec(&p.registry)?, p)))
+        .collect()
+}
+
+/// Checks every entry of `lock` as the module says; returns the keys to
+/// [`CheckedEntries::record`] once the command succeeded.
+pub(crate) fn check(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
+    let store = CheckedEntries::new(registries);
+    let mut todo: BTreeMap<&str, Vec<(&LockedPlugin, String)>> = BTreeMap::new();
+    for plugin in &lock.plugins {
+        let key = entry_key(registries.spec(&plugin.registry)?, plugin);
+        if !store.contains(&key) {
+            todo.entry(plugin.registry.as_str())
+                .or_default()
+                .push((plugin, key));
+        }
+    }
+    let mut checked = Vec::new();
+    for (registry, entries) in todo {
+        checked.extend(check_registry(registry, entries, registries)?);
+    }
+    Ok(checked)
+}
+
+/// [`check`] of the unremembered entries of one registry: against the
+/// cached index, then the index online for what the cache lacks.
+fn check_registry(
+    registry: &str,
+    entries: Vec<(&LockedPlugin, String)>,
+    registries: &Registries<'_>,
+) -> Result<Vec<String>, OpsError> {
+    let mut keys = Vec::new();
+    let mut unknown = Vec::new();
+    let cached = registries.cached(registry).ok();
+    for (plugin, key) in entries {
+        match cached.map(|index| signed_entry(index, plugin)) {
+            Some(Ok(Some(signed))) => {
+                same(plugin, &signed)?;
+                keys.push(key);
+            }
+            _ => unknown.push((plugin, key)),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(keys);
+    }
+    if registries.options().offline {
+        let names: Vec<String> = unknown
+            .iter()
+            .map(|(p, _)| format!("`{} {}`", p.name, p.version))
+            .collect();
+        return Err(OpsError::failed(
+            format!(
+                "cannot check {} of plugres.lock against the signed index of registry `{registry}`: this machine has not verified {} yet, and `--offline`/`--frozen` forbid reading the index",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" },
+            ),
+            &[
+                "run the command once without `--offline`/`--frozen`: a lock is checked against the index before anything it names is installed",
+            ],
+        ));
+    }
+    let names: Vec<String> = unknown
+        .iter()
+        .map(|(p, _)| format!("{} {}", p.name, p.version))
+        .collect();
+    registries.options().say(&format!(
+        "Checking plugres.lock against the index of registry `{registry}` (new to this machine: {})",
+        names.join(", ")
+    ));
+    let index = registries.index(registry)?;
+    for (plugin, key) in unknown {
+        match signed_entry(index, plugin)? {
+            Some(signed) => same(plugin, &signed)?,
+            None => return Err(not_in_index(plugin)),
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// For `plugres verify`, which never uses the network: each entry of
+/// `lock` that neither this machine remembers nor the cached index
+/// confirms, with what is wrong.
+pub(crate) fn problems(lock: &Lockfile, registries: &Registries<'_>) -> Vec<(String, String)> {
+    let store = CheckedEntries::new(registries);
+    let mut out = Vec::new();
+    for plugin in &lock.plugins {
+        let Ok(spec) = registries.spec(&plugin.registry) else {
+            out.push((
+                plugin.name.to_string(),
+                format!("its registry `{}` is not in plugres.toml", plugin.registry),
+            ));
+            continue;
+        };
+        if store.contains(&entry_key(spec, plugin)) {
+            continue;
+        }
+        let signed = registries
+            .cached(&plugin.registry)
+            .map(|i| signed_entry(i, plugin));
+        let problem = match signed {
+            Ok(Ok(Some(signed))) => match mismatch(plugin, &signed) {
+                None => continue,
+                Some(message) => message,
+            },
+            Ok(Ok(None)) => format!(
+                "plugres.lock names `{} {}`, which the signed index of registry `{}` does not have: the lock was edited",
+                plugin.name, plugin.version, plugin.registry
+            ),
+            _ => "its plugres.lock entry was never checked against the signed index on this machine, and the cached index cannot confirm it; run `plugres install` (it checks the lock online)".to_string(),
+        };
+        out.push((plugin.name.to_string(), problem));
+    }
+    out
+}
+
+/// A locked entry must be what the index signs.
+fn same(lock: &LockedPlugin, signed: &LockedPlugin) -> Result<(), OpsError> {
+    match mismatch(lock, signed) {
+        None => Ok(()),
+        Some(message) => Err(OpsError::Failed {
+            message: format!("{message}; nothing was installed or changed"),
+            hints: edited_hints(&lock.name, &lock.version),
+        }),
+    }
+}
+
+/// What differs between a locked entry and the one the index signs.
+fn mismatch(lock: &LockedPlugin, signed: &LockedPlugin) -> Option<String> {
+    let (in_lock, in_index) = differences(lock, signed);
+    if in_lock.is_empty() && in_index.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "plugres.lock does not match the signed index for `{} {}`: the lock has {}, where the index of registry `{}` has {}. The lock was edited (by hand, or in a change you pulled)",
+        lock.name,
+        lock.version,
+        list(&in_lock),
+        lock.registry,
+        list(&in_index),
+    ))
+}
+
+fn list(lines: &[String]) -> String {
+    match lines {
+        [] => "nothing more".to_string(),
+        _ => lines.join("; "),
+    }
+}
+
+fn not_in_index(p: &LockedPlugin) -> OpsError {
+    OpsError::Failed {
+        message: format!(
+            "plugres.lock names `{} {}` of registry `{}`, but its signed index has no such version. The lock was edited (by hand, or in a change you pulled); nothing was installed or changed",
+            p.name, p.version, p.registry
+        ),
+        hints: edited_hints(&p.name, &p.version),
+    }
+}
+
+/// What to do about an edited lock.
+pub(crate) fn edited_hints(name: &PluginName, version: &Version) -> Vec<String> {
+    vec![
+        "if you did not mean to change plugres.lock, restore it from version control (`git checkout plugres.lock`)".to_string(),
+        format!(
+            "otherwise delete the `[[plugin]]` entry of `{name} {version}` from plugres.lock and run `plugres lock`: it writes what the index signs"
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests;
