@@ -170,6 +170,21 @@ fn previous_version(
     Ok(Some(version))
 }
 
+/// The version after `previous` of the role file `path` (1 for the first).
+/// At `u64::MAX` there is none: such a version was written by hand or by
+/// someone holding the online key, and only a key rotation (which restarts
+/// the clients' floor, README threat model) gets the index going again.
+fn next_version(path: &str, previous: Option<u64>) -> Result<u64> {
+    match previous {
+        None => Ok(1),
+        Some(v) => v.checked_add(1).with_context(|| {
+            format!(
+                "`{path}` has version {v}, the highest there is, so no newer one can be signed; a version this high was set by hand or by someone holding the online key\nhint: rotate the online key (`plugres-index key add --role online`, then `key remove --role online` of the old one, signed by the root key), then delete `{path}` and sign it again: clients accept versions from 1 again under a new online key"
+            )
+        }),
+    }
+}
+
 /// Computes the snapshot of the tree at `dir` (version: the current
 /// snapshot's + 1), writes its bins, `snapshot.toml` and its signature by
 /// `key` (trusted comment time `stamp`), and removes bin files it no
@@ -183,7 +198,7 @@ pub fn write_snapshot(
     let previous = previous_version(dir, SNAPSHOT_PATH, |b| {
         Snapshot::parse(SNAPSHOT_PATH, b).map(|s| s.version)
     })?;
-    let version = previous.map_or(1, |v| v + 1);
+    let version = next_version(SNAPSHOT_PATH, previous)?;
     let digests = tree_digests(dir)?;
     let plugins = digests
         .keys()
@@ -265,7 +280,7 @@ pub fn write_timestamp(
         Timestamp::parse(TIMESTAMP_PATH, b).map(|t| t.version)
     })?;
     let ts = Timestamp {
-        version: previous.map_or(1, |v| v + 1),
+        version: next_version(TIMESTAMP_PATH, previous)?,
         expires: stamp
             .checked_add(expiry)
             .context("the expiry is too far in the future")?,

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod fetch;
 pub mod index;
 pub mod install;
+pub mod local_io;
 pub mod ops;
 pub mod project;
 pub mod resolve;

@@ -33,6 +33,8 @@ pub const ENV_ALLOW_EXPIRED: &str = "PLUGRES_ALLOW_EXPIRED_INDEX";
 /// Paths and switches taken from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// `PLUGRES_HOME` when set (see [`Settings::check_home`]).
+    pub home: Option<PathBuf>,
     /// The content-addressed artifact cache (`sha256/<hex>` below it).
     pub cache_dir: PathBuf,
     /// Caches of git and sparse indexes, keyed by URL below it.
@@ -56,6 +58,14 @@ pub struct Settings {
     "cannot find a directory for the plugres cache: none of `PLUGRES_HOME`, `XDG_CACHE_HOME` or `HOME` is set; set `PLUGRES_HOME` to a writable directory"
 )]
 pub struct NoHomeError;
+
+/// `PLUGRES_HOME` names a file.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`PLUGRES_HOME` is `{}`, which is not a folder; set `PLUGRES_HOME` to a folder (it is created when missing) or unset it",
+    .0.display()
+)]
+pub struct HomeNotADirError(pub PathBuf);
 
 impl Settings {
     /// Settings from the process environment.
@@ -96,6 +106,7 @@ impl Settings {
                 (cache_dir.clone(), cache_dir.join("index"), config, state)
             };
         Ok(Settings {
+            home: non_empty(ENV_HOME).map(PathBuf::from),
             cache_dir,
             index_cache_dir,
             credentials_file,
@@ -105,6 +116,16 @@ impl Settings {
             yes: non_empty(ENV_YES).is_some_and(|v| truthy(&v)),
             no_color: non_empty("NO_COLOR").is_some(),
         })
+    }
+
+    /// Refuses a `PLUGRES_HOME` that exists but is not a folder, naming
+    /// the variable (otherwise the first file written under it fails with
+    /// "not a directory" and a path the user never typed).
+    pub fn check_home(&self) -> Result<(), HomeNotADirError> {
+        match &self.home {
+            Some(home) if home.exists() && !home.is_dir() => Err(HomeNotADirError(home.clone())),
+            _ => Ok(()),
+        }
     }
 
     /// The artifact cache without `PLUGRES_HOME`.
@@ -181,6 +202,19 @@ mod tests {
             s.credentials_file,
             Some(PathBuf::from("/h/.config/plugres/credentials.toml"))
         );
+    }
+
+    #[test]
+    fn a_plugres_home_that_is_a_file_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("home");
+        std::fs::write(&file, "").unwrap();
+        let s = with(&[("PLUGRES_HOME", file.to_str().unwrap())]).unwrap();
+        let err = s.check_home().unwrap_err().to_string();
+        assert!(err.starts_with("`PLUGRES_HOME` is `"), "{err}");
+        let s = with(&[("PLUGRES_HOME", tmp.path().join("new").to_str().unwrap())]).unwrap();
+        assert!(s.check_home().is_ok(), "created when missing");
+        assert!(with(&[("HOME", "/h")]).unwrap().check_home().is_ok());
     }
 
     #[test]

@@ -77,8 +77,18 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
         "s" => 1,
         _ => return Err(err()),
     };
-    n.checked_mul(mult).filter(|v| *v > 0).ok_or_else(err)
+    let secs = n.checked_mul(mult).filter(|v| *v > 0).ok_or_else(err)?;
+    if secs > MAX_DURATION {
+        return Err(format!(
+            "`{s}` is too long: at most `36500d` (100 years); dates past the year 9999 cannot be written"
+        ));
+    }
+    Ok(secs)
 }
+
+/// The longest duration [`parse_duration`] accepts: 100 years, so that
+/// now plus it is always a date [`format_utc`] writes with four digits.
+pub const MAX_DURATION: u64 = 36_500 * 86_400;
 
 /// A duration in the largest whole unit, for messages: `3d`, `5h`, `40s`.
 pub fn format_duration(secs: u64) -> String {

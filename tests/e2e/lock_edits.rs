@@ -114,3 +114,28 @@ fn a_lock_this_machine_cannot_check_offline_is_refused_by_name() {
     p.ok(&["install", "--locked"]);
     p.ok(&["install", "--frozen"]);
 }
+
+#[test]
+fn a_lock_granting_a_permission_never_asked_for_is_refused() {
+    let p = Project::new(None);
+    p.ok(&["add", "hello-world", "--yes"]);
+    let path = p.dir.join("plugres.lock");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let grants = "granted = [\"fs-read\", \"network\"]";
+    assert!(text.contains(grants), "{text}");
+    let edited = text.replace(
+        grants,
+        "granted = [\"fs-read\", \"network\", \"process-spawn\"]",
+    );
+    std::fs::write(&path, edited).unwrap();
+    let before = p.project_state();
+    for args in [&["install"][..], &["verify"]] {
+        let err = p.fails(args);
+        assert!(
+            err.contains("plugres.lock:")
+                && err.contains("`process-spawn` is granted but `hello-world` does not ask for it"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(p.project_state(), before);
+}

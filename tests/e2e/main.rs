@@ -13,6 +13,7 @@ mod faults;
 mod index_tamper;
 mod index_tool;
 mod lock_edits;
+mod messages;
 mod mirror;
 mod own_files;
 mod warm_update;

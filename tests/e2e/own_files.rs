@@ -99,3 +99,24 @@ fn an_install_dir_holding_a_manifest_is_refused() {
     );
     assert_eq!(p.project_state(), before);
 }
+
+#[test]
+fn add_keeps_a_crlf_plugres_toml_crlf() {
+    let p = Project::new(None);
+    let manifest = p.dir.join("plugres.toml");
+    let crlf = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace('\n', "\r\n");
+    std::fs::write(&manifest, &crlf).unwrap();
+    p.ok(&["add", "hello-world", "--yes"]);
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("hello-world = \"^1.2.0\"\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    p.ok(&["remove", "hello-world"]);
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert_eq!(text, crlf, "add then remove gives the file back");
+}

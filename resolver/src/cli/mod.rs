@@ -6,12 +6,13 @@
 mod args;
 mod man;
 mod print;
+mod short_flags;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use plugres::ops::{self, Grants, OpsError, Options, PermissionRequest};
 use plugres::settings::Settings;
 use plugres_schema::Permission;
@@ -21,7 +22,14 @@ use print::Out;
 
 /// Runs the command line of this process.
 pub(crate) fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let mut command = Cli::command();
+    command.build();
+    if let Err(e) = short_flags::check(&mut command, &args) {
+        e.exit();
+    }
+    let matches = command.get_matches_from(std::env::args_os());
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let g = &cli.global;
     let settings = Settings::from_env();
     let color = match g.color {
@@ -43,6 +51,10 @@ pub(crate) fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(e) = settings.check_home() {
+        out.error(&e, &[]);
+        return ExitCode::FAILURE;
+    }
     match run(&cli, &settings, &out) {
         Ok(code) => code,
         Err(Failure::Ops(e)) => {

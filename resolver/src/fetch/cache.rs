@@ -46,23 +46,24 @@ pub enum CacheError {
         #[source]
         source: io::Error,
     },
-    /// The cache directory itself could not be written or read.
+    /// The cache directory itself could not be written or read. The cause
+    /// is in the message (it decides the advice), not a `caused by` line.
     #[error(
-        "cannot {action} `{path}`; check the permissions and free space of the cache directory"
+        "cannot {action} `{path}`: {error}; {}",
+        crate::local_io::advice(error, "the cache directory")
     )]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> CacheError + 'a {
-    move |source| CacheError::Io {
+    move |error| CacheError::Io {
         action,
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 

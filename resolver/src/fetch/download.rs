@@ -119,9 +119,10 @@ pub enum FetchError {
         #[source]
         source: CacheError,
     },
-    /// The cache itself failed (lock, permissions, disk full).
-    #[error("the download cache failed")]
-    Cache(#[source] CacheError),
+    /// The cache itself failed (lock, permissions, disk full): its own
+    /// message says which and what to do.
+    #[error(transparent)]
+    Cache(CacheError),
 }
 
 /// Makes sure every item is in `cache`; returns the blob paths in item order.
@@ -211,10 +212,14 @@ fn copy_local(
     cache: &ContentCache,
     bar: &ProgressBar,
 ) -> Result<PathBuf, FetchError> {
-    let local = |source| FetchError::Local {
-        label: item.label.clone(),
-        path: path.to_owned(),
-        source,
+    // A cache that cannot be written is not a problem of the local file.
+    let local = |source| match source {
+        CacheError::Io { .. } => FetchError::Cache(source),
+        source => FetchError::Local {
+            label: item.label.clone(),
+            path: path.to_owned(),
+            source,
+        },
     };
     let file = File::open(path).map_err(|source| local(CacheError::Source { source }))?;
     cache

@@ -231,15 +231,16 @@ pub enum IndexError {
         to: String,
     },
 
-    /// The trust state of this machine cannot be read or written.
+    /// The trust state of this machine cannot be read or written. Never
+    /// advises deleting it: that forgets the rollback floor.
     #[error(
-        "cannot {action} the trust state `{path}`: {source}. It may be deleted (what was seen is then forgotten)"
+        "cannot {action} the trust state `{path}`: {error}; {}",
+        crate::local_io::advice(error, "the trust state")
     )]
     TrustState {
         action: &'static str,
         path: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 

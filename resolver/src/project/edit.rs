@@ -20,6 +20,9 @@ use super::{Manifest, ProjectError, is_registry_name};
 pub struct ManifestEditor {
     path: PathBuf,
     doc: DocumentMut,
+    /// The file ended its lines with CRLF (Windows): it is saved so, new
+    /// lines included, not with mixed line ends.
+    crlf: bool,
 }
 
 impl ManifestEditor {
@@ -45,6 +48,7 @@ impl ManifestEditor {
         Ok(ManifestEditor {
             path: path.to_path_buf(),
             doc,
+            crlf: text.contains("\r\n"),
         })
     }
 
@@ -62,6 +66,7 @@ impl ManifestEditor {
         ManifestEditor {
             path: path.to_path_buf(),
             doc,
+            crlf: false,
         }
     }
 
@@ -222,7 +227,11 @@ impl ManifestEditor {
 
 impl fmt::Display for ManifestEditor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.doc.fmt(f)
+        let text = self.doc.to_string();
+        match self.crlf {
+            true => f.write_str(&text.replace("\r\n", "\n").replace('\n', "\r\n")),
+            false => f.write_str(&text),
+        }
     }
 }
 

@@ -168,6 +168,23 @@ fn plugin(
     };
     let permissions = perms(d, &p.permissions);
     let granted = perms(d, &p.granted);
+    // A grant is an answer to a request: a lock (an input like any file)
+    // cannot grant what the plugin never asked for.
+    for raw in &p.granted {
+        let Ok(grant) = Permission::new(raw.get_ref()) else {
+            continue;
+        };
+        if !permissions.contains(&grant) {
+            d.error(
+                Some(raw.span()),
+                format!(
+                    "`{grant}` is granted but `{}` does not ask for it (its `permissions` are [{}]); remove it from `granted`",
+                    p.name.get_ref(),
+                    permissions.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
     let mut dependencies = BTreeMap::new();
     for (k, v) in &p.dependencies {
         let dep = check(d, k, |s| PluginName::new(s).map_err(|e| e.to_string()));

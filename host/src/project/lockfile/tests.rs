@@ -260,3 +260,23 @@ fn a_lock_of_another_format_is_reported_as_that_despite_unknown_fields() {
     assert!(errs[0].message.contains("surprise"), "{}", errs[0]);
     assert_eq!(errs[0].line, 2);
 }
+
+#[test]
+fn a_grant_of_a_permission_never_asked_for_is_refused() {
+    let text = sample().to_toml();
+    assert!(text.contains("granted = [\"network\"]"), "{text}");
+    let bad = text.replace(
+        "granted = [\"network\"]",
+        "granted = [\"network\", \"process-spawn\"]",
+    );
+    let errs = Lockfile::parse("plugres.lock", &bad).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0]
+            .message
+            .contains("`process-spawn` is granted but `hello-world` does not ask for it"),
+        "{}",
+        errs[0]
+    );
+    assert!(errs[0].line > 0 && errs[0].column > 0);
+}

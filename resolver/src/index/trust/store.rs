@@ -86,10 +86,10 @@ impl TrustStore {
     pub(crate) fn save(&mut self, seen: Seen, pairs: &[(&str, &Pair)]) -> Result<(), IndexError> {
         let err = |action: &'static str, path: &Path| {
             let path = path.display().to_string();
-            move |source| IndexError::TrustState {
+            move |error| IndexError::TrustState {
                 action,
                 path,
-                source,
+                error,
             }
         };
         std::fs::create_dir_all(&self.dir).map_err(err("create", &self.dir))?;

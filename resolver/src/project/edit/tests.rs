@@ -127,3 +127,26 @@ fn syntax_errors_have_positions() {
     ));
     assert!(e.add_registry("Bad Name", "x", &[], None).is_err());
 }
+
+#[test]
+fn a_crlf_manifest_stays_crlf() {
+    let crlf = original().replace('\n', "\r\n");
+    let mut e = editor(&crlf);
+    e.add_plugin(&name("greeter-core"), &"^0.3".parse().unwrap(), None)
+        .unwrap();
+    e.add_plugin(&name("acme-audit"), &"2".parse().unwrap(), Some("acme"))
+        .unwrap();
+    let text = e.to_string();
+    assert!(text.contains("greeter-core = \"^0.3\"\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    assert!(!text.contains("\r\r"), "{text:?}");
+    // And an LF one stays LF.
+    let mut e = editor(&original());
+    e.add_plugin(&name("greeter-core"), &"^0.3".parse().unwrap(), None)
+        .unwrap();
+    assert!(!e.to_string().contains('\r'));
+}

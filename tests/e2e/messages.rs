@@ -1,0 +1,132 @@
+//! Messages that used to mislead, through the real binaries, pinned as
+//! insta snapshots: each names what is wrong and what to do, and exits
+//! non-zero. A full disk and a read-only `PLUGRES_HOME` are real: a small
+//! (or read-only) tmpfs mounted in a private mount namespace with
+//! `unshare` (util-linux), so the test needs no root.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use plugres_e2e::project::Project;
+use plugres_e2e::*;
+
+/// stderr of `out`, temp paths replaced by `[TMP]`, after checking the exit code.
+fn said(out: &Output, code: i32, tmp: &Path) -> String {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    stderr(out).replace(&tmp.display().to_string(), "[TMP]")
+}
+
+#[test]
+fn a_plugin_name_with_a_stray_dash_is_a_usage_error_not_help() {
+    let p = Project::new(None);
+    let out = run(&mut p.cmd(&["add", "-hello"]), false);
+    insta::assert_snapshot!(said(&out, 2, &p.dir));
+    assert!(stdout(&out).is_empty(), "no help on stdout");
+}
+
+#[test]
+fn a_plugres_home_that_is_a_file_is_named() {
+    let p = Project::new(None);
+    let file = p.dir.join("home-file");
+    std::fs::write(&file, "").unwrap();
+    let out = run(
+        p.cmd(&["add", "hello-world", "--yes"])
+            .env("PLUGRES_HOME", &file),
+        false,
+    );
+    insta::assert_snapshot!(said(&out, 1, &p.dir));
+}
+
+/// `plugres ARGS` in `p` with `PLUGRES_HOME` on a fresh tmpfs mounted
+/// with `options` in a private mount namespace.
+fn on_tmpfs(p: &Project, options: &str, args: &[&str]) -> Output {
+    let home = p.dir.join("small-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let plugres = p.cmd(&[]).get_program().to_owned();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount -t tmpfs -o \"$0\" plugres-test \"$PLUGRES_HOME\" && exec \"$@\"")
+        .arg(options)
+        .arg(plugres)
+        .arg("-C")
+        .arg(&p.dir)
+        .args(args)
+        .env("PLUGRES_HOME", &home)
+        .env("NO_COLOR", "1")
+        .env_remove("PLUGRES_OFFLINE");
+    let out = cmd
+        .output()
+        .expect("the full-disk tests need `unshare` (apt install util-linux)");
+    assert!(
+        !stderr(&out).contains("unshare:") && !stderr(&out).contains("mount:"),
+        "could not mount a tmpfs in a private namespace (`unshare --user --map-root-user --mount` must work here): {}",
+        stderr(&out)
+    );
+    out
+}
+
+#[test]
+fn a_full_disk_under_the_cache_says_so() {
+    let p = Project::new(None);
+    // Bigger than what is left once the trust state is written.
+    let big: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
+    p.test_index()
+        .plugin("big-one")
+        .version("1.0.0", "*")
+        .artifact("any", "big.wasm", &big)
+        .publish();
+    let before = p.project_state();
+    let out = on_tmpfs(&p, "size=256k", &["add", "big-one", "--yes"]);
+    let text = said(&out, 1, &p.dir);
+    // The cache's temp file has a random name.
+    let text = match text.find("blob-") {
+        Some(at) => text.replace(&text[at..at + 11], "blob-[RANDOM]"),
+        None => text,
+    };
+    insta::assert_snapshot!(text);
+    assert_eq!(p.project_state(), before);
+}
+
+#[test]
+fn a_read_only_plugres_home_never_suggests_deleting_the_trust_state() {
+    let p = Project::new(None);
+    let out = on_tmpfs(&p, "ro", &["add", "hello-world", "--yes"]);
+    let text = said(&out, 1, &p.dir);
+    assert!(!text.contains("delete"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn role_versions_at_their_maximum_and_expiries_past_9999_are_named() {
+    let t = tempfile::tempdir().unwrap();
+    let idx = sample_index_repo(t.path());
+    let online = std::fs::read_to_string(sample_key("sample-online")).unwrap();
+    for (file, role) in [
+        ("snapshot.toml", "snapshot"),
+        ("timestamp.toml", "timestamp"),
+    ] {
+        let path = idx.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find("\nversion = ").unwrap() + 11;
+        let end = at + text[at..].find('\n').unwrap();
+        let edited = format!("{}{}{}", &text[..at], u64::MAX, &text[end..]);
+        std::fs::write(&path, edited).unwrap();
+        let out = run(
+            plugres_index()
+                .args([role, "--index"])
+                .arg(&idx)
+                .env(format!("PLUGRES_{}_KEY", role.to_uppercase()), &online),
+            false,
+        );
+        insta::assert_snapshot!(role, said(&out, 1, t.path()));
+        std::fs::write(&path, text).unwrap();
+    }
+    let out = run(
+        plugres_index()
+            .args(["timestamp", "--expires-in", "999999999999d", "--index"])
+            .arg(&idx)
+            .env("PLUGRES_TIMESTAMP_KEY", &online),
+        false,
+    );
+    insta::assert_snapshot!("expires_in", said(&out, 2, t.path()));
+}
