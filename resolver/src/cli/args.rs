@@ -103,7 +103,7 @@ pub(crate) enum Command {
     },
     /// Add plugins to plugres.toml, then lock and install them
     #[command(
-        after_help = "Without @REQ, the requirement is ^ of the newest version that runs on the project's engine.\n\nExamples:\n  plugres add hello-world\n  plugres add hello-world@^1.1 acme-audit --allow network"
+        after_help = "Without @REQ, NAME is resolved with the rest of the project (its newest version that fits, on the project's engine, is chosen) and written as ^ of that version; a NAME already in plugres.toml keeps its requirement.\n\nExamples:\n  plugres add hello-world\n  plugres add hello-world@^1.1 acme-audit --allow network"
     )]
     Add {
         /// NAME or NAME@REQ (REQ as in cargo: ^1.2, ~1.2.3, >=1, <3)

@@ -11,11 +11,9 @@ use super::lock::{Apply, apply};
 use super::plan::{Prefer, plan};
 use super::registries::Registries;
 use super::{ChangeReport, OpsError, Options, load_locked};
-use crate::index::IndexCandidates;
 use crate::project::{
     DEFAULT_REGISTRY, Lockfile, Manifest, ManifestEditor, ProjectError, ProjectExt,
 };
-use crate::resolve::newest;
 
 /// What `plugres add` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -84,9 +82,12 @@ fn refuse_when_locked(opts: &Options, command: &str) -> Result<(), OpsError> {
     Ok(())
 }
 
-/// `plugres add NAME[@REQ]...`: adds the plugins to plugres.toml (a plugin
-/// named without a requirement gets `^` of its newest version that runs on
-/// the project's engine), resolves, and installs.
+/// `plugres add NAME[@REQ]...`: adds the plugins to plugres.toml,
+/// resolves, and installs. A plugin named without a requirement is
+/// resolved unconstrained (its newest version that fits with everything
+/// else is preferred), then written as `^` of the version chosen, like
+/// `cargo add` and `uv add`; naming one already in plugres.toml keeps its
+/// requirement.
 pub fn add(
     start: &std::path::Path,
     request: &AddRequest,
@@ -111,36 +112,46 @@ pub fn add(
             &["add it first with `plugres registry add NAME INDEX --key KEY`"],
         ));
     }
+    // Added without a requirement: (name, registry written or not).
+    let mut open: Vec<(PluginName, Option<String>)> = Vec::new();
     for spec in &request.specs {
         let (name, req) = parse_spec(spec)?;
-        let registry = match (&request.registry, manifest.plugins.get(&name)) {
-            (Some(r), _) => Some(r.clone()),
-            (None, Some(existing)) => Some(existing.registry.clone()),
-            (None, None) => registries.default_registry().map(str::to_string),
-        };
-        let Some(registry) = registry else {
-            return Err(OpsError::failed(
-                "plugres.toml has no registry to take plugins from",
-                &["add one with `plugres registry add default INDEX --key KEY`"],
-            ));
-        };
-        let req = match req {
-            Some(r) => r,
-            None => default_requirement(&registries, &manifest, &registry, &name, request.pre)?,
-        };
+        let registry = registry_of(request, &manifest, &registries, &name)?;
         let implicit = registry == DEFAULT_REGISTRY
             || (manifest.registries.len() == 1 && manifest.registries.contains_key(&registry));
-        editor.add_plugin(&name, &req, (!implicit).then_some(registry.as_str()))?;
+        let written = (!implicit).then_some(registry.clone());
+        let req = match (req, manifest.plugins.get(&name)) {
+            (Some(r), _) => r,
+            (None, Some(existing)) if existing.registry == registry => existing.req.clone(),
+            (None, _) => {
+                // Verified here first, so a bad file is reported in the
+                // index's words, and a plugin no index has is named.
+                known(&registries, &registry, &name)?;
+                open.push((name.clone(), written.clone()));
+                VersionReq::STAR
+            }
+        };
+        editor.add_plugin(&name, &req, written.as_deref())?;
     }
     let new_manifest = manifest_of(&editor, &project.dir)?;
+    let fresh: Vec<String> = open.iter().map(|(n, _)| n.to_string()).collect();
     let plan = plan(
         &registries,
         &new_manifest,
         old.as_ref(),
-        Prefer::Locked,
+        Prefer::AllBut(&fresh),
         None,
         request.pre,
     )?;
+    for (name, written) in &open {
+        let chosen = plan.lockfile.plugin(name.as_str()).map(|p| &p.version);
+        let req = match chosen {
+            Some(v) => VersionReq::parse(&format!("^{v}")).unwrap_or(VersionReq::STAR),
+            None => VersionReq::STAR,
+        };
+        editor.add_plugin(name, &req, written.as_deref())?;
+    }
+    let new_manifest = manifest_of(&editor, &project.dir)?;
     let a = Apply {
         project: &project,
         manifest: &new_manifest,
@@ -153,35 +164,36 @@ pub fn add(
     apply(a, plan.lockfile, plan.warnings, opts)
 }
 
-/// `^` of the newest version of `name` that runs on the project's engine;
-/// `*` when there is none, so the resolver explains why.
-fn default_requirement(
-    registries: &Registries<'_>,
+/// The registry `name` is added from: `--registry`, else the one
+/// plugres.toml already gives it, else the default.
+fn registry_of(
+    request: &AddRequest,
     manifest: &Manifest,
-    registry: &str,
+    registries: &Registries<'_>,
     name: &PluginName,
-    pre: bool,
-) -> Result<VersionReq, OpsError> {
-    let index = registries.index(registry)?;
-    // Verified here first, so a bad file is reported in the index's words.
-    index.plugin(name)?;
-    let target = manifest
-        .engine
-        .target
-        .as_ref()
-        .map(|t| t.as_str().to_string());
-    let candidates = IndexCandidates::new(index, target);
-    let newest = newest(
-        &candidates,
-        name.as_str(),
-        Some(&manifest.engine.version),
-        pre,
-    )
-    .map_err(|e| OpsError::failed(e.to_string(), &[]))?;
-    Ok(match newest {
-        Some(v) => VersionReq::parse(&format!("^{v}")).unwrap_or(VersionReq::STAR),
-        None => VersionReq::STAR,
+) -> Result<String, OpsError> {
+    let registry = match (&request.registry, manifest.plugins.get(name)) {
+        (Some(r), _) => Some(r.clone()),
+        (None, Some(existing)) => Some(existing.registry.clone()),
+        (None, None) => registries.default_registry().map(str::to_string),
+    };
+    registry.ok_or_else(|| {
+        OpsError::failed(
+            "plugres.toml has no registry to take plugins from",
+            &["add one with `plugres registry add default INDEX --key KEY`"],
+        )
     })
+}
+
+/// Refuses a plugin that registry `registry` does not have at all.
+fn known(registries: &Registries<'_>, registry: &str, name: &PluginName) -> Result<(), OpsError> {
+    match registries.index(registry)?.plugin(name)? {
+        Some(_) => Ok(()),
+        None => Err(OpsError::failed(
+            format!("there is no plugin named `{name}` in registry `{registry}`"),
+            &["look for plugins with `plugres search WORDS`"],
+        )),
+    }
 }
 
 /// `plugres remove NAME...`: takes the plugins out of plugres.toml, drops

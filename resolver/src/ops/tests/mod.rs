@@ -1,6 +1,7 @@
 //! Scenario tests of the operations on a private copy of the signed sample
 //! index (see `test_support`).
 
+mod add;
 mod errors;
 mod lock;
 mod portable;
