@@ -7,15 +7,17 @@
 //! Nothing here knows the index formats: callers pass plain URLs, sizes and
 //! checksums taken from verified index entries.
 
+mod body;
 mod cache;
 mod download;
 mod http;
 #[cfg(test)]
 pub(crate) mod test_server;
 
+pub use body::{ACCEPT_INDEX, BodyError, Coding, read_capped};
 pub use cache::{CacheError, CacheLock, ContentCache};
 pub use download::{ArtifactSource, FetchError, FetchItem, FetchOptions, TokenLookup, fetch_all};
 pub use http::{
-    ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig, HttpError, Outcome, RetryPolicy, bearer,
-    classify, jitter, retry_delay, status_hint,
+    DEFAULT_MIN_RATE, ENV_MAX_TIME, ENV_MIN_RATE, ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig,
+    HttpError, Outcome, RetryPolicy, bearer, classify, jitter, retry_delay, status_hint,
 };
