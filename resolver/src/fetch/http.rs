@@ -315,10 +315,18 @@ fn cause_text(err: &ureq::Error) -> String {
     }
 }
 
-/// What to do about a timeout: a step that stalled (`deadline` false) or a
-/// transfer too slow for its deadline.
-fn timeout_hint(deadline: bool) -> String {
-    if deadline {
+/// Which timeout passed, in words.
+fn phase_text(phase: ureq::Timeout) -> String {
+    match phase {
+        ureq::Timeout::Global => "the request's deadline passed".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// What to do about a timeout: a step that stalled, or a transfer too slow
+/// for its deadline.
+fn timeout_hint(phase: ureq::Timeout) -> String {
+    if phase == ureq::Timeout::Global {
         format!(
             "the host sent too slowly: a request may take the timeout plus its size at {ENV_MIN_RATE} (default 8 KiB/s), at most {ENV_MAX_TIME} (default 3600 s). On a slow link, lower {ENV_MIN_RATE}=<KiB/s> or raise {ENV_MAX_TIME}=<seconds>"
         )
@@ -334,13 +342,12 @@ pub enum HttpError {
     #[error("`{url}` answered HTTP {status}: {}", status_hint(*status))]
     Status { url: String, status: u16 },
     /// A timeout expired.
-    #[error("timed out talking to `{url}` ({phase}); {}", timeout_hint(*.deadline))]
+    #[error("timed out talking to `{url}` ({}); {}", phase_text(*.phase), timeout_hint(*.phase))]
     Timeout {
         url: String,
-        phase: String,
-        /// The request's whole deadline passed ([`HttpConfig::deadline`]),
-        /// rather than one step's timeout.
-        deadline: bool,
+        /// Which timeout: [`ureq::Timeout::Global`] is the request's whole
+        /// deadline ([`HttpConfig::deadline`]), the others one step's.
+        phase: ureq::Timeout,
     },
     /// Any other failure below HTTP: DNS, connect, TLS, a dropped connection.
     /// The cause is part of the message, not only a `source`: callers that
@@ -371,15 +378,9 @@ impl HttpError {
         // A password in the URL must not reach a message.
         let url = &crate::credentials::redact_url(url);
         match err {
-            ureq::Error::Timeout(ureq::Timeout::Global) => HttpError::Timeout {
+            ureq::Error::Timeout(phase) => HttpError::Timeout {
                 url: url.to_owned(),
-                phase: "the request's deadline passed".to_owned(),
-                deadline: true,
-            },
-            ureq::Error::Timeout(t) => HttpError::Timeout {
-                url: url.to_owned(),
-                phase: t.to_string(),
-                deadline: false,
+                phase,
             },
             ureq::Error::StatusCode(status) => HttpError::Status {
                 url: url.to_owned(),

@@ -375,7 +375,10 @@ fn a_drip_just_under_the_read_timeout_ends_at_the_deadline() {
         matches!(
             &err,
             FetchError::Download {
-                source: HttpError::Timeout { deadline: true, .. },
+                source: HttpError::Timeout {
+                    phase: ureq::Timeout::Global,
+                    ..
+                },
                 ..
             }
         ),
