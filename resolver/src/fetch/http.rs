@@ -126,7 +126,7 @@ impl HttpConfig {
     /// 10 followed), and `Authorization` never follows a redirect, not even
     /// to the same host, so a token reaches only the URL it was sent to.
     /// Every request asks for the identity encoding unless it says
-    /// otherwise (see [`super::body`]), and ends by [`Self::max_time`]
+    /// otherwise (see [`super::read_capped`]), and ends by [`Self::max_time`]
     /// unless it sets a nearer [`Self::deadline`].
     pub fn agent_builder(&self) -> ConfigBuilder<AgentScope> {
         Agent::config_builder()

@@ -1,5 +1,7 @@
 //! Getting artifacts onto this machine: an HTTP client with explicit
-//! timeouts and a pure retry policy ([`HttpClient`], [`retry_delay`]), a
+//! timeouts, per-request deadlines and a pure retry policy ([`HttpClient`],
+//! [`HttpConfig::deadline`], [`retry_delay`]), capped reading of encoded
+//! bodies ([`read_capped`]: which requests may be decoded, and why), a
 //! content-addressed cache that only ever holds verified blobs
 //! ([`ContentCache`]), and parallel fetching of a resolved set of artifacts
 //! into it ([`fetch_all`]).
