@@ -13,8 +13,11 @@
 //!
 //! ```text
 //! cache (files/ + ETag/Last-Modified sidecar) ──► GET with If-None-Match /
-//!   If-Modified-Since ──► 200: bytes (refused past MAX_FILE_SIZE while
-//!                              streaming), cached atomically
+//!   If-Modified-Since ──► 200: bytes, plain or gzip (refused past the
+//!                              file's limit, as sent or decoded, while
+//!                              streaming; MAX_FILE_SIZE, less for a
+//!                              timestamp, a signature, or the snapshot
+//!                              size the timestamp gives), cached atomically
 //!                         304: the cached bytes
 //!                         404/410: one more GET with `?plugres-refresh=<nanos>`
 //!                              (a CDN may still hold a pre-publish miss),
@@ -24,6 +27,9 @@
 //!                              was withheld: bound to another index)
 //!                         5xx/408/429, timeouts, resets: retried with backoff
 //!                              and jitter; the final error names the URL
+//!                              and the cause
+//! every request ends by its deadline: the timeouts plus the file's limit
+//! at the floor rate (`HttpConfig::deadline`)
 //! ```
 //!
 //! A file whose digest the verified snapshot gives
