@@ -214,7 +214,11 @@ enum Fetched {
 }
 
 fn agent() -> ureq::Agent {
+    // The identity encoding, and no decoding (ureq's `gzip` feature is
+    // off): an artifact is checked as the exact bytes published, even
+    // where a host labels a `.tar.gz` `Content-Encoding: gzip`.
     ureq::Agent::config_builder()
+        .accept_encoding("identity")
         .timeout_connect(Some(Duration::from_secs(10)))
         .timeout_recv_response(Some(Duration::from_secs(30)))
         .timeout_recv_body(Some(Duration::from_secs(300)))

@@ -71,6 +71,11 @@ pub use version::{Version, VersionError};
 /// before parsing so a hostile host cannot make a client parse megabytes.
 pub const MAX_FILE_SIZE: usize = 1024 * 1024;
 
+/// The largest `timestamp.toml` accepted, in bytes (TUF's default too). A
+/// timestamp is a few lines; the small limit also gives its download a
+/// short deadline, so a host dripping it cannot hold a client for long.
+pub const MAX_TIMESTAMP_SIZE: usize = 16 * 1024;
+
 /// The largest `.minisig` file accepted, in bytes.
 pub const MAX_SIGNATURE_SIZE: usize = 4096;
 

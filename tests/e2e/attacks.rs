@@ -666,3 +666,236 @@ fn attack_malformed_toml_and_signatures() {
         }
     }
 }
+
+// ------------------------------------------------------ hostile HTTP hosts
+
+/// A sparse index (a copy of the sample) behind a fault server, with
+/// hello-world installed; the host's faults are set afterwards.
+fn sparse_behind_fault_server() -> (Project, FaultServer) {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let host = FaultServer::in_front_of(&index, vec![]);
+    let served = Served {
+        url: format!("sparse+{}", host.url()),
+        daemon: None,
+        nginx: None,
+    };
+    let p = Project::with_served(tmp, index, &sample_root_key(), Backend::Sparse, served);
+    p.ok(&["add", "hello-world", "--yes"]);
+    (p, host)
+}
+
+/// 1 GiB of zeros in about 1 MB: 16 gzip members of 64 MiB each (a
+/// client that decodes gzip reads every member).
+fn gzip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![0u8; 64 << 20]).unwrap();
+    let member = e.finish().unwrap();
+    let bomb = member.repeat(16);
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    bomb
+}
+
+/// The address space a client run may use in these tests: a few times
+/// what it needs, far below what a decoded bomb takes.
+const MEMORY_LIMIT: u64 = 768 << 20;
+
+/// `p.cmd(args)` run under `prlimit --as` ([`MEMORY_LIMIT`]), with glibc
+/// kept to two malloc arenas (each thread's arena reserves 64 MiB of
+/// address space, which counts against the limit).
+fn memory_bounded(p: &Project, args: &[&str]) -> std::process::Command {
+    let inner = p.cmd(args);
+    let mut cmd = std::process::Command::new("prlimit");
+    cmd.arg(format!("--as={MEMORY_LIMIT}"))
+        .arg("--")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .env("MALLOC_ARENA_MAX", "2");
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd
+}
+
+/// [`refused`], for a run under [`memory_bounded`].
+fn refused_in_bounded_memory(p: &Project, args: &[&str], expect: &[&str]) -> String {
+    let (project, blobs) = (p.project_state(), p.artifact_cache());
+    let out = memory_bounded(p, args).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{:?}: {err}", out.status);
+    let lower = err.to_lowercase();
+    for e in expect {
+        assert!(
+            lower.contains(&e.to_lowercase()),
+            "expected `{e}` in:\n{err}"
+        );
+    }
+    assert_eq!(p.project_state(), project);
+    assert_eq!(p.artifact_cache(), blobs);
+    err
+}
+
+/// A host answering index files `Content-Encoding: gzip` with 1 MB that
+/// inflates to 1 GiB: the client stops at the file's limit of *decoded*
+/// bytes (16 KiB for a timestamp, 1 MiB for a plugin file), in bounded
+/// memory, before any signature is checked.
+#[test]
+fn attack_gzip_bomb_index_files() {
+    let (p, host) = sparse_behind_fault_server();
+    let ok = memory_bounded(&p, &["install", "--yes"]).output().unwrap();
+    assert!(
+        ok.status.success(),
+        "the limit fits a normal run: {}",
+        stderr(&ok)
+    );
+    let bomb = gzip_bomb();
+    let faults = [(TIMESTAMP_PATH, "16384"), (ACME, "1048576")];
+    for (file, limit) in faults {
+        host.set_faults(vec![(format!("/{file}"), Fault::Gzipped(bomb.clone()))]);
+        refused_in_bounded_memory(&p, &["add", "acme-audit", "--yes"], &[file, limit]);
+    }
+}
+
+fn targz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        builder.append_data(&mut h, name, *data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// An artifact host that labels a `.tar.gz` `Content-Encoding: gzip` (S3
+/// object metadata, some CDNs): the artifact is the bytes as published,
+/// so the client, `validate --check-artifacts` and `mirror-artifacts`
+/// take it as sent instead of decoding it and calling it tampered.
+#[test]
+fn attack_gzip_labelled_artifact_is_hashed_as_sent() {
+    let tarball = targz_of(&[("remote_one.wasm", b"\0asm\x01\0\0\0labelled")]);
+    // The sample's artifacts as they are, and the new one labelled.
+    let labelled = vec![("/remote_one.tar.gz".into(), Fault::Gzipped(tarball.clone()))];
+    let server = FaultServer::in_front_of(&sample_index(), labelled);
+    let p = Project::with_remote_file(&server.url(), "remote_one.tar.gz", &tarball);
+    p.ok(&["add", "remote-one", "--yes"]);
+    let installed = p.dir.join("plugins/remote-one/remote_one.wasm");
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        b"\0asm\x01\0\0\0labelled"
+    );
+    run(
+        plugres_index()
+            .args(["validate", "--check-artifacts"])
+            .arg(&p.index),
+        true,
+    );
+    let out = tempfile::tempdir().unwrap();
+    run(
+        plugres_index()
+            .arg("mirror-artifacts")
+            .arg(&p.index)
+            .args(["--plugins", "remote-one"])
+            .arg(out.path()),
+        true,
+    );
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&tarball));
+    let mirrored = out
+        .path()
+        .join(&sha[..2])
+        .join(&sha)
+        .join("remote_one.tar.gz");
+    assert_eq!(std::fs::read(mirrored).unwrap(), tarball);
+}
+
+/// One byte every 1.5 s with `PLUGRES_HTTP_TIMEOUT=2`: no single read
+/// times out, so only the request's deadline ends it — the timeouts (2 s +
+/// 2 s) plus its largest size at 8 KiB/s: 4 s for a 66-byte artifact,
+/// 6 s for a timestamp (at most 16 KiB), where the drip would take 99 s
+/// and 249 s.
+#[test]
+fn attack_slow_drip_just_under_the_timeout() {
+    let drip = |len| Fault::Drip {
+        len,
+        every: Duration::from_millis(1500),
+    };
+    let server = FaultServer::start(vec![drip(66)]);
+    let p = Project::with_remote_artifact(&server.url(), &[0u8; 66]);
+    slow_under_the_timeout(&p, &["add", "remote-one", "--yes"], "remote_one.wasm", 4);
+
+    let (p, host) = sparse_behind_fault_server();
+    host.set_faults(vec![(format!("/{TIMESTAMP_PATH}"), drip(166))]);
+    slow_under_the_timeout(&p, &["update", "--yes"], TIMESTAMP_PATH, 6);
+}
+
+/// Runs `args` (timeout 2 s, no retries) and checks that it failed for
+/// its deadline, naming `file`, within `deadline` seconds and a little
+/// slack, and changed nothing.
+fn slow_under_the_timeout(p: &Project, args: &[&str], file: &str, deadline: u64) {
+    let (project, blobs) = (p.project_state(), p.artifact_cache());
+    let start = Instant::now();
+    let out = run(
+        p.cmd(args)
+            .env("PLUGRES_HTTP_TIMEOUT", "2")
+            .env("PLUGRES_HTTP_RETRIES", "0"),
+        false,
+    );
+    let took = start.elapsed();
+    let err = stderr(&out);
+    assert!(
+        took < Duration::from_secs(deadline + 3),
+        "took {took:?}:\n{err}"
+    );
+    assert!(err.contains(file) && err.contains("deadline"), "{err}");
+    assert!(err.contains("PLUGRES_HTTP_MIN_RATE"), "{err}");
+    assert_eq!(p.project_state(), project);
+    assert_eq!(p.artifact_cache(), blobs);
+}
+
+/// A host that resets the connection of an index file: the error keeps
+/// the cause ("Connection reset by peer"), not only "request failed".
+#[test]
+fn attack_connection_reset_on_an_index_file() {
+    let (p, host) = sparse_behind_fault_server();
+    host.reset_connections(true);
+    let err = refused(
+        &p,
+        &["update", "--yes"],
+        &[
+            TIMESTAMP_PATH,
+            "failed: Connection reset by peer (os error 104)",
+        ],
+    );
+    assert!(err.contains("(attempts: 4)"), "{err}");
+}
+
+/// The timestamp gives the snapshot's size; a host serving a longer
+/// snapshot is refused at that size, before the file is hashed or parsed
+/// (README "snapshot.toml and timestamp.toml").
+#[test]
+fn attack_snapshot_larger_than_its_timestamp_says() {
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        idx.refresh(); // a new snapshot and timestamp to fetch
+        let snapshot = idx.dir.join(SNAPSHOT_PATH);
+        let mut bytes = std::fs::read(&snapshot).unwrap();
+        bytes.extend(b"# padding\n".repeat(4096));
+        std::fs::write(&snapshot, bytes).unwrap();
+        idx.commit("a longer snapshot");
+        index_refused(
+            &p,
+            &["update", "--yes"],
+            &[SNAPSHOT_PATH, "the size `timestamp.toml` gives for it"],
+        );
+    }
+}

@@ -4,7 +4,8 @@
 //! serving a directory, with an access log the tests can read; where nginx is
 //! missing it falls back to Python's `http.server`, also a real static
 //! server. [`FaultServer`] is a small server in this process that misbehaves
-//! on purpose: errors, hangs, oversized bodies, slow drips; in front of an
+//! on purpose: errors, hangs, oversized bodies, slow drips, gzip-labelled
+//! bodies, reset connections; in front of an
 //! index directory it serves the files and misbehaves on chosen paths only.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -118,6 +119,9 @@ pub enum Fault {
     /// Declare `len` bytes, then send one byte of zeros every `every`
     /// (a slow-drip server; stops when the client leaves, or after 60 s).
     Drip { len: usize, every: Duration },
+    /// 200 with `Content-Encoding: gzip` and these bytes as they are (an
+    /// S3 object with that metadata, or a gzip bomb).
+    Gzipped(Vec<u8>),
 }
 
 /// Picks the fault for each request from its path and its number (from 0).
@@ -134,6 +138,8 @@ pub struct FaultServer {
     pub hits: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     pub paths: Arc<Mutex<Vec<String>>>,
+    /// While set, every connection is reset instead of answered.
+    reset: Arc<AtomicBool>,
 }
 
 impl FaultServer {
@@ -177,6 +183,11 @@ impl FaultServer {
         Self::with(responder, shared)
     }
 
+    /// From now on, reset every connection (`true`) or answer again.
+    pub fn reset_connections(&self, on: bool) {
+        self.reset.store(on, Ordering::SeqCst);
+    }
+
     /// Replaces the faults of an [`FaultServer::in_front_of`] server.
     pub fn set_faults(&self, faults: Vec<(String, Fault)>) {
         *self.faults.lock().unwrap() = faults;
@@ -189,7 +200,8 @@ impl FaultServer {
         let hits = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let paths = Arc::new(Mutex::new(Vec::new()));
-        let (h, s, p) = (hits.clone(), stop.clone(), paths.clone());
+        let reset = Arc::new(AtomicBool::new(false));
+        let (h, s, p, rs) = (hits.clone(), stop.clone(), paths.clone(), reset.clone());
         std::thread::spawn(move || {
             // Bounded: the server stops when dropped, and lives at most
             // 10 minutes (the first test of a run may wait minutes for
@@ -197,6 +209,15 @@ impl FaultServer {
             let deadline = Instant::now() + Duration::from_secs(600);
             while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
                 match listener.accept() {
+                    Ok((stream, _)) if rs.load(Ordering::SeqCst) => {
+                        h.fetch_add(1, Ordering::SeqCst);
+                        // Closed with the request unread: the kernel
+                        // answers with a reset (RST), not a clean close.
+                        std::thread::spawn(move || {
+                            std::thread::sleep(Duration::from_millis(150));
+                            drop(stream);
+                        });
+                    }
                     Ok((stream, _)) => {
                         let n = h.fetch_add(1, Ordering::SeqCst);
                         let (s2, p2, r) = (s.clone(), p.clone(), responder.clone());
@@ -212,6 +233,7 @@ impl FaultServer {
             hits,
             stop,
             paths,
+            reset,
         }
     }
 
@@ -253,6 +275,15 @@ fn answer(
         Fault::Serve(body) => {
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream
+                .write_all(head.as_bytes())
+                .and_then(|_| stream.write_all(&body))
+        }
+        Fault::Gzipped(body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
             stream

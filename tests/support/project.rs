@@ -149,12 +149,18 @@ impl Project {
     /// `artifact_base` (a server under test), declared with `bytes`'
     /// digest and size.
     pub fn with_remote_artifact(artifact_base: &str, bytes: &[u8]) -> Project {
+        Self::with_remote_file(artifact_base, "remote_one.wasm", bytes)
+    }
+
+    /// [`Project::with_remote_artifact`] with the artifact named `file`
+    /// (e.g. `remote_one.tar.gz`).
+    pub fn with_remote_file(artifact_base: &str, file: &str, bytes: &[u8]) -> Project {
         let tmp = tempfile::tempdir().unwrap();
         let index = tmp.path().join("index");
         let idx = TestIndex::sample_copy(&index, Some(artifact_base));
         idx.plugin("remote-one")
             .version("1.0.0", "*")
-            .declared("any", "remote_one.wasm", bytes)
+            .declared("any", file, bytes)
             .publish();
         Project::with_index(tmp, index, &sample_root_key())
     }

@@ -3,8 +3,9 @@
 //! Flow per item: already cached (right size) → done; a local path (an
 //! index on disk ships its artifacts beside it) → copied through the same
 //! verifying [`ContentCache::insert`]; a URL → GET with the optional token,
-//! streamed into `insert`, which refuses byte `size + 1` and any checksum
-//! mismatch. Network trouble (5xx, 408, 429, timeouts, dropped connections)
+//! the identity encoding and a deadline from the size
+//! ([`HttpConfig::deadline`]), streamed as sent (never decoded) into
+//! `insert`, which refuses byte `size + 1` and any checksum mismatch. Network trouble (5xx, 408, 429, timeouts, dropped connections)
 //! is retried per [`RetryPolicy`](super::RetryPolicy); a wrong file never is.
 //!
 //! A bounded set of worker threads takes items from a shared counter. After
@@ -270,12 +271,11 @@ fn download_once(
     client: &HttpClient,
     bar: &ProgressBar,
 ) -> Result<PathBuf, Attempt> {
-    let response = client.get(url, token).map_err(Attempt::Http)?;
-    // A declared length beyond the promise is refused before reading. Only
-    // without Content-Encoding: then the header counts the bytes we hash.
-    let encoded = response.headers().contains_key("content-encoding");
-    let declared = response.body().content_length();
-    if let (false, Some(len)) = (encoded, declared)
+    let response = client.get(url, token, item.size).map_err(Attempt::Http)?;
+    // The body is the bytes as sent, whatever `Content-Encoding` says (see
+    // `body.rs`), so a declared length beyond the promise is refused
+    // before reading.
+    if let Some(len) = response.body().content_length()
         && len > item.size
     {
         return Err(Attempt::Data(CacheError::TooLarge {

@@ -27,36 +27,53 @@ use ureq::{Agent, Body};
 pub const ENV_TIMEOUT: &str = "PLUGRES_HTTP_TIMEOUT";
 /// Environment variable that overrides the number of retries.
 pub const ENV_RETRIES: &str = "PLUGRES_HTTP_RETRIES";
+/// Environment variable that overrides the slowest transfer rate a request
+/// may have, in KiB per second (see [`HttpConfig::deadline`]).
+pub const ENV_MIN_RATE: &str = "PLUGRES_HTTP_MIN_RATE";
+/// Environment variable that overrides the longest any one request may
+/// take, in seconds (see [`HttpConfig::deadline`]).
+pub const ENV_MAX_TIME: &str = "PLUGRES_HTTP_MAX_TIME";
 
-/// How the HTTP client behaves: timeouts and retries.
+/// How the HTTP client behaves: timeouts, deadlines and retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpConfig {
     /// Budget for resolving the host and setting up the connection (incl. TLS).
     pub connect_timeout: Duration,
     /// Budget for sending the request, for the response headers, and for each
-    /// single read of the body. A slow but steady download never hits it; a
-    /// server that stops sending does.
+    /// single read of the body. A server that stops sending hits it; one
+    /// that drips a byte just inside it does not, hence [`Self::deadline`].
     pub read_timeout: Duration,
-    /// Budget for a whole request including its body. `None` by default, so
-    /// that large artifacts on slow links still finish.
-    pub global_timeout: Option<Duration>,
+    /// The slowest average transfer rate a request may have, in bytes per
+    /// second: with [`Self::read_timeout`] as allowance it gives every
+    /// request a deadline from the most bytes it may carry.
+    pub min_rate: u64,
+    /// No request takes longer than this, whatever its size: the deadline
+    /// of a request whose size is not known in advance (git's smart HTTP).
+    pub max_time: Duration,
     /// When to try again.
     pub retry: RetryPolicy,
 }
+
+/// Default of [`HttpConfig::min_rate`]: 8 KiB/s (64 kbit/s), slower than
+/// any link plugres is usable on, yet at it a 1 MiB index file takes at
+/// most 128 s and a timestamp (at most 16 KiB) 2 s.
+pub const DEFAULT_MIN_RATE: u64 = 8 * 1024;
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
-            global_timeout: None,
+            min_rate: DEFAULT_MIN_RATE,
+            max_time: Duration::from_secs(3600),
             retry: RetryPolicy::default(),
         }
     }
 }
 
 impl HttpConfig {
-    /// The defaults, overridden by `PLUGRES_HTTP_TIMEOUT` and `PLUGRES_HTTP_RETRIES`.
+    /// The defaults, overridden by `PLUGRES_HTTP_TIMEOUT`, `PLUGRES_HTTP_RETRIES`,
+    /// `PLUGRES_HTTP_MIN_RATE` and `PLUGRES_HTTP_MAX_TIME`.
     pub fn from_env() -> Result<Self, HttpError> {
         Self::default().with_env(|var| std::env::var(var).ok())
     }
@@ -64,41 +81,58 @@ impl HttpConfig {
     /// Applies the environment overrides, reading variables through `lookup`
     /// (so tests need not touch the process environment).
     pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, HttpError> {
-        if let Some(value) = lookup(ENV_TIMEOUT) {
-            let secs = parse_env_number(ENV_TIMEOUT, &value, "whole number of seconds above 0")?;
-            if secs == 0 {
-                return Err(HttpError::BadEnv {
-                    var: ENV_TIMEOUT,
-                    value,
-                    expected: "whole number of seconds above 0",
-                });
-            }
+        let number = |var: &'static str, expected: &'static str, range: (u64, u64)| {
+            lookup(var)
+                .map(|value| parse_env_number(var, &value, expected, range))
+                .transpose()
+        };
+        if let Some(secs) = number(ENV_TIMEOUT, "whole number of seconds above 0", (1, 86_400))? {
             self.connect_timeout = Duration::from_secs(secs);
             self.read_timeout = Duration::from_secs(secs);
         }
-        if let Some(value) = lookup(ENV_RETRIES) {
-            let retries =
-                parse_env_number(ENV_RETRIES, &value, "whole number of retries, 0 to 10")?;
-            if retries > 10 {
-                return Err(HttpError::BadEnv {
-                    var: ENV_RETRIES,
-                    value,
-                    expected: "whole number of retries, 0 to 10",
-                });
-            }
+        if let Some(retries) = number(ENV_RETRIES, "whole number of retries, 0 to 10", (0, 10))? {
             self.retry.retries = retries as u32;
         }
+        let kib = "whole number of KiB per second, 1 to 1048576";
+        if let Some(rate) = number(ENV_MIN_RATE, kib, (1, 1 << 20))? {
+            self.min_rate = rate * 1024;
+        }
+        let secs = "whole number of seconds, 1 to 604800";
+        if let Some(secs) = number(ENV_MAX_TIME, secs, (1, 604_800))? {
+            self.max_time = Duration::from_secs(secs);
+        }
         Ok(self)
+    }
+
+    /// How long a request whose body is at most `max_bytes` may take from
+    /// start to last byte: an allowance of the connect and read timeouts
+    /// (connecting, then waiting for the answer: each step already has
+    /// that long) plus `max_bytes` at [`Self::min_rate`], and never more
+    /// than [`Self::max_time`]. A per-read timeout alone does not bound a
+    /// host that drips one byte just inside it (README "Threat model":
+    /// slow retrieval); this does, from what the request may carry: an
+    /// artifact's declared size, an index file's limit, the snapshot size
+    /// the timestamp gives.
+    pub fn deadline(&self, max_bytes: u64) -> Duration {
+        let millis = max_bytes.saturating_mul(1000) / self.min_rate.max(1);
+        let allowance = self.connect_timeout.saturating_add(self.read_timeout);
+        allowance
+            .saturating_add(Duration::from_millis(millis))
+            .min(self.max_time)
     }
 
     /// The agent settings every request shares. Statuses are not errors:
     /// callers see every response and decide. Redirects are ureq's (at most
     /// 10 followed), and `Authorization` never follows a redirect, not even
     /// to the same host, so a token reaches only the URL it was sent to.
+    /// Every request asks for the identity encoding unless it says
+    /// otherwise (see [`super::read_capped`]), and ends by [`Self::max_time`]
+    /// unless it sets a nearer [`Self::deadline`].
     pub fn agent_builder(&self) -> ConfigBuilder<AgentScope> {
         Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(concat!("plugres/", env!("CARGO_PKG_VERSION")))
+            .accept_encoding("identity")
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .timeout_resolve(Some(self.connect_timeout))
             .timeout_connect(Some(self.connect_timeout))
@@ -106,7 +140,7 @@ impl HttpConfig {
             .timeout_recv_response(Some(self.read_timeout))
             .timeout_per_read(Some(self.read_timeout))
             .timeout_per_write(Some(self.read_timeout))
-            .timeout_global(self.global_timeout)
+            .timeout_global(Some(self.max_time))
     }
 }
 
@@ -121,12 +155,16 @@ fn parse_env_number(
     var: &'static str,
     value: &str,
     expected: &'static str,
+    (min, max): (u64, u64),
 ) -> Result<u64, HttpError> {
-    value.trim().parse::<u64>().map_err(|_| HttpError::BadEnv {
-        var,
-        value: value.to_owned(),
-        expected,
-    })
+    match value.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(HttpError::BadEnv {
+            var,
+            value: value.to_owned(),
+            expected,
+        }),
+    }
 }
 
 /// What happened on one attempt, as far as retrying is concerned.
@@ -268,6 +306,35 @@ pub fn status_hint(status: u16) -> &'static str {
     }
 }
 
+/// A ureq error as the cause in a message: an I/O error as the OS words it
+/// ("Connection reset by peer (os error 104)"), without ureq's `io:`.
+fn cause_text(err: &ureq::Error) -> String {
+    match err {
+        ureq::Error::Io(e) => e.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Which timeout passed, in words.
+fn phase_text(phase: ureq::Timeout) -> String {
+    match phase {
+        ureq::Timeout::Global => "the request's deadline passed".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// What to do about a timeout: a step that stalled, or a transfer too slow
+/// for its deadline.
+fn timeout_hint(phase: ureq::Timeout) -> String {
+    if phase == ureq::Timeout::Global {
+        format!(
+            "the host sent too slowly: a request may take the timeout plus its size at {ENV_MIN_RATE} (default 8 KiB/s), at most {ENV_MAX_TIME} (default 3600 s). On a slow link, lower {ENV_MIN_RATE}=<KiB/s> or raise {ENV_MAX_TIME}=<seconds>"
+        )
+    } else {
+        format!("check the network, or allow more time with {ENV_TIMEOUT}=<seconds>")
+    }
+}
+
 /// A failed HTTP request. Messages name the URL; tokens never appear.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -275,19 +342,26 @@ pub enum HttpError {
     #[error("`{url}` answered HTTP {status}: {}", status_hint(*status))]
     Status { url: String, status: u16 },
     /// A timeout expired.
-    #[error(
-        "timed out talking to `{url}` ({phase}); check the network, or allow more time with {ENV_TIMEOUT}=<seconds>"
-    )]
-    Timeout { url: String, phase: String },
+    #[error("timed out talking to `{url}` ({}); {}", phase_text(*.phase), timeout_hint(*.phase))]
+    Timeout {
+        url: String,
+        /// Which timeout: [`ureq::Timeout::Global`] is the request's whole
+        /// deadline ([`HttpConfig::deadline`]), the others one step's.
+        phase: ureq::Timeout,
+    },
     /// Any other failure below HTTP: DNS, connect, TLS, a dropped connection.
+    /// The cause is part of the message, not only a `source`: callers that
+    /// fold an error into one line (a sparse index file, git's transport)
+    /// keep it that way, and "connection reset by peer" is what a user
+    /// needs to see.
     #[error(
-        "request to `{url}` failed; check the URL and the network (set HTTPS_PROXY if you need a proxy)"
+        "request to `{url}` failed: {}; check the URL and the network (set HTTPS_PROXY if you need a proxy)",
+        cause_text(.cause)
     )]
     Transport {
         url: String,
         outcome: Outcome,
-        #[source]
-        source: Box<ureq::Error>,
+        cause: Box<ureq::Error>,
     },
     /// An environment override could not be read.
     #[error("`{var}` is set to `{value}`, expected a {expected}; fix or unset it")]
@@ -304,9 +378,9 @@ impl HttpError {
         // A password in the URL must not reach a message.
         let url = &crate::credentials::redact_url(url);
         match err {
-            ureq::Error::Timeout(t) => HttpError::Timeout {
+            ureq::Error::Timeout(phase) => HttpError::Timeout {
                 url: url.to_owned(),
-                phase: t.to_string(),
+                phase,
             },
             ureq::Error::StatusCode(status) => HttpError::Status {
                 url: url.to_owned(),
@@ -315,7 +389,7 @@ impl HttpError {
             other => HttpError::Transport {
                 url: url.to_owned(),
                 outcome: classify(&other),
-                source: Box::new(other),
+                cause: Box::new(other),
             },
         }
     }
@@ -372,21 +446,41 @@ impl HttpClient {
         &self.agent
     }
 
-    /// One GET, whatever the status. `token` is sent as a bearer token.
-    pub fn get_any(&self, url: &str, token: Option<&str>) -> Result<Response<Body>, HttpError> {
+    /// One GET of a body of at most `max_bytes`, whatever the status,
+    /// ending at its [`HttpConfig::deadline`]. `token` is sent as a bearer
+    /// token. The body is the exact bytes the host sent: the identity
+    /// encoding is asked for, and a `Content-Encoding` the host adds anyway
+    /// is not undone (an artifact's sha256 is over the bytes as published).
+    pub fn get_any(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<Response<Body>, HttpError> {
         let mut request = self.agent.get(url);
         if let Some(token) = token {
             let (name, value) = bearer(token);
             request = request.header(name, value);
         }
-        request.call().map_err(|e| HttpError::from_ureq(url, e))
+        let deadline = self.config.deadline(max_bytes);
+        request
+            .config()
+            .timeout_global(Some(deadline))
+            .build()
+            .call()
+            .map_err(|e| HttpError::from_ureq(url, e))
     }
 
-    /// One GET that must answer 2xx; any other status becomes
+    /// [`Self::get_any`] that must answer 2xx; any other status becomes
     /// [`HttpError::Status`] (after draining a little of the body, so the
     /// connection can be reused).
-    pub fn get(&self, url: &str, token: Option<&str>) -> Result<Response<Body>, HttpError> {
-        let response = self.get_any(url, token)?;
+    pub fn get(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<Response<Body>, HttpError> {
+        let response = self.get_any(url, token, max_bytes)?;
         let status = response.status().as_u16();
         if response.status().is_success() {
             return Ok(response);
@@ -530,6 +624,16 @@ mod tests {
         assert_eq!(config.read_timeout, Duration::from_secs(5));
         assert_eq!(config.retry.retries, 0);
 
+        let config = HttpConfig::default()
+            .with_env(|var| match var {
+                ENV_MIN_RATE => Some("64".into()),
+                ENV_MAX_TIME => Some("600".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.min_rate, 64 * 1024);
+        assert_eq!(config.max_time, Duration::from_secs(600));
+
         let unchanged = HttpConfig::default().with_env(|_| None).unwrap();
         assert_eq!(unchanged, HttpConfig::default());
     }
@@ -542,6 +646,10 @@ mod tests {
             (ENV_TIMEOUT, "-3"),
             (ENV_RETRIES, "99"),
             (ENV_RETRIES, "1.5"),
+            (ENV_MIN_RATE, "0"),
+            (ENV_MIN_RATE, "fast"),
+            (ENV_MAX_TIME, "0"),
+            (ENV_MAX_TIME, "9999999"),
         ] {
             let err = HttpConfig::default()
                 .with_env(|v| (v == var).then(|| value.to_owned()))
@@ -549,6 +657,53 @@ mod tests {
             let msg = err.to_string();
             assert!(msg.contains(var) && msg.contains(value), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_deadline_is_the_timeouts_plus_the_size_at_the_floor_rate_capped() {
+        let config = HttpConfig {
+            connect_timeout: Duration::from_secs(2),
+            read_timeout: Duration::from_secs(2),
+            min_rate: 8 * 1024,
+            max_time: Duration::from_secs(1000),
+            ..HttpConfig::default()
+        };
+        assert_eq!(config.deadline(0), Duration::from_secs(4));
+        // The 66-byte artifact: the allowance and 8 ms.
+        assert_eq!(config.deadline(66), Duration::from_millis(4008));
+        assert_eq!(config.deadline(1 << 20), Duration::from_secs(4 + 128));
+        assert_eq!(config.deadline(u64::MAX), Duration::from_secs(1000));
+        let default = HttpConfig::default();
+        // An index file at its 1 MiB limit: 10 s + 30 s + 128 s.
+        assert_eq!(default.deadline(1 << 20), Duration::from_secs(168));
+        // A 1 GiB artifact: the one-hour cap.
+        assert_eq!(default.deadline(1 << 30), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn a_passed_deadline_says_which_settings_allow_more() {
+        let err = HttpError::from_ureq("http://h/a", ureq::Error::Timeout(ureq::Timeout::Global));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("deadline") && msg.contains(ENV_MIN_RATE),
+            "{msg}"
+        );
+        assert!(msg.contains(ENV_MAX_TIME), "{msg}");
+        assert_eq!(err.outcome(), Outcome::Timeout);
+        let err = HttpError::from_ureq("http://h/a", ureq::Error::Timeout(ureq::Timeout::PerRead));
+        assert!(err.to_string().contains(ENV_TIMEOUT), "{err}");
+    }
+
+    #[test]
+    fn a_lost_connection_keeps_its_cause_in_the_message() {
+        let reset = io::Error::from_raw_os_error(104);
+        let err = HttpError::from_body_io("http://h/timestamp.toml", reset);
+        assert_eq!(err.outcome(), Outcome::ConnectionLost);
+        assert_eq!(
+            err.to_string(),
+            "request to `http://h/timestamp.toml` failed: Connection reset by peer (os error 104); check the URL and the network (set HTTPS_PROXY if you need a proxy)"
+        );
+        assert!(std::error::Error::source(&err).is_none(), "said once");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Getting artifacts onto this machine: an HTTP client with explicit
-//! timeouts and a pure retry policy ([`HttpClient`], [`retry_delay`]), a
+//! timeouts, per-request deadlines and a pure retry policy ([`HttpClient`],
+//! [`HttpConfig::deadline`], [`retry_delay`]), capped reading of encoded
+//! bodies ([`read_capped`]: which requests may be decoded, and why), a
 //! content-addressed cache that only ever holds verified blobs
 //! ([`ContentCache`]), and parallel fetching of a resolved set of artifacts
 //! into it ([`fetch_all`]).
@@ -7,15 +9,17 @@
 //! Nothing here knows the index formats: callers pass plain URLs, sizes and
 //! checksums taken from verified index entries.
 
+mod body;
 mod cache;
 mod download;
 mod http;
 #[cfg(test)]
 pub(crate) mod test_server;
 
+pub use body::{ACCEPT_INDEX, BodyError, Coding, read_capped};
 pub use cache::{CacheError, CacheLock, ContentCache};
 pub use download::{ArtifactSource, FetchError, FetchItem, FetchOptions, TokenLookup, fetch_all};
 pub use http::{
-    ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig, HttpError, Outcome, RetryPolicy, bearer,
-    classify, jitter, retry_delay, status_hint,
+    DEFAULT_MIN_RATE, ENV_MAX_TIME, ENV_MIN_RATE, ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig,
+    HttpError, Outcome, RetryPolicy, bearer, classify, jitter, retry_delay, status_hint,
 };

@@ -25,6 +25,17 @@ pub(crate) enum Reply {
     Endless,
     /// Read the request, then say nothing until the client gives up.
     Hang,
+    /// 200 with `Content-Encoding: gzip` and these bytes as they are.
+    Gzipped(Vec<u8>),
+    /// 200 declaring `len` bytes, with extra `headers` (`Name: value\r\n`
+    /// lines) and `prefix` sent at once, then one byte every `every` until
+    /// the client hangs up (or the lifetime ends).
+    Drip {
+        len: usize,
+        every: Duration,
+        headers: &'static str,
+        prefix: &'static [u8],
+    },
 }
 
 /// A request as the server saw it.
@@ -167,6 +178,34 @@ fn serve(
                     break;
                 }
                 out.write_all(&chunk)?; // fails once the client hangs up
+            }
+        }
+        Reply::Gzipped(body) => {
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            out.write_all(&body)?;
+        }
+        Reply::Drip {
+            len,
+            every,
+            headers,
+            prefix,
+        } => {
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\n{headers}Content-Length: {len}\r\nConnection: close\r\n\r\n"
+            )?;
+            out.write_all(prefix)?;
+            for _ in prefix.len()..len {
+                if stop.load(Ordering::SeqCst) || started.elapsed() > MAX_LIFETIME {
+                    break;
+                }
+                out.write_all(b"x")?; // fails once the client hangs up
+                out.flush()?;
+                std::thread::sleep(every);
             }
         }
         Reply::Hang => {

@@ -61,6 +61,19 @@ pub enum IndexError {
         limit: usize,
     },
 
+    /// A file over a limit smaller than [`plugres_schema::MAX_FILE_SIZE`]
+    /// that applies to it (`why`): the size the signed timestamp gives for
+    /// the snapshot, or a timestamp's or signature's own limit.
+    #[error(
+        "`{path}` in the index at `{index}` is larger than {limit} bytes, {why}; plugres stopped reading there. The host serves another file than the signed one (an attack, or a broken mirror): try again later, and report it to whoever runs the index if it persists"
+    )]
+    OverLimit {
+        index: String,
+        path: String,
+        limit: u64,
+        why: &'static str,
+    },
+
     #[error("the index at `{index}` cannot {what}")]
     Unsupported { index: String, what: &'static str },
 

@@ -38,6 +38,25 @@ pub use path::PathBackend;
 pub use trust::TrustOptions;
 pub use verified::VerifiedIndex;
 
+/// `bytes` of `path`, unless over `limit` (see [`IndexBackend::read_at_most`]).
+fn at_most<B: IndexBackend + ?Sized>(
+    backend: &B,
+    path: &str,
+    bytes: Option<Vec<u8>>,
+    limit: u64,
+    why: &'static str,
+) -> Result<Option<Vec<u8>>, IndexError> {
+    match bytes {
+        Some(b) if b.len() as u64 > limit => Err(IndexError::OverLimit {
+            index: backend.describe(),
+            path: path.to_string(),
+            limit,
+            why,
+        }),
+        other => Ok(other),
+    }
+}
+
 /// Access to the files of one index. Implementations move bytes only:
 /// [`VerifiedIndex`] checks every byte they return.
 pub trait IndexBackend: Send + Sync {
@@ -45,6 +64,22 @@ pub trait IndexBackend: Send + Sync {
     /// "plugins/he/ll/hello-world.toml"), `Ok(None)` when absent. Refuses
     /// files over [`plugres_schema::MAX_FILE_SIZE`].
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IndexError>;
+
+    /// [`Self::read`], refusing the file past `limit` bytes with
+    /// [`IndexError::OverLimit`] saying `why`: a size a signed file gives
+    /// for it (the snapshot's, in timestamp.toml) or a smaller limit of its
+    /// role. A network backend stops reading there and gives the request a
+    /// deadline from it; the default reads (at most
+    /// [`plugres_schema::MAX_FILE_SIZE`]) and checks.
+    fn read_at_most(
+        &self,
+        path: &str,
+        limit: u64,
+        why: &'static str,
+    ) -> Result<Option<Vec<u8>>, IndexError> {
+        let bytes = self.read(path)?;
+        at_most(self, path, bytes, limit, why)
+    }
 
     /// Hint: these files will be read soon (network backends fetch in
     /// parallel). Default no-op.

@@ -136,6 +136,27 @@ mod tests {
         assert_ne!(plain.describe(), roundabout.describe());
     }
 
+    /// The default `read_at_most`: a file over the limit a signed file
+    /// gives is refused by name, with the reason.
+    #[test]
+    fn read_at_most_refuses_a_file_over_the_given_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("snapshot.toml"), [b'#'; 100]).unwrap();
+        let b = PathBackend::new(dir.path());
+        let why = "the size `timestamp.toml` gives for it";
+        assert_eq!(
+            b.read_at_most("snapshot.toml", 100, why)
+                .unwrap()
+                .map(|b| b.len()),
+            Some(100)
+        );
+        assert!(matches!(
+            b.read_at_most("snapshot.toml", 99, why),
+            Err(IndexError::OverLimit { limit: 99, why: w, .. }) if w == why
+        ));
+        assert_eq!(b.read_at_most("absent.toml", 1, why).unwrap(), None);
+    }
+
     #[test]
     fn reads_lists_and_refuses() {
         let dir = tempfile::tempdir().unwrap();

@@ -19,7 +19,8 @@ fn quick_options() -> FetchOptions {
         http: HttpConfig {
             connect_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(1),
-            global_timeout: Some(Duration::from_secs(10)),
+            min_rate: crate::fetch::DEFAULT_MIN_RATE,
+            max_time: Duration::from_secs(10),
             retry: RetryPolicy {
                 retries: 3,
                 base_delay: Duration::from_millis(10),
@@ -322,4 +323,72 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         cur = e.source();
     }
     out
+}
+
+/// A `.tar.gz` that the host labels `Content-Encoding: gzip` (S3 object
+/// metadata): the bytes as sent are the artifact, not what they decode to.
+#[test]
+fn a_gzip_labelled_artifact_is_kept_as_sent() {
+    let tarball = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&artifact(20_000)).unwrap();
+        e.finish().unwrap()
+    };
+    let body = tarball.clone();
+    let server = TestServer::start(move |_, _| Reply::Gzipped(body.clone()));
+    let (_d, cache) = new_cache();
+    let items = [item(
+        "packed 1.0.0",
+        ArtifactSource::Url(server.url("packed.tar.gz")),
+        &tarball,
+    )];
+    let paths = fetch_all(&items, &cache, &quick_options()).unwrap();
+    assert_eq!(fs::read(&paths[0]).unwrap(), tarball);
+    let headers = &server.requests()[0].headers;
+    assert!(headers.contains("accept-encoding: identity"), "{headers}");
+}
+
+/// One byte every 300 ms, under the 1 s read timeout: only the deadline
+/// (2 s + 1 s + 64 bytes at 8 KiB/s) ends it, long before the 19 s of
+/// the drip.
+#[test]
+fn a_drip_just_under_the_read_timeout_ends_at_the_deadline() {
+    let start = Instant::now();
+    let every = Duration::from_millis(300);
+    let server = TestServer::start(move |_, _| Reply::Drip {
+        len: 64,
+        every,
+        headers: "",
+        prefix: b"",
+    });
+    let (_d, cache) = new_cache();
+    let mut opts = quick_options();
+    opts.http.retry.retries = 0;
+    let items = [item(
+        "drip 1.0.0",
+        ArtifactSource::Url(server.url("drip.wasm")),
+        &[b'x'; 64],
+    )];
+    let err = fetch_all(&items, &cache, &opts).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            FetchError::Download {
+                source: HttpError::Timeout {
+                    phase: ureq::Timeout::Global,
+                    ..
+                },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(error_chain(&err).contains("PLUGRES_HTTP_MIN_RATE"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(blobs(&cache), 0);
 }

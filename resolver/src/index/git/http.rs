@@ -5,6 +5,10 @@
 //! The rules are the sparse index's:
 //! - timeouts and proxies come from [`HttpConfig::agent_builder`]; retries
 //!   are the fetch's (`fetch.rs`), decided by the same [`Outcome`] rules;
+//!   no request outlasts [`HttpConfig::max_time`] (git's answers have no
+//!   size known in advance to derive a nearer deadline from);
+//! - answers are read as sent: identity is asked for, and any other
+//!   `Content-Encoding` is refused ([`identity_only`]);
 //! - a bearer token goes only to URLs under the index URL it is bound to,
 //!   over https or to this machine, and never along a redirect;
 //! - the first request (`info/refs`) follows redirects; the protocol's later
@@ -169,8 +173,11 @@ struct Request {
     redirected_base: Arc<Mutex<Option<String>>>,
 }
 
+/// A response body being read.
+type BodyRead = Box<dyn Read + Send>;
+
 /// The header lines (`name:value\n`), or why there are none.
-type Answer = (io::Result<Vec<u8>>, Option<BodyReader<'static>>);
+type Answer = (io::Result<Vec<u8>>, Option<BodyRead>);
 
 impl Request {
     fn send(self) -> Answer {
@@ -233,6 +240,9 @@ impl Request {
             };
             return (Err(to_io(err)), None);
         }
+        if let Err(err) = identity_only(&landed, &response) {
+            return (Err(err), None);
+        }
         let mut lines = Vec::new();
         for (name, value) in response.headers() {
             lines.extend_from_slice(name.as_str().as_bytes());
@@ -240,7 +250,45 @@ impl Request {
             lines.extend_from_slice(value.as_bytes());
             lines.push(b'\n');
         }
-        (Ok(lines), Some(response.into_body().into_reader()))
+        let body = Reading {
+            url: landed,
+            inner: response.into_body().into_reader(),
+        };
+        (Ok(lines), Some(Box::new(body)))
+    }
+}
+
+/// A body whose errors say what happened in plugres' words (a passed
+/// deadline names the settings that allow more), like the headers' do.
+struct Reading {
+    url: String,
+    inner: BodyReader<'static>,
+}
+
+impl Read for Reading {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .read(buf)
+            .map_err(|e| to_io(HttpError::from_body_io(&self.url, e)))
+    }
+}
+
+/// Refuses a body the host encoded although plugres asked for identity
+/// (the agent's `Accept-Encoding`): git's answers are read as sent, never
+/// decoded, since a decoder has no size to be capped at here (see
+/// `fetch/body.rs`) and packs are compressed already.
+fn identity_only(url: &str, response: &Response<Body>) -> io::Result<()> {
+    let value = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    match crate::fetch::Coding::from_header(value.as_deref()) {
+        Ok(crate::fetch::Coding::Identity) => Ok(()),
+        _ => Err(io::Error::other(format!(
+            "`{}` answered with `Content-Encoding: {}` although plugres asked for none; git over HTTP reads answers as sent. Check the host's compression settings",
+            redact_url(url),
+            value.unwrap_or_default()
+        ))),
     }
 }
 
@@ -283,7 +331,7 @@ fn to_io(err: HttpError) -> io::Error {
 struct Exchange {
     request: Option<Request>,
     headers: Option<io::Result<Vec<u8>>>,
-    body: Option<BodyReader<'static>>,
+    body: Option<BodyRead>,
 }
 
 impl Exchange {
@@ -349,8 +397,8 @@ impl ResponseBody {
         self.reader.get_or_insert_with(|| {
             let mut exchange = lock(&self.exchange);
             exchange.settle();
-            let body: Box<dyn Read + Send> = match exchange.body.take() {
-                Some(body) => Box::new(body),
+            let body: BodyRead = match exchange.body.take() {
+                Some(body) => body,
                 None => Box::new(io::empty()),
             };
             BufReader::new(body)

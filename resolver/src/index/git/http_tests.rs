@@ -165,3 +165,46 @@ fn a_silent_server_times_out_as_configured() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// A host dripping a byte every 300 ms never trips the 1 s read timeout;
+/// the request's cap (`max_time`, 2 s here) ends each attempt.
+#[test]
+fn a_drip_under_the_read_timeout_ends_at_the_cap() {
+    let up = Upstream::sample();
+    let every = Duration::from_millis(300);
+    // A smart-HTTP advertisement whose first pkt-line announces 65520
+    // bytes, which then come one at a time.
+    let server = TestServer::start(move |_, _| Reply::Drip {
+        len: 4096,
+        every,
+        headers: "Content-Type: application/x-git-upload-pack-advertisement\r\n",
+        prefix: b"fff0",
+    });
+    let mut config = config(&server.url("upstream"), &up);
+    config.http.connect_timeout = Duration::from_secs(1);
+    config.http.read_timeout = Duration::from_secs(1);
+    config.http.max_time = Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    let err = open(config).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("deadline"), "{msg}");
+    assert!(msg.contains(crate::fetch::ENV_MAX_TIME), "{msg}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Git's answers are read as sent: one the host gzip-encoded anyway is
+/// refused by name, not decoded without a cap.
+#[test]
+fn an_encoded_answer_is_refused() {
+    let up = Upstream::sample();
+    let server = TestServer::start(|_, _| Reply::Gzipped(vec![0x1f, 0x8b, 8, 0]));
+    let err = open(config(&server.url("upstream"), &up)).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("`Content-Encoding: gzip`"), "{msg}");
+    let headers = &server.requests()[0].headers;
+    assert!(headers.contains("accept-encoding: identity"), "{headers}");
+}

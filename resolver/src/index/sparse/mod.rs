@@ -13,8 +13,11 @@
 //!
 //! ```text
 //! cache (files/ + ETag/Last-Modified sidecar) ──► GET with If-None-Match /
-//!   If-Modified-Since ──► 200: bytes (refused past MAX_FILE_SIZE while
-//!                              streaming), cached atomically
+//!   If-Modified-Since ──► 200: bytes, plain or gzip (refused past the
+//!                              file's limit, as sent or decoded, while
+//!                              streaming; MAX_FILE_SIZE, less for a
+//!                              timestamp, a signature, or the snapshot
+//!                              size the timestamp gives), cached atomically
 //!                         304: the cached bytes
 //!                         404/410: one more GET with `?plugres-refresh=<nanos>`
 //!                              (a CDN may still hold a pre-publish miss),
@@ -24,6 +27,9 @@
 //!                              was withheld: bound to another index)
 //!                         5xx/408/429, timeouts, resets: retried with backoff
 //!                              and jitter; the final error names the URL
+//!                              and the cause
+//! every request ends by its deadline: the timeouts plus the file's limit
+//! at the floor rate (`HttpConfig::deadline`)
 //! ```
 //!
 //! A file whose digest the verified snapshot gives
@@ -61,7 +67,7 @@ use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
 use crate::credentials::{Token, may_carry_token, redact_url};
-use crate::fetch::{HttpConfig, HttpError, bearer};
+use crate::fetch::{ACCEPT_INDEX, BodyError, Coding, HttpConfig, HttpError, bearer, read_capped};
 use cache::{Cached, DiskCache};
 use http_logic::{Class, Validators};
 
@@ -164,6 +170,8 @@ struct Inner {
     read: Mutex<BTreeSet<String>>,
     /// Digests the verified snapshot lists (see [`IndexBackend::pin`]).
     pins: Mutex<HashMap<String, Sha256>>,
+    /// Limits below [`MAX_FILE_SIZE`] (see [`IndexBackend::read_at_most`]).
+    limits: Mutex<HashMap<String, (u64, &'static str)>>,
     /// Paths answered with a new body in this session: the signature of
     /// such a file is fetched whole, since nginx-style ETags (size and
     /// whole-second mtime) can call a re-signed signature unchanged.
@@ -181,6 +189,8 @@ enum Answer {
     Denied(u16),
     TooLarge(u64),
     Unexpected(u16),
+    /// A `Content-Encoding` plugres does not read, or gzip that does not decode.
+    Undecodable(String),
 }
 
 impl SparseBackend {
@@ -236,6 +246,7 @@ impl SparseBackend {
                 pending: Mutex::new(Vec::new()),
                 read: Mutex::new(BTreeSet::new()),
                 pins: Mutex::new(HashMap::new()),
+                limits: Mutex::new(HashMap::new()),
                 fresh: Mutex::new(BTreeSet::new()),
             }),
         })
@@ -292,6 +303,17 @@ impl IndexBackend for SparseBackend {
             Ok(found) => Ok(found.map(|b| b.as_ref().clone())),
             Err(failure) => Err(self.inner.error(path, failure)),
         }
+    }
+
+    fn read_at_most(
+        &self,
+        path: &str,
+        limit: u64,
+        why: &'static str,
+    ) -> Result<Option<Vec<u8>>, IndexError> {
+        lock(&self.inner.limits).insert(path.to_string(), (limit, why));
+        let bytes = self.read(path)?;
+        super::at_most(self, path, bytes, limit, why)
     }
 
     fn pin(&self, pins: &[(String, Sha256)]) {
@@ -495,11 +517,25 @@ impl Inner {
                 )))
             }
             Answer::TooLarge(size) => Err(Failure::TooLarge(size)),
+            Answer::Undecodable(why) => Err(Failure::Message(format!("`{url}` {why}"))),
             Answer::Unexpected(status) => Err(Failure::Message(format!(
                 "`{url}` answered HTTP {status}: {}",
                 crate::fetch::status_hint(status)
             ))),
         }
+    }
+
+    /// The most bytes `path` may have, and why when below [`MAX_FILE_SIZE`]:
+    /// a limit of its kind ([`http_logic::file_limit`]) or one a signed
+    /// file gives ([`IndexBackend::read_at_most`]).
+    fn limit_of(&self, path: &str) -> (u64, Option<&'static str>) {
+        let (mut limit, mut why) = http_logic::file_limit(path);
+        if let Some(&(given, reason)) = lock(&self.limits).get(path)
+            && given < limit
+        {
+            (limit, why) = (given, Some(reason));
+        }
+        (limit, why)
     }
 
     /// GETs one URL with retries for transient trouble.
@@ -510,24 +546,33 @@ impl Inner {
         validators: Option<&Validators>,
     ) -> Result<Answer, Failure> {
         let url = http_logic::file_url(&self.base, path, bust);
+        let (limit, _) = self.limit_of(path);
         let mut attempts = 0;
         self.http
             .retry
             .run(
                 |_| {
                     attempts += 1;
-                    self.attempt(&url, validators)
+                    self.attempt(&url, validators, limit)
                 },
                 |e: &HttpError| Some(e.outcome()),
             )
             .map_err(|e| Failure::Message(format!("{e} (attempts: {attempts})")))
     }
 
-    /// One GET. Statuses worth retrying come back as errors, so that
+    /// One GET of a file of at most `limit` bytes, as sent and as decoded
+    /// (gzip is accepted: see `fetch/body.rs`), within the deadline that
+    /// size gives ([`HttpConfig::deadline`]). Statuses worth retrying come
+    /// back as errors, so that
     /// [`RetryPolicy::run`](crate::fetch::RetryPolicy::run) retries them.
-    fn attempt(&self, url: &str, validators: Option<&Validators>) -> Result<Answer, HttpError> {
+    fn attempt(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+        limit: u64,
+    ) -> Result<Answer, HttpError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let mut request = self.agent.get(url);
+        let mut request = self.agent.get(url).header("Accept-Encoding", ACCEPT_INDEX);
         for (name, value) in http_logic::conditional_headers(validators) {
             request = request.header(name, value);
         }
@@ -535,7 +580,12 @@ impl Inner {
             let (name, value) = bearer(token.expose());
             request = request.header(name, value);
         }
-        let response = request.call().map_err(|e| HttpError::from_ureq(url, e))?;
+        let response = request
+            .config()
+            .timeout_global(Some(self.http.deadline(limit)))
+            .build()
+            .call()
+            .map_err(|e| HttpError::from_ureq(url, e))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -558,24 +608,31 @@ impl Inner {
                 Class::Fresh | Class::Error => Ok(Answer::Unexpected(status)),
             };
         }
+        // As sent: the compressed size when encoded, capped all the same.
         if let Some(size) =
-            http_logic::declared_too_large(header("content-length").as_deref(), MAX_FILE_SIZE)
+            http_logic::declared_too_large(header("content-length").as_deref(), limit)
         {
             return Ok(Answer::TooLarge(size));
         }
+        let coding = match Coding::from_header(header("content-encoding").as_deref()) {
+            Ok(coding) => coding,
+            Err(value) => {
+                return Ok(Answer::Undecodable(format!(
+                    "answered with `Content-Encoding: {value}`; plugres reads index files plain or gzip-encoded. Check the host's compression settings"
+                )));
+            }
+        };
         let validators = Validators::from_headers(
             header("etag").as_deref(),
             header("last-modified").as_deref(),
         );
-        let body = response
-            .into_body()
-            .into_with_config()
-            .limit(MAX_FILE_SIZE as u64)
-            .read_to_vec();
-        match body {
+        match read_capped(response.into_body().into_reader(), coding, limit) {
             Ok(bytes) => Ok(Answer::Body(bytes, validators)),
-            Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Answer::TooLarge(MAX_FILE_SIZE as u64 + 1)),
-            Err(e) => Err(HttpError::from_ureq(url, e)),
+            Err(BodyError::TooLarge { limit }) => Ok(Answer::TooLarge(limit + 1)),
+            Err(BodyError::Corrupt(e)) => Ok(Answer::Undecodable(format!(
+                "sent a gzip-encoded body that does not decode ({e})"
+            ))),
+            Err(BodyError::Transfer(e)) => Err(HttpError::from_body_io(url, e)),
         }
     }
 
@@ -587,11 +644,19 @@ impl Inner {
                 path: path.to_string(),
                 message,
             },
-            Failure::TooLarge(size) => IndexError::TooLarge {
-                index,
-                path: path.to_string(),
-                size,
-                limit: MAX_FILE_SIZE,
+            Failure::TooLarge(size) => match self.limit_of(path) {
+                (limit, Some(why)) => IndexError::OverLimit {
+                    index,
+                    path: path.to_string(),
+                    limit,
+                    why,
+                },
+                (_, None) => IndexError::TooLarge {
+                    index,
+                    path: path.to_string(),
+                    size,
+                    limit: MAX_FILE_SIZE,
+                },
             },
             Failure::NotCached => {
                 let missing = lock(&self.missing);

@@ -755,3 +755,138 @@ fn the_signature_of_a_changed_snapshot_is_fetched_whole() {
     let index = open().expect("the new snapshot and its new signature");
     assert_eq!(index.snapshot_version(), Some(2));
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A file the host stores gzip-encoded is decoded; gzip is asked for.
+#[test]
+fn a_gzip_encoded_file_is_decoded() {
+    use crate::fetch::test_server::{Reply, TestServer};
+    let text = b"format = 1\n# a plugin file\n".repeat(50);
+    let body = gzip(&text);
+    let server = TestServer::start(move |_, _| Reply::Gzipped(body.clone()));
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&server.url(""), cache.path());
+    assert_eq!(b.read("plugins/1/a.toml").unwrap(), Some(text));
+    let headers = &server.requests()[0].headers;
+    assert!(headers.contains("accept-encoding: gzip"), "{headers}");
+}
+
+/// 64 MiB of zeros in 64 KB: refused at the 1 MiB limit of what it
+/// decodes to, not read (and held) whole.
+#[test]
+fn a_gzip_bomb_is_refused_at_the_decoded_limit() {
+    use crate::fetch::test_server::{Reply, TestServer};
+    let bomb = gzip(&vec![0u8; 64 << 20]);
+    assert!(bomb.len() < MAX_FILE_SIZE / 8, "{}", bomb.len());
+    let server = TestServer::start(move |_, _| Reply::Gzipped(bomb.clone()));
+    let cache = tempfile::tempdir().unwrap();
+    let err = backend(&server.url(""), cache.path())
+        .read("plugins/1/a.toml")
+        .unwrap_err();
+    assert!(
+        matches!(&err, IndexError::TooLarge { size, limit, .. } if *size == MAX_FILE_SIZE as u64 + 1 && *limit == MAX_FILE_SIZE),
+        "{err}"
+    );
+    assert_eq!(server.requests().len(), 1, "a hostile file is not retried");
+}
+
+/// The snapshot is read no further than the size the timestamp gives.
+#[test]
+fn a_file_past_the_size_a_signed_file_gives_is_refused() {
+    use crate::fetch::test_server::TestServer;
+    let server = TestServer::serving(vec![b'#'; 5000]);
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&server.url(""), cache.path());
+    let err = b
+        .read_at_most(
+            "snapshot.toml",
+            1268,
+            "the size `timestamp.toml` gives for it",
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, IndexError::OverLimit { limit: 1268, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("larger than 1268 bytes, the size `timestamp.toml` gives for it"),
+        "{err}"
+    );
+    assert_eq!(server.requests().len(), 1);
+    let ok = backend(&server.url(""), cache.path());
+    assert_eq!(
+        ok.read_at_most("snapshot.toml", 5000, "x")
+            .unwrap()
+            .map(|b| b.len()),
+        Some(5000)
+    );
+}
+
+/// One byte every 300 ms never trips the 1 s timeouts; the deadline of a
+/// timestamp (1 s + 1 s + 16 KiB at 8 KiB/s) ends it.
+#[test]
+fn a_timestamp_dripped_under_the_read_timeout_ends_at_its_deadline() {
+    use crate::fetch::test_server::{Reply, TestServer};
+    let every = Duration::from_millis(300);
+    let server = TestServer::start(move |_, _| Reply::Drip {
+        len: 200,
+        every,
+        headers: "",
+        prefix: b"",
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = config(&server.url(""), cache.path());
+    c.http.connect_timeout = Duration::from_secs(1);
+    c.http.read_timeout = Duration::from_secs(1);
+    c.http.retry.retries = 0;
+    let started = std::time::Instant::now();
+    let err = SparseBackend::open(c)
+        .unwrap()
+        .read("timestamp.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("deadline") && err.contains("timestamp.toml"),
+        "{err}"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+}
+
+/// A host that resets the connection: the message keeps the cause.
+#[test]
+fn a_connection_reset_is_named_in_the_message() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let resets = std::thread::spawn(move || {
+        // Closing with the request unread makes the kernel send a reset.
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            drop(stream);
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = config(&url, cache.path());
+    c.http.retry.retries = 1;
+    let err = SparseBackend::open(c)
+        .unwrap()
+        .read("timestamp.toml")
+        .unwrap_err()
+        .to_string();
+    resets.join().unwrap();
+    assert_eq!(
+        err.replace(&url, "http://HOST/"),
+        "cannot fetch `timestamp.toml` from the index at `sparse+http://HOST/`: request to `http://HOST/timestamp.toml` failed: Connection reset by peer (os error 104); check the URL and the network (set HTTPS_PROXY if you need a proxy) (attempts: 2)"
+    );
+}

@@ -32,8 +32,8 @@ use std::path::PathBuf;
 
 use plugres_schema::rules::{self, VersionRuleError, role_floor};
 use plugres_schema::{
-    CONFIG_PATH, Diagnostic, IndexConfig, Listing, PublicKey, SNAPSHOT_PATH, Sha256, Snapshot,
-    TIMESTAMP_PATH, Timestamp, signature_path,
+    CONFIG_PATH, Diagnostic, IndexConfig, Listing, MAX_TIMESTAMP_SIZE, PublicKey, SNAPSHOT_PATH,
+    Sha256, Snapshot, TIMESTAMP_PATH, Timestamp, signature_path,
 };
 
 use super::{IndexBackend, IndexError};
@@ -411,7 +411,11 @@ fn read_timestamp(
 ) -> Result<(Timestamp, Pair), IndexError> {
     let bytes = ctx
         .backend
-        .read(TIMESTAMP_PATH)?
+        .read_at_most(
+            TIMESTAMP_PATH,
+            MAX_TIMESTAMP_SIZE as u64,
+            "the most a timestamp may have",
+        )?
         .ok_or_else(|| ctx.missing_trust_file(TIMESTAMP_PATH))?;
     let signature = match kept(TIMESTAMP_PATH) {
         Some(p) if p.bytes == bytes => p.signature,
@@ -437,7 +441,8 @@ fn read_timestamp(
 }
 
 /// The snapshot the timestamp names: the kept copy when its digest
-/// matches, else fetched (pinned to that digest) and checked.
+/// matches, else fetched (pinned to that digest, and read no further than
+/// the timestamp's `[snapshot] size`) and checked.
 fn read_snapshot(
     ctx: &Ctx<'_>,
     timestamp: &Timestamp,
@@ -450,7 +455,11 @@ fn read_snapshot(
             ctx.backend.pin(&[(SNAPSHOT_PATH.to_string(), expected)]);
             let bytes = ctx
                 .backend
-                .read(SNAPSHOT_PATH)?
+                .read_at_most(
+                    SNAPSHOT_PATH,
+                    timestamp.snapshot_size,
+                    "the size `timestamp.toml` gives for it",
+                )?
                 .ok_or_else(|| ctx.missing_trust_file(SNAPSHOT_PATH))?;
             ctx.check_digest(SNAPSHOT_PATH, timestamp.snapshot_version, &bytes, expected)?;
             bytes
