@@ -375,6 +375,7 @@ fn config(root_public: &str, publisher_public: &str, online_public: &str) -> Res
             public: key(online_public)?,
         }],
         timestamp_expiry: TIMESTAMP_EXPIRY,
+        limits: plugres_schema::ArchiveLimits::HARD,
     })
 }
 

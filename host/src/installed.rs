@@ -6,14 +6,16 @@
 //! and checks every plugin folder against the lock before returning it: the
 //! marker must name the locked version and artifact, the folder must hold
 //! exactly the files the marker lists, and each file must hash to what it
-//! lists (a single-file artifact to the lock's own sha256). It never reads
+//! lists (a single-file artifact to the lock's own sha256), and the files
+//! together to the tree digest the lock records for the artifact (so an
+//! edit of a file *and* its marker entry is still found). It never reads
 //! an index or the network.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::{ArtifactKind, artifact_file_name};
-use crate::marker::{MARKER_FILE, Marker, hash_file, list_files};
+use crate::marker::{MARKER_FILE, Marker, hash_file, list_files, tree_digest};
 use crate::project::{LockedArtifact, LockedPlugin, Project, ProjectError, select_artifact};
 
 /// A plugin the host may load.
@@ -170,6 +172,7 @@ pub fn check_plugin(
     {
         return Err(format!("`{}` is missing", dir.join(missing).display()));
     }
+    let mut hashes = Vec::with_capacity(files.len());
     for (rel, path) in &files {
         let actual =
             hash_file(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
@@ -179,8 +182,33 @@ pub fn check_plugin(
                 path.display()
             ));
         }
+        let actual = plugres_schema::Sha256::parse(&actual).map_err(|e| e.to_string())?;
+        hashes.push((rel.as_str(), actual));
     }
+    check_tree(&marker, artifact, &hashes)?;
     Ok(single_file
         .then(|| files.first().map(|(_, p)| p.clone()))
         .flatten())
+}
+
+/// The files' tree digest must be the one plugres.lock records for the
+/// artifact (when it records one: see README "plugres.lock"), and the
+/// marker must say the same.
+fn check_tree(
+    marker: &Marker,
+    artifact: &LockedArtifact,
+    hashes: &[(&str, plugres_schema::Sha256)],
+) -> Result<(), String> {
+    let Some(locked) = &artifact.tree else {
+        return Ok(());
+    };
+    let actual = tree_digest(hashes.iter().map(|(p, s)| (*p, s)));
+    if actual != *locked || marker.tree.as_deref() != Some(locked.to_hex().as_str()) {
+        return Err(format!(
+            "its files (tree {}) are not the ones plugres.lock records for the artifact (tree {}); a file and its marker entry were edited, or the folder was replaced",
+            actual.to_hex(),
+            locked.to_hex()
+        ));
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use toml::Spanned;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::{raw_toml, text_field};
 use crate::keys::{KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope};
+use crate::limits::ArchiveLimits;
 use crate::name::PluginName;
 
 /// A validated index config. Built only by [`IndexConfig::parse`].
@@ -35,6 +36,9 @@ pub struct IndexConfig {
     /// How long a new `timestamp.toml` stays valid, in seconds
     /// (`timestamp-expiry`, default 7 days).
     pub timestamp_expiry: u64,
+    /// What one artifact may be: the client's hard caps, lowered by the
+    /// config's optional `[limits]` table (never raised).
+    pub limits: ArchiveLimits,
 }
 
 /// `timestamp-expiry` when the config does not set it: 7 days.
@@ -168,6 +172,70 @@ pub(crate) struct RawConfig {
         schemars(with = "Option<String>", regex(pattern = "^[0-9]+[dhms]$"))
     )]
     timestamp_expiry: Option<Spanned<String>>,
+    /// Lower limits for this index's artifacts; each at most the client's
+    /// hard cap (the default).
+    limits: Option<RawLimits>,
+}
+
+/// `[limits]`: what one artifact of this index may be. `plugres-index
+/// validate` refuses artifacts over them and clients apply the lower of
+/// these and their own hard caps.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    /// The largest artifact (download) in bytes; at most 1 GiB.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<u64>", range(min = 1, max = 1073741824))
+    )]
+    max_artifact_size: Option<Spanned<u64>>,
+    /// The most bytes one artifact may unpack to; at most 1 GiB.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<u64>", range(min = 1, max = 1073741824))
+    )]
+    max_unpacked_size: Option<Spanned<u64>>,
+    /// The most files and directories in one archive; at most 100000.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<u64>", range(min = 1, max = 100000))
+    )]
+    max_files: Option<Spanned<u64>>,
+}
+
+impl RawLimits {
+    fn validate(&self, d: &mut Diagnostics) -> ArchiveLimits {
+        let hard = ArchiveLimits::HARD;
+        let mut field = |key: &str, raw: &Option<Spanned<u64>>, cap: u64| match raw {
+            None => cap,
+            Some(v) if *v.get_ref() == 0 || *v.get_ref() > cap => {
+                d.error(
+                    Some(v.span()),
+                    format!(
+                        "`limits.{key}` = {} is out of range: 1 to {cap}, the client's own limit (an index may lower it, not raise it)",
+                        v.get_ref()
+                    ),
+                );
+                cap
+            }
+            Some(v) => *v.get_ref(),
+        };
+        ArchiveLimits {
+            max_artifact_size: field(
+                "max-artifact-size",
+                &self.max_artifact_size,
+                hard.max_artifact_size,
+            ),
+            max_unpacked_size: field(
+                "max-unpacked-size",
+                &self.max_unpacked_size,
+                hard.max_unpacked_size,
+            ),
+            max_files: field("max-files", &self.max_files, hard.max_files),
+            ..hard
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -251,6 +319,10 @@ impl RawConfig {
                 DEFAULT_TIMESTAMP_EXPIRY
             }),
         };
+        let limits = self
+            .limits
+            .as_ref()
+            .map_or(ArchiveLimits::HARD, |l| l.validate(d));
         let publisher_keys = self
             .publisher_key
             .iter()
@@ -281,6 +353,7 @@ impl RawConfig {
             snapshot_keys,
             timestamp_keys,
             timestamp_expiry,
+            limits,
         }
     }
 }
@@ -363,5 +436,59 @@ fn check_unique_ids(d: &mut Diagnostics, lists: [&Vec<Spanned<RawKey>>; 4]) {
             );
         }
         seen.push(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_with(extra: &str) -> Result<IndexConfig, Vec<Diagnostic>> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-index/config.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        // `[limits]` goes before the first table.
+        let at = text.find("\n[").unwrap();
+        let text = format!("{}\n{extra}{}", &text[..at], &text[at..]);
+        IndexConfig::parse("config.toml", text.as_bytes())
+    }
+
+    #[test]
+    fn limits_may_be_lowered_and_never_raised() {
+        assert_eq!(sample_with("").unwrap().limits, ArchiveLimits::HARD);
+        let lowered = sample_with("[limits]\nmax-artifact-size = 1000\nmax-files = 5\n").unwrap();
+        assert_eq!(
+            lowered.limits,
+            ArchiveLimits {
+                max_artifact_size: 1000,
+                max_files: 5,
+                ..ArchiveLimits::HARD
+            }
+        );
+        let text = crate::render::config_file(&lowered);
+        assert!(
+            text.contains("[limits]\nmax-artifact-size = 1000\nmax-files = 5\n"),
+            "{text}"
+        );
+        assert_eq!(
+            IndexConfig::parse("config.toml", text.as_bytes()).unwrap(),
+            lowered
+        );
+
+        for (extra, key) in [
+            (
+                "[limits]\nmax-unpacked-size = 2147483648\n",
+                "max-unpacked-size",
+            ),
+            ("[limits]\nmax-files = 0\n", "max-files"),
+        ] {
+            let errs = sample_with(extra).unwrap_err();
+            assert!(
+                errs.iter().any(
+                    |e| e.message.contains(key) && e.message.contains("lower it, not raise it")
+                ),
+                "{errs:?}"
+            );
+        }
+        assert!(sample_with("[limits]\nmax-paths = 3\n").is_err());
     }
 }

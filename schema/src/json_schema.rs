@@ -201,7 +201,7 @@ pub(crate) struct ArtifactSize;
 
 fixed_schema!(ArtifactSize, "ArtifactSize", {
     "type": "integer",
-    "description": "Size of the file in bytes (1 byte to 4 GiB).",
+    "description": "Size of the file in bytes (1 byte to 1 GiB, the most a client installs; an index may set a lower `[limits] max-artifact-size`).",
     "minimum": 1,
     "maximum": MAX_ARTIFACT_SIZE
 });

@@ -24,6 +24,7 @@ mod immutable;
 #[cfg(feature = "json-schema")]
 pub mod json_schema;
 mod keys;
+pub mod limits;
 mod manifest;
 mod mirror;
 mod name;
@@ -43,6 +44,7 @@ pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use immutable::{VersionChange, changed_published_versions};
 pub use keys::{KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope};
+pub use limits::ArchiveLimits;
 pub use manifest::{ManifestArtifact, PublishManifest};
 pub use mirror::{mirror_file_name, mirror_path};
 pub use name::{NameError, PluginName};

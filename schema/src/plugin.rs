@@ -13,9 +13,10 @@ use crate::name::PluginName;
 use crate::sha::Sha256;
 use crate::version::Version;
 
-/// Largest artifact size a plugin file may declare (4 GiB): a guard against
-/// nonsense values, not a policy. Clients apply their own, smaller caps.
-pub const MAX_ARTIFACT_SIZE: u64 = 4 << 30;
+/// Largest artifact size a plugin file may declare: the client's hard cap
+/// (1 GiB, [`crate::limits`]), so no index can list an artifact no client
+/// can install. A config's `[limits]` may lower it further.
+pub use crate::limits::MAX_ARTIFACT_SIZE;
 
 /// A plugin file, validated. Built only by [`PluginFile::parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +90,13 @@ impl Target {
 
     pub fn is_any(&self) -> bool {
         self.0 == Self::ANY
+    }
+
+    /// Whether artifacts for this target are native code for a machine (a
+    /// platform triple), not `any` or WebAssembly (`wasm32-*`, `wasm64-*`):
+    /// a single-file artifact for it is installed executable.
+    pub fn is_native(&self) -> bool {
+        !self.is_any() && !self.0.starts_with("wasm")
     }
 }
 
@@ -443,7 +451,7 @@ pub(crate) fn validate_artifacts(
         if size <= 0 || size as u64 > MAX_ARTIFACT_SIZE {
             d.error(
                 Some(a.size.span()),
-                format!("artifact size {size} is out of range (1 byte to 4 GiB)"),
+                format!("artifact size {size} is out of range (1 byte to 1 GiB, the most a client installs)"),
             );
         }
         if let (Ok(target), Ok(sha256)) = (target, sha) {

@@ -114,6 +114,7 @@ pub fn config_file(c: &IndexConfig) -> String {
             quote(&crate::time::format_duration_exact(c.timestamp_expiry))
         );
     }
+    config_limits(&mut s, &c.limits);
     role_keys(&mut s, "root-key", &c.root_keys);
     for k in &c.publisher_keys {
         let _ = writeln!(s, "\n[[publisher-key]]");
@@ -125,6 +126,32 @@ pub fn config_file(c: &IndexConfig) -> String {
     role_keys(&mut s, "snapshot-key", &c.snapshot_keys);
     role_keys(&mut s, "timestamp-key", &c.timestamp_keys);
     s
+}
+
+/// `[limits]`, with the fields that are below the client's hard caps.
+fn config_limits(s: &mut String, l: &crate::limits::ArchiveLimits) {
+    let hard = crate::limits::ArchiveLimits::HARD;
+    let fields = [
+        (
+            "max-artifact-size",
+            l.max_artifact_size,
+            hard.max_artifact_size,
+        ),
+        (
+            "max-unpacked-size",
+            l.max_unpacked_size,
+            hard.max_unpacked_size,
+        ),
+        ("max-files", l.max_files, hard.max_files),
+    ];
+    let lowered: Vec<_> = fields.iter().filter(|(_, v, cap)| v < cap).collect();
+    if lowered.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\n[limits]");
+    for (key, value, _) in lowered {
+        let _ = writeln!(s, "{key} = {value}");
+    }
 }
 
 fn role_keys(s: &mut String, table: &str, keys: &[crate::keys::RoleKey]) {

@@ -88,6 +88,12 @@ pub struct LockedArtifact {
     pub url: String,
     pub sha256: Sha256,
     pub size: u64,
+    /// The tree digest of what the artifact unpacks to
+    /// ([`crate::marker::tree_digest`]), computed by `plugres install` from
+    /// the verified artifact; absent until this artifact was installed
+    /// once (and in locks of older plugres). Installed folders are checked
+    /// against it.
+    pub tree: Option<Sha256>,
 }
 
 impl LockedPlugin {
@@ -114,6 +120,28 @@ impl LockedArtifact {
 }
 
 impl Lockfile {
+    /// Copies the `tree` of each artifact from `old` where this lock has
+    /// the same plugin, version and artifact (sha256) but no tree, as a
+    /// re-lock from the index (which knows no trees) would drop them.
+    pub fn keep_trees(&mut self, old: Option<&Lockfile>) {
+        let Some(old) = old else { return };
+        for p in &mut self.plugins {
+            let Some(o) = old
+                .plugin(p.name.as_str())
+                .filter(|o| o.version == p.version)
+            else {
+                continue;
+            };
+            for a in p.artifacts.iter_mut().filter(|a| a.tree.is_none()) {
+                a.tree = o
+                    .artifacts
+                    .iter()
+                    .find(|b| b.target == a.target && b.sha256 == a.sha256)
+                    .and_then(|b| b.tree);
+            }
+        }
+    }
+
     /// Reads the lockfile at `path`; `Ok(None)` when there is none.
     pub fn load(path: &Path) -> Result<Option<Lockfile>, ProjectError> {
         let text = match std::fs::read_to_string(path) {
@@ -308,6 +336,9 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
         let _ = writeln!(s, "url = {}", quote(&a.url));
         let _ = writeln!(s, "sha256 = {}", quote(&a.sha256.to_hex()));
         let _ = writeln!(s, "size = {}", a.size);
+        if let Some(tree) = &a.tree {
+            let _ = writeln!(s, "tree = {}", quote(&tree.to_hex()));
+        }
     }
 }
 

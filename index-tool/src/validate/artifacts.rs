@@ -1,5 +1,8 @@
 //! `--check-artifacts`: every artifact of the checked files is downloaded
-//! (or read from the index) and compared with its declared size and sha256.
+//! (or read from the index) and compared with its declared size and
+//! sha256, then unpacked by the client's own extractor (`plugres-archive`)
+//! within the index's limits, so an archive every client would refuse
+//! (`..`, links, devices, clashing or overlong paths, too large) fails here.
 
 use std::io::Read;
 use std::path::Path;
@@ -72,11 +75,11 @@ fn check_one(
         let path = dir.join(&a.url);
         let f =
             std::fs::File::open(&path).map_err(|e| format!("`{}` cannot be read: {e}", a.url))?;
-        return compare(f, a, &a.url);
+        return compare(f, a, &a.url, config);
     };
     if let Some(path) = url.strip_prefix("file://") {
         let f = std::fs::File::open(path).map_err(|e| format!("`{url}` cannot be read: {e}"))?;
-        return compare(f, a, &url);
+        return compare(f, a, &url, config);
     }
     let resp = agent
         .get(&url)
@@ -87,10 +90,22 @@ fn check_one(
         .into_with_config()
         .limit(a.size + 1)
         .reader();
-    compare(reader, a, &url)
+    compare(reader, a, &url, config)
 }
 
-/// Streams `r`, failing as soon as it exceeds the declared size.
-fn compare(r: impl Read, a: &Artifact, what: &str) -> Result<(), String> {
-    crate::checked_copy::copy_checked(r, std::io::sink(), what, a.size, &a.sha256)
+/// Streams `r` into a temporary file, failing as soon as it exceeds the
+/// declared size or its sha256 differs; then unpacks it as a client would.
+fn compare(r: impl Read, a: &Artifact, what: &str, config: &IndexConfig) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+    let blob = scratch.path().join("blob");
+    let file = std::fs::File::create(&blob)
+        .map_err(|e| format!("cannot write `{}`: {e}", blob.display()))?;
+    crate::checked_copy::copy_checked(r, file, what, a.size, &a.sha256)?;
+    let dest = scratch.path().join("unpacked");
+    std::fs::create_dir(&dest).map_err(|e| format!("cannot create `{}`: {e}", dest.display()))?;
+    let name = plugres_host::artifact::artifact_file_name(&a.url);
+    let kind = plugres_archive::ArtifactKind::from_file_name(&name);
+    plugres_archive::unpack(&blob, kind, &name, &dest, &config.limits)
+        .map(|_| ())
+        .map_err(|e| format!("clients would refuse it: {e}"))
 }

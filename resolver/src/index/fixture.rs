@@ -61,6 +61,7 @@ impl TestIndex {
             snapshot_keys: vec![],
             timestamp_keys: vec![],
             timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
+            limits: plugres_schema::ArchiveLimits::HARD,
         };
         let ix = TestIndex {
             dir,

@@ -8,11 +8,12 @@
 //! half-written folder behind. [`atomic_write`] does the same for single
 //! files such as the manifest and the lockfile.
 
-mod extract;
 mod place;
 
-pub use extract::{ArtifactKind, ExtractError, Limits, unpack};
 pub use place::{PlaceError, ProjectLock, Staging, is_ours, recover, remove, stage};
+/// The extractor and its limits live in `plugres-archive`, shared with the
+/// index tool so that `validate` refuses what a client would.
+pub use plugres_archive::{ArtifactKind, ExtractError, Limits, Unpacked, unpack};
 /// One atomic writer, shared with `plugres-host` (which saves lockfiles too).
 pub use plugres_host::atomic::atomic_write;
 pub(crate) use plugres_host::atomic::sync_dir;

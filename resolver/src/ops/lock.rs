@@ -117,6 +117,8 @@ pub(crate) fn apply(
     } else {
         Vec::new()
     };
+    // A re-lock from the index knows no trees: keep those of the old lock.
+    lockfile.keep_trees(a.old);
     let prepared = if a.install {
         Some(sync::prepare(
             a.project,
@@ -127,6 +129,11 @@ pub(crate) fn apply(
     } else {
         None
     };
+    // The trees of artifacts unpacked now; `--locked`/`--frozen` leave the
+    // lock as it is (README "plugres.lock").
+    if let Some(p) = prepared.as_ref().filter(|_| !(opts.locked || opts.frozen)) {
+        p.record_trees(&mut lockfile);
+    }
     if let Some(editor) = a.editor {
         editor.save()?;
     }

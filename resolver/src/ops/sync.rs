@@ -12,7 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use plugres_host::marker::{FileEntry, Marker, list_files, unchanged_since_install};
+use plugres_host::marker::{FileEntry, Marker, MarkerHeader, unchanged_since_install};
+use plugres_schema::Sha256;
 
 use super::locate::Locator;
 use super::own_files;
@@ -26,6 +27,9 @@ use crate::project::{LockedArtifact, LockedPlugin, Lockfile, Manifest, Project};
 pub(crate) struct Prepared {
     install_dir: PathBuf,
     staged: Vec<(InstalledEntry, Staging)>,
+    /// The tree digest of each staged artifact, computed as it was unpacked:
+    /// (plugin, target, tree), for plugres.lock.
+    trees: Vec<(String, String, Sha256)>,
     remove: Vec<String>,
     unmanaged: Vec<String>,
 }
@@ -56,14 +60,28 @@ pub(crate) fn artifact_of<'a>(
     })
 }
 
-/// Whether the folder of `plugin` already holds `artifact`: its marker
-/// says so and no file changed size or mtime since.
-fn up_to_date(install_dir: &Path, plugin: &LockedPlugin, artifact: &LockedArtifact) -> bool {
+/// Whether the folder of `plugin` already holds `artifact`: its marker's
+/// header says so (with the lock's tree digest) and no file changed size
+/// or mtime since. Reads the marker's header only. A lock without the tree
+/// (an older plugres wrote it) reinstalls once from the verified artifact,
+/// which records it — except under `--locked`/`--frozen`, which leave the
+/// lock as it is.
+fn up_to_date(
+    install_dir: &Path,
+    plugin: &LockedPlugin,
+    artifact: &LockedArtifact,
+    keep_lock: bool,
+) -> bool {
     let dir = install_dir.join(plugin.name.as_str());
-    Marker::read(&dir).is_some_and(|m| {
+    let tree_ok = |m: &MarkerHeader| match &artifact.tree {
+        Some(tree) => m.tree.as_deref() == Some(tree.to_hex().as_str()),
+        None => keep_lock,
+    };
+    MarkerHeader::read(&dir).is_some_and(|m| {
         m.name == plugin.name.as_str()
             && m.version == plugin.version.to_string()
             && m.sha256 == artifact.sha256.to_hex()
+            && tree_ok(&m)
             && unchanged_since_install(&dir, &m)
     })
 }
@@ -82,9 +100,10 @@ pub(crate) fn prepare(
     let install_dir = project.install_dir.clone();
     recover(&install_dir)?;
     let mut todo = Vec::new();
+    let keep_lock = opts.locked || opts.frozen;
     for plugin in &lock.plugins {
         let artifact = artifact_of(plugin, manifest)?;
-        if !up_to_date(&install_dir, plugin, artifact) {
+        if !up_to_date(&install_dir, plugin, artifact, keep_lock) {
             todo.push((plugin, artifact));
         }
     }
@@ -95,6 +114,7 @@ pub(crate) fn prepare(
         own_files::check_replaceable(project, plugin.name.as_str())?;
     }
     let mut staged = Vec::new();
+    let mut trees = Vec::new();
     if !todo.is_empty() {
         let cache = ContentCache::new(&opts.cache_dir);
         // Held while unpacking too, so `plugres cache clean` waits for us;
@@ -134,13 +154,18 @@ pub(crate) fn prepare(
         let blobs = fetch_all(&items, &cache, &fetch)?;
         for ((plugin, artifact), blob) in todo.into_iter().zip(blobs) {
             let staging = stage(&install_dir)?;
-            if let Err(e) = fill(staging.path(), plugin, artifact, &blob) {
-                // Genuine bytes that cannot be installed (an archive the
-                // extractor refuses) are not kept: the run leaves the cache
-                // as it found it, and they would only be refused again.
-                let _ = std::fs::remove_file(&blob);
-                return Err(e);
-            }
+            let tree = match fill(staging.path(), plugin, artifact, &blob) {
+                Ok(tree) => tree,
+                Err(e) => {
+                    // Genuine bytes that cannot be installed (an archive the
+                    // extractor refuses) are not kept: the run leaves the cache
+                    // as it found it, and they would only be refused again.
+                    let _ = std::fs::remove_file(&blob);
+                    return Err(e);
+                }
+            };
+            check_tree(plugin, artifact, &tree)?;
+            trees.push((plugin.name.to_string(), artifact.target.to_string(), tree));
             let entry = InstalledEntry {
                 name: plugin.name.to_string(),
                 version: plugin.version.to_string(),
@@ -152,9 +177,35 @@ pub(crate) fn prepare(
     Ok(Prepared {
         install_dir,
         staged,
+        trees,
         remove,
         unmanaged,
     })
+}
+
+/// The tree the verified artifact unpacked to must be the one the lock
+/// records, if it records one: else the lock's `tree` was edited.
+fn check_tree(
+    plugin: &LockedPlugin,
+    artifact: &LockedArtifact,
+    tree: &Sha256,
+) -> Result<(), OpsError> {
+    match &artifact.tree {
+        Some(locked) if locked != tree => Err(OpsError::failed(
+            format!(
+                "plugres.lock records tree {} for `{} {}` (target `{}`), but its verified artifact unpacks to tree {}: plugres.lock was edited; nothing was changed",
+                locked.to_hex(),
+                plugin.name,
+                plugin.version,
+                artifact.target,
+                tree.to_hex()
+            ),
+            &[
+                "restore plugres.lock from version control, or delete the `tree` line and run `plugres install`",
+            ],
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Under `--offline`, every download must already be in the cache.
@@ -178,16 +229,17 @@ fn check_offline(items: &[FetchItem], cache: &ContentCache) -> Result<(), OpsErr
     ))
 }
 
-/// Unpacks `blob` into the staging folder `dir` and writes the marker.
+/// Unpacks `blob` into the staging folder `dir` and writes the marker;
+/// returns the tree digest of what the verified bytes became.
 fn fill(
     dir: &Path,
     plugin: &LockedPlugin,
     artifact: &LockedArtifact,
     blob: &Path,
-) -> Result<(), OpsError> {
+) -> Result<Sha256, OpsError> {
     let file_name = artifact_file_name(&artifact.url);
     let kind = ArtifactKind::from_file_name(&file_name);
-    unpack(blob, kind, &file_name, dir, &Limits::default())?;
+    let unpacked = unpack(blob, kind, &file_name, dir, &Limits::HARD)?;
     let io_failed = |what: String| {
         OpsError::failed(
             format!(
@@ -197,22 +249,29 @@ fn fill(
             &["check the free space and permissions of the install dir"],
         )
     };
-    let mut files = std::collections::BTreeMap::new();
-    for (rel, path) in
-        list_files(dir).map_err(|e| io_failed(format!("list the unpacked files: {e}")))?
-    {
-        let entry = FileEntry::of(&path)
-            .map_err(|e| io_failed(format!("read `{}`: {e}", path.display())))?;
-        files.insert(rel, entry);
+    if kind == ArtifactKind::File && artifact.target.is_native() {
+        make_executable(&dir.join(&file_name))
+            .map_err(|e| io_failed(format!("make `{file_name}` executable: {e}")))?;
     }
-    let marker = Marker {
+    let mut files = std::collections::BTreeMap::new();
+    for (rel, (sha256, _)) in &unpacked.files {
+        let path = dir.join(rel);
+        let entry = FileEntry::stat(&path, sha256)
+            .map_err(|e| io_failed(format!("read `{}`: {e}", path.display())))?;
+        files.insert(rel.clone(), entry);
+    }
+    let tree = unpacked.tree();
+    let mut marker = Marker {
         name: plugin.name.to_string(),
         version: plugin.version.to_string(),
         target: artifact.target.to_string(),
         sha256: artifact.sha256.to_hex(),
         kind: kind.as_str().to_string(),
+        tree: Some(tree.to_hex()),
+        stamp: None,
         files,
     };
+    marker.stamp = Some(marker.files_stamp());
     if dir.join(super::MARKER_FILE).exists() {
         return Err(OpsError::failed(
             format!(
@@ -226,7 +285,21 @@ fn fill(
     }
     marker
         .write(dir)
-        .map_err(|e| io_failed(format!("write `{}`: {e}", super::MARKER_FILE)))
+        .map_err(|e| io_failed(format!("write `{}`: {e}", super::MARKER_FILE)))?;
+    Ok(tree)
+}
+
+/// A native single-file artifact (a program for this machine) is
+/// installed executable: a download carries no mode (README "Install").
+#[cfg(unix)]
+fn make_executable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Folders of the install dir that are not locked: those plugres made
@@ -254,7 +327,9 @@ fn leftovers(install_dir: &Path, lock: &Lockfile) -> Result<(Vec<String>, Vec<St
         if name.starts_with('.') || lock.plugin(&name).is_some() {
             continue;
         }
-        if entry.file_type().is_ok_and(|t| t.is_dir()) && Marker::read(&entry.path()).is_some() {
+        if entry.file_type().is_ok_and(|t| t.is_dir())
+            && MarkerHeader::read(&entry.path()).is_some()
+        {
             remove.push(name);
         } else {
             unmanaged.push(name);
@@ -266,6 +341,22 @@ fn leftovers(install_dir: &Path, lock: &Lockfile) -> Result<(Vec<String>, Vec<St
 }
 
 impl Prepared {
+    /// Records in `lock` the tree digest of every artifact staged now
+    /// (README "plugres.lock": computed from the verified artifact).
+    pub(crate) fn record_trees(&self, lock: &mut Lockfile) {
+        for (name, target, tree) in &self.trees {
+            let artifact = lock
+                .plugins
+                .iter_mut()
+                .filter(|p| p.name.as_str() == name)
+                .flat_map(|p| p.artifacts.iter_mut())
+                .find(|a| a.target.as_str() == target);
+            if let Some(a) = artifact {
+                a.tree = Some(*tree);
+            }
+        }
+    }
+
     /// Swaps the staged folders in and removes unlocked plugin folders.
     pub(crate) fn commit(self) -> Result<Done, OpsError> {
         let mut installed = Vec::new();

@@ -4,7 +4,7 @@
 //! goes on after the first problem and lists them all. Reads no index.
 
 use plugres_host::check_plugin;
-use plugres_host::marker::Marker;
+use plugres_host::marker::MarkerHeader;
 use serde::Serialize;
 
 use super::registries::Registries;
@@ -66,7 +66,7 @@ pub fn verify(start: &std::path::Path, opts: &Options) -> Result<VerifyReport, O
             let name = entry.file_name().to_string_lossy().into_owned();
             if !name.starts_with('.')
                 && lock.plugin(&name).is_none()
-                && Marker::read(&entry.path()).is_some()
+                && MarkerHeader::read(&entry.path()).is_some()
             {
                 problems.push(VerifyProblem {
                     name,

@@ -36,6 +36,7 @@ impl LockedPluginExt for LockedPlugin {
                     url: index.lock_url(a),
                     sha256: a.sha256,
                     size: a.size,
+                    tree: None,
                 })
                 .collect(),
         }

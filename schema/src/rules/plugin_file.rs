@@ -160,5 +160,35 @@ fn parsed(
             name: name.clone(),
         });
     }
+    if let Some(e) = over_limits(path, bytes, &file, config) {
+        problems.push(e);
+    }
     Some(file)
+}
+
+/// Artifacts larger than the config's `[limits] max-artifact-size`: no
+/// client of this index installs them (README "config.toml").
+fn over_limits(
+    path: &str,
+    bytes: &[u8],
+    file: &PluginFile,
+    config: &IndexConfig,
+) -> Option<PluginFileError> {
+    let limit = config.limits.max_artifact_size;
+    let mut d = Diagnostics::new(path, std::str::from_utf8(bytes).unwrap_or(""));
+    for v in &file.versions {
+        for a in v.artifacts.iter().filter(|a| a.size > limit) {
+            d.error(
+                Some(v.span.clone()),
+                format!(
+                    "the artifact for `{}` of version {} is {} bytes, over this index's `[limits] max-artifact-size` of {limit} bytes",
+                    a.target, v.version, a.size
+                ),
+            );
+        }
+    }
+    d.has_errors().then(|| PluginFileError::Invalid {
+        path: path.to_string(),
+        diagnostics: d.into_vec(),
+    })
 }

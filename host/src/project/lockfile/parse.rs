@@ -60,6 +60,8 @@ struct RawArtifact {
     url: Spanned<String>,
     sha256: Spanned<String>,
     size: Spanned<u64>,
+    #[serde(default)]
+    tree: Option<Spanned<String>>,
 }
 
 pub(super) fn parse(file: &str, text: &str) -> Result<Lockfile, Vec<Diagnostic>> {
@@ -224,6 +226,10 @@ fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
         })
     });
     let sha256 = check(d, &a.sha256, Sha256::parse);
+    let tree = match &a.tree {
+        Some(t) => Some(check(d, t, Sha256::parse)?),
+        None => None,
+    };
     if *a.size.get_ref() == 0 {
         d.error(Some(a.size.span()), "artifact size 0 is not valid");
     }
@@ -232,6 +238,7 @@ fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
         url: url?,
         sha256: sha256?,
         size: *a.size.get_ref(),
+        tree,
     })
 }
 

@@ -12,6 +12,7 @@ fn artifact(target: &str, byte: u8) -> LockedArtifact {
         url: format!("https://cdn.example.com/{target}.bin"),
         sha256: Sha256::from_bytes([byte; 32]),
         size: 10 + u64::from(byte),
+        tree: None,
     }
 }
 

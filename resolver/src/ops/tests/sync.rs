@@ -171,3 +171,85 @@ fn offline_install_needs_cached_downloads() {
     assert!(err.to_string().contains("--offline"), "{err}");
     assert!(err.to_string().contains("far-away 1.0.0"), "{err}");
 }
+
+/// The marker's entry for `rel`, rewritten to `sha256` (what an attacker
+/// who edits a file and its entry does).
+fn forge_marker_entry(dir: &std::path::Path, rel: &str, sha256: &str) {
+    let path = dir.join(crate::ops::MARKER_FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find(&format!("[files.\"{rel}\"]")).unwrap();
+    let q = at + text[at..].find("sha256 = \"").unwrap() + 10;
+    let forged = format!("{}{sha256}{}", &text[..q], &text[q + 64..]);
+    std::fs::write(&path, forged).unwrap();
+}
+
+#[test]
+fn the_lock_records_each_installed_tree_and_verify_checks_it() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["pretty-theme"]);
+    let lock = s.lock();
+    let tree = lock.plugins[0].artifacts[0].tree.expect("tree recorded");
+    let marker = plugres_host::marker::Marker::read(&s.plugin_dir("pretty-theme")).unwrap();
+    assert_eq!(marker.tree, Some(tree.to_hex()));
+
+    // A file and its marker entry edited together.
+    let css = s.plugin_dir("pretty-theme").join("styles/main.css");
+    std::fs::write(&css, b"body { background: url(evil) }").unwrap();
+    let sha = plugres_schema::Sha256::of(b"body { background: url(evil) }").to_hex();
+    forge_marker_entry(&s.plugin_dir("pretty-theme"), "styles/main.css", &sha);
+    let r = verify(&s.project()).unwrap();
+    assert!(!r.ok);
+    assert!(
+        r.problems[0]
+            .problem
+            .contains("not the ones plugres.lock records"),
+        "{:?}",
+        r.problems
+    );
+    assert!(crate::installed(&s.project()).is_err());
+    // The marker's stamp no longer matches the files: install repairs it.
+    let fixed = install(&s.project(), &s.opts()).unwrap();
+    assert_eq!(fixed.installed.len(), 1);
+    assert!(verify(&s.project()).unwrap().ok);
+}
+
+#[test]
+fn an_edited_tree_in_the_lock_is_refused_and_nothing_changes() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["pretty-theme"]);
+    let tree = s.lock().plugins[0].artifacts[0].tree.unwrap().to_hex();
+    let edited = s.lock_text().unwrap().replace(&tree, &"0".repeat(64));
+    std::fs::write(s.project().join("plugres.lock"), &edited).unwrap();
+    std::fs::remove_dir_all(s.plugin_dir("pretty-theme")).unwrap();
+    let err = install(&s.project(), &s.opts()).unwrap_err();
+    let msg = crate::ops::render(&err);
+    assert!(msg.contains("plugres.lock was edited"), "{msg}");
+    assert_eq!(s.lock_text().unwrap(), edited);
+    assert!(!s.plugin_dir("pretty-theme").exists());
+}
+
+#[test]
+fn a_lock_without_trees_gets_them_on_the_next_install() {
+    let s = Sandbox::new("1.4.2");
+    add_ok(&s, &["hello-world", "pretty-theme"]);
+    let with_trees = s.lock_text().unwrap();
+    let without: String = with_trees
+        .lines()
+        .filter(|l| !l.starts_with("tree = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without, with_trees);
+    std::fs::write(s.project().join("plugres.lock"), &without).unwrap();
+    // `--locked` leaves the lock as it is and installs nothing new.
+    let mut locked = s.opts();
+    locked.locked = true;
+    let r = install(&s.project(), &locked).unwrap();
+    assert!(r.installed.is_empty() && !r.lock_written);
+    assert_eq!(s.lock_text().unwrap(), without);
+    // A plain install unpacks the cached artifacts again and records them.
+    let r = install(&s.project(), &s.opts()).unwrap();
+    assert!(r.lock_written);
+    assert_eq!(s.lock_text().unwrap(), with_trees);
+    let r = install(&s.project(), &s.opts()).unwrap();
+    assert!(r.installed.is_empty() && !r.lock_written, "a no-op now");
+}

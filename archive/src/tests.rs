@@ -34,7 +34,7 @@ impl Sandbox {
         self.root.join("dest")
     }
 
-    fn unpack(&self, name: &str, bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {
+    fn unpack(&self, name: &str, bytes: &[u8], limits: &Limits) -> Result<Unpacked, ExtractError> {
         let blob = self.blobs.path().join("blob");
         fs::write(&blob, bytes).unwrap();
         unpack(
@@ -137,6 +137,15 @@ impl TarGz {
         self.raw(name, EntryType::Directory, None, b"", 0o755)
     }
 
+    /// A file under any name, a long one as a GNU long-name entry.
+    fn long(mut self, name: &str, data: &[u8]) -> Self {
+        let mut header = Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        self.0.append_data(&mut header, name, data).unwrap();
+        self
+    }
+
     fn bytes(self) -> Vec<u8> {
         self.0.into_inner().unwrap().finish().unwrap()
     }
@@ -168,7 +177,7 @@ impl Zip {
     }
 }
 
-fn refused(result: Result<(), ExtractError>, reason_part: &str) {
+fn refused(result: Result<Unpacked, ExtractError>, reason_part: &str) {
     match result {
         Err(ExtractError::Refused { reason, .. }) => {
             assert!(
@@ -338,8 +347,9 @@ fn zip_slip_and_zip_symlinks_are_refused() {
 #[test]
 fn bombs_over_the_limits_are_refused() {
     let limits = Limits {
-        max_total_bytes: 1 << 20,
-        max_entries: 10,
+        max_unpacked_size: 1 << 20,
+        max_files: 10,
+        ..Limits::HARD
     };
     let zeros = vec![0u8; 3 << 20];
 
@@ -419,4 +429,146 @@ fn refusal_messages_name_the_archive_and_entry() {
         msg.contains("`acme-1.0.tar.gz`") && msg.contains("`../evil`"),
         "{msg}"
     );
+}
+
+#[test]
+fn unpacked_files_are_listed_with_the_hashes_of_what_was_written() {
+    let sb = Sandbox::new();
+    let bytes = TarGz::new()
+        .dir("lib/")
+        .file("lib/a.txt", b"abc")
+        .file("b.txt", b"")
+        .bytes();
+    let unpacked = sb.unpack("p.tar.gz", &bytes, &Limits::default()).unwrap();
+    let abc = plugres_schema::Sha256::of(b"abc");
+    let empty = plugres_schema::Sha256::of(b"");
+    assert_eq!(
+        unpacked.files,
+        [
+            ("b.txt".to_string(), (empty, 0)),
+            ("lib/a.txt".to_string(), (abc, 3))
+        ]
+        .into()
+    );
+    assert_eq!(
+        unpacked.tree(),
+        plugres_host::marker::tree_digest([("lib/a.txt", &abc), ("b.txt", &empty)])
+    );
+}
+
+#[test]
+fn a_zip_naming_one_file_twice_is_refused() {
+    // The zip writer refuses a repeated name, so write two and rename one
+    // in both of its headers (same length).
+    let bytes = Zip::new()
+        .file("run.sh", b"echo good")
+        .file("rum.sh", b"echo evil")
+        .bytes();
+    let mut patched = bytes.clone();
+    let mut i = 0;
+    while let Some(at) = patched[i..].windows(6).position(|w| w == b"rum.sh") {
+        patched[i + at..i + at + 6].copy_from_slice(b"run.sh");
+        i += at + 6;
+    }
+    assert_ne!(patched, bytes);
+    let sb = Sandbox::new();
+    refused(sb.unpack("p.zip", &patched, &Limits::default()), "twice");
+    sb.assert_contained();
+}
+
+#[test]
+fn entries_that_clash_with_a_file_or_directory_are_named() {
+    for (bytes, entry, reason) in [
+        (
+            TarGz::new().file("x", b"1").file("x/y", b"2").bytes(),
+            "x/y",
+            "inside `x`, which the archive has as a file",
+        ),
+        (
+            TarGz::new().file("x", b"1").dir("x/z/").bytes(),
+            "x/z/",
+            "inside `x`",
+        ),
+        (
+            TarGz::new().file("x", b"1").dir("x/").bytes(),
+            "x/",
+            "also has a file of that name",
+        ),
+        (
+            TarGz::new().file("x/y", b"1").file("x", b"2").bytes(),
+            "x",
+            "also has a directory of that name",
+        ),
+    ] {
+        let sb = Sandbox::new();
+        let err = sb
+            .unpack("p.tar.gz", &bytes, &Limits::default())
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("`{entry}`")) && msg.contains(reason),
+            "{msg}"
+        );
+        sb.assert_contained();
+    }
+}
+
+#[test]
+fn long_paths_and_many_path_bytes_are_refused() {
+    let sb = Sandbox::new();
+    let deep = format!("{}/f", vec!["d".repeat(200); 6].join("/"));
+    assert!(deep.len() > 1024);
+    let err = sb
+        .unpack(
+            "p.tar.gz",
+            &TarGz::new().long(&deep, b"x").bytes(),
+            &Limits::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, ExtractError::PathTooLong { limit: 1024, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("too long"), "{err}");
+
+    let sb = Sandbox::new();
+    let wide = "n".repeat(256);
+    let err = sb
+        .unpack(
+            "p.tar.gz",
+            &TarGz::new().long(&wide, b"x").bytes(),
+            &Limits::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, ExtractError::PathTooLong { .. }), "{err:?}");
+
+    let limits = Limits {
+        max_total_path_bytes: 100,
+        ..Limits::HARD
+    };
+    let mut many = TarGz::new();
+    for i in 0..20 {
+        many = many.file(&format!("file-{i:02}"), b"x");
+    }
+    let sb = Sandbox::new();
+    let err = sb.unpack("p.tar.gz", &many.bytes(), &limits).unwrap_err();
+    assert!(
+        matches!(err, ExtractError::PathsTooLarge { limit: 100, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_artifact_over_the_size_limit_is_refused_before_unpacking() {
+    let limits = Limits {
+        max_artifact_size: 4,
+        ..Limits::HARD
+    };
+    let sb = Sandbox::new();
+    let err = sb.unpack("a.wasm", b"12345", &limits).unwrap_err();
+    assert!(
+        matches!(err, ExtractError::TooLarge { limit: 4, .. }),
+        "{err:?}"
+    );
+    assert_eq!(sb.listing(), ["dest"]);
 }

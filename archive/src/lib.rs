@@ -1,61 +1,83 @@
-//! Unpacking a verified artifact into a plugin's (staging) folder.
+//! plugres-archive: unpacking a verified artifact into a plugin's
+//! (staging) folder, within one set of limits.
+//!
+//! The client installs with it and `plugres-index validate
+//! --check-artifacts` runs it on every artifact it checks, so an index that
+//! validates holds only artifacts every client can install (README
+//! "config.toml", `[limits]`).
 //!
 //! The checksum proves the archive is the one the publisher signed, not
 //! that the publisher is careful; so unpacking trusts nothing in it. The
 //! rule is deliberately simple: an archive may hold only regular files and
-//! directories, at relative paths made of plain names. Symbolic links, hard
-//! links, devices, pipes, absolute paths, `..`, backslashes and drive-like
-//! names are refused outright, not repaired. Because nothing but plain
-//! directories is ever created inside the (empty) destination, no path can
-//! lead outside it; files are opened with `create_new`, so nothing is ever
-//! overwritten either. [`Limits`] bound the unpacked size and entry count,
-//! counted on the bytes actually written (a header cannot lie its way past).
+//! directories, at relative paths made of plain names, each path once.
+//! Symbolic links, hard links, devices, pipes, absolute paths, `..`,
+//! backslashes and drive-like names are refused outright, not repaired, and
+//! so are two entries of one name (also in a zip, whose reader would keep
+//! only the last) and an entry inside one the archive made a file. Because
+//! nothing but plain directories is ever created inside the (empty)
+//! destination, no path can lead outside it; files are opened with
+//! `create_new`, so nothing is ever overwritten either. [`Limits`] bound
+//! the unpacked size, the entry count and the path bytes, counted on what
+//! is actually written (a header cannot lie its way past).
+//!
+//! Every file is hashed as it is written, so [`Unpacked`] lists what the
+//! verified bytes became, and [`Unpacked::tree`] is the digest plugres.lock
+//! records for it (README "plugres.lock").
 
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
+
+use plugres_fs::HashingReader;
+use plugres_schema::Sha256;
 
 /// How an artifact is laid out (one home for hosts and the installer).
 pub use plugres_host::artifact::ArtifactKind;
+/// Upper bounds for one artifact: the client's hard caps by default
+/// ([`Limits::HARD`]), lowered by an index's `[limits]`.
+pub use plugres_schema::ArchiveLimits as Limits;
 
-/// Upper bounds for one artifact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Total bytes written.
-    pub max_total_bytes: u64,
-    /// Files and directories.
-    pub max_entries: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_total_bytes: 1 << 30,
-            max_entries: 100_000,
-        }
-    }
-}
+/// The longest name of one path component: 255 bytes, what common file
+/// systems allow (a longer one would fail with an OS error instead).
+const MAX_COMPONENT_BYTES: usize = 255;
 
 /// Why an artifact was not unpacked. Every message names the artifact.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
-    /// An entry that could write outside the folder, or is not a plain file or directory.
+    /// An entry that could write outside the folder, is not a plain file or
+    /// directory, or clashes with another entry.
     #[error(
-        "`{archive}` contains `{entry}`, which plugres refuses to unpack: {reason}; only plain files and directories at relative paths are allowed, so ask the plugin's publisher to rebuild the archive"
+        "`{archive}` contains `{entry}`, which plugres refuses to unpack: {reason}; an archive may hold only plain files and directories at relative paths, each once, so ask the plugin's publisher to rebuild it"
     )]
     Refused {
         archive: String,
         entry: String,
-        reason: &'static str,
+        reason: String,
     },
-    /// More bytes than [`Limits::max_total_bytes`].
+    /// The artifact itself, or what it unpacks to, is over the byte limit.
     #[error(
         "`{archive}` unpacks to more than {limit} bytes, the limit for one plugin; it may be an archive bomb"
     )]
     TooLarge { archive: String, limit: u64 },
-    /// More entries than [`Limits::max_entries`].
+    /// More entries than [`Limits::max_files`].
     #[error("`{archive}` holds more than {limit} entries, the limit for one plugin")]
     TooManyEntries { archive: String, limit: u64 },
+    /// One path over [`Limits::max_path_bytes`], or a component over 255 bytes.
+    #[error(
+        "`{archive}` contains an entry whose path is too long ({len} bytes; at most {limit} per path and 255 per name): `{entry}…`; ask the plugin's publisher to rebuild the archive"
+    )]
+    PathTooLong {
+        archive: String,
+        entry: String,
+        len: usize,
+        limit: u64,
+    },
+    /// All paths together over [`Limits::max_total_path_bytes`].
+    #[error(
+        "the paths in `{archive}` add up to more than {limit} bytes, the limit for one plugin (every path is listed in the plugin's install marker)"
+    )]
+    PathsTooLarge { archive: String, limit: u64 },
     /// The archive cannot be read.
     #[error(
         "`{archive}` is not a readable {kind} archive; the published file may be damaged or misnamed"
@@ -79,16 +101,32 @@ pub enum ExtractError {
     },
 }
 
+/// What an artifact became: every file written, by '/'-separated path,
+/// with the sha256 and size of the bytes written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unpacked {
+    pub files: BTreeMap<String, (Sha256, u64)>,
+}
+
+impl Unpacked {
+    /// The tree digest of what was written (see
+    /// [`plugres_host::marker::tree_digest`]), as plugres.lock records it.
+    pub fn tree(&self) -> Sha256 {
+        plugres_host::marker::tree_digest(self.files.iter().map(|(p, (sha, _))| (p.as_str(), sha)))
+    }
+}
+
 /// Unpacks `blob` (named `file_name` by its publisher) into `dest`, an
-/// existing empty directory. On error `dest` may hold part of the files;
-/// callers unpack into a staging folder they drop on failure.
+/// existing empty directory, and lists what it wrote. On error `dest` may
+/// hold part of the files; callers unpack into a staging folder they drop
+/// on failure.
 pub fn unpack(
     blob: &Path,
     kind: ArtifactKind,
     file_name: &str,
     dest: &Path,
     limits: &Limits,
-) -> Result<(), ExtractError> {
+) -> Result<Unpacked, ExtractError> {
     let mut out = Writer {
         archive: file_name,
         kind,
@@ -96,6 +134,9 @@ pub fn unpack(
         limits,
         bytes: 0,
         entries: 0,
+        path_bytes: 0,
+        dirs: HashSet::new(),
+        unpacked: Unpacked::default(),
     };
     let empty = fs::read_dir(dest)
         .map(|mut d| d.next().is_none())
@@ -107,11 +148,19 @@ pub fn unpack(
         });
     }
     let file = File::open(blob).map_err(|e| out.corrupt(e))?;
-    match kind {
-        ArtifactKind::File => unpack_file(file, &mut out),
-        ArtifactKind::TarGz => unpack_tar_gz(file, &mut out),
-        ArtifactKind::Zip => unpack_zip(file, &mut out),
+    let size = file.metadata().map_err(|e| out.corrupt(e))?.len();
+    if size > limits.max_artifact_size {
+        return Err(ExtractError::TooLarge {
+            archive: file_name.to_owned(),
+            limit: limits.max_artifact_size,
+        });
     }
+    match kind {
+        ArtifactKind::File => unpack_file(file, &mut out)?,
+        ArtifactKind::TarGz => unpack_tar_gz(file, &mut out)?,
+        ArtifactKind::Zip => unpack_zip(file, &mut out)?,
+    }
+    Ok(out.unpacked)
 }
 
 fn unpack_file(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
@@ -154,7 +203,7 @@ fn unpack_tar_gz(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
         }
         let rel = safe_relative_path(&raw_name).map_err(|reason| out.refuse(&raw_name, reason))?;
         if kind == EntryType::Directory {
-            out.dir(rel.as_deref())?;
+            out.dir(rel.as_deref(), &raw_name)?;
         } else {
             let rel =
                 rel.ok_or_else(|| out.refuse(&raw_name, "a file cannot be the archive root"))?;
@@ -171,13 +220,22 @@ fn unpack_zip(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
     const DIRECTORY: u32 = 0o040_000;
     const SYMLINK: u32 = 0o120_000;
 
+    let mut listing = file.try_clone().map_err(|e| out.corrupt(e))?;
     let mut archive =
         zip::ZipArchive::new(io::BufReader::new(file)).map_err(|e| out.corrupt(e.into()))?;
-    if archive.len() as u64 > out.limits.max_entries {
+    if archive.len() as u64 > out.limits.max_files {
         return Err(ExtractError::TooManyEntries {
             archive: out.archive.to_owned(),
-            limit: out.limits.max_entries,
+            limit: out.limits.max_files,
         });
+    }
+    // The zip reader keeps one entry per name (the last), so a name given
+    // twice would install silently; the central directory still has both.
+    let start = archive.central_directory_start();
+    if let Some(name) =
+        zip_duplicate(&mut listing, start, out.limits.max_files).map_err(|e| out.corrupt(e))?
+    {
+        return Err(out.refuse(&name, "it appears twice in the archive"));
     }
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|e| out.corrupt(e.into()))?;
@@ -190,7 +248,7 @@ fn unpack_zip(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
         }
         let rel = safe_relative_path(&raw_name).map_err(|reason| out.refuse(&raw_name, reason))?;
         if entry.is_dir() || mode & TYPE_MASK == DIRECTORY {
-            out.dir(rel.as_deref())?;
+            out.dir(rel.as_deref(), &raw_name)?;
         } else {
             let rel =
                 rel.ok_or_else(|| out.refuse(&raw_name, "a file cannot be the archive root"))?;
@@ -201,6 +259,31 @@ fn unpack_zip(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
         }
     }
     Ok(())
+}
+
+/// Walks a zip's central directory from `start` and returns the first
+/// name that appears twice (raw bytes, shown lossily). Reads at most
+/// `max + 1` records; what follows the records (the end record) stops it.
+fn zip_duplicate(r: &mut File, start: u64, max: u64) -> io::Result<Option<String>> {
+    const CENTRAL_HEADER: [u8; 4] = *b"PK\x01\x02";
+    let mut r = io::BufReader::new(r);
+    r.seek(SeekFrom::Start(start))?;
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut header = [0u8; 46];
+    for _ in 0..=max {
+        if r.read_exact(&mut header).is_err() || header[..4] != CENTRAL_HEADER {
+            break;
+        }
+        let u16_at = |i: usize| u64::from(u16::from_le_bytes([header[i], header[i + 1]]));
+        let mut name = vec![0u8; u16_at(28) as usize];
+        r.read_exact(&mut name)?;
+        let skip = u16_at(30) + u16_at(32);
+        r.seek_relative(skip as i64)?;
+        if !seen.insert(name.clone()) {
+            return Ok(Some(String::from_utf8_lossy(&name).into_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// Turns an entry name into a relative path of plain components; `None`
@@ -236,7 +319,17 @@ fn safe_relative_path(name: &str) -> Result<Option<PathBuf>, &'static str> {
     Ok((!rel.as_os_str().is_empty()).then_some(rel))
 }
 
-/// Creates entries under `dest`, counting bytes and entries against the limits.
+/// `rel` as a '/'-separated string (its components are plain UTF-8 names).
+fn slash_path(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Creates entries under `dest`, counting bytes, entries and path bytes
+/// against the limits, and remembering every path it made so that a
+/// clash between entries is named, not left to an OS error.
 struct Writer<'a> {
     archive: &'a str,
     kind: ArtifactKind,
@@ -244,14 +337,17 @@ struct Writer<'a> {
     limits: &'a Limits,
     bytes: u64,
     entries: u64,
+    path_bytes: u64,
+    dirs: HashSet<String>,
+    unpacked: Unpacked,
 }
 
 impl Writer<'_> {
-    fn refuse(&self, entry: &str, reason: &'static str) -> ExtractError {
+    fn refuse(&self, entry: &str, reason: impl Into<String>) -> ExtractError {
         ExtractError::Refused {
             archive: self.archive.to_owned(),
             entry: entry.to_owned(),
-            reason,
+            reason: reason.into(),
         }
     }
 
@@ -266,7 +362,7 @@ impl Writer<'_> {
     fn too_large(&self) -> ExtractError {
         ExtractError::TooLarge {
             archive: self.archive.to_owned(),
-            limit: self.limits.max_total_bytes,
+            limit: self.limits.max_unpacked_size,
         }
     }
 
@@ -279,37 +375,95 @@ impl Writer<'_> {
     }
 
     fn remaining(&self) -> u64 {
-        self.limits.max_total_bytes.saturating_sub(self.bytes)
+        self.limits.max_unpacked_size.saturating_sub(self.bytes)
     }
 
-    fn count_entry(&mut self) -> Result<(), ExtractError> {
+    /// Counts one entry and its path against the limits.
+    fn count_entry(&mut self, path: &str) -> Result<(), ExtractError> {
         self.entries += 1;
-        if self.entries > self.limits.max_entries {
+        if self.entries > self.limits.max_files {
             return Err(ExtractError::TooManyEntries {
                 archive: self.archive.to_owned(),
-                limit: self.limits.max_entries,
+                limit: self.limits.max_files,
+            });
+        }
+        let len = path.len();
+        if len as u64 > self.limits.max_path_bytes
+            || path.split('/').any(|c| c.len() > MAX_COMPONENT_BYTES)
+        {
+            let shown: String = path.chars().take(80).collect();
+            return Err(ExtractError::PathTooLong {
+                archive: self.archive.to_owned(),
+                entry: shown,
+                len,
+                limit: self.limits.max_path_bytes,
+            });
+        }
+        self.path_bytes += len as u64;
+        if self.path_bytes > self.limits.max_total_path_bytes {
+            return Err(ExtractError::PathsTooLarge {
+                archive: self.archive.to_owned(),
+                limit: self.limits.max_total_path_bytes,
             });
         }
         Ok(())
     }
 
-    fn dir(&mut self, rel: Option<&Path>) -> Result<(), ExtractError> {
-        self.count_entry()?;
-        if let Some(rel) = rel {
-            let path = self.dest.join(rel);
-            fs::create_dir_all(&path).map_err(|e| self.write_err(&path, e))?;
+    /// Refuses `path` (from entry `raw`) when a parent of it is a file of
+    /// the archive; otherwise records its parents as directories.
+    fn claim_parents(&mut self, path: &str, raw: &str) -> Result<(), ExtractError> {
+        let mut end = 0;
+        while let Some(i) = path[end..].find('/') {
+            let parent = &path[..end + i];
+            if self.unpacked.files.contains_key(parent) {
+                return Err(self.refuse(
+                    raw,
+                    format!("it would go inside `{parent}`, which the archive has as a file"),
+                ));
+            }
+            self.dirs.insert(parent.to_owned());
+            end += i + 1;
         }
         Ok(())
+    }
+
+    fn dir(&mut self, rel: Option<&Path>, raw: &str) -> Result<(), ExtractError> {
+        let Some(rel) = rel else {
+            return self.count_entry("");
+        };
+        let path = slash_path(rel);
+        self.count_entry(&path)?;
+        if self.unpacked.files.contains_key(&path) {
+            return Err(self.refuse(
+                raw,
+                "it is a directory, but the archive also has a file of that name",
+            ));
+        }
+        self.claim_parents(&path, raw)?;
+        self.dirs.insert(path);
+        let full = self.dest.join(rel);
+        fs::create_dir_all(&full).map_err(|e| self.write_err(&full, e))
     }
 
     fn file(
         &mut self,
         rel: &Path,
         raw: &str,
-        mut reader: impl Read,
+        reader: impl Read,
         executable: bool,
     ) -> Result<(), ExtractError> {
-        self.count_entry()?;
+        let slash = slash_path(rel);
+        self.count_entry(&slash)?;
+        if self.unpacked.files.contains_key(&slash) {
+            return Err(self.refuse(raw, "it appears twice in the archive"));
+        }
+        if self.dirs.contains(&slash) {
+            return Err(self.refuse(
+                raw,
+                "it is a file, but the archive also has a directory of that name",
+            ));
+        }
+        self.claim_parents(&slash, raw)?;
         let path = self.dest.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| self.write_err(parent, e))?;
@@ -330,6 +484,7 @@ impl Writer<'_> {
             }
             Err(e) => return Err(self.write_err(&path, e)),
         };
+        let mut reader = HashingReader::new(reader);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = match reader.read(&mut buf) {
@@ -345,6 +500,7 @@ impl Writer<'_> {
             file.write_all(&buf[..n])
                 .map_err(|e| self.write_err(&path, e))?;
         }
+        self.unpacked.files.insert(slash, reader.finish());
         Ok(())
     }
 }
