@@ -899,3 +899,144 @@ fn attack_snapshot_larger_than_its_timestamp_says() {
         );
     }
 }
+
+// ---------------------------------------------------------------- hostile archives
+
+/// Publishes plugin `name` 1.0.0 with the artifact `file` (these bytes,
+/// signed: a careless or hostile publisher, not a hostile host).
+fn publish_archive(p: &Project, name: &str, file: &str, bytes: &[u8]) {
+    TestIndex {
+        dir: p.index.clone(),
+    }
+    .plugin(name)
+    .version("1.0.0", "*")
+    .artifact("any", file, bytes)
+    .publish();
+}
+
+/// A .tar.gz of regular files under any names (long ones as GNU long names).
+fn tar_gz_of(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        builder.append_data(&mut h, &name, data.as_slice()).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// Paths that would make the install marker (which lists every path) huge:
+/// one path over 1 KiB, or thousands of long paths adding up past 4 MiB,
+/// each far below the entry and size caps. Refused before anything is
+/// installed, so no marker is written and later runs stay fast.
+#[test]
+fn attack_archive_paths_that_bloat_the_install_marker() {
+    let p = installed(Backend::Path);
+    let long = format!("{}file.txt", "deep/".repeat(240)); // 1,208 bytes
+    publish_archive(
+        &p,
+        "long-paths",
+        "long.tar.gz",
+        &tar_gz_of([(long, b"x".to_vec())]),
+    );
+    refused(
+        &p,
+        &["add", "long-paths", "--yes"],
+        &["long.tar.gz", "path is too long", "1024"],
+    );
+
+    // 5,600 paths of 758 bytes: 4.2 MB of paths in a small download.
+    let dir = ["a", "b", "c"].map(|c| c.repeat(250)).join("/");
+    let many = tar_gz_of((0..5_600).map(|i| (format!("{dir}/{i:05}"), Vec::new())));
+    assert!(many.len() < 1 << 20, "{}", many.len());
+    publish_archive(&p, "many-paths", "many.tar.gz", &many);
+    refused(
+        &p,
+        &["add", "many-paths", "--yes"],
+        &["many.tar.gz", "paths", "4194304 bytes"],
+    );
+    assert!(!p.dir.join("plugins/many-paths").exists());
+}
+
+/// A zip naming one file twice: the zip reader keeps the last entry only,
+/// so the installed file would be whichever the archive lists last.
+#[test]
+fn attack_zip_naming_one_file_twice() {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in [("run.sh", b"echo good"), ("rum.sh", b"echo evil")] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(data).unwrap();
+    }
+    let mut bytes = zip.finish().unwrap().into_inner();
+    // Rename the second to the first in both its headers (same length).
+    let mut i = 0;
+    while let Some(at) = bytes[i..].windows(6).position(|w| w == b"rum.sh") {
+        bytes[i + at..i + at + 6].copy_from_slice(b"run.sh");
+        i += at + 6;
+    }
+    let p = installed(Backend::Path);
+    publish_archive(&p, "dup-names", "dup.zip", &bytes);
+    refused(
+        &p,
+        &["add", "dup-names", "--yes"],
+        &["`dup.zip`", "`run.sh`", "twice"],
+    );
+}
+
+/// A tar with the file `x`, then `x/y`: the error names the entry and what
+/// is wrong with the archive, not an OS error about a directory.
+#[test]
+fn attack_tar_entry_inside_a_file() {
+    let p = installed(Backend::Path);
+    let bytes = tar_gz_of([("x".into(), b"1".to_vec()), ("x/y".into(), b"2".to_vec())]);
+    publish_archive(&p, "clashing", "clash.tar.gz", &bytes);
+    refused(
+        &p,
+        &["add", "clashing", "--yes"],
+        &[
+            "`clash.tar.gz`",
+            "`x/y`",
+            "inside `x`, which the archive has as a file",
+        ],
+    );
+}
+
+/// Someone with write access to plugins/ edits an installed file and its
+/// entry in the folder's marker. The lock's tree digest (computed from the
+/// verified artifact at install) catches it; `install` restores the file.
+#[test]
+fn attack_installed_file_and_its_marker_entry_edited() {
+    let p = Project::new(None);
+    p.ok(&["add", "pretty-theme", "--yes"]);
+    let lock = std::fs::read_to_string(p.dir.join("plugres.lock")).unwrap();
+    assert!(lock.contains("\ntree = \""), "{lock}");
+    let folder = p.dir.join("plugins/pretty-theme");
+    let evil = b"body { background: url(https://evil.example/) }";
+    std::fs::write(folder.join("styles/main.css"), evil).unwrap();
+    let marker_path = folder.join(".plugres-installed.toml");
+    let marker = std::fs::read_to_string(&marker_path).unwrap();
+    let at = marker.find("[files.\"styles/main.css\"]").unwrap();
+    let q = at + marker[at..].find("sha256 = \"").unwrap() + 10;
+    let forged = format!(
+        "{}{}{}",
+        &marker[..q],
+        plugres_schema::Sha256::of(evil).to_hex(),
+        &marker[q + 64..]
+    );
+    std::fs::write(&marker_path, forged).unwrap();
+    let err = p.fails(&["verify"]);
+    let out = stdout(&run(&mut p.cmd(&["verify"]), false));
+    assert!(
+        format!("{err}{out}").contains("not the ones plugres.lock records"),
+        "{err}{out}"
+    );
+    p.ok(&["install"]);
+    assert_eq!(p.json(&["verify"])["ok"], true);
+    assert_ne!(std::fs::read(folder.join("styles/main.css")).unwrap(), evil);
+}

@@ -577,3 +577,39 @@ fn add_opens_a_sparse_index_once() {
     assert_eq!(timestamps, 1, "nginx access log:\n{}", log.join("\n"));
     assert_eq!(p.json(&["verify"])["ok"], true);
 }
+
+/// A single-file artifact for a platform triple is a program: it is
+/// installed executable (a download carries no mode). A `.wasm` for `any`
+/// is not.
+#[cfg(unix)]
+#[test]
+fn a_native_single_file_artifact_is_installed_executable() {
+    use std::os::unix::fs::PermissionsExt;
+    const TRIPLE: &str = "x86_64-unknown-linux-gnu";
+    let p = Project::new(None);
+    TestIndex {
+        dir: p.index.clone(),
+    }
+    .plugin("native-tool")
+    .version("1.0.0", "*")
+    .artifact(TRIPLE, "native-tool", b"#!/bin/sh\necho hello\n")
+    .publish();
+    let m = std::fs::read_to_string(p.dir.join("plugres.toml"))
+        .unwrap()
+        .replacen(
+            "[engine]\n",
+            &format!("[engine]\ntarget = \"{TRIPLE}\"\n"),
+            1,
+        );
+    std::fs::write(p.dir.join("plugres.toml"), m).unwrap();
+    p.ok(&["add", "native-tool", "hello-world", "--yes"]);
+    let mode = |rel: &str| {
+        std::fs::metadata(p.dir.join("plugins").join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+    };
+    assert_eq!(mode("native-tool/native-tool") & 0o111, 0o111);
+    assert_eq!(mode("hello-world/hello_world.wasm") & 0o111, 0);
+    assert_eq!(p.json(&["verify"])["ok"], true);
+}

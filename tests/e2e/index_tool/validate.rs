@@ -230,3 +230,74 @@ fn validate_base_refuses_a_replayed_older_signed_file() {
         "{err}"
     );
 }
+
+/// `validate` applies the client's limits (no artifact over 1 GiB, or over
+/// the config's lower `[limits]`), and `--check-artifacts` runs the client's
+/// extractor: what every client would refuse fails the index's CI.
+#[test]
+fn validate_applies_the_clients_limits_and_extractor() {
+    use plugres_e2e::index::TestIndex;
+    let t = tempfile::tempdir().unwrap();
+    let idx = TestIndex::sample_copy(&t.path().join("index"), None);
+    let validate = |extra: &[&str], ok: bool| {
+        let out = run(
+            plugres_index().arg("validate").arg(&idx.dir).args(extra),
+            ok,
+        );
+        format!("{}{}", stdout(&out), stderr(&out))
+    };
+
+    // An archive with `..`: signed and hashed right, refused by every client.
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    let mut h = tar::Header::new_gnu();
+    h.set_size(4);
+    h.set_mode(0o644);
+    h.as_old_mut().name[..11].copy_from_slice(b"../evil.txt");
+    h.set_cksum();
+    builder.append(&h, &b"evil"[..]).unwrap();
+    let evil = builder.into_inner().unwrap().finish().unwrap();
+    let rel = idx
+        .plugin("evil-archive")
+        .version("1.0.0", "*")
+        .artifact("any", "evil.tar.gz", &evil)
+        .publish();
+    validate(&[], true);
+    let text = validate(&["--check-artifacts"], false);
+    assert!(
+        text.contains("clients would refuse it") && text.contains("`../evil.txt`"),
+        "{text}"
+    );
+    std::fs::remove_file(idx.dir.join(&rel)).unwrap();
+    std::fs::remove_file(idx.dir.join(format!("{rel}.minisig"))).unwrap();
+    idx.refresh();
+    validate(&["--check-artifacts"], true);
+
+    // A declared 2 GiB artifact: no client unpacks more than 1 GiB.
+    let hello = "plugins/he/ll/hello-world.toml";
+    let size = |t: &str| {
+        let at = t.find("\nsize = ").unwrap() + 8;
+        t[at..at + t[at..].find('\n').unwrap()].to_string()
+    };
+    idx.edit(hello, "sample-maintainers", |t| {
+        t.replacen(
+            &format!("\nsize = {}\n", size(t)),
+            "\nsize = 2147483648\n",
+            1,
+        )
+    });
+    let text = validate(&[], false);
+    assert!(text.contains("1 byte to 1 GiB"), "{text}");
+    idx.edit(hello, "sample-maintainers", |t| {
+        t.replacen("\nsize = 2147483648\n", "\nsize = 100\n", 1)
+    });
+
+    // An index may lower the limits; its artifacts must then fit.
+    let mut config = idx.config();
+    config.limits.max_artifact_size = 50;
+    idx.write_config(config, &[&plugres_e2e::index::key("sample-root")]);
+    let text = validate(&[], false);
+    assert!(text.contains("max-artifact-size` of 50 bytes"), "{text}");
+}
