@@ -197,7 +197,7 @@ fn the_lock_records_each_installed_tree_and_verify_checks_it() {
     std::fs::write(&css, b"body { background: url(evil) }").unwrap();
     let sha = plugres_schema::Sha256::of(b"body { background: url(evil) }").to_hex();
     forge_marker_entry(&s.plugin_dir("pretty-theme"), "styles/main.css", &sha);
-    let r = verify(&s.project()).unwrap();
+    let r = verify(&s.project(), &s.opts()).unwrap();
     assert!(!r.ok);
     assert!(
         r.problems[0]
@@ -210,7 +210,7 @@ fn the_lock_records_each_installed_tree_and_verify_checks_it() {
     // The marker's stamp no longer matches the files: install repairs it.
     let fixed = install(&s.project(), &s.opts()).unwrap();
     assert_eq!(fixed.installed.len(), 1);
-    assert!(verify(&s.project()).unwrap().ok);
+    assert!(verify(&s.project(), &s.opts()).unwrap().ok);
 }
 
 #[test]
