@@ -55,7 +55,14 @@ pub enum ExtractError {
         entry: String,
         reason: String,
     },
-    /// The artifact itself, or what it unpacks to, is over the byte limit.
+    /// The artifact itself is larger than [`Limits::max_artifact_size`].
+    #[error("`{archive}` is {size} bytes, over the limit of {limit} bytes for one artifact")]
+    ArtifactTooLarge {
+        archive: String,
+        size: u64,
+        limit: u64,
+    },
+    /// What it unpacks to is over [`Limits::max_unpacked_size`].
     #[error(
         "`{archive}` unpacks to more than {limit} bytes, the limit for one plugin; it may be an archive bomb"
     )]
@@ -150,8 +157,9 @@ pub fn unpack(
     let file = File::open(blob).map_err(|e| out.corrupt(e))?;
     let size = file.metadata().map_err(|e| out.corrupt(e))?.len();
     if size > limits.max_artifact_size {
-        return Err(ExtractError::TooLarge {
+        return Err(ExtractError::ArtifactTooLarge {
             archive: file_name.to_owned(),
+            size,
             limit: limits.max_artifact_size,
         });
     }

@@ -567,7 +567,14 @@ fn an_artifact_over_the_size_limit_is_refused_before_unpacking() {
     let sb = Sandbox::new();
     let err = sb.unpack("a.wasm", b"12345", &limits).unwrap_err();
     assert!(
-        matches!(err, ExtractError::TooLarge { limit: 4, .. }),
+        matches!(
+            err,
+            ExtractError::ArtifactTooLarge {
+                size: 5,
+                limit: 4,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(sb.listing(), ["dest"]);
