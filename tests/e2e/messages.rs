@@ -93,6 +93,11 @@ fn a_read_only_plugres_home_never_suggests_deleting_the_trust_state() {
     let out = on_tmpfs(&p, "ro", &["add", "hello-world", "--yes"]);
     let text = said(&out, 1, &p.dir);
     assert!(!text.contains("delete"), "{text}");
+    // The trust state's folder is named by a hash of the index's place.
+    let text = match text.find("trust/index-") {
+        Some(at) => text.replace(&text[at..at + 28], "trust/index-[HASH]"),
+        None => text,
+    };
     insta::assert_snapshot!(text);
 }
 

@@ -72,7 +72,11 @@ fn a_name_without_a_requirement_takes_the_newest_version_that_fits() {
     project(tmp.path(), &ix, "base = \"^2\"\n");
     // The newest `user` needs base ^3; the one that fits is 1.0.0.
     add_names(tmp.path(), &["user"]).expect("a solution exists");
-    assert!(manifest(tmp.path()).contains("user = \"^1.0.0\""), "{}", manifest(tmp.path()));
+    assert!(
+        manifest(tmp.path()).contains("user = \"^1.0.0\""),
+        "{}",
+        manifest(tmp.path())
+    );
     // Without the constraint, the newest.
     let tmp = tempfile::tempdir().unwrap();
     project(tmp.path(), &ix, "");
@@ -91,7 +95,11 @@ fn a_locked_dependency_added_by_name_moves_to_its_newest_fitting_version() {
     add_names(tmp.path(), &["user@^1"]).unwrap();
     // base is locked at 2.0.0 (for user ^1); adding it keeps what fits.
     add_names(tmp.path(), &["base"]).unwrap();
-    assert!(manifest(tmp.path()).contains("base = \"^2.0.0\""), "{}", manifest(tmp.path()));
+    assert!(
+        manifest(tmp.path()).contains("base = \"^2.0.0\""),
+        "{}",
+        manifest(tmp.path())
+    );
 }
 
 #[test]
