@@ -120,3 +120,23 @@ fn add_keeps_a_crlf_plugres_toml_crlf() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     assert_eq!(text, crlf, "add then remove gives the file back");
 }
+
+/// An index's `[limits]` (root-signed) bind the install of an artifact
+/// from a current lock, not only `validate`: pretty-theme's archive holds
+/// more files than the index now allows.
+#[test]
+fn an_index_lowering_its_limits_binds_the_install() {
+    let p = Project::new(None);
+    p.ok(&["add", "pretty-theme", "--yes"]);
+    let idx = p.test_index();
+    let mut config = idx.config();
+    config.limits.max_files = 1;
+    idx.write_config(config, &[&plugres_e2e::index::key("sample-root")]);
+    std::fs::remove_dir_all(p.dir.join("plugins/pretty-theme")).unwrap();
+    let err = p.fails(&["install"]);
+    assert!(
+        err.contains("pretty_theme.tar.gz` holds more than 1 entries"),
+        "{err}"
+    );
+    assert!(!p.dir.join("plugins/pretty-theme").exists());
+}

@@ -154,7 +154,8 @@ pub(crate) fn prepare(
         let blobs = fetch_all(&items, &cache, &fetch)?;
         for ((plugin, artifact), blob) in todo.into_iter().zip(blobs) {
             let staging = stage(&install_dir)?;
-            let tree = match fill(staging.path(), plugin, artifact, &blob) {
+            let limits = limits_of(registries, &plugin.registry)?;
+            let tree = match fill(staging.path(), plugin, artifact, &blob, &limits) {
                 Ok(tree) => tree,
                 Err(e) => {
                     // Genuine bytes that cannot be installed (an archive the
@@ -229,6 +230,20 @@ fn check_offline(items: &[FetchItem], cache: &ContentCache) -> Result<(), OpsErr
     ))
 }
 
+/// What an artifact of `registry` may unpack to: the index's `[limits]`
+/// (README "config.toml"), never above the client's own caps. Read from
+/// the index this command opened, else this machine's cached copy, else
+/// online; with neither cache nor network, the client's caps (the lock
+/// check has then refused anything this machine did not verify).
+fn limits_of(registries: &Registries<'_>, registry: &str) -> Result<Limits, OpsError> {
+    let index = match registries.cached(registry) {
+        Ok(index) => index,
+        Err(_) if registries.options().offline => return Ok(Limits::HARD),
+        Err(_) => registries.index(registry)?,
+    };
+    Ok(Limits::HARD.min(index.config().limits))
+}
+
 /// Unpacks `blob` into the staging folder `dir` and writes the marker;
 /// returns the tree digest of what the verified bytes became.
 fn fill(
@@ -236,10 +251,11 @@ fn fill(
     plugin: &LockedPlugin,
     artifact: &LockedArtifact,
     blob: &Path,
+    limits: &Limits,
 ) -> Result<Sha256, OpsError> {
     let file_name = artifact_file_name(&artifact.url);
     let kind = ArtifactKind::from_file_name(&file_name);
-    let unpacked = unpack(blob, kind, &file_name, dir, &Limits::HARD)?;
+    let unpacked = unpack(blob, kind, &file_name, dir, limits)?;
     let io_failed = |what: String| {
         OpsError::failed(
             format!(
