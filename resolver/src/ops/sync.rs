@@ -154,7 +154,7 @@ pub(crate) fn prepare(
         let blobs = fetch_all(&items, &cache, &fetch)?;
         for ((plugin, artifact), blob) in todo.into_iter().zip(blobs) {
             let staging = stage(&install_dir)?;
-            let limits = limits_of(registries, &plugin.registry)?;
+            let limits = limits_of(registries, &plugin.registry);
             let tree = match fill(staging.path(), plugin, artifact, &blob, &limits) {
                 Ok(tree) => tree,
                 Err(e) => {
@@ -232,16 +232,15 @@ fn check_offline(items: &[FetchItem], cache: &ContentCache) -> Result<(), OpsErr
 
 /// What an artifact of `registry` may unpack to: the index's `[limits]`
 /// (README "config.toml"), never above the client's own caps. Read from
-/// the index this command opened, else this machine's cached copy, else
-/// online; with neither cache nor network, the client's caps (the lock
-/// check has then refused anything this machine did not verify).
-fn limits_of(registries: &Registries<'_>, registry: &str) -> Result<Limits, OpsError> {
-    let index = match registries.cached(registry) {
-        Ok(index) => index,
-        Err(_) if registries.options().offline => return Ok(Limits::HARD),
-        Err(_) => registries.index(registry)?,
-    };
-    Ok(Limits::HARD.min(index.config().limits))
+/// the index this command opened, else this machine's cached copy (the
+/// lock check opened it online when it had to); an index that cannot be
+/// read at all leaves the client's caps (a repair from the artifact cache
+/// needs no index).
+fn limits_of(registries: &Registries<'_>, registry: &str) -> Limits {
+    match registries.cached(registry) {
+        Ok(index) => Limits::HARD.min(index.config().limits),
+        Err(_) => Limits::HARD,
+    }
 }
 
 /// Unpacks `blob` into the staging folder `dir` and writes the marker;
