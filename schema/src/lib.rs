@@ -81,5 +81,25 @@ pub const MAX_TIMESTAMP_SIZE: usize = 16 * 1024;
 /// The largest `.minisig` file accepted, in bytes.
 pub const MAX_SIGNATURE_SIZE: usize = 4096;
 
+/// The most bytes index file `path` may have, and why when that is less
+/// than [`MAX_FILE_SIZE`]: a signature or a timestamp is small. One rule
+/// for every reader: the client (where the smaller limit also shortens a
+/// request's deadline) and `plugres-index validate`.
+pub fn file_limit(path: &str) -> (u64, Option<&'static str>) {
+    if path.ends_with(SIGNATURE_SUFFIX) {
+        (
+            MAX_SIGNATURE_SIZE as u64,
+            Some("the most a signature may have"),
+        )
+    } else if path == TIMESTAMP_PATH {
+        (
+            MAX_TIMESTAMP_SIZE as u64,
+            Some("the most a timestamp may have"),
+        )
+    } else {
+        (MAX_FILE_SIZE as u64, None)
+    }
+}
+
 /// The current `format` number of `config.toml`.
 pub const FORMAT: u32 = 1;

@@ -380,11 +380,7 @@ enum Loaded {
 /// a link (one to `/dev/zero` would be read without end), and within the
 /// size a client accepts.
 fn load(dir: &Path, path: &str, out: &mut Vec<Diagnostic>) -> Result<Loaded> {
-    let max = if path.ends_with(".minisig") {
-        plugres_schema::MAX_SIGNATURE_SIZE
-    } else {
-        plugres_schema::MAX_FILE_SIZE
-    };
+    let max = plugres_schema::file_limit(path).0 as usize;
     let refused = match read_regular_bounded(dir, path, max)? {
         Bounded::Missing => return Ok(Loaded::Missing),
         Bounded::Bytes(b) => return Ok(Loaded::Bytes(b)),

@@ -232,3 +232,29 @@ fn trust_files_are_recognised() {
         assert!(!is_trust_file(p), "{p}");
     }
 }
+
+#[test]
+fn a_timestamp_larger_than_clients_read_is_refused() {
+    let (t, _) = index(2);
+    let dir = t.path();
+    let cfg = crate::checkout::Checkout::open(dir)
+        .unwrap()
+        .load_config()
+        .unwrap()
+        .0;
+    let path = dir.join(plugres_schema::TIMESTAMP_PATH);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        "# {}\n",
+        "x".repeat(plugres_schema::MAX_TIMESTAMP_SIZE)
+    ));
+    std::fs::write(&path, text).unwrap();
+    let mut out = Vec::new();
+    check_whole(dir, &cfg, 10, &mut out).unwrap();
+    let d = strings(out);
+    assert!(
+        d.iter()
+            .any(|l| l.starts_with("timestamp.toml: error: larger than 16384 bytes")),
+        "{d:#?}"
+    );
+}

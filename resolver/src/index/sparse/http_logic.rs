@@ -2,9 +2,6 @@
 //! which conditional headers to send, and what a status means. No socket
 //! here, so every rule is tested without a server.
 
-use plugres_schema::{
-    MAX_FILE_SIZE, MAX_SIGNATURE_SIZE, MAX_TIMESTAMP_SIZE, SIGNATURE_SUFFIX, TIMESTAMP_PATH,
-};
 use sha2::{Digest, Sha256};
 
 /// The query parameter that makes a CDN pass a request through to the
@@ -169,24 +166,7 @@ pub(crate) fn declared_too_large(content_length: Option<&str>, limit: u64) -> Op
     (size > limit).then_some(size)
 }
 
-/// The most bytes index file `path` may have, and why when that is less
-/// than [`MAX_FILE_SIZE`]: a signature or a timestamp is small, and the
-/// smaller limit also shortens the deadline of its request.
-pub(crate) fn file_limit(path: &str) -> (u64, Option<&'static str>) {
-    if path.ends_with(SIGNATURE_SUFFIX) {
-        (
-            MAX_SIGNATURE_SIZE as u64,
-            Some("the most a signature may have"),
-        )
-    } else if path == TIMESTAMP_PATH {
-        (
-            MAX_TIMESTAMP_SIZE as u64,
-            Some("the most a timestamp may have"),
-        )
-    } else {
-        (MAX_FILE_SIZE as u64, None)
-    }
-}
+pub(crate) use plugres_schema::file_limit;
 
 /// Whether a request carried the registry's token, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,8 +315,14 @@ mod tests {
 
     #[test]
     fn signatures_and_timestamps_have_smaller_limits() {
-        assert_eq!(file_limit("plugins/1/a.toml"), (MAX_FILE_SIZE as u64, None));
-        assert_eq!(file_limit("config.toml").0, MAX_FILE_SIZE as u64);
+        assert_eq!(
+            file_limit("plugins/1/a.toml"),
+            (plugres_schema::MAX_FILE_SIZE as u64, None)
+        );
+        assert_eq!(
+            file_limit("config.toml").0,
+            plugres_schema::MAX_FILE_SIZE as u64
+        );
         assert_eq!(file_limit("timestamp.toml").0, 16 * 1024);
         assert_eq!(file_limit("timestamp.toml.minisig").0, 4096);
         assert_eq!(file_limit("plugins/1/a.toml.minisig").0, 4096);
