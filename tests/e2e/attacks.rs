@@ -485,17 +485,7 @@ fn attack_slow_drip_server() {
     slow(&p, &["add", "remote-one", "--yes"], "remote_one.wasm");
 
     // The sparse index host, in front of a genuine index.
-    let tmp = tempfile::tempdir().unwrap();
-    let index = tmp.path().join("index");
-    TestIndex::sample_copy(&index, None);
-    let host = FaultServer::in_front_of(&index, vec![]);
-    let served = Served {
-        url: format!("sparse+{}", host.url()),
-        daemon: None,
-        nginx: None,
-    };
-    let p = Project::with_served(tmp, index, &sample_root_key(), Backend::Sparse, served);
-    p.ok(&["add", "hello-world", "--yes"]);
+    let (p, host) = sparse_behind_fault_server();
     host.set_faults(vec![(format!("/{TIMESTAMP_PATH}"), drip)]);
     slow(&p, &["update", "--yes"], TIMESTAMP_PATH);
 }
@@ -539,17 +529,7 @@ fn attack_huge_plugin_file() {
         let err = refused(&p, &["add", "acme-audit", "--yes"], &[ACME, "1048576"]);
         assert!(!err.contains("expected"), "{backend:?}: parsed: {err}");
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let index = tmp.path().join("index");
-    TestIndex::sample_copy(&index, None);
-    let host = FaultServer::in_front_of(&index, vec![]);
-    let served = Served {
-        url: format!("sparse+{}", host.url()),
-        daemon: None,
-        nginx: None,
-    };
-    let p = Project::with_served(tmp, index, &sample_root_key(), Backend::Sparse, served);
-    p.ok(&["add", "hello-world", "--yes"]);
+    let (p, host) = sparse_behind_fault_server();
     host.set_faults(vec![(format!("/{ACME}"), Fault::Endless(64 << 20))]);
     let start = Instant::now();
     refused(&p, &["add", "acme-audit", "--yes"], &[ACME, "1048576"]);
