@@ -741,27 +741,16 @@ fn attack_gzip_bomb_index_files() {
     }
 }
 
-fn targz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
-    ));
-    for (name, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(0o644);
-        h.set_size(data.len() as u64);
-        builder.append_data(&mut h, name, *data).unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
-}
-
 /// An artifact host that labels a `.tar.gz` `Content-Encoding: gzip` (S3
 /// object metadata, some CDNs): the artifact is the bytes as published,
 /// so the client, `validate --check-artifacts` and `mirror-artifacts`
 /// take it as sent instead of decoding it and calling it tampered.
 #[test]
 fn attack_gzip_labelled_artifact_is_hashed_as_sent() {
-    let tarball = targz_of(&[("remote_one.wasm", b"\0asm\x01\0\0\0labelled")]);
+    let tarball = tar_gz_of([(
+        "remote_one.wasm".into(),
+        b"\0asm\x01\0\0\0labelled".to_vec(),
+    )]);
     // The sample's artifacts as they are, and the new one labelled.
     let labelled = vec![("/remote_one.tar.gz".into(), Fault::Gzipped(tarball.clone()))];
     let server = FaultServer::in_front_of(&sample_index(), labelled);
@@ -892,21 +881,6 @@ fn publish_archive(p: &Project, name: &str, file: &str, bytes: &[u8]) {
     .version("1.0.0", "*")
     .artifact("any", file, bytes)
     .publish();
-}
-
-/// A .tar.gz of regular files under any names (long ones as GNU long names).
-fn tar_gz_of(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
-    ));
-    for (name, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(0o644);
-        h.set_size(data.len() as u64);
-        builder.append_data(&mut h, &name, data.as_slice()).unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
 }
 
 /// Paths that would make the install marker (which lists every path) huge:

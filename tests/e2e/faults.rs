@@ -13,25 +13,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use plugres_e2e::project::Project;
+use plugres_e2e::tar_gz_of;
 
 const FILES: usize = 1500;
 
 /// A tar.gz of `FILES` small files in nested folders.
 fn many_files(version: &str) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
-    for i in 0..FILES {
-        let data = format!("{version} file {i}\n");
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(0o644);
-        h.set_size(data.len() as u64);
-        h.set_cksum();
-        let path = format!("d{}/f{i}.txt", i % 40);
-        builder.append_data(&mut h, path, data.as_bytes()).unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
+    tar_gz_of((0..FILES).map(|i| {
+        let data = format!("{version} file {i}\n").into_bytes();
+        (format!("d{}/f{i}.txt", i % 40), data)
+    }))
 }
 
 /// A project whose index has `many-files` 1.0.0 and 1.1.0; with

@@ -90,6 +90,22 @@ pub fn plugres(home: &Path) -> Command {
     c
 }
 
+/// A .tar.gz of regular files (mode 0644) under any names (long ones as
+/// GNU long names), in the order given.
+pub fn tar_gz_of(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        builder.append_data(&mut h, &name, data.as_slice()).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
 /// Runs `cmd`, returning its output; panics with both streams if the exit
 /// status is not `ok`.
 pub fn run(cmd: &mut Command, ok: bool) -> Output {
