@@ -167,12 +167,10 @@ fn check_registry(
     let mut unknown = Vec::new();
     let cached = registries.cached(registry).ok();
     for (plugin, key) in entries {
-        match cached.map(|index| signed_entry(index, plugin)) {
-            Some(Ok(Some(signed))) => {
-                same(plugin, &signed)?;
-                keys.push(key);
-            }
-            _ => unknown.push((plugin, key)),
+        match against_cache(cached, plugin) {
+            Cached::Confirms => keys.push(key),
+            Cached::Differs(message) => return Err(edited(plugin, message)),
+            Cached::CannotTell => unknown.push((plugin, key)),
         }
     }
     if unknown.is_empty() {
@@ -230,33 +228,48 @@ pub(crate) fn problems(lock: &Lockfile, registries: &Registries<'_>) -> Vec<(Str
         if store.contains(&entry_key(spec, plugin)) {
             continue;
         }
-        let signed = registries
-            .cached(&plugin.registry)
-            .map(|i| signed_entry(i, plugin));
-        let problem = match signed {
-            Ok(Ok(Some(signed))) => match mismatch(plugin, &signed) {
-                None => continue,
-                Some(message) => message,
-            },
-            Ok(Ok(None)) => format!(
-                "plugres.lock names `{} {}`, which the signed index of registry `{}` does not have: the lock was edited",
-                plugin.name, plugin.version, plugin.registry
-            ),
-            _ => "its plugres.lock entry was never checked against the signed index on this machine, and the cached index cannot confirm it; run `plugres install` (it checks the lock online)".to_string(),
+        let problem = match against_cache(registries.cached(&plugin.registry).ok(), plugin) {
+            Cached::Confirms => continue,
+            Cached::Differs(message) => message,
+            Cached::CannotTell => "its plugres.lock entry was never checked against the signed index on this machine, and the cached index cannot confirm it; run `plugres install` (it checks the lock online)".to_string(),
         };
         out.push((plugin.name.to_string(), problem));
     }
     out
 }
 
+/// What this machine's cached index says of a locked entry.
+enum Cached {
+    Confirms,
+    /// What differs (see [`mismatch`]).
+    Differs(String),
+    /// No cached index, or one without that version (it may predate it).
+    CannotTell,
+}
+
+fn against_cache(cached: Option<&VerifiedIndex>, plugin: &LockedPlugin) -> Cached {
+    match cached.map(|index| signed_entry(index, plugin)) {
+        Some(Ok(Some(signed))) => match mismatch(plugin, &signed) {
+            None => Cached::Confirms,
+            Some(message) => Cached::Differs(message),
+        },
+        _ => Cached::CannotTell,
+    }
+}
+
 /// A locked entry must be what the index signs.
 fn same(lock: &LockedPlugin, signed: &LockedPlugin) -> Result<(), OpsError> {
     match mismatch(lock, signed) {
         None => Ok(()),
-        Some(message) => Err(OpsError::Failed {
-            message: format!("{message}; nothing was installed or changed"),
-            hints: edited_hints(&lock.name, &lock.version),
-        }),
+        Some(message) => Err(edited(lock, message)),
+    }
+}
+
+/// The refusal of an edited entry, `message` saying what differs.
+fn edited(lock: &LockedPlugin, message: String) -> OpsError {
+    OpsError::Failed {
+        message: format!("{message}; nothing was installed or changed"),
+        hints: edited_hints(&lock.name, &lock.version),
     }
 }
 
