@@ -519,5 +519,6 @@ fn check_url_field(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &s
     }
 }
 
+mod binary;
 #[cfg(test)]
 mod tests;

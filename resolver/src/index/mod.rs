@@ -85,6 +85,13 @@ pub trait IndexBackend: Send + Sync {
     /// parallel). Default no-op.
     fn prefetch(&self, _paths: &[String]) {}
 
+    /// Whether reads are local (a folder, a fetched git repository): worth
+    /// verifying prefetched files right away, in parallel. A network
+    /// backend's prefetched files may never be needed. Default `false`.
+    fn is_local(&self) -> bool {
+        false
+    }
+
     /// These files must have these digests (listed in the verified
     /// snapshot). A network backend may then answer a read from its cache
     /// without asking the host when the cached bytes match, and fetch

@@ -51,6 +51,11 @@ impl PathBackend {
 }
 
 impl IndexBackend for PathBackend {
+    /// Files are on this machine (a folder; a fetched repository's objects).
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IndexError> {
         let file = self.file(path)?;
         let f = match File::open(&file) {

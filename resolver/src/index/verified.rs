@@ -17,7 +17,7 @@
 //! file is read and verified at most once per run.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use std::collections::BTreeMap;
@@ -31,9 +31,7 @@ use rayon::prelude::*;
 
 use super::trust::TrustOptions;
 use super::{ArtifactLocation, IndexBackend, IndexError};
-
-/// A plugin file, its signature, and the digests the snapshot lists for them.
-type ReadPair = (Vec<u8>, Vec<u8>, Option<(Sha256, Sha256)>);
+use entry_cache::EntryCache;
 
 /// An index whose config is verified; plugin files are verified on demand.
 pub struct VerifiedIndex {
@@ -48,7 +46,14 @@ pub struct VerifiedIndex {
     bins: Mutex<HashMap<String, Arc<BTreeMap<String, Sha256>>>>,
     /// `None` records "no such plugin", so a miss is not asked twice.
     cache: Mutex<HashMap<PluginName, Option<Arc<PluginFile>>>>,
-    files_read: AtomicUsize,
+    /// Plugins asked for: what a resolution touched, whether read from the
+    /// backend or taken from a cache.
+    asked: Mutex<std::collections::HashSet<PluginName>>,
+    /// Digest of the verified config's bytes (see [`EntryCache`]).
+    config_digest: Sha256,
+    /// Parsed files and bins that verified in earlier runs; `None` keeps
+    /// nothing between runs.
+    entries: Option<EntryCache>,
     /// Set once any file failed to read or verify: the backend is then
     /// never asked to [`persist`](IndexBackend::persist) what it fetched.
     refused: std::sync::atomic::AtomicBool,
@@ -110,9 +115,18 @@ impl VerifiedIndex {
             warnings: accepted.warnings,
             bins: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
-            files_read: AtomicUsize::new(0),
+            asked: Mutex::default(),
+            config_digest: accepted.config_digest,
+            entries: None,
             refused: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Keeps the parsed form of every file that verifies in `dir`, and
+    /// takes files verified in earlier runs from there (README,
+    /// "Verified-entry cache"). Call before reading plugins.
+    pub fn keep_verified_entries(&mut self, dir: std::path::PathBuf) {
+        self.entries = Some(EntryCache::new(dir, self.config_digest));
     }
 
     /// The version of the snapshot this index was read at, when it has one.
@@ -146,55 +160,111 @@ impl VerifiedIndex {
         self.backend.revision()
     }
 
-    /// Plugin files read from the backend so far (hits and misses, not
-    /// counting signatures or the config): what a resolution touched.
+    /// Plugin files asked for so far (hits and misses, not counting
+    /// signatures or the config): what a resolution touched.
     pub fn files_read(&self) -> usize {
-        self.files_read.load(Ordering::Relaxed)
+        self.asked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Tells the backend these plugins will be asked for soon. With a
     /// snapshot, only listed files are asked for, pinned to their digests
-    /// (their bins are loaded first).
+    /// (their bins are loaded first), and none the verified-entry cache
+    /// already holds. A local backend's files are verified right away, in
+    /// parallel.
     pub fn prefetch(&self, names: &[PluginName]) {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let paths: Vec<String> = names
-            .iter()
-            .filter(|n| !cache.contains_key(*n))
-            .flat_map(|n| {
-                let p = index_path(n);
-                [signature_path(&p), p]
-            })
-            .collect();
-        drop(cache);
-        if paths.is_empty() {
+        let todo: Vec<&PluginName> = {
+            let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            names.iter().filter(|n| !cache.contains_key(*n)).collect()
+        };
+        if todo.is_empty() {
             return;
         }
-        let Some(snapshot) = &self.snapshot else {
-            self.backend.prefetch(&paths);
-            return;
+        let todo = match &self.snapshot {
+            Some(snapshot) => self.prefetch_listed(snapshot, todo),
+            None => {
+                let paths: Vec<String> = todo
+                    .iter()
+                    .flat_map(|n| {
+                        let p = index_path(n);
+                        [signature_path(&p), p]
+                    })
+                    .collect();
+                self.backend.prefetch(&paths);
+                todo
+            }
         };
+        if self.backend.is_local() {
+            self.verify_ahead(&todo);
+        }
+    }
+
+    /// [`Self::prefetch`] for an index with a snapshot: the names whose
+    /// files must still be read (the others came from the entry cache).
+    fn prefetch_listed<'n>(
+        &self,
+        snapshot: &Snapshot,
+        names: Vec<&'n PluginName>,
+    ) -> Vec<&'n PluginName> {
+        let paths: Vec<(&PluginName, String)> = names.iter().map(|n| (*n, index_path(n))).collect();
         let mut ids: Vec<String> = paths
             .iter()
-            .filter_map(|p| plugres_schema::bin_of(p, snapshot.bin_digits))
+            .flat_map(|(_, p)| [p.clone(), signature_path(p)])
+            .filter_map(|p| plugres_schema::bin_of(&p, snapshot.bin_digits))
             .collect();
         ids.sort_unstable();
         ids.dedup();
         // A bin that fails to load fails again, with its error, on read.
         let _ = self.load_bins(snapshot, &ids);
-        let pins: Vec<(String, Sha256)> = paths
-            .into_iter()
-            .filter_map(|p| match self.expected(snapshot, &p) {
-                Ok(Some(sha)) => Some((p, sha)),
-                _ => None,
-            })
-            .collect();
+        let mut pins: Vec<(String, Sha256)> = Vec::new();
+        let mut todo = Vec::new();
+        for (name, path) in paths {
+            let sig_path = signature_path(&path);
+            let listed = self.expected(snapshot, &path).ok().flatten();
+            let sig = self.expected(snapshot, &sig_path).ok().flatten();
+            if let (Some(sha), Some(sig_sha)) = (listed, sig)
+                && let Some(hit) = self.cached(&path, sha, sig_sha)
+            {
+                self.remember(name, Some(Arc::new(hit)));
+                continue;
+            }
+            pins.extend(listed.map(|sha| (path, sha)));
+            pins.extend(sig.map(|sha| (sig_path, sha)));
+            todo.push(name);
+        }
         self.backend.pin(&pins);
         self.backend
             .prefetch(&pins.into_iter().map(|(p, _)| p).collect::<Vec<_>>());
+        todo
+    }
+
+    /// Reads and verifies these plugins' files in parallel, keeping those
+    /// that verify; a file that fails fails again, with its error, when the
+    /// resolver asks for it (and only then counts as refused).
+    fn verify_ahead(&self, names: &[&PluginName]) {
+        names.par_iter().for_each(|n| {
+            if let Ok(file) = self.read_plugin(n) {
+                self.remember(n, file.map(Arc::new));
+            }
+        });
+    }
+
+    fn remember(&self, name: &PluginName, file: Option<Arc<PluginFile>>) {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name.clone())
+            .or_insert(file);
     }
 
     /// The verified file of plugin `name`; `Ok(None)` when the index has none.
     pub fn plugin(&self, name: &PluginName) -> Result<Option<Arc<PluginFile>>, IndexError> {
+        self.asked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.clone());
         if let Some(hit) = self
             .cache
             .lock()
@@ -207,26 +277,73 @@ impl VerifiedIndex {
             .read_plugin(name)
             .inspect_err(|_| self.refused.store(true, Ordering::SeqCst))?
             .map(Arc::new);
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(name.clone(), file.clone());
+        self.remember(name, file.clone());
         Ok(file)
     }
 
+    /// Reads and verifies plugin `name`'s file, or takes it from the
+    /// verified-entry cache by the digests the snapshot lists for it (or
+    /// the served bytes have, without a snapshot).
     fn read_plugin(&self, name: &PluginName) -> Result<Option<PluginFile>, IndexError> {
         let path = index_path(name);
-        self.files_read.fetch_add(1, Ordering::Relaxed);
-        let Some((bytes, signature, listed)) = self.read_pair(&path)? else {
+        let sig_path = signature_path(&path);
+        let missing_signature = || IndexError::MissingSignature {
+            registry: self.registry.clone(),
+            index: self.describe(),
+            path: path.to_string(),
+        };
+        let Some(snapshot) = &self.snapshot else {
+            let Some(bytes) = self.backend.read(&path)? else {
+                return Ok(None);
+            };
+            let signature = self
+                .backend
+                .read(&sig_path)?
+                .ok_or_else(missing_signature)?;
+            let (sha, sig_sha) = (Sha256::of(&bytes), Sha256::of(&signature));
+            if let Some(hit) = self.cached(&path, sha, sig_sha) {
+                return Ok(Some(hit));
+            }
+            let file = self.verify(&path, &bytes, &signature)?;
+            self.keep(&path, sha, sig_sha, &file);
+            return Ok(Some(file));
+        };
+        let Some(sha) = self.expected(snapshot, &path)? else {
             return Ok(None);
         };
-        let file = verify_plugin_file(&path, &bytes, &signature, &self.config)
-            .map_err(|e| self.untrusted(e, &bytes))?;
-        if let (Some(snapshot), Some((sha, sig_sha))) = (&self.snapshot, listed) {
-            self.check_listed(snapshot, &path, &bytes, sha)?;
-            self.check_listed(snapshot, &signature_path(&path), &signature, sig_sha)?;
+        let sig_sha = self
+            .expected(snapshot, &sig_path)?
+            .ok_or_else(missing_signature)?;
+        if let Some(hit) = self.cached(&path, sha, sig_sha) {
+            return Ok(Some(hit));
         }
+        self.backend
+            .pin(&[(path.clone(), sha), (sig_path.clone(), sig_sha)]);
+        let bytes = self.read_listed(snapshot, &path)?;
+        let signature = self.read_listed(snapshot, &sig_path)?;
+        // Signature first, so a file moved from another path is reported
+        // as such, not as a digest mismatch.
+        let file = self.verify(&path, &bytes, &signature)?;
+        self.check_listed(snapshot, &path, &bytes, sha)?;
+        self.check_listed(snapshot, &sig_path, &signature, sig_sha)?;
+        self.keep(&path, sha, sig_sha, &file);
         Ok(Some(file))
+    }
+
+    /// Step 4 of the chain of trust, by the rules the index tool applies.
+    fn verify(&self, path: &str, bytes: &[u8], signature: &[u8]) -> Result<PluginFile, IndexError> {
+        verify_plugin_file(path, bytes, signature, &self.config)
+            .map_err(|e| self.untrusted(e, bytes))
+    }
+
+    fn cached(&self, path: &str, sha: Sha256, sig_sha: Sha256) -> Option<PluginFile> {
+        self.entries.as_ref()?.plugin(path, sha, sig_sha)
+    }
+
+    fn keep(&self, path: &str, sha: Sha256, sig_sha: Sha256, file: &PluginFile) {
+        if let Some(entries) = &self.entries {
+            entries.keep_plugin(path, sha, sig_sha, file);
+        }
     }
 
     /// The client's error for a plugin file the trust rules refuse.
@@ -269,42 +386,6 @@ impl VerifiedIndex {
                 }
             }
         }
-    }
-
-    /// The bytes and signature of plugin file `path`: as the snapshot
-    /// lists them (an unlisted file is absent, whatever the host serves),
-    /// or as the host serves them for an index without a snapshot.
-    /// With a snapshot, also the digests it lists for both, which the
-    /// caller checks once the signature verified (so a file moved from
-    /// another path is reported as such, not as a digest mismatch).
-    fn read_pair(&self, path: &str) -> Result<Option<ReadPair>, IndexError> {
-        let sig_path = signature_path(path);
-        let missing_signature = || IndexError::MissingSignature {
-            registry: self.registry.clone(),
-            index: self.describe(),
-            path: path.to_string(),
-        };
-        let Some(snapshot) = &self.snapshot else {
-            let Some(bytes) = self.backend.read(path)? else {
-                return Ok(None);
-            };
-            let signature = self
-                .backend
-                .read(&sig_path)?
-                .ok_or_else(missing_signature)?;
-            return Ok(Some((bytes, signature, None)));
-        };
-        let Some(sha) = self.expected(snapshot, path)? else {
-            return Ok(None);
-        };
-        let sig_sha = self
-            .expected(snapshot, &sig_path)?
-            .ok_or_else(missing_signature)?;
-        self.backend
-            .pin(&[(path.to_string(), sha), (sig_path.clone(), sig_sha)]);
-        let bytes = self.read_listed(snapshot, path)?;
-        let signature = self.read_listed(snapshot, &sig_path)?;
-        Ok(Some((bytes, signature, Some((sha, sig_sha)))))
     }
 
     /// Where to get `artifact` from: an absolute URL as is; a relative one
@@ -379,6 +460,7 @@ fn matches(p: &PluginFile, word: &str) -> bool {
         || p.categories.iter().any(|c| has(c))
 }
 
+mod entry_cache;
 mod listing;
 #[cfg(test)]
 mod tests;

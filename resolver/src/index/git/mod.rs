@@ -379,6 +379,11 @@ impl Place {
 }
 
 impl IndexBackend for GitBackend {
+    /// Files are on this machine (a folder; a fetched repository's objects).
+    fn is_local(&self) -> bool {
+        true
+    }
+
     /// Accepts the fetched commit only now that what was read from it
     /// verified. A cache that cannot record it costs nothing but a
     /// history check against the older commit next time.

@@ -67,6 +67,9 @@ pub(crate) struct Accepted {
     pub snapshot: Option<Snapshot>,
     /// Accepted despite a problem the user chose to allow.
     pub warnings: Vec<String>,
+    /// Digest of the accepted `config.toml`'s bytes: what a plugin file
+    /// verified under (the verified-entry cache's key).
+    pub config_digest: plugres_schema::Sha256,
 }
 
 /// Who is asking, for messages.
@@ -234,6 +237,7 @@ pub(crate) fn establish(
         store.save(new_seen, &pairs)?;
     }
     Ok(Accepted {
+        config_digest: plugres_schema::Sha256::of(&current.pair.bytes),
         config: current.config,
         snapshot,
         warnings,

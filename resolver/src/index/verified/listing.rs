@@ -38,6 +38,11 @@ impl VerifiedIndex {
             .filter_map(|id| snapshot.bins.get(id).map(|sha| (id.clone(), *sha)))
             .collect();
         drop(loaded);
+        // Bins kept by the verified-entry cache need no request.
+        let todo: Vec<(String, Sha256)> = todo
+            .into_iter()
+            .filter(|(id, sha)| !self.kept_bin(id, *sha))
+            .collect();
         let pins: Vec<(String, Sha256)> =
             todo.iter().map(|(id, sha)| (bin_path(id), *sha)).collect();
         self.backend.pin(&pins);
@@ -64,20 +69,54 @@ impl VerifiedIndex {
             return Ok(hit.clone());
         }
         let path = bin_path(id);
-        self.backend.pin(&[(path.clone(), sha)]);
-        let bytes = self.read_listed(snapshot, &path)?;
-        self.check_listed(snapshot, &path, &bytes, sha)?;
-        let files = parse_bin(&path, &bytes, id).map_err(|diagnostics| IndexError::Invalid {
-            registry: self.registry.clone(),
-            index: self.describe(),
-            path: path.clone(),
-            diagnostics,
-        })?;
+        let kept = self.entries.as_ref().and_then(|e| e.bin(&path, sha));
+        let files = match kept {
+            Some(files) => files,
+            None => self.read_bin(snapshot, id, &path, sha)?,
+        };
         let files = Arc::new(files);
         self.bins
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_string(), files.clone());
+        Ok(files)
+    }
+
+    /// Loads bin `id` from the verified-entry cache, if it holds it.
+    fn kept_bin(&self, id: &str, sha: Sha256) -> bool {
+        let Some(files) = self
+            .entries
+            .as_ref()
+            .and_then(|e| e.bin(&bin_path(id), sha))
+        else {
+            return false;
+        };
+        self.bins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_string(), Arc::new(files));
+        true
+    }
+
+    fn read_bin(
+        &self,
+        snapshot: &Snapshot,
+        id: &str,
+        path: &str,
+        sha: Sha256,
+    ) -> Result<BTreeMap<String, Sha256>, IndexError> {
+        self.backend.pin(&[(path.to_string(), sha)]);
+        let bytes = self.read_listed(snapshot, path)?;
+        self.check_listed(snapshot, path, &bytes, sha)?;
+        let files = parse_bin(path, &bytes, id).map_err(|diagnostics| IndexError::Invalid {
+            registry: self.registry.clone(),
+            index: self.describe(),
+            path: path.to_string(),
+            diagnostics,
+        })?;
+        if let Some(entries) = &self.entries {
+            entries.keep_bin(path, sha, &files);
+        }
         Ok(files)
     }
 

@@ -86,7 +86,8 @@ fn open_backend(
             Box::new(SparseBackend::open(config)?)
         }
     };
-    let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, trust)?;
+    let mut index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, trust)?;
+    index.keep_verified_entries(opts.index_cache_dir.join("verified"));
     for w in index.warnings() {
         opts.warn(w);
     }

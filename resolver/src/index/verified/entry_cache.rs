@@ -1,0 +1,178 @@
+//! The verified-entry cache (README, "Verified-entry cache").
+//!
+//! Checking a plugin file's signature and parsing its TOML dominated every
+//! run that read many files, though the files rarely change. Once a file
+//! verified under a config and parsed, its parsed form is kept here, keyed
+//! by what that outcome depends on: the digest of the config it verified
+//! under, its index path, and the digests of the file and its signature.
+//! A later run that knows those digests — from the verified snapshot, or by
+//! hashing the bytes the host served — takes the parsed form from here and
+//! skips the signature check and the parse (and, with a snapshot, even
+//! reading the file). Snapshot bins are kept the same way, by digest.
+//!
+//! It is a cache, never a source of trust: an entry is found only by the
+//! digests a verified snapshot lists (or the served bytes have), so it
+//! cannot make a file trusted that would not verify now; an entry that is
+//! corrupt, truncated, or stored under another key's name is ignored (and
+//! rewritten after the file verifies again). Writes are best effort: a
+//! read-only home costs speed, never a run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use plugres_schema::{PluginFile, Sha256};
+
+/// Entries of one index config, under a folder of this machine.
+pub(crate) struct EntryCache {
+    dir: PathBuf,
+    /// Digest of the verified `config.toml` the entries verified under: a
+    /// new config (other keys, scopes, limits) starts from nothing.
+    config: Sha256,
+}
+
+/// What a key names, so a plugin entry and a bin entry never collide.
+#[derive(Clone, Copy)]
+enum Kind {
+    Plugin,
+    Bin,
+}
+
+impl EntryCache {
+    pub(crate) fn new(dir: PathBuf, config: Sha256) -> Self {
+        EntryCache { dir, config }
+    }
+
+    /// The parsed plugin file at `path` whose bytes have digest `file` and
+    /// whose signature has digest `signature`, if it verified before.
+    pub(crate) fn plugin(&self, path: &str, file: Sha256, signature: Sha256) -> Option<PluginFile> {
+        let payload = self.get(self.key(Kind::Plugin, path, &[file, signature]))?;
+        PluginFile::decode(&payload).filter(|p| {
+            // The name is bound to the path; an entry saying otherwise is
+            // not one this cache wrote.
+            plugres_schema::name_from_index_path(path).as_ref() == Some(&p.name)
+        })
+    }
+
+    /// Remembers that `parsed` is what the file and signature with these
+    /// digests at `path` verified to.
+    pub(crate) fn keep_plugin(
+        &self,
+        path: &str,
+        file: Sha256,
+        signature: Sha256,
+        parsed: &PluginFile,
+    ) {
+        let key = self.key(Kind::Plugin, path, &[file, signature]);
+        self.put(key, &parsed.encode());
+    }
+
+    /// The parsed snapshot bin at `path` with digest `sha`, if read before.
+    pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<BTreeMap<String, Sha256>> {
+        decode_bin(&self.get(self.key(Kind::Bin, path, &[sha]))?)
+    }
+
+    pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, files: &BTreeMap<String, Sha256>) {
+        let key = self.key(Kind::Bin, path, &[sha]);
+        self.put(key, &encode_bin(files));
+    }
+
+    fn key(&self, kind: Kind, path: &str, digests: &[Sha256]) -> Sha256 {
+        let mut text = Vec::with_capacity(64 + path.len() + 32 * (digests.len() + 1));
+        text.extend_from_slice(match kind {
+            Kind::Plugin => b"plugres verified plugin file v1\0",
+            Kind::Bin => b"plugres verified snapshot bin v1\0",
+        });
+        text.extend_from_slice(self.config.as_bytes());
+        text.extend_from_slice(path.as_bytes());
+        text.push(0);
+        for d in digests {
+            text.extend_from_slice(d.as_bytes());
+        }
+        Sha256::of(&text)
+    }
+
+    fn file(&self, key: Sha256) -> PathBuf {
+        let hex = key.to_hex();
+        self.dir.join(&hex[..2]).join(&hex[2..])
+    }
+
+    /// The payload kept under `key`, when the entry is whole and its own.
+    fn get(&self, key: Sha256) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.file(key)).ok()?;
+        unseal(key, bytes)
+    }
+
+    fn put(&self, key: Sha256, payload: &[u8]) {
+        let _ = write_new(&self.file(key), &seal(key, payload));
+    }
+}
+
+/// An entry on disk: its key, the payload, then the digest of both, so a
+/// torn or bit-flipped entry, or one copied under another key's name, is
+/// recognised and ignored.
+fn seal(key: Sha256, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 64);
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(payload);
+    let check = Sha256::of(&out);
+    out.extend_from_slice(check.as_bytes());
+    out
+}
+
+fn unseal(key: Sha256, mut bytes: Vec<u8>) -> Option<Vec<u8>> {
+    if bytes.len() < 64 || bytes[..32] != key.as_bytes()[..] {
+        return None;
+    }
+    let body_end = bytes.len() - 32;
+    if Sha256::of(&bytes[..body_end]).as_bytes()[..] != bytes[body_end..] {
+        return None;
+    }
+    bytes.truncate(body_end);
+    bytes.drain(..32);
+    Some(bytes)
+}
+
+/// Writes an entry whole or not at all; one already there is left alone
+/// (same key, same content). Not fsynced: a torn entry fails its check.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let opts = plugres_fs::WriteOptions {
+        mode: None,
+        durable: false,
+        create_dirs: true,
+    };
+    plugres_fs::atomic_write_with(path, bytes, opts)
+}
+
+fn encode_bin(files: &BTreeMap<String, Sha256>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(files.len() * 80);
+    out.extend_from_slice(&(files.len() as u32).to_le_bytes());
+    for (path, sha) in files {
+        out.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        out.extend_from_slice(path.as_bytes());
+        out.extend_from_slice(sha.as_bytes());
+    }
+    out
+}
+
+fn decode_bin(mut bytes: &[u8]) -> Option<BTreeMap<String, Sha256>> {
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, rest) = bytes.split_at_checked(n)?;
+        bytes = rest;
+        Some(head)
+    };
+    let count = u32::from_le_bytes(take(4)?.try_into().ok()?);
+    let mut files = BTreeMap::new();
+    for _ in 0..count {
+        let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let path = std::str::from_utf8(take(len)?).ok()?.to_string();
+        let sha = Sha256::from_bytes(take(32)?.try_into().ok()?);
+        files.insert(path, sha);
+    }
+    take(1).is_none().then_some(files)
+}
+
+#[cfg(test)]
+mod tests;

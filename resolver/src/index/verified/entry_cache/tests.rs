@@ -1,0 +1,123 @@
+use super::*;
+
+const FILE: &str = r#"
+name = "hello"
+description = "Greets"
+
+[[version]]
+version = "1.0.0"
+engine = "*"
+published = 2026-11-21T10:00:00Z
+
+[[version.artifact]]
+target = "any"
+url = "hello/1.0.0/hello.wasm"
+sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+size = 1
+"#;
+
+const PATH: &str = "plugins/he/ll/hello.toml";
+
+fn parsed() -> PluginFile {
+    PluginFile::parse("hello.toml", FILE.as_bytes()).unwrap()
+}
+
+fn digests() -> (Sha256, Sha256) {
+    (Sha256::of(b"file"), Sha256::of(b"sig"))
+}
+
+fn cache(dir: &Path) -> EntryCache {
+    EntryCache::new(dir.to_path_buf(), Sha256::of(b"config"))
+}
+
+/// Every entry file under `dir`.
+fn entry_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+#[test]
+fn gives_back_what_it_kept_under_the_same_digests_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let (file, sig) = digests();
+    assert_eq!(c.plugin(PATH, file, sig), None);
+    c.keep_plugin(PATH, file, sig, &parsed());
+    assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
+    // Another signature, another file, another config: misses.
+    assert_eq!(c.plugin(PATH, file, Sha256::of(b"other")), None);
+    assert_eq!(c.plugin(PATH, Sha256::of(b"other"), sig), None);
+    let other_config = EntryCache::new(dir.path().to_path_buf(), Sha256::of(b"config 2"));
+    assert_eq!(other_config.plugin(PATH, file, sig), None);
+}
+
+#[test]
+fn an_entry_for_another_path_is_not_found_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let (file, sig) = digests();
+    c.keep_plugin(PATH, file, sig, &parsed());
+    assert_eq!(c.plugin("plugins/ot/he/other.toml", file, sig), None);
+}
+
+#[test]
+fn a_corrupt_or_moved_entry_is_ignored_and_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let (file, sig) = digests();
+    c.keep_plugin(PATH, file, sig, &parsed());
+    let [entry] = entry_files(dir.path()).try_into().unwrap();
+    let good = std::fs::read(&entry).unwrap();
+    for i in [0, 40, good.len() / 2, good.len() - 1] {
+        let mut bad = good.clone();
+        bad[i] ^= 1;
+        std::fs::write(&entry, &bad).unwrap();
+        assert_eq!(c.plugin(PATH, file, sig), None, "flipped byte {i}");
+    }
+    std::fs::write(&entry, &good[..good.len() - 1]).unwrap();
+    assert_eq!(c.plugin(PATH, file, sig), None, "truncated");
+    // A whole, valid entry of another key copied under this key's name.
+    let other_sig = Sha256::of(b"sig 2");
+    c.keep_plugin(PATH, file, other_sig, &parsed());
+    let other = entry_files(dir.path())
+        .into_iter()
+        .find(|p| p != &entry)
+        .unwrap();
+    std::fs::copy(&other, &entry).unwrap();
+    assert_eq!(c.plugin(PATH, file, sig), None, "foreign entry");
+    std::fs::remove_file(&entry).unwrap();
+    c.keep_plugin(PATH, file, sig, &parsed());
+    assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
+}
+
+#[test]
+fn keeps_bins_by_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let files: BTreeMap<String, Sha256> = [
+        (PATH.to_string(), Sha256::of(b"a")),
+        (format!("{PATH}.minisig"), Sha256::of(b"b")),
+    ]
+    .into();
+    let sha = Sha256::of(b"bin");
+    assert_eq!(c.bin("snapshot/ab.toml", sha), None);
+    c.keep_bin("snapshot/ab.toml", sha, &files);
+    assert_eq!(c.bin("snapshot/ab.toml", sha), Some(files.clone()));
+    assert_eq!(c.bin("snapshot/ab.toml", Sha256::of(b"x")), None);
+    assert_eq!(decode_bin(&encode_bin(&files)), Some(files));
+}
+
+#[test]
+fn an_unwritable_folder_costs_nothing_but_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "").unwrap();
+    let c = EntryCache::new(blocker.join("sub"), Sha256::of(b"config"));
+    let (file, sig) = digests();
+    c.keep_plugin(PATH, file, sig, &parsed());
+    assert_eq!(c.plugin(PATH, file, sig), None);
+}

@@ -1,0 +1,294 @@
+//! A compact binary form of a validated [`PluginFile`], for the client's
+//! verified-entry cache (README, "Verified-entry cache").
+//!
+//! Parsing TOML and checking two Ed25519 signatures per file dominated
+//! every run that read many plugin files. Once a file verified and parsed,
+//! its parsed form is kept in this encoding; decoding it costs a fraction
+//! of either. The encoding is a cache format, not a contract: it carries a
+//! [`FORMAT`] tag, and anything that does not decode to a valid plugin
+//! file (a truncated, corrupt or older entry) decodes to `None`, which the
+//! caller treats as a miss. Every field is re-validated by the same
+//! constructors the TOML parser uses, so a decoded file is one the parser
+//! could have produced.
+
+use std::collections::BTreeMap;
+
+use super::{Artifact, Permission, PluginFile, Target, VersionEntry};
+use crate::{PluginName, Sha256, Version};
+
+/// Tag that starts every encoding; bump it when the layout changes.
+const FORMAT: &[u8; 8] = b"prvfile1";
+
+impl PluginFile {
+    /// This file in the binary form [`PluginFile::decode`] reads.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::with_capacity(256 + 160 * self.versions.len()));
+        w.0.extend_from_slice(FORMAT);
+        w.str(self.name.as_str());
+        w.str(&self.description);
+        w.opt(self.license.as_deref());
+        w.opt(self.repository.as_deref());
+        w.opt(self.homepage.as_deref());
+        w.strs(self.keywords.iter().map(String::as_str));
+        w.strs(self.categories.iter().map(String::as_str));
+        w.opt(self.deprecated.as_deref());
+        w.len(self.versions.len());
+        for v in &self.versions {
+            w.version(v);
+        }
+        w.0
+    }
+
+    /// The file [`PluginFile::encode`] wrote, or `None` when `bytes` are
+    /// not exactly such an encoding of a valid file.
+    pub fn decode(bytes: &[u8]) -> Option<PluginFile> {
+        let mut r = Reader(bytes.strip_prefix(FORMAT)?);
+        let file = PluginFile {
+            name: PluginName::new(r.str()?).ok()?,
+            description: r.str()?.to_string(),
+            license: r.opt()?,
+            repository: r.opt()?,
+            homepage: r.opt()?,
+            keywords: r.strs()?,
+            categories: r.strs()?,
+            deprecated: r.opt()?,
+            versions: (0..r.len()?).map(|_| r.version()).collect::<Option<_>>()?,
+        };
+        r.0.is_empty().then_some(file)
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn len(&mut self, n: usize) {
+        self.0.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn opt(&mut self, s: Option<&str>) {
+        match s {
+            None => self.0.push(0),
+            Some(s) => {
+                self.0.push(1);
+                self.str(s);
+            }
+        }
+    }
+
+    fn strs<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a str>) {
+        self.len(items.len());
+        items.for_each(|s| self.str(s));
+    }
+
+    fn u64(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+
+    fn version(&mut self, v: &VersionEntry) {
+        self.str(&v.version.to_string());
+        self.str(&v.engine.to_string());
+        self.str(&v.published);
+        self.strs(v.permissions.iter().map(Permission::as_str));
+        self.0.push(u8::from(v.yanked));
+        self.opt(v.yank_reason.as_deref());
+        self.len(v.dependencies.len());
+        for (name, req) in &v.dependencies {
+            self.str(name.as_str());
+            self.str(&req.to_string());
+        }
+        self.len(v.artifacts.len());
+        for a in &v.artifacts {
+            self.str(a.target.as_str());
+            self.str(&a.url);
+            self.0.extend_from_slice(a.sha256.as_bytes());
+            self.u64(a.size);
+        }
+        self.u64(v.span.start as u64);
+        self.u64(v.span.end as u64);
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        let n = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
+        // Every item takes at least one byte: a count past what is left is
+        // corrupt, and must not become a huge allocation.
+        (n <= self.0.len()).then_some(n)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let n = self.len()?;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+
+    fn flag(&mut self) -> Option<bool> {
+        match self.take(1)? {
+            [0] => Some(false),
+            [1] => Some(true),
+            _ => None,
+        }
+    }
+
+    fn opt(&mut self) -> Option<Option<String>> {
+        Some(match self.flag()? {
+            false => None,
+            true => Some(self.str()?.to_string()),
+        })
+    }
+
+    fn strs(&mut self) -> Option<Vec<String>> {
+        (0..self.len()?)
+            .map(|_| self.str().map(str::to_string))
+            .collect()
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn version(&mut self) -> Option<VersionEntry> {
+        let version = Version::parse(self.str()?).ok()?;
+        let engine = semver::VersionReq::parse(self.str()?).ok()?;
+        let published = self.str()?.to_string();
+        let permissions = (0..self.len()?)
+            .map(|_| Permission::new(self.str()?).ok())
+            .collect::<Option<_>>()?;
+        let yanked = self.flag()?;
+        let yank_reason = self.opt()?;
+        let mut dependencies = BTreeMap::new();
+        for _ in 0..self.len()? {
+            let name = PluginName::new(self.str()?).ok()?;
+            let req = semver::VersionReq::parse(self.str()?).ok()?;
+            dependencies.insert(name, req);
+        }
+        let artifacts = (0..self.len()?)
+            .map(|_| self.artifact())
+            .collect::<Option<_>>()?;
+        let span = usize::try_from(self.u64()?).ok()?..usize::try_from(self.u64()?).ok()?;
+        Some(VersionEntry {
+            version,
+            engine,
+            published,
+            permissions,
+            yanked,
+            yank_reason,
+            dependencies,
+            artifacts,
+            span,
+        })
+    }
+
+    fn artifact(&mut self) -> Option<Artifact> {
+        let target = Target::new(self.str()?).ok()?;
+        let url = self.str()?.to_string();
+        let sha256 = Sha256::from_bytes(self.take(32)?.try_into().ok()?);
+        let size = self.u64()?;
+        Some(Artifact {
+            target,
+            url,
+            sha256,
+            size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+name = "hello-world"
+description = "Greets the world"
+license = "MIT"
+keywords = ["demo", "greeting"]
+categories = ["utilities"]
+deprecated = "use hello-universe"
+
+[[version]]
+version = "1.2.0"
+engine = ">=1.4, <2"
+published = 2026-11-21T10:00:00Z
+permissions = ["network", "fs-read:/data"]
+
+[version.dependencies]
+greeter-core = "^0.3"
+other = "~1.2.3"
+
+[[version.artifact]]
+target = "wasm32-wasip1"
+url = "hello-world/1.2.0/hello_world.wasm"
+sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+size = 18243
+
+[[version]]
+version = "2.0.0-rc.1"
+engine = "*"
+published = 2026-11-22T10:00:00Z
+yanked = true
+yank-reason = "broken"
+
+[[version.artifact]]
+target = "any"
+url = "https://example.com/x.tar.gz"
+sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+size = 1
+"#;
+
+    fn file() -> PluginFile {
+        PluginFile::parse("hello-world.toml", FILE.as_bytes()).expect("valid")
+    }
+
+    #[test]
+    fn decodes_what_it_encodes() {
+        let f = file();
+        assert_eq!(PluginFile::decode(&f.encode()), Some(f));
+    }
+
+    #[test]
+    fn refuses_every_truncation_and_trailing_bytes() {
+        let bytes = file().encode();
+        for n in 0..bytes.len() {
+            assert_eq!(PluginFile::decode(&bytes[..n]), None, "cut at {n}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(PluginFile::decode(&longer), None);
+    }
+
+    #[test]
+    fn a_flipped_byte_never_yields_an_invalid_file() {
+        // A corrupt entry either fails to decode or decodes to a file whose
+        // every field passed the parser's constructors; it never panics.
+        let bytes = file().encode();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x5a;
+            if let Some(f) = PluginFile::decode(&b) {
+                assert!(PluginName::new(f.name.as_str()).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_another_format_tag() {
+        let mut bytes = file().encode();
+        bytes[7] = b'0';
+        assert_eq!(PluginFile::decode(&bytes), None);
+    }
+}
