@@ -128,6 +128,31 @@ pub fn tree_digests(dir: &Path) -> Result<BTreeMap<String, Sha256>> {
         .collect()
 }
 
+/// The text of each plugin file's signature among `digests`, carried in
+/// the snapshot so clients need no request for it (README, "snapshot.toml
+/// and timestamp.toml"). A signature that is not UTF-8 text is left out:
+/// clients then fetch the `.minisig` (and verification refuses it).
+pub fn tree_signatures(
+    dir: &Path,
+    digests: &BTreeMap<String, Sha256>,
+) -> Result<BTreeMap<String, String>> {
+    let plugin_files: Vec<&String> = digests
+        .keys()
+        .filter(|p| name_from_index_path(p).is_some())
+        .filter(|p| digests.contains_key(&format!("{p}{}", plugres_schema::SIGNATURE_SUFFIX)))
+        .collect();
+    let read: Result<Vec<Option<(String, String)>>> = plugin_files
+        .into_par_iter()
+        .map(|p| {
+            let file = dir.join(format!("{p}{}", plugres_schema::SIGNATURE_SUFFIX));
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("cannot read `{}`", file.display()))?;
+            Ok(String::from_utf8(bytes).ok().map(|text| (p.clone(), text)))
+        })
+        .collect();
+    Ok(read?.into_iter().flatten().collect())
+}
+
 /// The role key of `keys` that `key` is, if any.
 pub fn role_key_of<'a>(keys: &'a [RoleKey], key: &SigningKey) -> Option<&'a RoleKey> {
     let public = key.public_base64();
@@ -208,7 +233,8 @@ pub fn write_snapshot(
         Bins::Auto => plugres_schema::auto_bin_digits(plugins),
         Bins::Digits(n) => n,
     };
-    let (snap, bin_files) = Snapshot::build(version, &digests, bin_digits);
+    let signatures = tree_signatures(dir, &digests)?;
+    let (snap, bin_files) = Snapshot::build(version, &digests, &signatures, bin_digits);
     let mut changed = Vec::new();
     let mut bin_bytes = 0u64;
     let keep: BTreeSet<&str> = bin_files.iter().map(|(p, _)| p.as_str()).collect();

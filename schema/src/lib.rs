@@ -61,8 +61,8 @@ pub use sign::{
 #[cfg(feature = "signing")]
 pub use sign::{SigningKey, generate_key_files, sign};
 pub use snapshot::{
-    Listing, MAX_BIN_DIGITS, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Snapshot, auto_bin_digits, bin_of,
-    bin_path, parse_bin,
+    Bin, FLAT_PLUGINS, Listing, MAX_BIN_DIGITS, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Snapshot,
+    auto_bin_digits, bin_of, bin_path, parse_bin,
 };
 pub use text::LineIndex;
 pub use timestamp::{TIMESTAMP_PATH, Timestamp};

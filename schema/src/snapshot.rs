@@ -45,6 +45,19 @@ pub struct Snapshot {
     pub files: BTreeMap<String, Sha256>,
     /// Bin id → sha256 of its bin file. Bins without files are left out.
     pub bins: BTreeMap<String, Sha256>,
+    /// Plugin file path → the text of its `.minisig`, for the plugin files
+    /// listed in `files` (not binned): a client needs no request for it.
+    pub signatures: BTreeMap<String, String>,
+}
+
+/// A validated bin file: the digests of its plugins' files and signatures,
+/// and the text of each plugin file's signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bin {
+    pub files: BTreeMap<String, Sha256>,
+    /// Plugin file path → the text of its `.minisig` (its digest is the
+    /// one `files` lists for the `.minisig`).
+    pub signatures: BTreeMap<String, String>,
 }
 
 /// Where a file's expected digest is found.
@@ -87,6 +100,7 @@ impl Snapshot {
             }
         });
         let bins = digests(&mut d, &raw.bins, |id| check_bin_id(id, bin_digits));
+        let signatures = inline_signatures(&mut d, &raw.signatures, &files);
         for top in [
             CONFIG_PATH.to_string(),
             format!("{CONFIG_PATH}{SIGNATURE_SUFFIX}"),
@@ -103,6 +117,7 @@ impl Snapshot {
             bin_digits,
             files,
             bins,
+            signatures,
         })
     }
 
@@ -122,39 +137,49 @@ impl Snapshot {
 
     /// Builds the snapshot of `files` (every signed file of the index and
     /// its signature, by index path → sha256) with `bin_digits` hex digits
-    /// of bins (0: not binned). Returns the snapshot and its bin files as
-    /// `(index path, text)`; [`Snapshot::to_toml`] gives its own text.
+    /// of bins (0: not binned), carrying `signatures` (plugin file path →
+    /// the text of its `.minisig`) beside the digests. Returns the snapshot
+    /// and its bin files as `(index path, text)`; [`Snapshot::to_toml`]
+    /// gives its own text.
     pub fn build(
         version: u64,
         files: &BTreeMap<String, Sha256>,
+        signatures: &BTreeMap<String, String>,
         bin_digits: u8,
     ) -> (Snapshot, Vec<(String, String)>) {
-        let mut top = BTreeMap::new();
-        let mut binned: BTreeMap<String, BTreeMap<String, Sha256>> = BTreeMap::new();
+        let mut top = Bin::default();
+        let mut binned: BTreeMap<String, Bin> = BTreeMap::new();
         for (path, sha) in files {
-            match bin_of(path, bin_digits).filter(|_| !is_top_level(path)) {
-                Some(id) => {
-                    binned.entry(id).or_default().insert(path.clone(), *sha);
-                }
-                None => {
-                    top.insert(path.clone(), *sha);
-                }
+            let bin = match bin_of(path, bin_digits).filter(|_| !is_top_level(path)) {
+                Some(id) => binned.entry(id).or_default(),
+                None => &mut top,
+            };
+            bin.files.insert(path.clone(), *sha);
+            if let Some(sig) = signatures.get(path) {
+                bin.signatures.insert(path.clone(), sig.clone());
             }
         }
         let mut bins = BTreeMap::new();
         let mut texts = Vec::new();
-        for (id, list) in binned {
-            let text = bin_text(&id, &list);
+        for (id, bin) in binned {
+            let text = bin_text(&id, &bin);
             bins.insert(id.clone(), Sha256::of(text.as_bytes()));
             texts.push((bin_path(&id), text));
         }
         let snap = Snapshot {
             version,
             bin_digits,
-            files: top,
+            files: top.files,
             bins,
+            signatures: top.signatures,
         };
         (snap, texts)
+    }
+
+    /// The inline signature text of plugin file `path`, when this snapshot
+    /// lists it itself (not binned).
+    pub fn signature(&self, path: &str) -> Option<&str> {
+        self.signatures.get(path).map(String::as_str)
     }
 
     /// The deterministic text of this snapshot.
@@ -169,6 +194,7 @@ impl Snapshot {
         if self.bin_digits > 0 {
             write_digests(&mut s, "bins", &self.bins);
         }
+        write_signatures(&mut s, &self.signatures);
         s
     }
 }
@@ -189,12 +215,8 @@ pub fn bin_of(path: &str, digits: u8) -> Option<String> {
     hex.get(..usize::from(digits)).map(str::to_string)
 }
 
-/// The digests of one bin file, checked to belong to bin `id`.
-pub fn parse_bin(
-    file: &str,
-    bytes: &[u8],
-    id: &str,
-) -> Result<BTreeMap<String, Sha256>, Vec<Diagnostic>> {
+/// One bin file, checked to belong to bin `id`.
+pub fn parse_bin(file: &str, bytes: &[u8], id: &str) -> Result<Bin, Vec<Diagnostic>> {
     let (raw, mut d) = raw_toml::<RawBin>(file, bytes)?;
     check_format(&mut d, &raw.format);
     if raw.bin.get_ref() != id {
@@ -214,18 +236,23 @@ pub fn parse_bin(
             _ => Err(format!("`{p}` does not belong in bin `{id}`")),
         }
     });
+    let signatures = inline_signatures(&mut d, &raw.signatures, &files);
     if d.has_errors() {
         Err(d.into_vec())
     } else {
-        Ok(files)
+        Ok(Bin { files, signatures })
     }
 }
 
+/// Most plugins a snapshot lists itself: ≈ 530 bytes each with its
+/// signature inline, so a flat snapshot stays under ~270 KB.
+pub const FLAT_PLUGINS: usize = 512;
+
 /// The number of bin digits a snapshot of `plugins` plugins should use:
-/// none up to 1,024 plugins (the snapshot stays under ~250 KB); beyond,
-/// enough that a bin holds at most ~64 plugins.
+/// none up to [`FLAT_PLUGINS`]; beyond, enough that a bin holds at most
+/// ~64 plugins.
 pub fn auto_bin_digits(plugins: usize) -> u8 {
-    if plugins <= 1024 {
+    if plugins <= FLAT_PLUGINS {
         return 0;
     }
     let mut digits = 1u8;
@@ -235,12 +262,60 @@ pub fn auto_bin_digits(plugins: usize) -> u8 {
     digits
 }
 
-fn bin_text(id: &str, files: &BTreeMap<String, Sha256>) -> String {
+fn bin_text(id: &str, bin: &Bin) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "format = {}", crate::FORMAT);
     let _ = writeln!(s, "bin = {}", quote(id));
-    write_digests(&mut s, "files", files);
+    write_digests(&mut s, "files", &bin.files);
+    write_signatures(&mut s, &bin.signatures);
     s
+}
+
+fn write_signatures(s: &mut String, map: &BTreeMap<String, String>) {
+    if map.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\n[signatures]");
+    for (k, v) in map {
+        let _ = writeln!(s, "{} = {}", quote(k), quote(v));
+    }
+}
+
+/// Validated `"plugin file path" = "signature text"` pairs: each must be
+/// the signature of a plugin file `files` lists, whose text has the digest
+/// `files` lists for its `.minisig` (the snapshot key signs both; this
+/// keeps them one fact).
+fn inline_signatures(
+    d: &mut Diagnostics,
+    raw: &BTreeMap<Spanned<String>, Spanned<String>>,
+    files: &BTreeMap<String, Sha256>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        let path = k.get_ref();
+        let sig_path = format!("{path}{SIGNATURE_SUFFIX}");
+        if name_from_index_path(path).is_none() || !files.contains_key(path) {
+            d.error(
+                Some(k.span()),
+                format!("`{path}` is not a plugin file listed in `[files]`: `[signatures]` carries the signatures of listed plugin files"),
+            );
+            continue;
+        }
+        match files.get(&sig_path) {
+            Some(sha) if *sha == Sha256::of(v.get_ref().as_bytes()) => {
+                out.insert(path.clone(), v.get_ref().clone());
+            }
+            Some(_) => d.error(
+                Some(v.span()),
+                format!("this is not the signature `[files]` lists for `{sig_path}` (its sha256 differs)"),
+            ),
+            None => d.error(
+                Some(k.span()),
+                format!("`[files]` lists no `{sig_path}` for this signature"),
+            ),
+        }
+    }
+    out
 }
 
 fn write_digests(s: &mut String, table: &str, map: &BTreeMap<String, Sha256>) {
@@ -338,6 +413,11 @@ pub(crate) struct RawSnapshot {
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
     bins: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Plugin file path → the text of its `.minisig` (not binned), so a
+    /// client needs no request for it.
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, String>"))]
+    signatures: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -346,6 +426,8 @@ struct RawBin {
     format: Spanned<u32>,
     bin: Spanned<String>,
     files: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    signatures: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[cfg(test)]

@@ -200,7 +200,15 @@ pub fn forge_snapshot(dir: &Path, version: Option<u64>) -> Vec<u8> {
         .filter(|p| p.starts_with("plugins/") && p.ends_with(".toml"))
         .count();
     let version = version.unwrap_or_else(|| current_version(dir, SNAPSHOT_PATH) + 1);
-    let (snap, bins) = Snapshot::build(version, &files, auto_bin_digits(plugins));
+    let signatures: std::collections::BTreeMap<String, String> = files
+        .keys()
+        .filter(|p| p.starts_with("plugins/") && p.ends_with(".toml"))
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(dir.join(format!("{p}.minisig"))).ok()?;
+            Some((p.clone(), text))
+        })
+        .collect();
+    let (snap, bins) = Snapshot::build(version, &files, &signatures, auto_bin_digits(plugins));
     let bin_dir = dir.join(plugres_schema::SNAPSHOT_BIN_DIR);
     if bin_dir.exists() {
         std::fs::remove_dir_all(&bin_dir).unwrap();

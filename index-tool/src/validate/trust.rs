@@ -203,7 +203,7 @@ fn listed_files(
             continue;
         }
         match parse_bin(&path, &bytes, id) {
-            Ok(files) => listed.extend(files),
+            Ok(bin) => listed.extend(bin.files),
             Err(d) => {
                 out.extend(d);
                 failed.insert(id.clone());

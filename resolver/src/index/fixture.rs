@@ -160,7 +160,16 @@ impl TestIndex {
                 files.insert(rel.clone(), Sha256::of(&bytes));
             }
         }
-        let (snap, bins) = plugres_schema::Snapshot::build(version, &files, bin_digits);
+        let signatures: std::collections::BTreeMap<String, String> = files
+            .keys()
+            .filter(|p| plugres_schema::name_from_index_path(p).is_some())
+            .filter_map(|p| {
+                let sig = self.root().join(format!("{p}{SIGNATURE_SUFFIX}"));
+                Some((p.clone(), std::fs::read_to_string(sig).ok()?))
+            })
+            .collect();
+        let (snap, bins) =
+            plugres_schema::Snapshot::build(version, &files, &signatures, bin_digits);
         let _ = std::fs::remove_dir_all(self.root().join(plugres_schema::SNAPSHOT_BIN_DIR));
         for (path, text) in bins {
             self.write(&path, text.as_bytes());

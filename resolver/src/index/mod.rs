@@ -100,6 +100,11 @@ pub trait IndexBackend: Send + Sync {
     /// compares. Default no-op.
     fn pin(&self, _pins: &[(String, plugres_schema::Sha256)]) {}
 
+    /// The verifier keeps what these files verified to (the verified-entry
+    /// cache, found again by their digests): a backend need not cache
+    /// their bytes too. Default no-op.
+    fn kept_verified(&self, _paths: &[&str]) {}
+
     /// Every plugin file path, for `search`; `Err(IndexError::Unsupported)`
     /// where a backend cannot list.
     fn list_plugins(&self) -> Result<Vec<String>, IndexError>;

@@ -20,8 +20,6 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use std::collections::BTreeMap;
-
 use plugres_schema::rules::{PluginFileError, verify_plugin_file};
 use plugres_schema::{
     Artifact, IndexConfig, PluginFile, PluginName, PublicKey, Sha256, Snapshot, index_path,
@@ -43,7 +41,7 @@ pub struct VerifiedIndex {
     snapshot: Option<Snapshot>,
     warnings: Vec<String>,
     /// Bins of a binned snapshot read so far, by id.
-    bins: Mutex<HashMap<String, Arc<BTreeMap<String, Sha256>>>>,
+    bins: Mutex<HashMap<String, Arc<plugres_schema::Bin>>>,
     /// `None` records "no such plugin", so a miss is not asked twice.
     cache: Mutex<HashMap<PluginName, Option<Arc<PluginFile>>>>,
     /// Plugins asked for: what a resolution touched, whether read from the
@@ -230,8 +228,10 @@ impl VerifiedIndex {
                 self.remember(name, Some(Arc::new(hit)));
                 continue;
             }
+            // A signature the snapshot carries needs no request.
+            let inline = matches!(self.inline_signature(snapshot, &path), Ok(Some(_)));
             pins.extend(listed.map(|sha| (path, sha)));
-            pins.extend(sig.map(|sha| (sig_path, sha)));
+            pins.extend(sig.filter(|_| !inline).map(|sha| (sig_path, sha)));
             todo.push(name);
         }
         self.backend.pin(&pins);
@@ -317,15 +317,28 @@ impl VerifiedIndex {
         if let Some(hit) = self.cached(&path, sha, sig_sha) {
             return Ok(Some(hit));
         }
-        self.backend
-            .pin(&[(path.clone(), sha), (sig_path.clone(), sig_sha)]);
+        let inline = self.inline_signature(snapshot, &path)?;
+        let mut pins = vec![(path.clone(), sha)];
+        pins.extend(inline.is_none().then(|| (sig_path.clone(), sig_sha)));
+        self.backend.pin(&pins);
         let bytes = self.read_listed(snapshot, &path)?;
-        let signature = self.read_listed(snapshot, &sig_path)?;
-        // Signature first, so a file moved from another path is reported
-        // as such, not as a digest mismatch.
-        let file = self.verify(&path, &bytes, &signature)?;
-        self.check_listed(snapshot, &path, &bytes, sha)?;
-        self.check_listed(snapshot, &sig_path, &signature, sig_sha)?;
+        let file = match inline {
+            // The signature came with the snapshot: served bytes that are
+            // not the listed ones are a host's mix-and-match.
+            Some(signature) => {
+                self.check_listed(snapshot, &path, &bytes, sha)?;
+                self.verify(&path, &bytes, &signature)?
+            }
+            // Signature first, so a file moved from another path is
+            // reported as such, not as a digest mismatch.
+            None => {
+                let signature = self.read_listed(snapshot, &sig_path)?;
+                let file = self.verify(&path, &bytes, &signature)?;
+                self.check_listed(snapshot, &path, &bytes, sha)?;
+                self.check_listed(snapshot, &sig_path, &signature, sig_sha)?;
+                file
+            }
+        };
         self.keep(&path, sha, sig_sha, &file);
         Ok(Some(file))
     }
@@ -343,6 +356,11 @@ impl VerifiedIndex {
     fn keep(&self, path: &str, sha: Sha256, sig_sha: Sha256, file: &PluginFile) {
         if let Some(entries) = &self.entries {
             entries.keep_plugin(path, sha, sig_sha, file);
+            if self.snapshot.is_some() {
+                // Found again by the digests the snapshot lists, with no
+                // read; without a snapshot the bytes are read to be hashed.
+                self.backend.kept_verified(&[path, &signature_path(path)]);
+            }
         }
     }
 

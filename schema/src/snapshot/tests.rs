@@ -19,10 +19,20 @@ fn files(n: usize) -> BTreeMap<String, Sha256> {
     m
 }
 
+/// The signature texts whose digests [`files`] lists.
+fn signatures(n: usize) -> BTreeMap<String, String> {
+    (0..n)
+        .map(|i| {
+            let name = PluginName::new(&format!("plugin-{i}")).unwrap();
+            (crate::path::index_path(&name), format!("sig {i}"))
+        })
+        .collect()
+}
+
 #[test]
 fn flat_snapshot_round_trips_and_lists_every_file() {
     let all = files(3);
-    let (snap, bins) = Snapshot::build(4, &all, 0);
+    let (snap, bins) = Snapshot::build(4, &all, &signatures(all.len() / 2 - 1), 0);
     assert!(bins.is_empty());
     let text = snap.to_toml();
     let parsed = Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap();
@@ -36,7 +46,7 @@ fn flat_snapshot_round_trips_and_lists_every_file() {
 #[test]
 fn binned_snapshot_puts_each_plugin_in_the_bin_of_its_name_hash() {
     let all = files(50);
-    let (snap, bins) = Snapshot::build(9, &all, 1);
+    let (snap, bins) = Snapshot::build(9, &all, &signatures(all.len() / 2 - 1), 1);
     assert_eq!(snap.files.len(), 2, "only the config pair stays at the top");
     let parsed = Snapshot::parse(SNAPSHOT_PATH, snap.to_toml().as_bytes()).unwrap();
     assert_eq!(parsed, snap);
@@ -46,7 +56,11 @@ fn binned_snapshot_puts_each_plugin_in_the_bin_of_its_name_hash() {
             .trim_start_matches("snapshot/")
             .trim_end_matches(".toml");
         assert_eq!(snap.bins[id], Sha256::of(text.as_bytes()));
-        let listed = parse_bin(bin_file, text.as_bytes(), id).unwrap();
+        let bin = parse_bin(bin_file, text.as_bytes(), id).unwrap();
+        for (path, sig) in &bin.signatures {
+            assert_eq!(Sha256::of(sig.as_bytes()), all[&format!("{path}.minisig")]);
+        }
+        let listed = bin.files;
         for (path, sha) in &listed {
             assert_eq!(all[path], *sha);
             assert_eq!(
@@ -70,7 +84,7 @@ fn binned_snapshot_puts_each_plugin_in_the_bin_of_its_name_hash() {
 
 #[test]
 fn a_bin_file_is_checked_against_the_bin_it_claims() {
-    let (_, bins) = Snapshot::build(1, &files(20), 1);
+    let (_, bins) = Snapshot::build(1, &files(20), &signatures(20), 1);
     let (path, text) = &bins[0];
     let id = path
         .trim_start_matches("snapshot/")
@@ -111,7 +125,7 @@ fn refuses_bad_paths_digests_and_missing_config() {
 
 #[test]
 fn binned_snapshot_may_not_list_plugin_files_at_the_top() {
-    let (mut snap, _) = Snapshot::build(1, &files(2), 1);
+    let (mut snap, _) = Snapshot::build(1, &files(2), &signatures(2), 1);
     snap.files
         .insert("plugins/he/ll/hello-world.toml".into(), Sha256::of(b"x"));
     let errs = Snapshot::parse(SNAPSHOT_PATH, snap.to_toml().as_bytes()).unwrap_err();
@@ -124,7 +138,9 @@ fn binned_snapshot_may_not_list_plugin_files_at_the_top() {
 #[test]
 fn auto_bins_grow_with_the_index() {
     assert_eq!(auto_bin_digits(5), 0);
-    assert_eq!(auto_bin_digits(1024), 0);
+    assert_eq!(auto_bin_digits(512), 0);
+    assert_eq!(auto_bin_digits(513), 1);
+    assert_eq!(auto_bin_digits(1024), 1);
     assert_eq!(auto_bin_digits(1025), 2);
     assert_eq!(auto_bin_digits(10_000), 2);
     assert_eq!(auto_bin_digits(100_000), 3);
@@ -140,4 +156,56 @@ fn a_bin_id_longer_than_a_digest_is_refused_not_a_panic() {
     );
     assert!(parse_bin("snapshot/x.toml", text.as_bytes(), &id).is_err());
     assert_eq!(bin_of("plugins/he/ll/hello-world.toml", 70), None);
+}
+
+#[test]
+fn carries_each_plugin_files_signature_flat_or_binned() {
+    let all = files(40);
+    let (flat, _) = Snapshot::build(1, &all, &signatures(40), 0);
+    let parsed = Snapshot::parse(SNAPSHOT_PATH, flat.to_toml().as_bytes()).unwrap();
+    let p = crate::path::index_path(&PluginName::new("plugin-7").unwrap());
+    assert_eq!(parsed.signature(&p), Some("sig 7"));
+    let (binned, bins) = Snapshot::build(1, &all, &signatures(40), 1);
+    assert!(
+        binned.signatures.is_empty(),
+        "binned: signatures sit in the bins"
+    );
+    let carried: usize = bins
+        .iter()
+        .map(|(path, text)| {
+            let id = path
+                .trim_start_matches("snapshot/")
+                .trim_end_matches(".toml");
+            parse_bin(path, text.as_bytes(), id)
+                .unwrap()
+                .signatures
+                .len()
+        })
+        .sum();
+    assert_eq!(carried, 40);
+}
+
+#[test]
+fn refuses_an_inline_signature_that_is_not_the_listed_one() {
+    let all = files(2);
+    let p = crate::path::index_path(&PluginName::new("plugin-1").unwrap());
+    let mut sigs = signatures(2);
+    sigs.insert(p.clone(), "another signature".into());
+    let (snap, _) = Snapshot::build(1, &all, &sigs, 0);
+    let errs = Snapshot::parse(SNAPSHOT_PATH, snap.to_toml().as_bytes()).unwrap_err();
+    assert!(
+        errs[0]
+            .to_string()
+            .contains("not the signature `[files]` lists for"),
+        "{errs:?}"
+    );
+    let mut sigs = signatures(2);
+    sigs.insert("plugins/ot/he/other.toml".into(), "sig".into());
+    let (mut snap, _) = Snapshot::build(1, &all, &signatures(2), 0);
+    snap.signatures.extend(sigs);
+    let errs = Snapshot::parse(SNAPSHOT_PATH, snap.to_toml().as_bytes()).unwrap_err();
+    assert!(
+        errs[0].to_string().contains("is not a plugin file listed"),
+        "{errs:?}"
+    );
 }

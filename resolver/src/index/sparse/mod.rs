@@ -60,7 +60,7 @@ mod tests;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use plugres_schema::{MAX_FILE_SIZE, Sha256};
 use ureq::Agent;
@@ -140,9 +140,17 @@ enum Failure {
 
 type Fetched = Result<Option<Arc<Vec<u8>>>, Failure>;
 
+/// Paths waiting for a worker. Workers are started as work arrives, at
+/// most [`MAX_PARALLEL`], and wait for more until the backend is dropped
+/// (a resolution prefetches in many small batches: a worker per batch
+/// meant a thread per request or two).
 struct Queue {
     paths: VecDeque<String>,
     workers: usize,
+    /// Workers waiting for a path.
+    idle: usize,
+    /// The backend is gone: workers stop.
+    closed: bool,
 }
 
 struct Inner {
@@ -159,6 +167,8 @@ struct Inner {
     refresh: bool,
     memo: Mutex<HashMap<String, Arc<OnceLock<Fetched>>>>,
     queue: Mutex<Queue>,
+    /// Wakes idle workers when paths are queued or the backend closes.
+    wake: Condvar,
     requests: AtomicUsize,
     /// Files found missing from the cache while offline.
     missing: Mutex<BTreeSet<String>>,
@@ -168,6 +178,9 @@ struct Inner {
     /// Paths asked for through [`IndexBackend::read`] (by the verifier), as
     /// opposed to only prefetched.
     read: Mutex<BTreeSet<String>>,
+    /// Files whose verified form the verifier keeps (see
+    /// [`IndexBackend::kept_verified`]): not written to the disk cache.
+    kept: Mutex<BTreeSet<String>>,
     /// Digests the verified snapshot lists (see [`IndexBackend::pin`]).
     pins: Mutex<HashMap<String, Sha256>>,
     /// Limits below [`MAX_FILE_SIZE`] (see [`IndexBackend::read_at_most`]).
@@ -240,11 +253,15 @@ impl SparseBackend {
                 queue: Mutex::new(Queue {
                     paths: VecDeque::new(),
                     workers: 0,
+                    idle: 0,
+                    closed: false,
                 }),
+                wake: Condvar::new(),
                 requests: AtomicUsize::new(0),
                 missing: Mutex::new(BTreeSet::new()),
                 pending: Mutex::new(Vec::new()),
                 read: Mutex::new(BTreeSet::new()),
+                kept: Mutex::new(BTreeSet::new()),
                 pins: Mutex::new(HashMap::new()),
                 limits: Mutex::new(HashMap::new()),
                 fresh: Mutex::new(BTreeSet::new()),
@@ -266,7 +283,11 @@ impl SparseBackend {
 impl Drop for SparseBackend {
     fn drop(&mut self) {
         // Workers still running finish their current file and stop.
-        lock(&self.inner.queue).paths.clear();
+        let mut queue = lock(&self.inner.queue);
+        queue.paths.clear();
+        queue.closed = true;
+        drop(queue);
+        self.inner.wake.notify_all();
     }
 }
 
@@ -278,11 +299,13 @@ impl IndexBackend for SparseBackend {
     /// Writes the fetched files to the disk cache, now that they verified.
     /// A cache that cannot be written only costs a later refetch.
     /// Only files the verifier actually read: a speculative prefetch that
-    /// nothing used was never verified, so it is not kept.
+    /// nothing used was never verified, so it is not kept; nor a file the
+    /// verifier keeps in its own cache.
     fn persist(&self) {
         let read = lock(&self.inner.read);
+        let kept = lock(&self.inner.kept);
         for (path, bytes, validators) in lock(&self.inner.pending).drain(..) {
-            if read.contains(&path) {
+            if read.contains(&path) && !kept.contains(&path) {
                 let _ =
                     self.inner
                         .cache
@@ -316,6 +339,10 @@ impl IndexBackend for SparseBackend {
         super::at_most(self, path, bytes, limit, why)
     }
 
+    fn kept_verified(&self, paths: &[&str]) {
+        lock(&self.inner.kept).extend(paths.iter().map(|p| p.to_string()));
+    }
+
     fn pin(&self, pins: &[(String, Sha256)]) {
         lock(&self.inner.pins).extend(pins.iter().cloned());
     }
@@ -340,7 +367,8 @@ impl IndexBackend for SparseBackend {
         }
         let mut queue = lock(&inner.queue);
         queue.paths.extend(todo);
-        while queue.workers < MAX_PARALLEL && queue.workers < queue.paths.len() {
+        inner.wake.notify_all();
+        while queue.workers < MAX_PARALLEL && queue.idle < queue.paths.len() {
             let worker = inner.clone();
             let spawned = std::thread::Builder::new()
                 .name("plugres-sparse".into())
@@ -382,17 +410,26 @@ impl Inner {
         slot.get_or_init(|| self.fetch(path)).clone()
     }
 
-    /// A prefetch worker: takes paths until the queue is empty.
+    /// A prefetch worker: takes paths, waiting for more when the queue is
+    /// empty, until the backend closes.
     fn work(&self) {
         loop {
             let next = {
                 let mut queue = lock(&self.queue);
-                match queue.paths.pop_front() {
-                    Some(p) => p,
-                    None => {
+                loop {
+                    if queue.closed {
                         queue.workers -= 1;
                         return;
                     }
+                    if let Some(p) = queue.paths.pop_front() {
+                        break p;
+                    }
+                    queue.idle += 1;
+                    queue = self
+                        .wake
+                        .wait(queue)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    queue.idle -= 1;
                 }
             };
             let _ = self.get(&next);

@@ -17,10 +17,9 @@
 //! rewritten after the file verifies again). Writes are best effort: a
 //! read-only home costs speed, never a run.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use plugres_schema::{PluginFile, Sha256};
+use plugres_schema::{Bin, PluginFile, Sha256};
 
 /// Entries of one index config, under a folder of this machine.
 pub(crate) struct EntryCache {
@@ -67,20 +66,20 @@ impl EntryCache {
     }
 
     /// The parsed snapshot bin at `path` with digest `sha`, if read before.
-    pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<BTreeMap<String, Sha256>> {
+    pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<Bin> {
         decode_bin(&self.get(self.key(Kind::Bin, path, &[sha]))?)
     }
 
-    pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, files: &BTreeMap<String, Sha256>) {
+    pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, bin: &Bin) {
         let key = self.key(Kind::Bin, path, &[sha]);
-        self.put(key, &encode_bin(files));
+        self.put(key, &encode_bin(bin));
     }
 
     fn key(&self, kind: Kind, path: &str, digests: &[Sha256]) -> Sha256 {
         let mut text = Vec::with_capacity(64 + path.len() + 32 * (digests.len() + 1));
         text.extend_from_slice(match kind {
             Kind::Plugin => b"plugres verified plugin file v1\0",
-            Kind::Bin => b"plugres verified snapshot bin v1\0",
+            Kind::Bin => b"plugres verified snapshot bin v2\0",
         });
         text.extend_from_slice(self.config.as_bytes());
         text.extend_from_slice(path.as_bytes());
@@ -146,32 +145,45 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     plugres_fs::atomic_write_with(path, bytes, opts)
 }
 
-fn encode_bin(files: &BTreeMap<String, Sha256>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(files.len() * 80);
-    out.extend_from_slice(&(files.len() as u32).to_le_bytes());
-    for (path, sha) in files {
-        out.extend_from_slice(&(path.len() as u32).to_le_bytes());
-        out.extend_from_slice(path.as_bytes());
-        out.extend_from_slice(sha.as_bytes());
+fn encode_bin(bin: &Bin) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bin.files.len() * 80 + bin.signatures.len() * 320);
+    let mut put = |s: &[u8]| {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s);
+    };
+    put(&(bin.files.len() as u32).to_le_bytes());
+    for (path, sha) in &bin.files {
+        put(path.as_bytes());
+        put(sha.as_bytes());
+    }
+    put(&(bin.signatures.len() as u32).to_le_bytes());
+    for (path, text) in &bin.signatures {
+        put(path.as_bytes());
+        put(text.as_bytes());
     }
     out
 }
 
-fn decode_bin(mut bytes: &[u8]) -> Option<BTreeMap<String, Sha256>> {
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let (head, rest) = bytes.split_at_checked(n)?;
+fn decode_bin(mut bytes: &[u8]) -> Option<Bin> {
+    let mut take = || -> Option<&[u8]> {
+        let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        let (item, rest) = bytes[4..].split_at_checked(len)?;
         bytes = rest;
-        Some(head)
+        Some(item)
     };
-    let count = u32::from_le_bytes(take(4)?.try_into().ok()?);
-    let mut files = BTreeMap::new();
-    for _ in 0..count {
-        let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-        let path = std::str::from_utf8(take(len)?).ok()?.to_string();
-        let sha = Sha256::from_bytes(take(32)?.try_into().ok()?);
-        files.insert(path, sha);
+    let count = |b: &[u8]| Some(u32::from_le_bytes(b.try_into().ok()?));
+    let mut bin = Bin::default();
+    for _ in 0..count(take()?)? {
+        let path = std::str::from_utf8(take()?).ok()?.to_string();
+        let sha = Sha256::from_bytes(take()?.try_into().ok()?);
+        bin.files.insert(path, sha);
     }
-    take(1).is_none().then_some(files)
+    for _ in 0..count(take()?)? {
+        let path = std::str::from_utf8(take()?).ok()?.to_string();
+        let text = std::str::from_utf8(take()?).ok()?.to_string();
+        bin.signatures.insert(path, text);
+    }
+    take().is_none().then_some(bin)
 }
 
 #[cfg(test)]

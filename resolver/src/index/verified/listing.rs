@@ -2,10 +2,9 @@
 //! does not list is not in the index, and what it lists must have its
 //! digest (else a host mixed files of different moments).
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError};
 
-use plugres_schema::{Listing, Sha256, Snapshot, bin_path, parse_bin};
+use plugres_schema::{Bin, Listing, Sha256, Snapshot, bin_path, parse_bin};
 
 use super::VerifiedIndex;
 use crate::index::IndexError;
@@ -25,8 +24,26 @@ impl VerifiedIndex {
             Listing::InBin {
                 id,
                 sha256: Some(sha),
-            } => Ok(self.bin(snapshot, &id, sha)?.get(path).copied()),
+            } => Ok(self.bin(snapshot, &id, sha)?.files.get(path).copied()),
         }
+    }
+
+    /// The text of plugin file `path`'s signature when the snapshot carries
+    /// it (README, "snapshot.toml and timestamp.toml"): no request then.
+    pub(super) fn inline_signature(
+        &self,
+        snapshot: &Snapshot,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, IndexError> {
+        let text = match snapshot.listing(path) {
+            Listing::Listed(_) => snapshot.signature(path).map(str::to_string),
+            Listing::Absent | Listing::InBin { sha256: None, .. } => None,
+            Listing::InBin {
+                id,
+                sha256: Some(sha),
+            } => self.bin(snapshot, &id, sha)?.signatures.get(path).cloned(),
+        };
+        Ok(text.map(String::into_bytes))
     }
 
     /// Loads the bins with these ids (in parallel on a network backend).
@@ -54,12 +71,7 @@ impl VerifiedIndex {
         Ok(())
     }
 
-    fn bin(
-        &self,
-        snapshot: &Snapshot,
-        id: &str,
-        sha: Sha256,
-    ) -> Result<Arc<BTreeMap<String, Sha256>>, IndexError> {
+    fn bin(&self, snapshot: &Snapshot, id: &str, sha: Sha256) -> Result<Arc<Bin>, IndexError> {
         if let Some(hit) = self
             .bins
             .lock()
@@ -70,21 +82,21 @@ impl VerifiedIndex {
         }
         let path = bin_path(id);
         let kept = self.entries.as_ref().and_then(|e| e.bin(&path, sha));
-        let files = match kept {
-            Some(files) => files,
+        let bin = match kept {
+            Some(bin) => bin,
             None => self.read_bin(snapshot, id, &path, sha)?,
         };
-        let files = Arc::new(files);
+        let bin = Arc::new(bin);
         self.bins
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_string(), files.clone());
-        Ok(files)
+            .insert(id.to_string(), bin.clone());
+        Ok(bin)
     }
 
     /// Loads bin `id` from the verified-entry cache, if it holds it.
     fn kept_bin(&self, id: &str, sha: Sha256) -> bool {
-        let Some(files) = self
+        let Some(bin) = self
             .entries
             .as_ref()
             .and_then(|e| e.bin(&bin_path(id), sha))
@@ -94,7 +106,7 @@ impl VerifiedIndex {
         self.bins
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_string(), Arc::new(files));
+            .insert(id.to_string(), Arc::new(bin));
         true
     }
 
@@ -104,20 +116,21 @@ impl VerifiedIndex {
         id: &str,
         path: &str,
         sha: Sha256,
-    ) -> Result<BTreeMap<String, Sha256>, IndexError> {
+    ) -> Result<Bin, IndexError> {
         self.backend.pin(&[(path.to_string(), sha)]);
         let bytes = self.read_listed(snapshot, path)?;
         self.check_listed(snapshot, path, &bytes, sha)?;
-        let files = parse_bin(path, &bytes, id).map_err(|diagnostics| IndexError::Invalid {
+        let bin = parse_bin(path, &bytes, id).map_err(|diagnostics| IndexError::Invalid {
             registry: self.registry.clone(),
             index: self.describe(),
             path: path.to_string(),
             diagnostics,
         })?;
         if let Some(entries) = &self.entries {
-            entries.keep_bin(path, sha, &files);
+            entries.keep_bin(path, sha, &bin);
+            self.backend.kept_verified(&[path]);
         }
-        Ok(files)
+        Ok(bin)
     }
 
     /// The bytes of `path`, which the snapshot lists (and the backend was

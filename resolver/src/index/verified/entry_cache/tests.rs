@@ -98,17 +98,24 @@ fn a_corrupt_or_moved_entry_is_ignored_and_rewritten() {
 fn keeps_bins_by_digest() {
     let dir = tempfile::tempdir().unwrap();
     let c = cache(dir.path());
-    let files: BTreeMap<String, Sha256> = [
-        (PATH.to_string(), Sha256::of(b"a")),
-        (format!("{PATH}.minisig"), Sha256::of(b"b")),
-    ]
-    .into();
+    let files = Bin {
+        files: [
+            (PATH.to_string(), Sha256::of(b"a")),
+            (format!("{PATH}.minisig"), Sha256::of(b"b")),
+        ]
+        .into(),
+        signatures: [(PATH.to_string(), "b".to_string())].into(),
+    };
     let sha = Sha256::of(b"bin");
     assert_eq!(c.bin("snapshot/ab.toml", sha), None);
     c.keep_bin("snapshot/ab.toml", sha, &files);
     assert_eq!(c.bin("snapshot/ab.toml", sha), Some(files.clone()));
     assert_eq!(c.bin("snapshot/ab.toml", Sha256::of(b"x")), None);
-    assert_eq!(decode_bin(&encode_bin(&files)), Some(files));
+    let encoded = encode_bin(&files);
+    assert_eq!(decode_bin(&encoded), Some(files));
+    for n in 0..encoded.len() {
+        assert_eq!(decode_bin(&encoded[..n]), None, "cut at {n}");
+    }
 }
 
 #[test]
