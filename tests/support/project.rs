@@ -240,7 +240,14 @@ pub fn cache_state(home: &Path) -> Files {
     snapshot_tree(home)
         .into_iter()
         .filter(|(p, _)| {
-            !(p.ends_with(".lock")
+            // Verified entries (README "Verified-entry cache") are parsed
+            // forms of files that verified, found again only by their
+            // digests: they change how fast a run is, never what it does.
+            // A run whose index verified keeps them even when a later step
+            // (an artifact) fails; one that refused a file keeps none
+            // (`index::trust::tests::nothing_is_kept_from_a_run_that_refused_a_file`).
+            !(p.starts_with("index/verified/")
+                || p.ends_with(".lock")
                 || p.ends_with("/lock")
                 || p.contains("/tmp/")
                 || p.contains("/objects/")

@@ -59,10 +59,14 @@ pub struct VerifiedIndex {
 
 impl Drop for VerifiedIndex {
     /// Everything read verified: let the backend keep it (caches, the
-    /// accepted git commit). After a refusal it keeps nothing new.
+    /// accepted git commit), and keep the verified entries. After a
+    /// refusal nothing new is kept.
     fn drop(&mut self) {
         if !self.refused.load(Ordering::SeqCst) {
             self.backend.persist();
+            if let Some(entries) = &self.entries {
+                entries.flush();
+            }
         }
     }
 }

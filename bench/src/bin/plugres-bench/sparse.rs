@@ -11,9 +11,10 @@
 //!   kept snapshot pins every other file's digest.
 //!
 //! Each run's requests are counted in nginx's access log and compared to
-//! the files the lock needs: a `.toml` and its `.minisig` per plugin file
-//! read, the config, timestamp and snapshot pairs, and the snapshot's bins
-//! that hold those plugins (at most one per plugin). Every run's lock is
+//! the files the lock needs: a `.toml` per plugin file read (its signature
+//! comes inline in the snapshot or bin), the config, timestamp and snapshot
+//! pairs, and the snapshot's bins that hold those plugins (at most one per
+//! plugin). Every run's lock is
 //! checked to hold the generator's solution, as in the path benchmark.
 
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ pub(crate) struct SparseResult {
     pub(crate) solution: usize,
     /// Plugin files a lock read (`index_files_read`, the same every run).
     pub(crate) files_read: usize,
-    /// Files a lock needs from the server: `2 × files_read + 2`.
+    /// Files a lock needs from the server besides bins: `files_read + 6`.
     pub(crate) files_needed: usize,
     pub(crate) cold: Timing,
     pub(crate) warm: Timing,
@@ -139,7 +140,7 @@ pub(crate) fn run_size(
         versions: spec.versions,
         solution: index.info.solution.len(),
         files_read: read,
-        files_needed: 2 * read + 6,
+        files_needed: read + 6,
         cold,
         warm,
         cold_requests,

@@ -470,3 +470,86 @@ fn a_plugin_file_named_for_the_engine_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("is the engine's name"), "{err:#}");
 }
+
+// ------------------------------------------------ the verified-entry cache
+
+/// Every file under `dir`, for counting entries.
+fn files_under(dir: &std::path::Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count()
+}
+
+fn open_with_entries(
+    ix: &TestIndex,
+    trust: &std::path::Path,
+    entries: &std::path::Path,
+) -> crate::index::VerifiedIndex {
+    let mut index = ix.open_trusted(trust, NOW).unwrap();
+    index.keep_verified_entries(entries.to_path_buf());
+    index
+}
+
+#[test]
+fn a_verified_entry_answers_for_the_listed_file_without_reading_it() {
+    let (ix, _, trust) = index();
+    let entries = tempfile::tempdir().unwrap();
+    let first = open_with_entries(&ix, trust.path(), entries.path());
+    let read = first.plugin(&name()).unwrap().unwrap();
+    drop(first);
+    assert!(files_under(entries.path()) > 0, "kept when the run ended");
+    // The host loses the file: the snapshot lists its digest, and the
+    // entry kept under that digest answers.
+    std::fs::remove_file(ix.root().join("plugins/he/ll/hello-world.toml")).unwrap();
+    let again = open_with_entries(&ix, trust.path(), entries.path());
+    assert_eq!(again.plugin(&name()).unwrap().unwrap(), read);
+    // Without the cache, the missing file is an error.
+    let plain = ix.open_trusted(trust.path(), NOW).unwrap();
+    assert!(plain.plugin(&name()).is_err());
+}
+
+#[test]
+fn a_verified_entry_never_stands_in_for_a_file_of_another_digest() {
+    let (ix, online, trust) = index();
+    let entries = tempfile::tempdir().unwrap();
+    drop(open_with_entries(&ix, trust.path(), entries.path()).plugin(&name()));
+    // Someone with the online key lists a tampered file: its digest is new,
+    // so the entry is not consulted and the publisher signature refuses it.
+    let path = "plugins/he/ll/hello-world.toml";
+    let text = std::fs::read_to_string(ix.root().join(path)).unwrap();
+    ix.write(path, text.replacen("1.1.0", "1.1.1", 1).as_bytes());
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 7 * DAY);
+    let index = open_with_entries(&ix, trust.path(), entries.path());
+    let err = index.plugin(&name()).unwrap_err();
+    assert!(matches!(err, IndexError::Signature { .. }), "{err}");
+}
+
+#[test]
+fn nothing_is_kept_from_a_run_that_refused_a_file() {
+    let (ix, online, trust) = index();
+    ix.publish(
+        TestPlugin::new("other")
+            .version("1.0.0", ">=1")
+            .artifact("any"),
+        "maint",
+    );
+    let path = "plugins/he/ll/hello-world.toml";
+    let text = std::fs::read_to_string(ix.root().join(path)).unwrap();
+    ix.write(path, text.replacen("1.1.0", "1.1.1", 1).as_bytes());
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 7 * DAY);
+    let entries = tempfile::tempdir().unwrap();
+    let index = open_with_entries(&ix, trust.path(), entries.path());
+    assert!(
+        index
+            .plugin(&PluginName::new("other").unwrap())
+            .unwrap()
+            .is_some()
+    );
+    assert!(index.plugin(&name()).is_err());
+    drop(index);
+    assert_eq!(files_under(entries.path()), 0);
+}

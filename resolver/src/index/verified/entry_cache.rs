@@ -14,10 +14,15 @@
 //! digests a verified snapshot lists (or the served bytes have), so it
 //! cannot make a file trusted that would not verify now; an entry that is
 //! corrupt, truncated, or stored under another key's name is ignored (and
-//! rewritten after the file verifies again). Writes are best effort: a
-//! read-only home costs speed, never a run.
+//! rewritten after the file verifies again). New entries are written when
+//! the run is done and nothing it read was refused ([`EntryCache::flush`]),
+//! like the backends' caches; writes are best effort: a read-only home
+//! costs speed, never a run.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use rayon::prelude::*;
 
 use plugres_schema::{Bin, PluginFile, Sha256};
 
@@ -27,6 +32,8 @@ pub(crate) struct EntryCache {
     /// Digest of the verified `config.toml` the entries verified under: a
     /// new config (other keys, scopes, limits) starts from nothing.
     config: Sha256,
+    /// Entries to write by [`EntryCache::flush`]: key, payload.
+    pending: Mutex<Vec<(Sha256, Vec<u8>)>>,
 }
 
 /// What a key names, so a plugin entry and a bin entry never collide.
@@ -38,7 +45,11 @@ enum Kind {
 
 impl EntryCache {
     pub(crate) fn new(dir: PathBuf, config: Sha256) -> Self {
-        EntryCache { dir, config }
+        EntryCache {
+            dir,
+            config,
+            pending: Mutex::default(),
+        }
     }
 
     /// The parsed plugin file at `path` whose bytes have digest `file` and
@@ -102,7 +113,20 @@ impl EntryCache {
     }
 
     fn put(&self, key: Sha256, payload: &[u8]) {
-        let _ = write_new(&self.file(key), &seal(key, payload));
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((key, payload.to_vec()));
+    }
+
+    /// Writes the entries kept since the last flush (in parallel: a cold
+    /// run keeps one per plugin file it read).
+    pub(crate) fn flush(&self) {
+        let pending =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        pending.par_iter().for_each(|(key, payload)| {
+            let _ = write_new(&self.file(*key), &seal(*key, payload));
+        });
     }
 }
 

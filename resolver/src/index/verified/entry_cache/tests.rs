@@ -47,6 +47,7 @@ fn gives_back_what_it_kept_under_the_same_digests_only() {
     let (file, sig) = digests();
     assert_eq!(c.plugin(PATH, file, sig), None);
     c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
     assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
     // Another signature, another file, another config: misses.
     assert_eq!(c.plugin(PATH, file, Sha256::of(b"other")), None);
@@ -61,6 +62,7 @@ fn an_entry_for_another_path_is_not_found_there() {
     let c = cache(dir.path());
     let (file, sig) = digests();
     c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
     assert_eq!(c.plugin("plugins/ot/he/other.toml", file, sig), None);
 }
 
@@ -70,6 +72,7 @@ fn a_corrupt_or_moved_entry_is_ignored_and_rewritten() {
     let c = cache(dir.path());
     let (file, sig) = digests();
     c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
     let [entry] = entry_files(dir.path()).try_into().unwrap();
     let good = std::fs::read(&entry).unwrap();
     for i in [0, 40, good.len() / 2, good.len() - 1] {
@@ -83,6 +86,7 @@ fn a_corrupt_or_moved_entry_is_ignored_and_rewritten() {
     // A whole, valid entry of another key copied under this key's name.
     let other_sig = Sha256::of(b"sig 2");
     c.keep_plugin(PATH, file, other_sig, &parsed());
+    c.flush();
     let other = entry_files(dir.path())
         .into_iter()
         .find(|p| p != &entry)
@@ -91,6 +95,7 @@ fn a_corrupt_or_moved_entry_is_ignored_and_rewritten() {
     assert_eq!(c.plugin(PATH, file, sig), None, "foreign entry");
     std::fs::remove_file(&entry).unwrap();
     c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
     assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
 }
 
@@ -109,6 +114,7 @@ fn keeps_bins_by_digest() {
     let sha = Sha256::of(b"bin");
     assert_eq!(c.bin("snapshot/ab.toml", sha), None);
     c.keep_bin("snapshot/ab.toml", sha, &files);
+    c.flush();
     assert_eq!(c.bin("snapshot/ab.toml", sha), Some(files.clone()));
     assert_eq!(c.bin("snapshot/ab.toml", Sha256::of(b"x")), None);
     let encoded = encode_bin(&files);
@@ -126,5 +132,18 @@ fn an_unwritable_folder_costs_nothing_but_the_entry() {
     let c = EntryCache::new(blocker.join("sub"), Sha256::of(b"config"));
     let (file, sig) = digests();
     c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
     assert_eq!(c.plugin(PATH, file, sig), None);
+}
+
+#[test]
+fn nothing_is_written_before_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let (file, sig) = digests();
+    c.keep_plugin(PATH, file, sig, &parsed());
+    assert!(entry_files(dir.path()).is_empty());
+    assert_eq!(c.plugin(PATH, file, sig), None);
+    c.flush();
+    assert_eq!(entry_files(dir.path()).len(), 1);
 }
