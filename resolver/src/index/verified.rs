@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use super::trust::TrustOptions;
 use super::{ArtifactLocation, IndexBackend, IndexError};
-use entry_cache::EntryCache;
+pub(crate) use entry_cache::EntryCache;
 
 /// An index whose config is verified; plugin files are verified on demand.
 pub struct VerifiedIndex {
@@ -47,8 +47,6 @@ pub struct VerifiedIndex {
     /// Plugins asked for: what a resolution touched, whether read from the
     /// backend or taken from a cache.
     asked: Mutex<std::collections::HashSet<PluginName>>,
-    /// Digest of the verified config's bytes (see [`EntryCache`]).
-    config_digest: Sha256,
     /// Parsed files and bins that verified in earlier runs; `None` keeps
     /// nothing between runs.
     entries: Option<EntryCache>,
@@ -118,17 +116,12 @@ impl VerifiedIndex {
             bins: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             asked: Mutex::default(),
-            config_digest: accepted.config_digest,
-            entries: None,
+            entries: trust
+                .verified_entries
+                .clone()
+                .map(|dir| EntryCache::new(dir, accepted.config_digest)),
             refused: std::sync::atomic::AtomicBool::new(false),
         })
-    }
-
-    /// Keeps the parsed form of every file that verifies in `dir`, and
-    /// takes files verified in earlier runs from there (README,
-    /// "Verified-entry cache"). Call before reading plugins.
-    pub fn keep_verified_entries(&mut self, dir: std::path::PathBuf) {
-        self.entries = Some(EntryCache::new(dir, self.config_digest));
     }
 
     /// The version of the snapshot this index was read at, when it has one.

@@ -28,7 +28,7 @@
 mod config;
 mod store;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use plugres_schema::rules::{self, VersionRuleError, role_floor};
 use plugres_schema::{
@@ -36,6 +36,7 @@ use plugres_schema::{
     Sha256, Snapshot, TIMESTAMP_PATH, Timestamp, signature_path,
 };
 
+use super::verified::EntryCache;
 use super::{IndexBackend, IndexError};
 pub(crate) use store::{Pair, Seen, TrustStore};
 
@@ -58,6 +59,9 @@ pub struct TrustOptions {
     /// The lowest acceptable snapshot version besides what this machine
     /// saw (0: none).
     pub min_snapshot: u64,
+    /// Folder of the verified-entry cache (README, "Verified-entry
+    /// cache"); `None` keeps no parsed files between runs.
+    pub verified_entries: Option<PathBuf>,
 }
 
 /// The trusted state of an index after [`establish`].
@@ -75,6 +79,8 @@ pub(crate) struct Accepted {
 /// Who is asking, for messages.
 pub(crate) struct Ctx<'a> {
     pub backend: &'a dyn IndexBackend,
+    /// The verified-entry cache's folder, if kept.
+    pub entries: Option<&'a Path>,
     pub registry: &'a str,
     pub index: String,
     pub state: String,
@@ -187,6 +193,7 @@ pub(crate) fn establish(
         .map(|d| TrustStore::open(d, &backend.identity(), pinned));
     let ctx = Ctx {
         backend,
+        entries: opts.verified_entries.as_deref(),
         registry,
         state: store.as_ref().map_or_else(
             || "(not kept)".to_string(),
@@ -469,8 +476,7 @@ fn read_snapshot(
             bytes
         }
     };
-    let snapshot =
-        Snapshot::parse(SNAPSHOT_PATH, &bytes).map_err(|d| ctx.invalid(SNAPSHOT_PATH, d))?;
+    let snapshot = parse_snapshot(ctx, &bytes, expected)?;
     if snapshot.version != timestamp.snapshot_version {
         return Err(ctx.invalid(
             TIMESTAMP_PATH,
@@ -484,6 +490,24 @@ fn read_snapshot(
         ));
     }
     Ok((snapshot, bytes))
+}
+
+/// [`Snapshot::parse`] of `bytes` (whose digest is `sha`), remembered
+/// between runs by that digest: a flat snapshot of a few hundred plugins
+/// is some 200 KB of TOML, which every run would parse again. Its
+/// signature and version are checked on the bytes as before, every run.
+fn parse_snapshot(ctx: &Ctx<'_>, bytes: &[u8], sha: Sha256) -> Result<Snapshot, IndexError> {
+    let memo = ctx.entries.map(EntryCache::for_content);
+    if let Some(parsed) = memo.as_ref().and_then(|m| m.snapshot(sha)) {
+        return Ok(parsed);
+    }
+    let snapshot =
+        Snapshot::parse(SNAPSHOT_PATH, bytes).map_err(|d| ctx.invalid(SNAPSHOT_PATH, d))?;
+    if let Some(memo) = memo {
+        memo.keep_snapshot(sha, &snapshot);
+        memo.flush();
+    }
+    Ok(snapshot)
 }
 
 /// The sha256 the snapshot lists for a top-level file (the config pair).

@@ -24,7 +24,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use plugres_schema::{Bin, PluginFile, Sha256};
+use plugres_schema::{Bin, PluginFile, Sha256, Snapshot};
 
 /// Entries of one index config, under a folder of this machine.
 pub(crate) struct EntryCache {
@@ -36,11 +36,15 @@ pub(crate) struct EntryCache {
     pending: Mutex<Vec<(Sha256, Vec<u8>)>>,
 }
 
-/// What a key names, so a plugin entry and a bin entry never collide.
-#[derive(Clone, Copy)]
+/// What a key names, so entries of different kinds never collide.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// A plugin file that verified under a config.
     Plugin,
+    /// A snapshot bin, by digest: its parse depends on nothing else.
     Bin,
+    /// `snapshot.toml`, by digest.
+    Snapshot,
 }
 
 impl EntryCache {
@@ -50,6 +54,44 @@ impl EntryCache {
             config,
             pending: Mutex::default(),
         }
+    }
+
+    /// A cache for entries that depend on their bytes alone (snapshots),
+    /// before a config is established.
+    pub(crate) fn for_content(dir: &Path) -> Self {
+        Self::new(dir.to_path_buf(), Sha256::from_bytes([0; 32]))
+    }
+
+    /// The parsed `snapshot.toml` whose bytes have digest `sha`.
+    pub(crate) fn snapshot(&self, sha: Sha256) -> Option<Snapshot> {
+        let payload = self.get(self.key(Kind::Snapshot, "", &[sha]))?;
+        let (head, rest) = payload.split_at_checked(9)?;
+        let version = u64::from_le_bytes(head[..8].try_into().ok()?);
+        let mut bins = Bin::default();
+        let top = decode_bin(rest, &mut bins)?;
+        Some(Snapshot {
+            version,
+            bin_digits: head[8],
+            files: top.files,
+            bins: bins.files.into_iter().collect(),
+            signatures: top.signatures,
+        })
+    }
+
+    pub(crate) fn keep_snapshot(&self, sha: Sha256, snapshot: &Snapshot) {
+        let mut payload = snapshot.version.to_le_bytes().to_vec();
+        payload.push(snapshot.bin_digits);
+        let top = Bin {
+            files: snapshot.files.clone(),
+            signatures: snapshot.signatures.clone(),
+        };
+        payload.extend(encode_bin(&top));
+        let ids = Bin {
+            files: snapshot.bins.clone(),
+            signatures: Default::default(),
+        };
+        payload.extend(encode_bin(&ids));
+        self.put(self.key(Kind::Snapshot, "", &[sha]), &payload);
     }
 
     /// The parsed plugin file at `path` whose bytes have digest `file` and
@@ -78,7 +120,10 @@ impl EntryCache {
 
     /// The parsed snapshot bin at `path` with digest `sha`, if read before.
     pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<Bin> {
-        decode_bin(&self.get(self.key(Kind::Bin, path, &[sha]))?)
+        let payload = self.get(self.key(Kind::Bin, path, &[sha]))?;
+        let mut rest = Bin::default();
+        let bin = decode_bin(&payload, &mut rest)?;
+        rest.files.is_empty().then_some(bin)
     }
 
     pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, bin: &Bin) {
@@ -90,9 +135,12 @@ impl EntryCache {
         let mut text = Vec::with_capacity(64 + path.len() + 32 * (digests.len() + 1));
         text.extend_from_slice(match kind {
             Kind::Plugin => b"plugres verified plugin file v1\0",
-            Kind::Bin => b"plugres verified snapshot bin v2\0",
+            Kind::Bin => b"plugres parsed snapshot bin v3\0",
+            Kind::Snapshot => b"plugres parsed snapshot v1\0",
         });
-        text.extend_from_slice(self.config.as_bytes());
+        if kind == Kind::Plugin {
+            text.extend_from_slice(self.config.as_bytes());
+        }
         text.extend_from_slice(path.as_bytes());
         text.push(0);
         for d in digests {
@@ -188,26 +236,49 @@ fn encode_bin(bin: &Bin) -> Vec<u8> {
     out
 }
 
-fn decode_bin(mut bytes: &[u8]) -> Option<Bin> {
-    let mut take = || -> Option<&[u8]> {
-        let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
-        let (item, rest) = bytes[4..].split_at_checked(len)?;
-        bytes = rest;
+/// Decodes one [`encode_bin`] from the front of `bytes`; what follows, if
+/// anything, is decoded as a second one into `rest` (a snapshot's bin ids).
+fn decode_bin(bytes: &[u8], rest: &mut Bin) -> Option<Bin> {
+    let mut r = Items(bytes);
+    let first = r.bin()?;
+    if !r.0.is_empty() {
+        *rest = r.bin()?;
+    }
+    r.0.is_empty().then_some(first)
+}
+
+/// Length-prefixed items, read from the front.
+struct Items<'a>(&'a [u8]);
+
+impl<'a> Items<'a> {
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let len = u32::from_le_bytes(self.0.get(..4)?.try_into().ok()?) as usize;
+        let (item, rest) = self.0[4..].split_at_checked(len)?;
+        self.0 = rest;
         Some(item)
-    };
-    let count = |b: &[u8]| Some(u32::from_le_bytes(b.try_into().ok()?));
-    let mut bin = Bin::default();
-    for _ in 0..count(take()?)? {
-        let path = std::str::from_utf8(take()?).ok()?.to_string();
-        let sha = Sha256::from_bytes(take()?.try_into().ok()?);
-        bin.files.insert(path, sha);
     }
-    for _ in 0..count(take()?)? {
-        let path = std::str::from_utf8(take()?).ok()?.to_string();
-        let text = std::str::from_utf8(take()?).ok()?.to_string();
-        bin.signatures.insert(path, text);
+
+    fn count(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.next()?.try_into().ok()?))
     }
-    take().is_none().then_some(bin)
+
+    fn text(&mut self) -> Option<String> {
+        std::str::from_utf8(self.next()?).ok().map(str::to_string)
+    }
+
+    fn bin(&mut self) -> Option<Bin> {
+        let mut bin = Bin::default();
+        for _ in 0..self.count()? {
+            let path = self.text()?;
+            let sha = Sha256::from_bytes(self.next()?.try_into().ok()?);
+            bin.files.insert(path, sha);
+        }
+        for _ in 0..self.count()? {
+            let path = self.text()?;
+            bin.signatures.insert(path, self.text()?);
+        }
+        Some(bin)
+    }
 }
 
 #[cfg(test)]

@@ -86,8 +86,9 @@ fn open_backend(
             Box::new(SparseBackend::open(config)?)
         }
     };
-    let mut index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, trust)?;
-    index.keep_verified_entries(opts.index_cache_dir.join("verified"));
+    let mut trust = trust.clone();
+    trust.verified_entries = Some(opts.index_cache_dir.join("verified"));
+    let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, &trust)?;
     for w in index.warnings() {
         opts.warn(w);
     }

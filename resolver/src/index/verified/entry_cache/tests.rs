@@ -118,9 +118,13 @@ fn keeps_bins_by_digest() {
     assert_eq!(c.bin("snapshot/ab.toml", sha), Some(files.clone()));
     assert_eq!(c.bin("snapshot/ab.toml", Sha256::of(b"x")), None);
     let encoded = encode_bin(&files);
-    assert_eq!(decode_bin(&encoded), Some(files));
+    assert_eq!(decode_bin(&encoded, &mut Bin::default()), Some(files));
     for n in 0..encoded.len() {
-        assert_eq!(decode_bin(&encoded[..n]), None, "cut at {n}");
+        assert_eq!(
+            decode_bin(&encoded[..n], &mut Bin::default()),
+            None,
+            "cut at {n}"
+        );
     }
 }
 
@@ -146,4 +150,32 @@ fn nothing_is_written_before_a_flush() {
     assert_eq!(c.plugin(PATH, file, sig), None);
     c.flush();
     assert_eq!(entry_files(dir.path()).len(), 1);
+}
+
+#[test]
+fn keeps_snapshots_by_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = EntryCache::for_content(dir.path());
+    let snapshot = Snapshot {
+        version: 42,
+        bin_digits: 2,
+        files: [("config.toml".to_string(), Sha256::of(b"c"))].into(),
+        bins: [("3f".to_string(), Sha256::of(b"b"))].into(),
+        signatures: Default::default(),
+    };
+    let sha = Sha256::of(b"snapshot bytes");
+    assert_eq!(c.snapshot(sha), None);
+    c.keep_snapshot(sha, &snapshot);
+    c.flush();
+    assert_eq!(c.snapshot(sha), Some(snapshot.clone()));
+    assert_eq!(c.snapshot(Sha256::of(b"other")), None);
+    let flat = Snapshot {
+        bin_digits: 0,
+        bins: Default::default(),
+        signatures: [(PATH.to_string(), "sig".to_string())].into(),
+        ..snapshot
+    };
+    c.keep_snapshot(Sha256::of(b"flat"), &flat);
+    c.flush();
+    assert_eq!(c.snapshot(Sha256::of(b"flat")), Some(flat));
 }
