@@ -12,7 +12,10 @@
 //! Conversion rules:
 //! - Names: lowercased, `_` → `-`. A crate whose name the plugres name rules
 //!   still refuse (e.g. starting with a digit) is skipped, like any version
-//!   that depends on a skipped or absent crate.
+//!   that depends on a skipped or absent crate, requires versions of a crate
+//!   none of which is kept (cargo's cache holds only the crates a build
+//!   looked at), or depends on its own crate (an old
+//!   version re-exporting a newer one: plugres locks one version per name).
 //! - Dependencies: `normal` and not optional. Target-specific ones are kept:
 //!   `cargo generate-lockfile` locks every target's dependencies, and plugres
 //!   has no per-target dependencies, so keeping them keeps the two graphs
@@ -60,8 +63,12 @@ pub struct Skipped {
     pub names: Vec<String>,
     /// Versions whose version or a requirement does not parse.
     pub unparsable: usize,
-    /// Versions with a dependency on a crate not in the graph.
+    /// Versions with a dependency on a crate, or a requirement on versions,
+    /// not in the graph.
     pub missing_dependency: usize,
+    /// Versions that depend on their own crate (e.g. `rand` 0.3.23 on
+    /// `rand` ^0.4): plugres refuses them, one version per name.
+    pub self_dependency: usize,
 }
 
 /// Crates by converted name, each with its versions in ascending order.
@@ -99,23 +106,33 @@ impl Graph {
                 Ok(r) => crates.entry(name).or_default().push(r),
                 Err(Drop::Unparsable) => skipped.unparsable += 1,
                 Err(Drop::MissingDependency) => skipped.missing_dependency += 1,
+                Err(Drop::SelfDependency) => skipped.self_dependency += 1,
             }
         }
         for list in crates.values_mut() {
             list.sort_by(|a, b| a.version.cmp_precedence(&b.version));
             list.dedup_by(|a, b| a.version.cmp_precedence(&b.version).is_eq());
         }
-        // A version may depend on a crate left with no versions at all.
+        // A version may depend on a crate, or on versions of it, that were
+        // left out: drop it too (the index tool's `validate` refuses a
+        // requirement no version matches), until nothing changes.
         loop {
-            let names: BTreeSet<String> = crates
-                .iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(n, _)| n.clone())
-                .collect();
             let before = skipped.missing_dependency;
-            for list in crates.values_mut() {
+            let matchable = |deps: &BTreeMap<String, VersionReq>| {
+                deps.iter().all(|(d, req)| {
+                    crates
+                        .get(d)
+                        .is_some_and(|list| list.iter().any(|r| req.matches(&r.version)))
+                })
+            };
+            let keep: BTreeMap<String, Vec<bool>> = crates
+                .iter()
+                .map(|(n, list)| (n.clone(), list.iter().map(|r| matchable(&r.deps)).collect()))
+                .collect();
+            for (name, list) in crates.iter_mut() {
+                let mut flags = keep[name].iter();
                 let len = list.len();
-                list.retain(|r| r.deps.keys().all(|d| names.contains(d)));
+                list.retain(|_| flags.next().copied().unwrap_or(false));
                 skipped.missing_dependency += len - list.len();
             }
             crates.retain(|_, v| !v.is_empty());
@@ -140,6 +157,7 @@ pub fn plugin_name(crate_name: &str) -> String {
 enum Drop {
     Unparsable,
     MissingDependency,
+    SelfDependency,
 }
 
 fn release(e: &cache::Entry, known: &BTreeSet<String>) -> Result<Release, Drop> {
@@ -156,6 +174,9 @@ fn release(e: &cache::Entry, known: &BTreeSet<String>) -> Result<Release, Drop> 
         let name = plugin_name(d.package.as_deref().unwrap_or(&d.name));
         if !known.contains(&name) {
             return Err(Drop::MissingDependency);
+        }
+        if name == plugin_name(&e.name) {
+            return Err(Drop::SelfDependency);
         }
         let req = VersionReq::parse(&d.req).map_err(|_| Drop::Unparsable)?;
         let merged = deps.entry(name).or_insert_with(|| VersionReq {

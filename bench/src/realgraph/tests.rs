@@ -44,11 +44,14 @@ fn converts_under_the_documented_rules() {
         r#"{"name":"serde","vers":"1.3.0","yanked":true,"deps":[{"name":"9lives","req":"*"}]}"#,
         r#"{"name":"9lives","vers":"1.0.0","deps":[]}"#,
         r#"{"name":"app","vers":"0.1.0","deps":[{"name":"gone","req":"*"}]}"#,
+        r#"{"name":"serde","vers":"0.9.0","deps":[{"name":"serde","req":"^1"}]}"#,
+        r#"{"name":"old","vers":"0.1.0","deps":[{"name":"serde","req":"^0.8"}]}"#,
     ]));
+    assert_eq!(graph.skipped.self_dependency, 1);
     assert_eq!(graph.skipped.names, ["9lives"]);
     assert_eq!(
-        graph.skipped.missing_dependency, 2,
-        "serde 1.3.0 and app 0.1.0"
+        graph.skipped.missing_dependency, 3,
+        "serde 1.3.0, app 0.1.0, old 0.1.0"
     );
     assert_eq!(
         graph.crates.keys().collect::<Vec<_>>(),

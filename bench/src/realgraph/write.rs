@@ -206,14 +206,10 @@ pub fn cargo_index_line(name: &str, release: &Release) -> String {
     line.to_string()
 }
 
-/// Writes `graph` (without the crates in `leave_out`) as cargo's registry
-/// index layout under `index`, with a `config.json` naming `dl` for a
-/// sparse registry.
-pub fn cargo_registry(index: &Path, graph: &Graph, leave_out: &[String], dl: &str) -> Result<()> {
+/// Writes `graph` as cargo's registry index layout under `index`, with a
+/// `config.json` naming `dl` for a sparse registry.
+pub fn cargo_registry(index: &Path, graph: &Graph, dl: &str) -> Result<()> {
     for (name, releases) in &graph.crates {
-        if leave_out.contains(name) {
-            continue;
-        }
         let full = index.join(cargo_index_path(name));
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)
