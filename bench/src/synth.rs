@@ -191,7 +191,7 @@ pub fn publish_next_version(dir: &Path, key: &SigningKey, name: &str) -> Result<
     let mut next = newest.version.semver().clone();
     next.patch += 1;
     next.pre = semver::Prerelease::EMPTY;
-    let version = Version::try_from(next)?;
+    let version = Version::from(next);
     let entry = VersionEntry {
         version: version.clone(),
         published: now_rfc3339(),
@@ -496,7 +496,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
         .iter()
         .enumerate()
         .map(|(j, v)| {
-            let version = Version::try_from(v.version.clone())?;
+            let version = Version::from(v.version.clone());
             let dependencies = p
                 .deps
                 .iter()

@@ -52,6 +52,11 @@ pub fn changed_published_versions(old: &PluginFile, new: &PluginFile) -> Vec<Ver
 
 fn differing_fields(a: &VersionEntry, b: &VersionEntry) -> Vec<&'static str> {
     let mut out = Vec::new();
+    // `1.2.0+a` and `1.2.0+b` are one version (README "Formats"); rewriting
+    // the build metadata of a published one is a change like any other.
+    if !a.version.same_text(&b.version) {
+        out.push("build metadata");
+    }
     if a.engine != b.engine {
         out.push("engine");
     }

@@ -29,9 +29,8 @@ use crate::version::Version;
 /// The regular expression of a plugin name (see [`PluginName::new`]).
 pub const NAME_PATTERN: &str = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$";
 
-/// A semver version without build metadata (semver.org's expression,
-/// build part removed).
-pub const VERSION_PATTERN: &str = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-((0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?$";
+/// A semver version, build metadata allowed (semver.org's expression).
+pub const VERSION_PATTERN: &str = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-((0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?$";
 
 /// The schema of `plugin.toml`, the publisher's manifest.
 pub fn plugin_manifest() -> serde_json::Value {
@@ -131,7 +130,7 @@ fixed_schema!(PluginName, "PluginName", {
 
 fixed_schema!(Version, "Version", {
     "type": "string",
-    "description": "A semver version without build metadata, like `1.2.0` or `2.0.0-rc.1`.",
+    "description": "A semver version, like `1.2.0`, `2.0.0-rc.1` or `1.2.0+build.5` (build metadata is ignored for precedence: one plugin may not list two versions that differ only in it).",
     "pattern": VERSION_PATTERN,
     "examples": ["1.2.0"]
 });

@@ -329,13 +329,10 @@ impl RawPlugin {
         for raw in self.version {
             let span = raw.span();
             if let Some(v) = raw.into_inner().validate(span, name.as_ref(), d) {
-                if versions.iter().any(|e| e.version == v.version) {
+                if let Some(first) = versions.iter().find(|e| e.version == v.version) {
                     d.error(
                         Some(v.span.clone()),
-                        format!(
-                            "version `{}` is listed twice; each version appears once",
-                            v.version
-                        ),
+                        listed_twice(&first.version, &v.version),
                     );
                 }
                 versions.push(v);
@@ -400,6 +397,19 @@ impl RawVersion {
             artifacts,
             span,
         })
+    }
+}
+
+/// A version equal in precedence to one listed before it (README "Formats":
+/// build metadata does not make a new version).
+fn listed_twice(first: &Version, again: &Version) -> String {
+    if first.same_text(again) {
+        format!("version `{again}` is listed twice; each version appears once")
+    } else {
+        format!(
+            "version `{again}` is listed twice: it differs from `{first}` only in build metadata, \
+             which semver ignores, so they are one version; give the new release a new version number"
+        )
     }
 }
 

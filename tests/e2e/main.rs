@@ -8,6 +8,7 @@
 
 mod actions;
 mod attacks;
+mod build_metadata;
 mod client;
 mod faults;
 mod index_tamper;

@@ -96,11 +96,21 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
     let inputs = collect_inputs(req, &m)?;
     let artifacts = hash_artifacts(config, &m, &inputs)?;
     if let Some(old) = existing.as_ref().and_then(|p| p.get(&m.version)) {
-        if req.if_new && same_artifacts(&old.artifacts, &artifacts) {
+        let same_text = old.version.same_text(&m.version);
+        if req.if_new && same_text && same_artifacts(&old.artifacts, &artifacts) {
             return Ok(PublishOutcome::Unchanged {
                 name: m.name.to_string(),
                 version: m.version.to_string(),
             });
+        }
+        if !same_text {
+            bail!(
+                "{} {} is already published as `{}`: versions that differ only in build metadata are one version (README \"Formats\")\nhint: bump the version in `{}`",
+                m.name,
+                m.version,
+                old.version,
+                req.manifest.display()
+            );
         }
         bail!(
             "{} {} is already published; published versions never change\nhint: bump the version in `{}`",

@@ -133,8 +133,9 @@ fn describe(
             published: v.published.clone(),
         })
         .collect();
+    // Newest first, by precedence (build metadata ignored, README "Formats").
     versions.sort_by(|a, b| {
-        let parse = |s: &str| semver::Version::parse(s).ok();
+        let parse = |s: &str| plugres_schema::Version::parse(s).ok();
         parse(&b.version).cmp(&parse(&a.version))
     });
     InfoReport {

@@ -90,8 +90,10 @@ pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedRepor
                 "{name} {l} needs {engine_name} {needs}, but this project runs {engine_name} {engine}"
             ));
         }
+        // Precedence, not `Ord`: semver's `Ord` ranks `1.2.0+b` above
+        // `1.2.0` (README "Formats": build metadata is ignored).
         if let Some(c) = &compatible
-            && c > current
+            && c.cmp_precedence(current).is_gt()
         {
             let direct_req = manifest
                 .plugins

@@ -116,12 +116,9 @@ fn plan_with(
         let file = index
             .plugin(&plugin_name)?
             .ok_or_else(|| OpsError::failed(format!("`{name}` vanished from the index"), &[]))?;
-        let entry = Version::try_from(version.clone())
-            .ok()
-            .and_then(|v| file.get(&v))
-            .ok_or_else(|| {
-                OpsError::failed(format!("`{name} {version}` vanished from the index"), &[])
-            })?;
+        let entry = file.get(&Version::from(version.clone())).ok_or_else(|| {
+            OpsError::failed(format!("`{name} {version}` vanished from the index"), &[])
+        })?;
         let mut locked = LockedPlugin::from_index(index, &file, entry);
         if let Some(previous) = old.and_then(|o| o.plugin(name)) {
             let spec = registries.spec(&previous.registry);

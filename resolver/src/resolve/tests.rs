@@ -289,3 +289,30 @@ fn a_typed_source_error_comes_back_whole() {
     );
     assert!(SourceError::new("x").into_typed::<Refused>().is_err());
 }
+
+/// README "Formats": build metadata is kept in the text but ignored for
+/// matching and precedence, on plugins and on the engine alike.
+#[test]
+fn build_metadata_is_ignored_for_matching_and_precedence() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").dep("b", "=1.2.0")
+            .version("2.0.0").dep("b", ">1.2.0, <1.3.0")
+            .version("3.0.0").dep("b", "<1.2.1")
+        .plugin("b").version("1.2.0+build.5").engine(">=1.4")
+            .version("1.2.1+a.0").version("1.3.0-rc.1+x");
+    let pick = |root_req: &str| chosen(&solve(&index, &request("1.4.2+local", &[("a", root_req)])));
+    assert_eq!(pick("=1.0.0"), ["a 1.0.0", "b 1.2.0+build.5"]);
+    assert_eq!(pick("=2.0.0"), ["a 2.0.0", "b 1.2.1+a.0"]);
+    assert_eq!(pick("=3.0.0"), ["a 3.0.0", "b 1.2.0+build.5"]);
+    let mut req = request("1.4.2", &[("b", "^1.2")]);
+    assert_eq!(chosen(&solve(&index, &req)), ["b 1.2.1+a.0"]);
+    req.locked.insert("b".into(), ver("1.2.0+build.5"));
+    assert_eq!(chosen(&solve(&index, &req)), ["b 1.2.0+build.5"]);
+    assert_eq!(
+        newest(&index, "b", None, false).unwrap(),
+        Some(ver("1.2.1+a.0"))
+    );
+    let newest_pre = newest(&index, "b", Some(&ver("1.4.2+local")), true).unwrap();
+    assert_eq!(newest_pre, Some(ver("1.3.0-rc.1+x")));
+}

@@ -115,3 +115,44 @@ fn immutability_allows_only_yank() {
     );
     assert!(changes[0].to_string().contains("`1.2.0`"));
 }
+
+/// GOOD with its version `1.2.0` spelled `with` (build metadata allowed).
+fn good_as(with: &str) -> String {
+    GOOD.replace("version = \"1.2.0\"", &format!("version = \"{with}\""))
+}
+
+#[test]
+fn build_metadata_is_accepted_and_kept() {
+    let p = PluginFile::parse("f", good_as("1.2.0+build.5").as_bytes()).unwrap();
+    assert_eq!(p.versions[0].version.to_string(), "1.2.0+build.5");
+    let bare = Version::parse("1.2.0").unwrap();
+    assert!(
+        p.get(&bare).is_some(),
+        "one version, whatever its build metadata"
+    );
+}
+
+#[test]
+fn versions_differing_only_in_build_metadata_are_one_version() {
+    let second = &good_as("1.2.0+b")[GOOD.find("[[version]]").unwrap()..];
+    let dup = format!("{}\n{second}", good_as("1.2.0+a"));
+    let errs = PluginFile::parse("f", dup.as_bytes()).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(
+        errs[0].message,
+        "version `1.2.0+b` is listed twice: it differs from `1.2.0+a` only in build metadata, \
+         which semver ignores, so they are one version; give the new release a new version number"
+    );
+    assert!(errs[0].line > 20, "located at the second entry: {errs:#?}");
+}
+
+#[test]
+fn rewriting_build_metadata_of_a_published_version_is_a_change() {
+    let old = PluginFile::parse("f", good_as("1.2.0+a").as_bytes()).unwrap();
+    let new = PluginFile::parse("f", good_as("1.2.0+b").as_bytes()).unwrap();
+    let changes = crate::changed_published_versions(&old, &new);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].fields.as_deref(), Some(&["build metadata"][..]));
+    let same = crate::changed_published_versions(&old, &old);
+    assert!(same.is_empty());
+}

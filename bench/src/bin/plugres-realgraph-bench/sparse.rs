@@ -1,0 +1,118 @@
+//! `--sparse`: both resolvers over HTTP from one nginx on 127.0.0.1, which
+//! serves the plugres index at `/plugres/` and the cargo registry index at
+//! `/cargo/index/` (a sparse registry: its `config.json` is written once
+//! the port is known). Cold runs start from a new `PLUGRES_HOME` /
+//! `CARGO_HOME` (no index cache, no trust state); warm runs keep the one the
+//! previous run filled. Each run's requests are counted in the access log.
+
+use std::path::Path;
+
+use anyhow::Result;
+use semver::Version;
+
+use crate::nginx::Nginx;
+use crate::projects::{self, Data};
+use crate::sets::RootSet;
+use crate::timing::{self, Tools, median};
+
+/// A median time and the requests of the last run.
+struct Measured {
+    secs: f64,
+    requests: usize,
+}
+
+/// Times `run` like [`median`], counting the last run's requests.
+fn measured(
+    tools: &Tools,
+    nginx: &Nginx,
+    mut run: impl FnMut() -> Result<f64>,
+) -> Result<Measured> {
+    let mut requests = 0;
+    let secs = median(tools.runs, || {
+        let offset = nginx.log_len();
+        let secs = run()?;
+        requests = nginx.requests_since(offset)?.total;
+        Ok(secs)
+    })?;
+    Ok(Measured { secs, requests })
+}
+
+pub(crate) fn run(
+    tools: &Tools,
+    bin: &Path,
+    data: &Data,
+    sets: &[RootSet],
+    engine: &Version,
+) -> Result<()> {
+    let nginx = Nginx::start(bin, &data.serve)?;
+    let base = nginx.sparse_url();
+    let http = base.trim_start_matches("sparse+").to_string();
+    std::fs::write(
+        data.serve.join("cargo/index/config.json"),
+        serde_json::json!({ "dl": format!("{http}cargo/dl") }).to_string(),
+    )?;
+    let plugres_url = format!("{base}plugres/");
+    let cargo_source = format!(
+        "registry = {}",
+        projects::quoted(&format!("{base}cargo/index/"))
+    );
+    println!(
+        "Sparse HTTP (one nginx on 127.0.0.1): cold = new PLUGRES_HOME / CARGO_HOME, warm = kept"
+    );
+    println!(
+        "{:<10} {:>8} {:>16} {:>16} {:>6} {:>16} {:>16} {:>6}",
+        "set",
+        "plugres",
+        "plugres cold",
+        "cargo cold",
+        "ratio",
+        "plugres warm",
+        "cargo warm",
+        "ratio"
+    );
+    for set in sets {
+        let p_dir = data.work.join(format!("sparse-plugres-{}", set.name));
+        let c_dir = data.work.join(format!("sparse-cargo-{}", set.name));
+        let p_home = data.work.join(format!("sparse-plugres-home-{}", set.name));
+        let c_home = data.work.join(format!("sparse-cargo-home-{}", set.name));
+        projects::plugres_project(
+            &p_dir,
+            set,
+            &plugres_url,
+            &data.written.root_public_key,
+            engine,
+        )?;
+        projects::cargo_project(&c_dir, set, engine)?;
+        let p_cold = measured(tools, &nginx, || {
+            timing::remove_dir(&p_home)?;
+            timing::plugres_lock(tools, &p_dir, &p_home)
+        })?;
+        let p_warm = measured(tools, &nginx, || {
+            timing::plugres_lock(tools, &p_dir, &p_home)
+        })?;
+        let c_cold = measured(tools, &nginx, || {
+            projects::cargo_home(&c_home, &cargo_source)?;
+            timing::cargo_lock(tools, &c_dir, &c_home, false)
+        })?;
+        let c_warm = measured(tools, &nginx, || {
+            timing::cargo_lock(tools, &c_dir, &c_home, false)
+        })?;
+        let a = timing::compare(&p_dir, &c_dir)?;
+        let cell = |m: &Measured| format!("{:.1} ms/{}r", m.secs * 1e3, m.requests);
+        println!(
+            "{:<10} {:>8} {:>16} {:>16} {:>5.2}x {:>16} {:>16} {:>5.2}x",
+            set.name,
+            format!("{}/{}", a.plugres, a.cargo),
+            cell(&p_cold),
+            cell(&c_cold),
+            p_cold.secs / c_cold.secs,
+            cell(&p_warm),
+            cell(&c_warm),
+            p_warm.secs / c_warm.secs
+        );
+    }
+    println!(
+        "plugres = packages locked by plugres/cargo; NNr = requests of one run; ratio = plugres time / cargo time"
+    );
+    Ok(())
+}
