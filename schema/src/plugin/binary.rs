@@ -17,7 +17,7 @@ use super::{Artifact, Permission, PluginFile, Target, VersionEntry};
 use crate::{PluginName, Sha256, Version};
 
 /// Tag that starts every encoding; bump it when the layout changes.
-const FORMAT: &[u8; 8] = b"prvfile1";
+const FORMAT: &[u8; 8] = b"prvfile2";
 
 impl PluginFile {
     /// This file in the binary form [`PluginFile::decode`] reads.
@@ -89,9 +89,49 @@ impl Writer {
         self.0.extend_from_slice(&n.to_le_bytes());
     }
 
+    /// A version as its numbers and identifiers: decoding then parses
+    /// nothing but the (rare) prerelease and build text.
+    fn semver(&mut self, v: &semver::Version) {
+        self.u64(v.major);
+        self.u64(v.minor);
+        self.u64(v.patch);
+        self.str(v.pre.as_str());
+        self.str(v.build.as_str());
+    }
+
+    /// A requirement as its comparators, or as text (tag 1) when one has
+    /// an operator this encoding does not know.
+    fn req(&mut self, req: &semver::VersionReq) {
+        let ops: Option<Vec<u8>> = req.comparators.iter().map(|c| op_code(c.op)).collect();
+        let Some(ops) = ops else {
+            self.0.push(1);
+            self.str(&req.to_string());
+            return;
+        };
+        self.0.push(0);
+        self.len(req.comparators.len());
+        for (c, op) in req.comparators.iter().zip(ops) {
+            self.0.push(op);
+            self.u64(c.major);
+            self.opt_u64(c.minor);
+            self.opt_u64(c.patch);
+            self.str(c.pre.as_str());
+        }
+    }
+
+    fn opt_u64(&mut self, n: Option<u64>) {
+        match n {
+            None => self.0.push(0),
+            Some(n) => {
+                self.0.push(1);
+                self.u64(n);
+            }
+        }
+    }
+
     fn version(&mut self, v: &VersionEntry) {
-        self.str(&v.version.to_string());
-        self.str(&v.engine.to_string());
+        self.semver(v.version.semver());
+        self.req(&v.engine);
         self.str(&v.published);
         self.strs(v.permissions.iter().map(Permission::as_str));
         self.0.push(u8::from(v.yanked));
@@ -99,7 +139,7 @@ impl Writer {
         self.len(v.dependencies.len());
         for (name, req) in &v.dependencies {
             self.str(name.as_str());
-            self.str(&req.to_string());
+            self.req(req);
         }
         self.len(v.artifacts.len());
         for a in &v.artifacts {
@@ -162,9 +202,56 @@ impl<'a> Reader<'a> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
+    fn semver(&mut self) -> Option<semver::Version> {
+        let (major, minor, patch) = (self.u64()?, self.u64()?, self.u64()?);
+        Some(semver::Version {
+            major,
+            minor,
+            patch,
+            pre: prerelease(self.str()?)?,
+            build: match self.str()? {
+                "" => semver::BuildMetadata::EMPTY,
+                b => semver::BuildMetadata::new(b).ok()?,
+            },
+        })
+    }
+
+    fn req(&mut self) -> Option<semver::VersionReq> {
+        if self.flag()? {
+            return semver::VersionReq::parse(self.str()?).ok();
+        }
+        let comparators = (0..self.len()?)
+            .map(|_| {
+                let op = op_of(self.take(1)?[0])?;
+                let major = self.u64()?;
+                let (minor, patch) = (self.opt_u64()?, self.opt_u64()?);
+                // A form the parser never makes (`1.*.3`) is not ours.
+                if patch.is_some() && minor.is_none() {
+                    return None;
+                }
+                let pre = prerelease(self.str()?)?;
+                Some(semver::Comparator {
+                    op,
+                    major,
+                    minor,
+                    patch,
+                    pre,
+                })
+            })
+            .collect::<Option<_>>()?;
+        Some(semver::VersionReq { comparators })
+    }
+
+    fn opt_u64(&mut self) -> Option<Option<u64>> {
+        Some(match self.flag()? {
+            false => None,
+            true => Some(self.u64()?),
+        })
+    }
+
     fn version(&mut self) -> Option<VersionEntry> {
-        let version = Version::parse(self.str()?).ok()?;
-        let engine = semver::VersionReq::parse(self.str()?).ok()?;
+        let version = Version::from(self.semver()?);
+        let engine = self.req()?;
         let published = self.str()?.to_string();
         let permissions = (0..self.len()?)
             .map(|_| Permission::new(self.str()?).ok())
@@ -174,7 +261,7 @@ impl<'a> Reader<'a> {
         let mut dependencies = BTreeMap::new();
         for _ in 0..self.len()? {
             let name = PluginName::new(self.str()?).ok()?;
-            let req = semver::VersionReq::parse(self.str()?).ok()?;
+            let req = self.req()?;
             dependencies.insert(name, req);
         }
         let artifacts = (0..self.len()?)
@@ -206,6 +293,32 @@ impl<'a> Reader<'a> {
             size,
         })
     }
+}
+
+fn prerelease(s: &str) -> Option<semver::Prerelease> {
+    match s {
+        "" => Some(semver::Prerelease::EMPTY),
+        p => semver::Prerelease::new(p).ok(),
+    }
+}
+
+const OPS: [semver::Op; 8] = [
+    semver::Op::Exact,
+    semver::Op::Greater,
+    semver::Op::GreaterEq,
+    semver::Op::Less,
+    semver::Op::LessEq,
+    semver::Op::Tilde,
+    semver::Op::Caret,
+    semver::Op::Wildcard,
+];
+
+fn op_code(op: semver::Op) -> Option<u8> {
+    OPS.iter().position(|o| *o == op).map(|i| i as u8)
+}
+
+fn op_of(code: u8) -> Option<semver::Op> {
+    OPS.get(usize::from(code)).copied()
 }
 
 #[cfg(test)]
@@ -283,6 +396,46 @@ size = 1
                 assert!(PluginName::new(f.name.as_str()).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn requirements_and_versions_keep_their_exact_form() {
+        let reqs = [
+            "*",
+            "1",
+            "1.2",
+            "1.2.3",
+            "=1.2.3",
+            ">1",
+            ">=1.4, <2",
+            "<=0.3.0-rc.1",
+            "~1.2",
+            "^0.0.3",
+            "1.*",
+            "1.2.*",
+            ">=1.0.0-alpha.1, <1.0.0",
+        ];
+        let mut w = Writer(Vec::new());
+        for r in reqs {
+            w.req(&semver::VersionReq::parse(r).unwrap());
+        }
+        let versions = ["0.0.0", "1.2.3-rc.1+build.5", "10.20.30+wasip2"];
+        for v in versions {
+            w.semver(&semver::Version::parse(v).unwrap());
+        }
+        let mut r = Reader(&w.0);
+        for req in reqs {
+            let back = r.req().unwrap();
+            assert_eq!(back, semver::VersionReq::parse(req).unwrap());
+            assert_eq!(
+                back.to_string(),
+                semver::VersionReq::parse(req).unwrap().to_string()
+            );
+        }
+        for v in versions {
+            assert_eq!(r.semver().unwrap().to_string(), v);
+        }
+        assert!(r.0.is_empty());
     }
 
     #[test]

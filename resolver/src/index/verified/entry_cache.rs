@@ -203,12 +203,10 @@ fn unseal(key: Sha256, mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Writes an entry whole or not at all; one already there is left alone
-/// (same key, same content). Not fsynced: a torn entry fails its check.
+/// Writes an entry whole or not at all, replacing what is there (only
+/// entries that missed are kept: one there was corrupt or of an older
+/// encoding). Not fsynced: a torn entry fails its check.
 fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if path.exists() {
-        return Ok(());
-    }
     let opts = plugres_fs::WriteOptions {
         mode: None,
         durable: false,

@@ -179,3 +179,19 @@ fn keeps_snapshots_by_digest() {
     c.flush();
     assert_eq!(c.snapshot(Sha256::of(b"flat")), Some(flat));
 }
+
+#[test]
+fn an_entry_that_does_not_decode_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let (file, sig) = digests();
+    // A whole, sealed entry whose payload is not a plugin file (an older
+    // encoding): a miss, then replaced by the next keep.
+    let key = c.key(Kind::Plugin, PATH, &[file, sig]);
+    c.put(key, b"prvfile0 older layout");
+    c.flush();
+    assert_eq!(c.plugin(PATH, file, sig), None);
+    c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
+    assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
+}
