@@ -33,8 +33,10 @@ impl CheckedEntries {
         CheckedEntries { dir }
     }
 
+    /// One flat folder (see the verified-entry cache: a folder per key
+    /// prefix cost more to create than the entries).
     fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(&key[..2]).join(key)
+        self.dir.join(key)
     }
 
     pub(crate) fn contains(&self, key: &str) -> bool {

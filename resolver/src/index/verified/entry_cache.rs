@@ -149,9 +149,12 @@ impl EntryCache {
         Sha256::of(&text)
     }
 
+    /// One flat folder: a cold run writes an entry per plugin file, and a
+    /// folder per entry prefix cost more than the entries (a new directory
+    /// is an inode allocation on most file systems); directories index
+    /// their names, so lookups stay cheap at any size.
     fn file(&self, key: Sha256) -> PathBuf {
-        let hex = key.to_hex();
-        self.dir.join(&hex[..2]).join(&hex[2..])
+        self.dir.join(key.to_hex())
     }
 
     /// The payload kept under `key`, when the entry is whole and its own.
