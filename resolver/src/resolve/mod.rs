@@ -41,6 +41,8 @@ mod brute_force_tests;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod real_graph_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
