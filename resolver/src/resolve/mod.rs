@@ -182,11 +182,14 @@ pub struct Resolution {
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// No set of versions satisfies every requirement. `explanation` says why
-    /// in plain words; `hints` are one-line suggestions for the CLI to print
-    /// after it (they are not part of the `Display` text).
+    /// in a few plain sentences; `derivation` is every step of the proof
+    /// (for `--verbose`; the same text when the proof is short); `hints` are
+    /// one-line suggestions for the CLI to print after it (neither is part
+    /// of the `Display` text).
     #[error("no set of plugin versions satisfies this project:\n{explanation}")]
     NoSolution {
         explanation: String,
+        derivation: String,
         hints: Vec<String>,
     },
     /// The candidate source failed; resolution stopped.

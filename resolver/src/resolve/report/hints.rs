@@ -1,0 +1,73 @@
+//! One-line suggestions printed after an explanation, like uv's `hint:`
+//! lines: what to try, and versions that would have matched but cannot be
+//! chosen (a prerelease without `--pre`, a yanked version, one with no
+//! artifact, one that needs another engine).
+
+use pubgrub::VersionSet;
+
+use super::{Knowledge, Tree};
+use crate::resolve::provider::Package;
+use crate::resolve::{Candidate, SemverSet};
+
+/// One-line suggestions: `engine-check` when the engine is involved, `--pre`
+/// when a requirement missed only prereleases, and yanked or target-less
+/// versions that would have matched.
+pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
+    let packages = tree.packages();
+    let mut hints = Vec::new();
+    if packages.contains(&Package::Engine) {
+        hints.push(format!(
+            "this project runs {} {}; to see what would resolve on another engine version, run `plugres engine-check <VERSION>`",
+            knowledge.engine_name, knowledge.engine_version
+        ));
+    }
+    for (name, req) in knowledge.requirements {
+        if !packages.contains(&Package::Plugin(name.clone())) {
+            continue;
+        }
+        let Some(Some(list)) = knowledge.candidates.get(name) else {
+            continue;
+        };
+        let set = if knowledge.allow_pre {
+            SemverSet::from_req_allow_pre(req)
+        } else {
+            SemverSet::from_req(req)
+        };
+        let locked = knowledge.locked.get(name);
+        let fine = |c: &Candidate| c.usable && (c.yanked.is_none() || locked == Some(&c.version));
+        if list.iter().any(|c| fine(c) && set.contains(&c.version)) {
+            continue;
+        }
+        let best = |keep: &dyn Fn(&Candidate) -> bool| {
+            list.iter()
+                .filter(|c| keep(c))
+                .max_by(|a, b| a.version.cmp(&b.version))
+        };
+        let loose = SemverSet::from_req_allow_pre(req);
+        if let Some(c) = best(&|c| !knowledge.allow_pre && fine(c) && loose.contains(&c.version)) {
+            hints.push(format!(
+                "`{name} {}` is a prerelease matching `{req}`; pass `--pre` to allow prereleases",
+                c.version
+            ));
+        }
+        if let Some(c) = best(&|c| c.usable && c.yanked.is_some() && set.contains(&c.version)) {
+            let why = match &c.yanked {
+                Some(Some(reason)) => format!(": {reason}"),
+                _ => String::new(),
+            };
+            hints.push(format!(
+                "`{name} {}` matches `{req}` but is yanked{why}",
+                c.version
+            ));
+        }
+        if let Some(c) = best(&|c| !c.usable && set.contains(&c.version)) {
+            hints.push(format!(
+                "`{name} {}` matches `{req}` but has no artifact for this project's target",
+                c.version
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    hints.retain(|h| seen.insert(h.clone()));
+    hints
+}
