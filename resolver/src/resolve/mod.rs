@@ -51,6 +51,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use semver::{Version, VersionReq};
 
+pub use report::VERBOSE_HINT;
 pub use version_set::SemverSet;
 
 /// One published version of a plugin, as the resolver sees it.

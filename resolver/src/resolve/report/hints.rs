@@ -3,17 +3,20 @@
 //! chosen (a prerelease without `--pre`, a yanked version, one with no
 //! artifact, one that needs another engine).
 
-use pubgrub::VersionSet;
+use pubgrub::{DerivationTree, External, VersionSet};
 
 use super::{Knowledge, Tree};
 use crate::resolve::provider::Package;
 use crate::resolve::{Candidate, SemverSet};
 
-/// One-line suggestions: `engine-check` when the engine is involved, `--pre`
-/// when a requirement missed only prereleases, and yanked or target-less
-/// versions that would have matched.
+/// One-line suggestions: `engine-check` when the engine is involved, the
+/// newest version that runs on the engine when no version a requirement of
+/// the project matches does, `--pre` when a requirement missed only prereleases, and
+/// yanked or target-less versions that would have matched.
 pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
     let packages = tree.packages();
+    let mut roots = Vec::new();
+    required_by_the_project(tree, &mut roots);
     let mut hints = Vec::new();
     if packages.contains(&Package::Engine) {
         hints.push(format!(
@@ -35,7 +38,15 @@ pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
         };
         let locked = knowledge.locked.get(name);
         let fine = |c: &Candidate| c.usable && (c.yanked.is_none() || locked == Some(&c.version));
-        if list.iter().any(|c| fine(c) && set.contains(&c.version)) {
+        let matching: Vec<&Candidate> = list
+            .iter()
+            .filter(|c| fine(c) && set.contains(&c.version))
+            .collect();
+        if !matching.is_empty() {
+            let own = roots.contains(&Package::Plugin(name.clone()));
+            if own && matching.iter().all(|c| !knowledge.runs_on_engine(c)) {
+                hints.push(engine_hint(knowledge, name, req, list));
+            }
             continue;
         }
         let best = |keep: &dyn Fn(&Candidate) -> bool| {
@@ -70,4 +81,40 @@ pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     hints.retain(|h| seen.insert(h.clone()));
     hints
+}
+
+/// `no version of syn ^3 runs on rustc 1.65.0; the newest syn that does is 2.0.106`.
+fn engine_hint(
+    knowledge: &Knowledge<'_>,
+    name: &str,
+    req: &semver::VersionReq,
+    list: &[Candidate],
+) -> String {
+    let newest = list
+        .iter()
+        .filter(|c| knowledge.unusable(name, c).is_none())
+        .filter(|c| knowledge.allow_pre || c.version.pre.is_empty())
+        .map(|c| &c.version)
+        .max();
+    let engine = knowledge.engine();
+    match newest {
+        Some(v) => format!(
+            "no version of `{name} {req}` runs on {engine}; the newest {name} that does is {v}"
+        ),
+        None => format!("no version of {name} runs on {engine}"),
+    }
+}
+
+/// The plugins the project itself requires in `tree`.
+fn required_by_the_project(tree: &Tree, out: &mut Vec<Package>) {
+    match tree {
+        DerivationTree::External(External::FromDependencyOf(Package::Root, _, p, _)) => {
+            out.push(p.clone());
+        }
+        DerivationTree::External(_) => {}
+        DerivationTree::Derived(d) => {
+            required_by_the_project(&d.cause1, out);
+            required_by_the_project(&d.cause2, out);
+        }
+    }
 }

@@ -4,10 +4,13 @@
 //!
 //! * the **derivation** (`--verbose`): every step, numbered where shared,
 //!   walked by `DefaultStringReporter` with [`words::Words`] (our
-//!   `ReportFormatter`) choosing each phrase;
+//!   `ReportFormatter`) choosing each phrase. Trees of more than one step
+//!   are first collapsed (`collapse_no_versions`), which drops "no versions
+//!   of x in r" steps; a dependency on a range that holds nothing usable
+//!   then says so itself;
 //! * the **explanation**: the derivation itself when it is short, else a
 //!   summary ([`summary`]) of the facts at its leaves, merged across versions
-//!   ("thiserror >=2.0.0, <2.0.19 each depend on thiserror-impl of the same
+//!   ("thiserror >=2.0.0 depends on thiserror-impl of the same
 //!   version" instead of one step per patch release), and its conclusion.
 //!
 //! Phrases ([`phrase`]) print requirements as written and simplify ranges
@@ -54,28 +57,31 @@ pub(crate) struct Report {
     pub(crate) hints: Vec<String>,
 }
 
+/// The hint after a summarised explanation (the CLI drops it under
+/// `--verbose`, which prints the derivation).
+pub const VERBOSE_HINT: &str =
+    "run the command again with `--verbose` to see every step of the derivation";
+
 /// A derivation longer than this many lines is summarised.
 const MAX_STEP_LINES: usize = 6;
 
 /// The explanation, derivation and hints for a failed resolution.
 pub(crate) fn explain(tree: Tree, knowledge: &Knowledge<'_>) -> Report {
-    let derivation = steps(&tree, knowledge, false);
-    let mut collapsed = tree.clone();
     let one_step = is_one_step(&tree);
+    let mut tree = tree;
     if !one_step {
-        collapsed.collapse_no_versions();
+        tree.collapse_no_versions();
     }
-    let short = steps(&collapsed, knowledge, !one_step);
-    let mut hints = hints::hints(&collapsed, knowledge);
-    let explanation = match summary::summary(&collapsed, knowledge) {
-        Some(summary) if short.lines().count() > MAX_STEP_LINES => {
-            hints.push(
-                "run the command again with `--verbose` to see every step of the derivation"
-                    .to_owned(),
-            );
+    let derivation = steps(&tree, knowledge, !one_step);
+    let mut hints = hints::hints(&tree, knowledge);
+    let summary = summary::summary(&tree, knowledge)
+        .filter(|s| s.lines().count() < derivation.lines().count());
+    let explanation = match summary {
+        Some(summary) if derivation.lines().count() > MAX_STEP_LINES => {
+            hints.push(VERBOSE_HINT.to_owned());
             summary
         }
-        _ => short,
+        _ => derivation.clone(),
     };
     Report {
         explanation,

@@ -100,9 +100,10 @@ impl Knowledge<'_> {
                 Role::Versions => (name.as_str(), self.versions_range(name, set, holds, widen)),
             },
         };
-        match text.strip_prefix('*') {
-            Some(rest) => format!("{name}{rest}"),
-            None => format!("{name} {text}"),
+        match (text.strip_prefix('*'), role) {
+            (Some(rest), Role::Versions) => format!("every version of {name}{rest}"),
+            (Some(rest), Role::Requirement) => format!("{name}{rest}"),
+            (None, _) => format!("{name} {text}"),
         }
     }
 

@@ -69,8 +69,8 @@ pub(super) fn summary(tree: &Tree, knowledge: &Knowledge<'_>) -> Option<String> 
     }
     order(&mut facts, &roots);
     let mut lines = vec![opening(&words, &roots, engine)];
-    lines.extend(facts.iter().map(|f| sentence(&words, f)));
-    lines.extend(others.iter().map(|o| format!("{}.", capitalise(o))));
+    lines.extend(facts.iter().map(|f| sentence_case(&sentence(&words, f))));
+    lines.extend(others.iter().map(|o| format!("{}.", sentence_case(o))));
     let mut conclusions = Vec::new();
     conclude(tree, &words, &roots, &mut conclusions);
     if !conclusions.is_empty() {
@@ -231,7 +231,7 @@ fn sentence(words: &Words<'_, '_>, fact: &Fact) -> String {
                 })
             };
             format!(
-                "{} each depend on {} of the same version",
+                "{} depends on {} of the same version",
                 knowledge.phrase_fact(
                     &fact.package,
                     &fact.versions,
@@ -292,6 +292,16 @@ fn clash(
             )
         })
     })
+}
+
+/// A capital letter where the sentence starts with a word, not a plugin
+/// name (names are printed as they are).
+fn sentence_case(text: &str) -> String {
+    let words = ["every ", "no ", "the ", "this ", "there "];
+    match words.iter().any(|w| text.starts_with(w)) {
+        true => capitalise(text),
+        false => text.to_owned(),
+    }
 }
 
 fn capitalise(text: &str) -> String {

@@ -3,9 +3,10 @@
 //!
 //! A derived step is an incompatibility: some terms that cannot all hold.
 //! It is said as what it means, never as a list of negations: one version
-//! range *depends on* (or *needs*) one of the things it lacks ("thiserror
-//! >=2.0.0, <2.0.21 needs syn ^2.0.87 or rustc >=1.71.0"), or several
-//! ranges *cannot be used together*.
+//! range *depends on* (or *needs*) one of the things it lacks
+//! (`thiserror ^2 depends on syn ^2.0.87 on rustc 1.70.0`: an engine range
+//! the project's engine is outside of is no way out, so it is not offered
+//! as one), or several ranges *cannot be used together*.
 
 use pubgrub::{Derived, External, Map, ReportFormatter, Term, VersionSet};
 
