@@ -192,6 +192,20 @@ fn syn_pinned_low_against_thiserror_on_an_old_rustc() {
     insta::assert_snapshot!("syn_pinned_low_against_thiserror_on_an_old_rustc", text);
 }
 
+/// The same conflict's every step, as `--verbose` prints it: ranges stay
+/// ranges the sentence is true of, no step piles up negations.
+#[test]
+fn syn_pinned_low_against_thiserror_step_by_step() {
+    let request = request("1.70.0", &[("syn", "<2.0.87"), ("thiserror", "^2")]);
+    let Err(ResolveError::NoSolution { derivation, .. }) = resolve(&index(), &request) else {
+        panic!("expected no solution");
+    };
+    for negation in ["not rustc", "not syn", "not thiserror"] {
+        assert!(!derivation.contains(negation), "{derivation}");
+    }
+    insta::assert_snapshot!("syn_pinned_low_against_thiserror_step_by_step", derivation);
+}
+
 /// dashmap 5.3–6.2 need hashbrown ^0.12 or ^0.14, with yanked versions in
 /// the middle of those ranges; the project wants hashbrown ^0.15.
 #[test]

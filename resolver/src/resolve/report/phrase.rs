@@ -184,17 +184,22 @@ impl Knowledge<'_> {
             Some(holds) => holds(c),
             None => set.contains(&c.version) && !never_looked_at(c),
         };
-        let mut keep: Vec<Version> = list
-            .iter()
-            .filter(|c| match set.contains(&c.version) {
-                true => true_of(c),
-                false if widen => !true_of(c) && self.unusable(name, c).is_none(),
-                false if true_of(c) => !never_looked_at(c),
-                false => self.unusable(name, c).is_none(),
-            })
-            .map(|c| c.version.clone())
-            .collect();
-        keep.sort();
+        // Two simplifications: one that lets unusable versions the sentence
+        // is false of fall inside (then named), one that keeps them out.
+        let keep = |named_ok: bool| {
+            let mut versions: Vec<Version> = list
+                .iter()
+                .filter(|c| match set.contains(&c.version) {
+                    true => true_of(c),
+                    false if !true_of(c) => !named_ok || self.unusable(name, c).is_none(),
+                    false if widen => false,
+                    false => !never_looked_at(c),
+                })
+                .map(|c| c.version.clone())
+                .collect();
+            versions.sort();
+            versions
+        };
         let spell = |shown: &SemverSet| {
             let wrong: Vec<&Candidate> = list
                 .iter()
@@ -205,7 +210,11 @@ impl Knowledge<'_> {
                 false => format!("{} ({})", range_text(shown), self.except(name, &wrong)),
             }
         };
-        shortest(vec![spell(set), spell(&set.simplify(&keep))])
+        shortest(vec![
+            spell(set),
+            spell(&set.simplify(&keep(false))),
+            spell(&set.simplify(&keep(true))),
+        ])
     }
 
     /// `except yanked 5.5.1; 2.0.19, which does not run on rustc 1.70.0`.
