@@ -135,3 +135,44 @@ fn role_versions_at_their_maximum_and_expiries_past_9999_are_named() {
     );
     insta::assert_snapshot!("expires_in", said(&out, 2, t.path()));
 }
+
+/// A conflict PubGrub proves one version at a time (each `wrapper`
+/// pins its own `wrapper-impl`, every `wrapper-impl` needs base ^2, the
+/// project wants base ^1) is told in a few lines with a hint; `--verbose`
+/// adds every step of the derivation and drops the hint.
+#[test]
+fn a_long_conflict_is_summarised_and_verbose_shows_every_step() {
+    let p = Project::new(None);
+    let index = p.test_index();
+    let mut wrapper = index.plugin("wrapper");
+    let mut wrapper_impl = index.plugin("wrapper-impl");
+    for patch in 0..8 {
+        let v = format!("1.0.{patch}");
+        wrapper = wrapper
+            .version(&v, "*")
+            .dep("wrapper-impl", &format!("={v}"))
+            .artifact("any", "w.wasm", b"w");
+        wrapper_impl = wrapper_impl
+            .version(&v, "*")
+            .dep("base", "^2")
+            .artifact("any", "i.wasm", b"i");
+    }
+    wrapper.publish();
+    wrapper_impl.publish();
+    index
+        .plugin("base")
+        .version("1.0.0", "*")
+        .artifact("any", "b.wasm", b"b")
+        .version("2.0.0", "*")
+        .artifact("any", "b.wasm", b"b")
+        .publish();
+    let before = p.project_state();
+    let args = ["add", "base@^1", "wrapper@^1", "--yes"];
+    let short = said(&run(&mut p.cmd(&args), false), 1, &p.dir);
+    insta::assert_snapshot!("long_conflict_summary", short);
+    let mut verbose_args = vec!["--verbose"];
+    verbose_args.extend(args);
+    let verbose = said(&run(&mut p.cmd(&verbose_args), false), 1, &p.dir);
+    insta::assert_snapshot!("long_conflict_verbose", verbose);
+    assert_eq!(p.project_state(), before, "nothing changed");
+}

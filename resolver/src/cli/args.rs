@@ -38,8 +38,11 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) json: bool,
     /// Print only warnings and errors
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub(crate) quiet: bool,
+    /// Explain failures in full: when no set of versions fits, every step of the derivation after the short explanation
+    #[arg(long, short, global = true)]
+    pub(crate) verbose: bool,
     /// Never use the network: local indexes and cached artifacts only [env: PLUGRES_OFFLINE]
     #[arg(long, global = true)]
     pub(crate) offline: bool,

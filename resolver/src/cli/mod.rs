@@ -58,7 +58,12 @@ pub(crate) fn main() -> ExitCode {
     match run(&cli, &settings, &out) {
         Ok(code) => code,
         Err(Failure::Ops(e)) => {
-            out.error(&e, &e.hints());
+            let derivation = e.derivation().filter(|_| g.verbose);
+            let mut hints = e.hints();
+            if derivation.is_some() {
+                hints.retain(|h| h != plugres::resolve::VERBOSE_HINT);
+            }
+            out.error_with(&e, derivation, &hints);
             ExitCode::FAILURE
         }
         Err(Failure::Other(e, hints)) => {

@@ -69,13 +69,27 @@ impl Out {
 
     /// Prints an error with its causes and hints.
     pub(crate) fn error(&self, err: &(dyn std::error::Error + 'static), hints: &[String]) {
+        self.error_with(err, None, hints);
+    }
+
+    /// An error with, under `--verbose`, the full `derivation` of a
+    /// resolution conflict after its message (JSON: a `derivation` field).
+    pub(crate) fn error_with(
+        &self,
+        err: &(dyn std::error::Error + 'static),
+        derivation: Option<&str>,
+        hints: &[String],
+    ) {
         let causes = plugres::ops::causes(err);
         if self.json {
-            let value = serde_json::json!({
+            let mut value = serde_json::json!({
                 "error": err.to_string(),
                 "causes": causes,
                 "hints": hints,
             });
+            if let Some(derivation) = derivation {
+                value["derivation"] = derivation.into();
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
@@ -85,6 +99,9 @@ impl Out {
         eprintln!("{}: {err}", self.paint("error", RED));
         for c in &causes {
             eprintln!("  caused by: {c}");
+        }
+        if let Some(derivation) = derivation {
+            eprintln!("\nEvery step of the derivation:\n{derivation}\n");
         }
         for h in hints {
             eprintln!("{}: {h}", self.paint("hint", CYAN));

@@ -82,7 +82,9 @@ pub fn engine_check(
             report.changes = changes(lock.as_ref(), &plan.lockfile);
             return Ok(report);
         }
-        Err(OpsError::Resolve(ResolveError::NoSolution { explanation, hints })) => {
+        Err(OpsError::Resolve(ResolveError::NoSolution {
+            explanation, hints, ..
+        })) => {
             report.possible = false;
             report.explanation = Some(explanation);
             report.hints = hints

@@ -60,6 +60,21 @@ impl OpsError {
     }
 }
 
+impl OpsError {
+    /// Every step of a resolution conflict's derivation, when the message
+    /// shows less (it summarises a long one): for `--verbose`.
+    pub fn derivation(&self) -> Option<&str> {
+        match self {
+            OpsError::Resolve(ResolveError::NoSolution {
+                explanation,
+                derivation,
+                ..
+            }) if derivation != explanation => Some(derivation),
+            _ => None,
+        }
+    }
+}
+
 /// The messages of `err`'s causes, skipping those a message already
 /// contains (transparent wrappers repeat their inner error).
 pub fn causes(err: &(dyn std::error::Error + 'static)) -> Vec<String> {

@@ -41,6 +41,8 @@ mod brute_force_tests;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod real_graph_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
@@ -49,6 +51,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use semver::{Version, VersionReq};
 
+pub use report::VERBOSE_HINT;
 pub use version_set::SemverSet;
 
 /// One published version of a plugin, as the resolver sees it.
@@ -180,11 +183,14 @@ pub struct Resolution {
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// No set of versions satisfies every requirement. `explanation` says why
-    /// in plain words; `hints` are one-line suggestions for the CLI to print
-    /// after it (they are not part of the `Display` text).
+    /// in a few plain sentences; `derivation` is every step of the proof
+    /// (for `--verbose`; the same text when the proof is short); `hints` are
+    /// one-line suggestions for the CLI to print after it (neither is part
+    /// of the `Display` text).
     #[error("no set of plugin versions satisfies this project:\n{explanation}")]
     NoSolution {
         explanation: String,
+        derivation: String,
         hints: Vec<String>,
     },
     /// The candidate source failed; resolution stopped.

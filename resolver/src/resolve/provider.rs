@@ -82,8 +82,12 @@ impl<'a> Provider<'a> {
                     requirements: &self.requirements.borrow(),
                     locked: &self.request.locked,
                 };
-                let (explanation, hints) = report::explain(tree, &knowledge);
-                Err(ResolveError::NoSolution { explanation, hints })
+                let report = report::explain(tree, &knowledge);
+                Err(ResolveError::NoSolution {
+                    explanation: report.explanation,
+                    derivation: report.derivation,
+                    hints: report.hints,
+                })
             }
             Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
             | Err(PubGrubError::ErrorChoosingVersion { source, .. })

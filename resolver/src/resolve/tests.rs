@@ -12,7 +12,9 @@ fn solve(index: &Index, request: &Request) -> Resolution {
 fn failure(index: &Index, request: &Request) -> String {
     match resolve(index, request) {
         Ok(r) => panic!("expected no solution, got {:?}", r.packages),
-        Err(ResolveError::NoSolution { explanation, hints }) => {
+        Err(ResolveError::NoSolution {
+            explanation, hints, ..
+        }) => {
             let mut text = explanation;
             for hint in hints {
                 text.push_str("\nhint: ");
@@ -270,6 +272,57 @@ fn conflicting_requirements_on_a_shared_dependency() {
         .plugin("util").version("1.0.0").version("2.0.0").version("2.1.0");
     let text = failure(&index, &request("1.0.0", &[("app", "^1")]));
     insta::assert_snapshot!("conflicting_requirements_on_a_shared_dependency", text);
+}
+
+/// A range that would read simpler over a yanked version the sentence is
+/// not true of names that version instead of covering it silently.
+#[test]
+fn a_yanked_version_inside_a_range_is_named() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a")
+            .version("1.0.0").dep("b", "^1")
+            .version("1.1.0").dep("b", "^1")
+            .version("1.2.0").dep("b", "^2").yanked("")
+            .version("1.3.0").dep("b", "^1")
+            .version("1.4.0").dep("b", "^1")
+        .plugin("b").version("1.0.0").version("2.0.0");
+    let text = failure(&index, &request("1.0.0", &[("a", "^1"), ("b", "^2")]));
+    insta::assert_snapshot!("a_yanked_version_inside_a_range_is_named", text);
+}
+
+/// The same for versions that do not run on the project's engine.
+#[test]
+fn versions_for_another_engine_inside_a_range_are_named() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a")
+            .version("1.0.0").dep("b", "^1")
+            .version("1.1.0").dep("b", "^1")
+            .version("1.2.0").engine(">=2").dep("b", "^2")
+            .version("1.3.0").dep("b", "^1")
+            .version("1.4.0").dep("b", "^1")
+        .plugin("b").version("1.0.0").version("2.0.0");
+    let text = failure(&index, &request("1.0.0", &[("a", "^1"), ("b", "^2")]));
+    insta::assert_snapshot!("versions_for_another_engine_inside_a_range_are_named", text);
+}
+
+/// A requirement that matches one version prints as written, not as a
+/// bare version that reads like a pin.
+#[test]
+fn a_requirement_matching_one_version_prints_as_written() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("minisign").version("0.10.0").dep("scrypt", "^0.11.0")
+        .plugin("scrypt").version("0.11.0").version("0.12.0");
+    let text = failure(
+        &index,
+        &request("1.0.0", &[("minisign", "^0.10"), ("scrypt", "^0.12")]),
+    );
+    assert!(
+        text.contains("minisign 0.10.0 depends on scrypt ^0.11.0"),
+        "{text}"
+    );
 }
 
 #[test]
