@@ -278,7 +278,13 @@ fn write_tree(
     let online = SigningKey::from_key_text(&online_text, None).map_err(anyhow::Error::msg)?;
     let stamp = now_unix();
 
-    let config = config(&root_public, &pub_public, &online_public)?;
+    let me = BenchIndex {
+        name: "synth",
+        engine: ENGINE,
+        description: "A synthetic index for benchmarks",
+        timestamp_expiry: TIMESTAMP_EXPIRY,
+    };
+    let config = bench_config(&me, &root_public, &pub_public, &online_public)?;
     let mut bytes = write_signed(
         dir,
         CONFIG_PATH,
@@ -347,34 +353,51 @@ fn write_signed(dir: &Path, rel: &str, text: &str, key: &SigningKey, stamp: u64)
     Ok((text.len() + sig.len()) as u64)
 }
 
-fn config(root_public: &str, publisher_public: &str, online_public: &str) -> Result<IndexConfig> {
+/// What a benchmark index's config says about itself.
+pub struct BenchIndex<'a> {
+    /// The index name, also the prefix of its key ids.
+    pub name: &'a str,
+    pub engine: &'a str,
+    pub description: &'a str,
+    pub timestamp_expiry: u64,
+}
+
+/// The config of a benchmark index: one root key, one publisher key for
+/// every plugin, and one online key holding the snapshot and timestamp
+/// roles (public keys as minisign base64).
+pub fn bench_config(
+    index: &BenchIndex<'_>,
+    root_public: &str,
+    publisher_public: &str,
+    online_public: &str,
+) -> Result<IndexConfig> {
     let key = |s: &str| PublicKey::parse(s).map_err(anyhow::Error::msg);
-    let id = |s: &str| KeyId::new(s).map_err(anyhow::Error::msg);
+    let id = |role: &str| KeyId::new(&format!("{}-{role}", index.name)).map_err(anyhow::Error::msg);
     Ok(IndexConfig {
         format: plugres_schema::FORMAT,
-        name: "synth".to_string(),
-        engine: ENGINE.to_string(),
-        description: Some("A synthetic index for benchmarks".to_string()),
+        name: index.name.to_string(),
+        engine: index.engine.to_string(),
+        description: Some(index.description.to_string()),
         artifact_base: None,
         root_keys: vec![RootKey {
-            id: id("synth-root")?,
+            id: id("root")?,
             public: key(root_public)?,
         }],
         publisher_keys: vec![PublisherKey {
-            id: id("synth-publisher")?,
+            id: id("publisher")?,
             public: key(publisher_public)?,
             scopes: vec![Scope::new("*").map_err(anyhow::Error::msg)?],
         }],
         version: 1,
         snapshot_keys: vec![RoleKey {
-            id: id("synth-online-snapshot")?,
+            id: id("online-snapshot")?,
             public: key(online_public)?,
         }],
         timestamp_keys: vec![RoleKey {
-            id: id("synth-online-timestamp")?,
+            id: id("online-timestamp")?,
             public: key(online_public)?,
         }],
-        timestamp_expiry: TIMESTAMP_EXPIRY,
+        timestamp_expiry: index.timestamp_expiry,
         limits: plugres_schema::ArchiveLimits::HARD,
     })
 }

@@ -16,8 +16,8 @@ use anyhow::{Context, Result};
 use plugres_index::checkout::sig_path;
 use plugres_index::trust;
 use plugres_schema::{
-    Artifact, CONFIG_PATH, IndexConfig, KeyId, PluginFile, PluginName, PublicKey, PublisherKey,
-    RoleKey, RootKey, Scope, Sha256, SigningKey, Target, Version, VersionEntry, index_path, render,
+    Artifact, CONFIG_PATH, PluginFile, PluginName, Sha256, SigningKey, Target, Version,
+    VersionEntry, index_path, render,
 };
 use rayon::prelude::*;
 
@@ -48,7 +48,13 @@ pub fn plugres_index(dir: &Path, graph: &Graph, stamp: u64) -> Result<Written> {
         signing(&keys[1].2)?,
         signing(&keys[2].2)?,
     );
-    let config = config(&keys[0].0, &keys[1].0, &keys[2].0)?;
+    let me = crate::synth::BenchIndex {
+        name: "realgraph",
+        engine: ENGINE,
+        description: "crates.io entries from a cargo cache, for benchmarks",
+        timestamp_expiry: TIMESTAMP_EXPIRY,
+    };
+    let config = crate::synth::bench_config(&me, &keys[0].0, &keys[1].0, &keys[2].0)?;
     write_signed(
         dir,
         CONFIG_PATH,
@@ -96,38 +102,6 @@ fn write_signed(dir: &Path, rel: &str, text: &str, key: &SigningKey, stamp: u64)
             .with_context(|| format!("cannot write `{}`", full.display()))?;
     }
     Ok(())
-}
-
-fn config(root: &str, publisher: &str, online: &str) -> Result<IndexConfig> {
-    let key = |s: &str| PublicKey::parse(s).map_err(anyhow::Error::msg);
-    let id = |s: &str| KeyId::new(s).map_err(anyhow::Error::msg);
-    Ok(IndexConfig {
-        format: plugres_schema::FORMAT,
-        name: "realgraph".to_string(),
-        engine: ENGINE.to_string(),
-        description: Some("crates.io entries from a cargo cache, for benchmarks".to_string()),
-        artifact_base: None,
-        root_keys: vec![RootKey {
-            id: id("realgraph-root")?,
-            public: key(root)?,
-        }],
-        publisher_keys: vec![PublisherKey {
-            id: id("realgraph-publisher")?,
-            public: key(publisher)?,
-            scopes: vec![Scope::new("*").map_err(anyhow::Error::msg)?],
-        }],
-        version: 1,
-        snapshot_keys: vec![RoleKey {
-            id: id("realgraph-snapshot")?,
-            public: key(online)?,
-        }],
-        timestamp_keys: vec![RoleKey {
-            id: id("realgraph-timestamp")?,
-            public: key(online)?,
-        }],
-        timestamp_expiry: TIMESTAMP_EXPIRY,
-        limits: plugres_schema::ArchiveLimits::HARD,
-    })
 }
 
 fn plugin_file(name: &str, releases: &[Release]) -> Result<PluginFile> {

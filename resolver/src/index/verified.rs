@@ -14,7 +14,9 @@
 //!    plugin's name.
 //!
 //! Only then are the bytes parsed. Parsed files are cached, so each plugin
-//! file is read and verified at most once per run.
+//! file is read and verified at most once per run — and, with the
+//! verified-entry cache (`entry_cache`), once per machine and config: later
+//! runs find the parsed file by the digests the verified snapshot lists.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
