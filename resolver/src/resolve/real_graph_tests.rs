@@ -70,20 +70,7 @@ fn request(rustc: &str, roots: &[(&str, &str)]) -> Request {
 
 /// Explanation then `hint:` lines, as the CLI prints them.
 fn failure(request: &Request) -> String {
-    match resolve(&index(), request) {
-        Ok(r) => panic!("expected no solution, got {:?}", r.packages),
-        Err(ResolveError::NoSolution {
-            explanation, hints, ..
-        }) => {
-            let mut text = explanation;
-            for hint in hints {
-                text.push_str("\nhint: ");
-                text.push_str(&hint);
-            }
-            text
-        }
-        Err(other) => panic!("expected no solution, got: {other}"),
-    }
+    super::tests::failure(&index(), request)
 }
 
 #[test]

@@ -9,7 +9,7 @@ fn solve(index: &Index, request: &Request) -> Resolution {
 }
 
 /// The explanation followed by `hint:` lines, as the CLI would print them.
-fn failure(index: &Index, request: &Request) -> String {
+pub(super) fn failure(index: &Index, request: &Request) -> String {
     match resolve(index, request) {
         Ok(r) => panic!("expected no solution, got {:?}", r.packages),
         Err(ResolveError::NoSolution {

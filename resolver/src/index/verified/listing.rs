@@ -58,7 +58,7 @@ impl VerifiedIndex {
         // Bins kept by the verified-entry cache need no request.
         let todo: Vec<(String, Sha256)> = todo
             .into_iter()
-            .filter(|(id, sha)| !self.kept_bin(id, *sha))
+            .filter(|(id, sha)| self.kept_bin(id, *sha).is_none())
             .collect();
         let pins: Vec<(String, Sha256)> =
             todo.iter().map(|(id, sha)| (bin_path(id), *sha)).collect();
@@ -80,34 +80,26 @@ impl VerifiedIndex {
         {
             return Ok(hit.clone());
         }
-        let path = bin_path(id);
-        let kept = self.entries.as_ref().and_then(|e| e.bin(&path, sha));
-        let bin = match kept {
-            Some(bin) => bin,
-            None => self.read_bin(snapshot, id, &path, sha)?,
-        };
+        if let Some(kept) = self.kept_bin(id, sha) {
+            return Ok(kept);
+        }
+        let bin = self.read_bin(snapshot, id, &bin_path(id), sha)?;
+        Ok(self.remember_bin(id, bin))
+    }
+
+    /// Bin `id` from the verified-entry cache, if it holds it (now loaded).
+    fn kept_bin(&self, id: &str, sha: Sha256) -> Option<Arc<Bin>> {
+        let bin = self.entries.as_ref()?.bin(&bin_path(id), sha)?;
+        Some(self.remember_bin(id, bin))
+    }
+
+    fn remember_bin(&self, id: &str, bin: Bin) -> Arc<Bin> {
         let bin = Arc::new(bin);
         self.bins
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_string(), bin.clone());
-        Ok(bin)
-    }
-
-    /// Loads bin `id` from the verified-entry cache, if it holds it.
-    fn kept_bin(&self, id: &str, sha: Sha256) -> bool {
-        let Some(bin) = self
-            .entries
-            .as_ref()
-            .and_then(|e| e.bin(&bin_path(id), sha))
-        else {
-            return false;
-        };
-        self.bins
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_string(), Arc::new(bin));
-        true
+        bin
     }
 
     fn read_bin(
