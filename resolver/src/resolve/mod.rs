@@ -32,6 +32,7 @@
 //! This module knows nothing about where candidates come from; callers adapt
 //! their index to [`CandidateSource`].
 
+mod pre_ranges;
 mod provider;
 mod report;
 mod version_set;

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use pubgrub::{
@@ -47,12 +48,17 @@ impl fmt::Display for Package {
 /// dependencies: the one chosen and the next ones a backtrack would try.
 const PREFETCH_DEPTH: usize = 3;
 
+/// A plugin's selectable releases and prereleases, each sorted ascending.
+type Choices = (Vec<Version>, Vec<Version>);
+
 pub(crate) struct Provider<'a> {
     source: &'a dyn CandidateSource,
     request: &'a Request,
     /// `None` once fetched means the index has no such plugin.
     cache: RefCell<HashMap<String, Option<Arc<Vec<Candidate>>>>>,
     prefetched: RefCell<HashSet<String>>,
+    /// Per plugin, what [`Self::choices`] returns.
+    choices: RefCell<HashMap<String, Rc<Choices>>>,
     /// Every requirement handed to PubGrub, for hints after a failure.
     requirements: RefCell<Vec<(String, VersionReq)>>,
     failed: RefCell<Option<SourceError>>,
@@ -65,6 +71,7 @@ impl<'a> Provider<'a> {
             request,
             cache: RefCell::default(),
             prefetched: RefCell::default(),
+            choices: RefCell::default(),
             requirements: RefCell::default(),
             failed: RefCell::default(),
         }
@@ -164,6 +171,26 @@ impl<'a> Provider<'a> {
         c.usable && (c.yanked.is_none() || self.request.locked.get(name) == Some(&c.version))
     }
 
+    /// The versions of `name` that may be chosen, releases and prereleases
+    /// apart, each sorted ascending (for [`SemverSet::count_among`]).
+    fn choices(&self, name: &str, list: &[Candidate]) -> Rc<Choices> {
+        if let Some(known) = self.choices.borrow().get(name) {
+            return known.clone();
+        }
+        let mut versions: Vec<Version> = list
+            .iter()
+            .filter(|c| self.selectable(name, c))
+            .map(|c| c.version.clone())
+            .collect();
+        versions.sort();
+        let (pres, releases) = versions.into_iter().partition(|v| !v.pre.is_empty());
+        let choices = Rc::new((releases, pres));
+        self.choices
+            .borrow_mut()
+            .insert(name.to_owned(), choices.clone());
+        choices
+    }
+
     /// Tells the source about plugins not asked for yet.
     fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n String>) {
         let cache = self.cache.borrow();
@@ -220,7 +247,14 @@ impl<'a> Provider<'a> {
         if let Some((_, req)) = own.iter().find(|(_, req)| !self.set(req).contains(version)) {
             return Dependencies::Unavailable(format!("it requires itself at `{req}`"));
         }
-        let mut deps = vec![(Package::Engine, self.set(&candidate.engine))];
+        // A version that runs on the engine would add a term the engine's one
+        // version always satisfies: it can never take part in a conflict, so
+        // it is left out (on a large lock, a third of PubGrub's terms).
+        let engine = self.set(&candidate.engine);
+        let mut deps = Vec::with_capacity(others.len() + 1);
+        if !engine.contains(&self.request.engine_version) {
+            deps.push((Package::Engine, engine));
+        }
         deps.extend(self.merged(&others));
         Dependencies::Available(deps.into_iter().collect())
     }
@@ -275,9 +309,8 @@ impl DependencyProvider for Provider<'_> {
             }
         };
         let count = list.map_or(0, |list| {
-            list.iter()
-                .filter(|c| self.selectable(name, c) && range.contains(&c.version))
-                .count()
+            let (releases, pres) = &*self.choices(name, &list);
+            range.count_among(releases, pres)
         });
         if count == 0 {
             return (2, 0, Reverse(0));

@@ -21,11 +21,14 @@ use std::ops::Bound::{self, Excluded, Included, Unbounded};
 use pubgrub::{Ranges, VersionSet};
 use semver::{Comparator, Op, Prerelease, Version, VersionReq};
 
+use super::pre_ranges::PreRanges;
+
 /// A set of versions with separate ranges for releases and prereleases.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SemverSet {
     release: Ranges<Version>,
-    pre: Ranges<Version>,
+    /// Kept small: see [`PreRanges`].
+    pre: PreRanges,
 }
 
 impl SemverSet {
@@ -39,7 +42,7 @@ impl SemverSet {
             .filter(|c| !c.pre.is_empty())
             .filter_map(|c| Some(prereleases_of(c.major, c.minor?, c.patch?)))
             .fold(Ranges::empty(), |acc, r| acc.union(&r));
-        set.pre = set.pre.intersection(&named);
+        set.pre = set.pre.intersection(&named.into());
         set
     }
 
@@ -69,28 +72,45 @@ impl SemverSet {
             (false, true) => {
                 let release = self.release.simplify(release.into_iter());
                 Self {
-                    pre: release.clone(),
+                    pre: release.clone().into(),
                     release,
                 }
             }
             (true, false) => {
-                let pre = self.pre.simplify(pre.into_iter());
+                let pre = self.pre.ranges().simplify(pre.into_iter());
                 Self {
                     release: pre.clone(),
-                    pre,
+                    pre: pre.into(),
                 }
             }
             (false, false) => Self {
                 release: self.release.simplify(release.into_iter()),
-                pre: self.pre.simplify(pre.into_iter()),
+                pre: self.pre.ranges().simplify(pre.into_iter()).into(),
             },
         }
+    }
+
+    /// How many of the given versions this set holds: `releases` and
+    /// `pres` are sorted ascending and hold only releases and only
+    /// prereleases. A binary search per range, not a test per version:
+    /// PubGrub asks this for every package each time its range narrows.
+    pub(crate) fn count_among(&self, releases: &[Version], pres: &[Version]) -> usize {
+        let pre = match &self.pre {
+            PreRanges::Empty => 0,
+            PreRanges::Full => pres.len(),
+            PreRanges::Some(ranges) => count_in(ranges, pres),
+        };
+        count_in(&self.release, releases) + pre
     }
 
     /// The single version in this set, if it holds exactly one.
     #[cfg(test)]
     pub(crate) fn as_singleton(&self) -> Option<&Version> {
-        match (self.release.as_singleton(), self.pre.as_singleton()) {
+        let pre = match &self.pre {
+            PreRanges::Some(r) => r.as_singleton(),
+            PreRanges::Empty | PreRanges::Full => None,
+        };
+        match (self.release.as_singleton(), pre) {
             (Some(v), None) if self.pre.is_empty() => Some(v),
             (None, Some(v)) if self.release.is_empty() => Some(v),
             _ => None,
@@ -104,7 +124,7 @@ impl VersionSet for SemverSet {
     fn empty() -> Self {
         Self {
             release: Ranges::empty(),
-            pre: Ranges::empty(),
+            pre: PreRanges::Empty,
         }
     }
 
@@ -112,12 +132,12 @@ impl VersionSet for SemverSet {
         if v.pre.is_empty() {
             Self {
                 release: Ranges::singleton(v),
-                pre: Ranges::empty(),
+                pre: PreRanges::Empty,
             }
         } else {
             Self {
                 release: Ranges::empty(),
-                pre: Ranges::singleton(v),
+                pre: Ranges::singleton(v).into(),
             }
         }
     }
@@ -147,7 +167,7 @@ impl VersionSet for SemverSet {
     fn full() -> Self {
         Self {
             release: Ranges::full(),
-            pre: Ranges::full(),
+            pre: PreRanges::Full,
         }
     }
 
@@ -172,23 +192,47 @@ impl VersionSet for SemverSet {
 /// and spelled out after the release ranges otherwise.
 impl fmt::Display for SemverSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pre.is_empty() || self.pre.subset_of(&self.release) {
+        if self.pre.is_empty() {
+            return f.write_str(&display_ranges(&self.release));
+        }
+        let pre = self.pre.ranges();
+        if pre.subset_of(&self.release) {
             return f.write_str(&display_ranges(&self.release));
         }
         if self.release.is_empty() {
-            return f.write_str(&display_ranges(&self.pre));
+            return f.write_str(&display_ranges(&pre));
         }
-        let extra = self.pre.intersection(&self.release.complement());
+        let extra = pre.intersection(&self.release.complement());
         if holds_no_release(&extra) {
-            return f.write_str(&display_ranges(&self.release.union(&self.pre)));
+            return f.write_str(&display_ranges(&self.release.union(&pre)));
         }
         write!(
             f,
             "{} (prereleases: {})",
             display_ranges(&self.release),
-            display_ranges(&self.pre)
+            display_ranges(&pre)
         )
     }
+}
+
+/// How many of `sorted` (ascending) lie in `ranges`.
+fn count_in(ranges: &Ranges<Version>, sorted: &[Version]) -> usize {
+    ranges
+        .iter()
+        .map(|(lo, hi)| {
+            let start = sorted.partition_point(|v| match lo {
+                Included(b) => v < b,
+                Excluded(b) => v <= b,
+                Unbounded => false,
+            });
+            let end = sorted.partition_point(|v| match hi {
+                Included(b) => v <= b,
+                Excluded(b) => v < b,
+                Unbounded => true,
+            });
+            end.saturating_sub(start)
+        })
+        .sum()
 }
 
 /// Whether every segment lies inside the prereleases of one `x.y.z`.
@@ -286,7 +330,10 @@ fn comparator_halves(c: &Comparator) -> SemverSet {
         (Some(minor), None) => partial(c.op, c.major, Some(minor)),
         (Some(minor), Some(patch)) => full_comparator(c.op, c.major, minor, patch, &c.pre),
     };
-    SemverSet { release, pre }
+    SemverSet {
+        release,
+        pre: pre.into(),
+    }
 }
 
 /// Which half a bound is built for: release bounds sit on release versions,

@@ -105,6 +105,21 @@ proptest! {
             prop_assert_eq!(not_a.contains(&v), !sa.contains(&v));
         }
     }
+
+    /// Counting by binary search agrees with testing every version, on
+    /// every shape PubGrub builds (complements, unions, intersections).
+    #[test]
+    fn count_among_is_the_number_contained(a in requirement(), b in requirement(), allow in any::<bool>()) {
+        let make = |r: &VersionReq| if allow { SemverSet::from_req_allow_pre(r) } else { SemverSet::from_req(r) };
+        let (sa, sb) = (make(&a), make(&b));
+        let mut all = universe();
+        all.sort();
+        let (pres, releases): (Vec<Version>, Vec<Version>) = all.iter().cloned().partition(|v| !v.pre.is_empty());
+        for set in [sa.clone(), sa.complement(), sa.union(&sb), sa.intersection(&sb.complement())] {
+            let expected = all.iter().filter(|v| set.contains(v)).count();
+            prop_assert_eq!(set.count_among(&releases, &pres), expected, "{}", set);
+        }
+    }
 }
 
 #[test]
