@@ -43,7 +43,7 @@ pub struct VerifiedIndex {
     snapshot: Option<Snapshot>,
     warnings: Vec<String>,
     /// Bins of a binned snapshot read so far, by id.
-    bins: Mutex<HashMap<String, Arc<plugres_schema::Bin>>>,
+    bins: Mutex<HashMap<String, Arc<bin_table::BinTable>>>,
     /// `None` records "no such plugin", so a miss is not asked twice.
     cache: Mutex<HashMap<PluginName, Option<Arc<PluginFile>>>>,
     /// Plugins asked for: what a resolution touched, whether read from the
@@ -489,6 +489,7 @@ fn matches(p: &PluginFile, word: &str) -> bool {
         || p.categories.iter().any(|c| has(c))
 }
 
+mod bin_table;
 mod entry_cache;
 mod listing;
 #[cfg(test)]

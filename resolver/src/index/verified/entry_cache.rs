@@ -26,6 +26,8 @@ use rayon::prelude::*;
 
 use plugres_schema::{Bin, PluginFile, Sha256, Snapshot};
 
+use super::bin_table::{BinTable, encode as encode_bin};
+
 /// Entries of one index config, under a folder of this machine.
 pub(crate) struct EntryCache {
     dir: PathBuf,
@@ -119,11 +121,8 @@ impl EntryCache {
     }
 
     /// The parsed snapshot bin at `path` with digest `sha`, if read before.
-    pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<Bin> {
-        let payload = self.get(self.key(Kind::Bin, path, &[sha]))?;
-        let mut rest = Bin::default();
-        let bin = decode_bin(&payload, &mut rest)?;
-        rest.files.is_empty().then_some(bin)
+    pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<BinTable> {
+        BinTable::load(self.get(self.key(Kind::Bin, path, &[sha]))?)
     }
 
     pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, bin: &Bin) {
@@ -135,7 +134,7 @@ impl EntryCache {
         let mut text = Vec::with_capacity(64 + path.len() + 32 * (digests.len() + 1));
         text.extend_from_slice(match kind {
             Kind::Plugin => b"plugres verified plugin file v1\0",
-            Kind::Bin => b"plugres parsed snapshot bin v3\0",
+            Kind::Bin => b"plugres parsed snapshot bin v4\0",
             Kind::Snapshot => b"plugres parsed snapshot v1\0",
         });
         if kind == Kind::Plugin {
@@ -216,25 +215,6 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         create_dirs: true,
     };
     plugres_fs::atomic_write_with(path, bytes, opts)
-}
-
-fn encode_bin(bin: &Bin) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bin.files.len() * 80 + bin.signatures.len() * 320);
-    let mut put = |s: &[u8]| {
-        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-        out.extend_from_slice(s);
-    };
-    put(&(bin.files.len() as u32).to_le_bytes());
-    for (path, sha) in &bin.files {
-        put(path.as_bytes());
-        put(sha.as_bytes());
-    }
-    put(&(bin.signatures.len() as u32).to_le_bytes());
-    for (path, text) in &bin.signatures {
-        put(path.as_bytes());
-        put(text.as_bytes());
-    }
-    out
 }
 
 /// Decodes one [`encode_bin`] from the front of `bytes`; what follows, if

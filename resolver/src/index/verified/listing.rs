@@ -7,6 +7,7 @@ use std::sync::{Arc, PoisonError};
 use plugres_schema::{Bin, Listing, Sha256, Snapshot, bin_path, parse_bin};
 
 use super::VerifiedIndex;
+use super::bin_table::BinTable;
 use crate::index::IndexError;
 use crate::index::trust::check_digest;
 
@@ -24,7 +25,7 @@ impl VerifiedIndex {
             Listing::InBin {
                 id,
                 sha256: Some(sha),
-            } => Ok(self.bin(snapshot, &id, sha)?.files.get(path).copied()),
+            } => Ok(self.bin(snapshot, &id, sha)?.file(path)),
         }
     }
 
@@ -41,7 +42,10 @@ impl VerifiedIndex {
             Listing::InBin {
                 id,
                 sha256: Some(sha),
-            } => self.bin(snapshot, &id, sha)?.signatures.get(path).cloned(),
+            } => self
+                .bin(snapshot, &id, sha)?
+                .signature(path)
+                .map(str::to_string),
         };
         Ok(text.map(String::into_bytes))
     }
@@ -71,7 +75,7 @@ impl VerifiedIndex {
         Ok(())
     }
 
-    fn bin(&self, snapshot: &Snapshot, id: &str, sha: Sha256) -> Result<Arc<Bin>, IndexError> {
+    fn bin(&self, snapshot: &Snapshot, id: &str, sha: Sha256) -> Result<Arc<BinTable>, IndexError> {
         if let Some(hit) = self
             .bins
             .lock()
@@ -84,16 +88,16 @@ impl VerifiedIndex {
             return Ok(kept);
         }
         let bin = self.read_bin(snapshot, id, &bin_path(id), sha)?;
-        Ok(self.remember_bin(id, bin))
+        Ok(self.remember_bin(id, BinTable::of(&bin)))
     }
 
     /// Bin `id` from the verified-entry cache, if it holds it (now loaded).
-    fn kept_bin(&self, id: &str, sha: Sha256) -> Option<Arc<Bin>> {
+    fn kept_bin(&self, id: &str, sha: Sha256) -> Option<Arc<BinTable>> {
         let bin = self.entries.as_ref()?.bin(&bin_path(id), sha)?;
         Some(self.remember_bin(id, bin))
     }
 
-    fn remember_bin(&self, id: &str, bin: Bin) -> Arc<Bin> {
+    fn remember_bin(&self, id: &str, bin: BinTable) -> Arc<BinTable> {
         let bin = Arc::new(bin);
         self.bins
             .lock()
