@@ -97,7 +97,11 @@ impl GitDaemon {
         // Run `git-daemon` itself: killing a `git daemon` wrapper would
         // leave the real daemon running.
         let exec_path = git_trimmed(base, &["--exec-path"]);
-        let mut cmd = Command::new(Path::new(&exec_path).join("git-daemon"));
+        let program = Path::new(&exec_path).join("git-daemon");
+        if !program.is_file() {
+            crate::missing_tool("git daemon", "git");
+        }
+        let mut cmd = Command::new(program);
         isolate(&mut cmd, base);
         let child = cmd
             .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])

@@ -19,6 +19,17 @@ pub mod nginx;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+/// Stops a test that needs a program this machine lacks, naming it and how
+/// to install it: a test never falls back to something else and then
+/// asserts what only the real program does.
+pub fn missing_tool(tool: &str, debian_package: &str) -> ! {
+    panic!(
+        "`{tool}` is required by this test and was not found.\n\
+         Run the tests with `bash tests/run.sh`: it installs what they use \
+         (Debian/Ubuntu: `sudo apt-get install {debian_package}`), then runs them."
+    )
+}
+
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())

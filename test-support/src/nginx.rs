@@ -1,4 +1,4 @@
-//! nginx (Debian's package, which `.ci/run` installs) serving folders on
+//! nginx (Debian's package, which `tests/run.sh` installs) serving folders on
 //! 127.0.0.1: the end-to-end tests' static host, the sparse backend's
 //! tests and the sparse benchmark all start it here.
 //!
@@ -22,6 +22,11 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// The nginx binary: the first of the usual paths that exists.
 pub fn binary() -> Option<PathBuf> {
     CANDIDATES.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// The nginx binary, or a panic naming it and how to install it.
+pub fn require() -> PathBuf {
+    binary().unwrap_or_else(|| crate::missing_tool("nginx", "nginx-light"))
 }
 
 /// One `server` block: the folder it serves, and directives added inside

@@ -1,9 +1,9 @@
 //! Real HTTP servers on 127.0.0.1 for the end-to-end tests.
 //!
-//! [`StaticServer`] is nginx (Debian's package, which `.ci/run` installs)
-//! serving a directory, with an access log the tests can read; where nginx is
-//! missing it falls back to Python's `http.server`, also a real static
-//! server. [`FaultServer`] is a small server in this process that misbehaves
+//! [`StaticServer`] is nginx (Debian's package, which `tests/run.sh`
+//! installs) serving a directory, with an access log the tests can read;
+//! without nginx a test fails, naming it (never another server: the tests
+//! assert on nginx's access log). [`FaultServer`] is a small server in this process that misbehaves
 //! on purpose: errors, hangs, oversized bodies, slow drips, gzip-labelled
 //! bodies, reset connections; in front of an
 //! index directory it serves the files and misbehaves on chosen paths only.
@@ -11,23 +11,16 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use plugres_test_support::nginx::{self, Nginx};
 
-/// A static server: nginx ([`plugres_test_support::nginx`]) or, where it
-/// is missing, Python's `http.server`.
+/// A static server: nginx ([`plugres_test_support::nginx`]).
 pub struct StaticServer {
-    server: Server,
+    server: Nginx,
     pub port: u16,
-}
-
-enum Server {
-    Nginx(Nginx),
-    Python(Child),
 }
 
 impl StaticServer {
@@ -38,63 +31,30 @@ impl StaticServer {
     }
 
     pub fn start_with(dir: &Path, extra: &str) -> StaticServer {
-        if let Some(bin) = nginx::binary() {
-            let site = nginx::Server {
-                root: dir,
-                extra: extra.to_string(),
-            };
-            let server = Nginx::start(&bin, &[site], None).expect("start nginx");
-            let port = server.port(0);
-            return StaticServer {
-                server: Server::Nginx(server),
-                port,
-            };
-        }
-        let port = plugres_test_support::free_port().unwrap();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-                "--directory",
-            ])
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start python3 -m http.server");
-        assert!(
-            plugres_test_support::wait_for_port(port, Duration::from_secs(10)),
-            "server on port {port} did not start within 10 s"
-        );
-        StaticServer {
-            server: Server::Python(child),
-            port,
-        }
+        let site = nginx::Server {
+            root: dir,
+            extra: extra.to_string(),
+        };
+        let server = Nginx::start(&nginx::require(), &[site], None).expect("start nginx");
+        let port = server.port(0);
+        StaticServer { server, port }
     }
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
-    /// Lines of nginx's access log (empty with the Python fallback).
+    /// Lines of nginx's access log.
     pub fn access_log(&self) -> Vec<String> {
-        match &self.server {
-            Server::Nginx(n) => n.access_log().lines().map(str::to_string).collect(),
-            Server::Python(_) => Vec::new(),
-        }
+        self.server
+            .access_log()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn stop(&mut self) {
-        match &mut self.server {
-            Server::Nginx(n) => n.stop(),
-            Server::Python(child) => {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
+        self.server.stop();
     }
 }
 

@@ -136,15 +136,12 @@ mod tests {
         assert_eq!(parse_log("").unwrap(), Requests::default());
     }
 
-    /// A real nginx (where installed) serves a file and logs the request,
-    /// and is gone after the drop.
+    /// A real nginx serves a file and logs the request, and is gone after
+    /// the drop.
     #[test]
     fn serves_a_folder_and_logs_each_request() {
         use std::io::{Read, Write};
-        let Some(bin) = find(None) else {
-            eprintln!("nginx is not installed; skipped");
-            return;
-        };
+        let bin = find(None).unwrap_or_else(plugres_test_support::nginx::require);
         let root = tempfile::tempdir().unwrap();
         std::fs::write(root.path().join("config.toml"), "x = 1\n").unwrap();
         let server = Nginx::start(&bin, root.path()).unwrap();

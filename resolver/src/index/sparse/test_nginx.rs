@@ -3,8 +3,8 @@
 //! with an access log that records each request's port, status and
 //! `Authorization` so tests can count and inspect.
 //!
-//! Tests that need it are skipped (with a note on stderr) where nginx is
-//! not installed.
+//! A test that needs it fails where nginx is not installed, naming it
+//! (`tests/run.sh` installs it).
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,17 +33,14 @@ pub(crate) struct Logged {
 
 impl Nginx {
     /// Serves `root` on one port; `extra` goes into the `server` block.
-    pub(crate) fn serve(root: &Path, extra: &str) -> Option<Nginx> {
+    pub(crate) fn serve(root: &Path, extra: &str) -> Nginx {
         Self::servers(&[(root, extra.to_string())])
     }
 
     /// One `server` per entry, each on its own free port; `@PORTn@` in an
     /// `extra` stands for the port of server `n`.
-    pub(crate) fn servers(servers: &[(&Path, String)]) -> Option<Nginx> {
-        let Some(bin) = nginx::binary() else {
-            eprintln!("nginx is not installed: skipping");
-            return None;
-        };
+    pub(crate) fn servers(servers: &[(&Path, String)]) -> Nginx {
+        let bin = nginx::require();
         let servers: Vec<Server<'_>> = servers
             .iter()
             .map(|(root, extra)| Server {
@@ -53,7 +50,7 @@ impl Nginx {
             .collect();
         let inner = nginx::Nginx::start(&bin, &servers, Some(LOG_FORMAT)).expect("start nginx");
         let ports = inner.ports().to_vec();
-        Some(Nginx { inner, ports })
+        Nginx { inner, ports }
     }
 
     pub(crate) fn url(&self, i: usize) -> String {

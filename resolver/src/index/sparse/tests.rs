@@ -1,5 +1,5 @@
 //! The sparse backend against real nginx (and a silent socket for
-//! timeouts). Each test skips itself where nginx is missing.
+//! timeouts). Without nginx they fail, naming it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -55,9 +55,7 @@ fn statuses(nginx: &Nginx) -> Vec<u16> {
 #[test]
 fn cold_fetch_then_warm_revalidation_is_answered_304() {
     let ix = index_with(&["hello"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
 
     let cold = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
@@ -109,9 +107,7 @@ fn cold_fetch_then_warm_revalidation_is_answered_304() {
 #[test]
 fn each_file_is_fetched_once_per_backend() {
     let ix = index_with(&["hello"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let b = backend(&nginx.url(0), cache.path());
     let first = b.read("config.toml").unwrap().unwrap();
@@ -123,9 +119,7 @@ fn each_file_is_fetched_once_per_backend() {
 #[test]
 fn absent_files_are_none_after_exactly_one_cache_busted_retry() {
     let ix = index_with(&[]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let b = backend(&nginx.url(0), cache.path());
     assert_eq!(b.read("plugins/no/pe/nope.toml").unwrap(), None);
@@ -154,9 +148,7 @@ fn a_file_published_after_a_cached_miss_is_found_by_the_cache_busted_retry() {
     // nginx as a stale CDN: without the cache-busting query it still says 404.
     let ix = index_with(&["hello"]);
     let extra = "location /plugins/ { if ($args !~ \"plugres-refresh\") { return 404; } }";
-    let Some(nginx) = Nginx::serve(ix.root(), extra) else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), extra);
     let cache = tempfile::tempdir().unwrap();
     let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
     assert!(index.plugin(&name("hello")).unwrap().is_some());
@@ -165,9 +157,7 @@ fn a_file_published_after_a_cached_miss_is_found_by_the_cache_busted_retry() {
 #[test]
 fn refresh_mode_busts_every_request() {
     let ix = index_with(&["hello"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let mut c = config(&nginx.url(0), cache.path());
     c.refresh = true;
@@ -184,9 +174,7 @@ fn refresh_mode_busts_every_request() {
 #[test]
 fn tampering_on_the_server_is_refused() {
     let ix = index_with(&["hello"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let file = ix.root().join(index_path(&name("hello")));
     let mut bytes = std::fs::read(&file).unwrap();
@@ -208,9 +196,7 @@ fn tampering_on_the_server_is_refused() {
 #[test]
 fn offline_reads_only_the_cache_and_lists_what_is_missing() {
     let ix = index_with(&["hello", "world"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let online = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
     assert!(online.plugin(&name("hello")).unwrap().is_some());
@@ -249,9 +235,7 @@ fn prefetch_fetches_in_parallel_each_file_once() {
     let names: Vec<String> = (0..30).map(|i| format!("plugin{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let ix = index_with(&refs);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let b = backend(&nginx.url(0), cache.path());
     let paths: Vec<String> = names
@@ -278,9 +262,7 @@ fn concurrent_readers_share_one_cache() {
     let names: Vec<String> = (0..12).map(|i| format!("plugin{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let ix = index_with(&refs);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let plugin_names: Vec<PluginName> = names.iter().map(|n| name(n)).collect();
     std::thread::scope(|s| {
@@ -326,9 +308,7 @@ fn files_contain(dir: &Path, needle: &str) -> Vec<String> {
 fn a_private_index_needs_its_token_and_never_leaks_it() {
     let ix = index_with(&["hello"]);
     let extra = format!("if ($http_authorization != \"Bearer {TOKEN}\") {{ return 401; }}");
-    let Some(nginx) = Nginx::serve(ix.root(), &extra) else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), &extra);
     let cache = tempfile::tempdir().unwrap();
 
     let none = SparseBackend::open(token_config(&nginx.url(0), cache.path(), None)).unwrap();
@@ -372,9 +352,7 @@ fn a_private_index_needs_its_token_and_never_leaks_it() {
 fn a_withheld_token_is_explained_when_the_index_answers_401() {
     let ix = index_with(&["hello"]);
     let extra = format!("if ($http_authorization != \"Bearer {TOKEN}\") {{ return 401; }}");
-    let Some(nginx) = Nginx::serve(ix.root(), &extra) else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), &extra);
     let cache = tempfile::tempdir().unwrap();
     let mut c = config(&nginx.url(0), cache.path());
     c.token_withheld = Some("it is bound to `https://other.example/`".into());
@@ -442,9 +420,7 @@ fn a_redirect_to_another_port_does_not_carry_the_token() {
         ),
         (ix.root(), String::new()),
     ];
-    let Some(nginx) = Nginx::servers(&servers) else {
-        return;
-    };
+    let nginx = Nginx::servers(&servers);
     let cache = tempfile::tempdir().unwrap();
     let url = format!("{}moved/", nginx.url(0));
     let index = verified(
@@ -475,9 +451,7 @@ fn a_redirect_to_another_port_does_not_carry_the_token() {
 fn server_errors_are_retried_and_client_errors_are_not() {
     let ix = index_with(&[]);
     let extra = "location /down/ { return 503; }\n    location /teapot/ { return 400; }";
-    let Some(nginx) = Nginx::serve(ix.root(), extra) else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), extra);
     let cache = tempfile::tempdir().unwrap();
     let down = format!("{}down/", nginx.url(0));
     let err = backend(&down, cache.path())
@@ -507,9 +481,7 @@ fn server_errors_are_retried_and_client_errors_are_not() {
 fn oversized_files_are_refused() {
     let ix = index_with(&[]);
     ix.write("big/config.toml", &vec![b'#'; MAX_FILE_SIZE + 10]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let err = backend(&format!("{}big/", nginx.url(0)), cache.path())
         .read("config.toml")
@@ -563,9 +535,7 @@ fn static_hosts_cannot_list_and_relative_artifacts_are_urls() {
 #[test]
 fn a_tampered_file_never_reaches_the_disk_cache() {
     let ix = index_with(&["hello"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let path = ix.root().join("plugins/he/ll/hello.toml");
     let mut bytes = std::fs::read(&path).unwrap();
@@ -588,9 +558,7 @@ fn a_tampered_file_never_reaches_the_disk_cache() {
 #[test]
 fn a_prefetched_file_nothing_read_is_not_cached() {
     let ix = index_with(&["hello", "world"]);
-    let Some(nginx) = Nginx::serve(ix.root(), "") else {
-        return;
-    };
+    let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
     index.prefetch(&[name("world")]);
@@ -620,13 +588,13 @@ const NOW: u64 = 1_800_000_000;
 
 /// An index of `names` with snapshot 1 and timestamp 1, served by nginx
 /// (`None` where nginx is missing).
-fn served_with_snapshot(names: &[&str]) -> Option<(TestIndex, plugres_schema::SigningKey, Nginx)> {
+fn served_with_snapshot(names: &[&str]) -> (TestIndex, plugres_schema::SigningKey, Nginx) {
     let ix = index_with(names);
     let online = ix.enable_snapshots();
     ix.snapshot(&online, 1, 0);
     ix.timestamp(&online, 1, NOW + 86_400);
-    let nginx = Nginx::serve(ix.root(), "")?;
-    Some((ix, online, nginx))
+    let nginx = Nginx::serve(ix.root(), "");
+    (ix, online, nginx)
 }
 
 /// Trust state kept under `cache`, the clock at [`NOW`].
@@ -644,9 +612,7 @@ fn trust_kept_in(cache: &Path) -> crate::index::TrustOptions {
 /// cached plugin files whose digests the snapshot lists, need no request.
 #[test]
 fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed() {
-    let Some((ix, online, nginx)) = served_with_snapshot(&["hello", "other"]) else {
-        return;
-    };
+    let (ix, online, nginx) = served_with_snapshot(&["hello", "other"]);
     let cache = tempfile::tempdir().unwrap();
     let trust = trust_kept_in(cache.path());
     let open = || {
@@ -724,9 +690,7 @@ fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed(
 /// The signature of a changed file is therefore fetched whole.
 #[test]
 fn the_signature_of_a_changed_snapshot_is_fetched_whole() {
-    let Some((ix, online, nginx)) = served_with_snapshot(&["hello"]) else {
-        return;
-    };
+    let (ix, online, nginx) = served_with_snapshot(&["hello"]);
     let cache = tempfile::tempdir().unwrap();
     let trust = trust_kept_in(cache.path());
     let open = || {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test of plugres, from a bare machine: installs the programs the
+# end-to-end tests run for real (the reference minisign tool, nginx as the
+# static host, git with git-daemon), then runs the whole test suite.
+#
+# usage: bash tests/run.sh [ARGS for `cargo test`]
+#   e.g. bash tests/run.sh -p plugres-e2e attack_
+# Set PLUGRES_TEST_NO_INSTALL=1 to only check and name what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian/Ubuntu package per missing program.
+need=()
+command -v minisign >/dev/null || need+=(minisign)
+[ -x /usr/sbin/nginx ] || [ -x /usr/bin/nginx ] || need+=(nginx-light)
+command -v git >/dev/null || need+=(git)
+[ -x "$(git --exec-path 2>/dev/null)/git-daemon" ] || need+=(git)
+command -v cc >/dev/null || need+=(gcc)
+if [ ${#need[@]} -gt 0 ]; then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  if [ "${PLUGRES_TEST_NO_INSTALL:-}" = 1 ] || ! command -v apt-get >/dev/null; then
+    echo "error: the tests need ${need[*]} (Debian/Ubuntu package names)." >&2
+    echo "  install them with: sudo apt-get install ${need[*]}" >&2
+    echo "  (macOS: brew install minisign nginx git)" >&2
+    exit 1
+  fi
+  echo "installing what the tests use: ${need[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+exec cargo test --workspace --locked "$@"
