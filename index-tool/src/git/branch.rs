@@ -154,6 +154,26 @@ mod tests {
         assert!(err.to_string().contains("`main`"), "{err}");
     }
 
+    /// A machine with no git identity at all (no `user.name`, no
+    /// `GIT_COMMITTER_*`): a branch is still created, as a commit would be.
+    #[test]
+    fn switch_works_without_a_git_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let repo = Repo::init(dir.path()).unwrap();
+            commit_files(&repo, &[("config.toml", Some("format = 1\n"))], "init")
+        };
+        let isolated = gix::open_opts(dir.path(), gix::open::Options::isolated()).unwrap();
+        assert!(isolated.committer().is_none(), "the test needs no identity");
+        let repo = Repo::from_gix(isolated, dir.path()).unwrap();
+        repo.create_branch_and_switch("publish/hello").unwrap();
+        assert_eq!(repo.resolve_rev("publish/hello").unwrap(), first);
+        assert_eq!(
+            repo.head_branch().unwrap().as_deref(),
+            Some("publish/hello")
+        );
+    }
+
     #[test]
     fn bad_branch_names_are_refused() {
         let dir = tempfile::tempdir().unwrap();

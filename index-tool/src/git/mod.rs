@@ -83,7 +83,22 @@ impl Repo {
                 .ok_or_else(|| GitError::NoWorkingTree {
                     dir: dir.to_path_buf(),
                 })?;
-        Ok(Repo { repo, workdir })
+        let mut repo = Repo { repo, workdir };
+        repo.default_committer();
+        Ok(repo)
+    }
+
+    /// Ref updates record a committer in the reflog. Where git names none
+    /// (a fresh machine or CI container), the tool's commit author stands
+    /// in, so creating a branch works wherever committing does.
+    fn default_committer(&mut self) {
+        if self.repo.committer().is_none() {
+            let author = Author::from_env_or_config(self);
+            // Setting an in-memory value fails only for a malformed one.
+            let _ = self
+                .repo
+                .committer_or_set_fallback(author.name.as_str(), author.email.as_str());
+        }
     }
 
     /// The root of the working tree.
