@@ -17,4 +17,5 @@ mod lock_edits;
 mod messages;
 mod mirror;
 mod own_files;
+mod stale_snapshot;
 mod warm_update;

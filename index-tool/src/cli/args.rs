@@ -164,7 +164,7 @@ pub struct SnapshotArgs {
     /// PLUGRES_KEY_PASSWORD or a prompt.
     #[arg(long = "key", short = 'k', value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// Bins: `auto` (none up to 1,024 plugins, then enough for ~64 plugins
+    /// Bins: `auto` (none up to 512 plugins, then enough for ~64 plugins
     /// a bin), or a number of hex digits from 0 (none) to 4.
     #[arg(long, default_value = "auto", value_parser = parse_bins)]
     pub bins: Bins,

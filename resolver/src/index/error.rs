@@ -176,6 +176,21 @@ pub enum IndexError {
         expected: Box<str>,
     },
 
+    /// A file changed after the snapshot was made, which does not list it
+    /// or lists older bytes: the maintainers forgot `plugres-index
+    /// snapshot` (see [`super::IndexBackend::changed_after_snapshot`]).
+    #[error(
+        "the snapshot of the index at `{index}` (registry `{registry}`) is stale: `{path}` changed after snapshot {snapshot} was made, {what}, so plugres does not use it (nothing from it was used). Most likely the index's maintainers merged a change without signing a new snapshot: they must run `plugres-index snapshot --key ONLINE_KEY_FILE` in the index and commit the result (an index CI does this after every merge: README, \"An index repository's CI\"). If nobody changed that file on purpose, it was altered without the online key: report it to them"
+    )]
+    StaleSnapshot {
+        registry: String,
+        index: String,
+        path: String,
+        snapshot: u64,
+        /// "which does not list it" or "which lists an older version of it".
+        what: &'static str,
+    },
+
     /// A file the snapshot lists is not served.
     #[error(
         "`{path}` is listed in snapshot {snapshot} of the index at `{index}` (registry `{registry}`) but the host does not serve it: a file was removed (an attack hiding a plugin or its fix, or a broken mirror). Report it to whoever runs the index"

@@ -105,6 +105,16 @@ pub trait IndexBackend: Send + Sync {
     /// their bytes too. Default no-op.
     fn kept_verified(&self, _paths: &[&str]) {}
 
+    /// Whether the file at `path` changed after the index's snapshot was
+    /// made: a git index's commits since the one that last wrote
+    /// `snapshot.toml` (or a checkout's uncommitted edits) change it. Only the wording of a refusal depends on it (a
+    /// snapshot the maintainers forgot to renew, rather than a host mixing
+    /// files of different moments): the file is refused either way.
+    /// Default `false` (a static host cannot tell).
+    fn changed_after_snapshot(&self, _path: &str) -> bool {
+        false
+    }
+
     /// Every plugin file path, for `search`; `Err(IndexError::Unsupported)`
     /// where a backend cannot list.
     fn list_plugins(&self) -> Result<Vec<String>, IndexError>;

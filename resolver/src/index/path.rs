@@ -81,6 +81,13 @@ impl IndexBackend for PathBackend {
         Ok(Some(bytes))
     }
 
+    /// A folder that is a git checkout tells by its history (see
+    /// [`super::git::history::checkout_changed_after_snapshot`]); another
+    /// folder (a copied mirror) cannot.
+    fn changed_after_snapshot(&self, path: &str) -> bool {
+        super::git::history::checkout_changed_after_snapshot(&self.root, path).unwrap_or(false)
+    }
+
     fn list_plugins(&self) -> Result<Vec<String>, IndexError> {
         let dir = self.root.join(PLUGINS_DIR);
         if !dir.is_dir() {

@@ -320,6 +320,7 @@ impl VerifiedIndex {
             return Ok(Some(file));
         };
         let Some(sha) = self.expected(snapshot, &path)? else {
+            self.unlisted(snapshot, &path)?;
             return Ok(None);
         };
         let sig_sha = self

@@ -20,6 +20,7 @@
 
 mod cache;
 mod fetch;
+pub(crate) mod history;
 mod http;
 mod tree;
 
@@ -414,6 +415,11 @@ impl IndexBackend for GitBackend {
                 .place
                 .cache_error("read a file", format!("`{path}`: {e}"))),
         }
+    }
+
+    fn changed_after_snapshot(&self, path: &str) -> bool {
+        let repo = self.repo.to_thread_local();
+        history::changed_after_snapshot(&repo, self.commit, path).unwrap_or(false)
     }
 
     fn list_plugins(&self) -> Result<Vec<String>, IndexError> {

@@ -4,7 +4,10 @@
 
 use std::sync::{Arc, PoisonError};
 
-use plugres_schema::{Bin, Listing, Sha256, Snapshot, bin_path, parse_bin};
+use plugres_schema::rules::verify_plugin_file;
+use plugres_schema::{
+    Bin, Listing, Sha256, Snapshot, bin_path, name_from_index_path, parse_bin, signature_path,
+};
 
 use super::VerifiedIndex;
 use super::bin_table::BinTable;
@@ -156,6 +159,49 @@ impl VerifiedIndex {
         sha: Sha256,
     ) -> Result<(), IndexError> {
         let index = self.describe();
-        check_digest(&self.registry, &index, path, snapshot.version, bytes, sha)
+        check_digest(&self.registry, &index, path, snapshot.version, bytes, sha).map_err(|e| {
+            if self.merged_after_snapshot(path) {
+                self.stale(snapshot, path, "which lists an older version of it")
+            } else {
+                e
+            }
+        })
+    }
+
+    /// A local index serves plugin file `path`, which its snapshot does not
+    /// list, signed and merged after the snapshot: refused as a stale
+    /// snapshot (a static host has no history to tell: the file is absent).
+    pub(super) fn unlisted(&self, snapshot: &Snapshot, path: &str) -> Result<(), IndexError> {
+        if self.backend.is_local() && self.merged_after_snapshot(path) {
+            return Err(self.stale(snapshot, path, "which does not list it"));
+        }
+        Ok(())
+    }
+
+    /// Whether plugin file `path`, as served, looks like a change merged
+    /// after the snapshot: the index's history says it changed since, and
+    /// it verifies with the signature served beside it (a publisher's
+    /// edit). Only the wording of a refusal depends on this.
+    fn merged_after_snapshot(&self, path: &str) -> bool {
+        if name_from_index_path(path).is_none() || !self.backend.changed_after_snapshot(path) {
+            return false;
+        }
+        let read = |p: &str| self.backend.read(p).ok().flatten();
+        match (read(path), read(&signature_path(path))) {
+            (Some(bytes), Some(signature)) => {
+                verify_plugin_file(path, &bytes, &signature, &self.config).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    fn stale(&self, snapshot: &Snapshot, path: &str, what: &'static str) -> IndexError {
+        IndexError::StaleSnapshot {
+            registry: self.registry.clone(),
+            index: self.describe(),
+            path: path.to_string(),
+            snapshot: snapshot.version,
+            what,
+        }
     }
 }
