@@ -48,6 +48,11 @@ impl KeyRef {
                 format!("`{}`", p.display()),
             ),
             KeyRef::Text { var, text } => (text.clone(), format!("${var}")),
+            KeyRef::Missing { var } if var == SNAPSHOT_KEY_ENV || var == TIMESTAMP_KEY_ENV => {
+                bail!(
+                    "no {what} given\nhint: pass `--key FILE` with the index's online key (`plugres-index init` wrote it as `NAME-online.key` beside the root key), set {var} to the key file's text, or record it for this checkout: `git config plugres.online-key FILE`"
+                )
+            }
             KeyRef::Missing { var } => bail!(
                 "no {what} given\nhint: pass `--key FILE` (a minisign .key file), or set {var} to the key file's text"
             ),

@@ -64,15 +64,24 @@ pub fn in_index(index: &IndexDir, command: &str) -> String {
 const SIGN_TRUST_LAYER: &str = "plugres-index snapshot && plugres-index timestamp";
 
 /// The hint after a change of plugin files in an index with the snapshot
-/// role: the signed snapshot no longer matches until it is re-signed.
-fn snapshot_stale_hint(out: &Out, stale: bool, index: &IndexDir) {
+/// role: the signed snapshot no longer matches until it is re-signed. On a
+/// branch for a pull request that is the index CI's job after the merge
+/// (a publisher has no online key); committed straight to the index, it is
+/// the maintainer's next step.
+fn snapshot_stale_hint(out: &Out, stale: bool, on_branch: bool, index: &IndexDir) {
     if !out.talk() || !stale {
         return;
     }
-    eprintln!(
-        "note: snapshot.toml is now stale (the index's CI re-signs it after a merge, with the online key)\nnext: {}",
-        in_index(index, SIGN_TRUST_LAYER)
-    );
+    if on_branch {
+        eprintln!(
+            "note: the index's CI signs a new snapshot.toml with the online key once the pull request is merged"
+        );
+    } else {
+        eprintln!(
+            "note: snapshot.toml is now stale: clients see this change once it is signed with the online key (an index CI does it after each merge)\nnext: {}",
+            in_index(index, SIGN_TRUST_LAYER)
+        );
+    }
 }
 
 /// `next: …` after a change of config.toml in an index with a trust layer.
@@ -346,7 +355,7 @@ pub fn published(out: &Out, index: &IndexDir, outcome: &PublishOutcome) -> anyho
     if let Some(branch) = r.branch.as_ref().filter(|_| !out.quiet) {
         eprintln!("Next: git push origin {branch}   # then open a pull request");
     }
-    snapshot_stale_hint(out, r.snapshot_stale, index);
+    snapshot_stale_hint(out, r.snapshot_stale, r.branch.is_some(), index);
     Ok(())
 }
 
@@ -356,7 +365,7 @@ pub fn edited(out: &Out, index: &IndexDir, r: &EditReport) -> anyhow::Result<()>
         return json(r);
     }
     out.status("Committed", &r.change);
-    snapshot_stale_hint(out, r.snapshot_stale, index);
+    snapshot_stale_hint(out, r.snapshot_stale, false, index);
     Ok(())
 }
 

@@ -24,6 +24,7 @@ mod commit;
 mod diff;
 mod error;
 mod history;
+mod local_config;
 mod read;
 #[cfg(test)]
 mod test_support;
@@ -34,6 +35,7 @@ pub use author::Author;
 pub use diff::{Change, ChangeKind};
 pub use error::GitError;
 pub use history::HistoryEntry;
+pub use local_config::ONLINE_KEY;
 
 /// A non-bare git checkout of an index.
 pub struct Repo {

@@ -146,6 +146,9 @@ pub fn init(req: &InitRequest, ui: &(impl Interact + ?Sized)) -> Result<InitRepo
     }
     let title = format!("Create index `{name}` for {}", req.engine);
     let commit = commit_files(&checkout, &paths, &title, &[])?;
+    if let Some((_, path)) = &online {
+        remember_online_key(&checkout, path)?;
+    }
     Ok(InitReport {
         name,
         engine: req.engine.clone(),
@@ -239,4 +242,13 @@ and re-signs `timestamp.toml` daily: clients refuse an index whose timestamp exp
             ""
         },
     )
+}
+
+/// Records the online key's file in the checkout's `.git/config`, so
+/// `plugres-index snapshot` and `timestamp` find it without `--key`.
+fn remember_online_key(checkout: &Checkout, path: &std::path::Path) -> Result<()> {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    checkout
+        .git
+        .set_local_config("plugres", "online-key", &path.to_string_lossy())
 }

@@ -44,7 +44,7 @@ pub fn snapshot(
     ui: &(impl Interact + ?Sized),
 ) -> Result<SignedReport<SnapshotWritten>> {
     let edit = super::open(&req.index, ui)?;
-    let key = req.key.load("snapshot key", ui)?;
+    let key = online_key(&req.key, &edit).load("snapshot key", ui)?;
     let signer = trust::check_role(&edit.config.snapshot_keys, &key, "snapshot")?;
     let written = trust::write_snapshot(&edit.checkout.dir, &key, req.bins, now_unix())?;
     let title = format!("snapshot {}", written.version);
@@ -55,4 +55,18 @@ pub fn snapshot(
         signed_by: signer.id.to_string(),
         valid_for: None,
     })
+}
+
+/// `key`, or when none was given, the online key this checkout records
+/// (`git config plugres.online-key`, set by `init`): so the `snapshot` and
+/// `timestamp` commands the tool prints run as printed where it made them.
+pub(super) fn online_key(key: &KeyRef, edit: &crate::signed_edit::Editing) -> KeyRef {
+    match key {
+        KeyRef::Missing { .. } => edit
+            .checkout
+            .git
+            .config_value(crate::git::ONLINE_KEY)
+            .map_or_else(|| key.clone(), |path| KeyRef::File(path.into())),
+        given => given.clone(),
+    }
 }

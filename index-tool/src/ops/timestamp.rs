@@ -25,7 +25,7 @@ pub fn timestamp(
     ui: &(impl Interact + ?Sized),
 ) -> Result<SignedReport<TimestampWritten>> {
     let edit = super::open(&req.index, ui)?;
-    let key = req.key.load("timestamp key", ui)?;
+    let key = super::snapshot::online_key(&req.key, &edit).load("timestamp key", ui)?;
     let signer = trust::check_role(&edit.config.timestamp_keys, &key, "timestamp")?;
     let expiry = req.expires_in.unwrap_or(edit.config.timestamp_expiry);
     let written =

@@ -244,3 +244,102 @@ fn an_expired_timestamp_is_a_warning_naming_the_fix() {
     );
     assert_eq!(snapshot_tree(&idx), before);
 }
+
+/// Every `next:` hint runs as printed: after `init` and `key add`, the
+/// printed `plugres-index snapshot && plugres-index timestamp` finds the
+/// online key `init` recorded for the checkout; a clone without it is told
+/// the ways to give the key.
+#[test]
+fn printed_next_steps_run_as_printed() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    run(
+        plugres_index().current_dir(d).args([
+            "init",
+            "idx",
+            "--engine",
+            "demo-engine",
+            "--unencrypted",
+            "--key-out",
+            "root",
+        ]),
+        true,
+    );
+    let idx = d.join("idx");
+    assert_eq!(
+        git(&idx, &["config", "--local", "plugres.online-key"]).trim(),
+        d.join("idx-online.key")
+            .canonicalize()
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
+    run(
+        plugres_index()
+            .current_dir(d)
+            .args(["keygen", "--unencrypted", "--out", "acme"]),
+        true,
+    );
+    let out = run(
+        plugres_index()
+            .current_dir(&idx)
+            .args(["key", "add", "acme", "--scope", "acme-*", "--public-file"])
+            .arg(d.join("acme.pub"))
+            .arg("--root-key")
+            .arg(d.join("root.key"))
+            .env_remove("PLUGRES_SNAPSHOT_KEY")
+            .env_remove("PLUGRES_TIMESTAMP_KEY"),
+        true,
+    );
+    let err = stderr(&out);
+    let next = err
+        .lines()
+        .find_map(|l| l.strip_prefix("next: "))
+        .unwrap_or_else(|| panic!("no `next:` in:\n{err}"));
+    assert!(next.contains("plugres-index snapshot"), "{next}");
+    // Run it as printed, with this build's plugres-index first on PATH.
+    let bin = plugres_index().get_program().to_owned();
+    let path = format!(
+        "{}:{}",
+        std::path::Path::new(&bin).parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = run(
+        std::process::Command::new("bash")
+            .args(["-c", next])
+            .current_dir(&idx)
+            .env("PATH", path)
+            .env_remove("PLUGRES_SNAPSHOT_KEY")
+            .env_remove("PLUGRES_TIMESTAMP_KEY"),
+        true,
+    );
+    assert!(stderr(&out).contains("Snapshot"), "{}", stderr(&out));
+    run(plugres_index().arg("validate").arg(&idx), true);
+
+    // A clone on another machine has no recorded key: the error says how.
+    let clone = d.join("clone");
+    git(
+        d,
+        &[
+            "clone",
+            "-q",
+            idx.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let out = run(
+        plugres_index()
+            .arg("snapshot")
+            .arg("--index")
+            .arg(&clone)
+            .env_remove("PLUGRES_SNAPSHOT_KEY"),
+        false,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("no snapshot key given")
+            && err.contains("--key FILE")
+            && err.contains("git config plugres.online-key FILE"),
+        "{err}"
+    );
+}
