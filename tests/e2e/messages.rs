@@ -176,3 +176,15 @@ fn a_long_conflict_is_summarised_and_verbose_shows_every_step() {
     insta::assert_snapshot!("long_conflict_verbose", verbose);
     assert_eq!(p.project_state(), before, "nothing changed");
 }
+
+#[test]
+fn a_dash_c_directory_that_does_not_exist_is_named_not_sent_to_init() {
+    let p = Project::new(None);
+    let out = run(
+        plugres(&p.home)
+            .current_dir(&p.dir)
+            .args(["-C", "nowhere/at/all", "add", "hello-world"]),
+        false,
+    );
+    insta::assert_snapshot!(said(&out, 1, &p.dir));
+}

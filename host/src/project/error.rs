@@ -12,6 +12,13 @@ pub enum ProjectError {
     )]
     NotFound { start: PathBuf },
 
+    /// `-C DIR` (or the start of the search) names no directory at all.
+    #[error(
+        "`{}` is not a directory (no such directory, or not one); check the path given with `-C`, or create it and run `plugres init` there",
+        start.display()
+    )]
+    NoSuchDirectory { start: PathBuf },
+
     #[error("cannot read `{}`: {source}", path.display())]
     Read {
         path: PathBuf,

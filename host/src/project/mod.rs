@@ -64,6 +64,9 @@ impl Project {
     /// The nearest project at or above `start`, like cargo finds Cargo.toml.
     pub fn find(start: &Path) -> Result<Project, ProjectError> {
         let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        if !start.is_dir() {
+            return Err(ProjectError::NoSuchDirectory { start });
+        }
         start
             .ancestors()
             .find(|d| d.join(MANIFEST_FILE).is_file())
@@ -111,5 +114,10 @@ mod tests {
         let err = Project::find(dir.path()).unwrap_err();
         assert!(matches!(err, ProjectError::NotFound { .. }));
         assert!(err.to_string().contains("plugres init"), "{err}");
+        // A directory that does not exist is named as such (`-C` typo).
+        let missing = dir.path().join("nowhere");
+        let err = Project::find(&missing).unwrap_err();
+        assert!(matches!(err, ProjectError::NoSuchDirectory { .. }), "{err}");
+        assert!(err.to_string().contains("is not a directory"), "{err}");
     }
 }

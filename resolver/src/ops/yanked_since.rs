@@ -5,6 +5,8 @@
 //! no network) and every yank is reported with its reason. The locked
 //! artifacts are still installed: they are pinned by sha256.
 
+use plugres_schema::{PluginFile, PluginName, VersionEntry};
+
 use super::registries::Registries;
 use crate::project::{Lockfile, Manifest};
 
@@ -52,10 +54,54 @@ pub(crate) fn yanked_since(
                 .as_deref()
                 .map_or_else(String::new, |r| format!(": {r}"));
             warnings.push(format!(
-                "`{} {}` was yanked after plugres.lock was made (snapshot {at}; this machine has seen snapshot {now}){reason}. It is still installed as locked; run `plugres update {}` to move off it",
-                p.name, p.version, p.name
+                "`{} {}` was yanked after plugres.lock was made (snapshot {at}; this machine has seen snapshot {now}){reason}. It is still installed as locked; {}",
+                p.name,
+                p.version,
+                remedy(manifest, &p.name, &file)
             ));
         }
     }
     warnings
+}
+
+/// What moves the project off a yanked locked version, as a command that
+/// works: `update` when the project's requirement allows a version that
+/// can be used (not yanked, not a prerelease, runs on the engine); else
+/// `add NAME@^V` for the newest such version; else there is none yet. A
+/// plugin the project does not name itself is a dependency: `update`
+/// moves it within what the plugins that need it allow.
+fn remedy(manifest: &Manifest, name: &PluginName, file: &PluginFile) -> String {
+    let engine = &manifest.engine.version;
+    let usable = |e: &&VersionEntry| {
+        let v = e.version.semver();
+        !e.yanked && v.pre.is_empty() && e.engine.matches(engine)
+    };
+    let update = format!("run `plugres update {name}` to move off it");
+    let Some(spec) = manifest.plugins.get(name) else {
+        return update;
+    };
+    let req = &spec.req;
+    if file
+        .versions
+        .iter()
+        .filter(usable)
+        .any(|e| req.matches(e.version.semver()))
+    {
+        return update;
+    }
+    match file
+        .versions
+        .iter()
+        .filter(usable)
+        .map(|e| e.version.semver())
+        .max()
+    {
+        Some(v) => format!(
+            "no other version that `{name} = \"{req}\"` allows can be used, so `plugres update` cannot move it: run `plugres add {name}@^{}.{}.{}` to move to {v}",
+            v.major, v.minor, v.patch
+        ),
+        None => format!(
+            "no other version of `{name}` can replace it yet (every other one is yanked, a prerelease, or made for another engine version): keep it until one is published, or `plugres remove {name}`"
+        ),
+    }
 }

@@ -300,6 +300,42 @@ fn the_lock_records_the_snapshot_and_install_locked_warns_of_a_later_yank() {
         warning.contains("`hello 1.0.0` was yanked after plugres.lock was made (snapshot 1; this machine has seen snapshot 3): CVE-2026-0002: use 1.0.1"),
         "{warning}"
     );
+    // No other version exists: `update` could not help, and it is not said.
+    assert!(
+        warning.contains("no other version of `hello` can replace it yet")
+            && !warning.contains("plugres update"),
+        "{warning}"
+    );
+
+    // 2.0.0 is published, outside `hello = "1"`: the hint is the `add` that works.
+    let mut two = yanked.versions[0].clone();
+    two.version = plugres_schema::Version::parse("2.0.0").unwrap();
+    two.yanked = false;
+    two.yank_reason = None;
+    yanked.versions.push(two);
+    let text = render::plugin_file(&yanked);
+    ix.write_signed(
+        &index_path(&yanked.name),
+        text.as_bytes(),
+        ix.publisher("maint"),
+    );
+    ix.snapshot(&online, 4, 0);
+    ix.timestamp(&online, 4, FAR);
+    let report = crate::ops::install(&p.dir(), &locked_opts).expect("install --locked");
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.contains("yanked"))
+        .expect("a warning");
+    assert!(
+        warning.contains("run `plugres add hello@^2.0.0` to move to 2.0.0"),
+        "{warning}"
+    );
+    let mut manifest = std::fs::read_to_string(p.dir().join("plugres.toml")).unwrap();
+    manifest = manifest.replace("hello = \"1\"", "hello = \"^2.0.0\"");
+    std::fs::write(p.dir().join("plugres.toml"), manifest).unwrap();
+    lock(&p.dir(), &p.opts()).expect("the hinted requirement locks");
+    assert!(p.lock_text().unwrap().contains("version = \"2.0.0\""));
 }
 
 /// A host serving an older config without snapshot keys is refused on a
