@@ -26,7 +26,7 @@ p tree --invert greeter-core
 p info hello-world
 p search greet
 p outdated
-step "engine-check 2.0.0   (exit 1 while something blocks the move)"
+step "engine-check 2.0.0   (exit 3 while something blocks the move)"
 "$plugres" -C "$project" engine-check 2.0.0 || true
 p verify
 p install

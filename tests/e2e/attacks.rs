@@ -1009,8 +1009,10 @@ fn attack_installed_file_and_its_marker_entry_edited() {
         &marker[q + 64..]
     );
     std::fs::write(&marker_path, forged).unwrap();
-    let err = p.fails(&["verify"]);
-    let out = stdout(&run(&mut p.cmd(&["verify"]), false));
+    let checked = run(&mut p.cmd(&["verify"]), false);
+    // 3: the check ran and found a difference (1 would be an error).
+    assert_eq!(checked.status.code(), Some(3), "{}", stderr(&checked));
+    let (err, out) = (stderr(&checked), stdout(&checked));
     assert!(
         format!("{err}{out}").contains("not the ones plugres.lock records"),
         "{err}{out}"

@@ -129,8 +129,9 @@ fn workflow(backend: Backend) {
         "{err}"
     );
 
-    // engine-check lists the blockers and exits 1.
+    // engine-check lists the blockers and exits 3 (a check that says no).
     let out = run(&mut p.cmd(&["--json", "engine-check", "2.0.0"]), false);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let check: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(check["possible"], false);
     assert_eq!(check["blockers"][0]["name"], "hello-world", "{check}");
@@ -163,7 +164,9 @@ fn workflow(backend: Backend) {
     let verify = p.json(&["verify"]);
     assert_eq!(verify["ok"], true, "{verify}");
     std::fs::write(p.dir.join("plugins/hello-world/hello_world.wasm"), b"evil").unwrap();
-    let err = p.fails(&["verify"]);
+    let checked = run(&mut p.cmd(&["verify"]), false);
+    assert_eq!(checked.status.code(), Some(3), "{}", stderr(&checked));
+    let err = stderr(&checked);
     assert!(
         err.contains("hello_world.wasm")
             || stdout(&run(&mut p.cmd(&["verify"]), false)).contains("hello_world.wasm"),
@@ -612,4 +615,25 @@ fn a_native_single_file_artifact_is_installed_executable() {
     assert_eq!(mode("native-tool/native-tool") & 0o111, 0o111);
     assert_eq!(mode("hello-world/hello_world.wasm") & 0o111, 0);
     assert_eq!(p.json(&["verify"])["ok"], true);
+}
+
+/// `engine-check` and `verify` tell "the check says no" (3) from "the
+/// check could not run" (1): a script acts on each differently.
+#[test]
+fn checks_exit_3_for_no_and_1_for_an_error() {
+    let mut p = Project::on(Backend::Sparse, None);
+    p.ok(&["add", "hello-world", "--yes"]);
+    let blocked = run(&mut p.cmd(&["engine-check", "2.0.0"]), false);
+    assert_eq!(blocked.status.code(), Some(3), "{}", stderr(&blocked));
+    p.served.nginx.as_mut().unwrap().stop();
+    let unreachable = run(&mut p.cmd(&["engine-check", "2.0.0"]), false);
+    assert_eq!(
+        unreachable.status.code(),
+        Some(1),
+        "{}",
+        stderr(&unreachable)
+    );
+    std::fs::remove_file(p.dir.join("plugres.lock")).unwrap();
+    let no_lock = run(&mut p.cmd(&["verify"]), false);
+    assert_eq!(no_lock.status.code(), Some(1), "{}", stderr(&no_lock));
 }

@@ -4,6 +4,7 @@
 //! finding differences and `engine-check` finding blockers), 2 usage errors.
 
 mod args;
+mod exit;
 mod man;
 mod print;
 mod short_flags;
@@ -48,12 +49,12 @@ pub(crate) fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             out.error(&e, &[]);
-            return ExitCode::FAILURE;
+            return exit::code(exit::FAILURE);
         }
     };
     if let Err(e) = settings.check_home() {
         out.error(&e, &[]);
-        return ExitCode::FAILURE;
+        return exit::code(exit::FAILURE);
     }
     match run(&cli, &settings, &out) {
         Ok(code) => code,
@@ -64,11 +65,11 @@ pub(crate) fn main() -> ExitCode {
                 hints.retain(|h| h != plugres::resolve::VERBOSE_HINT);
             }
             out.error_with(&e, derivation, &hints);
-            ExitCode::FAILURE
+            exit::code(exit::FAILURE)
         }
         Err(Failure::Other(e, hints)) => {
             out.error(e.as_ref(), &hints);
-            ExitCode::FAILURE
+            exit::code(exit::FAILURE)
         }
     }
 }
@@ -239,7 +240,7 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
                         ],
                     );
                 }
-                return Ok(ExitCode::FAILURE);
+                return Ok(exit::code(exit::CHECK_FAILED));
             }
         }
         Command::Disable { name } | Command::Enable { name } => {
@@ -281,7 +282,7 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
                 out,
                 &ops::engine_check(&start, engine_version, &opts(None)?)?,
             ) {
-                return Ok(ExitCode::FAILURE);
+                return Ok(exit::code(exit::CHECK_FAILED));
             }
         }
         Command::GenerateMan { dir } => {
@@ -297,5 +298,5 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::code(exit::SUCCESS))
 }
