@@ -50,6 +50,9 @@ pub struct Settings {
     pub yes: bool,
     /// `NO_COLOR` is set (to anything non-empty).
     pub no_color: bool,
+    /// `FORCE_COLOR` or `CLICOLOR_FORCE` is set to a value other than `0`:
+    /// color even when stderr is not a terminal (CI logs that render it).
+    pub force_color: bool,
 }
 
 /// Why the cache dir cannot be found.
@@ -115,6 +118,9 @@ impl Settings {
             allow_expired_index: non_empty(ENV_ALLOW_EXPIRED).is_some_and(|v| truthy(&v)),
             yes: non_empty(ENV_YES).is_some_and(|v| truthy(&v)),
             no_color: non_empty("NO_COLOR").is_some(),
+            force_color: ["FORCE_COLOR", "CLICOLOR_FORCE"]
+                .iter()
+                .any(|var| non_empty(var).is_some_and(|v| v != "0")),
         })
     }
 
@@ -229,6 +235,10 @@ mod tests {
         assert!(!s.yes);
         assert!(!s.no_color);
         let s = with(&[("HOME", "/h"), ("NO_COLOR", "1"), ("PLUGRES_YES", "yes")]).unwrap();
-        assert!(s.no_color && s.yes && !s.offline);
+        assert!(s.no_color && s.yes && !s.offline && !s.force_color);
+        for var in ["FORCE_COLOR", "CLICOLOR_FORCE"] {
+            assert!(with(&[("HOME", "/h"), (var, "1")]).unwrap().force_color);
+            assert!(!with(&[("HOME", "/h"), (var, "0")]).unwrap().force_color);
+        }
     }
 }

@@ -188,3 +188,45 @@ fn a_dash_c_directory_that_does_not_exist_is_named_not_sent_to_init() {
     );
     insta::assert_snapshot!(said(&out, 1, &p.dir));
 }
+
+/// `plugres completions bash | head -1`: the reader closes the pipe, and
+/// the writer stops quietly with status 0 (it panicked with 101).
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let p = Project::new(None);
+    for (mut cmd, what) in [
+        (plugres(&p.home), "plugres"),
+        (plugres_index(), "plugres-index"),
+    ] {
+        let mut child = cmd
+            .args(["completions", "bash"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{what}");
+    }
+}
+
+/// Color on a pipe only when asked: FORCE_COLOR / CLICOLOR_FORCE turn it
+/// on (CI logs render it), NO_COLOR wins over them.
+#[test]
+fn force_color_colors_a_pipe_and_no_color_wins() {
+    let p = Project::new(None);
+    let err = |env: &[(&str, &str)]| {
+        let mut cmd = p.cmd(&["info", "no-such-plugin"]);
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        stderr(&run(&mut cmd, false))
+    };
+    assert!(!err(&[]).contains('\u{1b}'));
+    assert!(err(&[("FORCE_COLOR", "1")]).contains("\u{1b}["));
+    assert!(err(&[("CLICOLOR_FORCE", "1")]).contains("\u{1b}["));
+    assert!(!err(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+}

@@ -82,7 +82,9 @@ fn run(cli: Cli) -> Result<i32> {
         Command::GenerateMan(a) => man::run(&a.dir, &out)?,
         Command::Completions(a) => {
             let mut cmd = Cli::command();
-            clap_complete::generate(a.shell, &mut cmd, "plugres-index", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut cmd, "plugres-index", &mut script);
+            plugres_fs::write_stdout(&script);
         }
     }
     Ok(0)

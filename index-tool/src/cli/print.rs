@@ -38,7 +38,8 @@ impl Out {
 
 /// A report as pretty JSON on stdout.
 pub fn json(report: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(report)?);
+    let text = serde_json::to_string_pretty(report)?;
+    plugres_fs::write_stdout(format!("{text}\n").as_bytes());
     Ok(())
 }
 

@@ -36,9 +36,12 @@ pub(crate) fn main() -> ExitCode {
     let color = match g.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && !settings.as_ref().is_ok_and(|s| s.no_color)
-        }
+        // NO_COLOR wins over FORCE_COLOR / CLICOLOR_FORCE; `--color` over both.
+        ColorChoice::Auto => match &settings {
+            Ok(s) if s.no_color => false,
+            Ok(s) if s.force_color => true,
+            _ => std::io::stderr().is_terminal(),
+        },
     };
     let out = Out {
         json: g.json,
@@ -290,12 +293,9 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             out.status(&format!("Wrote {n} man pages to {}", dir.display()));
         }
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "plugres",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "plugres", &mut script);
+            plugres_fs::write_stdout(&script);
         }
     }
     Ok(exit::code(exit::SUCCESS))

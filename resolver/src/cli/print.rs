@@ -54,14 +54,14 @@ impl Out {
     /// Data on stdout (human form).
     pub(crate) fn data(&self, text: &str) {
         if !self.json {
-            print!("{text}");
+            plugres_fs::write_stdout(text.as_bytes());
         }
     }
 
     pub(crate) fn json<T: Serialize>(&self, value: &T) {
         if self.json {
             match serde_json::to_string_pretty(value) {
-                Ok(s) => println!("{s}"),
+                Ok(s) => plugres_fs::write_stdout(format!("{s}\n").as_bytes()),
                 Err(e) => eprintln!("error: cannot write JSON: {e}"),
             }
         }
@@ -90,10 +90,8 @@ impl Out {
             if let Some(derivation) = derivation {
                 value["derivation"] = derivation.into();
             }
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            plugres_fs::write_stdout(format!("{text}\n").as_bytes());
             return;
         }
         eprintln!("{}: {err}", self.paint("error", RED));
