@@ -180,7 +180,7 @@ fn publish_script_pushes_a_branch_that_validates_and_reruns_are_no_ops() {
     );
     let check = validate_branch(t, &remote, &branch("0.1.0"));
     assert!(
-        stderr(&check).contains("1 artifacts downloaded"),
+        stderr(&check).contains("1 artifact downloaded"),
         "{}",
         stderr(&check)
     );

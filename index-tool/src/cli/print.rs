@@ -92,6 +92,14 @@ fn next_sign(out: &Out, stale: bool, index: &IndexDir) {
     }
 }
 
+/// `1 file`, `2 files`.
+fn plural(n: impl TryInto<u64>, one: &str) -> String {
+    match n.try_into().unwrap_or(u64::MAX) {
+        1 => format!("1 {one}"),
+        n => format!("{n} {one}s"),
+    }
+}
+
 /// A size for people: `812 B`, `4.2 KB`, `1.3 MB`.
 pub fn bytes(n: u64) -> String {
     match n {
@@ -289,10 +297,10 @@ pub fn snapshot(
     out.status(
         "Snapshot",
         format!(
-            "version {}: {} files of {} plugins, snapshot.toml {}, {bins} (signed by `{}`, commit {})",
+            "version {}: {} of {}, snapshot.toml {}, {bins} (signed by `{}`, commit {})",
             done.version,
-            done.files,
-            done.plugins,
+            plural(done.files, "file"),
+            plural(done.plugins, "plugin"),
             bytes(done.snapshot_bytes),
             r.signed_by,
             short(&r.commit)
@@ -400,8 +408,8 @@ fn validate_human(report: &ValidateReport, quiet: bool, base: Option<&str>) {
     };
     let arts = if report.artifacts_checked > 0 {
         format!(
-            ", {} artifacts downloaded and compared",
-            report.artifacts_checked
+            ", {} downloaded and compared",
+            plural(report.artifacts_checked, "artifact")
         )
     } else {
         String::new()
@@ -412,8 +420,8 @@ fn validate_human(report: &ValidateReport, quiet: bool, base: Option<&str>) {
         n => format!("{n} errors"),
     };
     eprintln!(
-        "{verdict}: {} files checked {scope}{arts}",
-        report.files_checked
+        "{verdict}: {} checked {scope}{arts}",
+        plural(report.files_checked, "file")
     );
 }
 
@@ -436,9 +444,9 @@ fn validate_github(report: &ValidateReport) {
         }
     }
     println!(
-        "{} files checked, {} errors",
-        report.files_checked,
-        report.errors()
+        "{} checked, {}",
+        plural(report.files_checked, "file"),
+        plural(report.errors(), "error")
     );
 }
 
@@ -491,8 +499,8 @@ pub fn mirrored(out: &Out, dir: &std::path::Path, r: &MirrorReport) -> anyhow::R
     out.status(
         "Mirrored",
         format!(
-            "{} artifacts into `{}`: {} downloaded ({} bytes), {} already present; mapping in {MAPPING_FILE}",
-            r.downloaded + r.present,
+            "{} into `{}`: {} downloaded ({} bytes), {} already present; mapping in {MAPPING_FILE}",
+            plural(r.downloaded + r.present, "artifact"),
             dir.display(),
             r.downloaded,
             r.downloaded_bytes,
