@@ -57,6 +57,11 @@ impl KeyRef {
                 "no {what} given\nhint: pass `--key FILE` (a minisign .key file), or set {var} to the key file's text"
             ),
         };
+        if is_public_key_text(&text) {
+            bail!(
+                "the {what} {origin} is a public key (a minisign `.pub` file): signing needs the secret key\nhint: pass the `.key` file of the same pair (`plugres-index keygen --out NAME` wrote NAME.key beside NAME.pub)"
+            );
+        }
         let password = if SigningKey::is_encrypted_text(&text) {
             Some(passwords.password(&origin)?)
         } else {
@@ -65,6 +70,16 @@ impl KeyRef {
         SigningKey::from_key_text(&text, password)
             .map_err(|e| anyhow::anyhow!("cannot load the {what} {origin}: {e}"))
     }
+}
+
+/// Whether `text` is a minisign public key file (or a bare public key):
+/// its key line decodes to 42 bytes, a secret key's to 158.
+fn is_public_key_text(text: &str) -> bool {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
+    line.is_some_and(|l| plugres_schema::PublicKey::parse(l).is_ok())
 }
 
 /// Paths of a key pair with prefix `out`.
@@ -106,4 +121,43 @@ pub fn write_new_pair(
     crate::fsutil::atomic_write(&pub_path, pub_text.as_bytes())
         .with_context(|| format!("cannot write `{}`", pub_path.display()))?;
     Ok(public)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoTerminal;
+
+    impl Passwords for NoTerminal {
+        fn password(&self, origin: &str) -> Result<String> {
+            bail!("{origin} is encrypted and there is no terminal to ask for its password")
+        }
+        fn new_password(&self) -> Result<String> {
+            bail!("no terminal")
+        }
+    }
+
+    /// A `.pub` passed where a secret key goes is named as such (it was
+    /// taken for an encrypted key, then "no terminal").
+    #[test]
+    fn a_public_key_file_is_named_not_asked_a_password_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("acme");
+        write_new_pair(&prefix, false, false, &NoTerminal).unwrap();
+        let (key_path, pub_path) = pair_paths(&prefix);
+        let Err(err) = KeyRef::File(pub_path).load("publisher key", &NoTerminal) else {
+            panic!("a public key loaded as a secret key");
+        };
+        let err = err.to_string();
+        assert!(err.contains("is a public key"), "{err}");
+        assert!(err.contains(".key"), "{err}");
+        assert!(!err.contains("no terminal"), "{err}");
+        // The secret key of the pair still loads.
+        assert!(
+            KeyRef::File(key_path)
+                .load("publisher key", &NoTerminal)
+                .is_ok()
+        );
+    }
 }
