@@ -139,11 +139,18 @@ pub(crate) enum Command {
         /// Only these plugins (others keep their locked versions)
         #[arg(value_name = "NAME")]
         plugins: Vec<String>,
+        /// Show what would change; write and install nothing
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         grants: GrantArgs,
     },
     /// Resolve plugres.toml and write plugres.lock, keeping locked versions that still fit
-    Lock,
+    Lock {
+        /// Show what would change; write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Show the locked plugins as a dependency tree
     Tree {
         /// Show what depends on NAME, up to plugres.toml ("why is this here?")

@@ -211,10 +211,24 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
         Command::Install { grants } => {
             print::changes(out, &ops::install(&start, &opts(Some(grants))?)?)
         }
-        Command::Update { plugins, grants } => {
-            print::changes(out, &ops::update(&start, plugins, &opts(Some(grants))?)?)
+        Command::Update {
+            plugins,
+            dry_run,
+            grants,
+        } => {
+            let opts = ops::Options {
+                dry_run: *dry_run,
+                ..opts(Some(grants))?
+            };
+            print::changes(out, &ops::update(&start, plugins, &opts)?)
         }
-        Command::Lock => print::changes(out, &ops::lock(&start, &opts(None)?)?),
+        Command::Lock { dry_run } => {
+            let opts = ops::Options {
+                dry_run: *dry_run,
+                ..opts(None)?
+            };
+            print::changes(out, &ops::lock(&start, &opts)?)
+        }
         Command::Tree { invert } => print::tree(out, &ops::tree(&start, invert.as_deref())?),
         Command::Outdated => print::outdated(out, &ops::outdated(&start, &opts(None)?)?),
         Command::Info { name, registry } => print::info(

@@ -164,6 +164,13 @@ pub(crate) fn changes(out: &Out, r: &ChangeReport) {
             "note: `{u}` in the install dir was not installed by plugres; left alone"
         ));
     }
+    if r.dry_run {
+        out.status(&format!(
+            "note: dry run: {} would be locked; plugres.lock was not written and nothing was installed",
+            plural(r.locked, "plugin")
+        ));
+        return;
+    }
     if !r.lock_written && r.changes.is_empty() && r.installed.is_empty() && r.uninstalled.is_empty()
     {
         out.status(&format!(

@@ -106,6 +106,17 @@ pub(crate) fn apply(
             &["run `plugres lock` (without `--locked`) to update plugres.lock, and commit it"],
         ));
     }
+    if opts.dry_run {
+        warnings.extend(lock_warnings(&lockfile));
+        return Ok(ChangeReport {
+            locked: lockfile.plugins.len(),
+            changes,
+            index_read: a.index_read,
+            warnings,
+            dry_run: true,
+            ..ChangeReport::default()
+        });
+    }
     // A lock the command did not just resolve is input: check it against
     // the signed index before using it (README threat model).
     let mut checked = match a.index_read {

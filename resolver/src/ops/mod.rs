@@ -97,6 +97,9 @@ pub struct Options {
     /// `--frozen`: use `plugres.lock` as it is, never reading an index
     /// (implies `locked` and `offline`).
     pub frozen: bool,
+    /// `--dry-run`: resolve and report what would change, writing nothing
+    /// (no plugres.lock, no plugres.toml, no install).
+    pub dry_run: bool,
     /// Draw download progress bars (only on a terminal, not quiet or JSON).
     pub progress: bool,
     pub http: HttpConfig,
@@ -122,6 +125,7 @@ impl Options {
             offline: false,
             locked: false,
             frozen: false,
+            dry_run: false,
             progress: false,
             http: HttpConfig::default(),
             credentials: Credentials::none(),
@@ -203,6 +207,8 @@ pub struct ChangeReport {
     pub granted: Vec<GrantedEntry>,
     /// Deprecation messages, yank reasons and other things to know.
     pub warnings: Vec<String>,
+    /// `--dry-run`: `changes` is what would change; nothing was written.
+    pub dry_run: bool,
 }
 
 /// The project at or above `start` with its manifest read.

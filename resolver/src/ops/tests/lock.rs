@@ -274,3 +274,40 @@ fn lock_reports_the_plugin_files_its_resolution_read() {
     let again = install(&s.project(), &s.opts()).unwrap();
     assert_eq!((again.index_read, again.index_files_read), (false, 0));
 }
+
+/// `--dry-run` on `update` and `lock`: the changes are reported, and not a
+/// byte of the project changes (lock, manifest, install dir).
+#[test]
+fn dry_run_reports_the_changes_and_writes_nothing() {
+    let s = Sandbox::new("1.4.2");
+    add_specs(&s, &["hello-world@=1.1.0"]);
+    let text = s.manifest_text().replace("\"=1.1.0\"", "\"^1.1\"");
+    s.write_manifest(&text);
+    let before = s.snapshot();
+    let dry = crate::ops::Options {
+        dry_run: true,
+        ..s.opts()
+    };
+    let r = update(&s.project(), &[], &dry).unwrap();
+    assert!(r.dry_run && !r.lock_written && r.installed.is_empty());
+    assert_eq!(r.changes.len(), 1, "{:?}", r.changes);
+    assert_eq!(r.changes[0].to.as_deref(), Some("1.2.0"));
+    assert_eq!(s.snapshot(), before, "a dry run changed the project");
+
+    // A plugin the manifest names but the lock lacks: `lock` would add it.
+    let text = s
+        .manifest_text()
+        .replace("[plugins]\n", "[plugins]\nacme-audit = \"^2\"\n");
+    s.write_manifest(&text);
+    let before = s.snapshot();
+    let r = lock(&s.project(), &dry).unwrap();
+    assert!(r.dry_run && !r.lock_written);
+    assert!(
+        r.changes.iter().any(|c| c.name == "acme-audit"),
+        "{:?}",
+        r.changes
+    );
+    assert_eq!(s.snapshot(), before, "a dry run changed the project");
+    // The same without --dry-run writes the lock.
+    assert!(lock(&s.project(), &s.opts()).unwrap().lock_written);
+}
