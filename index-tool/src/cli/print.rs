@@ -289,11 +289,16 @@ pub fn snapshot(
     out.status(
         "Snapshot",
         format!(
-            "version {}: {} files of {} plugins, snapshot.toml {}, {bins} (signed by `{}`, commit {})",
+            "version {}: {} files of {} plugins, snapshot.toml {}, {bins}, catalog of {} in {} (signed by `{}`, commit {})",
             done.version,
             done.files,
             done.plugins,
             bytes(done.snapshot_bytes),
+            match done.catalog_shards {
+                1 => "1 shard".to_string(),
+                n => format!("{n} shards"),
+            },
+            bytes(done.catalog_bytes),
             r.signed_by,
             short(&r.commit)
         ),

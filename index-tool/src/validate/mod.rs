@@ -14,6 +14,7 @@
 //! Every problem is collected as a [`Diagnostic`] with file, line and column.
 
 mod artifacts;
+mod catalog;
 mod files;
 mod trust;
 

@@ -30,6 +30,7 @@ pub fn is_trust_file(path: &str) -> bool {
         .iter()
         .any(|f| path == *f || path == sig_path(f))
         || path.starts_with(&format!("{}/", plugres_schema::SNAPSHOT_BIN_DIR))
+        || path.starts_with(&format!("{}/", plugres_schema::CATALOG_DIR))
 }
 
 /// The whole check; `now` is the Unix time expiry is judged at.
@@ -51,6 +52,7 @@ pub fn check_whole(
         let (listed, failed_bins) = listed_files(dir, snap, out)?;
         let tree = tree_digests(dir)?;
         compare(snap, &listed, &failed_bins, &tree, out);
+        super::catalog::check(dir, snap.version, snap.catalog.as_ref(), &tree, out)?;
     }
     check_timestamp(
         dir,
