@@ -312,10 +312,7 @@ fn replace_files(
 
 /// The catalog entry of every plugin file among `digests` that parses
 /// (one that does not is left out; `validate` reports it), in parallel.
-pub fn tree_catalog(
-    dir: &Path,
-    digests: &BTreeMap<String, Sha256>,
-) -> Result<Vec<CatalogEntry>> {
+pub fn tree_catalog(dir: &Path, digests: &BTreeMap<String, Sha256>) -> Result<Vec<CatalogEntry>> {
     let plugin_files: Vec<&String> = digests
         .keys()
         .filter(|p| name_from_index_path(p).is_some())

@@ -144,10 +144,9 @@ impl CatalogEntry {
 
     /// The newest non-prerelease version not yanked.
     pub fn stable(&self) -> Option<&Release> {
-        self.newest_stable.as_ref().or(self
-            .newest
+        self.newest_stable
             .as_ref()
-            .filter(|r| !r.version.is_prerelease()))
+            .or(self.newest.as_ref().filter(|r| !r.version.is_prerelease()))
     }
 
     /// Whether some version not yanked runs on `engine`.
@@ -271,7 +270,10 @@ pub fn parse_shard(
         if out.last().is_some_and(|p| p.name >= e.name) {
             d.error(
                 Some(span.clone()),
-                format!("`{}`: plugins of a shard are sorted by name, each once", e.name),
+                format!(
+                    "`{}`: plugins of a shard are sorted by name, each once",
+                    e.name
+                ),
             );
         }
         if let Some(problem) = entry_problem(&e) {

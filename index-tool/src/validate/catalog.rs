@@ -51,7 +51,11 @@ pub fn check(
             out.push(Diagnostic::file_error(&path, p));
         }
     }
-    for id in catalog.shards.keys().filter(|id| !expected.contains_key(*id)) {
+    for id in catalog
+        .shards
+        .keys()
+        .filter(|id| !expected.contains_key(*id))
+    {
         out.push(Diagnostic::file_error(
             catalog_path(id),
             format!(

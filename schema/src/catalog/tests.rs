@@ -50,7 +50,11 @@ fn an_entry_says_what_the_plugin_file_says() {
     assert_eq!(e.name.as_str(), "hello-world");
     assert_eq!(e.keywords, ["demo", "greeting"]);
     assert_eq!(e.yanked, [Version::parse("1.1.0").unwrap()]);
-    assert_eq!(e.engines, [">=1.4, <2", ">=2.0"], "yanked versions left out");
+    assert_eq!(
+        e.engines,
+        [">=1.4, <2", ">=2.0"],
+        "yanked versions left out"
+    );
     assert_eq!(e.updated.as_deref(), Some("2026-03-01T00:00:00Z"));
     let newest = e.newest.as_ref().unwrap();
     assert_eq!(newest.version.to_string(), "2.0.0-beta.1");
@@ -59,7 +63,10 @@ fn an_entry_says_what_the_plugin_file_says() {
     assert_eq!(stable.permissions, ["network"]);
     assert_eq!(stable.targets, ["any"]);
     assert!(e.runs_on(&semver::Version::new(1, 5, 0)));
-    assert!(!e.runs_on(&semver::Version::new(1, 0, 0)), "only the yanked one ran there");
+    assert!(
+        !e.runs_on(&semver::Version::new(1, 0, 0)),
+        "only the yanked one ran there"
+    );
 }
 
 #[test]
@@ -83,11 +90,20 @@ fn a_shard_refuses_entries_of_another_shard_and_bad_fields() {
     let other = if id == "0" { "1" } else { "0" };
     let err = parse_shard("catalog/x.toml", text.as_bytes(), other, 1).unwrap_err();
     let msgs: Vec<String> = err.iter().map(|d| d.message.clone()).collect();
-    assert!(msgs.iter().any(|m| m.contains("expected shard")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("does not belong")), "{msgs:?}");
+    assert!(
+        msgs.iter().any(|m| m.contains("expected shard")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m.contains("does not belong")),
+        "{msgs:?}"
+    );
     let bad = text.replace(">=1.4, <2", "banana");
     let err = parse_shard("catalog/x.toml", bad.as_bytes(), &id, 1).unwrap_err();
-    assert!(err[0].message.contains("engine requirement `banana`"), "{err:?}");
+    assert!(
+        err[0].message.contains("engine requirement `banana`"),
+        "{err:?}"
+    );
 }
 
 #[test]

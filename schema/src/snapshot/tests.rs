@@ -219,7 +219,10 @@ fn a_catalog_listing_round_trips_and_ids_are_checked() {
     snap.catalog = Some(crate::CatalogListing { digits: 2, shards });
     let text = snap.to_toml();
     assert!(text.contains("catalog-digits = 2"), "{text}");
-    assert_eq!(Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap(), snap);
+    assert_eq!(
+        Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap(),
+        snap
+    );
     let bad = text.replace("\"3f\"", "\"3g\"");
     let err = Snapshot::parse(SNAPSHOT_PATH, bad.as_bytes()).unwrap_err();
     assert!(err[0].message.contains("not a catalog shard id"), "{err:?}");

@@ -288,7 +288,10 @@ fn the_catalog_must_be_what_the_plugin_files_say() {
         .iter()
         .find(|l| l.starts_with(&format!("{shard}: error: ")))
         .unwrap_or_else(|| panic!("{d:#?}"));
-    assert!(stale.contains(&format!("the entries of `{name}` differ")), "{stale}");
+    assert!(
+        stale.contains(&format!("the entries of `{name}` differ")),
+        "{stale}"
+    );
     // Re-signing the snapshot brings the catalog up to date.
     let online = plugres_schema::SigningKey::from_key_text(&info.online_key_text, None).unwrap();
     crate::trust::write_snapshot(dir, &online, crate::trust::Bins::Auto, 5).unwrap();
@@ -304,11 +307,13 @@ fn the_catalog_must_be_what_the_plugin_files_say() {
     std::fs::write(dir.join("catalog/ff.toml"), "x").unwrap();
     let d = whole(dir);
     assert!(
-        d.iter().any(|l| l.starts_with(&format!("{shard}: error: differs"))),
+        d.iter()
+            .any(|l| l.starts_with(&format!("{shard}: error: differs"))),
         "{d:#?}"
     );
     assert!(
-        d.iter().any(|l| l.starts_with("catalog/ff.toml: error: not a catalog shard")),
+        d.iter()
+            .any(|l| l.starts_with("catalog/ff.toml: error: not a catalog shard")),
         "{d:#?}"
     );
 }

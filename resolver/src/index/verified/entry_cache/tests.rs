@@ -124,11 +124,7 @@ fn keeps_bins_by_digest() {
     let encoded = encode_bin(&files);
     assert_eq!(decode_bin(&encoded), Some(files));
     for n in 0..encoded.len() {
-        assert_eq!(
-            decode_bin(&encoded[..n]),
-            None,
-            "cut at {n}"
-        );
+        assert_eq!(decode_bin(&encoded[..n]), None, "cut at {n}");
     }
 }
 
