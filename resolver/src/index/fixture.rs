@@ -62,6 +62,7 @@ impl TestIndex {
             timestamp_keys: vec![],
             timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
             limits: plugres_schema::ArchiveLimits::HARD,
+            categories: Vec::new(),
         };
         let ix = TestIndex {
             dir,

@@ -148,7 +148,8 @@ pub fn search(
             .all(|w| have.iter().any(|h| h.to_lowercase() == *w))
     };
     let mut results = Vec::new();
-    for (registry, catalog) in catalogs(&sources, opts)? {
+    let registries = Registries::of(sources.specs.clone(), opts);
+    for (registry, catalog) in catalogs(&registries)? {
         for plugin in catalog {
             let fits = has_all(&plugin.categories, &categories)
                 && has_all(&plugin.keywords, &keywords)
@@ -178,8 +179,8 @@ pub fn search(
     })
 }
 
-/// `plugres categories`: every category of the registries' catalogs with
-/// the number of plugins in it.
+/// `plugres categories`: every category of the registries' catalogs (and
+/// of their configs' `categories` lists) with the number of plugins in it.
 pub fn categories(
     start: &Path,
     from: &Discovery,
@@ -187,7 +188,14 @@ pub fn categories(
 ) -> Result<CategoriesReport, OpsError> {
     let sources = sources(start, from)?;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, catalog) in catalogs(&sources, opts)? {
+    let registries = Registries::of(sources.specs.clone(), opts);
+    for r in registries.order() {
+        // An index that lists its categories shows the empty ones too.
+        for c in &registries.index(r)?.config().categories {
+            counts.entry(c.clone()).or_default();
+        }
+    }
+    for (_, catalog) in catalogs(&registries)? {
         for plugin in catalog {
             for c in &plugin.categories {
                 *counts.entry(c.to_lowercase()).or_default() += 1;
@@ -227,12 +235,8 @@ pub(crate) fn hint_for(names: &[&str]) -> Option<String> {
     }
 }
 
-/// The catalog of each registry of `sources`, in lookup order.
-fn catalogs(
-    sources: &Sources,
-    opts: &Options,
-) -> Result<Vec<(String, Vec<CatalogEntry>)>, OpsError> {
-    let registries = Registries::of(sources.specs.clone(), opts);
+/// The catalog of each of `registries`, in lookup order.
+fn catalogs(registries: &Registries<'_>) -> Result<Vec<(String, Vec<CatalogEntry>)>, OpsError> {
     let mut out = Vec::new();
     for r in registries.order() {
         out.push((r.clone(), registries.index(r)?.catalog()?));
