@@ -24,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use plugres_schema::{
     CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, IndexConfig, PLUGINS_DIR, PluginFile,
     RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256, SigningKey, Snapshot, TIMESTAMP_PATH,
-    Timestamp, build_catalog, catalog_path, name_from_index_path,
+    Timestamp, build_catalog_auto, catalog_path, name_from_index_path,
 };
 use rayon::prelude::*;
 
@@ -244,8 +244,7 @@ pub fn write_snapshot(
     };
     let signatures = tree_signatures(dir, &digests)?;
     let (mut snap, bin_files) = Snapshot::build(version, &digests, &signatures, bin_digits);
-    let catalog_digits = plugres_schema::auto_catalog_digits(plugins);
-    let shards = build_catalog(tree_catalog(dir, &digests)?, catalog_digits);
+    let (catalog_digits, shards) = build_catalog_auto(tree_catalog(dir, &digests)?);
     snap.catalog = Some(CatalogListing {
         digits: catalog_digits,
         shards: shards

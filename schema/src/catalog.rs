@@ -38,6 +38,11 @@ pub const CATALOG_ALL: &str = "all";
 /// cold search of 100,000 plugins costs 256 requests.
 pub const CATALOG_PLUGINS_PER_SHARD: usize = 1024;
 
+/// The most bytes a shard [`build_catalog_auto`] writes may have (half a
+/// client's file limit): plugins with long descriptions or many engine
+/// requirements make their shards split further.
+pub const MAX_SHARD_BYTES: usize = 512 * 1024;
+
 /// The catalog part of a snapshot: how shards are named, and each shard's
 /// sha256 (shards without plugins are left out).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -202,6 +207,21 @@ pub fn build_catalog(entries: Vec<CatalogEntry>, digits: u8) -> Vec<(String, Str
             (id, text)
         })
         .collect()
+}
+
+/// [`build_catalog`] with [`auto_catalog_digits`], and more digits while
+/// a shard would be over [`MAX_SHARD_BYTES`] (up to the most there are).
+/// Returns the digits and the shards.
+pub fn build_catalog_auto(entries: Vec<CatalogEntry>) -> (u8, Vec<(String, String)>) {
+    let mut digits = auto_catalog_digits(entries.len());
+    loop {
+        let shards = build_catalog(entries.clone(), digits);
+        let fits = shards.iter().all(|(_, t)| t.len() <= MAX_SHARD_BYTES);
+        if fits || digits >= crate::MAX_BIN_DIGITS {
+            return (digits, shards);
+        }
+        digits += 1;
+    }
 }
 
 /// The text of shard `id` holding `entries` (sorted by name).

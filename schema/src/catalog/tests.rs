@@ -114,3 +114,19 @@ fn shard_digits_grow_with_the_index() {
     assert_eq!(auto_catalog_digits(10_000), 1);
     assert_eq!(auto_catalog_digits(100_000), 2);
 }
+
+#[test]
+fn large_entries_split_a_catalog_further() {
+    let mut e = CatalogEntry::of(&plugin(HELLO));
+    e.description = "x".repeat(1000);
+    let many: Vec<CatalogEntry> = (0..600)
+        .map(|i| CatalogEntry {
+            name: PluginName::new(&format!("p{i}")).unwrap(),
+            ..e.clone()
+        })
+        .collect();
+    assert_eq!(auto_catalog_digits(many.len()), 0);
+    let (digits, shards) = build_catalog_auto(many);
+    assert_eq!(digits, 1, "one shard would be ~1 MB");
+    assert!(shards.iter().all(|(_, t)| t.len() <= MAX_SHARD_BYTES));
+}
