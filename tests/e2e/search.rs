@@ -201,7 +201,7 @@ fn after_a_publish_a_warm_search_fetches_only_the_changed_shard() {
     idx.refresh();
     let before = nginx.access_log().len();
     let warm = search("freshly");
-    assert_eq!(names(&warm), [name.clone()]);
+    assert_eq!(names(&warm), [name]);
     let log = nginx.access_log();
     let new = &log[before..];
     assert_eq!(catalog_gets(new), 1, "only the changed shard: {new:#?}");

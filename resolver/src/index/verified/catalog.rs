@@ -21,20 +21,18 @@ use super::VerifiedIndex;
 use crate::index::IndexError;
 
 impl VerifiedIndex {
-    /// Every plugin of the index as its catalog describes it, sorted by
-    /// name.
+    /// Every plugin of the index as its catalog describes it, by name
+    /// within each shard (callers order what they show).
     pub fn catalog(&self) -> Result<Vec<CatalogEntry>, IndexError> {
         let listed = self
             .snapshot
             .as_ref()
             .and_then(|s| s.catalog.as_ref().map(|c| (s, c)));
-        let mut entries = match listed {
+        match listed {
             Some((snapshot, listing)) => self.read_catalog(snapshot, listing),
             None => self.catalog_from_plugin_files(),
         }
-        .inspect_err(|_| self.refused.store(true, Ordering::SeqCst))?;
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(entries)
+        .inspect_err(|_| self.refused.store(true, Ordering::SeqCst))
     }
 
     /// Whether this index lists a catalog (else [`Self::catalog`] reads

@@ -119,13 +119,25 @@ impl EntryCache {
     /// The parsed catalog shard at `path` with digest `sha`, if read before.
     pub(crate) fn catalog_shard(&self, path: &str, sha: Sha256) -> Option<Vec<CatalogEntry>> {
         let payload = self.get(self.key(Kind::Catalog, path, &[sha]))?;
-        serde_json::from_slice(&payload).ok()
+        // The entry count, then one JSON document per entry: the vector is
+        // allocated once (a large search is mostly this decoding).
+        let (count, json) = payload.split_at_checked(4)?;
+        let count = u32::from_le_bytes(count.try_into().ok()?) as usize;
+        let mut entries = Vec::with_capacity(count.min(json.len() / 16));
+        for e in serde_json::Deserializer::from_slice(json).into_iter::<CatalogEntry>() {
+            entries.push(e.ok()?);
+        }
+        (entries.len() == count).then_some(entries)
     }
 
     pub(crate) fn keep_catalog_shard(&self, path: &str, sha: Sha256, entries: &[CatalogEntry]) {
-        if let Ok(payload) = serde_json::to_vec(entries) {
-            self.put(self.key(Kind::Catalog, path, &[sha]), &payload);
+        let mut payload = (entries.len() as u32).to_le_bytes().to_vec();
+        for e in entries {
+            if serde_json::to_writer(&mut payload, e).is_err() {
+                return;
+            }
         }
+        self.put(self.key(Kind::Catalog, path, &[sha]), &payload);
     }
 
     /// The parsed plugin file at `path` whose bytes have digest `file` and
@@ -168,7 +180,7 @@ impl EntryCache {
             Kind::Plugin => b"plugres verified plugin file v1\0",
             Kind::Bin => b"plugres parsed snapshot bin v4\0",
             Kind::Snapshot => b"plugres parsed snapshot v2\0",
-            Kind::Catalog => b"plugres parsed catalog shard v1\0",
+            Kind::Catalog => b"plugres parsed catalog shard v2\0",
         });
         if kind == Kind::Plugin {
             text.extend_from_slice(self.config.as_bytes());
