@@ -24,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use plugres_schema::{
     CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, IndexConfig, PLUGINS_DIR, PluginFile,
     RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256, SigningKey, Snapshot, TIMESTAMP_PATH,
-    Timestamp, build_catalog_auto, catalog_path, name_from_index_path,
+    Timestamp, catalog_path, name_from_index_path,
 };
 use rayon::prelude::*;
 
@@ -204,6 +204,19 @@ fn previous_version(
     Ok(Some(version))
 }
 
+/// The current `snapshot.toml` of `dir`, parsed; `None` when there is none.
+fn previous_snapshot(dir: &Path) -> Result<Option<Snapshot>> {
+    let Some(bytes) = read_if_exists(dir, SNAPSHOT_PATH)? else {
+        return Ok(None);
+    };
+    let snap = Snapshot::parse(SNAPSHOT_PATH, &bytes).map_err(|d| {
+        diagnostics_error(&d).context(format!(
+            "the current `{SNAPSHOT_PATH}` does not parse, so its version (which the new one must exceed) is unknown; repair it (or restore it from git) first"
+        ))
+    })?;
+    Ok(Some(snap))
+}
+
 /// The version after `previous` of the role file `path` (1 for the first).
 /// At `u64::MAX` there is none: such a version was written by hand or by
 /// someone holding the online key, and only a key rotation (which restarts
@@ -229,10 +242,8 @@ pub fn write_snapshot(
     bins: Bins,
     stamp: u64,
 ) -> Result<SnapshotWritten> {
-    let previous = previous_version(dir, SNAPSHOT_PATH, |b| {
-        Snapshot::parse(SNAPSHOT_PATH, b).map(|s| s.version)
-    })?;
-    let version = next_version(SNAPSHOT_PATH, previous)?;
+    let previous = previous_snapshot(dir)?;
+    let version = next_version(SNAPSHOT_PATH, previous.as_ref().map(|s| s.version))?;
     let digests = tree_digests(dir)?;
     let plugins = digests
         .keys()
@@ -244,7 +255,8 @@ pub fn write_snapshot(
     };
     let signatures = tree_signatures(dir, &digests)?;
     let (mut snap, bin_files) = Snapshot::build(version, &digests, &signatures, bin_digits);
-    let (catalog_digits, shards) = build_catalog_auto(tree_catalog(dir, &digests)?);
+    let (catalog_digits, shards) =
+        catalog::shards(dir, &digests, previous.as_ref(), (bin_digits, &bin_files))?;
     snap.catalog = Some(CatalogListing {
         digits: catalog_digits,
         shards: shards
@@ -435,5 +447,6 @@ fn index_path_of(dir: &Path, path: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
+mod catalog;
 #[cfg(test)]
 mod tests;

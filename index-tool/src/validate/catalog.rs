@@ -7,23 +7,25 @@ use std::path::Path;
 
 use anyhow::Result;
 use plugres_schema::{
-    CATALOG_DIR, CatalogEntry, CatalogListing, Diagnostic, SNAPSHOT_PATH, Sha256, build_catalog,
-    catalog_path, parse_shard,
+    CATALOG_DIR, CatalogEntry, Diagnostic, SNAPSHOT_PATH, Sha256, build_catalog, catalog_path,
+    parse_shard,
 };
 
+use super::trust::Seen;
 use crate::fsutil::{Bounded, read_regular_bounded};
-use crate::trust::{existing_toml_files, tree_catalog};
+use crate::trust::existing_toml_files;
 
-/// Reports every shard that differs from the plugin files of the tree
-/// (`tree`: index path → sha256 of every signed file), and stale shards.
+/// Reports every shard of the snapshot `seen` that differs from the
+/// catalog of `entries` (one per plugin file of the tree that parses), and
+/// stale shards.
 pub fn check(
     dir: &Path,
-    version: u64,
-    catalog: Option<&CatalogListing>,
-    tree: &BTreeMap<String, Sha256>,
+    seen: &Seen,
+    entries: Vec<CatalogEntry>,
     out: &mut Vec<Diagnostic>,
 ) -> Result<()> {
-    let Some(catalog) = catalog else {
+    let version = seen.version;
+    let Some(catalog) = &seen.catalog else {
         out.push(Diagnostic::file_warning(
             SNAPSHOT_PATH,
             "lists no catalog: `plugres search` then reads every plugin file (a sparse HTTP index cannot be searched at all); run `plugres-index snapshot`",
@@ -31,9 +33,7 @@ pub fn check(
         return Ok(());
     };
     let expected: BTreeMap<String, String> =
-        build_catalog(tree_catalog(dir, tree)?, catalog.digits)
-            .into_iter()
-            .collect();
+        build_catalog(entries, catalog.digits).into_iter().collect();
     for (id, text) in &expected {
         let path = catalog_path(id);
         let sha = Sha256::of(text.as_bytes());
