@@ -23,6 +23,9 @@ use plugres_schema::{
 use super::tree_catalog;
 use crate::fsutil::read_if_exists;
 
+/// A catalog: its digits and its shards as `(id, text)`.
+type Shards = (u8, Vec<(String, String)>);
+
 /// The catalog of the tree whose signed files have `digests`, as its
 /// digits and `(shard id, text)`s, given the previous snapshot and the
 /// new snapshot's bins (`(bin path, text)`, `bin_digits` digits).
@@ -31,7 +34,7 @@ pub(super) fn shards(
     digests: &BTreeMap<String, Sha256>,
     previous: Option<&Snapshot>,
     (bin_digits, bin_files): (u8, &[(String, String)]),
-) -> Result<(u8, Vec<(String, String)>)> {
+) -> Result<Shards> {
     if let Some(prev) = previous
         && let Some(reused) = incremental(dir, digests, prev, bin_digits, bin_files)?
     {
@@ -50,7 +53,7 @@ fn incremental(
     prev: &Snapshot,
     bin_digits: u8,
     bin_files: &[(String, String)],
-) -> Result<Option<(u8, Vec<(String, String)>)>> {
+) -> Result<Option<Shards>> {
     let Some(old) = &prev.catalog else {
         return Ok(None);
     };
