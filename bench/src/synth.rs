@@ -399,6 +399,7 @@ pub fn bench_config(
         }],
         timestamp_expiry: index.timestamp_expiry,
         limits: plugres_schema::ArchiveLimits::HARD,
+        categories: Vec::new(),
     })
 }
 

@@ -10,17 +10,21 @@
 //! pull-request check (`validate --base`) did that before the merge whose
 //! result this snapshot records, and `validate` checks the whole tree.
 //!
-//! Writes are atomic per file, and bin files are rewritten only when their
-//! text changes, so a new snapshot of a large index touches (and commits)
-//! only the bins whose plugins changed.
+//! The snapshot also lists the catalog (README "The catalog"): one entry
+//! per plugin file that parses, in shards by name hash.
+//!
+//! Writes are atomic per file, and bin and catalog files are rewritten only
+//! when their text changes, so a new snapshot of a large index touches (and
+//! commits) only the bins and shards whose plugins changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
-    CONFIG_PATH, IndexConfig, PLUGINS_DIR, RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256,
-    SigningKey, Snapshot, TIMESTAMP_PATH, Timestamp, name_from_index_path,
+    CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, IndexConfig, PLUGINS_DIR, PluginFile,
+    RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256, SigningKey, Snapshot, TIMESTAMP_PATH,
+    Timestamp, catalog_path, name_from_index_path,
 };
 use rayon::prelude::*;
 
@@ -66,6 +70,11 @@ pub struct SnapshotWritten {
     pub snapshot_bytes: u64,
     /// Total size of the bin files.
     pub bin_bytes: u64,
+    /// Hex digits naming the catalog's shards (README "The catalog").
+    pub catalog_digits: u8,
+    pub catalog_shards: usize,
+    /// Total size of the catalog shards.
+    pub catalog_bytes: u64,
     /// Index paths written or removed: what a commit must record.
     pub changed: Vec<String>,
 }
@@ -195,6 +204,19 @@ fn previous_version(
     Ok(Some(version))
 }
 
+/// The current `snapshot.toml` of `dir`, parsed; `None` when there is none.
+fn previous_snapshot(dir: &Path) -> Result<Option<Snapshot>> {
+    let Some(bytes) = read_if_exists(dir, SNAPSHOT_PATH)? else {
+        return Ok(None);
+    };
+    let snap = Snapshot::parse(SNAPSHOT_PATH, &bytes).map_err(|d| {
+        diagnostics_error(&d).context(format!(
+            "the current `{SNAPSHOT_PATH}` does not parse, so its version (which the new one must exceed) is unknown; repair it (or restore it from git) first"
+        ))
+    })?;
+    Ok(Some(snap))
+}
+
 /// The version after `previous` of the role file `path` (1 for the first).
 /// At `u64::MAX` there is none: such a version was written by hand or by
 /// someone holding the online key, and only a key rotation (which restarts
@@ -220,10 +242,8 @@ pub fn write_snapshot(
     bins: Bins,
     stamp: u64,
 ) -> Result<SnapshotWritten> {
-    let previous = previous_version(dir, SNAPSHOT_PATH, |b| {
-        Snapshot::parse(SNAPSHOT_PATH, b).map(|s| s.version)
-    })?;
-    let version = next_version(SNAPSHOT_PATH, previous)?;
+    let previous = previous_snapshot(dir)?;
+    let version = next_version(SNAPSHOT_PATH, previous.as_ref().map(|s| s.version))?;
     let digests = tree_digests(dir)?;
     let plugins = digests
         .keys()
@@ -234,25 +254,23 @@ pub fn write_snapshot(
         Bins::Digits(n) => n,
     };
     let signatures = tree_signatures(dir, &digests)?;
-    let (snap, bin_files) = Snapshot::build(version, &digests, &signatures, bin_digits);
+    let (mut snap, bin_files) = Snapshot::build(version, &digests, &signatures, bin_digits);
+    let (catalog_digits, shards) =
+        catalog::shards(dir, &digests, previous.as_ref(), (bin_digits, &bin_files))?;
+    snap.catalog = Some(CatalogListing {
+        digits: catalog_digits,
+        shards: shards
+            .iter()
+            .map(|(id, text)| (id.clone(), Sha256::of(text.as_bytes())))
+            .collect(),
+    });
+    let shard_files: Vec<(String, String)> = shards
+        .into_iter()
+        .map(|(id, text)| (catalog_path(&id), text))
+        .collect();
     let mut changed = Vec::new();
-    let mut bin_bytes = 0u64;
-    let keep: BTreeSet<&str> = bin_files.iter().map(|(p, _)| p.as_str()).collect();
-    for rel in existing_bin_files(dir)? {
-        if !keep.contains(rel.as_str()) {
-            let full = dir.join(&rel);
-            std::fs::remove_file(&full)
-                .with_context(|| format!("cannot remove the stale bin `{}`", full.display()))?;
-            changed.push(rel);
-        }
-    }
-    for (rel, text) in &bin_files {
-        bin_bytes += text.len() as u64;
-        if read_if_exists(dir, rel)?.as_deref() != Some(text.as_bytes()) {
-            write(dir, rel, text.as_bytes())?;
-            changed.push(rel.clone());
-        }
-    }
+    let bin_bytes = replace_files(dir, SNAPSHOT_BIN_DIR, &bin_files, &mut changed)?;
+    let catalog_bytes = replace_files(dir, CATALOG_DIR, &shard_files, &mut changed)?;
     let text = snap.to_toml();
     // What clients will parse: refuse to sign anything they would not.
     Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
@@ -267,8 +285,61 @@ pub fn write_snapshot(
         bins: bin_files.len(),
         snapshot_bytes: text.len() as u64,
         bin_bytes,
+        catalog_digits,
+        catalog_shards: shard_files.len(),
+        catalog_bytes,
         changed,
     })
+}
+
+/// Writes `files` (index path, text) into folder `folder`, each only when
+/// its text changed, and removes the folder's other `.toml` files; adds
+/// what it wrote or removed to `changed`. Returns the files' total size.
+fn replace_files(
+    dir: &Path,
+    folder: &str,
+    files: &[(String, String)],
+    changed: &mut Vec<String>,
+) -> Result<u64> {
+    let keep: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    for rel in existing_toml_files(dir, folder)? {
+        if !keep.contains(rel.as_str()) {
+            let full = dir.join(&rel);
+            std::fs::remove_file(&full)
+                .with_context(|| format!("cannot remove the stale `{}`", full.display()))?;
+            changed.push(rel);
+        }
+    }
+    let mut bytes = 0u64;
+    for (rel, text) in files {
+        bytes += text.len() as u64;
+        if read_if_exists(dir, rel)?.as_deref() != Some(text.as_bytes()) {
+            write(dir, rel, text.as_bytes())?;
+            changed.push(rel.clone());
+        }
+    }
+    Ok(bytes)
+}
+
+/// The catalog entry of every plugin file among `digests` that parses
+/// (one that does not is left out; `validate` reports it), in parallel.
+pub fn tree_catalog(dir: &Path, digests: &BTreeMap<String, Sha256>) -> Result<Vec<CatalogEntry>> {
+    let plugin_files: Vec<&String> = digests
+        .keys()
+        .filter(|p| name_from_index_path(p).is_some())
+        .collect();
+    let read: Result<Vec<Option<CatalogEntry>>> = plugin_files
+        .into_par_iter()
+        .map(|p| {
+            let file = dir.join(p);
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("cannot read `{}`", file.display()))?;
+            Ok(PluginFile::parse(p, &bytes)
+                .ok()
+                .map(|f| CatalogEntry::of(&f)))
+        })
+        .collect();
+    Ok(read?.into_iter().flatten().collect())
 }
 
 /// Writes `timestamp.toml` (version: the current one's + 1) vouching for
@@ -330,7 +401,12 @@ pub fn write_timestamp(
 
 /// Index paths of the `.toml` files in `snapshot/` (bins, current or stale).
 pub fn existing_bin_files(dir: &Path) -> Result<Vec<String>> {
-    let bin_dir = dir.join(SNAPSHOT_BIN_DIR);
+    existing_toml_files(dir, SNAPSHOT_BIN_DIR)
+}
+
+/// Index paths of the `.toml` files in folder `folder` of the index.
+pub fn existing_toml_files(dir: &Path, folder: &str) -> Result<Vec<String>> {
+    let bin_dir = dir.join(folder);
     let entries = match std::fs::read_dir(&bin_dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -341,7 +417,7 @@ pub fn existing_bin_files(dir: &Path) -> Result<Vec<String>> {
         let entry = entry.with_context(|| format!("cannot list `{}`", bin_dir.display()))?;
         let name = entry.file_name();
         if let Some(name) = name.to_str().filter(|n| n.ends_with(".toml")) {
-            out.push(format!("{SNAPSHOT_BIN_DIR}/{name}"));
+            out.push(format!("{folder}/{name}"));
         }
     }
     out.sort();
@@ -371,5 +447,6 @@ fn index_path_of(dir: &Path, path: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
+mod catalog;
 #[cfg(test)]
 mod tests;

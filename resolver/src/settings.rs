@@ -8,9 +8,9 @@
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `trust/`, `credentials.toml`) |
+//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `trust/`, `credentials.toml`, `config.toml`) |
 //! | `XDG_CACHE_HOME` | without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` (index caches in its `index/`) |
-//! | `XDG_CONFIG_HOME` | without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml` |
+//! | `XDG_CONFIG_HOME` | without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml`, registries used outside a project from `config.toml` beside it |
 //! | `XDG_STATE_HOME` | without `PLUGRES_HOME`: what was seen of each index (the rollback floor) is kept in `$XDG_STATE_HOME/plugres/trust` |
 //! | `HOME` | fallback: `~/.cache/plugres`, `~/.config/plugres`, `~/.local/state/plugres` |
 //! | `PLUGRES_ALLOW_EXPIRED_INDEX` | `1`/`true`: as `--allow-expired-index` |
@@ -41,6 +41,9 @@ pub struct Settings {
     pub index_cache_dir: PathBuf,
     /// `credentials.toml` with registry tokens, if a config dir is known.
     pub credentials_file: Option<PathBuf>,
+    /// `config.toml` beside it: the registries of commands run outside a
+    /// project (`search`, `categories`; README "Finding plugins").
+    pub user_config_file: Option<PathBuf>,
     /// What was seen of each index (snapshot and timestamp versions, the
     /// accepted config): not a cache, since deleting it forgets the
     /// rollback floor.
@@ -108,11 +111,15 @@ impl Settings {
                     );
                 (cache_dir.clone(), cache_dir.join("index"), config, state)
             };
+        let user_config_file = credentials_file
+            .as_ref()
+            .map(|c| c.with_file_name("config.toml"));
         Ok(Settings {
             home: non_empty(ENV_HOME).map(PathBuf::from),
             cache_dir,
             index_cache_dir,
             credentials_file,
+            user_config_file,
             trust_dir,
             offline: non_empty(ENV_OFFLINE).is_some_and(|v| truthy(&v)),
             allow_expired_index: non_empty(ENV_ALLOW_EXPIRED).is_some_and(|v| truthy(&v)),
@@ -208,6 +215,12 @@ mod tests {
             s.credentials_file,
             Some(PathBuf::from("/h/.config/plugres/credentials.toml"))
         );
+        assert_eq!(
+            s.user_config_file,
+            Some(PathBuf::from("/h/.config/plugres/config.toml"))
+        );
+        let s = with(&[("PLUGRES_HOME", "/p")]).unwrap();
+        assert_eq!(s.user_config_file, Some(PathBuf::from("/p/config.toml")));
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct IndexConfig {
     /// What one artifact may be: the client's hard caps, lowered by the
     /// config's optional `[limits]` table (never raised).
     pub limits: ArchiveLimits,
+    /// The categories plugins may name (`categories`, README "The
+    /// catalog"); empty: any.
+    pub categories: Vec<String>,
 }
 
 /// `timestamp-expiry` when the config does not set it: 7 days.
@@ -71,6 +74,33 @@ impl IndexConfig {
     /// Whether `name` is the engine's own name (reserved in this index).
     pub fn is_engine_name(&self, name: &PluginName) -> bool {
         name.as_str() == self.engine
+    }
+
+    /// The categories of `named` this index does not allow (none when it
+    /// lists no `categories`): `validate` and `publish` refuse them.
+    pub fn unlisted_categories<'a>(&self, named: &'a [String]) -> Vec<&'a str> {
+        if self.categories.is_empty() {
+            return Vec::new();
+        }
+        named
+            .iter()
+            .filter(|c| !self.categories.contains(c))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The message for `unlisted` categories (from
+    /// [`Self::unlisted_categories`]), naming the ones allowed.
+    pub fn category_message(&self, unlisted: &[&str]) -> String {
+        let quote = |v: &mut dyn Iterator<Item = &str>| -> String {
+            v.map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        };
+        format!(
+            "{} {} not a category of this index; config.toml allows: {}",
+            quote(&mut unlisted.iter().copied()),
+            if unlisted.len() == 1 { "is" } else { "are" },
+            quote(&mut self.categories.iter().map(String::as_str))
+        )
     }
 
     /// Whether clients must find a signed snapshot and timestamp.
@@ -175,6 +205,13 @@ pub(crate) struct RawConfig {
     /// Lower limits for this index's artifacts; each at most the client's
     /// hard cap (the default).
     limits: Option<RawLimits>,
+    /// The categories plugins may name; absent or empty: any.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Tag>")
+    )]
+    categories: Vec<Spanned<String>>,
 }
 
 /// `[limits]`: what one artifact of this index may be. `plugres-index
@@ -323,6 +360,7 @@ impl RawConfig {
             .limits
             .as_ref()
             .map_or(ArchiveLimits::HARD, |l| l.validate(d));
+        crate::fields::check_category_list(d, &self.categories);
         let publisher_keys = self
             .publisher_key
             .iter()
@@ -354,6 +392,11 @@ impl RawConfig {
             timestamp_keys,
             timestamp_expiry,
             limits,
+            categories: self
+                .categories
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
         }
     }
 }
@@ -490,5 +533,32 @@ mod tests {
             );
         }
         assert!(sample_with("[limits]\nmax-paths = 3\n").is_err());
+    }
+
+    /// README "config.toml": an optional list of the categories plugins
+    /// may name; the message of a refusal lists them.
+    #[test]
+    fn categories_may_be_constrained_and_the_refusal_lists_them() {
+        let any = sample_with("").unwrap();
+        assert!(any.unlisted_categories(&["games".into()]).is_empty());
+        let listed = sample_with("categories = [\"greeting\", \"themes\"]\n").unwrap();
+        let named = vec!["greeting".to_string(), "games".to_string()];
+        assert_eq!(listed.unlisted_categories(&named), ["games"]);
+        assert_eq!(
+            listed.category_message(&["games"]),
+            "`games` is not a category of this index; config.toml allows: `greeting`, `themes`"
+        );
+        let text = crate::render::config_file(&listed);
+        assert_eq!(
+            IndexConfig::parse("config.toml", text.as_bytes()).unwrap(),
+            listed
+        );
+        let errs = sample_with("categories = [\"a\", \"a\", \"Bad\"]\n").unwrap_err();
+        let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("listed twice")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("`Bad` in `categories`")),
+            "{msgs:?}"
+        );
     }
 }

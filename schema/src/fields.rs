@@ -106,6 +106,21 @@ pub(crate) fn check_tags(d: &mut Diagnostics, tags: &[Spanned<String>], field: &
             format!("at most 5 `{field}` are allowed"),
         );
     }
+    check_tag_words(d, tags, field);
+}
+
+/// The `categories` list of an index config: words like a plugin's
+/// categories, each once (no limit on how many).
+pub(crate) fn check_category_list(d: &mut Diagnostics, tags: &[Spanned<String>]) {
+    check_tag_words(d, tags, "categories");
+    for (i, t) in tags.iter().enumerate() {
+        if tags[..i].iter().any(|u| u.get_ref() == t.get_ref()) {
+            d.error(Some(t.span()), format!("`{}` is listed twice", t.get_ref()));
+        }
+    }
+}
+
+fn check_tag_words(d: &mut Diagnostics, tags: &[Spanned<String>], field: &str) {
     for t in tags {
         let s = t.get_ref();
         let ok = !s.is_empty()

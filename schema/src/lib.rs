@@ -17,6 +17,7 @@
 //! [`Target`] can only be built through its checking constructor, and
 //! deserialising goes through it.
 
+mod catalog;
 mod config;
 mod diag;
 mod fields;
@@ -40,6 +41,11 @@ pub mod time;
 mod timestamp;
 mod version;
 
+pub use catalog::{
+    CATALOG_ALL, CATALOG_DIR, CATALOG_PLUGINS_PER_SHARD, CatalogEntry, CatalogListing,
+    MAX_SHARD_BYTES, Release, auto_catalog_digits, build_catalog, build_catalog_auto, catalog_path,
+    catalog_shard_of, is_shard_id, parse_shard, shard_text,
+};
 pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use immutable::{VersionChange, changed_published_versions};

@@ -114,6 +114,10 @@ pub fn config_file(c: &IndexConfig) -> String {
             quote(&crate::time::format_duration_exact(c.timestamp_expiry))
         );
     }
+    if !c.categories.is_empty() {
+        let list: Vec<&str> = c.categories.iter().map(String::as_str).collect();
+        let _ = writeln!(s, "categories = {}", quote_list(&list));
+    }
     config_limits(&mut s, &c.limits);
     role_keys(&mut s, "root-key", &c.root_keys);
     for k in &c.publisher_keys {

@@ -20,6 +20,7 @@ use std::fmt::Write;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::catalog::{CatalogListing, is_shard_id};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::raw_toml;
 use crate::name::PluginName;
@@ -48,6 +49,9 @@ pub struct Snapshot {
     /// Plugin file path → the text of its `.minisig`, for the plugin files
     /// listed in `files` (not binned): a client needs no request for it.
     pub signatures: BTreeMap<String, String>,
+    /// The catalog's shards by digest (README "The catalog"); `None` for a
+    /// snapshot written before catalogs.
+    pub catalog: Option<CatalogListing>,
 }
 
 /// A validated bin file: the digests of its plugins' files and signatures,
@@ -101,6 +105,7 @@ impl Snapshot {
         });
         let bins = digests(&mut d, &raw.bins, |id| check_bin_id(id, bin_digits));
         let signatures = inline_signatures(&mut d, &raw.signatures, &files);
+        let catalog = catalog_listing(&mut d, &raw);
         for top in [
             CONFIG_PATH.to_string(),
             format!("{CONFIG_PATH}{SIGNATURE_SUFFIX}"),
@@ -118,6 +123,7 @@ impl Snapshot {
             files,
             bins,
             signatures,
+            catalog,
         })
     }
 
@@ -172,6 +178,7 @@ impl Snapshot {
             files: top.files,
             bins,
             signatures: top.signatures,
+            catalog: None,
         };
         (snap, texts)
     }
@@ -190,9 +197,15 @@ impl Snapshot {
         if self.bin_digits > 0 {
             let _ = writeln!(s, "bin-digits = {}", self.bin_digits);
         }
+        if let Some(c) = &self.catalog {
+            let _ = writeln!(s, "catalog-digits = {}", c.digits);
+        }
         write_digests(&mut s, "files", &self.files);
         if self.bin_digits > 0 {
             write_digests(&mut s, "bins", &self.bins);
+        }
+        if let Some(c) = &self.catalog {
+            write_digests(&mut s, "catalog", &c.shards);
         }
         write_signatures(&mut s, &self.signatures);
         s
@@ -269,6 +282,39 @@ fn bin_text(id: &str, bin: &Bin) -> String {
     write_digests(&mut s, "files", &bin.files);
     write_signatures(&mut s, &bin.signatures);
     s
+}
+
+/// The validated `catalog-digits` and `[catalog]` of a snapshot.
+fn catalog_listing(d: &mut Diagnostics, raw: &RawSnapshot) -> Option<CatalogListing> {
+    let Some(digits) = &raw.catalog_digits else {
+        if let Some((k, _)) = raw.catalog.iter().next() {
+            d.error(
+                Some(k.span()),
+                "`[catalog]` needs `catalog-digits` (the hex digits naming its shards)",
+            );
+        }
+        return None;
+    };
+    let digits_v = *digits.get_ref();
+    if digits_v > MAX_BIN_DIGITS {
+        d.error(
+            Some(digits.span()),
+            format!("`catalog-digits` is at most {MAX_BIN_DIGITS}"),
+        );
+    }
+    let shards = self::digests(d, &raw.catalog, |id| {
+        if is_shard_id(id, digits_v) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{id}` is not a catalog shard id: expected {digits_v} lowercase hex digits (`catalog-digits`), or `all` when it is 0"
+            ))
+        }
+    });
+    Some(CatalogListing {
+        digits: digits_v,
+        shards,
+    })
 }
 
 fn write_signatures(s: &mut String, map: &BTreeMap<String, String>) {
@@ -405,6 +451,10 @@ pub(crate) struct RawSnapshot {
     /// absent: every file is listed in `[files]`.
     #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(max = 4)))]
     bin_digits: Option<Spanned<u8>>,
+    /// Hex digits of sha256(plugin name) that name a plugin's catalog
+    /// shard (0: one shard, `all`); absent: no catalog.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(max = 4)))]
+    catalog_digits: Option<Spanned<u8>>,
     /// Index path → sha256 of config.toml, its signature and (not binned)
     /// every plugin file and signature.
     #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
@@ -418,6 +468,10 @@ pub(crate) struct RawSnapshot {
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, String>"))]
     signatures: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Catalog shard id → sha256 of `catalog/<id>.toml`.
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
+    catalog: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Deserialize)]

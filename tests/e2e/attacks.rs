@@ -261,6 +261,31 @@ fn attack_tampered_plugin_file() {
     }
 }
 
+/// A catalog shard edited on the host (a plugin made to look like another,
+/// or hidden from search): the snapshot lists each shard's sha256, so it is
+/// refused like any index file (README "The catalog").
+#[test]
+fn attack_tampered_catalog_shard() {
+    const SHARD: &str = "catalog/all.toml";
+    for backend in Backend::ALL {
+        eprintln!("backend: {backend:?}");
+        let p = installed(backend);
+        let idx = p.test_index();
+        let f = idx.dir.join(SHARD);
+        let text = std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("Audit log of every greeting", "The official hello-world");
+        std::fs::write(f, text).unwrap();
+        p.upstream_changed();
+        refused(
+            &p,
+            &["search", "hello"],
+            &[SHARD, "does not match snapshot"],
+        );
+        refused(&p, &["categories"], &[SHARD, "does not match snapshot"]);
+    }
+}
+
 /// Another plugin's signature put beside acme-audit's file.
 #[test]
 fn attack_signature_swapped_between_plugins() {

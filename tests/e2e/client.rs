@@ -107,14 +107,9 @@ fn workflow(backend: Backend) {
     let info = p.json(&["info", "old-greeter"]);
     assert_eq!(info["deprecated"], "use hello-world instead");
 
-    if backend == Backend::Sparse {
-        // A static host has no listing: search says so.
-        let err = p.fails(&["search", "theme"]);
-        assert!(err.contains("list"), "{err}");
-    } else {
-        let search = p.json(&["search", "theme"]);
-        assert_eq!(search["results"][0]["name"], "pretty-theme", "{search}");
-    }
+    // Every transport, a static host too: search reads the catalog.
+    let search = p.json(&["search", "theme"]);
+    assert_eq!(search["results"][0]["name"], "pretty-theme", "{search}");
 
     // The engine conflict explains itself, naming the engine and the version.
     let err = p.fails(&["add", "hello-world@^2", "--yes"]);

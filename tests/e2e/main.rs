@@ -17,5 +17,6 @@ mod lock_edits;
 mod messages;
 mod mirror;
 mod own_files;
+mod search;
 mod stale_snapshot;
 mod warm_update;

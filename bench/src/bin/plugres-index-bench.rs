@@ -479,6 +479,17 @@ struct SnapshotResults {
     bin_bytes: u64,
     /// Bin files rewritten by one snapshot after a one-plugin change.
     bins_changed_per_snapshot: usize,
+    catalog_digits: u8,
+    catalog_shards: usize,
+    catalog_bytes: u64,
+    /// Catalog shards rewritten by one snapshot after a one-plugin change.
+    shards_changed_per_snapshot: usize,
+    /// What a client that searched before fetches to search again after
+    /// one publish (README "The catalog"): timestamp.toml, snapshot.toml
+    /// and their signatures, and the changed shard; as stored, and each
+    /// gzip-encoded (what a host serving with gzip on sends).
+    search_update_bytes: u64,
+    search_update_gzip_bytes: u64,
 }
 
 fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
@@ -501,6 +512,7 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
         let repo = Repo::open(dir)?;
         let (config, _) = plugres_index::checkout::Checkout::open(dir)?.load_config()?;
         let (mut snap_s, mut ts_s, mut last, mut changed_bins) = (Vec::new(), Vec::new(), None, 0);
+        let mut changed_shards = Vec::new();
         for r in 0..a.runs {
             let name = &info.names[(r + 1) * info.names.len() / (a.runs + 1)];
             synth::publish_next_version(dir, &publisher, name)?;
@@ -516,6 +528,12 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
                 .iter()
                 .filter(|p| p.starts_with("snapshot/"))
                 .count();
+            changed_shards = done
+                .changed
+                .iter()
+                .filter(|p| p.starts_with("catalog/"))
+                .cloned()
+                .collect();
             let (_, secs) = timed(|| {
                 let t = trust::write_timestamp(dir, &config, &online, 86_400, 1)?;
                 let refs: Vec<&str> = t.changed.iter().map(String::as_str).collect();
@@ -526,6 +544,12 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
             last = Some(done);
         }
         let done = last.context("no run")?;
+        let fetched: Vec<String> = ["timestamp.toml", "snapshot.toml"]
+            .iter()
+            .flat_map(|f| [f.to_string(), format!("{f}.minisig")])
+            .chain(changed_shards.iter().cloned())
+            .collect();
+        let (update, update_gzip) = sizes(dir, &fetched)?;
         let report = validate(dir, &whole())?;
         check_clean(&report, plugin_files(&info))?;
         all.push(SnapshotResults {
@@ -540,6 +564,12 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
             snapshot_bytes: done.snapshot_bytes,
             bin_bytes: done.bin_bytes,
             bins_changed_per_snapshot: changed_bins,
+            catalog_digits: done.catalog_digits,
+            catalog_shards: done.catalog_shards,
+            catalog_bytes: done.catalog_bytes,
+            shards_changed_per_snapshot: changed_shards.len(),
+            search_update_bytes: update,
+            search_update_gzip_bytes: update_gzip,
         });
     }
     if a.json {
@@ -575,10 +605,41 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
         );
     }
     println!(
-        "\n(snapshot: hash every signed file, write changed bins, sign, git commit; median of {} runs after a one-plugin publish)",
+        "\n{:>8} {:>8} {:>7} {:>13} {:>10} {:>17} {:>17}",
+        "plugins", "catalog", "shards", "catalog total", "shards/run", "search update", "(gzip)"
+    );
+    for r in &all {
+        println!(
+            "{:>8} {:>8} {:>7} {:>13} {:>10} {:>17} {:>17}",
+            r.plugins,
+            format!("{} digit", r.catalog_digits),
+            r.catalog_shards,
+            kb(r.catalog_bytes),
+            r.shards_changed_per_snapshot,
+            kb(r.search_update_bytes),
+            kb(r.search_update_gzip_bytes)
+        );
+    }
+    println!(
+        "\n(snapshot: hash every signed file, derive the catalog, write changed bins and shards, sign, git commit; median of {} runs after a one-plugin publish. search update: what a client that searched before fetches after that publish: timestamp, snapshot, their signatures, the changed shard)",
         a.runs
     );
     Ok(())
+}
+
+/// The total size of these index files of `dir`, as stored and each
+/// gzip-encoded.
+fn sizes(dir: &Path, files: &[String]) -> Result<(u64, u64)> {
+    use std::io::Write as _;
+    let (mut plain, mut gzip) = (0u64, 0u64);
+    for f in files {
+        let bytes = std::fs::read(dir.join(f)).with_context(|| format!("cannot read `{f}`"))?;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&bytes)?;
+        plain += bytes.len() as u64;
+        gzip += enc.finish()?.len() as u64;
+    }
+    Ok((plain, gzip))
 }
 
 fn synth_author() -> plugres_index::git::Author {

@@ -220,6 +220,46 @@ struct RawRegistry {
     require_snapshot: bool,
 }
 
+/// The user config file (`$PLUGRES_HOME/config.toml`, else
+/// `~/.config/plugres/config.toml`): registries for commands run outside
+/// a project (`plugres search`, `plugres categories`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUserConfig {
+    #[serde(default)]
+    registry: BTreeMap<Spanned<String>, Spanned<RawRegistry>>,
+}
+
+/// The `[registry.NAME]` tables of the user config file `text` (as in
+/// plugres.toml, checked the same way); `file` names it in diagnostics
+/// and relative index paths are taken from `dir`.
+pub fn user_registries(
+    file: &str,
+    text: &str,
+    dir: &Path,
+) -> Result<BTreeMap<String, RegistrySpec>, Vec<Diagnostic>> {
+    let mut d = Diagnostics::new(file, text);
+    let raw: RawUserConfig = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            d.toml_error(&e);
+            return Err(d.into_vec());
+        }
+    };
+    let registries: BTreeMap<String, RegistrySpec> = raw
+        .registry
+        .into_iter()
+        .filter_map(|(name, reg)| validate_registry(&mut d, name, reg, dir))
+        .map(|r| (r.name.clone(), r))
+        .collect();
+    refuse_shared_env_vars(&mut d, &registries);
+    if d.has_errors() {
+        Err(d.into_vec())
+    } else {
+        Ok(registries)
+    }
+}
+
 /// `[settings]`
 #[derive(Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]

@@ -33,7 +33,7 @@ pub use lockfile::{
 pub use manifest::json_schema::manifest_schema as manifest_json_schema;
 pub use manifest::{
     DEFAULT_INSTALL_DIR, DEFAULT_REGISTRY, EngineSpec, IndexLocation, MANIFEST_FILE, Manifest,
-    PluginSpec, RegistrySpec, is_registry_name,
+    PluginSpec, RegistrySpec, is_registry_name, user_registries,
 };
 pub use target::{host_target, select_artifact};
 

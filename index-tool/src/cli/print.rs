@@ -297,11 +297,13 @@ pub fn snapshot(
     out.status(
         "Snapshot",
         format!(
-            "version {}: {} of {}, snapshot.toml {}, {bins} (signed by `{}`, commit {})",
+            "version {}: {} of {}, snapshot.toml {}, {bins}, catalog of {} in {} (signed by `{}`, commit {})",
             done.version,
             plural(done.files, "file"),
             plural(done.plugins, "plugin"),
             bytes(done.snapshot_bytes),
+            plural(done.catalog_shards, "shard"),
+            bytes(done.catalog_bytes),
             r.signed_by,
             short(&r.commit)
         ),

@@ -109,6 +109,7 @@ pub fn init(req: &InitRequest, ui: &(impl Interact + ?Sized)) -> Result<InitRepo
         timestamp_keys,
         timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
         limits: plugres_schema::ArchiveLimits::HARD,
+        categories: Vec::new(),
     };
     // Validate what we are about to write with the same rules clients apply.
     let file = render(CONFIG_PATH, &config)?;

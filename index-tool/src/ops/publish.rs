@@ -87,6 +87,13 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         .map_err(|d| diagnostics_error(&d))?;
     let edit = super::open(&req.index, ui)?;
     let config = &edit.config;
+    let unlisted = config.unlisted_categories(&m.categories);
+    if !unlisted.is_empty() {
+        bail!(
+            "`{manifest_name}`: {}\nhint: choose categories from that list in `categories` of the manifest",
+            config.category_message(&unlisted)
+        );
+    }
     let key = req.key.load("publisher key", ui)?;
     let signer = Signer {
         id: check_key(config, &key, &m)?,

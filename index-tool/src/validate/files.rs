@@ -97,6 +97,18 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
     for p in problems {
         c.diagnostics.extend(p.into_diagnostics(&bytes));
     }
+    if let Some(p) = &plugin {
+        let unlisted = config.unlisted_categories(&p.categories);
+        if !unlisted.is_empty() {
+            // At the `categories` line (the index's own rule, not the client's).
+            let at = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|t| t.find("\ncategories").map(|i| i + 1))
+                .unwrap_or(0);
+            let d = c.at(&(at..at), config.category_message(&unlisted));
+            c.diagnostics.push(d);
+        }
+    }
     c.plugin = plugin;
     c
 }

@@ -14,6 +14,7 @@
 //! Every problem is collected as a [`Diagnostic`] with file, line and column.
 
 mod artifacts;
+mod catalog;
 mod files;
 mod trust;
 
@@ -57,10 +58,11 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
         return Ok(report);
     };
     let now = plugres_schema::time::now();
+    let mut seen = None;
     let (paths, whole) = match &opts.base {
         None => {
             if config.has_snapshot_role() {
-                trust::check_whole(dir, &config, now, &mut report.diagnostics)?;
+                seen = trust::check_whole(dir, &config, now, &mut report.diagnostics)?;
             }
             (all_plugin_paths(dir)?, true)
         }
@@ -101,6 +103,15 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
     for c in &checked {
         report.diagnostics.extend(c.diagnostics.iter().cloned());
         files::check_dependencies(dir, c, &known, whole, &mut report.diagnostics);
+    }
+    if let Some(seen) = &seen {
+        // The catalog from the plugin files just parsed (README "The catalog").
+        let entries = checked
+            .iter()
+            .filter(|c| seen.tree.contains_key(&c.path))
+            .filter_map(|c| c.plugin.as_ref().map(plugres_schema::CatalogEntry::of))
+            .collect();
+        catalog::check(dir, seen, entries, &mut report.diagnostics)?;
     }
     if let Some(base) = &opts.base {
         let repo = Repo::open(dir)?;

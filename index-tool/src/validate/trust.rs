@@ -30,15 +30,26 @@ pub fn is_trust_file(path: &str) -> bool {
         .iter()
         .any(|f| path == *f || path == sig_path(f))
         || path.starts_with(&format!("{}/", plugres_schema::SNAPSHOT_BIN_DIR))
+        || path.starts_with(&format!("{}/", plugres_schema::CATALOG_DIR))
 }
 
-/// The whole check; `now` is the Unix time expiry is judged at.
+/// What the catalog check needs of a snapshot that parsed.
+pub struct Seen {
+    pub version: u64,
+    pub catalog: Option<plugres_schema::CatalogListing>,
+    /// Index path → sha256 of every signed file of the tree.
+    pub tree: BTreeMap<String, Sha256>,
+}
+
+/// The whole check but the catalog's (see [`super::catalog::check`], which
+/// needs the plugin files parsed); `now` is the Unix time expiry is judged
+/// at. Returns the snapshot when it parsed.
 pub fn check_whole(
     dir: &Path,
     config: &IndexConfig,
     now: u64,
     out: &mut Vec<Diagnostic>,
-) -> Result<()> {
+) -> Result<Option<Seen>> {
     let snapshot = load_signed(dir, SNAPSHOT_PATH, "snapshot", &config.snapshot_keys, out)?;
     let snapshot = snapshot.and_then(|bytes| match Snapshot::parse(SNAPSHOT_PATH, &bytes) {
         Ok(s) => Some((s, bytes)),
@@ -47,10 +58,16 @@ pub fn check_whole(
             None
         }
     });
+    let mut seen = None;
     if let Some((snap, _)) = &snapshot {
         let (listed, failed_bins) = listed_files(dir, snap, out)?;
         let tree = tree_digests(dir)?;
         compare(snap, &listed, &failed_bins, &tree, out);
+        seen = Some(Seen {
+            version: snap.version,
+            catalog: snap.catalog.clone(),
+            tree,
+        });
     }
     check_timestamp(
         dir,
@@ -58,7 +75,8 @@ pub fn check_whole(
         snapshot.as_ref().map(|(_, b)| b.as_slice()),
         now,
         out,
-    )
+    )?;
+    Ok(seen)
 }
 
 /// What a change since `base` edits.
@@ -99,7 +117,11 @@ pub fn check_changed(
         return Ok(());
     }
     if touched.trust {
-        return check_whole(dir, config, now, out);
+        if let Some(seen) = check_whole(dir, config, now, out)? {
+            let entries = crate::trust::tree_catalog(dir, &seen.tree)?;
+            super::catalog::check(dir, &seen, entries, out)?;
+        }
+        return Ok(());
     }
     if touched.content {
         let what = if std::fs::symlink_metadata(dir.join(SNAPSHOT_PATH)).is_ok() {

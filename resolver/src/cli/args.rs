@@ -166,11 +166,36 @@ pub(crate) enum Command {
         #[arg(long, value_name = "NAME")]
         registry: Option<String>,
     },
-    /// Search the registries' plugins by name, description, keywords, categories
+    /// Search the registries' catalogs by name, keywords, categories, description (works outside a project too)
+    #[command(
+        after_help = "Registries: those of plugres.toml; outside a project those of the user config file ($PLUGRES_HOME/config.toml, else ~/.config/plugres/config.toml: [registry.NAME] tables as in plugres.toml); or the one index of --index INDEX --key KEY.\n\nExamples:\n  plugres search hello\n  plugres search --category utilities --compatible --sort updated --limit 10\n  plugres search greet --index sparse+https://plugins.example.com/index/ --key RWQ... --compatible=1.4.2"
+    )]
     Search {
         /// Words that must all match (none: list every plugin)
         #[arg(value_name = "WORDS")]
         query: Vec<String>,
+        /// Only plugins in this category (repeat: in all of them)
+        #[arg(long, value_name = "CATEGORY")]
+        category: Vec<String>,
+        /// Only plugins with this keyword (repeat: with all of them)
+        #[arg(long, value_name = "KEYWORD")]
+        keyword: Vec<String>,
+        /// Only plugins with a version that runs on the project's engine, or on VERSION (`--compatible=1.4.2`)
+        #[arg(long, value_name = "VERSION", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+        compatible: Option<String>,
+        /// Order of the results
+        #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+        sort: SortArg,
+        /// Show at most N plugins
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[command(flatten)]
+        from: DiscoveryArgs,
+    },
+    /// List the categories of the registries' plugins, with how many plugins each has
+    Categories {
+        #[command(flatten)]
+        from: DiscoveryArgs,
     },
     /// Re-check every installed file against plugres.lock (exit 1 on any difference)
     Verify,
@@ -195,6 +220,31 @@ pub(crate) enum Command {
     /// Write man pages for plugres and every subcommand into DIR (for packagers)
     #[command(hide = true)]
     GenerateMan { dir: PathBuf },
+}
+
+/// Which registries `search` and `categories` read.
+#[derive(Debug, Args)]
+pub(crate) struct DiscoveryArgs {
+    /// Read this index instead of the configured registries (a directory, git URL or sparse+https:// URL)
+    #[arg(long, value_name = "INDEX", requires = "key")]
+    pub(crate) index: Option<String>,
+    /// Root public key of --index (minisign, `RW...`)
+    #[arg(long, value_name = "KEY", requires = "index")]
+    pub(crate) key: Vec<String>,
+    /// Only this registry (of plugres.toml, or of the user config file)
+    #[arg(long, value_name = "NAME", conflicts_with = "index")]
+    pub(crate) registry: Option<String>,
+}
+
+/// `--sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SortArg {
+    /// Best match first: exact name, name prefix, keyword, category, description
+    Relevance,
+    /// By name
+    Name,
+    /// Most recently published first
+    Updated,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,7 +18,9 @@ use plugres::ops::{self, Grants, OpsError, Options, PermissionRequest};
 use plugres::settings::Settings;
 use plugres_schema::Permission;
 
-use args::{CacheCommand, Cli, ColorChoice, Command, GrantArgs, RegistryCommand};
+use args::{
+    CacheCommand, Cli, ColorChoice, Command, DiscoveryArgs, GrantArgs, RegistryCommand, SortArg,
+};
 use print::Out;
 
 /// Runs the command line of this process.
@@ -156,6 +158,15 @@ fn options(
     Ok(opts)
 }
 
+/// Which registries `search` and `categories` read.
+fn discovery(args: &DiscoveryArgs, settings: &Settings) -> ops::Discovery {
+    ops::Discovery {
+        index: args.index.clone().map(|i| (i, args.key.clone())),
+        user_config: settings.user_config_file.clone(),
+        registry: args.registry.clone(),
+    }
+}
+
 /// Asks on the terminal whether to grant a plugin's permissions.
 fn prompt(request: &PermissionRequest) -> bool {
     let list: Vec<&str> = request.permissions.iter().map(Permission::as_str).collect();
@@ -235,9 +246,44 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             out,
             &ops::info(&start, name, registry.as_deref(), &opts(None)?)?,
         ),
-        Command::Search { query } => {
-            print::search(out, &ops::search(&start, &query.join(" "), &opts(None)?)?)
+        Command::Search {
+            query,
+            category,
+            keyword,
+            compatible,
+            sort,
+            limit,
+            from,
+        } => {
+            let compatible = match compatible.as_deref() {
+                None => None,
+                Some("") => Some(None),
+                Some(v) => Some(Some(semver::Version::parse(v).map_err(|e| {
+                    Failure::Other(
+                        format!("`--compatible={v}` is not an engine version: {e}").into(),
+                        vec!["give a version like `--compatible=1.4.2`, or `--compatible` alone for the project's engine".into()],
+                    )
+                })?)),
+            };
+            let request = ops::SearchRequest {
+                query: query.join(" "),
+                categories: category.clone(),
+                keywords: keyword.clone(),
+                compatible,
+                sort: match sort {
+                    SortArg::Relevance => ops::Sort::Relevance,
+                    SortArg::Name => ops::Sort::Name,
+                    SortArg::Updated => ops::Sort::Updated,
+                },
+                limit: *limit,
+                from: discovery(from, settings),
+            };
+            print::search(out, &ops::search(&start, &request, &opts(None)?)?)
         }
+        Command::Categories { from } => print::categories(
+            out,
+            &ops::categories(&start, &discovery(from, settings), &opts(None)?)?,
+        ),
         Command::Verify => {
             let r = ops::verify(&start, &opts(None)?)?;
             if !print::verify(out, &r) {

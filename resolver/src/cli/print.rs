@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use plugres::ops::{
-    Change, ChangeReport, EngineCheckReport, InfoReport, OutdatedReport, RegistryList,
-    SearchReport, TreeNode, TreeReport, VerifyReport,
+    CategoriesReport, Change, ChangeReport, EngineCheckReport, InfoReport, OutdatedReport,
+    RegistryList, SearchReport, TreeNode, TreeReport, VerifyReport,
 };
 
 /// Where and how to print.
@@ -382,20 +382,50 @@ pub(crate) fn search(out: &Out, r: &SearchReport) {
         out.data(&format!("No plugins match `{}`.\n", r.query));
         return;
     }
+    let several = r
+        .results
+        .iter()
+        .any(|h| h.registry != r.results[0].registry);
     let rows: Vec<Vec<String>> = r
         .results
         .iter()
         .map(|h| {
-            let mut desc = h.description.clone();
-            if h.deprecated.is_some() {
+            let mut desc = h.plugin.description.clone();
+            if h.plugin.deprecated.is_some() {
                 desc.push_str(" (deprecated)");
             }
-            vec![
-                h.name.clone(),
+            let mut row = vec![
+                h.plugin.name.to_string(),
                 h.latest.clone().unwrap_or_else(|| "-".into()),
-                desc,
-            ]
+            ];
+            if several {
+                row.push(h.registry.clone());
+            }
+            row.push(desc);
+            row
         })
+        .collect();
+    out.data(&table(&rows));
+    if r.total > r.results.len() {
+        out.status(&format!(
+            "{} of {} matching plugins shown (--limit)",
+            r.results.len(),
+            r.total
+        ));
+    }
+}
+
+/// `categories`.
+pub(crate) fn categories(out: &Out, r: &CategoriesReport) {
+    out.json(r);
+    if r.categories.is_empty() {
+        out.data("No plugin names a category.\n");
+        return;
+    }
+    let rows: Vec<Vec<String>> = r
+        .categories
+        .iter()
+        .map(|c| vec![c.name.clone(), plural(c.plugins, "plugin")])
         .collect();
     out.data(&table(&rows));
 }

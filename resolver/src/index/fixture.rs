@@ -62,6 +62,7 @@ impl TestIndex {
             timestamp_keys: vec![],
             timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
             limits: plugres_schema::ArchiveLimits::HARD,
+            categories: Vec::new(),
         };
         let ix = TestIndex {
             dir,
@@ -149,6 +150,18 @@ impl TestIndex {
     /// files with their signatures), binned by `bin_digits`. Returns the
     /// snapshot's bytes.
     pub(crate) fn snapshot(&self, key: &SigningKey, version: u64, bin_digits: u8) -> Vec<u8> {
+        self.snapshot_with_catalog(key, version, bin_digits, None)
+    }
+
+    /// [`Self::snapshot`], listing a catalog of the plugin files in shards
+    /// of `catalog_digits` hex digits when given (README "The catalog").
+    pub(crate) fn snapshot_with_catalog(
+        &self,
+        key: &SigningKey,
+        version: u64,
+        bin_digits: u8,
+        catalog_digits: Option<u8>,
+    ) -> Vec<u8> {
         let mut files = std::collections::BTreeMap::new();
         for entry in walkdir::WalkDir::new(self.root()) {
             let entry = entry.expect("walk");
@@ -168,8 +181,28 @@ impl TestIndex {
                 Some((p.clone(), std::fs::read_to_string(sig).ok()?))
             })
             .collect();
-        let (snap, bins) =
+        let (mut snap, bins) =
             plugres_schema::Snapshot::build(version, &files, &signatures, bin_digits);
+        let _ = std::fs::remove_dir_all(self.root().join(plugres_schema::CATALOG_DIR));
+        if let Some(digits) = catalog_digits {
+            let entries = signatures
+                .keys()
+                .map(|p| {
+                    let bytes = std::fs::read(self.root().join(p)).expect("plugin file");
+                    let file = PluginFile::parse(p, &bytes).expect("plugin file parses");
+                    plugres_schema::CatalogEntry::of(&file)
+                })
+                .collect();
+            let mut listing = plugres_schema::CatalogListing {
+                digits,
+                shards: Default::default(),
+            };
+            for (id, text) in plugres_schema::build_catalog(entries, digits) {
+                self.write(&plugres_schema::catalog_path(&id), text.as_bytes());
+                listing.shards.insert(id, Sha256::of(text.as_bytes()));
+            }
+            snap.catalog = Some(listing);
+        }
         let _ = std::fs::remove_dir_all(self.root().join(plugres_schema::SNAPSHOT_BIN_DIR));
         for (path, text) in bins {
             self.write(&path, text.as_bytes());

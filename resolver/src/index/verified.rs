@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use plugres_schema::rules::{PluginFileError, verify_plugin_file};
 use plugres_schema::{
     Artifact, IndexConfig, PluginFile, PluginName, PublicKey, Sha256, Snapshot, index_path,
-    name_from_index_path, signature_path,
+    signature_path,
 };
 use rayon::prelude::*;
 
@@ -453,44 +453,10 @@ impl VerifiedIndex {
     pub fn relative_artifact(&self, url: &str) -> ArtifactLocation {
         self.backend.relative_artifact(url)
     }
-
-    /// Plugins matching every word of `query` (case-insensitive) in their
-    /// name, description, keywords or categories, sorted by name. Reads and
-    /// verifies every plugin file of the index, in parallel; an empty query
-    /// lists them all.
-    pub fn search(&self, query: &str) -> Result<Vec<Arc<PluginFile>>, IndexError> {
-        let names: Vec<PluginName> = self
-            .backend
-            .list_plugins()?
-            .iter()
-            .filter_map(|p| name_from_index_path(p))
-            .collect();
-        self.prefetch(&names);
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        let mut found = names
-            .par_iter()
-            .map(|n| self.plugin(n))
-            .filter_map(|r| match r {
-                Ok(Some(p)) if words.iter().all(|w| matches(&p, w)) => Some(Ok(p)),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        found.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(found)
-    }
-}
-
-/// Whether lowercase `word` occurs in what describes plugin `p`.
-fn matches(p: &PluginFile, word: &str) -> bool {
-    let has = |s: &str| s.to_lowercase().contains(word);
-    has(p.name.as_str())
-        || has(&p.description)
-        || p.keywords.iter().any(|k| has(k))
-        || p.categories.iter().any(|c| has(c))
 }
 
 mod bin_table;
+mod catalog;
 mod entry_cache;
 mod listing;
 #[cfg(test)]

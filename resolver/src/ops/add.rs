@@ -187,12 +187,16 @@ fn registry_of(
 
 /// Refuses a plugin that registry `registry` does not have at all.
 fn known(registries: &Registries<'_>, registry: &str, name: &PluginName) -> Result<(), OpsError> {
-    match registries.index(registry)?.plugin(name)? {
+    let index = registries.index(registry)?;
+    match index.plugin(name)? {
         Some(_) => Ok(()),
-        None => Err(OpsError::failed(
-            format!("there is no plugin named `{name}` in registry `{registry}`"),
-            &["look for plugins with `plugres search WORDS`"],
-        )),
+        None => Err(OpsError::Failed {
+            message: format!("there is no plugin named `{name}` in registry `{registry}`"),
+            hints: super::search::did_you_mean(index, name.as_str())
+                .into_iter()
+                .chain(["look for plugins with `plugres search WORDS`".to_string()])
+                .collect(),
+        }),
     }
 }
 
@@ -205,7 +209,7 @@ pub fn remove(
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
     refuse_when_locked(opts, "remove")?;
-    let (project, _manifest, _guard) = load_locked(start, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let mut editor = project.edit_manifest()?;
     for name in names {
@@ -218,9 +222,16 @@ pub fn remove(
                 ),
                 None => "see the project's plugins with `plugres tree`".to_string(),
             };
+            let near = super::search::closest(
+                plugin.as_str(),
+                manifest.plugins.keys().map(PluginName::as_str),
+            );
             return Err(OpsError::Failed {
                 message: format!("`{name}` is not in the `[plugins]` of plugres.toml"),
-                hints: vec![hint],
+                hints: super::search::hint_for(&near)
+                    .into_iter()
+                    .chain([hint])
+                    .collect(),
             });
         }
     }

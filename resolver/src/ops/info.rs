@@ -1,5 +1,5 @@
-//! `plugres info NAME` and `plugres search QUERY`: what the indexes say
-//! about plugins, read through the same verification as resolution.
+//! `plugres info NAME`: what the indexes say about a plugin, read through
+//! the same verification as resolution.
 
 use std::collections::BTreeMap;
 
@@ -45,25 +45,6 @@ pub struct InfoReport {
     pub versions: Vec<VersionInfo>,
 }
 
-/// One hit of `plugres search`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchHit {
-    pub name: String,
-    pub registry: String,
-    pub description: String,
-    /// The newest non-yanked release.
-    pub latest: Option<String>,
-    pub keywords: Vec<String>,
-    pub deprecated: Option<String>,
-}
-
-/// The result of `plugres search QUERY`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchReport {
-    pub query: String,
-    pub results: Vec<SearchHit>,
-}
-
 /// Describes plugin `name` from the registry plugres.toml takes it from
 /// (or the first that has it; `registry` to choose).
 pub fn info(
@@ -81,6 +62,7 @@ pub fn info(
         (None, Some(spec)) => vec![spec.registry.clone()],
         (None, None) => handle.order().to_vec(),
     };
+    let mut hints = Vec::new();
     for r in &registries {
         let index = handle.index(r)?;
         if let Some(file) = index.plugin(&plugin)? {
@@ -95,11 +77,13 @@ pub fn info(
                 locked,
             ));
         }
+        hints.extend(super::search::did_you_mean(index, name));
     }
-    Err(OpsError::failed(
-        format!("no plugin named `{name}` in {}", quoted(&registries)),
-        &["find plugins with `plugres search WORDS`"],
-    ))
+    hints.push("find plugins with `plugres search WORDS`".to_string());
+    Err(OpsError::Failed {
+        message: format!("no plugin named `{name}` in {}", quoted(&registries)),
+        hints,
+    })
 }
 
 fn quoted(registries: &[String]) -> String {
@@ -153,39 +137,4 @@ fn describe(
         locked,
         versions,
     }
-}
-
-/// Plugins of every registry whose name, description, keywords or
-/// categories contain every word of `query`.
-pub fn search(
-    start: &std::path::Path,
-    query: &str,
-    opts: &Options,
-) -> Result<SearchReport, OpsError> {
-    let (_, manifest) = load(start)?;
-    let registries = Registries::new(&manifest, opts);
-    let mut results = Vec::new();
-    for r in registries.order() {
-        for file in registries.index(r)?.search(query)? {
-            let latest = file
-                .versions
-                .iter()
-                .filter(|v| !v.yanked && !v.version.is_prerelease())
-                .map(|v| &v.version)
-                .max()
-                .map(|v| v.to_string());
-            results.push(SearchHit {
-                name: file.name.to_string(),
-                registry: r.clone(),
-                description: file.description.clone(),
-                latest,
-                keywords: file.keywords.clone(),
-                deprecated: file.deprecated.clone(),
-            });
-        }
-    }
-    Ok(SearchReport {
-        query: query.to_string(),
-        results,
-    })
 }

@@ -43,6 +43,7 @@ mod permissions;
 mod plan;
 mod registries;
 mod registry;
+mod search;
 mod sync;
 mod toggle;
 mod tree;
@@ -67,7 +68,7 @@ pub use add::{AddRequest, add, remove};
 pub use cache::{CacheReport, cache_clean, cache_dir};
 pub use engine_check::{Blocker, EngineCheckReport, engine_check};
 pub use error::{OpsError, causes, render};
-pub use info::{InfoReport, SearchHit, SearchReport, VersionInfo, info, search};
+pub use info::{InfoReport, VersionInfo, info};
 pub use lock::{install, lock, update};
 pub use outdated::{OutdatedPlugin, OutdatedReport, outdated};
 pub use permissions::{Grants, PermissionRequest, Prompt};
@@ -75,6 +76,10 @@ pub use plugres_host::marker::MARKER_FILE;
 pub use plugres_host::{InstalledError, InstalledPlugin, installed};
 pub use registry::{
     InitRequest, RegistryList, RegistryReport, init, registry_add, registry_list, registry_remove,
+};
+pub use search::{
+    CategoriesReport, CategoryCount, Discovery, SearchHit, SearchReport, SearchRequest, Sort,
+    categories, search,
 };
 pub use toggle::{ToggleReport, set_disabled};
 pub use tree::{TreeNode, TreeReport, tree};

@@ -209,3 +209,24 @@ fn refuses_an_inline_signature_that_is_not_the_listed_one() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_catalog_listing_round_trips_and_ids_are_checked() {
+    let all = files(3);
+    let (mut snap, _) = Snapshot::build(2, &all, &BTreeMap::new(), 0);
+    let mut shards = BTreeMap::new();
+    shards.insert("3f".to_string(), Sha256::of(b"shard"));
+    snap.catalog = Some(crate::CatalogListing { digits: 2, shards });
+    let text = snap.to_toml();
+    assert!(text.contains("catalog-digits = 2"), "{text}");
+    assert_eq!(
+        Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap(),
+        snap
+    );
+    let bad = text.replace("\"3f\"", "\"3g\"");
+    let err = Snapshot::parse(SNAPSHOT_PATH, bad.as_bytes()).unwrap_err();
+    assert!(err[0].message.contains("not a catalog shard id"), "{err:?}");
+    let orphan = text.replace("catalog-digits = 2\n", "");
+    let err = Snapshot::parse(SNAPSHOT_PATH, orphan.as_bytes()).unwrap_err();
+    assert!(err[0].message.contains("needs `catalog-digits`"), "{err:?}");
+}

@@ -301,3 +301,50 @@ fn validate_applies_the_clients_limits_and_extractor() {
     let text = validate(&[], false);
     assert!(text.contains("max-artifact-size` of 50 bytes"), "{text}");
 }
+
+/// README "config.toml": an index may list the categories plugins may
+/// name; `validate` and `publish` refuse others, naming the list.
+#[test]
+fn a_category_outside_the_configured_list_is_refused_by_validate_and_publish() {
+    use plugres_e2e::index::{TestIndex, key};
+    let t = tempfile::tempdir().unwrap();
+    let idx = TestIndex::sample_copy(&t.path().join("index"), None);
+    let mut config = idx.config();
+    config.categories = vec!["greeting".into(), "logging".into(), "security".into()];
+    idx.write_config(config, &[&key("sample-root")]);
+    let out = run(plugres_index().arg("validate").arg(&idx.dir), false);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains(
+            "plugins/pr/et/pretty-theme.toml:6:1: error: `themes` is not a category of this index; config.toml allows: `greeting`, `logging`, `security`"
+        ),
+        "{text}"
+    );
+
+    let manifest = write_plugin(t.path(), "new-game", "1.0.0", "");
+    let m = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[dependencies]",
+        "categories = [\"games\"]\n\n[dependencies]",
+    );
+    std::fs::write(&manifest, m).unwrap();
+    let out = run(
+        plugres_index()
+            .arg("publish")
+            .arg(&manifest)
+            .arg("--key")
+            .arg(sample_key("sample-maintainers"))
+            .arg("--index")
+            .arg(&idx.dir)
+            .arg("--no-branch"),
+        false,
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("`games` is not a category of this index; config.toml allows: `greeting`, `logging`, `security`"),
+        "{err}"
+    );
+    assert!(
+        !idx.dir.join("plugins/ne/w-/new-game.toml").exists(),
+        "nothing published"
+    );
+}

@@ -7,6 +7,7 @@
 //! cargo run --release -p plugres-bench --bin plugres-bench -- --no-big --json
 //! cargo run --release -p plugres-bench --bin plugres-bench -- --work-dir /tmp/pb   # keep, reuse indexes
 //! cargo run --release -p plugres-bench --bin plugres-bench -- --sparse-only --work-dir /tmp/pb
+//! cargo run --release -p plugres-bench --bin plugres-bench -- --search-only --sparse --no-big
 //! ```
 //!
 //! Generating the 100,000-plugin index takes about 30 s and 1.2 GB of disk
@@ -38,6 +39,9 @@
 //! warm one (every file revalidated, 304), counting the requests of each
 //! run in nginx's access log (see `sparse.rs`).
 //!
+//! With `--search` (or `--search-only`) it times `plugres search` outside a
+//! project on each index (see `search.rs`).
+//!
 //! Every run's result is checked (the lock holds exactly the expected
 //! solution; the no-op install read no index and installed nothing), so a
 //! fast wrong answer cannot pass.
@@ -45,6 +49,7 @@
 mod measure;
 mod nginx;
 mod report;
+mod search;
 mod setup;
 mod sparse;
 
@@ -88,6 +93,13 @@ struct Cli {
     /// Only the sparse HTTP measurements (implies --sparse).
     #[arg(long)]
     sparse_only: bool,
+    /// Also time `plugres search` outside a project (path index; over
+    /// sparse HTTP too with --sparse).
+    #[arg(long)]
+    search: bool,
+    /// Only the search measurements (implies --search).
+    #[arg(long)]
+    search_only: bool,
     /// The nginx binary (default: /usr/sbin/nginx or /usr/bin/nginx).
     #[arg(long, value_name = "PATH")]
     nginx: Option<PathBuf>,
@@ -127,24 +139,49 @@ fn main() -> Result<()> {
     let load_before = report::load_average();
     let mut results = Vec::new();
     let mut sparse_results = Vec::new();
+    let mut search_results = Vec::new();
+    let search = cli.search || cli.search_only;
     for plugins in sizes {
         let spec = setup::IndexSpec {
             plugins,
             versions: cli.versions,
             seed: cli.seed,
         };
+        if search {
+            search_results.push(search::run_size(
+                &tools,
+                nginx.as_deref(),
+                &work,
+                &spec,
+                cli.runs,
+            )?);
+            if cli.search_only {
+                continue;
+            }
+        }
         if !cli.sparse_only {
             results.push(measure::run_size(&tools, &work, &spec, cli.runs)?);
         }
-        if let Some(nginx) = &nginx {
+        if let Some(nginx) = nginx.as_ref().filter(|_| cli.sparse || cli.sparse_only) {
             sparse_results.push(sparse::run_size(&tools, nginx, &work, &spec, cli.runs)?);
         }
     }
+    if cli.search_only {
+        if cli.json {
+            println!("{}", serde_json::to_string_pretty(&search_results)?);
+        } else {
+            search::print(&search_results);
+        }
+        return Ok(());
+    }
     let summary = report::Summary::new(cli.runs, load_before, results, sparse_results);
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        let mut v = serde_json::to_value(&summary)?;
+        v["search"] = serde_json::to_value(&search_results)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         report::print_table(&summary);
+        search::print(&search_results);
     }
     Ok(())
 }

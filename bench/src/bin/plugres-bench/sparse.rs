@@ -58,7 +58,7 @@ pub(crate) struct RunRequests {
 }
 
 impl RunRequests {
-    fn add(&mut self, r: &Requests) {
+    pub(crate) fn add(&mut self, r: &Requests) {
         self.per_run.push(r.total);
         for (status, n) in &r.by_status {
             *self.by_status.entry(*status).or_default() += n;

@@ -220,6 +220,7 @@ fn trust_files_are_recognised() {
         "timestamp.toml",
         "timestamp.toml.minisig",
         "snapshot/3f.toml",
+        "catalog/3f.toml",
     ] {
         assert!(is_trust_file(p), "{p}");
     }
@@ -255,6 +256,64 @@ fn a_timestamp_larger_than_clients_read_is_refused() {
     assert!(
         d.iter()
             .any(|l| l.starts_with("timestamp.toml: error: larger than 16384 bytes")),
+        "{d:#?}"
+    );
+}
+
+/// README "The catalog": `validate` checks the catalog the snapshot lists
+/// is exactly what the plugin files say, naming the plugins that differ.
+#[test]
+fn the_catalog_must_be_what_the_plugin_files_say() {
+    let (t, info) = index(12);
+    let dir = t.path();
+    assert!(whole(dir).is_empty(), "{:#?}", whole(dir));
+    let shard = "catalog/all.toml";
+    let text = std::fs::read_to_string(dir.join(shard)).unwrap();
+    assert!(text.contains(&info.names[3]), "{text}");
+    // A publisher changes a description: the listed shard is now stale.
+    let name = plugres_schema::PluginName::new(&info.names[3]).unwrap();
+    let rel = plugres_schema::index_path(&name);
+    let plugin = std::fs::read_to_string(dir.join(&rel)).unwrap();
+    let edited = plugin.replacen("description = \"", "description = \"Now ", 1);
+    assert_ne!(edited, plugin);
+    let key = plugres_schema::SigningKey::from_key_text(&info.publisher_key_text, None).unwrap();
+    std::fs::write(dir.join(&rel), &edited).unwrap();
+    std::fs::write(
+        dir.join(sig_path(&rel)),
+        plugres_schema::sign(&key, &rel, edited.as_bytes(), 1).unwrap(),
+    )
+    .unwrap();
+    let d = whole(dir);
+    let stale = d
+        .iter()
+        .find(|l| l.starts_with(&format!("{shard}: error: ")))
+        .unwrap_or_else(|| panic!("{d:#?}"));
+    assert!(
+        stale.contains(&format!("the entries of `{name}` differ")),
+        "{stale}"
+    );
+    // Re-signing the snapshot brings the catalog up to date.
+    let online = plugres_schema::SigningKey::from_key_text(&info.online_key_text, None).unwrap();
+    crate::trust::write_snapshot(dir, &online, crate::trust::Bins::Auto, 5).unwrap();
+    let after = std::fs::read_to_string(dir.join(shard)).unwrap();
+    assert!(after.contains("Now "), "{after}");
+    assert!(
+        !whole(dir).iter().any(|l| l.starts_with("catalog/")),
+        "{:#?}",
+        whole(dir)
+    );
+    // A shard edited after signing, and a stray one.
+    std::fs::write(dir.join(shard), after.replace("Now ", "Later ")).unwrap();
+    std::fs::write(dir.join("catalog/ff.toml"), "x").unwrap();
+    let d = whole(dir);
+    assert!(
+        d.iter()
+            .any(|l| l.starts_with(&format!("{shard}: error: differs"))),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|l| l.starts_with("catalog/ff.toml: error: not a catalog shard")),
         "{d:#?}"
     );
 }

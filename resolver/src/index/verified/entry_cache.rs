@@ -24,7 +24,10 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use plugres_schema::{Bin, PluginFile, Sha256, Snapshot};
+use plugres_schema::{Bin, CatalogEntry, CatalogListing, PluginFile, Sha256, Snapshot};
+
+/// The catalog-digits byte of a kept snapshot that has no catalog.
+const NO_CATALOG: u8 = u8::MAX;
 
 use super::bin_table::{BinTable, encode as encode_bin};
 
@@ -47,6 +50,8 @@ enum Kind {
     Bin,
     /// `snapshot.toml`, by digest.
     Snapshot,
+    /// A catalog shard, by digest (README "The catalog").
+    Catalog,
 }
 
 impl EntryCache {
@@ -67,22 +72,28 @@ impl EntryCache {
     /// The parsed `snapshot.toml` whose bytes have digest `sha`.
     pub(crate) fn snapshot(&self, sha: Sha256) -> Option<Snapshot> {
         let payload = self.get(self.key(Kind::Snapshot, "", &[sha]))?;
-        let (head, rest) = payload.split_at_checked(9)?;
+        let (head, rest) = payload.split_at_checked(10)?;
         let version = u64::from_le_bytes(head[..8].try_into().ok()?);
-        let mut bins = Bin::default();
-        let top = decode_bin(rest, &mut bins)?;
+        let mut r = Items(rest);
+        let (top, bins, catalog) = (r.bin()?, r.bin()?, r.bin()?);
+        r.0.is_empty().then_some(())?;
         Some(Snapshot {
             version,
             bin_digits: head[8],
             files: top.files,
             bins: bins.files.into_iter().collect(),
             signatures: top.signatures,
+            catalog: (head[9] != NO_CATALOG).then(|| CatalogListing {
+                digits: head[9],
+                shards: catalog.files,
+            }),
         })
     }
 
     pub(crate) fn keep_snapshot(&self, sha: Sha256, snapshot: &Snapshot) {
         let mut payload = snapshot.version.to_le_bytes().to_vec();
         payload.push(snapshot.bin_digits);
+        payload.push(snapshot.catalog.as_ref().map_or(NO_CATALOG, |c| c.digits));
         let top = Bin {
             files: snapshot.files.clone(),
             signatures: snapshot.signatures.clone(),
@@ -93,7 +104,40 @@ impl EntryCache {
             signatures: Default::default(),
         };
         payload.extend(encode_bin(&ids));
+        let shards = Bin {
+            files: snapshot
+                .catalog
+                .as_ref()
+                .map(|c| c.shards.clone())
+                .unwrap_or_default(),
+            signatures: Default::default(),
+        };
+        payload.extend(encode_bin(&shards));
         self.put(self.key(Kind::Snapshot, "", &[sha]), &payload);
+    }
+
+    /// The parsed catalog shard at `path` with digest `sha`, if read before.
+    pub(crate) fn catalog_shard(&self, path: &str, sha: Sha256) -> Option<Vec<CatalogEntry>> {
+        let payload = self.get(self.key(Kind::Catalog, path, &[sha]))?;
+        // The entry count, then one JSON document per entry: the vector is
+        // allocated once (a large search is mostly this decoding).
+        let (count, json) = payload.split_at_checked(4)?;
+        let count = u32::from_le_bytes(count.try_into().ok()?) as usize;
+        let mut entries = Vec::with_capacity(count.min(json.len() / 16));
+        for e in serde_json::Deserializer::from_slice(json).into_iter::<CatalogEntry>() {
+            entries.push(e.ok()?);
+        }
+        (entries.len() == count).then_some(entries)
+    }
+
+    pub(crate) fn keep_catalog_shard(&self, path: &str, sha: Sha256, entries: &[CatalogEntry]) {
+        let mut payload = (entries.len() as u32).to_le_bytes().to_vec();
+        for e in entries {
+            if serde_json::to_writer(&mut payload, e).is_err() {
+                return;
+            }
+        }
+        self.put(self.key(Kind::Catalog, path, &[sha]), &payload);
     }
 
     /// The parsed plugin file at `path` whose bytes have digest `file` and
@@ -135,7 +179,8 @@ impl EntryCache {
         text.extend_from_slice(match kind {
             Kind::Plugin => b"plugres verified plugin file v1\0",
             Kind::Bin => b"plugres parsed snapshot bin v4\0",
-            Kind::Snapshot => b"plugres parsed snapshot v1\0",
+            Kind::Snapshot => b"plugres parsed snapshot v2\0",
+            Kind::Catalog => b"plugres parsed catalog shard v2\0",
         });
         if kind == Kind::Plugin {
             text.extend_from_slice(self.config.as_bytes());
@@ -217,15 +262,12 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     plugres_fs::atomic_write_with(path, bytes, opts)
 }
 
-/// Decodes one [`encode_bin`] from the front of `bytes`; what follows, if
-/// anything, is decoded as a second one into `rest` (a snapshot's bin ids).
-fn decode_bin(bytes: &[u8], rest: &mut Bin) -> Option<Bin> {
+/// Decodes exactly one [`encode_bin`].
+#[cfg(test)]
+fn decode_bin(bytes: &[u8]) -> Option<Bin> {
     let mut r = Items(bytes);
-    let first = r.bin()?;
-    if !r.0.is_empty() {
-        *rest = r.bin()?;
-    }
-    r.0.is_empty().then_some(first)
+    let bin = r.bin()?;
+    r.0.is_empty().then_some(bin)
 }
 
 /// Length-prefixed items, read from the front.

@@ -250,7 +250,7 @@ fn files_read_counts_only_what_was_asked() {
 }
 
 #[test]
-fn search_matches_names_descriptions_and_keywords() {
+fn without_a_catalog_the_catalog_is_derived_from_every_plugin_file() {
     let ix = TestIndex::new();
     ix.publish(hello(), "maint");
     ix.publish(
@@ -259,23 +259,87 @@ fn search_matches_names_descriptions_and_keywords() {
     );
     ix.write("plugins/README.md", b"not a plugin");
     let index = ix.open().unwrap();
-    let names = |q: &str| -> Vec<String> {
-        index
-            .search(q)
-            .unwrap()
-            .iter()
-            .map(|p| p.name.to_string())
-            .collect()
-    };
-    assert_eq!(names("GREET"), vec!["hello-world"]);
-    assert_eq!(names("plugin"), vec!["bye", "hello-world"]);
-    assert_eq!(names("bye plugin"), vec!["bye"]);
-    assert!(names("nothing-like-it").is_empty());
+    assert!(!index.has_catalog());
+    let mut names: Vec<String> = index
+        .catalog()
+        .unwrap()
+        .iter()
+        .map(|e| e.name.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bye", "hello-world"]);
+    assert_eq!(index.files_read(), 2);
 
-    // A tampered file fails the search rather than being skipped silently.
+    // A tampered file fails the catalog rather than being skipped silently.
     ix.write("plugins/3/b/bye.toml", b"name = \"bye\"\n");
     let fresh = ix.open().unwrap();
-    assert!(fresh.search("").is_err());
+    assert!(fresh.catalog().is_err());
+}
+
+/// README "The catalog": with a snapshot listing one, the catalog is read
+/// from its shards (no plugin file), checked against the listed digests,
+/// and kept by digest so the next run reads no shard.
+#[test]
+fn a_listed_catalog_is_read_from_its_shards_and_kept_by_digest() {
+    let ix = TestIndex::new();
+    ix.publish(hello(), "maint");
+    ix.publish(
+        TestPlugin::new("bye").version("1.0.0", "*").artifact("any"),
+        "maint",
+    );
+    let online = ix.enable_snapshots();
+    ix.snapshot_with_catalog(&online, 1, 0, Some(1));
+    ix.timestamp(&online, 1, plugres_schema::time::now() + 3600);
+    let home = tempfile::tempdir().unwrap();
+    let open = || {
+        let opts = crate::index::TrustOptions {
+            dir: Some(home.path().join("trust")),
+            verified_entries: Some(home.path().join("verified")),
+            ..Default::default()
+        };
+        VerifiedIndex::open_with(
+            Box::new(PathBackend::new(ix.root())),
+            "default",
+            &[ix.root_public()],
+            &opts,
+        )
+        .unwrap()
+    };
+    let index = open();
+    assert!(index.has_catalog());
+    let mut catalog = index.catalog().unwrap();
+    catalog.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = catalog.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["bye", "hello-world"]);
+    assert_eq!(catalog[1].keywords, ["greeting"]);
+    assert_eq!(index.files_read(), 0, "no plugin file read");
+    drop(index);
+
+    // Kept by digest: the shards are not read again.
+    let shards: Vec<std::path::PathBuf> = std::fs::read_dir(ix.root().join("catalog"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(shards.len(), 2, "one shard per plugin's name hash");
+    let saved: Vec<Vec<u8>> = shards.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for p in &shards {
+        std::fs::remove_file(p).unwrap();
+    }
+    let mut again = open().catalog().unwrap();
+    again.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(again, catalog);
+
+    // A shard that is not the listed one is refused, like any index file.
+    for (p, bytes) in shards.iter().zip(&saved) {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        std::fs::write(p, text.replace(" plugin\"", " plugln\"")).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(home.path().join("verified"));
+    let err = open().catalog().unwrap_err();
+    assert!(
+        matches!(&err, IndexError::SnapshotMismatch { path, .. } if path.starts_with("catalog/")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -318,12 +382,23 @@ fn the_sample_index_verifies_end_to_end() {
         .map(|k| k.public)
         .collect();
     let index = VerifiedIndex::open(Box::new(PathBackend::new(&root)), "sample", &pinned).unwrap();
-    let all = index.search("").unwrap();
+    let catalog = index.catalog().unwrap();
+    let all: Vec<Arc<PluginFile>> = catalog
+        .iter()
+        .map(|e| index.plugin(&e.name).unwrap().unwrap())
+        .collect();
     assert!(
         all.iter().any(|p| p.name.as_str() == "hello-world"),
         "{all:?}"
     );
     assert_eq!(index.files_read(), all.len());
+    assert_eq!(
+        catalog,
+        all.iter()
+            .map(|p| plugres_schema::CatalogEntry::of(p))
+            .collect::<Vec<_>>(),
+        "the sample catalog is what its plugin files say"
+    );
     for p in &all {
         for v in &p.versions {
             for a in &v.artifacts {

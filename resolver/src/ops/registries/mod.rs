@@ -134,6 +134,12 @@ impl<'o> Registries<'o> {
         Self::unopened(manifest.registries.clone(), opts, false)
     }
 
+    /// The registries `specs`, outside a project (`plugres search
+    /// --index`, the user config file).
+    pub(crate) fn of(specs: BTreeMap<String, RegistrySpec>, opts: &'o Options) -> Self {
+        Self::unopened(specs, opts, false)
+    }
+
     /// The registries of `specs`, none opened yet.
     fn unopened(specs: BTreeMap<String, RegistrySpec>, opts: &'o Options, refresh: bool) -> Self {
         let mut order: Vec<String> = specs.keys().cloned().collect();

@@ -2,8 +2,8 @@
 
 use crate::ops::test_support::{SAMPLE_ROOT_KEY, Sandbox};
 use crate::ops::{
-    AddRequest, InitRequest, add, engine_check, info, init, outdated, registry_add, registry_list,
-    registry_remove, search, tree,
+    AddRequest, Discovery, InitRequest, SearchRequest, Sort, add, categories, engine_check, info,
+    init, outdated, registry_add, registry_list, registry_remove, remove, search, tree,
 };
 
 fn project_with(specs: &[&str]) -> Sandbox {
@@ -82,24 +82,180 @@ fn info_lists_versions_with_engine_yank_and_permissions() {
     assert!(err.to_string().contains("no plugin named `nope`"), "{err}");
 }
 
+fn query(q: &str) -> SearchRequest {
+    SearchRequest {
+        query: q.to_string(),
+        ..SearchRequest::default()
+    }
+}
+
+fn found(s: &Sandbox, request: &SearchRequest) -> Vec<String> {
+    search(&s.project(), request, &s.opts())
+        .unwrap()
+        .results
+        .into_iter()
+        .map(|h| h.plugin.name.to_string())
+        .collect()
+}
+
 #[test]
-fn search_matches_every_word() {
+fn search_matches_every_word_best_match_first() {
     let s = Sandbox::new("1.4.2");
-    let names = |q: &str| -> Vec<String> {
-        search(&s.project(), q, &s.opts())
-            .unwrap()
-            .results
-            .into_iter()
-            .map(|h| h.name)
-            .collect()
-    };
+    let names = |q: &str| found(&s, &query(q));
     assert_eq!(names("theme"), vec!["pretty-theme"]);
+    // Name prefix, then inside the name, then a keyword, then the description.
+    assert_eq!(
+        names("greet"),
+        vec!["greeter-core", "old-greeter", "hello-world", "acme-audit"]
+    );
+    assert_eq!(names("hello world")[0], "hello-world");
     assert_eq!(
         names("greeting demo"),
         vec!["greeter-core", "hello-world", "old-greeter"]
     );
     assert_eq!(names("").len(), 5);
     assert!(names("nothing-like-this").is_empty());
+}
+
+#[test]
+fn search_filters_sorts_and_limits_with_every_catalog_field() {
+    let s = Sandbox::new("1.0.0");
+    let by = |f: &dyn Fn(&mut SearchRequest)| {
+        let mut r = query("");
+        f(&mut r);
+        found(&s, &r)
+    };
+    assert_eq!(
+        by(&|r| r.categories = vec!["Logging".into()]),
+        ["acme-audit"]
+    );
+    assert_eq!(by(&|r| r.keywords = vec!["ui".into()]), ["pretty-theme"]);
+    // On the project's engine (1.0.0) acme-audit (>=1.2 / >=1.4) runs nowhere.
+    let on_project = by(&|r| r.compatible = Some(None));
+    assert!(
+        !on_project.contains(&"acme-audit".to_string()),
+        "{on_project:?}"
+    );
+    assert!(on_project.contains(&"hello-world".to_string()));
+    assert!(
+        by(&|r| r.compatible = Some(Some("1.4.0".parse().unwrap())))
+            .contains(&"acme-audit".to_string())
+    );
+    assert_eq!(by(&|r| r.sort = Sort::Name)[0], "acme-audit");
+    let limited = search(
+        &s.project(),
+        &SearchRequest {
+            limit: Some(2),
+            sort: Sort::Updated,
+            ..query("")
+        },
+        &s.opts(),
+    )
+    .unwrap();
+    assert_eq!((limited.results.len(), limited.total), (2, 5));
+    // --json carries the whole catalog entry.
+    let r = search(&s.project(), &query("hello-world"), &s.opts()).unwrap();
+    let json = serde_json::to_value(&r.results[0]).unwrap();
+    assert_eq!(json["name"], "hello-world");
+    assert_eq!(json["latest"], "2.0.0");
+    assert_eq!(json["categories"][0], "greeting");
+    assert_eq!(json["newest"]["engine"], ">=2.0");
+    assert_eq!(json["newest"]["permissions"][1], "network");
+    assert_eq!(
+        json["repository"],
+        "https://github.com/plugres/sample-hello-world"
+    );
+}
+
+/// README "Finding plugins": outside a project, the registries of the
+/// user config file, or `--index URL --key KEY`.
+#[test]
+fn search_outside_a_project_reads_the_user_config_or_the_index_flag() {
+    let s = Sandbox::new("1.4.2");
+    let elsewhere = s.root().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let config = s.root().join("home/config.toml");
+    let request = |from: Discovery| SearchRequest {
+        from,
+        ..query("theme")
+    };
+    let names = |r: &SearchRequest| -> Result<Vec<String>, String> {
+        search(&elsewhere, r, &s.opts())
+            .map(|r| {
+                r.results
+                    .into_iter()
+                    .map(|h| h.plugin.name.to_string())
+                    .collect()
+            })
+            .map_err(|e| e.to_string())
+    };
+    let from_config = Discovery {
+        user_config: Some(config.clone()),
+        ..Discovery::default()
+    };
+    let err = names(&request(from_config.clone())).unwrap_err();
+    assert!(
+        err.starts_with("no registries to search: there is no plugres.toml in"),
+        "{err}"
+    );
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!("[registry.sample]\nindex = \"../index\"\nroot-keys = [\"{SAMPLE_ROOT_KEY}\"]\n"),
+    )
+    .unwrap();
+    assert_eq!(names(&request(from_config)).unwrap(), ["pretty-theme"]);
+    let flag = Discovery {
+        index: Some((
+            s.index().display().to_string(),
+            vec![SAMPLE_ROOT_KEY.into()],
+        )),
+        ..Discovery::default()
+    };
+    assert_eq!(names(&request(flag.clone())).unwrap(), ["pretty-theme"]);
+    // `--compatible` alone needs a project's engine.
+    let err = names(&SearchRequest {
+        compatible: Some(None),
+        ..request(flag)
+    })
+    .unwrap_err();
+    assert!(err.contains("needs a project"), "{err}");
+}
+
+#[test]
+fn categories_are_counted() {
+    let s = Sandbox::new("1.4.2");
+    let r = categories(&s.project(), &Discovery::default(), &s.opts()).unwrap();
+    let got: Vec<(String, usize)> = r
+        .categories
+        .into_iter()
+        .map(|c| (c.name, c.plugins))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("greeting".to_string(), 3),
+            ("logging".to_string(), 1),
+            ("security".to_string(), 1),
+            ("themes".to_string(), 1)
+        ]
+    );
+}
+
+#[test]
+fn a_mistyped_name_gets_the_closest_names() {
+    let s = project_with(&["hello-world"]);
+    let hints = |e: crate::ops::OpsError| e.hints();
+    let err = info(&s.project(), "hello-wrold", None, &s.opts()).unwrap_err();
+    assert_eq!(hints(err)[0], "did you mean `hello-world`?");
+    let request = AddRequest {
+        specs: vec!["greter-core".into()],
+        ..AddRequest::default()
+    };
+    let err = add(&s.project(), &request, &s.opts()).unwrap_err();
+    assert_eq!(hints(err)[0], "did you mean `greeter-core`?");
+    let err = remove(&s.project(), &["hello-wrld".into()], &s.opts()).unwrap_err();
+    assert_eq!(hints(err)[0], "did you mean `hello-world`?");
 }
 
 #[test]

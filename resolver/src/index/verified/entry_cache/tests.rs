@@ -122,13 +122,9 @@ fn keeps_bins_by_digest() {
     assert_eq!(kept.signature(PATH), Some("b"));
     assert!(c.bin("snapshot/ab.toml", Sha256::of(b"x")).is_none());
     let encoded = encode_bin(&files);
-    assert_eq!(decode_bin(&encoded, &mut Bin::default()), Some(files));
+    assert_eq!(decode_bin(&encoded), Some(files));
     for n in 0..encoded.len() {
-        assert_eq!(
-            decode_bin(&encoded[..n], &mut Bin::default()),
-            None,
-            "cut at {n}"
-        );
+        assert_eq!(decode_bin(&encoded[..n]), None, "cut at {n}");
     }
 }
 
@@ -166,6 +162,10 @@ fn keeps_snapshots_by_digest() {
         files: [("config.toml".to_string(), Sha256::of(b"c"))].into(),
         bins: [("3f".to_string(), Sha256::of(b"b"))].into(),
         signatures: Default::default(),
+        catalog: Some(plugres_schema::CatalogListing {
+            digits: 1,
+            shards: [("a".to_string(), Sha256::of(b"shard"))].into(),
+        }),
     };
     let sha = Sha256::of(b"snapshot bytes");
     assert_eq!(c.snapshot(sha), None);
@@ -177,6 +177,7 @@ fn keeps_snapshots_by_digest() {
         bin_digits: 0,
         bins: Default::default(),
         signatures: [(PATH.to_string(), "sig".to_string())].into(),
+        catalog: None,
         ..snapshot
     };
     c.keep_snapshot(Sha256::of(b"flat"), &flat);
@@ -198,4 +199,18 @@ fn an_entry_that_does_not_decode_is_replaced() {
     c.keep_plugin(PATH, file, sig, &parsed());
     c.flush();
     assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
+}
+
+#[test]
+fn catalog_shards_are_kept_by_path_and_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = EntryCache::for_content(dir.path());
+    let entries = vec![CatalogEntry::of(&parsed())];
+    let sha = Sha256::of(b"shard");
+    assert_eq!(c.catalog_shard("catalog/all.toml", sha), None);
+    c.keep_catalog_shard("catalog/all.toml", sha, &entries);
+    c.flush();
+    assert_eq!(c.catalog_shard("catalog/all.toml", sha), Some(entries));
+    assert_eq!(c.catalog_shard("catalog/all.toml", Sha256::of(b"x")), None);
+    assert_eq!(c.catalog_shard("catalog/0.toml", sha), None);
 }
