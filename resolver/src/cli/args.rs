@@ -76,8 +76,9 @@ pub(crate) enum ColorChoice {
 /// How permissions asked for by plugins are granted.
 #[derive(Debug, Args, Default)]
 pub(crate) struct GrantArgs {
-    /// Grant permission PERM (e.g. `network`, `fs-read`) to every plugin that asks for it
-    #[arg(long, value_name = "PERM")]
+    /// Grant permission PERM (e.g. `network`, `fs-read`) to every plugin that asks for it;
+    /// repeat it or list several: `--allow network,fs-read`
+    #[arg(long, value_name = "PERM", value_delimiter = ',')]
     pub(crate) allow: Vec<String>,
     /// Grant every permission asked for, without prompting [env: PLUGRES_YES]
     #[arg(long, short)]
@@ -91,8 +92,8 @@ pub(crate) enum Command {
         after_help = "Example:\n  plugres init --engine-version 1.4.2 --registry ./sample-index --key RWSHnl4x..."
     )]
     Init {
-        /// The engine version the project runs, e.g. 1.4.2
-        #[arg(long, env = "PLUGRES_ENGINE_VERSION", value_name = "V")]
+        /// The engine version the project runs, e.g. 1.4.2 (`1.4` means 1.4.0)
+        #[arg(long, env = "PLUGRES_ENGINE_VERSION", value_name = "V", value_parser = engine_version)]
         engine_version: semver::Version,
         /// Build target of the artifacts to install (e.g. wasm32-wasip1); default: any + this machine
         #[arg(long, value_name = "T")]
@@ -211,8 +212,8 @@ pub(crate) enum Command {
     Cache(CacheCommand),
     /// Could this project move to engine VERSION? Lists blockers and the lock changes (exit 1 if blocked)
     EngineCheck {
-        /// The engine version to check, e.g. 2.0.0
-        #[arg(value_name = "VERSION")]
+        /// The engine version to check, e.g. 2.0.0 (`2` means 2.0.0)
+        #[arg(value_name = "VERSION", value_parser = engine_version)]
         engine_version: semver::Version,
     },
     /// Print a shell completion script (e.g. `plugres completions bash > /etc/bash_completion.d/plugres`)
@@ -296,5 +297,64 @@ mod tests {
         assert_eq!(grants.allow, vec!["network"]);
         let err = Cli::try_parse_from(["plugres", "engine-check", "two"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+        let cli = Cli::try_parse_from([
+            "plugres",
+            "install",
+            "--allow",
+            "network,fs-read",
+            "--allow",
+            "env",
+        ])
+        .unwrap();
+        let Command::Install { grants } = cli.command else {
+            panic!("not install")
+        };
+        assert_eq!(grants.allow, vec!["network", "fs-read", "env"]);
+        let cli = Cli::try_parse_from(["plugres", "engine-check", "2"]).unwrap();
+        let Command::EngineCheck { engine_version } = cli.command else {
+            panic!("not engine-check")
+        };
+        assert_eq!(engine_version, semver::Version::new(2, 0, 0));
+    }
+}
+
+/// An engine version as people type it: `1.4.2`, or `1.4` / `1` with the
+/// missing numbers 0 (like `cargo --rust-version`); a prerelease or build
+/// needs all three numbers.
+fn engine_version(text: &str) -> Result<semver::Version, String> {
+    let text = text.trim();
+    let numbers = text.split('.').count();
+    let full = match numbers {
+        1 if !text.contains(['-', '+']) => format!("{text}.0.0"),
+        2 if !text.contains(['-', '+']) => format!("{text}.0"),
+        _ => text.to_string(),
+    };
+    semver::Version::parse(&full).map_err(|e| {
+        format!("`{text}` is not a version ({e}); write it as MAJOR[.MINOR[.PATCH]], e.g. 1.4.2")
+    })
+}
+
+#[cfg(test)]
+mod engine_version_tests {
+    use super::engine_version;
+
+    #[test]
+    fn partial_versions_are_completed_with_zeros() {
+        for (typed, full) in [
+            ("1.4.2", "1.4.2"),
+            ("1.4", "1.4.0"),
+            ("2", "2.0.0"),
+            ("1.0.0-rc.1", "1.0.0-rc.1"),
+        ] {
+            assert_eq!(engine_version(typed).unwrap().to_string(), full);
+        }
+        for bad in ["", "1.x", "1.4-rc.1", "v1.4"] {
+            assert!(
+                engine_version(bad)
+                    .unwrap_err()
+                    .contains("MAJOR[.MINOR[.PATCH]]"),
+                "{bad}"
+            );
+        }
     }
 }

@@ -81,9 +81,9 @@ impl IndexBackend for PathBackend {
         Ok(Some(bytes))
     }
 
-    /// A folder that is a git checkout tells by its history (see
-    /// [`super::git::history::checkout_changed_after_snapshot`]); another
-    /// folder (a copied mirror) cannot.
+    /// A folder that is a git checkout tells by its history (the git
+    /// backend's rule, plus uncommitted edits); another folder (a copied
+    /// mirror) cannot.
     fn changed_after_snapshot(&self, path: &str) -> bool {
         super::git::history::checkout_changed_after_snapshot(&self.root, path).unwrap_or(false)
     }
