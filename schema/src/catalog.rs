@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::Diagnostic;
-use crate::fields::raw_toml;
+use crate::fields::{check_format, raw_toml};
 use crate::name::PluginName;
 use crate::plugin::{Permission, PluginFile, Target};
 use crate::sha::Sha256;
@@ -258,16 +258,7 @@ pub fn parse_shard(
     digits: u8,
 ) -> Result<Vec<CatalogEntry>, Vec<Diagnostic>> {
     let (raw, mut d) = raw_toml::<RawShard>(file, bytes)?;
-    if *raw.format.get_ref() != crate::FORMAT {
-        d.error(
-            Some(raw.format.span()),
-            format!(
-                "format {} is not supported (this plugres reads format {}); upgrade plugres",
-                raw.format.get_ref(),
-                crate::FORMAT
-            ),
-        );
-    }
+    check_format(&mut d, &raw.format);
     if raw.shard.get_ref() != id {
         d.error(
             Some(raw.shard.span()),

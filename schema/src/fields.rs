@@ -136,3 +136,18 @@ fn check_tag_words(d: &mut Diagnostics, tags: &[Spanned<String>], field: &str) {
         }
     }
 }
+
+/// The `format` field of an index file: only [`crate::FORMAT`] is read; a
+/// newer one asks for a newer plugres.
+pub(crate) fn check_format(d: &mut Diagnostics, format: &Spanned<u32>) {
+    if *format.get_ref() != crate::FORMAT {
+        d.error(
+            Some(format.span()),
+            format!(
+                "format {} is not supported (this plugres reads format {}); upgrade plugres",
+                format.get_ref(),
+                crate::FORMAT
+            ),
+        );
+    }
+}

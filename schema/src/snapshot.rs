@@ -22,7 +22,7 @@ use toml::Spanned;
 
 use crate::catalog::{CatalogListing, is_shard_id};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::fields::raw_toml;
+use crate::fields::{check_format, raw_toml};
 use crate::name::PluginName;
 use crate::path::{CONFIG_PATH, SIGNATURE_SUFFIX, name_from_index_path};
 use crate::render::quote;
@@ -395,19 +395,6 @@ fn check_bin_id(id: &str, digits: u8) -> Result<(), String> {
         Err(format!(
             "`{id}` is not a bin id: expected {digits} lowercase hex digits (`bin-digits`)"
         ))
-    }
-}
-
-fn check_format(d: &mut Diagnostics, format: &Spanned<u32>) {
-    if *format.get_ref() != crate::FORMAT {
-        d.error(
-            Some(format.span()),
-            format!(
-                "format {} is not supported (this plugres reads format {}); upgrade plugres",
-                format.get_ref(),
-                crate::FORMAT
-            ),
-        );
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::Diagnostic;
-use crate::fields::raw_toml;
+use crate::fields::{check_format, raw_toml};
 use crate::sha::Sha256;
 use crate::time::{format_utc, parse_utc};
 
@@ -36,16 +36,7 @@ impl Timestamp {
     /// Parses and validates `timestamp.toml`.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Timestamp, Vec<Diagnostic>> {
         let (raw, mut d) = raw_toml::<RawTimestamp>(file, bytes)?;
-        if *raw.format.get_ref() != crate::FORMAT {
-            d.error(
-                Some(raw.format.span()),
-                format!(
-                    "format {} is not supported (this plugres reads format {}); upgrade plugres",
-                    raw.format.get_ref(),
-                    crate::FORMAT
-                ),
-            );
-        }
+        check_format(&mut d, &raw.format);
         for v in [&raw.version, &raw.snapshot.get_ref().version] {
             if *v.get_ref() == 0 {
                 d.error(Some(v.span()), "versions start at 1");

@@ -183,16 +183,17 @@ impl VerifiedIndex {
     /// it verifies with the signature served beside it (a publisher's
     /// edit). Only the wording of a refusal depends on this.
     fn merged_after_snapshot(&self, path: &str) -> bool {
-        if name_from_index_path(path).is_none() || !self.backend.changed_after_snapshot(path) {
+        if name_from_index_path(path).is_none() {
             return false;
         }
+        // Cheapest first: a name the index does not serve at all (a typo,
+        // another registry's plugin) never reaches the history walk.
         let read = |p: &str| self.backend.read(p).ok().flatten();
-        match (read(path), read(&signature_path(path))) {
-            (Some(bytes), Some(signature)) => {
-                verify_plugin_file(path, &bytes, &signature, &self.config).is_ok()
-            }
-            _ => false,
-        }
+        let (Some(bytes), Some(signature)) = (read(path), read(&signature_path(path))) else {
+            return false;
+        };
+        self.backend.changed_after_snapshot(path)
+            && verify_plugin_file(path, &bytes, &signature, &self.config).is_ok()
     }
 
     fn stale(&self, snapshot: &Snapshot, path: &str, what: &'static str) -> IndexError {
