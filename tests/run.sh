@@ -19,7 +19,12 @@ command -v git >/dev/null || need+=(git)
 [ -x "$(git --exec-path 2>/dev/null)/git-daemon" ] || need+=(git)
 command -v cc >/dev/null || need+=(gcc)
 if [ ${#need[@]} -gt 0 ]; then
-  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  # Each package once (git may be named twice); no mapfile: macOS has bash 3.
+  uniq=()
+  for p in "${need[@]}"; do
+    case " ${uniq[*]} " in *" $p "*) ;; *) uniq+=("$p") ;; esac
+  done
+  need=("${uniq[@]}")
   if [ "${PLUGRES_TEST_NO_INSTALL:-}" = 1 ] || ! command -v apt-get >/dev/null; then
     echo "error: the tests need ${need[*]} (Debian/Ubuntu package names)." >&2
     echo "  install them with: sudo apt-get install ${need[*]}" >&2
