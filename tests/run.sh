@@ -36,4 +36,9 @@ if [ ${#need[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-exec cargo test --workspace --locked "$@"
+# Every crate, unless the arguments pick packages (`-p NAME`).
+ws=--workspace
+for a in "$@"; do
+  case "$a" in -p|--package|-p*|--package=*) ws= ;; --) break ;; esac
+done
+exec cargo test ${ws:+"$ws"} --locked "$@"
