@@ -41,6 +41,11 @@ impl BinTable {
         })
     }
 
+    /// The encoded bytes, as the entry cache keeps them.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     pub(crate) fn file(&self, path: &str) -> Option<Sha256> {
         let value = self.find(&self.files, path)?;
         Some(Sha256::from_bytes(value.try_into().ok()?))

@@ -169,9 +169,9 @@ impl EntryCache {
         BinTable::load(self.get(self.key(Kind::Bin, path, &[sha]))?)
     }
 
-    pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, bin: &Bin) {
+    pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, bin: &BinTable) {
         let key = self.key(Kind::Bin, path, &[sha]);
-        self.put(key, &encode_bin(bin));
+        self.put(key, bin.bytes());
     }
 
     fn key(&self, kind: Kind, path: &str, digests: &[Sha256]) -> Sha256 {

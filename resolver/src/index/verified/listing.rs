@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError};
 
 use plugres_schema::rules::verify_plugin_file;
 use plugres_schema::{
-    Bin, Listing, Sha256, Snapshot, bin_path, name_from_index_path, parse_bin, signature_path,
+    Listing, Sha256, Snapshot, bin_path, name_from_index_path, parse_bin, signature_path,
 };
 
 use super::VerifiedIndex;
@@ -91,7 +91,7 @@ impl VerifiedIndex {
             return Ok(kept);
         }
         let bin = self.read_bin(snapshot, id, &bin_path(id), sha)?;
-        Ok(self.remember_bin(id, BinTable::of(&bin)))
+        Ok(self.remember_bin(id, bin))
     }
 
     /// Bin `id` from the verified-entry cache, if it holds it (now loaded).
@@ -115,7 +115,7 @@ impl VerifiedIndex {
         id: &str,
         path: &str,
         sha: Sha256,
-    ) -> Result<Bin, IndexError> {
+    ) -> Result<BinTable, IndexError> {
         self.backend.pin(&[(path.to_string(), sha)]);
         let bytes = self.read_listed(snapshot, path)?;
         self.check_listed(snapshot, path, &bytes, sha)?;
@@ -125,6 +125,8 @@ impl VerifiedIndex {
             path: path.to_string(),
             diagnostics,
         })?;
+        // Encoded once: the table looked up now is the entry kept.
+        let bin = BinTable::of(&bin);
         if let Some(entries) = &self.entries {
             entries.keep_bin(path, sha, &bin);
             self.backend.kept_verified(&[path]);

@@ -113,7 +113,7 @@ fn keeps_bins_by_digest() {
     };
     let sha = Sha256::of(b"bin");
     assert!(c.bin("snapshot/ab.toml", sha).is_none());
-    c.keep_bin("snapshot/ab.toml", sha, &files);
+    c.keep_bin("snapshot/ab.toml", sha, &BinTable::of(&files));
     c.flush();
     let kept = c.bin("snapshot/ab.toml", sha).expect("kept");
     for (path, sha) in &files.files {
