@@ -216,8 +216,9 @@ impl VerifiedIndex {
         // A bin that fails to load fails again, with its error, on read.
         let _ = self.load_bins(snapshot, &ids);
         // Entry-cache hits decode in parallel: on a large lock this is a
-        // sixth of the run, and the resolver waits for it.
-        let hits: Vec<bool> = paths
+        // sixth of the run, and the resolver waits for it. A miss keeps the
+        // digests the snapshot lists, for the pins below.
+        let misses: Vec<Option<(Option<Sha256>, Option<Sha256>)>> = paths
             .par_iter()
             .with_min_len(8)
             .map(|(name, path)| {
@@ -229,16 +230,22 @@ impl VerifiedIndex {
                 let hit = listed
                     .zip(sig)
                     .and_then(|(sha, sig_sha)| self.cached(path, sha, sig_sha));
-                hit.map(|file| self.remember(name, Some(Arc::new(file))))
-                    .is_some()
+                match hit {
+                    Some(file) => {
+                        self.remember(name, Some(Arc::new(file)));
+                        None
+                    }
+                    None => Some((listed, sig)),
+                }
             })
             .collect();
         let mut pins: Vec<(String, Sha256)> = Vec::new();
         let mut todo = Vec::new();
-        for ((name, path), _) in paths.into_iter().zip(hits).filter(|(_, hit)| !hit) {
+        for ((name, path), miss) in paths.into_iter().zip(misses) {
+            let Some((listed, sig)) = miss else {
+                continue;
+            };
             let sig_path = signature_path(&path);
-            let listed = self.expected(snapshot, &path).ok().flatten();
-            let sig = self.expected(snapshot, &sig_path).ok().flatten();
             // A signature the snapshot carries needs no request.
             let inline = matches!(self.inline_signature(snapshot, &path), Ok(Some(_)));
             pins.extend(listed.map(|sha| (path, sha)));
