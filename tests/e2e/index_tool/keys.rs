@@ -3,7 +3,7 @@
 
 use plugres_e2e::*;
 
-use super::sign_trust;
+use super::{init_idx, sign_trust};
 
 /// `key rotate-root`: the new config carries the old and the new key's
 /// signatures, and the ceremony is printed.
@@ -183,19 +183,7 @@ fn key_add_refuses_root_keys_and_adds_an_online_key_in_both_roles() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let idx = d.join("idx");
-    run(
-        plugres_index().current_dir(d).args([
-            "init",
-            "idx",
-            "--engine",
-            "demo-engine",
-            "--unencrypted",
-            "--key-out",
-            "root",
-            "--no-snapshot",
-        ]),
-        true,
-    );
+    init_idx(d, &["--no-snapshot"]);
     run(
         plugres_index()
             .current_dir(d)

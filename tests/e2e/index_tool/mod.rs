@@ -26,6 +26,22 @@ fn write_plugin(dir: &Path, name: &str, version: &str, deps: &str) -> std::path:
     src.join("plugin.toml")
 }
 
+/// `plugres-index init idx --engine demo-engine --unencrypted --key-out
+/// root` in `dir`, then `extra` (e.g. `--no-snapshot`); must succeed.
+fn init_idx(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut cmd = plugres_index();
+    cmd.current_dir(dir).args([
+        "init",
+        "idx",
+        "--engine",
+        "demo-engine",
+        "--unencrypted",
+        "--key-out",
+        "root",
+    ]);
+    run(cmd.args(extra), true)
+}
+
 /// Signs a new snapshot and timestamp of `idx` with the online key `key`.
 fn sign_trust(idx: &Path, key: &Path) {
     for cmd in ["snapshot", "timestamp"] {

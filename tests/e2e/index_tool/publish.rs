@@ -5,7 +5,7 @@ use std::path::Path;
 
 use plugres_e2e::*;
 
-use super::{sign_trust, write_plugin};
+use super::{init_idx, sign_trust, write_plugin};
 
 /// init → keygen → key add → publish ×2 (with a dependency) → validate
 /// --base → yank → validate; then a plain `git clone` validates too.
@@ -14,18 +14,7 @@ fn maintainer_and_publisher_workflow() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let idx = d.join("idx");
-    let out = run(
-        plugres_index().current_dir(d).args([
-            "init",
-            "idx",
-            "--engine",
-            "demo-engine",
-            "--unencrypted",
-            "--key-out",
-            "root",
-        ]),
-        true,
-    );
+    let out = init_idx(d, &[]);
     let root_pub = stdout(&out).trim().to_string();
     assert!(root_pub.starts_with("RW"), "{root_pub}");
     // An encrypted publisher key, password from the environment.

@@ -4,7 +4,7 @@
 
 use plugres_e2e::*;
 
-use super::write_plugin;
+use super::{init_idx, write_plugin};
 
 /// `init` makes a trust-layer index: an online key for the snapshot and
 /// timestamp roles, a signed snapshot and timestamp, all committed.
@@ -12,18 +12,7 @@ use super::write_plugin;
 fn init_creates_an_index_with_a_snapshot_that_validates() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let out = run(
-        plugres_index().current_dir(d).args([
-            "init",
-            "idx",
-            "--engine",
-            "demo-engine",
-            "--unencrypted",
-            "--key-out",
-            "root",
-        ]),
-        true,
-    );
+    let out = init_idx(d, &[]);
     let err = stderr(&out);
     assert!(
         err.contains("Generated online key `idx-online.key`")
@@ -253,18 +242,7 @@ fn an_expired_timestamp_is_a_warning_naming_the_fix() {
 fn printed_next_steps_run_as_printed() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    run(
-        plugres_index().current_dir(d).args([
-            "init",
-            "idx",
-            "--engine",
-            "demo-engine",
-            "--unencrypted",
-            "--key-out",
-            "root",
-        ]),
-        true,
-    );
+    init_idx(d, &[]);
     let idx = d.join("idx");
     assert_eq!(
         git(&idx, &["config", "--local", "plugres.online-key"]).trim(),

@@ -3,7 +3,7 @@
 
 use plugres_e2e::*;
 
-use super::{sign_trust, write_plugin};
+use super::{init_idx, sign_trust, write_plugin};
 
 #[test]
 fn validate_base_rejects_edits_of_published_versions() {
@@ -148,19 +148,7 @@ fn validate_base_refuses_a_replayed_older_signed_file() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let idx = d.join("idx");
-    run(
-        plugres_index().current_dir(d).args([
-            "init",
-            "idx",
-            "--engine",
-            "demo-engine",
-            "--unencrypted",
-            "--key-out",
-            "root",
-            "--no-snapshot",
-        ]),
-        true,
-    );
+    init_idx(d, &["--no-snapshot"]);
     run(
         plugres_index()
             .current_dir(d)
