@@ -220,3 +220,12 @@ fn a_mistyped_plugin_name_suggests_the_closest() {
     let err = p.fails(&["add", "hello-wrold", "--yes"]);
     insta::assert_snapshot!(err);
 }
+
+/// `info` shows when each version was published and keeps categories
+/// apart from keywords (README "Finding plugins").
+#[test]
+fn info_shows_publish_dates_and_categories_apart_from_keywords() {
+    let p = Project::new(None);
+    let out = p.ok(&["info", "hello-world"]);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}

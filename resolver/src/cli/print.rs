@@ -313,14 +313,14 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
         facts.push(format!("repository: {repo}"));
     }
     let _ = writeln!(s, "{}", facts.join("   "));
-    if !r.keywords.is_empty() || !r.categories.is_empty() {
-        let words: Vec<&str> = r
-            .keywords
-            .iter()
-            .chain(&r.categories)
-            .map(String::as_str)
-            .collect();
-        let _ = writeln!(s, "keywords: {}", words.join(", "));
+    if let Some(home) = &r.homepage {
+        let _ = writeln!(s, "homepage: {home}");
+    }
+    if !r.keywords.is_empty() {
+        let _ = writeln!(s, "keywords: {}", r.keywords.join(", "));
+    }
+    if !r.categories.is_empty() {
+        let _ = writeln!(s, "categories: {}", r.categories.join(", "));
     }
     if let Some(d) = &r.deprecated {
         let _ = writeln!(s, "DEPRECATED: {d}");
@@ -331,6 +331,7 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
     let _ = writeln!(s);
     let mut t = vec![vec![
         "Version".to_string(),
+        "Published".into(),
         format!("{} (project: {})", r.engine_name, r.project_engine),
         "Permissions".into(),
         "Targets".into(),
@@ -365,6 +366,7 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
         };
         t.push(vec![
             v.version.clone(),
+            publish_day(&v.published).to_string(),
             v.engine.clone(),
             perms,
             v.targets.join(", "),
@@ -373,6 +375,15 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
     }
     s.push_str(&table(&t));
     out.data(&s);
+}
+
+/// The day of an RFC 3339 `published` time, as registries' version lists
+/// show it (`2026-03-01T12:00:00Z` → `2026-03-01`); anything else as written.
+fn publish_day(published: &str) -> &str {
+    match published.split_once('T') {
+        Some((day, _)) if day.len() == 10 => day,
+        _ => published,
+    }
 }
 
 /// `search`.
