@@ -17,6 +17,7 @@ mod lock_edits;
 mod messages;
 mod mirror;
 mod own_files;
+mod registry_add;
 mod search;
 mod stale_snapshot;
 mod warm_update;

@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! [engine]
+//! name = "demo-engine"         # optional; the engine its registries must serve
 //! version = "1.4.2"            # the engine version this project runs
 //! target = "wasm32-wasip1"     # optional; default: any + the host platform
 //!
@@ -56,6 +57,9 @@ pub struct Manifest {
 /// `[engine]`: the host engine the project runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineSpec {
+    /// The engine the project's registries must serve (config.toml's
+    /// `engine`); `None` in a manifest written before it was recorded.
+    pub name: Option<String>,
     pub version: semver::Version,
     /// `None`: artifacts for `any` or the host platform.
     pub target: Option<Target>,
@@ -75,6 +79,9 @@ pub struct RegistrySpec {
     /// config without snapshot keys is refused (a downgrade), even on a
     /// machine that never saw this index.
     pub require_snapshot: bool,
+    /// `[engine] name`: the engine this registry's config.toml must name,
+    /// or the index serves plugins for another engine and is refused.
+    pub engine: Option<String>,
 }
 
 impl RegistrySpec {
@@ -184,6 +191,10 @@ struct RawManifest {
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct RawEngine {
+    /// The engine's name as its indexes' config.toml give it (`plugres init`
+    /// and `registry add` record it); a registry serving another engine is refused.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<String>"))]
+    name: Option<Spanned<String>>,
     /// The engine version this project runs, like `1.4.2`.
     #[cfg_attr(feature = "json-schema", schemars(with = "json_schema::EngineVersion"))]
     version: Spanned<String>,
@@ -320,11 +331,15 @@ impl Manifest {
 impl RawManifest {
     fn validate(self, d: &mut Diagnostics, dir: &Path) -> Option<Manifest> {
         let engine = validate_engine(d, self.engine);
+        let engine_name = engine.as_ref().and_then(|e| e.name.clone());
         let registries: BTreeMap<String, RegistrySpec> = self
             .registry
             .into_iter()
             .filter_map(|(name, reg)| validate_registry(d, name, reg, dir))
-            .map(|r| (r.name.clone(), r))
+            .map(|r| {
+                let engine = engine_name.clone();
+                (r.name.clone(), RegistrySpec { engine, ..r })
+            })
             .collect();
         refuse_shared_env_vars(d, &registries);
         let default = default_registry(&registries);
@@ -371,7 +386,18 @@ fn validate_engine(d: &mut Diagnostics, raw: RawEngine) -> Option<EngineSpec> {
         ),
         None => None,
     };
+    let name = raw.name.and_then(|n| {
+        let ok = !n.get_ref().trim().is_empty() && n.get_ref().trim() == n.get_ref();
+        if !ok {
+            d.error(
+                Some(n.span()),
+                "engine `name` must be the engine's name as its index's config.toml gives it (like `demo-engine`)",
+            );
+        }
+        ok.then(|| n.into_inner())
+    });
     Some(EngineSpec {
+        name,
         version: version?,
         target,
     })
@@ -436,6 +462,7 @@ fn validate_registry(
         root_keys,
         artifact_mirror: raw.artifact_mirror.map(Spanned::into_inner),
         require_snapshot: raw.require_snapshot,
+        engine: None,
     })
 }
 

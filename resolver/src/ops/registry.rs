@@ -1,10 +1,10 @@
 //! `plugres init` and `plugres registry add|remove|list`: the project's
 //! engine and the indexes it trusts.
 //!
-//! Adding a registry pins its root key(s). When the index is reachable
-//! without the network (a local directory) its config is verified against
-//! the key right away, so a wrong key is caught when it is typed, not at
-//! the next `add`.
+//! Adding a registry pins its root key(s) and verifies the index's config
+//! against them right away (over the network unless `--offline`), so a
+//! wrong key, URL or engine is caught when it is typed, not at the next
+//! `add`.
 
 use std::path::Path;
 
@@ -57,9 +57,12 @@ fn parse_keys(keys: &[String]) -> Result<Vec<PublicKey>, OpsError> {
         .collect()
 }
 
-/// Verifies the index of `spec` when it is local; remote indexes are
-/// checked on first use. A local index with a signed snapshot gets
-/// `require-snapshot = true`, so no later host can switch it off.
+/// Verifies the index of `spec` as it is added: reachable, its config
+/// signed by the pinned root keys, serving the project's engine (recorded
+/// as `[engine] name` when plugres.toml has none yet). An index with a
+/// signed snapshot gets `require-snapshot = true`, so no later host can
+/// switch it off. `--offline` skips a git or sparse index (checked on first
+/// use instead); a local one is always checked.
 fn check(
     spec: &RegistrySpec,
     editor: &mut ManifestEditor,
@@ -72,15 +75,41 @@ fn check(
         verified: false,
         engine: None,
     };
-    if let IndexLocation::Path(_) = spec.location {
-        let index = registries::open(spec, opts)?;
-        report.verified = true;
-        report.engine = Some(index.config().engine.clone());
-        if index.snapshot_version().is_some() {
-            editor.require_snapshot(&spec.name)?;
-        }
+    let local = matches!(spec.location, IndexLocation::Path(_));
+    if opts.offline && !local {
+        return Ok(report);
+    }
+    let index = registries::open(spec, opts).map_err(|e| unchecked_hint(e, local))?;
+    let engine = index.config().engine.clone();
+    editor.set_engine_name(&engine)?;
+    report.verified = true;
+    report.engine = Some(engine);
+    if index.snapshot_version().is_some() {
+        editor.require_snapshot(&spec.name)?;
     }
     Ok(report)
+}
+
+/// `err`, with the way to add a remote registry that cannot be checked now.
+fn unchecked_hint(err: OpsError, local: bool) -> OpsError {
+    if local {
+        return err;
+    }
+    let mut hints = err.hints();
+    if hints.iter().any(|h| h.contains("`sparse+")) {
+        return OpsError::Failed {
+            message: err.to_string(),
+            hints,
+        };
+    }
+    hints.push(
+        "nothing was written; to add it without checking now (it is checked on first use), pass `--offline`"
+            .to_string(),
+    );
+    OpsError::Failed {
+        message: err.to_string(),
+        hints,
+    }
 }
 
 /// `plugres init`: writes a new plugres.toml in `dir`.

@@ -93,6 +93,16 @@ impl ManifestEditor {
         Ok(())
     }
 
+    /// Records `[engine] name`, the engine the registries must serve
+    /// (kept when already there: a registry of another engine is refused).
+    pub fn set_engine_name(&mut self, name: &str) -> Result<(), ProjectError> {
+        let engine = self.table("engine")?;
+        if engine.get("name").is_none() {
+            set_value(engine, "name", Value::from(name));
+        }
+        Ok(())
+    }
+
     /// Adds plugin `name` or changes its requirement. `registry: None` uses
     /// the default registry (written as `name = "req"`).
     pub fn add_plugin(

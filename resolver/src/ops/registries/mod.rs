@@ -13,6 +13,7 @@
 //! candidate source (see its module for which registry a plugin comes from).
 
 mod multi;
+mod probe;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -75,7 +76,15 @@ fn open_backend(
             config.offline = offline;
             config.http = opts.http.clone();
             (config.token, config.token_withheld) = token(spec, opts)?.split();
-            Box::new(GitBackend::open_with(config)?)
+            Box::new(GitBackend::open_with(config).map_err(|e| {
+                match (!offline).then(|| probe::sparse_hint(url, &opts.http)).flatten() {
+                    Some(hint) => OpsError::Failed {
+                        message: e.to_string(),
+                        hints: vec![hint],
+                    },
+                    None => e.into(),
+                }
+            })?)
         }
         IndexLocation::Sparse(url) => {
             let mut config = SparseConfig::new(url, &spec.name, &opts.index_cache_dir);
@@ -89,10 +98,30 @@ fn open_backend(
     let mut trust = trust.clone();
     trust.verified_entries = Some(opts.index_cache_dir.join("verified"));
     let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, &trust)?;
+    check_engine(spec, &index.config().engine)?;
     for w in index.warnings() {
         opts.warn(w);
     }
     Ok(index)
+}
+
+/// Refuses an index that serves plugins for an engine other than the
+/// project's `[engine] name`: its plugins' engine requirements are about
+/// another program's versions.
+pub(crate) fn check_engine(spec: &RegistrySpec, served: &str) -> Result<(), OpsError> {
+    match &spec.engine {
+        Some(want) if want != served => Err(OpsError::failed(
+            format!(
+                "registry `{}` (`{}`) serves plugins for `{served}`, but this project's engine is `{want}` (`[engine] name` in plugres.toml)",
+                spec.name, spec.index
+            ),
+            &[
+                "use the index of this project's engine",
+                "or, if the engine was renamed, change `[engine] name` in plugres.toml",
+            ],
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The bearer token configured for registry `spec`, if it is bound to

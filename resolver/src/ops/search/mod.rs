@@ -337,6 +337,7 @@ fn index_flag(
         root_keys,
         artifact_mirror: None,
         require_snapshot: false,
+        engine: None,
     };
     Ok(BTreeMap::from([(spec.name.clone(), spec)]))
 }
