@@ -17,8 +17,14 @@ fn a_remote_index_is_checked_when_added_and_its_engine_recorded() {
     for backend in [Backend::Git, Backend::Sparse] {
         let p = Project::on(backend, None);
         let text = manifest(&p);
-        assert!(text.contains("name = \"demo-engine\""), "{backend:?}: {text}");
-        assert!(text.contains("require-snapshot = true"), "{backend:?}: {text}");
+        assert!(
+            text.contains("name = \"demo-engine\""),
+            "{backend:?}: {text}"
+        );
+        assert!(
+            text.contains("require-snapshot = true"),
+            "{backend:?}: {text}"
+        );
 
         // A wrong key is caught when typed, nothing is written, and the
         // hint says how to add it unchecked.
@@ -30,7 +36,15 @@ fn a_remote_index_is_checked_when_added_and_its_engine_recorded() {
         assert!(err.contains("pass `--offline`"), "{err}");
         assert_eq!(manifest(&p), before);
 
-        let added = p.json(&["registry", "add", "other", &url, "--key", &wrong, "--offline"]);
+        let added = p.json(&[
+            "registry",
+            "add",
+            "other",
+            &url,
+            "--key",
+            &wrong,
+            "--offline",
+        ]);
         assert_eq!(added["verified"], false, "{added}");
         assert!(manifest(&p).contains("[registry.other]"));
     }
@@ -43,10 +57,7 @@ fn a_plain_http_url_of_a_static_index_says_to_write_sparse() {
     let url = nginx.url();
     let err = p.fails(&["registry", "add", "web", &url, "--key", &sample_root_key()]);
     let base = url.trim_end_matches('/');
-    assert!(
-        err.contains(&format!("read as `sparse+{base}/`")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("read as `sparse+{base}/`")), "{err}");
     insta::assert_snapshot!(err.replace(base, "http://[HOST]"));
 }
 
@@ -60,6 +71,13 @@ fn a_registry_serving_another_engine_is_refused() {
     insta::assert_snapshot!(err.replace(&p.index.display().to_string(), "[INDEX]"));
     assert_eq!(p.state(), before);
     let idx = p.index.to_str().unwrap().to_string();
-    let err = p.fails(&["registry", "add", "again", &idx, "--key", &sample_root_key()]);
+    let err = p.fails(&[
+        "registry",
+        "add",
+        "again",
+        &idx,
+        "--key",
+        &sample_root_key(),
+    ]);
     assert!(err.contains("serves plugins for `demo-engine`"), "{err}");
 }

@@ -143,6 +143,9 @@ pub(crate) enum Command {
         /// Show what would change; write and install nothing
         #[arg(long)]
         dry_run: bool,
+        /// Move the one NAME given to exactly VERSION (up or down; a yanked one too), keeping everything else
+        #[arg(long, value_name = "VERSION", requires = "plugins")]
+        precise: Option<String>,
         #[command(flatten)]
         grants: GrantArgs,
     },

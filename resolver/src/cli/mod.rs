@@ -225,13 +225,25 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
         Command::Update {
             plugins,
             dry_run,
+            precise,
             grants,
         } => {
             let opts = ops::Options {
                 dry_run: *dry_run,
                 ..opts(Some(grants))?
             };
-            print::changes(out, &ops::update(&start, plugins, &opts)?)
+            let report = match (precise, plugins.as_slice()) {
+                (None, _) => ops::update(&start, plugins, &opts)?,
+                (Some(v), [name]) => ops::update_precise(&start, name, v, &opts)?,
+                (Some(_), _) => {
+                    return Err(ops::OpsError::failed(
+                        "`--precise` moves one plugin: give exactly one NAME",
+                        &["run `plugres update NAME --precise VERSION` once per plugin"],
+                    )
+                    .into());
+                }
+            };
+            print::changes(out, &report)
         }
         Command::Lock { dry_run } => {
             let opts = ops::Options {

@@ -221,7 +221,11 @@ pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, Ops
 }
 
 /// [`apply`] of a fresh plan, reporting the plugin files it read.
-fn apply_plan(a: Apply<'_>, plan: Plan, opts: &Options) -> Result<ChangeReport, OpsError> {
+pub(super) fn apply_plan(
+    a: Apply<'_>,
+    plan: Plan,
+    opts: &Options,
+) -> Result<ChangeReport, OpsError> {
     let report = apply(a, plan.lockfile, plan.warnings, opts)?;
     Ok(ChangeReport {
         index_files_read: plan.files_read,

@@ -41,6 +41,7 @@ mod outdated;
 mod own_files;
 mod permissions;
 mod plan;
+mod precise;
 mod registries;
 mod registry;
 mod search;
@@ -74,6 +75,7 @@ pub use outdated::{OutdatedPlugin, OutdatedReport, outdated};
 pub use permissions::{Grants, PermissionRequest, Prompt};
 pub use plugres_host::marker::MARKER_FILE;
 pub use plugres_host::{InstalledError, InstalledPlugin, installed};
+pub use precise::update_precise;
 pub use registry::{
     InitRequest, RegistryList, RegistryReport, init, registry_add, registry_list, registry_remove,
 };

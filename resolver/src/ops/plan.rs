@@ -27,6 +27,10 @@ pub(crate) enum Prefer<'a> {
     Nothing,
     /// All but these (`update NAME...`).
     AllBut(&'a [String]),
+    /// All, with this plugin at exactly this version (`update NAME
+    /// --precise VERSION`): a requirement when plugres.toml lists it, a
+    /// preference (which a yanked version may be) when it is a dependency.
+    Precise(&'a str, &'a semver::Version),
 }
 
 /// A resolved, not yet written lock.
@@ -83,6 +87,11 @@ fn plan_with(
             v.retain(|k, _| !names.contains(k));
             v
         }
+        (Some(l), Prefer::Precise(name, version)) => {
+            let mut v = l.locked_versions();
+            v.insert(name.to_string(), version.clone());
+            v
+        }
     };
     let engine_name = registries.engine_name(manifest)?;
     let request = Request {
@@ -91,7 +100,10 @@ fn plan_with(
         roots: manifest
             .plugins
             .iter()
-            .map(|(n, s)| (n.to_string(), s.req.clone()))
+            .map(|(n, s)| match prefer {
+                Prefer::Precise(name, v) if n.as_str() == name => (n.to_string(), exactly(v)),
+                _ => (n.to_string(), s.req.clone()),
+            })
             .collect(),
         locked,
         allow_prerelease,
@@ -163,6 +175,19 @@ fn plan_with(
         warnings,
         files_read: registries.files_read(),
     })
+}
+
+/// `=VERSION`.
+fn exactly(v: &semver::Version) -> semver::VersionReq {
+    semver::VersionReq {
+        comparators: vec![semver::Comparator {
+            op: semver::Op::Exact,
+            major: v.major,
+            minor: Some(v.minor),
+            patch: Some(v.patch),
+            pre: v.pre.clone(),
+        }],
+    }
 }
 
 /// When the locked plugins did not change, the lock keeps the index

@@ -77,7 +77,10 @@ fn open_backend(
             config.http = opts.http.clone();
             (config.token, config.token_withheld) = token(spec, opts)?.split();
             Box::new(GitBackend::open_with(config).map_err(|e| {
-                match (!offline).then(|| probe::sparse_hint(url, &opts.http)).flatten() {
+                match (!offline)
+                    .then(|| probe::sparse_hint(url, &opts.http))
+                    .flatten()
+                {
                     Some(hint) => OpsError::Failed {
                         message: e.to_string(),
                         hints: vec![hint],

@@ -311,3 +311,48 @@ fn dry_run_reports_the_changes_and_writes_nothing() {
     // The same without --dry-run writes the lock.
     assert!(lock(&s.project(), &s.opts()).unwrap().lock_written);
 }
+
+#[test]
+fn update_precise_moves_one_plugin_to_exactly_that_version() {
+    use crate::ops::update_precise;
+    let s = Sandbox::new("1.4.2");
+    add_specs(&s, &["hello-world"]);
+    assert_eq!(s.locked(), vec!["greeter-core 0.3.1", "hello-world 1.2.0"]);
+    // A dependency, down: a preference the resolution keeps.
+    let r = update_precise(&s.project(), "greeter-core", "0.3.0", &s.opts()).unwrap();
+    assert_eq!(r.changes.len(), 1, "{:?}", r.changes);
+    assert_eq!(s.locked(), vec!["greeter-core 0.3.0", "hello-world 1.2.0"]);
+    // A later lock keeps it there.
+    assert!(lock(&s.project(), &s.opts()).unwrap().changes.is_empty());
+    // A root, down within its requirement `^1.2.0`: refused outside it.
+    let before = (s.manifest_text(), s.lock());
+    let err = update_precise(&s.project(), "hello-world", "1.1.0", &s.opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("plugres.toml requires hello-world ^1.2.0, which 1.1.0 does not match"),
+        "{err}"
+    );
+    assert!(err.hints()[0].contains("plugres add hello-world@=1.1.0"));
+    // A version the registry does not have names the newest ones.
+    let err = update_precise(&s.project(), "greeter-core", "0.9.0", &s.opts()).unwrap_err();
+    assert!(err.to_string().contains("no version 0.9.0"), "{err}");
+    assert!(
+        err.hints()[0].contains("0.4.0-beta.1, 0.3.1, 0.3.0"),
+        "{:?}",
+        err.hints()
+    );
+    // A version the rest of the project does not accept (hello-world 1.2.0
+    // needs greeter-core ^0.3): nothing moves.
+    let err = update_precise(&s.project(), "greeter-core", "0.2.0", &s.opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("greeter-core 0.2.0 cannot be used"),
+        "{err}"
+    );
+    let err = update_precise(&s.project(), "nope", "1.0.0", &s.opts()).unwrap_err();
+    assert!(
+        err.to_string().contains("`nope` is not in plugres.lock"),
+        "{err}"
+    );
+    assert_eq!((s.manifest_text(), s.lock()), before);
+}
