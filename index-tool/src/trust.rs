@@ -66,9 +66,12 @@ pub struct SnapshotWritten {
     pub files: usize,
     pub plugins: usize,
     pub bins: usize,
+    /// Bin group files (README "snapshot.toml and timestamp.toml"); 0
+    /// when the snapshot lists its bins itself.
+    pub groups: usize,
     /// Size of `snapshot.toml`.
     pub snapshot_bytes: u64,
-    /// Total size of the bin files.
+    /// Total size of the bin and group files.
     pub bin_bytes: u64,
     /// Hex digits naming the catalog's shards (README "The catalog").
     pub catalog_digits: u8,
@@ -209,12 +212,35 @@ fn previous_snapshot(dir: &Path) -> Result<Option<Snapshot>> {
     let Some(bytes) = read_if_exists(dir, SNAPSHOT_PATH)? else {
         return Ok(None);
     };
-    let snap = Snapshot::parse(SNAPSHOT_PATH, &bytes).map_err(|d| {
+    let mut snap = Snapshot::parse(SNAPSHOT_PATH, &bytes).map_err(|d| {
         diagnostics_error(&d).context(format!(
             "the current `{SNAPSHOT_PATH}` does not parse, so its version (which the new one must exceed) is unknown; repair it (or restore it from git) first"
         ))
     })?;
+    if !grouped_bins(dir, &mut snap)? {
+        // Which bins changed is unknown: the catalog is derived afresh.
+        snap.catalog = None;
+    }
     Ok(Some(snap))
+}
+
+/// Fills `snap.bins` of a grouped snapshot from its group files on disk;
+/// `false` when a group is missing, changed or does not parse.
+fn grouped_bins(dir: &Path, snap: &mut Snapshot) -> Result<bool> {
+    for (id, sha) in snap.groups.clone() {
+        let path = plugres_schema::group_path(&id);
+        let Some(bytes) = read_if_exists(dir, &path)? else {
+            return Ok(false);
+        };
+        if Sha256::of(&bytes) != sha {
+            return Ok(false);
+        }
+        match plugres_schema::parse_group(&path, &bytes, &id, snap.bin_digits) {
+            Ok(bins) => snap.bins.extend(bins),
+            Err(_) => return Ok(false),
+        }
+    }
+    Ok(true)
 }
 
 /// The version after `previous` of the role file `path` (1 for the first).
@@ -269,7 +295,9 @@ pub fn write_snapshot(
         .map(|(id, text)| (catalog_path(&id), text))
         .collect();
     let mut changed = Vec::new();
-    let bin_bytes = replace_files(dir, SNAPSHOT_BIN_DIR, &bin_files, &mut changed)?;
+    let group_files = snap.group_files();
+    let table_files: Vec<(String, String)> = bin_files.iter().cloned().chain(group_files).collect();
+    let bin_bytes = replace_files(dir, SNAPSHOT_BIN_DIR, &table_files, &mut changed)?;
     let catalog_bytes = replace_files(dir, CATALOG_DIR, &shard_files, &mut changed)?;
     let text = snap.to_toml();
     // What clients will parse: refuse to sign anything they would not.
@@ -283,6 +311,7 @@ pub fn write_snapshot(
         files: digests.len(),
         plugins,
         bins: bin_files.len(),
+        groups: snap.groups.len(),
         snapshot_bytes: text.len() as u64,
         bin_bytes,
         catalog_digits,

@@ -13,6 +13,8 @@
 //! entries sit in the bin named by the first `bin-digits` hex digits of the
 //! sha256 of its name. A client fetches only the bins of the plugins it
 //! reads, and a new snapshot changes only the bins whose plugins changed.
+//! With thousands of bins, their digests are listed through bin groups
+//! (see [`groups`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -45,7 +47,13 @@ pub struct Snapshot {
     /// not binned, every plugin file and signature.
     pub files: BTreeMap<String, Sha256>,
     /// Bin id → sha256 of its bin file. Bins without files are left out.
+    /// Empty in a parsed grouped snapshot: the group files list them.
     pub bins: BTreeMap<String, Sha256>,
+    /// 0: the snapshot lists its bins itself; otherwise bins are listed in
+    /// group files named by this many hex digits of the bin id.
+    pub group_digits: u8,
+    /// Group id → sha256 of its group file (when `group_digits > 0`).
+    pub groups: BTreeMap<String, Sha256>,
     /// Plugin file path → the text of its `.minisig`, for the plugin files
     /// listed in `files` (not binned): a client needs no request for it.
     pub signatures: BTreeMap<String, String>,
@@ -73,6 +81,13 @@ pub enum Listing {
     Absent,
     /// In bin `id`, whose file has digest `sha256` (absent bin: `None`).
     InBin { id: String, sha256: Option<Sha256> },
+    /// In bin `bin`, whose digest group `group` lists; the group's file
+    /// has digest `sha256` (absent group: `None`).
+    InGroup {
+        group: String,
+        bin: String,
+        sha256: Option<Sha256>,
+    },
 }
 
 impl Snapshot {
@@ -104,6 +119,7 @@ impl Snapshot {
             }
         });
         let bins = digests(&mut d, &raw.bins, |id| check_bin_id(id, bin_digits));
+        let (group_digits, groups) = grouping(&mut d, &raw, bin_digits);
         let signatures = inline_signatures(&mut d, &raw.signatures, &files);
         let catalog = catalog_listing(&mut d, &raw);
         for top in [
@@ -122,6 +138,8 @@ impl Snapshot {
             bin_digits,
             files,
             bins,
+            group_digits,
+            groups,
             signatures,
             catalog,
         })
@@ -133,6 +151,14 @@ impl Snapshot {
             return Listing::Listed(*sha);
         }
         match bin_of(path, self.bin_digits) {
+            Some(bin) if self.group_digits > 0 => {
+                let group = group_of(&bin, self.group_digits);
+                Listing::InGroup {
+                    sha256: self.groups.get(&group).copied(),
+                    group,
+                    bin,
+                }
+            }
             Some(id) => Listing::InBin {
                 sha256: self.bins.get(&id).copied(),
                 id,
@@ -172,15 +198,35 @@ impl Snapshot {
             bins.insert(id.clone(), Sha256::of(text.as_bytes()));
             texts.push((bin_path(&id), text));
         }
+        let group_digits = auto_group_digits(bin_digits);
+        let groups = group_texts(&bins, group_digits)
+            .into_iter()
+            .filter(|_| group_digits > 0)
+            .map(|(id, text)| (id, Sha256::of(text.as_bytes())))
+            .collect();
         let snap = Snapshot {
             version,
             bin_digits,
             files: top.files,
             bins,
+            group_digits,
+            groups,
             signatures: top.signatures,
             catalog: None,
         };
         (snap, texts)
+    }
+
+    /// The group files of a grouped snapshot built by [`Snapshot::build`]
+    /// (which knows every bin), as `(index path, text)`; none otherwise.
+    pub fn group_files(&self) -> Vec<(String, String)> {
+        if self.group_digits == 0 {
+            return Vec::new();
+        }
+        group_texts(&self.bins, self.group_digits)
+            .into_iter()
+            .map(|(id, text)| (group_path(&id), text))
+            .collect()
     }
 
     /// The inline signature text of plugin file `path`, when this snapshot
@@ -197,11 +243,16 @@ impl Snapshot {
         if self.bin_digits > 0 {
             let _ = writeln!(s, "bin-digits = {}", self.bin_digits);
         }
+        if self.group_digits > 0 {
+            let _ = writeln!(s, "bin-group-digits = {}", self.group_digits);
+        }
         if let Some(c) = &self.catalog {
             let _ = writeln!(s, "catalog-digits = {}", c.digits);
         }
         write_digests(&mut s, "files", &self.files);
-        if self.bin_digits > 0 {
+        if self.group_digits > 0 {
+            write_digests(&mut s, "bin-groups", &self.groups);
+        } else if self.bin_digits > 0 {
             write_digests(&mut s, "bins", &self.bins);
         }
         if let Some(c) = &self.catalog {
@@ -282,6 +333,40 @@ fn bin_text(id: &str, bin: &Bin) -> String {
     write_digests(&mut s, "files", &bin.files);
     write_signatures(&mut s, &bin.signatures);
     s
+}
+
+/// The validated `bin-group-digits` and `[bin-groups]` of a snapshot: a
+/// grouped snapshot lists no `[bins]` itself.
+fn grouping(
+    d: &mut Diagnostics,
+    raw: &RawSnapshot,
+    bin_digits: u8,
+) -> (u8, BTreeMap<String, Sha256>) {
+    let Some(digits) = &raw.bin_group_digits else {
+        if let Some((k, _)) = raw.bin_groups.iter().next() {
+            d.error(
+                Some(k.span()),
+                "`[bin-groups]` needs `bin-group-digits` (the hex digits naming the groups)",
+            );
+        }
+        return (0, BTreeMap::new());
+    };
+    let group_digits = *digits.get_ref();
+    if group_digits == 0 || group_digits >= bin_digits {
+        d.error(
+            Some(digits.span()),
+            format!("`bin-group-digits` must be at least 1 and less than `bin-digits` ({bin_digits})"),
+        );
+        return (0, BTreeMap::new());
+    }
+    if let Some((k, _)) = raw.bins.iter().next() {
+        d.error(
+            Some(k.span()),
+            "a snapshot with `bin-group-digits` lists its bins in the group files, not in `[bins]`",
+        );
+    }
+    let groups = digests(d, &raw.bin_groups, |id| check_bin_id(id, group_digits));
+    (group_digits, groups)
 }
 
 /// The validated `catalog-digits` and `[catalog]` of a snapshot.
@@ -438,6 +523,10 @@ pub(crate) struct RawSnapshot {
     /// absent: every file is listed in `[files]`.
     #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(max = 4)))]
     bin_digits: Option<Spanned<u8>>,
+    /// Hex digits of a bin id that name its group; absent: `[bins]` lists
+    /// the bins, present: `[bin-groups]` lists the group files that do.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(min = 1, max = 3)))]
+    bin_group_digits: Option<Spanned<u8>>,
     /// Hex digits of sha256(plugin name) that name a plugin's catalog
     /// shard (0: one shard, `all`); absent: no catalog.
     #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(max = 4)))]
@@ -450,6 +539,10 @@ pub(crate) struct RawSnapshot {
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
     bins: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Group id → sha256 of `snapshot/group-<id>.toml`.
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<String, Sha256>"))]
+    bin_groups: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Plugin file path → the text of its `.minisig` (not binned), so a
     /// client needs no request for it.
     #[serde(default)]
@@ -470,6 +563,11 @@ struct RawBin {
     #[serde(default)]
     signatures: BTreeMap<Spanned<String>, Spanned<String>>,
 }
+
+mod groups;
+
+pub use groups::{GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path, parse_group};
+use groups::group_texts;
 
 #[cfg(test)]
 mod tests;

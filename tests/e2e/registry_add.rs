@@ -6,7 +6,6 @@
 use plugres_e2e::http::StaticServer;
 use plugres_e2e::index::{key, sample_root_key};
 use plugres_e2e::project::{Backend, Project};
-use plugres_e2e::*;
 
 fn manifest(p: &Project) -> String {
     std::fs::read_to_string(p.dir.join("plugres.toml")).unwrap()

@@ -134,3 +134,41 @@ fn a_warm_update_of_a_10k_plugin_sparse_index_is_one_304() {
         start.elapsed()
     );
 }
+
+/// README "snapshot.toml and timestamp.toml": with bins of three hex
+/// digits the snapshot lists bin groups; a client reads a plugin through
+/// its group and its bin, and after a publish elsewhere in the index it
+/// fetches the new snapshot and nothing it does not need.
+#[test]
+fn a_grouped_snapshot_over_nginx_fetches_one_group_and_one_bin_per_new_plugin() {
+    use plugres_e2e::project::{Backend, Project};
+    let p = Project::on(Backend::Sparse, None);
+    let idx = p.test_index();
+    idx.refresh_with_bins(3);
+    let snapshot = std::fs::read_to_string(idx.dir.join("snapshot.toml")).unwrap();
+    assert!(snapshot.contains("[bin-groups]"), "{snapshot}");
+    let nginx = p.served.nginx.as_ref().unwrap();
+    p.ok(&["add", "hello-world", "--yes"]);
+    let gets = |from: usize, what: &str| {
+        nginx.access_log()[from..]
+            .iter()
+            .filter(|l| l.contains(&format!("GET /{what}")))
+            .count()
+    };
+    assert!(gets(0, "snapshot/group-") >= 1, "{:#?}", nginx.access_log());
+
+    // Another plugin is published; CI signs a grouped snapshot again.
+    idx.plugin("fresh-one")
+        .version("1.0.0", "*")
+        .artifact("any", "fresh_one.wasm", b"\0asm\x01\0\0\0fresh")
+        .publish_unlisted("sample-maintainers");
+    idx.refresh_with_bins(3);
+    let before = nginx.access_log().len();
+    p.ok(&["add", "fresh-one", "--yes"]);
+    let log = nginx.access_log();
+    let new = &log[before..];
+    assert_eq!(gets(before, "snapshot/group-"), 1, "{new:#?}");
+    assert_eq!(gets(before, "snapshot/") - 1, 1, "one bin: {new:#?}");
+    assert_eq!(gets(before, "snapshot.toml "), 1, "{new:#?}");
+    assert!(p.dir.join("plugins/fresh-one").is_dir());
+}

@@ -139,6 +139,16 @@ impl TestIndex {
         }
     }
 
+    /// [`TestIndex::refresh`] with the snapshot's bins of `digits` hex
+    /// digits (`plugres-index snapshot --bins DIGITS`; 3 and more: listed
+    /// through bin groups).
+    pub fn refresh_with_bins(&self, digits: u8) {
+        self.commit("index change");
+        trust::tool_snapshot_with(&self.dir, &["--bins", &digits.to_string()]);
+        trust::tool_timestamp(&self.dir, None);
+        self.commit("snapshot and timestamp");
+    }
+
     /// Only a new timestamp (the same snapshot), valid for `expires_in`.
     pub fn timestamp(&self, expires_in: Option<&str>) {
         trust::tool_timestamp(&self.dir, expires_in);

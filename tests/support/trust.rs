@@ -122,11 +122,17 @@ pub fn signature(dir: &Path, rel: &str, key: &SigningKey) -> String {
 /// Runs the real `plugres-index snapshot` on the checkout at `dir`, with
 /// the online key in `PLUGRES_SNAPSHOT_KEY`.
 pub fn tool_snapshot(dir: &Path) {
+    tool_snapshot_with(dir, &[]);
+}
+
+/// [`tool_snapshot`] with more arguments (e.g. `--bins 3`).
+pub fn tool_snapshot_with(dir: &Path, args: &[&str]) {
     run(
         plugres_index()
             .arg("snapshot")
             .arg("--index")
             .arg(dir)
+            .args(args)
             .env("PLUGRES_SNAPSHOT_KEY", online_key_text()),
         true,
     );
@@ -213,7 +219,7 @@ pub fn forge_snapshot(dir: &Path, version: Option<u64>) -> Vec<u8> {
     if bin_dir.exists() {
         std::fs::remove_dir_all(&bin_dir).unwrap();
     }
-    for (rel, text) in bins {
+    for (rel, text) in bins.into_iter().chain(snap.group_files()) {
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();

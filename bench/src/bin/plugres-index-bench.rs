@@ -490,6 +490,13 @@ struct SnapshotResults {
     /// gzip-encoded (what a host serving with gzip on sends).
     search_update_bytes: u64,
     search_update_gzip_bytes: u64,
+    /// Bin group files (0: the snapshot lists its bins itself).
+    groups: usize,
+    /// What a client that locked the published plugin before fetches to
+    /// lock again after that publish: timestamp.toml, snapshot.toml and
+    /// their signatures, the changed group and bin, the plugin file.
+    lock_update_bytes: u64,
+    lock_update_gzip_bytes: u64,
 }
 
 fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
@@ -512,10 +519,12 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
         let repo = Repo::open(dir)?;
         let (config, _) = plugres_index::checkout::Checkout::open(dir)?.load_config()?;
         let (mut snap_s, mut ts_s, mut last, mut changed_bins) = (Vec::new(), Vec::new(), None, 0);
-        let mut changed_shards = Vec::new();
+        let (mut changed_shards, mut changed_tables, mut published) =
+            (Vec::new(), Vec::new(), String::new());
         for r in 0..a.runs {
             let name = &info.names[(r + 1) * info.names.len() / (a.runs + 1)];
             synth::publish_next_version(dir, &publisher, name)?;
+            published = plugres_schema::index_path(&plugres_schema::PluginName::new(name)?);
             let (done, secs) = timed(|| {
                 let done = trust::write_snapshot(dir, &online, trust::Bins::Auto, 1)?;
                 let refs: Vec<&str> = done.changed.iter().map(String::as_str).collect();
@@ -523,11 +532,13 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
                 Ok(done)
             })?;
             snap_s.push(secs);
-            changed_bins = done
+            changed_tables = done
                 .changed
                 .iter()
                 .filter(|p| p.starts_with("snapshot/"))
-                .count();
+                .cloned()
+                .collect::<Vec<_>>();
+            changed_bins = changed_tables.len();
             changed_shards = done
                 .changed
                 .iter()
@@ -550,6 +561,13 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
             .chain(changed_shards.iter().cloned())
             .collect();
         let (update, update_gzip) = sizes(dir, &fetched)?;
+        let lock_fetched: Vec<String> = ["timestamp.toml", "snapshot.toml"]
+            .iter()
+            .flat_map(|f| [f.to_string(), format!("{f}.minisig")])
+            .chain(changed_tables.iter().cloned())
+            .chain([published.clone()])
+            .collect();
+        let (lock_update, lock_update_gzip) = sizes(dir, &lock_fetched)?;
         let report = validate(dir, &whole())?;
         check_clean(&report, plugin_files(&info))?;
         all.push(SnapshotResults {
@@ -570,6 +588,9 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
             shards_changed_per_snapshot: changed_shards.len(),
             search_update_bytes: update,
             search_update_gzip_bytes: update_gzip,
+            groups: done.groups,
+            lock_update_bytes: lock_update,
+            lock_update_gzip_bytes: lock_update_gzip,
         });
     }
     if a.json {
@@ -577,31 +598,37 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{:>8} {:>8} {:>11} {:>11} {:>5} {:>6} {:>13} {:>11} {:>9} {:>10}",
+        "{:>8} {:>8} {:>11} {:>11} {:>5} {:>6} {:>6} {:>13} {:>11} {:>9} {:>10} {:>12} {:>10}",
         "plugins",
         "files",
         "snapshot",
         "timestamp",
         "bin",
         "bins",
+        "groups",
         "snapshot.toml",
         "bins total",
         "bin avg",
-        "bins/run"
+        "files/run",
+        "lock update",
+        "(gzip)"
     );
     for r in &all {
         println!(
-            "{:>8} {:>8} {:>11} {:>11} {:>5} {:>6} {:>13} {:>11} {:>9} {:>10}",
+            "{:>8} {:>8} {:>11} {:>11} {:>5} {:>6} {:>6} {:>13} {:>11} {:>9} {:>10} {:>12} {:>10}",
             r.plugins,
             r.signed_files,
             secs(r.snapshot.median_s),
             secs(r.timestamp_median_s),
             r.bin_digits,
             r.bins,
+            r.groups,
             kb(r.snapshot_bytes),
             kb(r.bin_bytes),
-            kb(r.bin_bytes / (r.bins.max(1) as u64)),
-            r.bins_changed_per_snapshot
+            kb(r.bin_bytes / ((r.bins + r.groups).max(1) as u64)),
+            r.bins_changed_per_snapshot,
+            kb(r.lock_update_bytes),
+            kb(r.lock_update_gzip_bytes)
         );
     }
     println!(
@@ -621,7 +648,7 @@ fn bench_snapshot(a: &SnapshotArgs) -> Result<()> {
         );
     }
     println!(
-        "\n(snapshot: hash every signed file, derive the catalog, write changed bins and shards, sign, git commit; median of {} runs after a one-plugin publish. search update: what a client that searched before fetches after that publish: timestamp, snapshot, their signatures, the changed shard)",
+        "\n(snapshot: hash every signed file, derive the catalog, write changed bins and shards, sign, git commit; median of {} runs after a one-plugin publish. search update: what a client that searched before fetches after that publish: timestamp, snapshot, their signatures, the changed shard; lock update: what a client that locked the published plugin before fetches: timestamp, snapshot, their signatures, the changed bin and group, the plugin file; files/run: bin and group files rewritten)",
         a.runs
     );
     Ok(())

@@ -286,10 +286,15 @@ pub fn snapshot(
         return json(r);
     }
     let done = &r.written;
-    let bins = match done.bin_digits {
-        0 => "no bins".to_string(),
-        d => format!(
+    let bins = match (done.bin_digits, done.groups) {
+        (0, _) => "no bins".to_string(),
+        (d, 0) => format!(
             "{} bins of {d} hex digits, {}",
+            done.bins,
+            bytes(done.bin_bytes)
+        ),
+        (d, g) => format!(
+            "{} bins of {d} hex digits listed in {g} groups, {}",
             done.bins,
             bytes(done.bin_bytes)
         ),

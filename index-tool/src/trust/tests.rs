@@ -125,6 +125,36 @@ fn bins_are_rewritten_only_when_they_change_and_stale_ones_go() {
 }
 
 #[test]
+fn three_digit_bins_are_listed_through_groups_and_one_change_rewrites_one_of_each() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    tree(dir);
+    let k = key();
+    let first = write_snapshot(dir, &k, Bins::Digits(3), 1).unwrap();
+    assert_eq!((first.bins, first.groups), (2, 2));
+    assert_eq!(existing_bin_files(dir).unwrap().len(), 4);
+    let text = std::fs::read_to_string(dir.join(SNAPSHOT_PATH)).unwrap();
+    assert!(text.contains("[bin-groups]") && !text.contains("[bins]"), "{text}");
+    // One plugin changed: its bin, its group and snapshot.toml.
+    put(dir, "plugins/2/ab.toml", "ab v2");
+    let changed = write_snapshot(dir, &k, Bins::Digits(3), 2).unwrap();
+    let bin = plugres_schema::bin_of("plugins/2/ab.toml", 3).unwrap();
+    let group = plugres_schema::group_path(&plugres_schema::group_of(&bin, 2));
+    let mut want = vec![
+        "snapshot.toml".to_string(),
+        "snapshot.toml.minisig".to_string(),
+        plugres_schema::bin_path(&bin),
+        group,
+    ];
+    want.sort();
+    assert_eq!(changed.changed, want);
+    // The previous snapshot's bins are read back through its groups.
+    let previous = previous_snapshot(dir).unwrap().unwrap();
+    assert_eq!(previous.bins.len(), 2);
+    assert!(previous.catalog.is_some());
+}
+
+#[test]
 fn an_unparsable_previous_snapshot_stops_the_next() {
     let t = tempfile::tempdir().unwrap();
     tree(t.path());

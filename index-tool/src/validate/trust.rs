@@ -16,7 +16,7 @@ use anyhow::Result;
 use plugres_schema::rules::{VersionRuleError, check_version, verify_role};
 use plugres_schema::{
     Diagnostic, IndexConfig, RoleKey, SNAPSHOT_PATH, Sha256, Snapshot, TIMESTAMP_PATH, Timestamp,
-    bin_of, bin_path, parse_bin,
+    bin_of, bin_path, group_of, group_path, parse_bin, parse_group,
 };
 
 use crate::checkout::sig_path;
@@ -183,8 +183,9 @@ fn load_signed(
     Ok(Some(bytes))
 }
 
-/// Every file the snapshot lists, its bins read and checked; and the ids
-/// of bins that could not be read (their files are not blamed one by one).
+/// Every file the snapshot lists, its bins (and their groups) read and
+/// checked; and the ids of bins or groups that could not be read (their
+/// files are not blamed one by one).
 fn listed_files(
     dir: &Path,
     snap: &Snapshot,
@@ -192,38 +193,32 @@ fn listed_files(
 ) -> Result<(BTreeMap<String, Sha256>, BTreeSet<String>)> {
     let mut listed = snap.files.clone();
     let mut failed = BTreeSet::new();
-    for (id, sha) in &snap.bins {
-        let path = bin_path(id);
-        let bytes = match load(dir, &path, out)? {
-            Loaded::Bytes(b) => b,
-            Loaded::Refused => {
-                failed.insert(id.clone());
-                continue;
-            }
-            Loaded::Missing => {
-                out.push(Diagnostic::file_error(
-                    &path,
-                    format!(
-                        "missing: snapshot.toml (version {}) lists bin `{id}`",
-                        snap.version
-                    ),
-                ));
-                failed.insert(id.clone());
-                continue;
-            }
-        };
-        let actual = Sha256::of(&bytes);
-        if actual != *sha {
-            out.push(Diagnostic::file_error(
-                &path,
-                format!(
-                    "sha256 is {actual}, but snapshot.toml (version {}) lists {sha} for bin `{id}`: the bin changed after the snapshot was signed",
-                    snap.version
-                ),
-            ));
+    let mut bins = snap.bins.clone();
+    let mut current: BTreeSet<String> = BTreeSet::new();
+    for (id, sha) in &snap.groups {
+        let path = group_path(id);
+        current.insert(path.clone());
+        let what = format!("bin group `{id}`");
+        let Some(bytes) = listed_bytes(dir, &path, sha, &what, snap.version, out)? else {
             failed.insert(id.clone());
             continue;
+        };
+        match parse_group(&path, &bytes, id, snap.bin_digits) {
+            Ok(group) => bins.extend(group),
+            Err(d) => {
+                out.extend(d);
+                failed.insert(id.clone());
+            }
         }
+    }
+    for (id, sha) in &bins {
+        let path = bin_path(id);
+        current.insert(path.clone());
+        let what = format!("bin `{id}`");
+        let Some(bytes) = listed_bytes(dir, &path, sha, &what, snap.version, out)? else {
+            failed.insert(id.clone());
+            continue;
+        };
         match parse_bin(&path, &bytes, id) {
             Ok(bin) => listed.extend(bin.files),
             Err(d) => {
@@ -232,9 +227,16 @@ fn listed_files(
             }
         }
     }
-    let current: BTreeSet<String> = snap.bins.keys().map(|id| bin_path(id)).collect();
+    // The bins of a group that could not be read are unknown, not stale.
+    let in_failed_group = |path: &str| {
+        let id = path
+            .strip_prefix("snapshot/")
+            .and_then(|p| p.strip_suffix(".toml"))
+            .unwrap_or(path);
+        snap.group_digits > 0 && failed.contains(&group_of(id, snap.group_digits))
+    };
     for path in existing_bin_files(dir)? {
-        if !current.contains(&path) {
+        if !current.contains(&path) && !in_failed_group(&path) {
             out.push(Diagnostic::file_error(
                 &path,
                 format!(
@@ -247,6 +249,40 @@ fn listed_files(
     Ok((listed, failed))
 }
 
+/// The bytes of bin or group file `path` (`what`), when they are there,
+/// signed-off and the digest snapshot `version` lists; else reported.
+fn listed_bytes(
+    dir: &Path,
+    path: &str,
+    sha: &Sha256,
+    what: &str,
+    version: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Result<Option<Vec<u8>>> {
+    let bytes = match load(dir, path, out)? {
+        Loaded::Bytes(b) => b,
+        Loaded::Refused => return Ok(None),
+        Loaded::Missing => {
+            out.push(Diagnostic::file_error(
+                path,
+                format!("missing: snapshot.toml (version {version}) lists {what}"),
+            ));
+            return Ok(None);
+        }
+    };
+    let actual = Sha256::of(&bytes);
+    if actual != *sha {
+        out.push(Diagnostic::file_error(
+            path,
+            format!(
+                "sha256 is {actual}, but snapshot.toml (version {version}) lists {sha} for {what}: it changed after the snapshot was signed"
+            ),
+        ));
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
 /// Reports each file the snapshot and the tree disagree on, by path.
 fn compare(
     snap: &Snapshot,
@@ -256,8 +292,13 @@ fn compare(
     out: &mut Vec<Diagnostic>,
 ) {
     let v = snap.version;
-    let in_failed_bin =
-        |p: &str| bin_of(p, snap.bin_digits).is_some_and(|id| failed_bins.contains(&id));
+    let in_failed_bin = |p: &str| {
+        bin_of(p, snap.bin_digits).is_some_and(|id| {
+            failed_bins.contains(&id)
+                || (snap.group_digits > 0
+                    && failed_bins.contains(&group_of(&id, snap.group_digits)))
+        })
+    };
     for (path, actual) in tree {
         if in_failed_bin(path) {
             continue;

@@ -204,7 +204,7 @@ impl TestIndex {
             snap.catalog = Some(listing);
         }
         let _ = std::fs::remove_dir_all(self.root().join(plugres_schema::SNAPSHOT_BIN_DIR));
-        for (path, text) in bins {
+        for (path, text) in bins.into_iter().chain(snap.group_files()) {
             self.write(&path, text.as_bytes());
         }
         let text = snap.to_toml();

@@ -42,7 +42,7 @@ pub struct VerifiedIndex {
     /// serve. `None` for an index without snapshot keys.
     snapshot: Option<Snapshot>,
     warnings: Vec<String>,
-    /// Bins of a binned snapshot read so far, by id.
+    /// Bins and bin groups of a binned snapshot read so far, by path.
     bins: Mutex<HashMap<String, Arc<bin_table::BinTable>>>,
     /// `None` records "no such plugin", so a miss is not asked twice.
     cache: Mutex<HashMap<PluginName, Option<Arc<PluginFile>>>>,

@@ -230,3 +230,63 @@ fn a_catalog_listing_round_trips_and_ids_are_checked() {
     let err = Snapshot::parse(SNAPSHOT_PATH, orphan.as_bytes()).unwrap_err();
     assert!(err[0].message.contains("needs `catalog-digits`"), "{err:?}");
 }
+
+#[test]
+fn a_snapshot_of_three_digit_bins_lists_them_through_groups() {
+    let all = files(300);
+    let (snap, bins) = Snapshot::build(5, &all, &signatures(300), 3);
+    assert_eq!(snap.group_digits, GROUP_DIGITS);
+    let text = snap.to_toml();
+    assert!(text.contains("bin-group-digits = 2\n") && text.contains("\n[bin-groups]\n"));
+    assert!(!text.contains("\n[bins]\n"), "{text}");
+    let parsed = Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap();
+    assert!(parsed.bins.is_empty());
+    assert_eq!(parsed.groups, snap.groups);
+    // Every bin is found through its group, with the digest of its text.
+    let groups: BTreeMap<String, String> = snap.group_files().into_iter().collect();
+    assert_eq!(groups.len(), snap.groups.len());
+    for (bin_file, text) in &bins {
+        let bin = bin_file
+            .trim_start_matches("snapshot/")
+            .trim_end_matches(".toml");
+        let group = group_of(bin, GROUP_DIGITS);
+        let group_text = &groups[&group_path(&group)];
+        assert_eq!(snap.groups[&group], Sha256::of(group_text.as_bytes()));
+        let listed = parse_group("g", group_text.as_bytes(), &group, 3).unwrap();
+        assert_eq!(listed[bin], Sha256::of(text.as_bytes()));
+    }
+    let path = crate::path::index_path(&PluginName::new("plugin-7").unwrap());
+    let Listing::InGroup { group, bin, sha256 } = parsed.listing(&path) else {
+        panic!("{:?}", parsed.listing(&path));
+    };
+    assert_eq!((group.len(), bin.len()), (2, 3));
+    assert_eq!(sha256, Some(snap.groups[&group]));
+}
+
+#[test]
+fn a_group_file_of_another_group_or_with_a_stray_bin_is_refused() {
+    let all = files(300);
+    let (snap, _) = Snapshot::build(5, &all, &signatures(300), 3);
+    let (path, text) = snap.group_files().remove(0);
+    let id = path
+        .trim_start_matches("snapshot/group-")
+        .trim_end_matches(".toml");
+    let other = if id == "00" { "01" } else { "00" };
+    let errs = parse_group(&path, text.as_bytes(), other, 3).unwrap_err();
+    assert!(errs[0].message.contains("expected group"), "{errs:?}");
+    let stray = format!("{text}\"{other}0\" = \"{}\"\n", Sha256::of(b"x"));
+    let errs = parse_group(&path, stray.as_bytes(), id, 3).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.message.contains("does not belong in group")),
+        "{errs:?}"
+    );
+    // A grouped snapshot lists no bins itself.
+    let text = snap
+        .to_toml()
+        .replace("[bin-groups]", "[bins]\n\"abc\" = \"00\"\n\n[bin-groups]");
+    let errs = Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.message.contains("lists its bins in the group files")),
+        "{errs:?}"
+    );
+}

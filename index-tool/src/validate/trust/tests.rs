@@ -119,6 +119,42 @@ fn bins_are_checked_and_stale_ones_reported() {
 }
 
 #[test]
+fn bin_groups_are_checked_and_a_changed_group_blames_no_file_of_its_bins() {
+    let (t, info) = index(20);
+    let dir = t.path();
+    let online = plugres_schema::SigningKey::from_key_text(&info.online_key_text, None).unwrap();
+    let cfg = crate::checkout::Checkout::open(dir)
+        .unwrap()
+        .load_config()
+        .unwrap()
+        .0;
+    crate::trust::write_snapshot(dir, &online, crate::trust::Bins::Digits(3), 5).unwrap();
+    let now = crate::checkout::now_unix();
+    crate::trust::write_timestamp(dir, &cfg, &online, 3600, now).unwrap();
+    assert!(whole(dir).is_empty(), "{:#?}", whole(dir));
+    let groups: Vec<String> = existing_bin_files(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.starts_with("snapshot/group-"))
+        .collect();
+    assert!(groups.len() > 3, "{groups:?}");
+    let edited = &groups[0];
+    let text = std::fs::read_to_string(dir.join(edited)).unwrap() + "\n";
+    std::fs::write(dir.join(edited), text).unwrap();
+    let d = whole(dir);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(
+        d[0].starts_with(&format!("{edited}: error: sha256 is")) && d[0].contains("bin group"),
+        "{d:#?}"
+    );
+    // A missing group: named once too.
+    std::fs::remove_file(dir.join(edited)).unwrap();
+    let d = whole(dir);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(d[0].contains("missing: snapshot.toml") && d[0].contains("lists bin group"), "{d:#?}");
+}
+
+#[test]
 fn the_timestamp_must_point_at_the_snapshot_and_expiry_warns() {
     let (t, info) = index(5);
     let dir = t.path();

@@ -223,6 +223,43 @@ fn binned_snapshots_work_and_a_tampered_bin_is_refused() {
 }
 
 #[test]
+fn grouped_bins_work_and_a_tampered_group_is_refused() {
+    let ix = TestIndex::new();
+    let online = ix.enable_snapshots();
+    ix.publish(hello(false), "maint");
+    for i in 0..20 {
+        ix.publish(
+            TestPlugin::new(&format!("extra-{i}"))
+                .version("1.0.0", ">=1")
+                .artifact("any"),
+            "maint",
+        );
+    }
+    // Three-digit bins: the snapshot lists groups, the groups list bins.
+    let text = String::from_utf8(ix.snapshot(&online, 1, 3)).unwrap();
+    assert!(text.contains("[bin-groups]"), "{text}");
+    ix.timestamp(&online, 1, NOW + DAY);
+    let trust = tempfile::tempdir().unwrap();
+    let index = ix.open_trusted(trust.path(), NOW).unwrap();
+    index.prefetch(&[name(), PluginName::new("extra-3").unwrap()]);
+    assert!(index.plugin(&name()).unwrap().is_some());
+    let extra = PluginName::new("extra-19").unwrap();
+    assert!(index.plugin(&extra).unwrap().is_some());
+    assert!(index.plugin(&PluginName::new("nope").unwrap()).unwrap().is_none());
+    drop(index);
+    // A group changed after the snapshot was signed: refused like a bin.
+    let bin = plugres_schema::bin_of("plugins/he/ll/hello-world.toml", 3).unwrap();
+    let group = plugres_schema::group_of(&bin, plugres_schema::GROUP_DIGITS);
+    let path = ix.root().join(plugres_schema::group_path(&group));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("[bins]", "[bins]\n")).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let index = ix.open_trusted(fresh.path(), NOW).unwrap();
+    let err = index.plugin(&name()).unwrap_err();
+    assert!(matches!(err, IndexError::SnapshotMismatch { .. }), "{err}");
+}
+
+#[test]
 fn a_revoked_publisher_key_is_named_by_its_key_id() {
     let (ix, online, trust) = index();
     let mut config = ix.config();

@@ -72,16 +72,18 @@ impl EntryCache {
     /// The parsed `snapshot.toml` whose bytes have digest `sha`.
     pub(crate) fn snapshot(&self, sha: Sha256) -> Option<Snapshot> {
         let payload = self.get(self.key(Kind::Snapshot, "", &[sha]))?;
-        let (head, rest) = payload.split_at_checked(10)?;
+        let (head, rest) = payload.split_at_checked(11)?;
         let version = u64::from_le_bytes(head[..8].try_into().ok()?);
         let mut r = Items(rest);
-        let (top, bins, catalog) = (r.bin()?, r.bin()?, r.bin()?);
+        let (top, bins, groups, catalog) = (r.bin()?, r.bin()?, r.bin()?, r.bin()?);
         r.0.is_empty().then_some(())?;
         Some(Snapshot {
             version,
             bin_digits: head[8],
             files: top.files,
-            bins: bins.files.into_iter().collect(),
+            bins: bins.files,
+            group_digits: head[10],
+            groups: groups.files,
             signatures: top.signatures,
             catalog: (head[9] != NO_CATALOG).then(|| CatalogListing {
                 digits: head[9],
@@ -94,6 +96,7 @@ impl EntryCache {
         let mut payload = snapshot.version.to_le_bytes().to_vec();
         payload.push(snapshot.bin_digits);
         payload.push(snapshot.catalog.as_ref().map_or(NO_CATALOG, |c| c.digits));
+        payload.push(snapshot.group_digits);
         let top = Bin {
             files: snapshot.files.clone(),
             signatures: snapshot.signatures.clone(),
@@ -104,6 +107,11 @@ impl EntryCache {
             signatures: Default::default(),
         };
         payload.extend(encode_bin(&ids));
+        let groups = Bin {
+            files: snapshot.groups.clone(),
+            signatures: Default::default(),
+        };
+        payload.extend(encode_bin(&groups));
         let shards = Bin {
             files: snapshot
                 .catalog
@@ -179,7 +187,7 @@ impl EntryCache {
         text.extend_from_slice(match kind {
             Kind::Plugin => b"plugres verified plugin file v1\0",
             Kind::Bin => b"plugres parsed snapshot bin v4\0",
-            Kind::Snapshot => b"plugres parsed snapshot v2\0",
+            Kind::Snapshot => b"plugres parsed snapshot v3\0",
             Kind::Catalog => b"plugres parsed catalog shard v2\0",
         });
         if kind == Kind::Plugin {

@@ -6,7 +6,8 @@ use std::sync::{Arc, PoisonError};
 
 use plugres_schema::rules::verify_plugin_file;
 use plugres_schema::{
-    Listing, Sha256, Snapshot, bin_path, name_from_index_path, parse_bin, signature_path,
+    Bin, Listing, Sha256, Snapshot, bin_path, group_of, group_path, name_from_index_path,
+    parse_bin, parse_group, signature_path,
 };
 
 use super::VerifiedIndex;
@@ -14,9 +15,18 @@ use super::bin_table::BinTable;
 use crate::index::IndexError;
 use crate::index::trust::check_digest;
 
+/// What a snapshot table file is: a bin (plugin file digests and
+/// signatures) or a bin group (bin digests), looked up the same way.
+#[derive(Clone, Copy)]
+enum Table {
+    Bin,
+    Group,
+}
+
 impl VerifiedIndex {
     /// The digest the snapshot lists for `path`; `None` when the index
-    /// has no such file at this snapshot. Loads the path's bin if needed.
+    /// has no such file at this snapshot. Loads the path's bin (and its
+    /// group) if needed.
     pub(super) fn expected(
         &self,
         snapshot: &Snapshot,
@@ -24,11 +34,8 @@ impl VerifiedIndex {
     ) -> Result<Option<Sha256>, IndexError> {
         match snapshot.listing(path) {
             Listing::Listed(sha) => Ok(Some(sha)),
-            Listing::Absent | Listing::InBin { sha256: None, .. } => Ok(None),
-            Listing::InBin {
-                id,
-                sha256: Some(sha),
-            } => Ok(self.bin(snapshot, &id, sha)?.file(path)),
+            Listing::Absent => Ok(None),
+            binned => Ok(self.listed_bin(snapshot, binned)?.and_then(|b| b.file(path))),
         }
     }
 
@@ -41,77 +48,153 @@ impl VerifiedIndex {
     ) -> Result<Option<Vec<u8>>, IndexError> {
         let text = match snapshot.listing(path) {
             Listing::Listed(_) => snapshot.signature(path).map(str::to_string),
-            Listing::Absent | Listing::InBin { sha256: None, .. } => None,
-            Listing::InBin {
-                id,
-                sha256: Some(sha),
-            } => self
-                .bin(snapshot, &id, sha)?
-                .signature(path)
-                .map(str::to_string),
+            Listing::Absent => None,
+            binned => self
+                .listed_bin(snapshot, binned)?
+                .and_then(|b| b.signature(path).map(str::to_string)),
         };
         Ok(text.map(String::into_bytes))
     }
 
-    /// Loads the bins with these ids (in parallel on a network backend).
+    /// The bin a binned listing points to, through its group when the
+    /// snapshot is grouped; `None` when the snapshot lists no such bin.
+    fn listed_bin(
+        &self,
+        snapshot: &Snapshot,
+        listing: Listing,
+    ) -> Result<Option<Arc<BinTable>>, IndexError> {
+        let (id, sha) = match listing {
+            Listing::InBin {
+                id,
+                sha256: Some(sha),
+            } => (id, sha),
+            Listing::InGroup {
+                group,
+                bin,
+                sha256: Some(sha),
+            } => match self.group(snapshot, &group, sha)?.file(&bin) {
+                Some(bin_sha) => (bin, bin_sha),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(self.bin(snapshot, &id, sha)?))
+    }
+
+    /// Loads the bins with these ids (in parallel on a network backend),
+    /// after the groups that list them when the snapshot is grouped.
     pub(super) fn load_bins(&self, snapshot: &Snapshot, ids: &[String]) -> Result<(), IndexError> {
+        let bins: Vec<(String, String, Sha256)> = if snapshot.group_digits > 0 {
+            let mut groups: Vec<String> = ids
+                .iter()
+                .map(|id| group_of(id, snapshot.group_digits))
+                .collect();
+            groups.dedup();
+            let listed: Vec<(String, String, Sha256)> = groups
+                .iter()
+                .filter_map(|g| snapshot.groups.get(g).map(|sha| (g.clone(), group_path(g), *sha)))
+                .collect();
+            self.load_tables(snapshot, &listed, Table::Group)?;
+            let mut bins = Vec::new();
+            for id in ids {
+                let group = group_of(id, snapshot.group_digits);
+                if let Some(&sha) = snapshot.groups.get(&group)
+                    && let Some(bin_sha) = self.group(snapshot, &group, sha)?.file(id)
+                {
+                    bins.push((id.clone(), bin_path(id), bin_sha));
+                }
+            }
+            bins
+        } else {
+            ids.iter()
+                .filter_map(|id| snapshot.bins.get(id).map(|sha| (id.clone(), bin_path(id), *sha)))
+                .collect()
+        };
+        self.load_tables(snapshot, &bins, Table::Bin)
+    }
+
+    /// Loads the tables `(id, path, sha)` not loaded yet: those the
+    /// verified-entry cache keeps need no request, the others are
+    /// prefetched together, then read.
+    fn load_tables(
+        &self,
+        snapshot: &Snapshot,
+        tables: &[(String, String, Sha256)],
+        kind: Table,
+    ) -> Result<(), IndexError> {
         let loaded = self.bins.lock().unwrap_or_else(PoisonError::into_inner);
-        let todo: Vec<(String, Sha256)> = ids
+        let todo: Vec<&(String, String, Sha256)> = tables
             .iter()
-            .filter(|id| !loaded.contains_key(*id))
-            .filter_map(|id| snapshot.bins.get(id).map(|sha| (id.clone(), *sha)))
+            .filter(|(_, path, _)| !loaded.contains_key(path))
             .collect();
         drop(loaded);
-        // Bins kept by the verified-entry cache need no request.
-        let todo: Vec<(String, Sha256)> = todo
+        let todo: Vec<&(String, String, Sha256)> = todo
             .into_iter()
-            .filter(|(id, sha)| self.kept_bin(id, *sha).is_none())
+            .filter(|(_, path, sha)| self.kept_table(path, *sha).is_none())
             .collect();
-        let pins: Vec<(String, Sha256)> =
-            todo.iter().map(|(id, sha)| (bin_path(id), *sha)).collect();
+        let pins: Vec<(String, Sha256)> = todo.iter().map(|(_, p, sha)| (p.clone(), *sha)).collect();
         self.backend.pin(&pins);
         self.backend
             .prefetch(&pins.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
-        for (id, sha) in todo {
-            self.bin(snapshot, &id, sha)?;
+        for (id, path, sha) in todo {
+            self.table(snapshot, kind, id, path, *sha)?;
         }
         Ok(())
     }
 
     fn bin(&self, snapshot: &Snapshot, id: &str, sha: Sha256) -> Result<Arc<BinTable>, IndexError> {
+        self.table(snapshot, Table::Bin, id, &bin_path(id), sha)
+    }
+
+    /// Group `id` of a grouped snapshot: bin id → digest of the bin's file.
+    fn group(&self, snapshot: &Snapshot, id: &str, sha: Sha256) -> Result<Arc<BinTable>, IndexError> {
+        self.table(snapshot, Table::Group, id, &group_path(id), sha)
+    }
+
+    /// The bin or group at `path` with digest `sha`: from this run's
+    /// memory, the verified-entry cache, or read, checked and parsed.
+    fn table(
+        &self,
+        snapshot: &Snapshot,
+        kind: Table,
+        id: &str,
+        path: &str,
+        sha: Sha256,
+    ) -> Result<Arc<BinTable>, IndexError> {
         if let Some(hit) = self
             .bins
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
+            .get(path)
         {
             return Ok(hit.clone());
         }
-        if let Some(kept) = self.kept_bin(id, sha) {
+        if let Some(kept) = self.kept_table(path, sha) {
             return Ok(kept);
         }
-        let bin = self.read_bin(snapshot, id, &bin_path(id), sha)?;
-        Ok(self.remember_bin(id, bin))
+        let table = self.read_table(snapshot, kind, id, path, sha)?;
+        Ok(self.remember_table(path, table))
     }
 
-    /// Bin `id` from the verified-entry cache, if it holds it (now loaded).
-    fn kept_bin(&self, id: &str, sha: Sha256) -> Option<Arc<BinTable>> {
-        let bin = self.entries.as_ref()?.bin(&bin_path(id), sha)?;
-        Some(self.remember_bin(id, bin))
+    /// The table at `path` from the verified-entry cache, if it holds it (now loaded).
+    fn kept_table(&self, path: &str, sha: Sha256) -> Option<Arc<BinTable>> {
+        let table = self.entries.as_ref()?.bin(path, sha)?;
+        Some(self.remember_table(path, table))
     }
 
-    fn remember_bin(&self, id: &str, bin: BinTable) -> Arc<BinTable> {
-        let bin = Arc::new(bin);
+    fn remember_table(&self, path: &str, table: BinTable) -> Arc<BinTable> {
+        let table = Arc::new(table);
         self.bins
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_string(), bin.clone());
-        bin
+            .insert(path.to_string(), table.clone());
+        table
     }
 
-    fn read_bin(
+    fn read_table(
         &self,
         snapshot: &Snapshot,
+        kind: Table,
         id: &str,
         path: &str,
         sha: Sha256,
@@ -119,19 +202,26 @@ impl VerifiedIndex {
         self.backend.pin(&[(path.to_string(), sha)]);
         let bytes = self.read_listed(snapshot, path)?;
         self.check_listed(snapshot, path, &bytes, sha)?;
-        let bin = parse_bin(path, &bytes, id).map_err(|diagnostics| IndexError::Invalid {
+        let parsed = match kind {
+            Table::Bin => parse_bin(path, &bytes, id),
+            Table::Group => parse_group(path, &bytes, id, snapshot.bin_digits).map(|bins| Bin {
+                files: bins,
+                signatures: Default::default(),
+            }),
+        };
+        let bin = parsed.map_err(|diagnostics| IndexError::Invalid {
             registry: self.registry.clone(),
             index: self.describe(),
             path: path.to_string(),
             diagnostics,
         })?;
         // Encoded once: the table looked up now is the entry kept.
-        let bin = BinTable::of(&bin);
+        let table = BinTable::of(&bin);
         if let Some(entries) = &self.entries {
-            entries.keep_bin(path, sha, &bin);
+            entries.keep_bin(path, sha, &table);
             self.backend.kept_verified(&[path]);
         }
-        Ok(bin)
+        Ok(table)
     }
 
     /// The bytes of `path`, which the snapshot lists (and the backend was

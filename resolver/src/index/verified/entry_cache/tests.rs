@@ -161,6 +161,8 @@ fn keeps_snapshots_by_digest() {
         bin_digits: 2,
         files: [("config.toml".to_string(), Sha256::of(b"c"))].into(),
         bins: [("3f".to_string(), Sha256::of(b"b"))].into(),
+        group_digits: 0,
+        groups: Default::default(),
         signatures: Default::default(),
         catalog: Some(plugres_schema::CatalogListing {
             digits: 1,
@@ -182,7 +184,16 @@ fn keeps_snapshots_by_digest() {
     };
     c.keep_snapshot(Sha256::of(b"flat"), &flat);
     c.flush();
-    assert_eq!(c.snapshot(Sha256::of(b"flat")), Some(flat));
+    assert_eq!(c.snapshot(Sha256::of(b"flat")), Some(flat.clone()));
+    let grouped = Snapshot {
+        bin_digits: 3,
+        group_digits: 2,
+        groups: [("3f".to_string(), Sha256::of(b"g"))].into(),
+        ..flat
+    };
+    c.keep_snapshot(Sha256::of(b"grouped"), &grouped);
+    c.flush();
+    assert_eq!(c.snapshot(Sha256::of(b"grouped")), Some(grouped));
 }
 
 #[test]
