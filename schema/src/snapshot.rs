@@ -355,7 +355,9 @@ fn grouping(
     if group_digits == 0 || group_digits >= bin_digits {
         d.error(
             Some(digits.span()),
-            format!("`bin-group-digits` must be at least 1 and less than `bin-digits` ({bin_digits})"),
+            format!(
+                "`bin-group-digits` must be at least 1 and less than `bin-digits` ({bin_digits})"
+            ),
         );
         return (0, BTreeMap::new());
     }
@@ -525,7 +527,10 @@ pub(crate) struct RawSnapshot {
     bin_digits: Option<Spanned<u8>>,
     /// Hex digits of a bin id that name its group; absent: `[bins]` lists
     /// the bins, present: `[bin-groups]` lists the group files that do.
-    #[cfg_attr(feature = "json-schema", schemars(with = "Option<u8>", range(min = 1, max = 3)))]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<u8>", range(min = 1, max = 3))
+    )]
     bin_group_digits: Option<Spanned<u8>>,
     /// Hex digits of sha256(plugin name) that name a plugin's catalog
     /// shard (0: one shard, `all`); absent: no catalog.
@@ -566,8 +571,10 @@ struct RawBin {
 
 mod groups;
 
-pub use groups::{GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path, parse_group};
 use groups::group_texts;
+pub use groups::{
+    GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path, parse_group,
+};
 
 #[cfg(test)]
 mod tests;

@@ -134,7 +134,10 @@ fn three_digit_bins_are_listed_through_groups_and_one_change_rewrites_one_of_eac
     assert_eq!((first.bins, first.groups), (2, 2));
     assert_eq!(existing_bin_files(dir).unwrap().len(), 4);
     let text = std::fs::read_to_string(dir.join(SNAPSHOT_PATH)).unwrap();
-    assert!(text.contains("[bin-groups]") && !text.contains("[bins]"), "{text}");
+    assert!(
+        text.contains("[bin-groups]") && !text.contains("[bins]"),
+        "{text}"
+    );
     // One plugin changed: its bin, its group and snapshot.toml.
     put(dir, "plugins/2/ab.toml", "ab v2");
     let changed = write_snapshot(dir, &k, Bins::Digits(3), 2).unwrap();

@@ -42,7 +42,9 @@ pub fn group_path(id: &str) -> String {
 
 /// The group of bin `bin` for `group_digits` hex digits.
 pub fn group_of(bin: &str, group_digits: u8) -> String {
-    bin.get(..usize::from(group_digits)).unwrap_or(bin).to_string()
+    bin.get(..usize::from(group_digits))
+        .unwrap_or(bin)
+        .to_string()
 }
 
 /// Bin id → digest, split into groups of `group_digits` digits: each

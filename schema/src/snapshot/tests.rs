@@ -277,7 +277,8 @@ fn a_group_file_of_another_group_or_with_a_stray_bin_is_refused() {
     let stray = format!("{text}\"{other}0\" = \"{}\"\n", Sha256::of(b"x"));
     let errs = parse_group(&path, stray.as_bytes(), id, 3).unwrap_err();
     assert!(
-        errs.iter().any(|e| e.message.contains("does not belong in group")),
+        errs.iter()
+            .any(|e| e.message.contains("does not belong in group")),
         "{errs:?}"
     );
     // A grouped snapshot lists no bins itself.
@@ -286,7 +287,8 @@ fn a_group_file_of_another_group_or_with_a_stray_bin_is_refused() {
         .replace("[bin-groups]", "[bins]\n\"abc\" = \"00\"\n\n[bin-groups]");
     let errs = Snapshot::parse(SNAPSHOT_PATH, text.as_bytes()).unwrap_err();
     assert!(
-        errs.iter().any(|e| e.message.contains("lists its bins in the group files")),
+        errs.iter()
+            .any(|e| e.message.contains("lists its bins in the group files")),
         "{errs:?}"
     );
 }

@@ -151,7 +151,10 @@ fn bin_groups_are_checked_and_a_changed_group_blames_no_file_of_its_bins() {
     std::fs::remove_file(dir.join(edited)).unwrap();
     let d = whole(dir);
     assert_eq!(d.len(), 1, "{d:#?}");
-    assert!(d[0].contains("missing: snapshot.toml") && d[0].contains("lists bin group"), "{d:#?}");
+    assert!(
+        d[0].contains("missing: snapshot.toml") && d[0].contains("lists bin group"),
+        "{d:#?}"
+    );
 }
 
 #[test]

@@ -245,7 +245,12 @@ fn grouped_bins_work_and_a_tampered_group_is_refused() {
     assert!(index.plugin(&name()).unwrap().is_some());
     let extra = PluginName::new("extra-19").unwrap();
     assert!(index.plugin(&extra).unwrap().is_some());
-    assert!(index.plugin(&PluginName::new("nope").unwrap()).unwrap().is_none());
+    assert!(
+        index
+            .plugin(&PluginName::new("nope").unwrap())
+            .unwrap()
+            .is_none()
+    );
     drop(index);
     // A group changed after the snapshot was signed: refused like a bin.
     let bin = plugres_schema::bin_of("plugins/he/ll/hello-world.toml", 3).unwrap();

@@ -35,7 +35,9 @@ impl VerifiedIndex {
         match snapshot.listing(path) {
             Listing::Listed(sha) => Ok(Some(sha)),
             Listing::Absent => Ok(None),
-            binned => Ok(self.listed_bin(snapshot, binned)?.and_then(|b| b.file(path))),
+            binned => Ok(self
+                .listed_bin(snapshot, binned)?
+                .and_then(|b| b.file(path))),
         }
     }
 
@@ -92,7 +94,12 @@ impl VerifiedIndex {
             groups.dedup();
             let listed: Vec<(String, String, Sha256)> = groups
                 .iter()
-                .filter_map(|g| snapshot.groups.get(g).map(|sha| (g.clone(), group_path(g), *sha)))
+                .filter_map(|g| {
+                    snapshot
+                        .groups
+                        .get(g)
+                        .map(|sha| (g.clone(), group_path(g), *sha))
+                })
                 .collect();
             self.load_tables(snapshot, &listed, Table::Group)?;
             let mut bins = Vec::new();
@@ -107,7 +114,12 @@ impl VerifiedIndex {
             bins
         } else {
             ids.iter()
-                .filter_map(|id| snapshot.bins.get(id).map(|sha| (id.clone(), bin_path(id), *sha)))
+                .filter_map(|id| {
+                    snapshot
+                        .bins
+                        .get(id)
+                        .map(|sha| (id.clone(), bin_path(id), *sha))
+                })
                 .collect()
         };
         self.load_tables(snapshot, &bins, Table::Bin)
@@ -132,7 +144,8 @@ impl VerifiedIndex {
             .into_iter()
             .filter(|(_, path, sha)| self.kept_table(path, *sha).is_none())
             .collect();
-        let pins: Vec<(String, Sha256)> = todo.iter().map(|(_, p, sha)| (p.clone(), *sha)).collect();
+        let pins: Vec<(String, Sha256)> =
+            todo.iter().map(|(_, p, sha)| (p.clone(), *sha)).collect();
         self.backend.pin(&pins);
         self.backend
             .prefetch(&pins.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
@@ -147,7 +160,12 @@ impl VerifiedIndex {
     }
 
     /// Group `id` of a grouped snapshot: bin id → digest of the bin's file.
-    fn group(&self, snapshot: &Snapshot, id: &str, sha: Sha256) -> Result<Arc<BinTable>, IndexError> {
+    fn group(
+        &self,
+        snapshot: &Snapshot,
+        id: &str,
+        sha: Sha256,
+    ) -> Result<Arc<BinTable>, IndexError> {
         self.table(snapshot, Table::Group, id, &group_path(id), sha)
     }
 
