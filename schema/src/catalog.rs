@@ -332,5 +332,9 @@ struct RawShard {
     plugin: Vec<Spanned<CatalogEntry>>,
 }
 
+mod binary;
+
+pub use binary::{decode_entries, encode_entries};
+
 #[cfg(test)]
 mod tests;

@@ -44,7 +44,7 @@ mod version;
 pub use catalog::{
     CATALOG_ALL, CATALOG_DIR, CATALOG_PLUGINS_PER_SHARD, CatalogEntry, CatalogListing,
     MAX_SHARD_BYTES, Release, auto_catalog_digits, build_catalog, build_catalog_auto, catalog_path,
-    catalog_shard_of, is_shard_id, parse_shard, shard_text,
+    catalog_shard_of, decode_entries, encode_entries, is_shard_id, parse_shard, shard_text,
 };
 pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};

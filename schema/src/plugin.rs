@@ -529,6 +529,6 @@ fn check_url_field(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &s
     }
 }
 
-mod binary;
+pub(crate) mod binary;
 #[cfg(test)]
 mod tests;

@@ -58,19 +58,19 @@ impl PluginFile {
     }
 }
 
-struct Writer(Vec<u8>);
+pub(crate) struct Writer(pub(crate) Vec<u8>);
 
 impl Writer {
-    fn len(&mut self, n: usize) {
+    pub(crate) fn len(&mut self, n: usize) {
         self.0.extend_from_slice(&(n as u32).to_le_bytes());
     }
 
-    fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         self.len(s.len());
         self.0.extend_from_slice(s.as_bytes());
     }
 
-    fn opt(&mut self, s: Option<&str>) {
+    pub(crate) fn opt(&mut self, s: Option<&str>) {
         match s {
             None => self.0.push(0),
             Some(s) => {
@@ -80,7 +80,7 @@ impl Writer {
         }
     }
 
-    fn strs<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a str>) {
+    pub(crate) fn strs<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a str>) {
         self.len(items.len());
         items.for_each(|s| self.str(s));
     }
@@ -153,7 +153,7 @@ impl Writer {
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -165,19 +165,19 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn len(&mut self) -> Option<usize> {
+    pub(crate) fn len(&mut self) -> Option<usize> {
         let n = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
         // Every item takes at least one byte: a count past what is left is
         // corrupt, and must not become a huge allocation.
         (n <= self.0.len()).then_some(n)
     }
 
-    fn str(&mut self) -> Option<&'a str> {
+    pub(crate) fn str(&mut self) -> Option<&'a str> {
         let n = self.len()?;
         std::str::from_utf8(self.take(n)?).ok()
     }
 
-    fn flag(&mut self) -> Option<bool> {
+    pub(crate) fn flag(&mut self) -> Option<bool> {
         match self.take(1)? {
             [0] => Some(false),
             [1] => Some(true),
@@ -185,14 +185,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn opt(&mut self) -> Option<Option<String>> {
+    pub(crate) fn opt(&mut self) -> Option<Option<String>> {
         Some(match self.flag()? {
             false => None,
             true => Some(self.str()?.to_string()),
         })
     }
 
-    fn strs(&mut self) -> Option<Vec<String>> {
+    pub(crate) fn strs(&mut self) -> Option<Vec<String>> {
         (0..self.len()?)
             .map(|_| self.str().map(str::to_string))
             .collect()

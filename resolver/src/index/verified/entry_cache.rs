@@ -71,7 +71,8 @@ impl EntryCache {
 
     /// The parsed `snapshot.toml` whose bytes have digest `sha`.
     pub(crate) fn snapshot(&self, sha: Sha256) -> Option<Snapshot> {
-        let payload = self.get(self.key(Kind::Snapshot, "", &[sha]))?;
+        let sealed = self.get(self.key(Kind::Snapshot, "", &[sha]))?;
+        let payload = sealed.payload();
         let (head, rest) = payload.split_at_checked(11)?;
         let version = u64::from_le_bytes(head[..8].try_into().ok()?);
         let mut r = Items(rest);
@@ -126,33 +127,21 @@ impl EntryCache {
 
     /// The parsed catalog shard at `path` with digest `sha`, if read before.
     pub(crate) fn catalog_shard(&self, path: &str, sha: Sha256) -> Option<Vec<CatalogEntry>> {
-        let payload = self.get(self.key(Kind::Catalog, path, &[sha]))?;
-        // The entry count, then one JSON document per entry: the vector is
-        // allocated once (a large search is mostly this decoding).
-        let (count, json) = payload.split_at_checked(4)?;
-        let count = u32::from_le_bytes(count.try_into().ok()?) as usize;
-        let mut entries = Vec::with_capacity(count.min(json.len() / 16));
-        for e in serde_json::Deserializer::from_slice(json).into_iter::<CatalogEntry>() {
-            entries.push(e.ok()?);
-        }
-        (entries.len() == count).then_some(entries)
+        let sealed = self.get(self.key(Kind::Catalog, path, &[sha]))?;
+        // Binary, not JSON: a warm search of a large index is mostly this.
+        plugres_schema::decode_entries(sealed.payload())
     }
 
     pub(crate) fn keep_catalog_shard(&self, path: &str, sha: Sha256, entries: &[CatalogEntry]) {
-        let mut payload = (entries.len() as u32).to_le_bytes().to_vec();
-        for e in entries {
-            if serde_json::to_writer(&mut payload, e).is_err() {
-                return;
-            }
-        }
+        let payload = plugres_schema::encode_entries(entries);
         self.put(self.key(Kind::Catalog, path, &[sha]), &payload);
     }
 
     /// The parsed plugin file at `path` whose bytes have digest `file` and
     /// whose signature has digest `signature`, if it verified before.
     pub(crate) fn plugin(&self, path: &str, file: Sha256, signature: Sha256) -> Option<PluginFile> {
-        let payload = self.get(self.key(Kind::Plugin, path, &[file, signature]))?;
-        PluginFile::decode(&payload).filter(|p| {
+        let sealed = self.get(self.key(Kind::Plugin, path, &[file, signature]))?;
+        PluginFile::decode(sealed.payload()).filter(|p| {
             // The name is bound to the path; an entry saying otherwise is
             // not one this cache wrote.
             plugres_schema::name_from_index_path(path).as_ref() == Some(&p.name)
@@ -174,7 +163,7 @@ impl EntryCache {
 
     /// The parsed snapshot bin at `path` with digest `sha`, if read before.
     pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<BinTable> {
-        BinTable::load(self.get(self.key(Kind::Bin, path, &[sha]))?)
+        BinTable::load(self.get(self.key(Kind::Bin, path, &[sha]))?.into_payload())
     }
 
     pub(crate) fn keep_bin(&self, path: &str, sha: Sha256, bin: &BinTable) {
@@ -188,7 +177,7 @@ impl EntryCache {
             Kind::Plugin => b"plugres verified plugin file v1\0",
             Kind::Bin => b"plugres parsed snapshot bin v4\0",
             Kind::Snapshot => b"plugres parsed snapshot v3\0",
-            Kind::Catalog => b"plugres parsed catalog shard v2\0",
+            Kind::Catalog => b"plugres parsed catalog shard v3\0",
         });
         if kind == Kind::Plugin {
             text.extend_from_slice(self.config.as_bytes());
@@ -210,7 +199,7 @@ impl EntryCache {
     }
 
     /// The payload kept under `key`, when the entry is whole and its own.
-    fn get(&self, key: Sha256) -> Option<Vec<u8>> {
+    fn get(&self, key: Sha256) -> Option<Sealed> {
         let bytes = std::fs::read(self.file(key)).ok()?;
         unseal(key, bytes)
     }
@@ -245,7 +234,7 @@ fn seal(key: Sha256, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-fn unseal(key: Sha256, mut bytes: Vec<u8>) -> Option<Vec<u8>> {
+fn unseal(key: Sha256, bytes: Vec<u8>) -> Option<Sealed> {
     if bytes.len() < 64 || bytes[..32] != key.as_bytes()[..] {
         return None;
     }
@@ -253,9 +242,23 @@ fn unseal(key: Sha256, mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     if Sha256::of(&bytes[..body_end]).as_bytes()[..] != bytes[body_end..] {
         return None;
     }
-    bytes.truncate(body_end);
-    bytes.drain(..32);
-    Some(bytes)
+    Some(Sealed(bytes))
+}
+
+/// An entry whose seal checked: its payload is read in place (a catalog
+/// shard is megabytes; moving it down over the key was a copy per run).
+struct Sealed(Vec<u8>);
+
+impl Sealed {
+    fn payload(&self) -> &[u8] {
+        &self.0[32..self.0.len() - 32]
+    }
+
+    fn into_payload(mut self) -> Vec<u8> {
+        self.0.truncate(self.0.len() - 32);
+        self.0.drain(..32);
+        self.0
+    }
 }
 
 /// Writes an entry whole or not at all, replacing what is there (only
