@@ -67,7 +67,7 @@ pub use sign::{
 #[cfg(feature = "signing")]
 pub use sign::{SigningKey, generate_key_files, sign};
 pub use snapshot::{
-    Bin, FLAT_PLUGINS, GROUP_DIGITS, GROUPED_BIN_DIGITS, Listing, MAX_BIN_DIGITS, SNAPSHOT_BIN_DIR,
+    BINS_PER_GROUP_DIGITS, Bin, FLAT_PLUGINS, GROUPED_BIN_DIGITS, Listing, MAX_BIN_DIGITS, SNAPSHOT_BIN_DIR,
     SNAPSHOT_PATH, Snapshot, auto_bin_digits, auto_group_digits, bin_of, bin_path, group_of,
     group_path, parse_bin, parse_group,
 };

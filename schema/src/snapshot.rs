@@ -573,7 +573,7 @@ mod groups;
 
 use groups::group_texts;
 pub use groups::{
-    GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path, parse_group,
+    BINS_PER_GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path, parse_group,
 };
 
 #[cfg(test)]

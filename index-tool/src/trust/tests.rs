@@ -142,7 +142,7 @@ fn three_digit_bins_are_listed_through_groups_and_one_change_rewrites_one_of_eac
     put(dir, "plugins/2/ab.toml", "ab v2");
     let changed = write_snapshot(dir, &k, Bins::Digits(3), 2).unwrap();
     let bin = plugres_schema::bin_of("plugins/2/ab.toml", 3).unwrap();
-    let group = plugres_schema::group_path(&plugres_schema::group_of(&bin, 2));
+    let group = plugres_schema::group_path(&plugres_schema::group_of(&bin, 1));
     let mut want = vec![
         "snapshot.toml".to_string(),
         "snapshot.toml.minisig".to_string(),

@@ -254,7 +254,7 @@ fn grouped_bins_work_and_a_tampered_group_is_refused() {
     drop(index);
     // A group changed after the snapshot was signed: refused like a bin.
     let bin = plugres_schema::bin_of("plugins/he/ll/hello-world.toml", 3).unwrap();
-    let group = plugres_schema::group_of(&bin, plugres_schema::GROUP_DIGITS);
+    let group = plugres_schema::group_of(&bin, plugres_schema::auto_group_digits(3));
     let path = ix.root().join(plugres_schema::group_path(&group));
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("[bins]", "[bins]\n")).unwrap();
