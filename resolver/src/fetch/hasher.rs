@@ -14,10 +14,10 @@ use std::thread::JoinHandle;
 use plugres_schema::Sha256;
 use sha2::Digest;
 
-/// Bytes per buffer: a few socket reads' worth.
-pub(crate) const BUF_SIZE: usize = 256 * 1024;
-/// Buffers in flight, filling or hashing: 1.5 MiB in all.
-const BUFFERS: usize = 6;
+/// Bytes per buffer: what one read of ureq's 128 KiB input buffer can give.
+pub(crate) const BUF_SIZE: usize = 128 * 1024;
+/// Buffers in flight, filling or hashing: 1 MiB in all.
+const BUFFERS: usize = 8;
 
 /// A sha256 computed by a helper thread over the buffers given to it in order.
 pub(crate) struct HashThread {

@@ -394,4 +394,5 @@ fn a_drip_just_under_the_read_timeout_ends_at_the_deadline() {
     assert_eq!(blobs(&cache), 0);
 }
 
+mod output;
 mod resume;
