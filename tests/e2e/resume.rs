@@ -3,7 +3,6 @@
 //! prefix that is not the file's is dropped for a whole download.
 
 use plugres_e2e::project::{Backend, Project};
-use plugres_e2e::*;
 use sha2::Digest;
 
 /// The bytes and sha256 of the artifact `add hello-world` installs.
