@@ -185,12 +185,14 @@ impl Download<'_> {
                 }
             };
             if self.have() + n as u64 > self.size {
+                self.hasher.put_back(buf);
                 self.discard();
                 return Err(CacheError::TooLarge {
                     expected: self.size,
                 });
             }
             if let Err(e) = self.file.write_all(&buf[..n]) {
+                self.hasher.put_back(buf);
                 return Err(io_err("write", self.path())(e));
             }
             self.hasher.update(buf, n);
