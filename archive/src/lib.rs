@@ -171,16 +171,57 @@ pub fn unpack(
     Ok(out.unpacked)
 }
 
-fn unpack_file(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
-    let rel = match safe_relative_path(out.archive) {
-        Ok(Some(rel)) if rel.components().count() == 1 => rel,
-        _ => {
-            return Err(out.refuse(
-                out.archive,
-                "a single-file artifact needs a plain file name",
-            ));
-        }
+/// The checks [`unpack`] makes of a single-file artifact named `file_name`
+/// of `size` bytes, without reading or writing it: the name is one plain
+/// component, and the size and name are within `limits`. Returns the
+/// file's name in the plugin folder. For an installer that places the
+/// verified blob itself (a copy-on-write clone or a hard link) instead of
+/// copying its bytes through [`unpack`].
+pub fn check_single_file(
+    file_name: &str,
+    size: u64,
+    limits: &Limits,
+) -> Result<String, ExtractError> {
+    if size > limits.max_artifact_size {
+        return Err(ExtractError::ArtifactTooLarge {
+            archive: file_name.to_owned(),
+            size,
+            limit: limits.max_artifact_size,
+        });
+    }
+    let mut out = Writer {
+        archive: file_name,
+        kind: ArtifactKind::File,
+        dest: Path::new(""),
+        limits,
+        bytes: 0,
+        entries: 0,
+        path_bytes: 0,
+        dirs: HashSet::new(),
+        unpacked: Unpacked::default(),
     };
+    let rel = single_file_name(&out)?;
+    let slash = slash_path(&rel);
+    out.count_entry(&slash)?;
+    if size > out.remaining() {
+        return Err(out.too_large());
+    }
+    Ok(slash)
+}
+
+/// A single-file artifact's name as a path: one plain component.
+fn single_file_name(out: &Writer<'_>) -> Result<PathBuf, ExtractError> {
+    match safe_relative_path(out.archive) {
+        Ok(Some(rel)) if rel.components().count() == 1 => Ok(rel),
+        _ => Err(out.refuse(
+            out.archive,
+            "a single-file artifact needs a plain file name",
+        )),
+    }
+}
+
+fn unpack_file(file: File, out: &mut Writer<'_>) -> Result<(), ExtractError> {
+    let rel = single_file_name(out)?;
     out.file(&rel, out.archive, file, false)
 }
 

@@ -579,3 +579,35 @@ fn an_artifact_over_the_size_limit_is_refused_before_unpacking() {
     );
     assert_eq!(sb.listing(), ["dest"]);
 }
+
+/// What an installer that links the blob checks instead of unpacking:
+/// the same name rule and limits as `unpack` of a single file.
+#[test]
+fn a_single_file_is_checked_without_unpacking() {
+    let limits = Limits {
+        max_unpacked_size: 1 << 20,
+        ..Limits::HARD
+    };
+    assert_eq!(
+        check_single_file("hello.wasm", 1 << 20, &limits).unwrap(),
+        "hello.wasm"
+    );
+    let err = check_single_file("big.wasm", (1 << 20) + 1, &limits).unwrap_err();
+    assert!(matches!(err, ExtractError::TooLarge { .. }), "{err:?}");
+    let err =
+        check_single_file("huge.wasm", Limits::HARD.max_artifact_size + 1, &limits).unwrap_err();
+    assert!(
+        matches!(err, ExtractError::ArtifactTooLarge { .. }),
+        "{err:?}"
+    );
+    for bad in ["../x.wasm", "a/b.wasm", "/abs.wasm", "c:x.wasm", ""] {
+        let err = check_single_file(bad, 10, &limits).unwrap_err();
+        assert!(
+            matches!(err, ExtractError::Refused { .. }),
+            "{bad}: {err:?}"
+        );
+    }
+    let long = format!("{}.wasm", "n".repeat(300));
+    let err = check_single_file(&long, 10, &limits).unwrap_err();
+    assert!(matches!(err, ExtractError::PathTooLong { .. }), "{err:?}");
+}

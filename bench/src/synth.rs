@@ -43,6 +43,7 @@
 //!   [`ENGINE_VERSION`] the highest one picks each plugin's good version.
 
 use std::collections::BTreeSet;
+use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -81,6 +82,9 @@ enum Artifacts {
     /// Relative URLs under [`ARTIFACT_DIR`] (read beside the index by a
     /// path registry), with the digest and size of [`artifact_bytes`].
     Local,
+    /// Relative URLs under [`ARTIFACT_DIR`] with this digest and size: a
+    /// file the caller writes there ([`generate_big_artifact`]).
+    Given(Sha256, u64),
 }
 
 const WORDS: &[&str] = &[
@@ -148,6 +152,51 @@ pub fn generate_installable(
             .with_context(|| format!("cannot write `{}`", full.display()))?;
     }
     Ok(info)
+}
+
+/// An index of one plugin with one version, whose `any` artifact is a
+/// file of `size` deterministic, incompressible bytes written beside the
+/// index (at [`ARTIFACT_DIR`]`/<name>/1.0.0/<name>.wasm`, hashed as it is
+/// written): what the artifact-throughput benchmark downloads. Returns the
+/// index description and the artifact's path.
+pub fn generate_big_artifact(
+    dir: &Path,
+    size: u64,
+    seed: u64,
+) -> Result<(SynthInfo, std::path::PathBuf)> {
+    check_empty(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let partial = dir.join("artifact.partial");
+    let mut out = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create `{}`", partial.display()))?;
+    let mut bytes = plugres_fs::HashingReader::new(NoiseReader(SplitMix(seed)).take(size));
+    std::io::copy(&mut bytes, &mut out)
+        .with_context(|| format!("cannot write `{}`", partial.display()))?;
+    let (sha256, written) = bytes.finish();
+    let info = write_tree(dir, 1, 1, seed, Artifacts::Given(sha256, written))?;
+    let name = PluginName::new(&info.names[0])?;
+    let version = Version::parse("1.0.0")?;
+    let path = dir.join(local_artifact_url(&name, &version));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+    }
+    std::fs::rename(&partial, &path)
+        .with_context(|| format!("cannot move the artifact to `{}`", path.display()))?;
+    Ok((info, path))
+}
+
+/// An endless stream of [`SplitMix`] output: bytes that do not compress.
+struct NoiseReader(SplitMix);
+
+impl std::io::Read for NoiseReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        for chunk in buf.chunks_mut(8) {
+            let word = self.0.next().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+        Ok(buf.len())
+    }
 }
 
 /// [`generate`], then `git init` and one commit of the whole tree.
@@ -588,6 +637,7 @@ fn artifact(
             let url = local_artifact_url(name, version);
             (url, Sha256::of(&bytes), bytes.len() as u64)
         }
+        Artifacts::Given(sha256, size) => (local_artifact_url(name, version), sha256, size),
     };
     Ok(Artifact {
         target: Target::new(Target::ANY).map_err(anyhow::Error::msg)?,

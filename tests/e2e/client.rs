@@ -158,7 +158,7 @@ fn workflow(backend: Backend) {
 
     let verify = p.json(&["verify"]);
     assert_eq!(verify["ok"], true, "{verify}");
-    std::fs::write(p.dir.join("plugins/hello-world/hello_world.wasm"), b"evil").unwrap();
+    overwrite(&p.dir.join("plugins/hello-world/hello_world.wasm"), b"evil");
     let checked = run(&mut p.cmd(&["verify"]), false);
     assert_eq!(checked.status.code(), Some(3), "{}", stderr(&checked));
     let err = stderr(&checked);
@@ -546,7 +546,7 @@ fn a_damaged_cache_blob_is_caught_and_fetched_again() {
     let mut bytes = std::fs::read(&blob).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
-    std::fs::write(&blob, &bytes).unwrap();
+    overwrite(&blob, &bytes);
     std::fs::remove_dir_all(p.dir.join("plugins/pretty-theme")).unwrap();
     p.ok(&["install"]);
     assert_ne!(

@@ -18,6 +18,7 @@ mod messages;
 mod mirror;
 mod own_files;
 mod registry_add;
+mod resume;
 mod search;
 mod stale_snapshot;
 mod warm_update;

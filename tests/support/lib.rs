@@ -108,6 +108,17 @@ pub fn tar_gz_of(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Vec<u8> 
 
 /// Runs `cmd`, returning its output; panics with both streams if the exit
 /// status is not `ok`.
+/// Writes `bytes` over the file at `path` as a user who insists would: a
+/// read-only file (a cache blob, or an installed file hard-linked to one,
+/// README "Install") is made writable first. Root writes either way.
+pub fn overwrite(path: &Path, bytes: &[u8]) {
+    let mut perms = std::fs::metadata(path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
 pub fn run(cmd: &mut Command, ok: bool) -> Output {
     let out = cmd.output().expect("spawn");
     if out.status.success() != ok {

@@ -234,7 +234,9 @@ impl Project {
 /// What the caches hold that a later run trusts: artifact blobs, index
 /// files of a sparse registry, the trust state (highest versions seen), a
 /// git registry's accepted commit. Left out: lock files, temp files of an
-/// interrupted run (swept, never trusted), and git objects fetched but not
+/// interrupted run (swept, never trusted), the bytes an interrupted
+/// download kept in `cache/partial/` (resumed, never trusted: hashed again
+/// with the rest, README "Install"), and git objects fetched but not
 /// accepted (unreachable from the accepted ref).
 pub fn cache_state(home: &Path) -> Files {
     snapshot_tree(home)
@@ -250,6 +252,7 @@ pub fn cache_state(home: &Path) -> Files {
                 || p.ends_with(".lock")
                 || p.ends_with("/lock")
                 || p.contains("/tmp/")
+                || p.starts_with("cache/partial/")
                 || p.contains("/objects/")
                 || p.ends_with("FETCH_HEAD"))
         })

@@ -55,6 +55,10 @@ pub(crate) struct GlobalArgs {
     /// Accept an index whose signed timestamp has expired (an offline mirror you know is old) [env: PLUGRES_ALLOW_EXPIRED_INDEX]
     #[arg(long, global = true)]
     pub(crate) allow_expired_index: bool,
+    /// How a single-file artifact gets from the cache into plugins/: `auto` clones it
+    /// (copy-on-write), else hard-links it (read-only), else copies it
+    #[arg(long, global = true, env = "PLUGRES_LINK_MODE", value_enum, default_value_t = plugres::install::LinkMode::Auto, value_name = "MODE")]
+    pub(crate) link_mode: plugres::install::LinkMode,
     /// The project's plugres.toml (default: found in this or a parent directory)
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) manifest_path: Option<PathBuf>,

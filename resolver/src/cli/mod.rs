@@ -125,6 +125,7 @@ fn options(
     opts.locked = g.locked || g.frozen;
     opts.offline = g.offline || g.frozen || settings.offline;
     opts.progress = std::io::stderr().is_terminal() && !g.quiet && !g.json;
+    opts.link_mode = g.link_mode;
     opts.http = plugres::fetch::HttpConfig::from_env()
         .map_err(|e| Failure::Other(Box::new(e), Vec::new()))?;
     if !g.quiet && !g.json {

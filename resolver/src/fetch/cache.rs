@@ -3,22 +3,30 @@
 //! Layout under the cache root:
 //!
 //! ```text
-//! sha256/<64 hex digits>   one verified blob, named by its own checksum
-//! tmp/                     downloads in progress; anything here is garbage once no plugres runs
+//! sha256/<64 hex digits>   one verified blob, named by its own checksum (read-only)
+//! partial/<64 hex digits>  an interrupted download of that blob, resumed by the next try
+//! tmp/                     copies in progress; anything here is garbage once no plugres runs
 //! lock                     shared by every installer, exclusive for `clean` and sweeping tmp/
 //! ```
 //!
 //! A blob only ever appears under `sha256/` by an atomic rename after its
-//! size and checksum were verified and the data was fsynced, so a reader
-//! never sees a partial or wrong file, and two processes inserting the same
-//! blob at once both succeed (they rename identical content). An interrupted
-//! run leaves at most a file in `tmp/`, which later runs sweep.
+//! size and checksum were verified, so a reader never sees a partial or
+//! wrong file, and two processes inserting the same blob at once both
+//! succeed (they rename identical content). An interrupted run leaves at
+//! most a file in `tmp/`, which later runs sweep, or the bytes received so
+//! far in `partial/`, which the next download of that blob hashes and
+//! continues from ([`Download`]).
+//!
+//! Blobs are not fsynced: a big artifact would wait for the disk (a 1 GiB
+//! blob for seconds), and durability is not what keeps the cache honest —
+//! every use re-hashes a cached blob first ([`ContentCache::verify`]), so
+//! one a crash left damaged is removed and fetched again. Blobs are
+//! read-only on unix, because an install may hard-link them (README
+//! "Install").
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-
-use crate::install::sync_dir;
 
 /// A failure to store or check a blob. Messages say which checksum or size
 /// was expected; callers add the artifact's name and URL.
@@ -59,7 +67,10 @@ pub enum CacheError {
     },
 }
 
-fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> CacheError + 'a {
+pub(super) fn io_err<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> CacheError + 'a {
     move |error| CacheError::Io {
         action,
         path: path.to_owned(),
@@ -68,7 +79,7 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
 }
 
 /// Checks and lower-cases a sha256 hex string.
-fn normalize_hash(value: &str) -> Result<String, CacheError> {
+pub(super) fn normalize_hash(value: &str) -> Result<String, CacheError> {
     if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(value.to_ascii_lowercase())
     } else {
@@ -88,7 +99,7 @@ pub struct CacheLock {
 /// A directory of blobs named by their sha256.
 #[derive(Debug, Clone)]
 pub struct ContentCache {
-    root: PathBuf,
+    pub(super) root: PathBuf,
 }
 
 impl ContentCache {
@@ -102,12 +113,16 @@ impl ContentCache {
         &self.root
     }
 
-    fn blobs_dir(&self) -> PathBuf {
+    pub(super) fn blobs_dir(&self) -> PathBuf {
         self.root.join("sha256")
     }
 
-    fn tmp_dir(&self) -> PathBuf {
+    pub(super) fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+
+    pub(super) fn partial_dir(&self) -> PathBuf {
+        self.root.join("partial")
     }
 
     /// Where the blob with this checksum lives (whether or not it is there).
@@ -140,7 +155,8 @@ impl ContentCache {
         Ok(false)
     }
 
-    /// Streams `reader` into the cache, verifying as it goes.
+    /// Streams `reader` into the cache, verifying as it goes (a
+    /// [`super::Download`] that is not resumable).
     ///
     /// Stops with [`CacheError::TooLarge`] as soon as byte `expected_size + 1`
     /// arrives, so an endless or oversized source cannot fill the disk.
@@ -152,61 +168,15 @@ impl ContentCache {
         reader: impl Read,
         expected_sha256: &str,
         expected_size: u64,
-        mut on_progress: impl FnMut(u64),
+        on_progress: impl FnMut(u64),
     ) -> Result<PathBuf, CacheError> {
         let expected = normalize_hash(expected_sha256)?;
         if let Some(path) = self.get(&expected, expected_size) {
             return Ok(path);
         }
-        let tmp_dir = self.tmp_dir();
-        fs::create_dir_all(&tmp_dir).map_err(io_err("create", &tmp_dir))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix("blob-")
-            .tempfile_in(&tmp_dir)
-            .map_err(io_err("create a file in", &tmp_dir))?;
-
-        // Read at most one byte more than promised: enough to detect "too large".
-        let limited = reader.take(expected_size.saturating_add(1));
-        let mut hashing = plugres_fs::HashingReader::new(limited);
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = match hashing.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(source) => return Err(CacheError::Source { source }),
-            };
-            if hashing.len() > expected_size {
-                return Err(CacheError::TooLarge {
-                    expected: expected_size,
-                });
-            }
-            tmp.write_all(&buf[..n])
-                .map_err(io_err("write", tmp.path()))?;
-            on_progress(n as u64);
-        }
-        let (sha, written) = hashing.finish();
-        if written < expected_size {
-            return Err(CacheError::TooShort {
-                expected: expected_size,
-                actual: written,
-            });
-        }
-        let actual = sha.to_hex();
-        if actual != expected {
-            return Err(CacheError::Mismatch { expected, actual });
-        }
-        tmp.as_file()
-            .sync_all()
-            .map_err(io_err("sync", tmp.path()))?;
-
-        let blobs = self.blobs_dir();
-        fs::create_dir_all(&blobs).map_err(io_err("create", &blobs))?;
-        let dest = blobs.join(&expected);
-        tmp.persist(&dest)
-            .map_err(|e| io_err("move a verified blob to", &dest)(e.error))?;
-        sync_dir(&blobs);
-        Ok(dest)
+        let mut download = self.download(&expected, expected_size, false)?;
+        download.append(reader, on_progress)?;
+        download.finish()
     }
 
     fn open_lock(&self) -> Result<File, CacheError> {
@@ -241,11 +211,15 @@ impl ContentCache {
         let lock_path = self.root.join("lock");
         file.lock().map_err(io_err("lock", &lock_path))?;
         self.remove_tmp()?;
-        let blobs = self.blobs_dir();
-        match fs::remove_dir_all(&blobs) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err("remove", &blobs)(e)),
-            _ => Ok(()),
+        for dir in [self.partial_dir(), self.blobs_dir()] {
+            match fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(io_err("remove", &dir)(e));
+                }
+                _ => {}
+            }
         }
+        Ok(())
     }
 
     /// Deletes what interrupted runs left in `tmp/` (the directory stays).

@@ -5,8 +5,18 @@
 //! verifying [`ContentCache::insert`]; a URL → GET with the optional token,
 //! the identity encoding and a deadline from the size
 //! ([`HttpConfig::deadline`]), streamed as sent (never decoded) into
-//! `insert`, which refuses byte `size + 1` and any checksum mismatch. Network trouble (5xx, 408, 429, timeouts, dropped connections)
-//! is retried per [`RetryPolicy`](super::RetryPolicy); a wrong file never is.
+//! a [`Download`] kept in the cache's `partial/`, which refuses byte
+//! `size + 1` and any checksum mismatch. Network trouble (5xx, 408, 429,
+//! timeouts, dropped connections) is retried per
+//! [`RetryPolicy`](super::RetryPolicy); a wrong file never is. A retry, or
+//! the next run after an interrupted one, resumes with a `Range` request
+//! from the bytes kept (see `range.rs`): they are hashed again first, and
+//! the sha256 of the whole stays the only trust decision.
+//!
+//! What the user sees: progress bars on a terminal (an elapsed time that
+//! ticks, an ETA per artifact); elsewhere, unless quiet, a plain
+//! `Downloading NAME VERSION (SIZE)` line, and `Downloaded …` when done,
+//! for each artifact of at least [`LONG_DOWNLOAD`] bytes, as cargo prints.
 //!
 //! A bounded set of worker threads takes items from a shared counter. After
 //! the first failure no new item starts; blobs that finished stay cached,
@@ -16,11 +26,23 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ureq::Body;
+use ureq::http::Response;
 
 use super::cache::{CacheError, ContentCache};
 use super::http::{HttpClient, HttpConfig, HttpError, Outcome};
+use super::partial::Download;
+use super::range::{RangeAnswer, range_answer};
+
+/// Downloads of at least this many bytes get `Downloading`/`Downloaded`
+/// lines when there are no progress bars: 1 MiB.
+pub const LONG_DOWNLOAD: u64 = 1 << 20;
+
+/// Where plain progress lines go (stderr in the CLI).
+pub type LineSink = dyn Fn(&str) + Send + Sync;
 
 /// Where an artifact comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +77,7 @@ pub struct FetchItem {
 pub type TokenLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// How [`fetch_all`] runs.
-pub struct FetchOptions {
+pub struct FetchOptions<'a> {
     /// Parallel downloads; clamped to 1..=16.
     pub jobs: usize,
     /// Draw progress bars on stderr. Pass `true` only on a terminal and
@@ -64,26 +86,32 @@ pub struct FetchOptions {
     /// Token for a URL; the token is sent as `Authorization: Bearer` and never printed.
     pub token: Option<Box<TokenLookup>>,
     pub http: HttpConfig,
+    /// Where `Downloading`/`Downloaded` lines go for downloads of at least
+    /// [`LONG_DOWNLOAD`] bytes; `None`: no lines. Pass it only without
+    /// progress bars (not on a terminal) and without `--quiet`.
+    pub lines: Option<&'a LineSink>,
 }
 
-impl Default for FetchOptions {
+impl Default for FetchOptions<'_> {
     fn default() -> Self {
         Self {
             jobs: 6,
             progress: false,
             token: None,
             http: HttpConfig::default(),
+            lines: None,
         }
     }
 }
 
-impl std::fmt::Debug for FetchOptions {
+impl std::fmt::Debug for FetchOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FetchOptions")
             .field("jobs", &self.jobs)
             .field("progress", &self.progress)
             .field("token", &self.token.as_ref().map(|_| "<lookup>"))
             .field("http", &self.http)
+            .field("lines", &self.lines.map(|_| "<sink>"))
             .finish()
     }
 }
@@ -130,7 +158,7 @@ pub enum FetchError {
 pub fn fetch_all(
     items: &[FetchItem],
     cache: &ContentCache,
-    opts: &FetchOptions,
+    opts: &FetchOptions<'_>,
 ) -> Result<Vec<PathBuf>, FetchError> {
     let _lock = cache.lock_shared().map_err(FetchError::Cache)?;
     let mut found: Vec<Option<PathBuf>> =
@@ -180,27 +208,40 @@ fn fetch_one(
     item: &FetchItem,
     cache: &ContentCache,
     client: &HttpClient,
-    opts: &FetchOptions,
+    opts: &FetchOptions<'_>,
     bars: &Bars,
 ) -> Result<PathBuf, FetchError> {
     let bar = bars.item(&item.label, item.size);
     let result = match &item.source {
         ArtifactSource::Path(path) => copy_local(item, path, cache, &bar),
         ArtifactSource::Url(url) => {
+            let lines = opts.lines.filter(|_| item.size >= LONG_DOWNLOAD);
+            let size = HumanBytes(item.size);
+            if let Some(line) = lines {
+                line(&format!("Downloading {} ({size})", item.label));
+            }
+            let started = Instant::now();
             let token = opts.token.as_ref().and_then(|lookup| lookup(url));
             let mut attempts = 0;
-            client
+            let result = client
                 .config()
                 .retry
                 .run(
                     |attempt| {
                         attempts = attempt;
-                        bar.set_position(0);
                         download_once(item, url, token.as_deref(), cache, client, &bar)
                     },
                     Attempt::outcome,
                 )
-                .map_err(|err| err.into_fetch_error(item, url, attempts))
+                .map_err(|err| err.into_fetch_error(item, url, attempts));
+            if let (Some(line), Ok(_)) = (lines, &result) {
+                let secs = started.elapsed().as_secs_f64();
+                line(&format!(
+                    "Downloaded {} ({size} in {secs:.1} s)",
+                    item.label
+                ));
+            }
+            result
         }
     };
     bars.done(bar);
@@ -263,6 +304,9 @@ impl Attempt {
     }
 }
 
+/// One attempt at `url`: resumes from the bytes an earlier attempt or run
+/// kept when there are some, else (or when they cannot be resumed) gets
+/// the whole file.
 fn download_once(
     item: &FetchItem,
     url: &str,
@@ -271,25 +315,117 @@ fn download_once(
     client: &HttpClient,
     bar: &ProgressBar,
 ) -> Result<PathBuf, Attempt> {
+    let open = || {
+        cache
+            .download(&item.sha256, item.size, true)
+            .map_err(Attempt::Data)
+    };
+    let mut download = open()?;
+    bar.set_position(download.have());
+    if download.have() == item.size {
+        // Killed between the last byte and the rename: no request needed
+        // if the kept bytes are the file (else they are deleted).
+        match download.finish() {
+            Err(CacheError::Mismatch { .. }) => download = open()?,
+            done => return done.map_err(Attempt::Data),
+        }
+    } else if download.have() > 0 {
+        match resume(&mut download, item, url, token, client, bar)? {
+            Resumed::Whole => return download.finish().map_err(Attempt::Data),
+            Resumed::Rest => match download.finish() {
+                // The kept bytes, or the rest, were not the file's (both
+                // are deleted): once more from the first byte.
+                Err(CacheError::Mismatch { .. }) => download = open()?,
+                done => return done.map_err(Attempt::Data),
+            },
+            Resumed::Restart => {}
+        }
+    }
+    bar.set_position(0);
     let response = client.get(url, token, item.size).map_err(Attempt::Http)?;
-    // The body is the bytes as sent, whatever `Content-Encoding` says (see
-    // `body.rs`), so a declared length beyond the promise is refused
-    // before reading.
+    append(&mut download, response, item.size, url, bar)?;
+    download.finish().map_err(Attempt::Data)
+}
+
+/// What a `Range` request for the rest of a download brought.
+enum Resumed {
+    /// The rest, appended to the kept bytes.
+    Rest,
+    /// The whole file (the server ignores `Range`), written from byte 0.
+    Whole,
+    /// Nothing usable: the kept bytes are dropped; get the whole file.
+    Restart,
+}
+
+fn resume(
+    download: &mut Download<'_>,
+    item: &FetchItem,
+    url: &str,
+    token: Option<&str>,
+    client: &HttpClient,
+    bar: &ProgressBar,
+) -> Result<Resumed, Attempt> {
+    let from = download.have();
+    let response = client
+        .get_from(url, token, item.size - from, from)
+        .map_err(Attempt::Http)?;
+    let content_range = response
+        .headers()
+        .get("content-range")
+        .and_then(|v| v.to_str().ok());
+    let status = response.status().as_u16();
+    match range_answer(status, content_range, from, item.size) {
+        RangeAnswer::Rest => {
+            append(download, response, item.size - from, url, bar)?;
+            Ok(Resumed::Rest)
+        }
+        RangeAnswer::Whole => {
+            download.restart().map_err(Attempt::Data)?;
+            bar.set_position(0);
+            append(download, response, item.size, url, bar)?;
+            Ok(Resumed::Whole)
+        }
+        RangeAnswer::Restart(_) => {
+            download.restart().map_err(Attempt::Data)?;
+            Ok(Resumed::Restart)
+        }
+        RangeAnswer::Status(status) => Err(Attempt::Http(HttpError::Status {
+            url: crate::credentials::redact_url(url),
+            status,
+        })),
+    }
+}
+
+/// Streams a response body into `download`; at most `most` bytes may
+/// come. The body is the bytes as sent, whatever `Content-Encoding` says
+/// (see `body.rs`), so a declared length beyond that is refused before
+/// reading.
+fn append(
+    download: &mut Download<'_>,
+    response: Response<Body>,
+    most: u64,
+    url: &str,
+    bar: &ProgressBar,
+) -> Result<(), Attempt> {
     if let Some(len) = response.body().content_length()
-        && len > item.size
+        && len > most
     {
         return Err(Attempt::Data(CacheError::TooLarge {
-            expected: item.size,
+            expected: download.size(),
         }));
     }
     let reader = response.into_body().into_reader();
-    cache
-        .insert(reader, &item.sha256, item.size, |n| bar.inc(n))
+    download
+        .append(reader, |n| bar.inc(n))
         .map_err(|err| match err {
             CacheError::Source { source } => Attempt::Http(HttpError::from_body_io(url, source)),
             other => Attempt::Data(other),
         })
 }
+
+/// How often the bars redraw on their own: the elapsed time and the ETA
+/// move even while no byte arrives.
+const TICK: Duration = Duration::from_millis(200);
 
 /// Progress bars, or nothing at all when disabled.
 struct Bars {
@@ -299,16 +435,23 @@ struct Bars {
 
 impl Bars {
     fn new(enabled: bool, count: usize) -> Self {
-        if !enabled {
-            return Self {
+        match enabled {
+            true => Self::drawn_to(ProgressDrawTarget::stderr(), count),
+            false => Self {
                 multi: None,
                 total: ProgressBar::hidden(),
-            };
+            },
         }
-        let multi = MultiProgress::new();
+    }
+
+    fn drawn_to(target: ProgressDrawTarget, count: usize) -> Self {
+        let multi = MultiProgress::with_draw_target(target);
         let total = multi.add(ProgressBar::new(count as u64));
         total.set_style(style("{prefix:>12.bold} {pos}/{len} artifacts {elapsed}"));
         total.set_prefix("Downloading");
+        // Without a tick the line redraws only when an artifact is done,
+        // so the elapsed time stood still (at 0s for a single artifact).
+        total.enable_steady_tick(TICK);
         Self {
             multi: Some(multi),
             total,
@@ -321,9 +464,10 @@ impl Bars {
         };
         let bar = multi.add(ProgressBar::new(size));
         bar.set_style(style(
-            "{prefix:>24} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}",
+            "{prefix:>24} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {eta}",
         ));
         bar.set_prefix(label.to_owned());
+        bar.enable_steady_tick(TICK);
         bar
     }
 

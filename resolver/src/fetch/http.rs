@@ -457,10 +457,27 @@ impl HttpClient {
         token: Option<&str>,
         max_bytes: u64,
     ) -> Result<Response<Body>, HttpError> {
+        self.get_from(url, token, max_bytes, 0)
+    }
+
+    /// [`Self::get_any`] asking for the bytes from offset `from` on (a
+    /// `Range` request; none when `from` is 0), where `max_bytes` is what
+    /// may still come. What the server answered is the caller's to check
+    /// (see `super::range`).
+    pub fn get_from(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        max_bytes: u64,
+        from: u64,
+    ) -> Result<Response<Body>, HttpError> {
         let mut request = self.agent.get(url);
         if let Some(token) = token {
             let (name, value) = bearer(token);
             request = request.header(name, value);
+        }
+        if from > 0 {
+            request = request.header("Range", super::range::range_header(from));
         }
         let deadline = self.config.deadline(max_bytes);
         request

@@ -12,14 +12,21 @@
 mod body;
 mod cache;
 mod download;
+mod hasher;
 mod http;
+mod partial;
+mod range;
 #[cfg(test)]
 pub(crate) mod test_server;
 
 pub use body::{ACCEPT_INDEX, BodyError, Coding, read_capped};
 pub use cache::{CacheError, CacheLock, ContentCache};
-pub use download::{ArtifactSource, FetchError, FetchItem, FetchOptions, TokenLookup, fetch_all};
+pub use download::{
+    ArtifactSource, FetchError, FetchItem, FetchOptions, LONG_DOWNLOAD, LineSink, TokenLookup,
+    fetch_all,
+};
 pub use http::{
     DEFAULT_MIN_RATE, ENV_MAX_TIME, ENV_MIN_RATE, ENV_RETRIES, ENV_TIMEOUT, HttpClient, HttpConfig,
     HttpError, Outcome, RetryPolicy, bearer, classify, jitter, retry_delay, status_hint,
 };
+pub use partial::Download;

@@ -25,6 +25,16 @@ pub(crate) enum Reply {
     Endless,
     /// Read the request, then say nothing until the client gives up.
     Hang,
+    /// This status line, extra `headers` (`Name: value\r\n` lines), a
+    /// `Content-Length` of `declared` (else the body's length), then the
+    /// body, then the connection closes: a `declared` beyond the body is
+    /// a transfer cut off midway.
+    Raw {
+        status: u16,
+        headers: String,
+        declared: Option<usize>,
+        body: Vec<u8>,
+    },
     /// 200 with `Content-Encoding: gzip` and these bytes as they are.
     Gzipped(Vec<u8>),
     /// 200 declaring `len` bytes, with extra `headers` (`Name: value\r\n`
@@ -207,6 +217,19 @@ fn serve(
                 out.flush()?;
                 std::thread::sleep(every);
             }
+        }
+        Reply::Raw {
+            status,
+            headers,
+            declared,
+            body,
+        } => {
+            write!(
+                out,
+                "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+                declared.unwrap_or(body.len())
+            )?;
+            out.write_all(&body)?;
         }
         Reply::Hang => {
             while !stop.load(Ordering::SeqCst) && started.elapsed() < MAX_LIFETIME {

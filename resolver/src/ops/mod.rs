@@ -109,6 +109,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Draw download progress bars (only on a terminal, not quiet or JSON).
     pub progress: bool,
+    /// How single-file artifacts get from the cache into plugin folders
+    /// (`--link-mode`, `PLUGRES_LINK_MODE`).
+    pub link_mode: crate::install::LinkMode,
     pub http: HttpConfig,
     /// Bearer tokens of private registries.
     pub credentials: Credentials,
@@ -134,6 +137,7 @@ impl Options {
             frozen: false,
             dry_run: false,
             progress: false,
+            link_mode: crate::install::LinkMode::default(),
             http: HttpConfig::default(),
             credentials: Credentials::none(),
             grants: Grants::default(),

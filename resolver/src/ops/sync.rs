@@ -20,7 +20,10 @@ use super::own_files;
 use super::registries::Registries;
 use super::{InstalledEntry, OpsError};
 use crate::fetch::{ArtifactSource, ContentCache, FetchItem, FetchOptions, fetch_all};
-use crate::install::{ArtifactKind, Limits, Staging, recover, remove, stage, unpack};
+use crate::install::{
+    ArtifactKind, Limits, LinkMode, Staging, Unpacked, check_single_file, place_file, recover,
+    remove, stage, unpack,
+};
 use crate::project::{LockedArtifact, LockedPlugin, Lockfile, Manifest, Project};
 
 /// Staged plugin folders, ready to swap in.
@@ -149,13 +152,25 @@ pub(crate) fn prepare(
             progress: opts.progress,
             http: opts.http.clone(),
             token: super::auth::artifact_tokens(manifest, lock, registries)?,
+            // Plain lines where there are no bars (not a terminal), unless quiet.
+            lines: match opts.progress {
+                true => None,
+                false => opts.status.as_deref(),
+            },
             ..FetchOptions::default()
         };
         let blobs = fetch_all(&items, &cache, &fetch)?;
         for ((plugin, artifact), blob) in todo.into_iter().zip(blobs) {
             let staging = stage(&install_dir)?;
             let limits = limits_of(registries, &plugin.registry);
-            let tree = match fill(staging.path(), plugin, artifact, &blob, &limits) {
+            let tree = match fill(
+                staging.path(),
+                plugin,
+                artifact,
+                &blob,
+                &limits,
+                opts.link_mode,
+            ) {
                 Ok(tree) => tree,
                 Err(e) => {
                     // Genuine bytes that cannot be installed (an archive the
@@ -243,18 +258,21 @@ fn limits_of(registries: &Registries<'_>, registry: &str) -> Limits {
     }
 }
 
-/// Unpacks `blob` into the staging folder `dir` and writes the marker;
-/// returns the tree digest of what the verified bytes became.
+/// Unpacks `blob` into the staging folder `dir` (a single file is placed
+/// per `link_mode` instead: see [`place_file`]) and writes the marker;
+/// returns the tree digest of what the verified bytes became. A native
+/// single-file artifact (a program for this machine) is installed
+/// executable: a download carries no mode (README "Install").
 fn fill(
     dir: &Path,
     plugin: &LockedPlugin,
     artifact: &LockedArtifact,
     blob: &Path,
     limits: &Limits,
+    link_mode: LinkMode,
 ) -> Result<Sha256, OpsError> {
     let file_name = artifact_file_name(&artifact.url);
     let kind = ArtifactKind::from_file_name(&file_name);
-    let unpacked = unpack(blob, kind, &file_name, dir, limits)?;
     let io_failed = |what: String| {
         OpsError::failed(
             format!(
@@ -264,10 +282,21 @@ fn fill(
             &["check the free space and permissions of the install dir"],
         )
     };
-    if kind == ArtifactKind::File && artifact.target.is_native() {
-        make_executable(&dir.join(&file_name))
-            .map_err(|e| io_failed(format!("make `{file_name}` executable: {e}")))?;
-    }
+    let unpacked = match kind {
+        // The verified blob is the file: placed, not copied and hashed again.
+        ArtifactKind::File => {
+            let name = check_single_file(&file_name, artifact.size, limits)?;
+            let native = artifact.target.is_native();
+            place_file(blob, &dir.join(&name), link_mode, native)
+                .map_err(|e| io_failed(format!("place `{name}` from the cache: {e}")))?;
+            let mut unpacked = Unpacked::default();
+            unpacked
+                .files
+                .insert(name, (artifact.sha256, artifact.size));
+            unpacked
+        }
+        _ => unpack(blob, kind, &file_name, dir, limits)?,
+    };
     let mut files = std::collections::BTreeMap::new();
     for (rel, (sha256, _)) in &unpacked.files {
         let path = dir.join(rel);
@@ -302,19 +331,6 @@ fn fill(
         .write(dir)
         .map_err(|e| io_failed(format!("write `{}`: {e}", super::MARKER_FILE)))?;
     Ok(tree)
-}
-
-/// A native single-file artifact (a program for this machine) is
-/// installed executable: a download carries no mode (README "Install").
-#[cfg(unix)]
-fn make_executable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 /// Folders of the install dir that are not locked: those plugres made

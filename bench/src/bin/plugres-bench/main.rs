@@ -8,6 +8,7 @@
 //! cargo run --release -p plugres-bench --bin plugres-bench -- --work-dir /tmp/pb   # keep, reuse indexes
 //! cargo run --release -p plugres-bench --bin plugres-bench -- --sparse-only --work-dir /tmp/pb
 //! cargo run --release -p plugres-bench --bin plugres-bench -- --search-only --sparse --no-big
+//! cargo run --release -p plugres-bench --bin plugres-bench -- --artifact-throughput   # 1 GiB vs curl
 //! ```
 //!
 //! Generating the 100,000-plugin index takes about 30 s and 1.2 GB of disk
@@ -42,10 +43,14 @@
 //! With `--search` (or `--search-only`) it times `plugres search` outside a
 //! project on each index (see `search.rs`).
 //!
+//! With `--artifact-throughput` it only times one big artifact's download
+//! and install against curl on the same nginx (see `artifact.rs`).
+//!
 //! Every run's result is checked (the lock holds exactly the expected
 //! solution; the no-op install read no index and installed nothing), so a
 //! fast wrong answer cannot pass.
 
+mod artifact;
 mod measure;
 mod nginx;
 mod report;
@@ -107,6 +112,13 @@ struct Cli {
     /// before (default: a temporary directory, removed at the end).
     #[arg(long, value_name = "DIR")]
     work_dir: Option<PathBuf>,
+    /// Only time one big artifact's download, check and install against
+    /// curl reading it from the same nginx on 127.0.0.1 (see `artifact.rs`).
+    #[arg(long)]
+    artifact_throughput: bool,
+    /// The artifact's size for --artifact-throughput, in MiB.
+    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    artifact_mib: u64,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -126,6 +138,18 @@ fn main() -> Result<()> {
             temp.path().to_path_buf()
         }
     };
+    if cli.artifact_throughput {
+        let nginx = nginx::find(cli.nginx.clone()).context(
+            "--artifact-throughput needs nginx (Debian: `apt-get install nginx`), or pass --nginx PATH",
+        )?;
+        let result = artifact::run(&tools, &nginx, &work, cli.artifact_mib, cli.runs)?;
+        if cli.json {
+            println!("{}", serde_json::to_string_pretty(&result)?);
+        } else {
+            artifact::print(&result);
+        }
+        return Ok(());
+    }
     let mut sizes = vec![cli.plugins];
     if !cli.no_big {
         sizes.push(cli.big_plugins);

@@ -47,6 +47,12 @@ impl Nginx {
         format!("sparse+http://127.0.0.1:{}/", self.port)
     }
 
+    /// The server's root URL: `http://127.0.0.1:PORT/`.
+    #[allow(dead_code)] // plugres-realgraph-bench shares this module
+    pub(crate) fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
     /// Bytes logged so far: where the next run's lines will start.
     pub(crate) fn log_len(&self) -> u64 {
         std::fs::metadata(self.server.access_log_path()).map_or(0, |m| m.len())

@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::fetch::cache::sha256_hex;
 use crate::fetch::http::RetryPolicy;
-use crate::fetch::test_server::{Reply, TestServer};
+use crate::fetch::test_server::{Reply, Seen, TestServer};
 
 /// Every test must finish well before this.
 const GUARD: Duration = Duration::from_secs(20);
 
-fn quick_options() -> FetchOptions {
+fn quick_options() -> FetchOptions<'static> {
     FetchOptions {
         jobs: 4,
         progress: false,
@@ -27,6 +27,7 @@ fn quick_options() -> FetchOptions {
                 max_delay: Duration::from_millis(40),
             },
         },
+        lines: None,
     }
 }
 
@@ -392,3 +393,6 @@ fn a_drip_just_under_the_read_timeout_ends_at_the_deadline() {
     );
     assert_eq!(blobs(&cache), 0);
 }
+
+mod output;
+mod resume;

@@ -78,11 +78,14 @@ fn verify_finds_changed_and_added_files_and_install_repairs_them() {
     let s = Sandbox::new("1.4.2");
     add_ok(&s, &["hello-world", "pretty-theme"]);
     assert!(verify(&s.project(), &s.opts()).unwrap().ok);
-    std::fs::write(
-        s.plugin_dir("hello-world").join("hello_world.wasm"),
-        b"evil",
-    )
-    .unwrap();
+    // Read-only (hard-linked to the cache where the file system allows):
+    // a user who insists makes it writable first.
+    let wasm = s.plugin_dir("hello-world").join("hello_world.wasm");
+    let mut perms = std::fs::metadata(&wasm).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&wasm, perms).unwrap();
+    std::fs::write(&wasm, b"evil").unwrap();
     std::fs::write(s.plugin_dir("pretty-theme").join("extra.txt"), b"x").unwrap();
     let r = verify(&s.project(), &s.opts()).unwrap();
     assert!(!r.ok);
@@ -252,4 +255,44 @@ fn a_lock_without_trees_gets_them_on_the_next_install() {
     assert_eq!(s.lock_text().unwrap(), with_trees);
     let r = install(&s.project(), &s.opts()).unwrap();
     assert!(r.installed.is_empty() && !r.lock_written, "a no-op now");
+}
+
+/// A single-file artifact is placed from the cache, not copied and hashed
+/// again: hard-linked (read-only) when asked, a file of its own with
+/// `copy`; either way the marker, the lock's tree and `verify` agree, and
+/// the next install is a no-op.
+#[cfg(unix)]
+#[test]
+fn a_single_file_artifact_is_linked_from_the_cache_or_copied_per_link_mode() {
+    use crate::install::LinkMode;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    for mode in [LinkMode::Hardlink, LinkMode::Copy] {
+        let s = Sandbox::new("1.4.2");
+        let mut opts = s.opts();
+        opts.link_mode = mode;
+        let request = AddRequest {
+            specs: vec!["hello-world".to_string()],
+            ..AddRequest::default()
+        };
+        add(&s.project(), &request, &opts).expect("add");
+        let installed = s.plugin_dir("hello-world").join("hello_world.wasm");
+        let blob = std::fs::read_dir(s.cache().join("sha256"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|b| std::fs::read(b).unwrap() == std::fs::read(&installed).unwrap())
+            .expect("the artifact's blob is cached");
+        let (file, cached) = (
+            std::fs::metadata(&installed).unwrap(),
+            std::fs::metadata(&blob).unwrap(),
+        );
+        let shared = (file.dev(), file.ino()) == (cached.dev(), cached.ino());
+        let mode_bits = file.permissions().mode() & 0o777;
+        match mode {
+            LinkMode::Hardlink => assert!(shared && mode_bits == 0o444, "{mode_bits:o}"),
+            _ => assert!(!shared && mode_bits == 0o644, "{mode_bits:o}"),
+        }
+        assert!(verify(&s.project(), &opts).unwrap().ok, "{mode:?}");
+        let again = install(&s.project(), &opts).unwrap();
+        assert!(again.installed.is_empty(), "{mode:?}: a no-op");
+    }
 }
