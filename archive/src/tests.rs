@@ -77,11 +77,13 @@ impl Sandbox {
 fn list(base: &Path, dir: &Path, out: &mut Vec<String>) {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        // '/'-separated on every platform (Windows lists `dest\a`).
+        let rel = path.strip_prefix(base).unwrap();
         out.push(
-            path.strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned(),
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
         );
         let meta = fs::symlink_metadata(&path).unwrap();
         assert!(
