@@ -21,14 +21,15 @@ portable() {
   echo "and minisign as tests/run.sh installs them on Debian/Ubuntu; here it runs the portable part:"
   echo "  build of every crate and test, the unit tests of plugres-schema, plugres-fs, plugres-host,"
   echo "  plugres-archive, and the quickstart demo (bash tests/demo.sh)."
+  if [ "$2" -gt 0 ]; then echo "  (the arguments given are not used here)"; fi
   set -x
   cargo test --workspace --locked --no-run
   cargo test --locked -p plugres-schema -p plugres-fs -p plugres-host -p plugres-archive
   bash tests/demo.sh
 }
 case "$(uname -s)" in
-  Darwin) portable macOS; exit ;;
-  MINGW* | MSYS* | CYGWIN*) portable Windows; exit ;;
+  Darwin) portable macOS $#; exit ;;
+  MINGW* | MSYS* | CYGWIN*) portable Windows $#; exit ;;
 esac
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
