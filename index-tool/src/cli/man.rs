@@ -32,7 +32,8 @@ pub fn run(dir: &Path, out: &Out) -> Result<()> {
 /// returns how many.
 pub fn generate(cmd: clap::Command, dir: &Path) -> Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let mut cmd = cmd;
+    // As `generate_to` does: no pages for clap's `help` subcommands.
+    let mut cmd = cmd.disable_help_subcommand(true);
     cmd.build();
     let count = pages(&cmd);
     clap_mangen::generate_to(cmd, dir)
@@ -77,14 +78,15 @@ mod tests {
         assert!(names.contains(&"plugres-index-key-add.1".to_string()));
         assert!(names.contains(&"plugres-index-mirror-artifacts.1".to_string()));
         assert!(!names.iter().any(|n| n.contains("generate-man")));
-        for name in names {
-            let page = std::fs::read_to_string(dir.path().join(&name))
+        for name in &names {
+            let page = std::fs::read_to_string(dir.path().join(name))
                 .unwrap_or_else(|e| panic!("`{name}` was not written: {e}"));
             assert!(page.contains(".SH NAME"), "{name}: {page}");
             assert!(page.contains(".SH SYNOPSIS"), "{name}");
             assert!(page.len() > 200, "{name} is nearly empty");
         }
         let written = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(written, names.len(), "one page a command, none for `help`");
         let others = tempfile::tempdir().unwrap();
         for other in ["plugres.1", "plugres-add.1", "git.1"] {
             std::fs::write(others.path().join(other), "").unwrap();
