@@ -24,7 +24,7 @@
 //! verified bytes became, and [`Unpacked::tree`] is the digest plugres.lock
 //! records for it (README "plugres.lock").
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
@@ -143,6 +143,7 @@ pub fn unpack(
         entries: 0,
         path_bytes: 0,
         dirs: HashSet::new(),
+        folded: HashMap::new(),
         unpacked: Unpacked::default(),
     };
     let empty = fs::read_dir(dest)
@@ -358,7 +359,10 @@ fn safe_relative_path(name: &str) -> Result<Option<PathBuf>, &'static str> {
         match part {
             "" | "." => {}
             ".." => return Err("its path contains `..`"),
-            _ => rel.push(part),
+            _ => {
+                portable_name(part)?;
+                rel.push(part);
+            }
         }
     }
     // Belt and braces: what we built must be plain names only.
@@ -366,6 +370,42 @@ fn safe_relative_path(name: &str) -> Result<Option<PathBuf>, &'static str> {
         return Err("its path is not a plain relative path");
     }
     Ok((!rel.as_os_str().is_empty()).then_some(rel))
+}
+
+/// Refuses a path component that Windows cannot create as a plain file,
+/// on every platform, so an artifact that unpacks on one unpacks on all
+/// (README "Platforms"): characters Windows forbids in names, a trailing
+/// dot or space (Windows drops it, so `a.` would be `a`), and the device
+/// names (`CON`, `NUL`, `COM1`, … with any extension), which open a device
+/// instead of a file there.
+fn portable_name(part: &str) -> Result<(), &'static str> {
+    if part
+        .chars()
+        .any(|c| c.is_control() || "<>\"|?*".contains(c))
+    {
+        return Err(
+            "its name contains a control character or one of `<>\"|?*`, which Windows forbids",
+        );
+    }
+    if part.ends_with('.') || part.ends_with(' ') {
+        return Err("a name in its path ends with `.` or a space, which Windows drops");
+    }
+    let stem = part.split('.').next().unwrap_or(part).trim_end();
+    let device = match stem.to_ascii_uppercase().as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        s if s.len() == 4 && (s.starts_with("COM") || s.starts_with("LPT")) => {
+            s[3..].chars().all(|c| c.is_ascii_digit())
+        }
+        // COM¹ and the like: Windows counts superscript digits too.
+        s => {
+            (s.starts_with("COM") || s.starts_with("LPT"))
+                && matches!(&s[3..], "\u{b9}" | "\u{b2}" | "\u{b3}")
+        }
+    };
+    if device {
+        return Err("a name in its path is a Windows device name (`CON`, `NUL`, `COM1`, …)");
+    }
+    Ok(())
 }
 
 /// `rel` as a '/'-separated string (its components are plain UTF-8 names).
@@ -388,6 +428,9 @@ struct Writer<'a> {
     entries: u64,
     path_bytes: u64,
     dirs: HashSet<String>,
+    /// Every path made so far, by its lowercase form: macOS and Windows
+    /// file systems ignore case, so two that differ only in case are one.
+    folded: HashMap<String, String>,
     unpacked: Unpacked,
 }
 
@@ -470,10 +513,31 @@ impl Writer<'_> {
                     format!("it would go inside `{parent}`, which the archive has as a file"),
                 ));
             }
+            self.claim_case(parent, raw)?;
             self.dirs.insert(parent.to_owned());
             end += i + 1;
         }
         Ok(())
+    }
+
+    /// Refuses `path` when another path of the archive differs from it only
+    /// in case: one name on macOS and Windows, so the archive would unpack
+    /// differently there (README "Platforms").
+    fn claim_case(&mut self, path: &str, raw: &str) -> Result<(), ExtractError> {
+        let folded = path.to_lowercase();
+        match self.folded.get(&folded) {
+            Some(seen) if seen != path => Err(self.refuse(
+                raw,
+                format!(
+                    "it differs from `{seen}` only in case, which macOS and Windows take for one name"
+                ),
+            )),
+            Some(_) => Ok(()),
+            None => {
+                self.folded.insert(folded, path.to_owned());
+                Ok(())
+            }
+        }
     }
 
     fn dir(&mut self, rel: Option<&Path>, raw: &str) -> Result<(), ExtractError> {
@@ -489,6 +553,7 @@ impl Writer<'_> {
             ));
         }
         self.claim_parents(&path, raw)?;
+        self.claim_case(&path, raw)?;
         self.dirs.insert(path);
         let full = self.dest.join(rel);
         fs::create_dir_all(&full).map_err(|e| self.write_err(&full, e))
@@ -513,6 +578,7 @@ impl Writer<'_> {
             ));
         }
         self.claim_parents(&slash, raw)?;
+        self.claim_case(&slash, raw)?;
         let path = self.dest.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| self.write_err(parent, e))?;

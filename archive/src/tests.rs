@@ -77,11 +77,13 @@ impl Sandbox {
 fn list(base: &Path, dir: &Path, out: &mut Vec<String>) {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        // '/'-separated on every platform (Windows lists `dest\a`).
+        let rel = path.strip_prefix(base).unwrap();
         out.push(
-            path.strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned(),
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
         );
         let meta = fs::symlink_metadata(&path).unwrap();
         assert!(
@@ -342,6 +344,83 @@ fn zip_slip_and_zip_symlinks_are_refused() {
         "symbolic link",
     );
     sb.assert_contained();
+}
+
+/// Names made on (or aimed at) Windows: separators, drive letters, UNC
+/// and device paths, and names Windows cannot hold, refused on every
+/// platform, in tar and zip alike.
+#[test]
+fn windows_paths_and_names_are_refused_everywhere() {
+    for (name, reason) in [
+        ("\\\\server\\share\\evil", "`\\`"),
+        ("\\\\?\\C:\\evil", "`\\`"),
+        ("C:\\evil", "`\\`"),
+        ("c:/evil", "`:`"),
+        ("D:", "`:`"),
+        ("a/b:stream", "`:`"),
+        ("//server/share/evil", "absolute"),
+        ("CON", "device name"),
+        ("lib/nul.txt", "device name"),
+        ("com1", "device name"),
+        ("LPT9.log", "device name"),
+        ("COM\u{b9}", "device name"),
+        ("aux .txt", "device name"),
+        ("evil.", "ends with `.`"),
+        ("lib /x", "ends with `.` or a space"),
+        ("what?.txt", "Windows forbids"),
+        ("a|b", "Windows forbids"),
+        ("tab\there", "control character"),
+    ] {
+        let sb = Sandbox::new();
+        let bytes = TarGz::new()
+            .file("ok.txt", b"fine")
+            .file(name, b"evil")
+            .bytes();
+        refused(sb.unpack("p.tar.gz", &bytes, &Limits::default()), reason);
+        sb.assert_contained();
+        let sb = Sandbox::new();
+        let bytes = Zip::new().file("ok.txt", b"ok").file(name, b"evil").bytes();
+        refused(sb.unpack("p.zip", &bytes, &Limits::default()), reason);
+        sb.assert_contained();
+    }
+    // Near misses are plain names.
+    let sb = Sandbox::new();
+    let bytes = TarGz::new()
+        .file("console.txt", b"1")
+        .file("con-fig/com10", b"2")
+        .file("lpt.md", b"3")
+        .file(".hidden", b"4")
+        .file("a b.txt", b"5")
+        .bytes();
+    sb.unpack("p.tar.gz", &bytes, &Limits::default()).unwrap();
+}
+
+#[test]
+fn names_that_differ_only_in_case_are_refused() {
+    for names in [["README.md", "readme.md"], ["Lib/a.txt", "lib/b.txt"]] {
+        let sb = Sandbox::new();
+        let bytes = TarGz::new()
+            .file(names[0], b"1")
+            .file(names[1], b"2")
+            .bytes();
+        refused(
+            sb.unpack("p.tar.gz", &bytes, &Limits::default()),
+            "only in case",
+        );
+        let sb = Sandbox::new();
+        let bytes = Zip::new().file(names[0], b"1").file(names[1], b"2").bytes();
+        refused(
+            sb.unpack("p.zip", &bytes, &Limits::default()),
+            "only in case",
+        );
+    }
+    let sb = Sandbox::new();
+    let bytes = TarGz::new()
+        .dir("lib/")
+        .file("lib/a.txt", b"1")
+        .file("lib/b.txt", b"2")
+        .bytes();
+    sb.unpack("p.tar.gz", &bytes, &Limits::default()).unwrap();
 }
 
 #[test]

@@ -128,11 +128,14 @@ impl Editing {
     /// load the key (`key`, only now: a missing plugin fails first) and check
     /// its scopes cover the plugin, apply `change` (which returns the commit
     /// title), then render, re-parse, sign, write and commit.
+    /// With `branch`, the commit goes on that new branch (made from `HEAD`
+    /// once the change is known to apply), as `publish` does.
     pub fn edit_plugin(
         &self,
         name: &PluginName,
         key: impl FnOnce() -> Result<SigningKey>,
         change: impl FnOnce(&mut PluginFile) -> Result<String>,
+        branch: Option<&str>,
     ) -> Result<Committed> {
         let Some(mut plugin) = self.checkout.load_plugin(&self.config, name)? else {
             bail!("no plugin `{name}` in this index");
@@ -147,6 +150,9 @@ impl Editing {
         };
         let title = change(&mut plugin)?;
         let file = render(&index_path(name), &plugin)?;
+        if let Some(branch) = branch {
+            self.checkout.git.create_branch_and_switch(branch)?;
+        }
         let commit = self.sign_and_commit(&file, &signer, &title, &[])?;
         Ok(Committed { title, commit })
     }

@@ -29,11 +29,12 @@ mod tests {
 
     #[test]
     fn the_cause_decides_the_advice() {
-        let full = io::Error::from_raw_os_error(28); // ENOSPC
+        // By kind, not errno: the codes differ between Unix and Windows.
+        let full = io::Error::from(ErrorKind::StorageFull);
         assert!(advice(&full, "the cache").contains("is full"));
-        let read_only = io::Error::from_raw_os_error(30); // EROFS
+        let read_only = io::Error::from(ErrorKind::ReadOnlyFilesystem);
         assert!(advice(&read_only, "the trust state").contains("not writable"));
-        let not_dir = io::Error::from_raw_os_error(20); // ENOTDIR
+        let not_dir = io::Error::from(ErrorKind::NotADirectory);
         assert!(advice(&not_dir, "the cache").contains("must be folders"));
         for e in [full, read_only, not_dir] {
             assert!(!advice(&e, "x").contains("delete"), "{e}");

@@ -9,15 +9,22 @@
 //! | variable | meaning |
 //! | --- | --- |
 //! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `trust/`, `credentials.toml`, `config.toml`) |
-//! | `XDG_CACHE_HOME` | without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` (index caches in its `index/`) |
-//! | `XDG_CONFIG_HOME` | without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml`, registries used outside a project from `config.toml` beside it |
-//! | `XDG_STATE_HOME` | without `PLUGRES_HOME`: what was seen of each index (the rollback floor) is kept in `$XDG_STATE_HOME/plugres/trust` |
-//! | `HOME` | fallback: `~/.cache/plugres`, `~/.config/plugres`, `~/.local/state/plugres` |
+//! | `XDG_CACHE_HOME` | Linux, macOS, without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` (index caches in its `index/`) |
+//! | `XDG_CONFIG_HOME` | Linux, macOS, without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml`, registries used outside a project from `config.toml` beside it |
+//! | `XDG_STATE_HOME` | Linux, macOS, without `PLUGRES_HOME`: what was seen of each index (the rollback floor) is kept in `$XDG_STATE_HOME/plugres/trust` |
+//! | `HOME` | Linux, macOS fallback: `~/.cache/plugres`, `~/.config/plugres`, `~/.local/state/plugres` |
+//! | (Windows) | without `PLUGRES_HOME`: the cache in `%LOCALAPPDATA%\plugres`, credentials, config and trust state in `%APPDATA%\plugres` |
 //! | `PLUGRES_ALLOW_EXPIRED_INDEX` | `1`/`true`: as `--allow-expired-index` |
 //! | `PLUGRES_REGISTRY_<NAME>_TOKEN` | bearer token of registry NAME (see [`crate::credentials`]) |
 //! | `PLUGRES_OFFLINE` | `1`/`true`: as `--offline` |
 //! | `PLUGRES_YES` | `1`/`true`: as `--yes` (grant every permission asked for) |
 //! | `NO_COLOR` | no colours unless `--color always` |
+//!
+//! The platform's folders come from the `etcetera` crate, as uv takes
+//! them: the XDG base directories on Linux and macOS (so the paths above
+//! are the ones plugres always used there), the Known Folders on Windows.
+//! [`Settings::from_lookup`] takes them as [`BaseDirs`], so tests need not
+//! change the process environment.
 
 use std::path::PathBuf;
 
@@ -61,7 +68,7 @@ pub struct Settings {
 /// Why the cache dir cannot be found.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "cannot find a directory for the plugres cache: none of `PLUGRES_HOME`, `XDG_CACHE_HOME` or `HOME` is set; set `PLUGRES_HOME` to a writable directory"
+    "cannot find a directory for the plugres cache: `PLUGRES_HOME` is not set and the user's home folder is unknown; set `PLUGRES_HOME` to a writable directory"
 )]
 pub struct NoHomeError;
 
@@ -73,53 +80,74 @@ pub struct NoHomeError;
 )]
 pub struct HomeNotADirError(pub PathBuf);
 
+/// The user's base folders, without the `plugres` part: where the platform
+/// keeps caches, configuration and state (README "Platforms").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseDirs {
+    pub cache: PathBuf,
+    pub config: PathBuf,
+    /// Not a cache: deleting it forgets the rollback floor.
+    pub state: PathBuf,
+}
+
+impl BaseDirs {
+    /// This platform's folders: `XDG_*_HOME` or `~/.cache`, `~/.config`,
+    /// `~/.local/state` on Linux and macOS; `%LOCALAPPDATA%` and
+    /// `%APPDATA%` on Windows (which has no state folder: the roaming data
+    /// folder holds the trust state).
+    pub fn of_platform() -> Result<BaseDirs, NoHomeError> {
+        use etcetera::BaseStrategy;
+        let dirs = etcetera::choose_base_strategy().map_err(|_| NoHomeError)?;
+        Ok(BaseDirs {
+            cache: dirs.cache_dir(),
+            config: dirs.config_dir(),
+            state: dirs.state_dir().unwrap_or_else(|| dirs.data_dir()),
+        })
+    }
+}
+
 impl Settings {
-    /// Settings from the process environment.
+    /// Settings from the process environment and the platform's folders.
     pub fn from_env() -> Result<Settings, NoHomeError> {
-        Settings::from_lookup(|k| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned()))
+        Settings::from_lookup(
+            |k| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned()),
+            BaseDirs::of_platform,
+        )
     }
 
-    /// Settings from `lookup` (the environment, or a map in tests).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, NoHomeError> {
+    /// Settings from `lookup` (the environment, or a map in tests) and
+    /// `base` (the platform's folders, asked only without `PLUGRES_HOME`).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        base: impl FnOnce() -> Result<BaseDirs, NoHomeError>,
+    ) -> Result<Settings, NoHomeError> {
         let non_empty = |k: &str| lookup(k).filter(|v| !v.is_empty());
-        let home_dir = non_empty("HOME").or_else(|| non_empty("USERPROFILE"));
-        let (cache_dir, index_cache_dir, credentials_file, trust_dir) =
-            if let Some(home) = non_empty(ENV_HOME) {
-                let home = PathBuf::from(home);
+        let home = non_empty(ENV_HOME).map(PathBuf::from);
+        let (cache_dir, credentials_file, trust_dir) = match &home {
+            Some(home) => (
+                home.join("cache"),
+                home.join("credentials.toml"),
+                home.join("trust"),
+            ),
+            None => {
+                let base = base()?;
                 (
-                    home.join("cache"),
-                    home.join("index"),
-                    Some(home.join("credentials.toml")),
-                    home.join("trust"),
+                    base.cache.join("plugres"),
+                    base.config.join("plugres").join("credentials.toml"),
+                    base.state.join("plugres").join("trust"),
                 )
-            } else {
-                let cache_dir = Self::default_cache_dir(&non_empty, home_dir.as_deref())?;
-                let config = non_empty("XDG_CONFIG_HOME")
-                    .map(PathBuf::from)
-                    .or_else(|| home_dir.as_ref().map(|h| PathBuf::from(h).join(".config")))
-                    .map(|c| c.join("plugres").join("credentials.toml"));
-                let state = non_empty("XDG_STATE_HOME")
-                    .map(PathBuf::from)
-                    .or_else(|| {
-                        home_dir
-                            .as_ref()
-                            .map(|h| PathBuf::from(h).join(".local").join("state"))
-                    })
-                    .map_or_else(
-                        || cache_dir.join("trust"),
-                        |s| s.join("plugres").join("trust"),
-                    );
-                (cache_dir.clone(), cache_dir.join("index"), config, state)
-            };
-        let user_config_file = credentials_file
-            .as_ref()
-            .map(|c| c.with_file_name("config.toml"));
+            }
+        };
+        let index_cache_dir = match &home {
+            Some(home) => home.join("index"),
+            None => cache_dir.join("index"),
+        };
         Ok(Settings {
-            home: non_empty(ENV_HOME).map(PathBuf::from),
+            home,
             cache_dir,
             index_cache_dir,
-            credentials_file,
-            user_config_file,
+            user_config_file: Some(credentials_file.with_file_name("config.toml")),
+            credentials_file: Some(credentials_file),
             trust_dir,
             offline: non_empty(ENV_OFFLINE).is_some_and(|v| truthy(&v)),
             allow_expired_index: non_empty(ENV_ALLOW_EXPIRED).is_some_and(|v| truthy(&v)),
@@ -140,20 +168,6 @@ impl Settings {
             _ => Ok(()),
         }
     }
-
-    /// The artifact cache without `PLUGRES_HOME`.
-    fn default_cache_dir(
-        non_empty: &dyn Fn(&str) -> Option<String>,
-        home: Option<&str>,
-    ) -> Result<PathBuf, NoHomeError> {
-        if let Some(xdg) = non_empty("XDG_CACHE_HOME") {
-            Ok(PathBuf::from(xdg).join("plugres"))
-        } else if let Some(home) = home {
-            Ok(PathBuf::from(home).join(".cache").join("plugres"))
-        } else {
-            Err(NoHomeError)
-        }
-    }
 }
 
 /// `1`, `true`, `yes`, `on` (any case) are true; anything else is false.
@@ -169,48 +183,59 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// What the platform would give on Linux with `HOME=/h` and no XDG
+    /// variables.
+    fn linux_home() -> Result<BaseDirs, NoHomeError> {
+        Ok(BaseDirs {
+            cache: "/h/.cache".into(),
+            config: "/h/.config".into(),
+            state: "/h/.local/state".into(),
+        })
+    }
+
     fn with(vars: &[(&str, &str)]) -> Result<Settings, NoHomeError> {
         let map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Settings::from_lookup(|k| map.get(k).cloned())
+        Settings::from_lookup(|k| map.get(k).cloned(), linux_home)
     }
 
     #[test]
-    fn plugres_home_wins_then_xdg_then_home() {
-        let all = [
-            ("PLUGRES_HOME", "/p"),
-            ("XDG_CACHE_HOME", "/x"),
-            ("HOME", "/h"),
-        ];
-        assert_eq!(with(&all).unwrap().cache_dir, PathBuf::from("/p/cache"));
+    fn plugres_home_wins_over_the_platform_folders() {
         assert_eq!(
-            with(&all[1..]).unwrap().cache_dir,
-            PathBuf::from("/x/plugres")
+            with(&[("PLUGRES_HOME", "/p")]).unwrap().cache_dir,
+            PathBuf::from("/p/cache")
         );
         assert_eq!(
-            with(&all[2..]).unwrap().cache_dir,
+            with(&[]).unwrap().cache_dir,
             PathBuf::from("/h/.cache/plugres")
         );
-        assert!(with(&[("PLUGRES_HOME", "")]).is_err());
+        assert_eq!(
+            with(&[("PLUGRES_HOME", "")]).unwrap().cache_dir,
+            PathBuf::from("/h/.cache/plugres"),
+            "an empty PLUGRES_HOME is unset"
+        );
+        let no_home = Settings::from_lookup(|_| None, || Err(NoHomeError));
+        assert!(no_home.is_err());
+        let plugres_home = Settings::from_lookup(
+            |k| (k == "PLUGRES_HOME").then(|| "/p".to_string()),
+            || panic!("the platform's folders are not asked for"),
+        );
+        assert_eq!(plugres_home.unwrap().trust_dir, PathBuf::from("/p/trust"));
     }
 
     #[test]
-    fn index_caches_and_credentials_sit_beside_the_cache() {
-        let s = with(&[("PLUGRES_HOME", "/p"), ("XDG_CONFIG_HOME", "/c")]).unwrap();
+    fn index_caches_credentials_and_trust_sit_where_they_always_did() {
+        let s = with(&[("PLUGRES_HOME", "/p")]).unwrap();
         assert_eq!(s.index_cache_dir, PathBuf::from("/p/index"));
         assert_eq!(
             s.credentials_file,
             Some(PathBuf::from("/p/credentials.toml"))
         );
-        let s = with(&[("XDG_CACHE_HOME", "/x"), ("XDG_CONFIG_HOME", "/c")]).unwrap();
-        assert_eq!(s.index_cache_dir, PathBuf::from("/x/plugres/index"));
-        assert_eq!(
-            s.credentials_file,
-            Some(PathBuf::from("/c/plugres/credentials.toml"))
-        );
-        let s = with(&[("HOME", "/h")]).unwrap();
+        assert_eq!(s.user_config_file, Some(PathBuf::from("/p/config.toml")));
+        let s = with(&[]).unwrap();
+        assert_eq!(s.index_cache_dir, PathBuf::from("/h/.cache/plugres/index"));
         assert_eq!(
             s.credentials_file,
             Some(PathBuf::from("/h/.config/plugres/credentials.toml"))
@@ -219,8 +244,26 @@ mod tests {
             s.user_config_file,
             Some(PathBuf::from("/h/.config/plugres/config.toml"))
         );
-        let s = with(&[("PLUGRES_HOME", "/p")]).unwrap();
-        assert_eq!(s.user_config_file, Some(PathBuf::from("/p/config.toml")));
+        assert_eq!(s.trust_dir, PathBuf::from("/h/.local/state/plugres/trust"));
+    }
+
+    /// On Linux and macOS the platform's folders are the XDG ones plugres
+    /// always used, so existing caches, tokens and trust state are found.
+    /// Read-only: checks this process's own environment.
+    #[cfg(unix)]
+    #[test]
+    fn unix_folders_are_the_xdg_ones_of_this_environment() {
+        let env = |k: &str| {
+            std::env::var_os(k)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+        };
+        let home = std::env::home_dir().unwrap();
+        let dirs = BaseDirs::of_platform().unwrap();
+        let want = |var: &str, fallback: &str| env(var).unwrap_or_else(|| home.join(fallback));
+        assert_eq!(dirs.cache, want("XDG_CACHE_HOME", ".cache"));
+        assert_eq!(dirs.config, want("XDG_CONFIG_HOME", ".config"));
+        assert_eq!(dirs.state, want("XDG_STATE_HOME", ".local/state"));
     }
 
     #[test]
@@ -233,25 +276,20 @@ mod tests {
         assert!(err.starts_with("`PLUGRES_HOME` is `"), "{err}");
         let s = with(&[("PLUGRES_HOME", tmp.path().join("new").to_str().unwrap())]).unwrap();
         assert!(s.check_home().is_ok(), "created when missing");
-        assert!(with(&[("HOME", "/h")]).unwrap().check_home().is_ok());
+        assert!(with(&[]).unwrap().check_home().is_ok());
     }
 
     #[test]
     fn switches_read_truthy_values() {
-        let s = with(&[
-            ("HOME", "/h"),
-            ("PLUGRES_OFFLINE", "TRUE"),
-            ("PLUGRES_YES", "0"),
-        ])
-        .unwrap();
+        let s = with(&[("PLUGRES_OFFLINE", "TRUE"), ("PLUGRES_YES", "0")]).unwrap();
         assert!(s.offline);
         assert!(!s.yes);
         assert!(!s.no_color);
-        let s = with(&[("HOME", "/h"), ("NO_COLOR", "1"), ("PLUGRES_YES", "yes")]).unwrap();
+        let s = with(&[("NO_COLOR", "1"), ("PLUGRES_YES", "yes")]).unwrap();
         assert!(s.no_color && s.yes && !s.offline && !s.force_color);
         for var in ["FORCE_COLOR", "CLICOLOR_FORCE"] {
-            assert!(with(&[("HOME", "/h"), (var, "1")]).unwrap().force_color);
-            assert!(!with(&[("HOME", "/h"), (var, "0")]).unwrap().force_color);
+            assert!(with(&[(var, "1")]).unwrap().force_color);
+            assert!(!with(&[(var, "0")]).unwrap().force_color);
         }
     }
 }

@@ -169,9 +169,16 @@ impl Drop for Nginx {
 
 /// Whether this process runs as root (nginx then needs `user root;` to
 /// read a root-owned tree).
+#[cfg(unix)]
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// No `user` directive off Unix (README "Platforms": these tests run on Linux).
+#[cfg(not(unix))]
+fn is_root() -> bool {
+    false
 }
 
 fn config(

@@ -45,6 +45,11 @@ pub struct Cli {
     /// Print the command's report as JSON on stdout, and no status lines.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Run as if started in DIR (relative paths, `--index` and the
+    /// default index `.` are taken from there).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -376,6 +381,19 @@ pub struct PublishArgs {
     pub if_new: bool,
 }
 
+/// Where a yank, unyank or deprecation is committed.
+#[derive(Debug, Args)]
+pub struct BranchArgs {
+    /// Commit on this new branch [default: named for the change:
+    /// `yank/NAME-VERSION`, `unyank/NAME-VERSION`, `deprecate/NAME`,
+    /// `undeprecate/NAME`]
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Commit on the current branch instead of a new one.
+    #[arg(long, conflicts_with = "branch")]
+    pub no_branch: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct YankArgs {
     pub name: String,
@@ -387,6 +405,8 @@ pub struct YankArgs {
     pub key: KeyArg,
     #[command(flatten)]
     pub index: IndexDir,
+    #[command(flatten)]
+    pub branch: BranchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -397,6 +417,8 @@ pub struct UnyankArgs {
     pub key: KeyArg,
     #[command(flatten)]
     pub index: IndexDir,
+    #[command(flatten)]
+    pub branch: BranchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -412,6 +434,8 @@ pub struct DeprecateArgs {
     pub key: KeyArg,
     #[command(flatten)]
     pub index: IndexDir,
+    #[command(flatten)]
+    pub branch: BranchArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

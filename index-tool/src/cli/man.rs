@@ -32,13 +32,24 @@ pub fn run(dir: &Path, out: &Out) -> Result<()> {
 /// returns how many.
 pub fn generate(cmd: clap::Command, dir: &Path) -> Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    // As `generate_to` does: no pages for clap's `help` subcommands.
+    let mut cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    let count = pages(&cmd);
     clap_mangen::generate_to(cmd, dir)
         .with_context(|| format!("cannot write man pages into `{}`", dir.display()))?;
-    let count = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "1"))
-        .count();
     Ok(count)
+}
+
+/// How many pages `clap_mangen::generate_to` writes for the built `cmd`:
+/// one, and those of its visible subcommands. Counted from the command,
+/// not the folder, which may hold other pages (`plugres`'s).
+fn pages(cmd: &clap::Command) -> usize {
+    1 + cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(pages)
+        .sum::<usize>()
 }
 
 /// Expected page names: the command and every visible subcommand, joined by `-`.
@@ -67,13 +78,24 @@ mod tests {
         assert!(names.contains(&"plugres-index-key-add.1".to_string()));
         assert!(names.contains(&"plugres-index-mirror-artifacts.1".to_string()));
         assert!(!names.iter().any(|n| n.contains("generate-man")));
-        for name in names {
-            let page = std::fs::read_to_string(dir.path().join(&name))
+        for name in &names {
+            let page = std::fs::read_to_string(dir.path().join(name))
                 .unwrap_or_else(|e| panic!("`{name}` was not written: {e}"));
             assert!(page.contains(".SH NAME"), "{name}: {page}");
             assert!(page.contains(".SH SYNOPSIS"), "{name}");
             assert!(page.len() > 200, "{name} is nearly empty");
         }
+        let written = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(written, names.len(), "one page a command, none for `help`");
+        let others = tempfile::tempdir().unwrap();
+        for other in ["plugres.1", "plugres-add.1", "git.1"] {
+            std::fs::write(others.path().join(other), "").unwrap();
+        }
+        assert_eq!(
+            generate(Cli::command(), others.path()).unwrap(),
+            written,
+            "counts what it wrote, not every page in the folder"
+        );
         let top = std::fs::read_to_string(dir.path().join("plugres-index.1")).unwrap();
         assert!(
             top.contains("publish"),

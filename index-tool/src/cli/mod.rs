@@ -10,7 +10,7 @@ mod man;
 mod print;
 mod requests;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser};
 use plugres_index::ops;
 
@@ -32,6 +32,17 @@ pub fn main() -> ! {
 }
 
 fn run(cli: Cli) -> Result<i32> {
+    if let Some(dir) = &cli.directory {
+        if !dir.is_dir() {
+            bail!(
+                "`{}` is not a directory (no such directory, or not one); check the path given with `-C`",
+                dir.display()
+            );
+        }
+        std::env::set_current_dir(dir)
+            .with_context(|| format!("cannot change to `{}` (given with `-C`)", dir.display()))?;
+        print::set_started_in(dir);
+    }
     let out = Out {
         quiet: cli.quiet,
         json: cli.json,

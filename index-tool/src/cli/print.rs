@@ -43,11 +43,26 @@ pub fn json(report: &impl Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `command`, run in the index checkout `index` names: prefixed with
-/// `cd DIR && ` when it is not the current directory, so a hint is one
-/// command to paste.
+/// The `-C DIR` the command was given: hints are pasted in the shell's
+/// directory, not DIR, so they `cd` there too. Set once, before any
+/// printing.
+static STARTED_IN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Records `-C DIR` for [`in_index`].
+pub fn set_started_in(dir: &std::path::Path) {
+    let _ = STARTED_IN.set(dir.to_path_buf());
+}
+
+/// `command`, run in the index checkout `index` names (below `-C DIR`
+/// when given): prefixed with `cd DIR && ` when it is not the current
+/// directory, so a hint is one command to paste.
 pub fn in_index(index: &IndexDir, command: &str) -> String {
-    match &index.index {
+    let dir = match (STARTED_IN.get(), &index.index) {
+        (Some(c), Some(i)) => Some(c.join(i)),
+        (Some(c), None) => Some(c.clone()),
+        (None, i) => i.clone(),
+    };
+    match &dir {
         Some(dir) if dir != std::path::Path::new(".") => {
             let d = dir.display().to_string();
             let quoted = if d.contains(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)))
@@ -368,11 +383,16 @@ pub fn published(out: &Out, index: &IndexDir, outcome: &PublishOutcome) -> anyho
             }
         }
     }
-    if let Some(branch) = r.branch.as_ref().filter(|_| !out.quiet) {
-        eprintln!("Next: git push origin {branch}   # then open a pull request");
-    }
+    push_step(out, r.branch.as_deref());
     snapshot_stale_hint(out, r.snapshot_stale, r.branch.is_some(), index);
     Ok(())
+}
+
+/// After a commit on a new branch: how it reaches the index.
+fn push_step(out: &Out, branch: Option<&str>) {
+    if let Some(branch) = branch.filter(|_| out.talk()) {
+        eprintln!("Next: git push origin {branch}   # then open a pull request");
+    }
 }
 
 /// A yank, unyank or deprecation.
@@ -380,8 +400,12 @@ pub fn edited(out: &Out, index: &IndexDir, r: &EditReport) -> anyhow::Result<()>
     if out.json {
         return json(r);
     }
-    out.status("Committed", &r.change);
-    snapshot_stale_hint(out, r.snapshot_stale, false, index);
+    match &r.branch {
+        Some(branch) => out.status("Committed", format!("{} on branch `{branch}`", r.change)),
+        None => out.status("Committed", &r.change),
+    }
+    push_step(out, r.branch.as_deref());
+    snapshot_stale_hint(out, r.snapshot_stale, r.branch.is_some(), index);
     Ok(())
 }
 

@@ -117,6 +117,16 @@ impl PublishArgs {
     }
 }
 
+impl BranchArgs {
+    pub fn choice(&self) -> ops::BranchChoice {
+        match (&self.branch, self.no_branch) {
+            (_, true) => ops::BranchChoice::Current,
+            (Some(b), false) => ops::BranchChoice::Given(b.clone()),
+            (None, false) => ops::BranchChoice::Named,
+        }
+    }
+}
+
 impl YankArgs {
     pub fn request(&self) -> ops::YankRequest {
         ops::YankRequest {
@@ -125,6 +135,7 @@ impl YankArgs {
             version: self.version.clone(),
             reason: self.reason.clone(),
             key: self.key.key_ref(),
+            branch: self.branch.choice(),
         }
     }
 }
@@ -136,6 +147,7 @@ impl UnyankArgs {
             name: self.name.clone(),
             version: self.version.clone(),
             key: self.key.key_ref(),
+            branch: self.branch.choice(),
         }
     }
 }
@@ -151,6 +163,7 @@ impl DeprecateArgs {
                 self.message.clone()
             },
             key: self.key.key_ref(),
+            branch: self.branch.choice(),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! The only changes a published version may see. Each is one signed edit
 //! ([`Editing::edit_plugin`](crate::signed_edit::Editing::edit_plugin)):
 //! the plugin file is loaded and verified, edited, re-signed with a
-//! publisher key whose scope covers the plugin, and committed on the
+//! publisher key whose scope covers the plugin, and committed on a new
+//! branch for a pull request (`yank/NAME-VERSION`, `unyank/NAME-VERSION`,
+//! `deprecate/NAME`, `undeprecate/NAME`), as `publish` does, or on the
 //! current branch.
 
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ pub struct YankRequest {
     pub reason: Option<String>,
     /// The publisher key.
     pub key: KeyRef,
+    pub branch: BranchChoice,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +34,7 @@ pub struct UnyankRequest {
     pub name: String,
     pub version: String,
     pub key: KeyRef,
+    pub branch: BranchChoice,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +44,30 @@ pub struct DeprecateRequest {
     /// The deprecation message; `None` removes the deprecation.
     pub message: Option<String>,
     pub key: KeyRef,
+    pub branch: BranchChoice,
+}
+
+/// Where an edit is committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BranchChoice {
+    /// A new branch named for the change (`yank/hello-1.0.0`).
+    #[default]
+    Named,
+    /// A new branch of this name.
+    Given(String),
+    /// The current branch.
+    Current,
+}
+
+impl BranchChoice {
+    /// The branch to create, `default` when none was given.
+    fn resolve(&self, default: impl FnOnce() -> String) -> Option<String> {
+        match self {
+            BranchChoice::Named => Some(default()),
+            BranchChoice::Given(b) => Some(b.clone()),
+            BranchChoice::Current => None,
+        }
+    }
 }
 
 /// What a yank, unyank or deprecation committed.
@@ -49,6 +77,8 @@ pub struct EditReport {
     /// What changed, as the commit's title (`Yank hello 1.0.0: broken`).
     pub change: String,
     pub commit: String,
+    /// The new branch committed on (`None`: the current one).
+    pub branch: Option<String>,
     /// The index has a trust layer, whose snapshot this edit made stale.
     pub snapshot_stale: bool,
 }
@@ -56,7 +86,10 @@ pub struct EditReport {
 pub fn yank(req: &YankRequest, ui: &(impl Interact + ?Sized)) -> Result<EditReport> {
     let version = Version::parse(&req.version)?;
     let reason = req.reason.clone();
-    edit(&req.index, &req.name, &req.key, ui, |p| {
+    let branch = req
+        .branch
+        .resolve(|| format!("yank/{}-{version}", req.name));
+    edit(&req.index, &req.name, &req.key, branch, ui, |p| {
         let v = find_version(p, &version)?;
         if v.yanked {
             bail!("{} {version} is already yanked", p.name);
@@ -72,7 +105,10 @@ pub fn yank(req: &YankRequest, ui: &(impl Interact + ?Sized)) -> Result<EditRepo
 
 pub fn unyank(req: &UnyankRequest, ui: &(impl Interact + ?Sized)) -> Result<EditReport> {
     let version = Version::parse(&req.version)?;
-    edit(&req.index, &req.name, &req.key, ui, |p| {
+    let branch = req
+        .branch
+        .resolve(|| format!("unyank/{}-{version}", req.name));
+    edit(&req.index, &req.name, &req.key, branch, ui, |p| {
         let v = find_version(p, &version)?;
         if !v.yanked {
             bail!("{} {version} is not yanked", p.name);
@@ -85,7 +121,13 @@ pub fn unyank(req: &UnyankRequest, ui: &(impl Interact + ?Sized)) -> Result<Edit
 
 pub fn deprecate(req: &DeprecateRequest, ui: &(impl Interact + ?Sized)) -> Result<EditReport> {
     let message = req.message.clone();
-    edit(&req.index, &req.name, &req.key, ui, |p| {
+    let verb = if message.is_some() {
+        "deprecate"
+    } else {
+        "undeprecate"
+    };
+    let branch = req.branch.resolve(|| format!("{verb}/{}", req.name));
+    edit(&req.index, &req.name, &req.key, branch, ui, |p| {
         p.deprecated = message.clone();
         Ok(match &message {
             Some(m) => format!("Deprecate {}: {m}", p.name),
@@ -110,21 +152,28 @@ fn find_version<'a>(
 }
 
 /// One signed edit of the plugin file of `name` with `change` (which returns
-/// the commit title).
+/// the commit title), on the new branch `branch` when given.
 fn edit(
     index: &std::path::Path,
     name: &str,
     key: &KeyRef,
+    branch: Option<String>,
     ui: &(impl Interact + ?Sized),
     change: impl FnOnce(&mut PluginFile) -> Result<String>,
 ) -> Result<EditReport> {
     let name = PluginName::new(name)?;
     let edit = super::open(index, ui)?;
-    let done = edit.edit_plugin(&name, || key.load("publisher key", ui), change)?;
+    let done = edit.edit_plugin(
+        &name,
+        || key.load("publisher key", ui),
+        change,
+        branch.as_deref(),
+    )?;
     Ok(EditReport {
         name: name.to_string(),
         change: done.title,
         commit: done.commit,
+        branch,
         snapshot_stale: edit.config.has_snapshot_role(),
     })
 }

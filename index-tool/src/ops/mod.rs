@@ -22,7 +22,7 @@ mod timestamp;
 mod validate;
 
 pub use deprecate::{
-    DeprecateRequest, EditReport, UnyankRequest, YankRequest, deprecate, unyank, yank,
+    BranchChoice, DeprecateRequest, EditReport, UnyankRequest, YankRequest, deprecate, unyank, yank,
 };
 pub use init::{InitReport, InitRequest, ONLINE_SNAPSHOT_ID, ONLINE_TIMESTAMP_ID, init};
 pub use key::{

@@ -15,7 +15,7 @@ Typical session:
 
 Files: plugres.toml (what you ask for), plugres.lock (what was resolved; commit it),
 plugins/ (one verified folder per plugin). Cache: $PLUGRES_HOME/cache, else
-$XDG_CACHE_HOME/plugres or ~/.cache/plugres.";
+$XDG_CACHE_HOME/plugres or ~/.cache/plugres (Windows: %LOCALAPPDATA%\\plugres).";
 
 /// plugres: verified plugins for your engine, resolved with PubGrub.
 ///

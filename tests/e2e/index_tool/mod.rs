@@ -1,6 +1,7 @@
 //! The index maintainer's and publisher's workflow, through the binary:
 //! one file per concern, sharing the helpers below.
 
+mod conventions;
 mod keys;
 mod publish;
 mod trust_layer;
