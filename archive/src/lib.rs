@@ -199,6 +199,7 @@ pub fn check_single_file(
         entries: 0,
         path_bytes: 0,
         dirs: HashSet::new(),
+        folded: HashMap::new(),
         unpacked: Unpacked::default(),
     };
     let rel = single_file_name(&out)?;

@@ -67,9 +67,9 @@ pub use sign::{
 #[cfg(feature = "signing")]
 pub use sign::{SigningKey, generate_key_files, sign};
 pub use snapshot::{
-    BINS_PER_GROUP_DIGITS, Bin, FLAT_PLUGINS, GROUPED_BIN_DIGITS, Listing, MAX_BIN_DIGITS, SNAPSHOT_BIN_DIR,
-    SNAPSHOT_PATH, Snapshot, auto_bin_digits, auto_group_digits, bin_of, bin_path, group_of,
-    group_path, parse_bin, parse_group,
+    BINS_PER_GROUP_DIGITS, Bin, FLAT_PLUGINS, GROUPED_BIN_DIGITS, Listing, MAX_BIN_DIGITS,
+    SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Snapshot, auto_bin_digits, auto_group_digits, bin_of,
+    bin_path, group_of, group_path, parse_bin, parse_group,
 };
 pub use text::LineIndex;
 pub use timestamp::{TIMESTAMP_PATH, Timestamp};

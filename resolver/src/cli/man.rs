@@ -7,7 +7,8 @@ use std::path::Path;
 use plugres::ops::OpsError;
 
 /// Writes the pages of `cmd` and its visible subcommands into `dir`;
-/// returns how many `.1` files the folder holds.
+/// returns how many it wrote (not how many the folder holds: packagers
+/// write `plugres-index`'s pages into the same folder).
 pub(crate) fn generate(cmd: clap::Command, dir: &Path) -> Result<usize, OpsError> {
     let failed = |e: std::io::Error| {
         OpsError::failed(
@@ -16,13 +17,21 @@ pub(crate) fn generate(cmd: clap::Command, dir: &Path) -> Result<usize, OpsError
         )
     };
     std::fs::create_dir_all(dir).map_err(failed)?;
+    // As `generate_to` does: no pages for clap's `help` subcommands.
+    let mut cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    let count = pages(&cmd);
     clap_mangen::generate_to(cmd, dir).map_err(failed)?;
-    let pages = std::fs::read_dir(dir)
-        .map_err(failed)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "1"))
-        .count();
-    Ok(pages)
+    Ok(count)
+}
+
+/// How many pages `clap_mangen::generate_to` writes for the built `cmd`.
+fn pages(cmd: &clap::Command) -> usize {
+    1 + cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(pages)
+        .sum::<usize>()
 }
 
 #[cfg(test)]
@@ -39,6 +48,16 @@ mod tests {
                 page_names(sub, &format!("{prefix}-{}", sub.get_name()), out);
             }
         }
+    }
+
+    #[test]
+    fn the_count_is_the_pages_written_not_the_folder_s() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plugres-index.1"), "another tool's page").unwrap();
+        let written = generate(Cli::command(), dir.path()).unwrap();
+        let mut names = Vec::new();
+        page_names(&Cli::command(), "plugres", &mut names);
+        assert_eq!(written, names.len());
     }
 
     #[test]
