@@ -134,18 +134,7 @@ pub fn unpack(
     dest: &Path,
     limits: &Limits,
 ) -> Result<Unpacked, ExtractError> {
-    let mut out = Writer {
-        archive: file_name,
-        kind,
-        dest,
-        limits,
-        bytes: 0,
-        entries: 0,
-        path_bytes: 0,
-        dirs: HashSet::new(),
-        folded: HashMap::new(),
-        unpacked: Unpacked::default(),
-    };
+    let mut out = Writer::new(file_name, kind, dest, limits);
     let empty = fs::read_dir(dest)
         .map(|mut d| d.next().is_none())
         .unwrap_or(false);
@@ -190,18 +179,7 @@ pub fn check_single_file(
             limit: limits.max_artifact_size,
         });
     }
-    let mut out = Writer {
-        archive: file_name,
-        kind: ArtifactKind::File,
-        dest: Path::new(""),
-        limits,
-        bytes: 0,
-        entries: 0,
-        path_bytes: 0,
-        dirs: HashSet::new(),
-        folded: HashMap::new(),
-        unpacked: Unpacked::default(),
-    };
+    let mut out = Writer::new(file_name, ArtifactKind::File, Path::new(""), limits);
     let rel = single_file_name(&out)?;
     let slash = slash_path(&rel);
     out.count_entry(&slash)?;
@@ -433,6 +411,24 @@ struct Writer<'a> {
     /// file systems ignore case, so two that differ only in case are one.
     folded: HashMap<String, String>,
     unpacked: Unpacked,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer of artifact `archive` (of `kind`) into `dest`, nothing made yet.
+    fn new(archive: &'a str, kind: ArtifactKind, dest: &'a Path, limits: &'a Limits) -> Self {
+        Writer {
+            archive,
+            kind,
+            dest,
+            limits,
+            bytes: 0,
+            entries: 0,
+            path_bytes: 0,
+            dirs: HashSet::new(),
+            folded: HashMap::new(),
+            unpacked: Unpacked::default(),
+        }
+    }
 }
 
 impl Writer<'_> {

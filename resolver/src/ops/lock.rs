@@ -241,12 +241,7 @@ pub fn update(
     names: &[String],
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
-    if opts.frozen {
-        return Err(OpsError::failed(
-            "`plugres update` reads the index, which `--frozen` forbids",
-            &["run it without `--frozen`"],
-        ));
-    }
+    refuse_frozen_update(opts)?;
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     if let Some(lock) = &old
@@ -264,12 +259,34 @@ pub fn update(
     };
     let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
     let plan = plan(&registries, &manifest, old.as_ref(), prefer, None, false)?;
+    let project = (&project, &manifest, old.as_ref());
+    apply_update(project, &registries, plan, opts)
+}
+
+/// `update` reads the index: refused under `--frozen`.
+pub(super) fn refuse_frozen_update(opts: &Options) -> Result<(), OpsError> {
+    if opts.frozen {
+        return Err(OpsError::failed(
+            "`plugres update` reads the index, which `--frozen` forbids",
+            &["run it without `--frozen`"],
+        ));
+    }
+    Ok(())
+}
+
+/// Writes and installs an `update`'s plan (plugres.toml unchanged).
+pub(super) fn apply_update(
+    (project, manifest, old): (&Project, &Manifest, Option<&Lockfile>),
+    registries: &Registries<'_>,
+    plan: Plan,
+    opts: &Options,
+) -> Result<ChangeReport, OpsError> {
     let a = Apply {
-        project: &project,
-        manifest: &manifest,
+        project,
+        manifest,
         editor: None,
-        old: old.as_ref(),
-        registries: &registries,
+        old,
+        registries,
         install: true,
         index_read: true,
     };

@@ -4,7 +4,7 @@
 
 use plugres_schema::{PluginName, Version};
 
-use super::lock::{Apply, apply_plan};
+use super::lock::{apply_update, refuse_frozen_update};
 use super::plan::{Prefer, plan};
 use super::registries::Registries;
 use super::{ChangeReport, OpsError, Options, load_locked};
@@ -19,12 +19,7 @@ pub fn update_precise(
     version: &str,
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
-    if opts.frozen {
-        return Err(OpsError::failed(
-            "`plugres update` reads the index, which `--frozen` forbids",
-            &["run it without `--frozen`"],
-        ));
-    }
+    refuse_frozen_update(opts)?;
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let Some(locked) = old.as_ref().and_then(|l| l.plugin(name)) else {
@@ -73,16 +68,7 @@ pub fn update_precise(
             )],
         });
     }
-    let a = Apply {
-        project: &project,
-        manifest: &manifest,
-        editor: None,
-        old: old.as_ref(),
-        registries: &registries,
-        install: true,
-        index_read: true,
-    };
-    apply_plan(a, plan, opts)
+    apply_update((&project, &manifest, old.as_ref()), &registries, plan, opts)
 }
 
 /// Whether `req` allows `version`; a prerelease counts as its release, so
