@@ -201,7 +201,6 @@ impl Snapshot {
         let group_digits = auto_group_digits(bin_digits);
         let groups = group_texts(&bins, group_digits)
             .into_iter()
-            .filter(|_| group_digits > 0)
             .map(|(id, text)| (id, Sha256::of(text.as_bytes())))
             .collect();
         let snap = Snapshot {
@@ -220,9 +219,6 @@ impl Snapshot {
     /// The group files of a grouped snapshot built by [`Snapshot::build`]
     /// (which knows every bin), as `(index path, text)`; none otherwise.
     pub fn group_files(&self) -> Vec<(String, String)> {
-        if self.group_digits == 0 {
-            return Vec::new();
-        }
         group_texts(&self.bins, self.group_digits)
             .into_iter()
             .map(|(id, text)| (group_path(&id), text))

@@ -199,14 +199,10 @@ fn listed_files(
         let path = group_path(id);
         current.insert(path.clone());
         let what = format!("bin group `{id}`");
-        let Some(bytes) = listed_bytes(dir, &path, sha, &what, snap.version, out)? else {
-            failed.insert(id.clone());
-            continue;
-        };
-        match parse_group(&path, &bytes, id, snap.bin_digits) {
-            Ok(group) => bins.extend(group),
-            Err(d) => {
-                out.extend(d);
+        let parse = |b: &[u8]| parse_group(&path, b, id, snap.bin_digits);
+        match listed_table(dir, &path, sha, &what, snap.version, out, parse)? {
+            Some(group) => bins.extend(group),
+            None => {
                 failed.insert(id.clone());
             }
         }
@@ -215,22 +211,19 @@ fn listed_files(
         let path = bin_path(id);
         current.insert(path.clone());
         let what = format!("bin `{id}`");
-        let Some(bytes) = listed_bytes(dir, &path, sha, &what, snap.version, out)? else {
-            failed.insert(id.clone());
-            continue;
-        };
-        match parse_bin(&path, &bytes, id) {
-            Ok(bin) => listed.extend(bin.files),
-            Err(d) => {
-                out.extend(d);
+        let parse = |b: &[u8]| parse_bin(&path, b, id);
+        match listed_table(dir, &path, sha, &what, snap.version, out, parse)? {
+            Some(bin) => listed.extend(bin.files),
+            None => {
                 failed.insert(id.clone());
             }
         }
     }
     // The bins of a group that could not be read are unknown, not stale.
+    let bin_dir = format!("{}/", plugres_schema::SNAPSHOT_BIN_DIR);
     let in_failed_group = |path: &str| {
         let id = path
-            .strip_prefix("snapshot/")
+            .strip_prefix(bin_dir.as_str())
             .and_then(|p| p.strip_suffix(".toml"))
             .unwrap_or(path);
         snap.group_digits > 0 && failed.contains(&group_of(id, snap.group_digits))
@@ -247,6 +240,24 @@ fn listed_files(
         }
     }
     Ok((listed, failed))
+}
+
+/// Bin or group file `path` (`what`) parsed by `parse`, when it is
+/// there, signed-off, has the digest snapshot `version` lists and parses;
+/// else `None`, with the reason reported.
+fn listed_table<T>(
+    dir: &Path,
+    path: &str,
+    sha: &Sha256,
+    what: &str,
+    version: u64,
+    out: &mut Vec<Diagnostic>,
+    parse: impl FnOnce(&[u8]) -> std::result::Result<T, Vec<Diagnostic>>,
+) -> Result<Option<T>> {
+    let Some(bytes) = listed_bytes(dir, path, sha, what, version, out)? else {
+        return Ok(None);
+    };
+    Ok(parse(&bytes).map_err(|d| out.extend(d)).ok())
 }
 
 /// The bytes of bin or group file `path` (`what`), when they are there,

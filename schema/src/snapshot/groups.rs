@@ -52,11 +52,15 @@ pub fn group_of(bin: &str, group_digits: u8) -> String {
 }
 
 /// Bin id → digest, split into groups of `group_digits` digits: each
-/// group's id and the text of its file.
+/// group's id and the text of its file; none when `group_digits` is 0
+/// (the snapshot lists its bins itself).
 pub(super) fn group_texts(
     bins: &BTreeMap<String, Sha256>,
     group_digits: u8,
 ) -> Vec<(String, String)> {
+    if group_digits == 0 {
+        return Vec::new();
+    }
     let mut groups: BTreeMap<String, BTreeMap<String, Sha256>> = BTreeMap::new();
     for (id, sha) in bins {
         groups
