@@ -83,8 +83,9 @@ fn every_difference_from_the_snapshot_is_named_by_path() {
     assert!(!d.iter().any(|l| l.starts_with("timestamp.toml")), "{d:#?}");
 }
 
-#[test]
-fn bins_are_checked_and_stale_ones_reported() {
+/// A 20-plugin index with a snapshot of `bin_digits`-digit bins and a
+/// timestamp, by the tool itself: it validates clean.
+fn signed_with_bins(bin_digits: u8) -> tempfile::TempDir {
     let (t, info) = index(20);
     let dir = t.path();
     let online = plugres_schema::SigningKey::from_key_text(&info.online_key_text, None).unwrap();
@@ -93,10 +94,17 @@ fn bins_are_checked_and_stale_ones_reported() {
         .load_config()
         .unwrap()
         .0;
-    crate::trust::write_snapshot(dir, &online, crate::trust::Bins::Digits(1), 5).unwrap();
+    crate::trust::write_snapshot(dir, &online, crate::trust::Bins::Digits(bin_digits), 5).unwrap();
     let now = crate::checkout::now_unix();
     crate::trust::write_timestamp(dir, &cfg, &online, 3600, now).unwrap();
     assert!(whole(dir).is_empty(), "{:#?}", whole(dir));
+    t
+}
+
+#[test]
+fn bins_are_checked_and_stale_ones_reported() {
+    let t = signed_with_bins(1);
+    let dir = t.path();
     let bins = existing_bin_files(dir).unwrap();
     assert!(bins.len() > 3);
     // A bin edited after signing: named, and its files are not each blamed.
@@ -120,18 +128,8 @@ fn bins_are_checked_and_stale_ones_reported() {
 
 #[test]
 fn bin_groups_are_checked_and_a_changed_group_blames_no_file_of_its_bins() {
-    let (t, info) = index(20);
+    let t = signed_with_bins(3);
     let dir = t.path();
-    let online = plugres_schema::SigningKey::from_key_text(&info.online_key_text, None).unwrap();
-    let cfg = crate::checkout::Checkout::open(dir)
-        .unwrap()
-        .load_config()
-        .unwrap()
-        .0;
-    crate::trust::write_snapshot(dir, &online, crate::trust::Bins::Digits(3), 5).unwrap();
-    let now = crate::checkout::now_unix();
-    crate::trust::write_timestamp(dir, &cfg, &online, 3600, now).unwrap();
-    assert!(whole(dir).is_empty(), "{:#?}", whole(dir));
     let groups: Vec<String> = existing_bin_files(dir)
         .unwrap()
         .into_iter()

@@ -187,8 +187,8 @@ fn a_listed_file_that_is_not_served_is_an_error_not_an_absence() {
     );
 }
 
-#[test]
-fn binned_snapshots_work_and_a_tampered_bin_is_refused() {
+/// An index with snapshot keys, hello-world and `extra-0`…`extra-19`.
+fn hello_and_twenty_extras() -> (TestIndex, SigningKey) {
     let ix = TestIndex::new();
     let online = ix.enable_snapshots();
     ix.publish(hello(false), "maint");
@@ -200,6 +200,12 @@ fn binned_snapshots_work_and_a_tampered_bin_is_refused() {
             "maint",
         );
     }
+    (ix, online)
+}
+
+#[test]
+fn binned_snapshots_work_and_a_tampered_bin_is_refused() {
+    let (ix, online) = hello_and_twenty_extras();
     ix.snapshot(&online, 1, 1);
     ix.timestamp(&online, 1, NOW + DAY);
     let trust = tempfile::tempdir().unwrap();
@@ -224,17 +230,7 @@ fn binned_snapshots_work_and_a_tampered_bin_is_refused() {
 
 #[test]
 fn grouped_bins_work_and_a_tampered_group_is_refused() {
-    let ix = TestIndex::new();
-    let online = ix.enable_snapshots();
-    ix.publish(hello(false), "maint");
-    for i in 0..20 {
-        ix.publish(
-            TestPlugin::new(&format!("extra-{i}"))
-                .version("1.0.0", ">=1")
-                .artifact("any"),
-            "maint",
-        );
-    }
+    let (ix, online) = hello_and_twenty_extras();
     // Three-digit bins: the snapshot lists groups, the groups list bins.
     let text = String::from_utf8(ix.snapshot(&online, 1, 3)).unwrap();
     assert!(text.contains("[bin-groups]"), "{text}");
