@@ -23,10 +23,12 @@ pub fn update_precise(
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let Some(locked) = old.as_ref().and_then(|l| l.plugin(name)) else {
-        return Err(OpsError::failed(
-            format!("`{name}` is not in plugres.lock, so there is nothing to update"),
-            &["add it at that version with `plugres add NAME@=VERSION`"],
-        ));
+        return Err(OpsError::Failed {
+            message: format!("`{name}` is not in plugres.lock, so there is nothing to update"),
+            hints: vec![format!(
+                "add it at that version: `plugres add {name}@={version}`"
+            )],
+        });
     };
     let version = semver::Version::parse(version).map_err(|e| {
         OpsError::failed(
@@ -35,10 +37,8 @@ pub fn update_precise(
         )
     })?;
     let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
-    exists(&registries, &locked.registry, name, &version)?;
-    if let Some(spec) = manifest
-        .plugins
-        .get(&PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?)
+    exists(&registries, &locked.registry, &locked.name, &version)?;
+    if let Some(spec) = manifest.plugins.get(&locked.name)
         && !allows(&spec.req, &version)
     {
         return Err(OpsError::Failed {
@@ -82,11 +82,10 @@ fn allows(req: &semver::VersionReq, version: &semver::Version) -> bool {
 fn exists(
     registries: &Registries<'_>,
     registry: &str,
-    name: &str,
+    name: &PluginName,
     version: &semver::Version,
 ) -> Result<(), OpsError> {
-    let plugin = PluginName::new(name).map_err(|e| OpsError::failed(e.to_string(), &[]))?;
-    let Some(file) = registries.index(registry)?.plugin(&plugin)? else {
+    let Some(file) = registries.index(registry)?.plugin(name)? else {
         return Err(OpsError::failed(
             format!("registry `{registry}` has no plugin `{name}`"),
             &[],
