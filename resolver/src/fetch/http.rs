@@ -11,7 +11,8 @@
 //! an error message, a `Debug` output or a log line.
 //!
 //! Every plugres request — artifacts, sparse index files, git's smart HTTP —
-//! goes through an agent built by [`HttpConfig::agent_builder`]: one set of
+//! goes through an agent built by [`HttpConfig::agent_builder`] and
+//! [`super::agent`] (each host looked up once per agent): one set of
 //! timeouts, one proxy setup (ureq reads `HTTPS_PROXY`/`NO_PROXY`), one TLS
 //! stack, one redirect policy.
 
@@ -431,7 +432,7 @@ impl HttpClient {
     /// Builds the agent from [`HttpConfig::agent_builder`].
     pub fn new(config: HttpConfig) -> Self {
         Self {
-            agent: config.agent_builder().build().into(),
+            agent: super::agent(config.agent_builder().build()),
             config,
         }
     }

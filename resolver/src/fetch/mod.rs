@@ -16,6 +16,7 @@ mod hasher;
 mod http;
 mod partial;
 mod range;
+mod resolve;
 #[cfg(test)]
 pub(crate) mod test_server;
 
@@ -30,3 +31,4 @@ pub use http::{
     HttpError, Outcome, RetryPolicy, bearer, classify, jitter, retry_delay, status_hint,
 };
 pub use partial::Download;
+pub(crate) use resolve::agent;

@@ -54,7 +54,7 @@ impl UreqHttp {
             .filter(|_| may_carry_token(index_url))
             .and_then(|t| Some((Scope::index(index_url)?, t)));
         UreqHttp {
-            agent: http.agent_builder().build().into(),
+            agent: crate::fetch::agent(http.agent_builder().build()),
             token,
             first: true,
             redirected_base: Arc::default(),
