@@ -92,6 +92,14 @@ pub trait IndexBackend: Send + Sync {
         false
     }
 
+    /// Whether the file at `path` is already here: a read would not wait
+    /// on the network (a network backend's prefetch has ended for it).
+    /// The verifier then checks such files in parallel, together with the
+    /// one the resolver waits for. Default: [`Self::is_local`].
+    fn has_arrived(&self, _path: &str) -> bool {
+        self.is_local()
+    }
+
     /// These files must have these digests (listed in the verified
     /// snapshot). A network backend may then answer a read from its cache
     /// without asking the host when the cached bytes match, and fetch

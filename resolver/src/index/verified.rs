@@ -49,6 +49,10 @@ pub struct VerifiedIndex {
     /// Plugins asked for: what a resolution touched, whether read from the
     /// backend or taken from a cache.
     asked: Mutex<std::collections::HashSet<PluginName>>,
+    /// Plugins a network backend was asked to prefetch whose files are not
+    /// verified yet: verified in parallel once their bytes have arrived
+    /// (see [`Self::plugin`]).
+    awaiting: Mutex<Vec<PluginName>>,
     /// Parsed files and bins that verified in earlier runs; `None` keeps
     /// nothing between runs.
     entries: Option<EntryCache>,
@@ -118,6 +122,7 @@ impl VerifiedIndex {
             bins: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             asked: Mutex::default(),
+            awaiting: Mutex::default(),
             entries: trust
                 .verified_entries
                 .clone()
@@ -195,6 +200,8 @@ impl VerifiedIndex {
         };
         if self.backend.is_local() {
             self.verify_ahead(&todo);
+        } else {
+            lock(&self.awaiting).extend(todo.into_iter().cloned());
         }
     }
 
@@ -260,13 +267,27 @@ impl VerifiedIndex {
 
     /// Reads and verifies these plugins' files in parallel, keeping those
     /// that verify; a file that fails fails again, with its error, when the
-    /// resolver asks for it (and only then counts as refused).
+    /// resolver asks for it (only then does the command fail). Either way
+    /// nothing read in this run is kept: a backend's cache must not take
+    /// bytes that were refused, even ones nothing needed.
     fn verify_ahead(&self, names: &[&PluginName]) {
-        names.par_iter().for_each(|n| {
-            if let Ok(file) = self.read_plugin(n) {
-                self.remember(n, file.map(Arc::new));
-            }
+        names.par_iter().for_each(|n| match self.read_plugin(n) {
+            Ok(file) => self.remember(n, file.map(Arc::new)),
+            Err(_) => self.refused.store(true, Ordering::SeqCst),
         });
+    }
+
+    /// Whether the backend holds `path`'s answer (see
+    /// [`IndexBackend::has_arrived`]).
+    #[cfg(test)]
+    pub(crate) fn has_arrived(&self, path: &str) -> bool {
+        self.backend.has_arrived(path)
+    }
+
+    /// Whether `name`'s file was read and verified (or found absent).
+    #[cfg(test)]
+    pub(crate) fn is_verified(&self, name: &PluginName) -> bool {
+        lock(&self.cache).contains_key(name)
     }
 
     fn remember(&self, name: &PluginName, file: Option<Arc<PluginFile>>) {
@@ -291,12 +312,36 @@ impl VerifiedIndex {
         {
             return Ok(hit.clone());
         }
-        let file = self
-            .read_plugin(name)
+        // Prefetched files that have arrived verify on the other cores
+        // meanwhile: over HTTP, checking each file only when the resolver
+        // asks for it left every core but one idle.
+        let ahead = self.arrived_ahead(name);
+        let (file, ()) = rayon::join(
+            || self.read_plugin(name),
+            || self.verify_ahead(&ahead.iter().collect::<Vec<_>>()),
+        );
+        let file = file
             .inspect_err(|_| self.refused.store(true, Ordering::SeqCst))?
             .map(Arc::new);
         self.remember(name, file.clone());
         Ok(file)
+    }
+
+    /// Takes from [`Self::awaiting`] the plugins other than `name` whose
+    /// files have arrived; those verified meanwhile are dropped.
+    fn arrived_ahead(&self, name: &PluginName) -> Vec<PluginName> {
+        let mut awaiting = lock(&self.awaiting);
+        if awaiting.is_empty() {
+            return Vec::new();
+        }
+        let cache = lock(&self.cache);
+        awaiting.retain(|n| !cache.contains_key(n) && n != name);
+        drop(cache);
+        let (arrived, waiting) = std::mem::take(&mut *awaiting)
+            .into_iter()
+            .partition(|n| self.backend.has_arrived(&index_path(n)));
+        *awaiting = waiting;
+        arrived
     }
 
     /// Reads and verifies plugin `name`'s file, or takes it from the
@@ -466,5 +511,10 @@ mod bin_table;
 mod catalog;
 mod entry_cache;
 mod listing;
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests;

@@ -46,13 +46,12 @@ impl CheckedEntries {
     /// Remembers `keys` (best effort: a read-only cache only costs a check
     /// next time). An empty file appears whole or not at all.
     pub(crate) fn record(&self, keys: &[String]) {
-        for key in keys.iter().filter(|k| !self.contains(k)) {
-            let path = self.path(key);
-            if let Some(dir) = path.parent()
-                && std::fs::create_dir_all(dir).is_ok()
-            {
-                let _ = std::fs::File::create(&path);
-            }
+        let mut new = keys.iter().filter(|k| !self.contains(k)).peekable();
+        if new.peek().is_none() || std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        for key in new {
+            let _ = std::fs::File::create(self.path(key));
         }
     }
 }

@@ -157,7 +157,31 @@ impl<'a> Provider<'a> {
         self.cache
             .borrow_mut()
             .insert(name.to_owned(), fetched.clone());
+        if let Some(list) = &fetched {
+            self.prefetch_likely(name, list);
+        }
         Ok(fetched)
+    }
+
+    /// Prefetches the dependencies of the version most likely chosen (the
+    /// locked one, else the newest selectable release) as soon as a
+    /// plugin's file is read, not when the plugin is decided: over HTTP,
+    /// waiting for the decision fetched the graph one level per decision.
+    fn prefetch_likely(&self, name: &str, list: &[Candidate]) {
+        let locked = self.request.locked.get(name);
+        let likely = list
+            .iter()
+            .filter(|c| self.selectable(name, c))
+            .max_by_key(|c| {
+                (
+                    Some(&c.version) == locked,
+                    c.version.pre.is_empty(),
+                    &c.version,
+                )
+            });
+        if let Some(c) = likely {
+            self.prefetch(c.dependencies.iter().map(|(d, _)| d));
+        }
     }
 
     fn candidate(&self, name: &str, version: &Version) -> Option<Candidate> {

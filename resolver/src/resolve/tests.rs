@@ -166,6 +166,38 @@ fn prefetches_roots_and_dependencies_before_fetching_them() {
     );
 }
 
+/// Reading a plugin's file prefetches what its likely version needs,
+/// before the plugin is decided: the locked version, else the newest one
+/// that may be chosen (not yanked ones).
+#[test]
+fn reading_a_file_prefetches_the_likely_versions_dependencies() {
+    #[rustfmt::skip]
+    let index = || Index::new()
+        .plugin("a").version("1.0.0").dep("old", "^1")
+                    .version("2.0.0").dep("new", "^1")
+                    .version("3.0.0").dep("bad", "^1").yanked("broken")
+        .plugin("b").version("1.0.0")
+        .plugin("old").version("1.0.0")
+        .plugin("new").version("1.0.0")
+        .plugin("bad").version("1.0.0");
+    // The line right after `fetch a`: before, a's dependencies were
+    // prefetched only once `a` was decided.
+    let after_fetch_a = |log: Vec<String>| {
+        let at = log.iter().position(|l| l == "fetch a").expect("fetch a");
+        log.get(at + 1).cloned().unwrap_or_default()
+    };
+    let newest = index();
+    solve(&newest, &request("1.0.0", &[("a", "*"), ("b", "^1")]));
+    assert_eq!(after_fetch_a(newest.log()), "prefetch new");
+    assert!(!newest.log().iter().any(|l| l.contains("bad")));
+
+    let locked = index();
+    let mut req = request("1.0.0", &[("a", "*"), ("b", "^1")]);
+    req.locked.insert("a".into(), ver("1.0.0"));
+    solve(&locked, &req);
+    assert_eq!(after_fetch_a(locked.log()), "prefetch old");
+}
+
 #[test]
 fn newest_respects_yanks_targets_engine_and_prereleases() {
     #[rustfmt::skip]

@@ -220,13 +220,14 @@ impl SparseBackend {
             .cache_root
             .join("sparse")
             .join(http_logic::cache_dir_name(&base));
-        let agent: Agent = config
-            .http
-            .agent_builder()
-            .max_idle_connections(MAX_PARALLEL * 2)
-            .max_idle_connections_per_host(MAX_PARALLEL)
-            .build()
-            .into();
+        let agent: Agent = crate::fetch::agent(
+            config
+                .http
+                .agent_builder()
+                .max_idle_connections(MAX_PARALLEL * 2)
+                .max_idle_connections_per_host(MAX_PARALLEL)
+                .build(),
+        );
         let (token, token_withheld) = match config.token {
             Some(_) if !may_carry_token(&base) => (
                 None,
@@ -298,8 +299,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl IndexBackend for SparseBackend {
     /// Writes the fetched files to the disk cache, now that they verified.
     /// A cache that cannot be written only costs a later refetch.
-    /// Only files the verifier actually read: a speculative prefetch that
-    /// nothing used was never verified, so it is not kept; nor a file the
+    /// Only files the verifier actually read (those the resolver asked for,
+    /// and prefetched ones it verified ahead because they had arrived): a
+    /// speculative prefetch never verified is not kept; nor a file the
     /// verifier keeps in its own cache.
     fn persist(&self) {
         let read = lock(&self.inner.read);
@@ -341,6 +343,12 @@ impl IndexBackend for SparseBackend {
 
     fn kept_verified(&self, paths: &[&str]) {
         lock(&self.inner.kept).extend(paths.iter().map(|p| p.to_string()));
+    }
+
+    fn has_arrived(&self, path: &str) -> bool {
+        lock(&self.inner.memo)
+            .get(path)
+            .is_some_and(|slot| slot.get().is_some())
     }
 
     fn pin(&self, pins: &[(String, Sha256)]) {

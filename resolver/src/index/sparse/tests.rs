@@ -555,31 +555,93 @@ fn a_tampered_file_never_reaches_the_disk_cache() {
     assert!(files.is_empty(), "{files:?}");
 }
 
+/// Cached files of this run, by path.
+fn cached_files(cache: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(cache)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().display().to_string())
+        .collect()
+}
+
+/// Waits (bounded) until the backend holds `path`'s answer.
+fn until_arrived(index: &VerifiedIndex, path: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !index.has_arrived(path) {
+        assert!(std::time::Instant::now() < deadline, "{path} never arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_prefetched_file_nothing_read_is_not_cached() {
     let ix = index_with(&["hello", "world"]);
     let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
-    index.prefetch(&[name("world")]);
     assert!(index.plugin(&name("hello")).unwrap().is_some());
-    // Let the prefetch finish, then end the run.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while nginx.hits("world.toml").len() < 2 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Prefetched after the last read: never verified, so never kept.
+    index.prefetch(&[name("world")]);
+    until_arrived(&index, "plugins/wo/rl/world.toml");
     drop(index);
-    let cached: Vec<String> = walkdir::WalkDir::new(cache.path())
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.path().display().to_string())
-        .collect();
+    let cached = cached_files(cache.path());
     assert!(
         cached.iter().any(|p| p.ends_with("hello.toml")),
         "{cached:?}"
     );
     assert!(
         !cached.iter().any(|p| p.contains("world.toml")),
+        "{cached:?}"
+    );
+}
+
+/// Prefetched files that have arrived are verified together with the one
+/// the resolver waits for; a good one is then kept like any file read.
+#[test]
+fn prefetched_files_that_arrived_are_verified_with_the_next_read() {
+    let ix = index_with(&["hello", "world"]);
+    let nginx = Nginx::serve(ix.root(), "");
+    let cache = tempfile::tempdir().unwrap();
+    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    index.prefetch(&[name("world")]);
+    until_arrived(&index, "plugins/wo/rl/world.toml");
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    assert!(
+        index.is_verified(&name("world")),
+        "world was verified ahead"
+    );
+    drop(index);
+    let cached = cached_files(cache.path());
+    assert!(
+        cached.iter().any(|p| p.ends_with("world.toml")),
+        "{cached:?}"
+    );
+}
+
+/// A tampered file verified ahead fails no command that does not need it,
+/// but nothing of the run is kept: the refused bytes least of all.
+#[test]
+fn a_tampered_file_verified_ahead_keeps_the_run_out_of_the_cache() {
+    let ix = index_with(&["hello", "world"]);
+    let path = ix.root().join("plugins/wo/rl/world.toml");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&path, bytes).unwrap();
+    let nginx = Nginx::serve(ix.root(), "");
+    let cache = tempfile::tempdir().unwrap();
+    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    index.prefetch(&[name("world")]);
+    until_arrived(&index, "plugins/wo/rl/world.toml");
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    assert!(!index.is_verified(&name("world")));
+    drop(index);
+    let cached = cached_files(cache.path());
+    assert!(
+        !cached.iter().any(|p| p.contains("world.toml")),
+        "{cached:?}"
+    );
+    assert!(
+        !cached.iter().any(|p| p.ends_with("hello.toml")),
         "{cached:?}"
     );
 }
