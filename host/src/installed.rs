@@ -45,6 +45,9 @@ pub enum InstalledError {
         dir.display()
     )]
     NoLock { dir: PathBuf },
+    /// An engine name that cannot name the user project's folder.
+    #[error("{0}")]
+    Engine(String),
     #[error(
         "plugin `{name} {version}` at `{}` does not match plugres.lock: {problem}. Run `plugres install` to restore it",
         path.display()

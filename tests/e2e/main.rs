@@ -21,4 +21,5 @@ mod registry_add;
 mod resume;
 mod search;
 mod stale_snapshot;
+mod user_wide;
 mod warm_update;

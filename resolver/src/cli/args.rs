@@ -65,6 +65,14 @@ pub(crate) struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub(crate) directory: Option<PathBuf>,
+    /// Work on your user-wide plugins of an engine instead of a project's: hosts load them
+    /// beside every project's (the project's own win). See `--engine`
+    #[arg(long = "global", short = 'g', global = true, conflicts_with_all = ["directory", "manifest_path"])]
+    pub(crate) user_wide: bool,
+    /// With --global: the engine whose user-wide plugins to use, e.g. `demo-engine` (needed
+    /// for `init --global`, and when you have user-wide plugins for several engines)
+    #[arg(long, global = true, env = "PLUGRES_ENGINE", value_name = "NAME")]
+    pub(crate) engine: Option<String>,
     /// When to use colours (NO_COLOR is honoured by `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub(crate) color: ColorChoice,

@@ -90,8 +90,21 @@ impl From<OpsError> for Failure {
     }
 }
 
-/// The directory to look for plugres.toml from.
-fn start_dir(cli: &Cli) -> PathBuf {
+/// The directory to look for plugres.toml from: the user project of an
+/// engine with `--global` (README "User-wide plugins").
+fn start_dir(cli: &Cli) -> Result<PathBuf, Failure> {
+    if cli.global.user_wide {
+        let creating = matches!(cli.command, Command::Init { .. });
+        return user_project(cli.global.engine.as_deref(), creating);
+    }
+    // `--engine` typed without `--global` (PLUGRES_ENGINE alone is fine).
+    let from_env = std::env::var("PLUGRES_ENGINE").ok();
+    if cli.global.engine.is_some() && cli.global.engine != from_env {
+        return Err(Failure::Other(
+            "`--engine` says whose user-wide plugins to use, so it goes with `--global`".into(),
+            vec!["add `--global`, or leave out `--engine` to work on this project".into()],
+        ));
+    }
     let base = cli
         .global
         .directory
@@ -101,12 +114,63 @@ fn start_dir(cli: &Cli) -> PathBuf {
         Some(p) => {
             let p = base.join(p);
             if p.is_dir() {
-                p
+                Ok(p)
             } else {
-                p.parent().map(Path::to_path_buf).unwrap_or(base)
+                Ok(p.parent().map(Path::to_path_buf).unwrap_or(base))
             }
         }
-        None => base,
+        None => Ok(base),
+    }
+}
+
+/// The folder of the user project of `engine`; without `--engine`, of the
+/// only engine that has one. `init --global` must name its engine.
+fn user_project(engine: Option<&str>, creating: bool) -> Result<PathBuf, Failure> {
+    let other = |message: String, hints: &[&str]| {
+        Failure::Other(
+            message.into(),
+            hints.iter().map(|h| h.to_string()).collect(),
+        )
+    };
+    let engine = match (engine, creating) {
+        (Some(e), _) => e.to_string(),
+        (None, true) => {
+            return Err(other(
+                "`init --global` needs the engine's name: the user project is kept per engine"
+                    .into(),
+                &[
+                    "add `--engine NAME` (the `engine` of its index's config.toml, like `demo-engine`)",
+                ],
+            ));
+        }
+        (None, false) => match plugres_host::user_project_engines().as_slice() {
+            [only] => only.clone(),
+            [] => {
+                return Err(other(
+                    "you have no user-wide plugins yet".into(),
+                    &[
+                        "start with `plugres init --global --engine NAME --engine-version V --registry INDEX --key KEY`",
+                    ],
+                ));
+            }
+            several => {
+                return Err(other(
+                    format!(
+                        "you have user-wide plugins for several engines: {}",
+                        several.join(", ")
+                    ),
+                    &["say which with `--engine NAME` (or PLUGRES_ENGINE)"],
+                ));
+            }
+        },
+    };
+    match plugres_host::user_project_dir(&engine) {
+        Ok(Some(dir)) => Ok(dir),
+        Ok(None) => Err(other(
+            "cannot find a folder for user-wide plugins: `PLUGRES_HOME` is not set and the user's home folder is unknown".into(),
+            &["set `PLUGRES_HOME` to a writable directory"],
+        )),
+        Err(e) => Err(other(e, &["engine names look like `demo-engine`"])),
     }
 }
 
@@ -186,7 +250,7 @@ fn prompt(request: &PermissionRequest) -> bool {
 }
 
 fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
-    let start = start_dir(cli);
+    let start = start_dir(cli)?;
     let opts = |grants: Option<&GrantArgs>| options(cli, settings, out, grants);
     match &cli.command {
         Command::Init {
@@ -199,6 +263,7 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
                 engine_version: engine_version.clone(),
                 target: target.clone(),
                 registry: registry.clone().map(|r| (r, key.clone())),
+                engine_name: cli.global.engine.clone().filter(|_| cli.global.user_wide),
             };
             let r = ops::init(&start, &request, &opts(None)?)?;
             out.status(&format!("Created {}", r.manifest));

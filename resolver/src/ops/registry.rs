@@ -24,6 +24,10 @@ pub struct InitRequest {
     pub target: Option<String>,
     /// `--registry INDEX --key KEY`: a first registry, named `default`.
     pub registry: Option<(String, Vec<String>)>,
+    /// `[engine] name`, known before any registry says it (`init --global`
+    /// makes the user project of that engine): a registry serving another
+    /// engine is then refused.
+    pub engine_name: Option<String>,
 }
 
 /// A registry as plugres.toml has it.
@@ -132,6 +136,9 @@ pub fn init(dir: &Path, request: &InitRequest, opts: &Options) -> Result<Registr
     if let Some(t) = &request.target {
         let target = Target::new(t).map_err(|e| OpsError::failed(e, &[]))?;
         editor.set_engine_target(Some(&target))?;
+    }
+    if let Some(name) = &request.engine_name {
+        editor.set_engine_name(name)?;
     }
     let mut reports = Vec::new();
     if let Some((index, keys)) = &request.registry {

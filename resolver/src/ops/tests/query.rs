@@ -296,6 +296,7 @@ fn init_and_registries() {
             s.index().display().to_string(),
             vec![SAMPLE_ROOT_KEY.into()],
         )),
+        engine_name: None,
     };
     let r = init(&dir, &request, &s.opts()).unwrap();
     assert!(r.registries[0].verified);
