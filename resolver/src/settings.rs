@@ -8,7 +8,7 @@
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `trust/`, `credentials.toml`, `config.toml`) |
+//! | `PLUGRES_HOME` | everything plugres keeps goes under this dir (`cache/`, `index/`, `trust/`, `credentials.toml`, `config.toml`, and the user-wide plugins' projects in `user/`: see `plugres_host::user_project_dir`) |
 //! | `XDG_CACHE_HOME` | Linux, macOS, without `PLUGRES_HOME`: the cache is `$XDG_CACHE_HOME/plugres` (index caches in its `index/`) |
 //! | `XDG_CONFIG_HOME` | Linux, macOS, without `PLUGRES_HOME`: tokens are read from `$XDG_CONFIG_HOME/plugres/credentials.toml`, registries used outside a project from `config.toml` beside it |
 //! | `XDG_STATE_HOME` | Linux, macOS, without `PLUGRES_HOME`: what was seen of each index (the rollback floor) is kept in `$XDG_STATE_HOME/plugres/trust` |

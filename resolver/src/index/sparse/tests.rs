@@ -573,12 +573,22 @@ fn until_arrived(index: &VerifiedIndex, path: &str) {
     }
 }
 
-#[test]
-fn a_prefetched_file_nothing_read_is_not_cached() {
+/// An index of `hello` and `world` (its files edited by `edit` first),
+/// served by nginx, and a verified index over it with its own cache.
+fn hello_and_world(
+    edit: impl FnOnce(&Path),
+) -> (TestIndex, Nginx, tempfile::TempDir, VerifiedIndex) {
     let ix = index_with(&["hello", "world"]);
+    edit(ix.root());
     let nginx = Nginx::serve(ix.root(), "");
     let cache = tempfile::tempdir().unwrap();
     let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    (ix, nginx, cache, index)
+}
+
+#[test]
+fn a_prefetched_file_nothing_read_is_not_cached() {
+    let (_ix, _nginx, cache, index) = hello_and_world(|_| {});
     assert!(index.plugin(&name("hello")).unwrap().is_some());
     // Prefetched after the last read: never verified, so never kept.
     index.prefetch(&[name("world")]);
@@ -599,10 +609,7 @@ fn a_prefetched_file_nothing_read_is_not_cached() {
 /// the resolver waits for; a good one is then kept like any file read.
 #[test]
 fn prefetched_files_that_arrived_are_verified_with_the_next_read() {
-    let ix = index_with(&["hello", "world"]);
-    let nginx = Nginx::serve(ix.root(), "");
-    let cache = tempfile::tempdir().unwrap();
-    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    let (_ix, _nginx, cache, index) = hello_and_world(|_| {});
     index.prefetch(&[name("world")]);
     until_arrived(&index, "plugins/wo/rl/world.toml");
     assert!(index.plugin(&name("hello")).unwrap().is_some());
@@ -622,14 +629,12 @@ fn prefetched_files_that_arrived_are_verified_with_the_next_read() {
 /// but nothing of the run is kept: the refused bytes least of all.
 #[test]
 fn a_tampered_file_verified_ahead_keeps_the_run_out_of_the_cache() {
-    let ix = index_with(&["hello", "world"]);
-    let path = ix.root().join("plugins/wo/rl/world.toml");
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes.push(b'\n');
-    std::fs::write(&path, bytes).unwrap();
-    let nginx = Nginx::serve(ix.root(), "");
-    let cache = tempfile::tempdir().unwrap();
-    let index = verified(&ix, backend(&nginx.url(0), cache.path())).unwrap();
+    let (_ix, _nginx, cache, index) = hello_and_world(|root| {
+        let path = root.join("plugins/wo/rl/world.toml");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.push(b'\n');
+        std::fs::write(&path, bytes).unwrap();
+    });
     index.prefetch(&[name("world")]);
     until_arrived(&index, "plugins/wo/rl/world.toml");
     assert!(index.plugin(&name("hello")).unwrap().is_some());
