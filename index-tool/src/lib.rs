@@ -13,5 +13,6 @@ pub mod keys;
 pub mod mirror;
 pub mod ops;
 pub mod signed_edit;
+pub mod site;
 pub mod trust;
 pub mod validate;

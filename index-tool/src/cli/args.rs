@@ -80,6 +80,12 @@ pub enum Command {
     /// Download every artifact of an index into a folder a static server
     /// can serve as an artifact mirror (resumable).
     MirrorArtifacts(MirrorArgs),
+    /// Write a static web catalog of the index into OUT: a searchable home
+    /// page and a page per plugin, for any static host (GitHub Pages).
+    #[command(
+        after_help = "Example:\n  plugres-index site public/ --index ./sample-index\n  python3 -m http.server -d public   # or open public/index.html"
+    )]
+    Site(SiteArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Write man pages for plugres-index and every subcommand into DIR.
@@ -464,6 +470,15 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     pub name: String,
+    #[command(flatten)]
+    pub index: IndexDir,
+}
+
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The folder to write the site into (created when missing)
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
     #[command(flatten)]
     pub index: IndexDir,
 }

@@ -79,6 +79,9 @@ fn run(cli: Cli) -> Result<i32> {
             return Ok(if report.errors() > 0 { 1 } else { 0 });
         }
         Command::Log(a) => print::log(&out, &ops::log(&a.index.path(), &a.name)?)?,
+        Command::Site(a) => {
+            print::site(&out, &plugres_index::site::build(&a.index.path(), &a.out)?)?
+        }
         Command::MirrorArtifacts(a) => {
             let report = ops::mirror(&a.request())?;
             print::mirrored(&out, &a.out, &report)?;

@@ -540,3 +540,26 @@ pub fn mirrored(out: &Out, dir: &std::path::Path, r: &MirrorReport) -> anyhow::R
     );
     Ok(())
 }
+
+/// Where the site went, and how to look at it.
+pub fn site(out: &Out, r: &plugres_index::site::SiteReport) -> anyhow::Result<()> {
+    if out.json {
+        return json(r);
+    }
+    out.status(
+        "Wrote",
+        format!(
+            "{} for {} to `{}`",
+            plural(r.files, "file"),
+            plural(r.plugins, "plugin"),
+            r.out.display()
+        ),
+    );
+    if out.talk() {
+        eprintln!(
+            "open `{}` in a browser, or serve the folder from any static host",
+            r.out.join("index.html").display()
+        );
+    }
+    Ok(())
+}

@@ -15,7 +15,7 @@
 
 mod artifacts;
 mod catalog;
-mod files;
+pub(crate) mod files;
 mod trust;
 
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 mod conventions;
 mod keys;
 mod publish;
+mod site;
 mod trust_layer;
 mod validate;
 

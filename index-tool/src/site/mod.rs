@@ -1,0 +1,118 @@
+//! `plugres-index site OUT`: a static web catalog of the index (README
+//! "A web catalog"). The index is the data and any static host serves the
+//! result: a home page that searches as you type (a small script over
+//! `catalog.js`, no build step, no CDN), one page per plugin, and a plain
+//! list that needs no script. Links are relative, so the site works from
+//! `file://`, a subfolder or a domain root; the same index gives the same
+//! bytes.
+//!
+//! Every publisher-controlled string reaches HTML through minijinja's
+//! auto-escaping, reaches the script as JSON in a file of its own (never
+//! inside a `<script>` element), and only `http(s)://` URLs become links
+//! ([`model::safe_link`]).
+
+mod model;
+mod render;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use plugres_schema::{IndexConfig, PluginFile, name_from_index_path, signature_path};
+
+use crate::checkout::diagnostics_error;
+use crate::validate::files::check_file;
+
+pub use model::SitePlugin;
+
+/// What `site` wrote.
+#[derive(Debug, serde::Serialize)]
+pub struct SiteReport {
+    pub out: PathBuf,
+    pub plugins: usize,
+    pub files: usize,
+}
+
+/// Builds the site of the index at `index` into `out` (created; files the
+/// site writes are replaced, others left alone). Every plugin file must
+/// verify and validate, as `validate` checks it: a site is built only from
+/// an index clients would accept.
+pub fn build(index: &Path, out: &Path) -> Result<SiteReport> {
+    let config = load_config(index)?;
+    let plugins = model::plugins(load_plugins(index, &config)?);
+    let pages = render::site(&config, &plugins)?;
+    for (rel, bytes) in &pages {
+        let path = out.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        }
+        plugres_fs::atomic_write(&path, bytes)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    Ok(SiteReport {
+        out: out.to_path_buf(),
+        plugins: plugins.len(),
+        files: pages.len(),
+    })
+}
+
+fn load_config(index: &Path) -> Result<IndexConfig> {
+    let read = |rel: &str| {
+        std::fs::read(index.join(rel))
+            .with_context(|| format!("cannot read `{}`", index.join(rel).display()))
+    };
+    let bytes = read("config.toml").context("not an index (no config.toml); pass `--index DIR`")?;
+    let config = IndexConfig::parse("config.toml", &bytes).map_err(|d| diagnostics_error(&d))?;
+    let sig = read("config.toml.minisig")?;
+    plugres_schema::verify(
+        "config.toml",
+        &bytes,
+        &sig,
+        config.root_keys.iter().map(|k| (&k.id, &k.public)),
+    )?;
+    Ok(config)
+}
+
+/// Every plugin file, checked as `validate` checks it, with the id of the
+/// publisher key that signed it.
+fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, String)>> {
+    let mut paths: Vec<String> = walkdir::WalkDir::new(index.join("plugins"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(index)
+                .ok()?
+                .to_str()?
+                .replace('\\', "/");
+            rel.ends_with(".toml").then_some(rel)
+        })
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let checked = check_file(index, &path, config);
+        if let Some(d) = checked.diagnostics.first() {
+            bail!(
+                "{d}\nhint: the site is built only from a valid index; run `plugres-index validate`"
+            );
+        }
+        let (Some(file), Some(name)) = (checked.plugin, name_from_index_path(&path)) else {
+            continue;
+        };
+        let bytes = std::fs::read(index.join(&path))?;
+        let sig = std::fs::read(index.join(signature_path(&path)))?;
+        let signer = plugres_schema::verify(
+            &path,
+            &bytes,
+            &sig,
+            config.publishers_for(&name).map(|k| (&k.id, &k.public)),
+        )?;
+        out.push((file, signer.key_id.to_string()));
+    }
+    Ok(out)
+}

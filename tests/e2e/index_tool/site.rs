@@ -1,0 +1,109 @@
+//! `plugres-index site` (README "A web catalog"): built from a real signed
+//! index by the real binary; every internal link resolves, the same index
+//! gives the same bytes, and an index that does not validate gives no site.
+//! (The page's behaviour in a browser is not tested here yet.)
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use plugres_e2e::index::TestIndex;
+use plugres_e2e::{plugres_index, run, stderr};
+
+fn build(index: &Path, out: &Path) {
+    run(
+        plugres_index()
+            .arg("site")
+            .arg(out)
+            .arg("--index")
+            .arg(index),
+        true,
+    );
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// The `href`/`src` values of an HTML page, entities decoded.
+fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            rest = &rest[at + attr.len()..];
+            let end = rest.find('"').unwrap();
+            out.push(rest[..end].replace("&#x2f;", "/").replace("&amp;", "&"));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+#[test]
+fn the_site_of_the_sample_index_links_only_to_itself_and_is_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    build(&index, &a);
+    build(&index, &b);
+    let site = files(&a);
+    assert_eq!(site, files(&b), "same index, same bytes");
+    for page in [
+        "index.html",
+        "plugins/index.html",
+        "plugins/hello-world.html",
+    ] {
+        assert!(site.contains_key(page), "{page}: {:?}", site.keys());
+    }
+    let mut checked = 0;
+    for (rel, bytes) in site.iter().filter(|(r, _)| r.ends_with(".html")) {
+        let page_dir = a.join(rel).parent().unwrap().to_path_buf();
+        for link in links(&String::from_utf8_lossy(bytes)) {
+            if link.starts_with("https://") || link.starts_with("http://") {
+                continue;
+            }
+            assert!(!link.starts_with('/'), "{rel}: `{link}` is not relative");
+            let target = page_dir.join(&link);
+            assert!(target.is_file(), "{rel}: `{link}` leads nowhere");
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} links");
+    let page = String::from_utf8_lossy(&site["plugins/hello-world.html"]).into_owned();
+    assert!(page.contains("<th scope=\"row\">2.0.0</th>"), "{page}");
+    assert!(page.contains("plugres add hello-world"), "{page}");
+    let home = &site["index.html"];
+    assert!(home.len() < 50 * 1024, "home page {} bytes", home.len());
+}
+
+#[test]
+fn an_index_that_does_not_validate_gives_no_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let file = index.join("plugins/he/ll/hello-world.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text = text.replace("Greets the world", "<script>alert(1)</script>");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("site");
+    let err = stderr(&run(
+        plugres_index()
+            .arg("site")
+            .arg(&out)
+            .arg("--index")
+            .arg(&index),
+        false,
+    ));
+    assert!(err.contains("hello-world.toml"), "{err}");
+    assert!(err.contains("plugres-index validate"), "{err}");
+    assert!(!out.join("index.html").exists());
+}
