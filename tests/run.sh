@@ -41,6 +41,7 @@ command -v minisign >/dev/null || need+=(minisign)
 command -v git >/dev/null || need+=(git)
 [ -x "$(git --exec-path 2>/dev/null)/git-daemon" ] || need+=(git)
 command -v cc >/dev/null || need+=(gcc)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   # Each package once (git may be named twice); no mapfile: macOS has bash 3.
   uniq=()

@@ -107,3 +107,123 @@ fn an_index_that_does_not_validate_gives_no_site() {
     assert!(err.contains("plugres-index validate"), "{err}");
     assert!(!out.join("index.html").exists());
 }
+
+/// The page as Debian's chromium leaves it after its scripts ran
+/// (headless, `--dump-dom`), for `url`.
+fn browser_dom(url: &str) -> String {
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .unwrap_or_else(|| plugres_test_support::missing_tool("chromium", "chromium"));
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The plugin names in the search results of a dumped home page.
+fn results(dom: &str) -> Vec<String> {
+    let list = &dom[dom.find("id=\"results\"").expect("results list")..];
+    let list = &list[..list.find("</ul>").unwrap()];
+    list.split("<li>")
+        .skip(1)
+        .filter_map(|li| {
+            let a = &li[li.find("\">")? + 2..];
+            Some(a[..a.find("</a>")?].to_string())
+        })
+        .collect()
+}
+
+/// The search runs in a real browser, from `file://`: the query of a
+/// linked search fills the form and filters the list as typing does.
+#[test]
+fn the_search_filters_in_a_real_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let out = tmp.path().join("site");
+    build(&index, &out);
+    let home = format!("file://{}", out.join("index.html").display());
+    let all = results(&browser_dom(&home));
+    assert_eq!(
+        all,
+        [
+            "acme-audit",
+            "greeter-core",
+            "hello-world",
+            "old-greeter",
+            "pretty-theme"
+        ]
+    );
+    assert_eq!(
+        results(&browser_dom(&format!("{home}?q=theme"))),
+        ["pretty-theme"]
+    );
+    // Engine 1.1: only plugins with a version that runs there (every
+    // acme-audit version needs 1.2 or newer).
+    assert_eq!(
+        results(&browser_dom(&format!("{home}?engine=1.1"))),
+        ["greeter-core", "hello-world", "old-greeter", "pretty-theme"]
+    );
+    assert!(results(&browser_dom(&format!("{home}?engine=0.9"))).is_empty());
+    let dom = browser_dom(&format!("{home}?q=greeter"));
+    assert!(dom.contains("2 plugins"), "the count is announced");
+    assert!(dom.contains("deprecated"), "old-greeter's badge");
+}
+
+/// A publisher's markup stays text in a real browser: nothing it carries
+/// runs or becomes an element.
+#[test]
+fn hostile_strings_stay_inert_in_a_real_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let ix = TestIndex::sample_copy(&index, None);
+    ix.plugin("evil-plugin")
+        .version("1.0.0", ">=1.0")
+        .artifact("any", "evil.wasm", b"\0asm")
+        .yanked("<script>document.title='pwned'</script>")
+        .deprecated("<img src=x onerror=\"document.title='pwned'\"> use \"><b>good</b>")
+        .publish();
+    let out = tmp.path().join("site");
+    build(&index, &out);
+    let page = browser_dom(&format!(
+        "file://{}",
+        out.join("plugins/evil-plugin.html").display()
+    ));
+    assert!(
+        page.contains("<title>evil-plugin · sample</title>"),
+        "{page}"
+    );
+    assert!(!page.contains("pwned</title>"), "a script ran");
+    assert!(!page.contains("<img src=\"x\""), "an element was injected");
+    assert!(!page.contains("<b>good</b>"), "markup was parsed");
+    assert!(page.contains("&lt;b&gt;good&lt;/b&gt;"), "{page}");
+    let home = browser_dom(&format!(
+        "file://{}?q=evil",
+        out.join("index.html").display()
+    ));
+    assert_eq!(results(&home), ["evil-plugin"]);
+    assert!(!home.contains("pwned</title>"));
+}

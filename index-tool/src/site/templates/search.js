@@ -67,6 +67,11 @@
     results.replaceChildren.apply(results, shown.map(item));
     count.textContent = shown.length + (shown.length === 1 ? " plugin" : " plugins");
   }
-  [q, category, engine, sort].forEach(function (el) { el.addEventListener("input", update); });
+  // A search can be linked to: `index.html?q=theme&engine=1.4.2`.
+  var params = new URLSearchParams(window.location.search);
+  [q, category, engine, sort].forEach(function (el) {
+    if (params.has(el.name)) { el.value = params.get(el.name); }
+    el.addEventListener("input", update);
+  });
   update();
 })();
