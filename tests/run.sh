@@ -41,7 +41,8 @@ command -v minisign >/dev/null || need+=(minisign)
 command -v git >/dev/null || need+=(git)
 [ -x "$(git --exec-path 2>/dev/null)/git-daemon" ] || need+=(git)
 command -v cc >/dev/null || need+=(gcc)
-command -v chromium >/dev/null || need+=(chromium)
+# Debian's chromium; Ubuntu's is a snap stub, and its CI runners have Chrome.
+command -v chromium >/dev/null || command -v google-chrome >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   # Each package once (git may be named twice); no mapfile: macOS has bash 3.
   uniq=()

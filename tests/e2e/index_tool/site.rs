@@ -111,7 +111,7 @@ fn an_index_that_does_not_validate_gives_no_site() {
 /// The page as Debian's chromium leaves it after its scripts ran
 /// (headless, `--dump-dom`), for `url`.
 fn browser_dom(url: &str) -> String {
-    let chromium = ["chromium", "chromium-browser"]
+    let chromium = ["chromium", "google-chrome", "chromium-browser"]
         .into_iter()
         .find(|c| {
             std::process::Command::new(c)
