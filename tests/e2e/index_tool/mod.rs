@@ -2,6 +2,7 @@
 //! one file per concern, sharing the helpers below.
 
 mod conventions;
+mod devtools;
 mod keys;
 mod publish;
 mod site;

@@ -111,15 +111,7 @@ fn an_index_that_does_not_validate_gives_no_site() {
 /// The page as Debian's chromium leaves it after its scripts ran
 /// (headless, `--dump-dom`), for `url`.
 fn browser_dom(url: &str) -> String {
-    let chromium = ["chromium", "google-chrome", "chromium-browser"]
-        .into_iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .unwrap_or_else(|| plugres_test_support::missing_tool("chromium", "chromium"));
+    let chromium = super::devtools::browser();
     let profile = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(chromium)
         .args([
@@ -226,4 +218,62 @@ fn hostile_strings_stay_inert_in_a_real_browser() {
     ));
     assert_eq!(results(&home), ["evil-plugin"]);
     assert!(!home.contains("pwned</title>"));
+}
+
+/// Typed key by key, as a user types: the list narrows on every key, and
+/// the keyboard reaches a result and opens its page, whose versions table
+/// shows a yanked version.
+#[test]
+fn typing_in_the_search_box_filters_and_the_keyboard_opens_a_plugin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let ix = TestIndex::sample_copy(&index, None);
+    ix.plugin("greeter-extra")
+        .version("1.0.0", ">=1.0")
+        .artifact("any", "extra.wasm", b"\0asm")
+        .version("1.1.0", ">=1.0")
+        .artifact("any", "extra.wasm", b"\0asm1")
+        .yanked("broke greetings")
+        .deprecated("use greeter-core")
+        .publish();
+    let out = tmp.path().join("site");
+    build(&index, &out);
+    let mut page =
+        super::devtools::Page::open(&format!("file://{}", out.join("index.html").display()));
+    let names =
+        "Array.from(document.querySelectorAll('#results li a')).map(a => a.textContent).join(',')";
+    assert_eq!(page.eval(names).as_str().unwrap().split(',').count(), 6);
+    page.eval("document.getElementById('q').focus()");
+    page.type_text("gree");
+    assert_eq!(
+        page.eval(names),
+        "acme-audit,greeter-core,greeter-extra,hello-world,old-greeter"
+    );
+    page.type_text("ter-");
+    assert_eq!(page.eval(names), "greeter-core,greeter-extra");
+    assert_eq!(
+        page.eval("document.getElementById('count').textContent"),
+        "2 plugins"
+    );
+    // Tab past the three filters to the first result; Enter opens one.
+    for _ in 0..4 {
+        page.press("Tab", 9);
+    }
+    assert_eq!(
+        page.eval("document.activeElement.textContent"),
+        "greeter-core"
+    );
+    page.press("Tab", 9);
+    assert_eq!(
+        page.eval("document.activeElement.textContent"),
+        "greeter-extra"
+    );
+    page.press("Enter", 13);
+    page.until("location.pathname.endsWith('/plugins/greeter-extra.html') && document.readyState === 'complete'");
+    assert_eq!(
+        page.eval("document.querySelector('.banner').textContent"),
+        "Deprecated: use greeter-core"
+    );
+    let rows = "Array.from(document.querySelectorAll('#versions tbody th')).map(t => t.textContent.trim()).join('|')";
+    assert_eq!(page.eval(rows), "1.1.0 yanked: broke greetings|1.0.0");
 }
