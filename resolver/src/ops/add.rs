@@ -117,9 +117,10 @@ pub fn add(
     for spec in &request.specs {
         let (name, req) = parse_spec(spec)?;
         let registry = registry_of(request, &manifest, &registries, &name)?;
-        let implicit = registry == DEFAULT_REGISTRY
-            || (manifest.registries.len() == 1 && manifest.registries.contains_key(&registry));
-        let written = (!implicit).then_some(registry.clone());
+        // Only `default` goes unwritten: the only registry is a plugin's
+        // default too, but just until a second one is added (README "For
+        // project users").
+        let written = (registry != DEFAULT_REGISTRY).then_some(registry.clone());
         let req = match (req, manifest.plugins.get(&name)) {
             (Some(r), _) => r,
             (None, Some(existing)) if existing.registry == registry => existing.req.clone(),
