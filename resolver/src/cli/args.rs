@@ -331,6 +331,10 @@ mod tests {
             panic!("not install")
         };
         assert_eq!(grants.allow, vec!["network", "fs-read", "env"]);
+        for name in ["list", "status"] {
+            let cli = Cli::try_parse_from(["plugres", name, "--offline", "--json"]).unwrap();
+            assert!(matches!(cli.command, Command::List), "{name}");
+        }
         let cli = Cli::try_parse_from(["plugres", "engine-check", "2"]).unwrap();
         let Command::EngineCheck { engine_version } = cli.command else {
             panic!("not engine-check")
