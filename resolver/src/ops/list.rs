@@ -94,12 +94,14 @@ pub fn list(start: &std::path::Path, opts: &Options) -> Result<ListReport, OpsEr
         )
     })?;
     let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
-    let verified = super::verify::problems(&project, &manifest, &lock, &registries)?;
     let mut problems = Vec::new();
     let rows = match opts.offline {
         true => vec![None; lock.plugins.len()],
         false => compare(&manifest, &lock, &registries, &mut problems),
     };
+    // After `compare`: the lock check reads the indexes it opened online
+    // rather than opening the cached ones again.
+    let verified = super::verify::problems(&project, &manifest, &lock, &registries)?;
     let plugins: Vec<ListedPlugin> = lock
         .plugins
         .iter()
