@@ -13,6 +13,7 @@ mod client;
 mod faults;
 mod index_tamper;
 mod index_tool;
+mod list;
 mod lock_edits;
 mod messages;
 mod mirror;

@@ -175,6 +175,12 @@ pub(crate) enum Command {
     },
     /// Show newer versions: compatible with this engine, overall, and what holds each back
     Outdated,
+    /// Show every locked plugin: version, registry, enabled, files intact, yanked or deprecated, newer version, what it needs and what needs it
+    #[command(
+        visible_alias = "status",
+        after_help = "Then the problems, each with the command that fixes it. Exits 0 even when something is wrong (`plugres verify` exits 3). With --offline the indexes are not read: yanks, deprecations and newer versions are not checked, and it says so."
+    )]
+    List,
     /// Show a plugin's versions, engine requirements, permissions, targets, yanks
     Info {
         name: String,
@@ -325,6 +331,10 @@ mod tests {
             panic!("not install")
         };
         assert_eq!(grants.allow, vec!["network", "fs-read", "env"]);
+        for name in ["list", "status"] {
+            let cli = Cli::try_parse_from(["plugres", name, "--offline", "--json"]).unwrap();
+            assert!(matches!(cli.command, Command::List), "{name}");
+        }
         let cli = Cli::try_parse_from(["plugres", "engine-check", "2"]).unwrap();
         let Command::EngineCheck { engine_version } = cli.command else {
             panic!("not engine-check")

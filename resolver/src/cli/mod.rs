@@ -320,6 +320,7 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
         }
         Command::Tree { invert } => print::tree(out, &ops::tree(&start, invert.as_deref())?),
         Command::Outdated => print::outdated(out, &ops::outdated(&start, &opts(None)?)?),
+        Command::List => print::list(out, &ops::list(&start, &opts(None)?)?),
         Command::Info { name, registry } => print::info(
             out,
             &ops::info(&start, name, registry.as_deref(), &opts(None)?)?,
@@ -388,6 +389,9 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             let disable = matches!(cli.command, Command::Disable { .. });
             let r = ops::set_disabled(&start, name, disable, &opts(None)?)?;
             out.json(&r);
+            for w in &r.warnings {
+                out.warn(w);
+            }
             let state = if r.disabled { "Disabled" } else { "Enabled" };
             out.status(&format!("{state} {} {}", r.name, r.version));
         }

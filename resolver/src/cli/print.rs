@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use plugres::ops::{
-    CategoriesReport, Change, ChangeReport, EngineCheckReport, InfoReport, OutdatedReport,
-    RegistryList, SearchReport, TreeNode, TreeReport, VerifyReport,
+    CategoriesReport, Change, ChangeReport, EngineCheckReport, InfoReport, ListReport,
+    ListedPlugin, OutdatedReport, RegistryList, SearchReport, TreeNode, TreeReport, VerifyReport,
 };
 
 /// Where and how to print.
@@ -267,19 +267,22 @@ fn table(rows: &[Vec<String>]) -> String {
 /// `outdated`.
 pub(crate) fn outdated(out: &Out, r: &OutdatedReport) {
     out.json(r);
+    out.data(&outdated_text(r));
+}
+
+fn outdated_text(r: &OutdatedReport) -> String {
     let rows: Vec<&plugres::ops::OutdatedPlugin> = r
         .plugins
         .iter()
-        .filter(|p| p.outdated || !p.held_back.is_empty())
+        .filter(|p| p.outdated || p.yanked || !p.held_back.is_empty())
         .collect();
     if rows.is_empty() {
-        out.data(&format!(
+        return format!(
             "All {} are at their newest versions ({} {}).\n",
             plural(r.plugins.len(), "plugin"),
             r.engine_name,
             r.engine
-        ));
-        return;
+        );
     }
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut t = vec![vec![
@@ -289,16 +292,122 @@ pub(crate) fn outdated(out: &Out, r: &OutdatedReport) {
         "Latest".into(),
         "Held back by".into(),
     ]];
-    for p in rows {
+    for p in &rows {
+        let current = match p.yanked {
+            true => format!("{} (yanked)", p.current),
+            false => p.current.clone(),
+        };
         t.push(vec![
             p.name.clone(),
-            p.current.clone(),
+            current,
             dash(&p.compatible),
             dash(&p.latest),
             p.held_back.join("; "),
         ]);
     }
-    out.data(&table(&t));
+    let mut s = table(&t);
+    for p in rows.iter().filter(|p| p.yanked) {
+        let reason = p
+            .yank_reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(": {r}"));
+        let fix = p.fix.as_deref().unwrap_or_default();
+        let _ = writeln!(s, "\n{} {} is yanked{reason}; {fix}", p.name, p.current);
+    }
+    s
+}
+
+/// `list` / `status`: a table, then the problems with their fixes.
+pub(crate) fn list(out: &Out, r: &ListReport) {
+    out.json(r);
+    out.data(&list_text(r));
+}
+
+fn list_text(r: &ListReport) -> String {
+    if r.plugins.is_empty() {
+        return "No plugins are locked.\n".to_string();
+    }
+    let mut t = vec![
+        [
+            "Plugin",
+            "Version",
+            "Registry",
+            "State",
+            "Files",
+            "Index",
+            "Update",
+            "Depends on",
+            "Needed by",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for p in &r.plugins {
+        let list = |v: &[String]| match v {
+            [] => "-".to_string(),
+            v => v.join(", "),
+        };
+        let (index, update) = index_cells(p);
+        t.push(vec![
+            p.name.clone(),
+            p.version.clone(),
+            p.registry.clone(),
+            if p.enabled { "enabled" } else { "disabled" }.into(),
+            if p.intact { "ok" } else { "CHANGED" }.into(),
+            index,
+            update,
+            list(&p.depends_on),
+            list(&p.needed_by),
+        ]);
+    }
+    let mut s = table(&t);
+    if !r.index_checked {
+        s.push_str("\nnote: --offline: yanks, deprecations and newer versions were not checked\n");
+    }
+    if r.problems.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nNo problems: every file matches plugres.lock{}.",
+            if r.index_checked {
+                ", nothing is yanked or deprecated"
+            } else {
+                ""
+            }
+        );
+        return s;
+    }
+    let _ = writeln!(s, "\n{}:", plural(r.problems.len(), "problem"));
+    for p in &r.problems {
+        let _ = writeln!(s, "  {}", p.message);
+        if let Some(fix) = &p.fix {
+            let _ = writeln!(s, "    fix: {fix}");
+        }
+    }
+    s
+}
+
+/// The Index and Update cells of a `list` row.
+fn index_cells(p: &ListedPlugin) -> (String, String) {
+    let Some(state) = &p.index else {
+        return ("not checked".into(), "?".into());
+    };
+    let mut marks = Vec::new();
+    if state.yanked {
+        marks.push("yanked");
+    }
+    if state.deprecated.is_some() {
+        marks.push("deprecated");
+    }
+    let index = match marks.as_slice() {
+        [] => "ok".to_string(),
+        m => m.join(", "),
+    };
+    let update = match (&state.newer_compatible, state.update_allowed) {
+        (None, _) => "-".to_string(),
+        (Some(v), true) => v.clone(),
+        (Some(v), false) => format!("{v} (held back)"),
+    };
+    (index, update)
 }
 
 /// `info`.
@@ -550,6 +659,47 @@ mod tests {
             roots: vec![audit, core],
         };
         insta::assert_snapshot!(tree_text(&r));
+    }
+
+    #[test]
+    fn list_marks_what_was_not_checked_and_held_back_updates() {
+        let plugin = |name: &str, index: Option<plugres::ops::IndexState>| ListedPlugin {
+            name: name.into(),
+            version: "1.0.0".into(),
+            registry: "sample".into(),
+            direct: true,
+            enabled: name != "b",
+            intact: true,
+            integrity_problems: vec![],
+            index,
+            depends_on: vec!["c ^1".into(), "d ^2".into()],
+            needed_by: vec![],
+        };
+        let held = plugres::ops::IndexState {
+            yanked: false,
+            yank_reason: None,
+            yanked_since_lock: false,
+            deprecated: Some("use e".into()),
+            newer_compatible: Some("1.1.0".into()),
+            update_allowed: false,
+        };
+        let r = ListReport {
+            index_checked: true,
+            plugins: vec![plugin("a", Some(held)), plugin("b", None)],
+            problems: vec![plugres::ops::ListProblem {
+                name: "a".into(),
+                kind: "deprecated",
+                message: "a is deprecated: use e; remove it once you have a replacement".into(),
+                fix: Some("plugres remove a".into()),
+            }],
+        };
+        insta::assert_snapshot!(list_text(&r));
+        let offline = ListReport {
+            index_checked: false,
+            plugins: vec![plugin("b", None)],
+            problems: vec![],
+        };
+        insta::assert_snapshot!(list_text(&offline));
     }
 
     #[test]

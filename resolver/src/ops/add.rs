@@ -114,14 +114,23 @@ pub fn add(
     }
     // Added without a requirement: (name, registry written or not).
     let mut open: Vec<(PluginName, Option<String>)> = Vec::new();
+    // Given a requirement while locked at a version yanked since: not
+    // kept at it (the fix `list` and `outdated` name for such a plugin).
+    let mut off_yanked: Vec<String> = Vec::new();
     for spec in &request.specs {
         let (name, req) = parse_spec(spec)?;
         let registry = registry_of(request, &manifest, &registries, &name)?;
-        let implicit = registry == DEFAULT_REGISTRY
-            || (manifest.registries.len() == 1 && manifest.registries.contains_key(&registry));
-        let written = (!implicit).then_some(registry.clone());
+        // Only `default` goes unwritten: the only registry is a plugin's
+        // default too, but just until a second one is added (README "For
+        // project users").
+        let written = (registry != DEFAULT_REGISTRY).then_some(registry.clone());
         let req = match (req, manifest.plugins.get(&name)) {
-            (Some(r), _) => r,
+            (Some(r), _) => {
+                if locked_yanked(&registries, &registry, old.as_ref(), &name) {
+                    off_yanked.push(name.to_string());
+                }
+                r
+            }
             (None, Some(existing)) if existing.registry == registry => existing.req.clone(),
             (None, _) => {
                 // Verified here first, so a bad file is reported in the
@@ -134,7 +143,8 @@ pub fn add(
         editor.add_plugin(&name, &req, written.as_deref())?;
     }
     let new_manifest = manifest_of(&editor, &project.dir)?;
-    let fresh: Vec<String> = open.iter().map(|(n, _)| n.to_string()).collect();
+    let mut fresh: Vec<String> = open.iter().map(|(n, _)| n.to_string()).collect();
+    fresh.extend(off_yanked);
     let plan = plan(
         &registries,
         &new_manifest,
@@ -183,6 +193,27 @@ fn registry_of(
             &["add one with `plugres registry add default INDEX --key KEY`"],
         )
     })
+}
+
+/// Whether `name` is locked in `old` at a version its index now says is
+/// yanked. Yanked versions are used only when already locked (README
+/// "Resolution"): `add NAME@REQ` for it is how a user moves off one that
+/// plugres.toml's requirement pins (the fix `outdated` names), so the
+/// locked version must not be preferred again. Best effort: an index that
+/// cannot be read here fails the resolution with its own error.
+fn locked_yanked(
+    registries: &Registries<'_>,
+    registry: &str,
+    old: Option<&Lockfile>,
+    name: &PluginName,
+) -> bool {
+    let Some(locked) = old.and_then(|l| l.plugin(name.as_str())) else {
+        return false;
+    };
+    let Ok(index) = registries.index(registry) else {
+        return false;
+    };
+    matches!(index.plugin(name), Ok(Some(file)) if file.get(&locked.version).is_some_and(|e| e.yanked))
 }
 
 /// Refuses a plugin that registry `registry` does not have at all.

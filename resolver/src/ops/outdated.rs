@@ -1,14 +1,16 @@
 //! `plugres outdated`: for each locked plugin, the version locked, the
-//! newest that runs on the project's engine, the newest of all, and what
-//! holds it back (an engine requirement, plugres.toml, another plugin).
-
-use std::collections::BTreeMap;
+//! newest that runs on the project's engine, the newest of all, what holds
+//! it back (an engine requirement, plugres.toml, another plugin), and
+//! whether the locked version has been yanked (with the command that moves
+//! off it). `plugres list` reads the same rows ([`Compare`]).
 
 use serde::Serialize;
 
 use super::registries::Registries;
+use super::yanked_since::remedy;
 use super::{OpsError, Options, load};
 use crate::index::IndexCandidates;
+use crate::project::{LockedPlugin, Lockfile, Manifest};
 use crate::resolve::{CandidateSource, newest};
 
 /// One row of `plugres outdated`.
@@ -27,6 +29,21 @@ pub struct OutdatedPlugin {
     pub outdated: bool,
     /// Why `current` is not `compatible`, and `compatible` not `latest`.
     pub held_back: Vec<String>,
+    /// The index says the locked version is yanked (now, not when locked).
+    pub yanked: bool,
+    pub yank_reason: Option<String>,
+    /// The plugin's deprecation message in the index, if deprecated.
+    pub deprecated: Option<String>,
+    /// For a yanked `current`: what moves the project off it, with the
+    /// command that works (README "What this machine remembers of an index").
+    pub fix: Option<String>,
+    /// That command alone (`plugres update NAME`, `plugres add NAME@^V`),
+    /// when there is one.
+    pub fix_command: Option<String>,
+    /// `compatible` is newer and `plugres update NAME` moves to it (nothing
+    /// in plugres.toml or another plugin holds it back).
+    #[serde(skip)]
+    pub(crate) update_allowed: bool,
 }
 
 /// The result of `plugres outdated`.
@@ -47,33 +64,62 @@ pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedRepor
         )
     })?;
     let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
-    let engine = &manifest.engine.version;
-    let engine_name = registries.engine_name(&manifest)?;
-    let target = manifest
-        .engine
-        .target
-        .as_ref()
-        .map(|t| t.as_str().to_string());
-    let mut per_registry: BTreeMap<String, IndexCandidates<'_>> = BTreeMap::new();
-    let mut rows = Vec::new();
-    for p in &lock.plugins {
-        if !per_registry.contains_key(&p.registry) {
-            let index = registries.index(&p.registry)?;
-            per_registry.insert(
-                p.registry.clone(),
-                IndexCandidates::new(index, target.clone()),
-            );
+    let compare = Compare::new(&manifest, &lock, &registries);
+    let rows = lock
+        .plugins
+        .iter()
+        .map(|p| compare.row(p))
+        .collect::<Result<_, _>>()?;
+    Ok(OutdatedReport {
+        engine_name: registries.engine_name(&manifest)?,
+        engine: manifest.engine.version.to_string(),
+        plugins: rows,
+    })
+}
+
+/// Locked plugins against their registries' verified indexes, each index
+/// opened (as `--offline` allows) once.
+pub(crate) struct Compare<'a> {
+    manifest: &'a Manifest,
+    lock: &'a Lockfile,
+    registries: &'a Registries<'a>,
+    target: Option<String>,
+}
+
+impl<'a> Compare<'a> {
+    pub(crate) fn new(
+        manifest: &'a Manifest,
+        lock: &'a Lockfile,
+        registries: &'a Registries<'a>,
+    ) -> Self {
+        Compare {
+            manifest,
+            lock,
+            registries,
+            target: manifest
+                .engine
+                .target
+                .as_ref()
+                .map(|t| t.as_str().to_string()),
         }
-        let candidates = &per_registry[&p.registry];
+    }
+
+    /// The `outdated` row of locked plugin `p`.
+    pub(crate) fn row(&self, p: &LockedPlugin) -> Result<OutdatedPlugin, OpsError> {
+        let index = self.registries.index(&p.registry)?;
+        let candidates = IndexCandidates::new(index, self.target.clone());
         // Verified here first, so a bad file is reported in the index's words.
-        candidates.index().plugin(&p.name)?;
+        let file = index.plugin(&p.name)?;
         let name = p.name.as_str();
+        let engine = &self.manifest.engine.version;
+        let engine_name = index.config().engine.clone();
         let current = p.version.semver();
         let pre = !current.pre.is_empty();
         let source_err = |e: crate::resolve::SourceError| OpsError::failed(e.to_string(), &[]);
-        let compatible = newest(candidates, name, Some(engine), pre).map_err(source_err)?;
-        let latest = newest(candidates, name, None, pre).map_err(source_err)?;
+        let compatible = newest(&candidates, name, Some(engine), pre).map_err(source_err)?;
+        let latest = newest(&candidates, name, None, pre).map_err(source_err)?;
         let mut held_back = Vec::new();
+        let mut update_allowed = false;
         if let Some(l) = &latest
             && compatible.as_ref() != Some(l)
         {
@@ -95,45 +141,60 @@ pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedRepor
         if let Some(c) = &compatible
             && c.cmp_precedence(current).is_gt()
         {
-            let direct_req = manifest
-                .plugins
-                .iter()
-                .find(|(n, _)| n.as_str() == name)
-                .map(|(_, s)| &s.req);
-            let mut why: Vec<String> = Vec::new();
-            if let Some(req) = direct_req.filter(|r| !r.matches(c)) {
-                why.push(format!("plugres.toml requires {name} {req}"));
-            }
-            for other in &lock.plugins {
-                if let Some((_, req)) = other.dependencies.iter().find(|(d, _)| d.as_str() == name)
-                    && !req.matches(c)
-                {
-                    why.push(format!(
-                        "{} {} requires {name} {req}",
-                        other.name, other.version
-                    ));
-                }
-            }
-            if why.is_empty() {
-                why.push(format!(
+            let why = self.holding_back(name, c);
+            update_allowed = why.is_empty();
+            if update_allowed {
+                held_back.push(format!(
                     "{name} {c} is allowed: run `plugres update {name}`"
                 ));
             }
             held_back.extend(why);
         }
-        rows.push(OutdatedPlugin {
+        let entry = file.as_ref().and_then(|f| f.get(&p.version));
+        let yanked = entry.is_some_and(|e| e.yanked);
+        let fix = file
+            .as_ref()
+            .filter(|_| yanked)
+            .map(|f| remedy(self.manifest, &p.name, f));
+        Ok(OutdatedPlugin {
             name: name.to_string(),
-            direct: manifest.plugins.keys().any(|n| n.as_str() == name),
+            direct: self.manifest.plugins.contains_key(&p.name),
             current: current.to_string(),
             outdated: latest.as_ref().is_some_and(|l| l > current),
             compatible: compatible.map(|v| v.to_string()),
             latest: latest.map(|v| v.to_string()),
             held_back,
-        });
+            yanked,
+            yank_reason: entry.filter(|_| yanked).and_then(|e| e.yank_reason.clone()),
+            deprecated: file.as_ref().and_then(|f| f.deprecated.clone()),
+            fix_command: fix.as_ref().and_then(|f| f.command.clone()),
+            fix: fix.map(|f| f.advice),
+            update_allowed,
+        })
     }
-    Ok(OutdatedReport {
-        engine_name,
-        engine: engine.to_string(),
-        plugins: rows,
-    })
+
+    /// Why `name` is not at `compatible`, a newer version that runs on the
+    /// engine: plugres.toml's requirement, another plugin's; none when
+    /// `update` moves it.
+    fn holding_back(&self, name: &str, compatible: &semver::Version) -> Vec<String> {
+        let direct_req = self
+            .manifest
+            .plugins
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, s)| &s.req);
+        let mut why: Vec<String> = Vec::new();
+        if let Some(req) = direct_req.filter(|r| !r.matches(compatible)) {
+            why.push(format!("plugres.toml requires {name} {req}"));
+        }
+        for (other, req) in super::tree::dependents(self.lock, name) {
+            if !req.matches(compatible) {
+                why.push(format!(
+                    "{} {} requires {name} {req}",
+                    other.name, other.version
+                ));
+            }
+        }
+        why
+    }
 }

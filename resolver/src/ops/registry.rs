@@ -14,7 +14,8 @@ use serde::Serialize;
 use super::lock::acquire;
 use super::{OpsError, Options, load, load_locked, registries};
 use crate::project::{
-    IndexLocation, MANIFEST_FILE, ManifestEditor, Project, ProjectExt, RegistrySpec,
+    DEFAULT_REGISTRY, IndexLocation, MANIFEST_FILE, Manifest, ManifestEditor, Project, ProjectExt,
+    RegistrySpec,
 };
 
 /// What `plugres init` was asked for.
@@ -184,14 +185,35 @@ pub fn registry_add(
     keys: &[String],
     opts: &Options,
 ) -> Result<RegistryReport, OpsError> {
-    let (project, _, _guard) = load_locked(start, opts)?;
+    let (project, manifest, _guard) = load_locked(start, opts)?;
     let keys = parse_keys(keys)?;
     let mut editor = project.edit_manifest()?;
+    pin_implicit_registry(&manifest, &mut editor, name);
     editor.add_registry(name, index, &keys, None)?;
     let spec = manifest_spec(&editor, &project, name)?;
     let report = check(&spec, &mut editor, opts)?;
     editor.save()?;
     Ok(report)
+}
+
+/// A plugin that names no registry comes from `default`, or from the only
+/// registry when there is no `default` (README "For project users"). Adding
+/// a second registry, `added`, would leave such plugins with none (or, when
+/// it is named `default`, move them to it): each gets `registry = "ONLY"`
+/// written, so plugres.toml stays valid and means what it meant.
+fn pin_implicit_registry(manifest: &Manifest, editor: &mut ManifestEditor, added: &str) {
+    let mut names = manifest.registries.keys();
+    let (Some(only), None) = (names.next(), names.next()) else {
+        return;
+    };
+    if only == DEFAULT_REGISTRY || only == added {
+        return;
+    }
+    for (plugin, spec) in &manifest.plugins {
+        if spec.registry == *only {
+            editor.set_plugin_registry(plugin, only);
+        }
+    }
 }
 
 /// `plugres registry remove NAME`: refused while a plugin comes from it.

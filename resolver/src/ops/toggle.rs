@@ -17,6 +17,10 @@ pub struct ToggleReport {
     pub disabled: bool,
     /// Whether plugres.lock changed (false when it already was so).
     pub changed: bool,
+    /// Disabling: enabled plugins that depend on it (still disabled; the
+    /// host may fail to load them without it).
+    pub needed_by: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 /// Sets `disabled` of plugin `name` in plugres.lock.
@@ -33,11 +37,28 @@ pub fn set_disabled(
             &["run `plugres install` first"],
         )
     })?;
+    let needed_by: Vec<String> = match disabled {
+        true => super::tree::dependents(&lock, name)
+            .filter(|(p, _)| !p.disabled)
+            .map(|(p, _)| p.name.to_string())
+            .collect(),
+        false => Vec::new(),
+    };
     let Some(plugin) = lock.plugins.iter_mut().find(|p| p.name.as_str() == name) else {
         return Err(OpsError::failed(
             format!("`{name}` is not in plugres.lock"),
             &["see the locked plugins with `plugres tree`"],
         ));
+    };
+    let warnings = match needed_by.as_slice() {
+        [] => Vec::new(),
+        [one] => vec![format!(
+            "`{one}` depends on `{name}`, which is now disabled: the host may fail to load `{one}`; disable it too (`plugres disable {one}`), or undo this (`plugres enable {name}`)"
+        )],
+        users => vec![format!(
+            "{} depend on `{name}`, which is now disabled: the host may fail to load them; disable them too (`plugres disable NAME` for each), or undo this (`plugres enable {name}`)",
+            quoted(users),
+        )],
     };
     let changed = plugin.disabled != disabled;
     plugin.disabled = disabled;
@@ -46,6 +67,8 @@ pub fn set_disabled(
         version: plugin.version.to_string(),
         disabled,
         changed,
+        needed_by,
+        warnings,
     };
     if changed {
         if opts.locked || opts.frozen {
@@ -57,4 +80,26 @@ pub fn set_disabled(
         lock.save(&project.lock_path)?;
     }
     Ok(report)
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`: names in backticks.
+fn quoted(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match q.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => q.join(""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn names_read_as_a_list() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(quoted(&names(&["a"])), "`a`");
+        assert_eq!(quoted(&names(&["a", "b"])), "`a` and `b`");
+        assert_eq!(quoted(&names(&["a", "b", "c"])), "`a`, `b` and `c`");
+    }
 }

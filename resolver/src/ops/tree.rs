@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::{OpsError, load};
-use crate::project::{Lockfile, Manifest};
+use crate::project::{LockedPlugin, Lockfile, Manifest};
 
 /// One plugin in a tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,16 +111,23 @@ impl Graph<'_> {
             return Some(node);
         }
         path.push(name.to_string());
-        node.children = self
-            .lock
-            .plugins
-            .iter()
-            .filter_map(|p| {
-                let (_, r) = p.dependencies.iter().find(|(d, _)| d.as_str() == name)?;
-                self.up(p.name.as_str(), Some(r.to_string()), path)
-            })
+        node.children = dependents(self.lock, name)
+            .filter_map(|(p, r)| self.up(p.name.as_str(), Some(r.to_string()), path))
             .collect();
         path.pop();
         Some(node)
     }
+}
+
+/// The locked plugins that depend on `name`, each with its requirement on
+/// it, in lock order: the inverted tree's children, `outdated`'s "held
+/// back by", `list`'s "needed by" and `disable`'s warning.
+pub(crate) fn dependents<'l>(
+    lock: &'l Lockfile,
+    name: &'l str,
+) -> impl Iterator<Item = (&'l LockedPlugin, &'l semver::VersionReq)> + 'l {
+    lock.plugins.iter().filter_map(move |p| {
+        let (_, req) = p.dependencies.iter().find(|(d, _)| d.as_str() == name)?;
+        Some((p, req))
+    })
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::registries::Registries;
 use super::sync::artifact_of;
 use super::{OpsError, Options, load, lock_check};
+use crate::project::{Lockfile, Manifest, Project};
 
 /// One plugin folder that does not match the lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,10 +41,27 @@ pub fn verify(start: &std::path::Path, opts: &Options) -> Result<VerifyReport, O
             &["run `plugres install` to resolve and install the plugins of plugres.toml"],
         )
     })?;
-    let mut problems = Vec::new();
     // Only `cached` indexes are read: never the network.
     let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
-    for (name, problem) in lock_check::problems(&lock, &registries) {
+    let problems = problems(&project, &manifest, &lock, &registries)?;
+    Ok(VerifyReport {
+        ok: problems.is_empty(),
+        checked: lock.plugins.len(),
+        problems,
+    })
+}
+
+/// Everything in the install dir and plugres.lock that does not match what
+/// install recorded and the signed index says, sorted by plugin name: what
+/// `verify` reports, and `list` shows per plugin. Reads only cached indexes.
+pub(crate) fn problems(
+    project: &Project,
+    manifest: &Manifest,
+    lock: &Lockfile,
+    registries: &Registries<'_>,
+) -> Result<Vec<VerifyProblem>, OpsError> {
+    let mut problems = Vec::new();
+    for (name, problem) in lock_check::problems(lock, registries) {
         problems.push(VerifyProblem {
             path: project.lock_path.display().to_string(),
             name,
@@ -52,7 +70,7 @@ pub fn verify(start: &std::path::Path, opts: &Options) -> Result<VerifyReport, O
     }
     for plugin in &lock.plugins {
         let dir = project.install_dir.join(plugin.name.as_str());
-        let artifact = artifact_of(plugin, &manifest)?;
+        let artifact = artifact_of(plugin, manifest)?;
         if let Err(problem) = check_plugin(&dir, plugin, artifact) {
             problems.push(VerifyProblem {
                 name: plugin.name.to_string(),
@@ -77,9 +95,5 @@ pub fn verify(start: &std::path::Path, opts: &Options) -> Result<VerifyReport, O
         }
     }
     problems.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(VerifyReport {
-        ok: problems.is_empty(),
-        checked: lock.plugins.len(),
-        problems,
-    })
+    Ok(problems)
 }

@@ -57,11 +57,19 @@ pub(crate) fn yanked_since(
                 "`{} {}` was yanked after plugres.lock was made (snapshot {at}; this machine has seen snapshot {now}){reason}. It is still installed as locked; {}",
                 p.name,
                 p.version,
-                remedy(manifest, &p.name, &file)
+                remedy(manifest, &p.name, &file).advice
             ));
         }
     }
     warnings
+}
+
+/// What moves the project off a yanked locked version: `advice` in words,
+/// and `command`, the command alone, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Remedy {
+    pub(crate) advice: String,
+    pub(crate) command: Option<String>,
 }
 
 /// What moves the project off a yanked locked version, as a command that
@@ -70,13 +78,16 @@ pub(crate) fn yanked_since(
 /// `add NAME@^V` for the newest such version; else there is none yet. A
 /// plugin the project does not name itself is a dependency: `update`
 /// moves it within what the plugins that need it allow.
-fn remedy(manifest: &Manifest, name: &PluginName, file: &PluginFile) -> String {
+pub(crate) fn remedy(manifest: &Manifest, name: &PluginName, file: &PluginFile) -> Remedy {
     let engine = &manifest.engine.version;
     let usable = |e: &&VersionEntry| {
         let v = e.version.semver();
         !e.yanked && v.pre.is_empty() && e.engine.matches(engine)
     };
-    let update = format!("run `plugres update {name}` to move off it");
+    let update = Remedy {
+        advice: format!("run `plugres update {name}` to move off it"),
+        command: Some(format!("plugres update {name}")),
+    };
     let Some(spec) = manifest.plugins.get(name) else {
         return update;
     };
@@ -96,12 +107,20 @@ fn remedy(manifest: &Manifest, name: &PluginName, file: &PluginFile) -> String {
         .map(|e| e.version.semver())
         .max()
     {
-        Some(v) => format!(
-            "no other version that `{name} = \"{req}\"` allows can be used, so `plugres update` cannot move it: run `plugres add {name}@^{}.{}.{}` to move to {v}",
-            v.major, v.minor, v.patch
-        ),
-        None => format!(
-            "no other version of `{name}` can replace it yet (every other one is yanked, a prerelease, or made for another engine version): keep it until one is published, or `plugres remove {name}`"
-        ),
+        Some(v) => {
+            let command = format!("plugres add {name}@^{}.{}.{}", v.major, v.minor, v.patch);
+            Remedy {
+                advice: format!(
+                    "no other version that `{name} = \"{req}\"` allows can be used, so `plugres update` cannot move it: run `{command}` to move to {v}"
+                ),
+                command: Some(command),
+            }
+        }
+        None => Remedy {
+            advice: format!(
+                "no other version of `{name}` can replace it yet (every other one is yanked, a prerelease, or made for another engine version): keep it until one is published, or `plugres remove {name}`"
+            ),
+            command: None,
+        },
     }
 }

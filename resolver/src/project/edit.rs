@@ -125,6 +125,41 @@ impl ManifestEditor {
         Ok(())
     }
 
+    /// Names registry `registry` on plugin `name`'s entry, keeping the
+    /// requirement as written (`hello = "^1"` becomes `hello = { version =
+    /// "^1", registry = "sample" }`). For a plugin that relied on the only
+    /// registry being its default (README "For project users"), before a
+    /// second registry makes that ambiguous. `false` if it was not there.
+    pub fn set_plugin_registry(&mut self, name: &PluginName, registry: &str) -> bool {
+        let Some(entry) = self
+            .doc
+            .get_mut("plugins")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|t| t.get_mut(name.as_str()))
+        else {
+            return false;
+        };
+        match entry {
+            Item::Value(Value::String(req)) => {
+                let decor = req.decor().clone();
+                let mut t = InlineTable::new();
+                t.insert("version", Value::from(req.value().as_str()));
+                t.insert("registry", Value::from(registry));
+                let mut value = Value::InlineTable(t);
+                *value.decor_mut() = decor;
+                *entry = Item::Value(value);
+                true
+            }
+            other => match other.as_table_like_mut() {
+                Some(t) => {
+                    set_value(t, "registry", Value::from(registry));
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
     /// Removes plugin `name`; `false` if it was not there.
     pub fn remove_plugin(&mut self, name: &PluginName) -> bool {
         self.doc

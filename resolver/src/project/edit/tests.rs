@@ -150,3 +150,16 @@ fn a_crlf_manifest_stays_crlf() {
         .unwrap();
     assert!(!e.to_string().contains('\r'));
 }
+
+#[test]
+fn naming_a_registry_keeps_the_requirement_and_comment_as_written() {
+    let text = "[registry.sample]\nindex = \"../i\"\nroot-keys = []\n\n[plugins]\nhello-world = \"1\"  # keep\nacme = { version = \"2\" }\n";
+    let mut e = editor(text);
+    assert!(e.set_plugin_registry(&name("hello-world"), "sample"));
+    assert!(e.set_plugin_registry(&name("acme"), "sample"));
+    assert!(!e.set_plugin_registry(&name("absent"), "sample"));
+    assert_eq!(
+        e.to_string(),
+        "[registry.sample]\nindex = \"../i\"\nroot-keys = []\n\n[plugins]\nhello-world = { version = \"1\", registry = \"sample\" }  # keep\nacme = { registry = \"sample\", version = \"2\" }\n"
+    );
+}
