@@ -57,9 +57,19 @@ fn todays_client_reads_an_index_with_a_future_field_and_validate_refuses_it() {
         std::fs::read_to_string(p.dir.join("plugres.lock")).unwrap(),
         lock
     );
-    // Under --json nothing but the document is printed.
+    // Under --json nothing but the document is printed; the sample's
+    // authors and support URL (written by `publish`) are in it.
     let out = p.ok(&["info", "hello-world", "--json"]);
     assert!(warnings(&stderr(&out)).is_empty(), "{}", stderr(&out));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        info["authors"],
+        serde_json::json!(["plugres sample <sample@plugres.invalid>", "Demo Engine Team"])
+    );
+    assert_eq!(
+        info["support"],
+        "https://github.com/plugres/sample-hello-world/issues"
+    );
 
     let out = run(plugres_index().arg("validate").arg(&index), false);
     let said = stderr(&out);
