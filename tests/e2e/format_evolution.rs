@@ -64,7 +64,10 @@ fn todays_client_reads_an_index_with_a_future_field_and_validate_refuses_it() {
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         info["authors"],
-        serde_json::json!(["plugres sample <sample@plugres.invalid>", "Demo Engine Team"])
+        serde_json::json!([
+            "plugres sample <sample@plugres.invalid>",
+            "Demo Engine Team"
+        ])
     );
     assert_eq!(
         info["support"],

@@ -13,11 +13,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use plugres_schema::UnknownField;
 
+/// What prints one warning.
+type Sink = dyn Fn(&str) + Send + Sync;
+
 /// Where the warnings go; a clone shares what was already said.
 #[derive(Clone, Default)]
 pub struct FieldNotices {
     said: Arc<Mutex<HashSet<(String, String)>>>,
-    warn: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    warn: Option<Arc<Sink>>,
 }
 
 impl FieldNotices {
