@@ -595,6 +595,8 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
         license: Some("MIT".to_string()),
         repository: Some(format!("https://git.invalid/{}", p.name)),
         homepage: None,
+        authors: Vec::new(),
+        support: None,
         keywords: vec!["synthetic".to_string()],
         categories: vec!["benchmark".to_string()],
         deprecated: None,

@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diag::Diagnostic;
-use crate::fields::{check_format, raw_toml};
+use crate::fields::{check_format, finish, raw_toml};
 use crate::name::PluginName;
 use crate::plugin::{Permission, PluginFile, Target};
 use crate::sha::Sha256;
+use crate::unknown::{Parsed, UnknownFields};
 use crate::version::Version;
 
 /// Folder of the catalog shards.
@@ -63,6 +64,10 @@ pub struct CatalogEntry {
     pub repository: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub homepage: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -136,6 +141,8 @@ impl CatalogEntry {
             license: file.license.clone(),
             repository: file.repository.clone(),
             homepage: file.homepage.clone(),
+            authors: file.authors.clone(),
+            support: file.support.clone(),
             keywords: file.keywords.clone(),
             categories: file.categories.clone(),
             deprecated: file.deprecated.clone(),
@@ -250,14 +257,27 @@ pub fn is_shard_id(id: &str, digits: u8) -> bool {
 
 /// One shard file, checked to be shard `id` of a `digits`-digit catalog:
 /// its entries belong in it, are sorted and unique, and every engine
-/// requirement, permission and target parses.
+/// requirement, permission and target parses. A field this plugres does
+/// not know is an error.
 pub fn parse_shard(
     file: &str,
     bytes: &[u8],
     id: &str,
     digits: u8,
 ) -> Result<Vec<CatalogEntry>, Vec<Diagnostic>> {
-    let (raw, mut d) = raw_toml::<RawShard>(file, bytes)?;
+    parse_shard_with(file, bytes, id, digits, UnknownFields::Refuse).map(|p| p.value)
+}
+
+/// [`parse_shard`], with unknown fields treated as `mode` says (README
+/// "Format evolution").
+pub fn parse_shard_with(
+    file: &str,
+    bytes: &[u8],
+    id: &str,
+    digits: u8,
+    mode: UnknownFields,
+) -> Result<Parsed<Vec<CatalogEntry>>, Vec<Diagnostic>> {
+    let (raw, mut d, unknown) = raw_toml::<RawShard>(file, bytes, mode)?;
     check_format(&mut d, &raw.format);
     if raw.shard.get_ref() != id {
         d.error(
@@ -292,11 +312,7 @@ pub fn parse_shard(
         }
         out.push(e);
     }
-    if d.has_errors() {
-        Err(d.into_vec())
-    } else {
-        Ok(out)
-    }
+    finish(Some(out), d, unknown)
 }
 
 /// What in `e` does not parse, if anything.

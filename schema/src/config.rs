@@ -4,10 +4,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::fields::{raw_toml, text_field};
+use crate::fields::{finish, raw_toml_keeping, text_field};
 use crate::keys::{KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope};
 use crate::limits::ArchiveLimits;
 use crate::name::PluginName;
+use crate::unknown::{Parsed, UnknownFields};
 
 /// A validated index config. Built only by [`IndexConfig::parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,19 +45,31 @@ pub struct IndexConfig {
     pub categories: Vec<String>,
 }
 
+/// The tables of keys, strict in every mode (see [`IndexConfig::parse_with`]).
+const KEY_TABLES: &[&str] = &["root-key", "publisher-key", "snapshot-key", "timestamp-key"];
+
 /// `timestamp-expiry` when the config does not set it: 7 days.
 pub const DEFAULT_TIMESTAMP_EXPIRY: u64 = 7 * 86_400;
 
 impl IndexConfig {
     /// Parses and validates `config.toml`, reporting every problem.
+    /// A field this plugres does not know is an error.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<IndexConfig, Vec<Diagnostic>> {
-        let (raw, mut d) = raw_toml::<RawConfig>(file, bytes)?;
+        Self::parse_with(file, bytes, UnknownFields::Refuse).map(|p| p.value)
+    }
+
+    /// [`IndexConfig::parse`], with unknown fields treated as `mode` says
+    /// (README "Format evolution"), except in the key tables: a field
+    /// there could qualify a key (an expiry, a revocation) that a client
+    /// must not trust more for ignoring it, so it is refused in any mode.
+    pub fn parse_with(
+        file: &str,
+        bytes: &[u8],
+        mode: UnknownFields,
+    ) -> Result<Parsed<IndexConfig>, Vec<Diagnostic>> {
+        let (raw, mut d, unknown) = raw_toml_keeping::<RawConfig>(file, bytes, mode, KEY_TABLES)?;
         let cfg = raw.validate(&mut d);
-        if d.has_errors() {
-            Err(d.into_vec())
-        } else {
-            Ok(cfg)
-        }
+        finish(Some(cfg), d, unknown)
     }
 
     /// Publisher keys allowed to sign the file of plugin `name`.
@@ -275,6 +288,7 @@ impl RawLimits {
     }
 }
 
+/// A key table: strict in every mode (see [`IndexConfig::parse_with`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawKey {

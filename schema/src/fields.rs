@@ -8,22 +8,50 @@
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::unknown::{Parsed, UnknownField, UnknownFields};
 
 /// The raw TOML form `T` of an index file, after the size and UTF-8
-/// checks, with the diagnostics its validation adds to; a syntax error or a
-/// field of the wrong type is reported with its line and column.
+/// checks, with the diagnostics its validation adds to and the fields `T`
+/// does not define, treated as `mode` says (README "Format evolution"); a
+/// syntax error or a field of the wrong type is reported with its line
+/// and column.
 pub(crate) fn raw_toml<T: serde::de::DeserializeOwned>(
     file: &str,
     bytes: &[u8],
-) -> Result<(T, Diagnostics), Vec<Diagnostic>> {
+    mode: UnknownFields,
+) -> Result<(T, Diagnostics, Vec<UnknownField>), Vec<Diagnostic>> {
+    raw_toml_keeping(file, bytes, mode, &[])
+}
+
+/// [`raw_toml`], with the tables under the `strict` top-level keys
+/// refusing unknown fields in any mode.
+pub(crate) fn raw_toml_keeping<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+    mode: UnknownFields,
+    strict: &[&str],
+) -> Result<(T, Diagnostics, Vec<UnknownField>), Vec<Diagnostic>> {
     let text = check_size_and_utf8(file, bytes)?;
     let mut d = Diagnostics::new(file, text);
-    match toml::from_str(text) {
-        Ok(raw) => Ok((raw, d)),
+    match crate::unknown::deserialize(&d, text, mode, strict) {
+        Ok((raw, unknown)) => Ok((raw, d, unknown)),
         Err(e) => {
             d.toml_error(&e);
             Err(d.into_vec())
         }
+    }
+}
+
+/// What a parse returns: the value and the fields skipped, or every
+/// problem when `d` has errors.
+pub(crate) fn finish<T>(
+    value: Option<T>,
+    d: Diagnostics,
+    unknown: Vec<UnknownField>,
+) -> Result<Parsed<T>, Vec<Diagnostic>> {
+    match value {
+        Some(value) if !d.has_errors() => Ok(Parsed { value, unknown }),
+        _ => Err(d.into_vec()),
     }
 }
 
@@ -97,6 +125,58 @@ pub(crate) fn text_field(
         );
     }
     s.clone()
+}
+
+/// The longest URL accepted in `repository`, `homepage` and `support`
+/// (as for an absolute artifact URL).
+pub(crate) const MAX_URL_LEN: usize = 2048;
+
+/// A link field (`repository`, `homepage`, `support`): an `http(s)://`
+/// URL of at most [`MAX_URL_LEN`] bytes, without whitespace or control
+/// characters.
+pub(crate) fn check_http_url(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &str) {
+    let Some(u) = raw else { return };
+    let s = u.get_ref();
+    if !(s.starts_with("https://") || s.starts_with("http://"))
+        || s.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        d.error(
+            Some(u.span()),
+            format!("`{field}` must be an http(s) URL, got `{s}`"),
+        );
+    } else if s.len() > MAX_URL_LEN {
+        d.error(
+            Some(u.span()),
+            format!(
+                "`{field}` is {} bytes; a URL may have at most {MAX_URL_LEN}",
+                s.len()
+            ),
+        );
+    }
+}
+
+/// The most `authors` a plugin may list, and the longest one.
+pub(crate) const MAX_AUTHORS: usize = 20;
+pub(crate) const MAX_AUTHOR_LEN: usize = 200;
+
+/// `authors`: at most [`MAX_AUTHORS`] one-line texts like `Jane Doe
+/// <jane@example.com>`, each 1 to [`MAX_AUTHOR_LEN`] characters.
+pub(crate) fn check_authors(d: &mut Diagnostics, authors: &[Spanned<String>]) -> Vec<String> {
+    if authors.len() > MAX_AUTHORS {
+        d.error(
+            Some(authors[MAX_AUTHORS].span()),
+            format!("at most {MAX_AUTHORS} `authors` are allowed"),
+        );
+    }
+    authors
+        .iter()
+        .map(|a| {
+            if a.get_ref().contains('\n') {
+                d.error(Some(a.span()), "an entry of `authors` is one line");
+            }
+            text_field(d, a, "authors", MAX_AUTHOR_LEN, false)
+        })
+        .collect()
 }
 
 pub(crate) fn check_tags(d: &mut Diagnostics, tags: &[Spanned<String>], field: &str) {

@@ -214,12 +214,25 @@ fixed_schema!(ArtifactUrl, "ArtifactUrl", {
     "pattern": r"^(https?://[^\s]+|[^/\s\\?#][^\s\\?#]*)$"
 });
 
-/// An `http(s)://` URL (repository, homepage).
+/// An `http(s)://` URL (repository, homepage, support).
 pub(crate) struct HttpUrl;
 
 fixed_schema!(HttpUrl, "HttpUrl", {
     "type": "string",
-    "pattern": r"^https?://[^\s]+$"
+    "description": "An `http(s)://` URL, at most 2048 bytes.",
+    "pattern": r"^https?://[^\s]+$",
+    "maxLength": crate::fields::MAX_URL_LEN
+});
+
+/// One entry of `authors`.
+pub(crate) struct Author;
+
+fixed_schema!(Author, "Author", {
+    "type": "string",
+    "description": "A name, optionally with an e-mail address: `Jane Doe <jane@example.com>`; 1-200 characters, one line.",
+    "minLength": 1,
+    "maxLength": crate::fields::MAX_AUTHOR_LEN,
+    "pattern": r"^[^\n]+$"
 });
 
 /// A keyword or category.

@@ -39,12 +39,14 @@ mod snapshot;
 mod text;
 pub mod time;
 mod timestamp;
+mod unknown;
 mod version;
 
 pub use catalog::{
     CATALOG_ALL, CATALOG_DIR, CATALOG_PLUGINS_PER_SHARD, CatalogEntry, CatalogListing,
     MAX_SHARD_BYTES, Release, auto_catalog_digits, build_catalog, build_catalog_auto, catalog_path,
-    catalog_shard_of, decode_entries, encode_entries, is_shard_id, parse_shard, shard_text,
+    catalog_shard_of, decode_entries, encode_entries, is_shard_id, parse_shard, parse_shard_with,
+    shard_text,
 };
 pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};
@@ -69,10 +71,11 @@ pub use sign::{SigningKey, generate_key_files, sign};
 pub use snapshot::{
     BINS_PER_GROUP_DIGITS, Bin, FLAT_PLUGINS, GROUPED_BIN_DIGITS, Listing, MAX_BIN_DIGITS,
     SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Snapshot, auto_bin_digits, auto_group_digits, bin_of,
-    bin_path, group_of, group_path, parse_bin, parse_group,
+    bin_path, group_of, group_path, parse_bin, parse_bin_with, parse_group, parse_group_with,
 };
 pub use text::LineIndex;
 pub use timestamp::{TIMESTAMP_PATH, Timestamp};
+pub use unknown::{Parsed, UnknownField, UnknownFields};
 pub use version::{Version, VersionError};
 
 /// The largest plugin or config file accepted, in bytes. A plugin file with

@@ -11,6 +11,8 @@
 //! version = "1.2.0"
 //! description = "Greets the world"
 //! license = "MIT"
+//! authors = ["Jane Doe <jane@example.com>"]
+//! support = "https://github.com/acme/hello-world/issues"
 //! engine = ">=1.4, <2"
 //! permissions = ["network"]
 //!
@@ -29,9 +31,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::fields::{check_tags, parse_req, text_field};
+use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
 use crate::plugin::{Permission, Target, check_artifact_url};
+use crate::unknown::UnknownFields;
 use crate::version::Version;
 
 /// A validated `plugin.toml`.
@@ -43,6 +46,8 @@ pub struct PublishManifest {
     pub license: Option<String>,
     pub repository: Option<String>,
     pub homepage: Option<String>,
+    pub authors: Vec<String>,
+    pub support: Option<String>,
     pub keywords: Vec<String>,
     pub categories: Vec<String>,
     pub engine: semver::VersionReq,
@@ -104,12 +109,25 @@ struct RawPluginSection {
         feature = "json-schema",
         schemars(with = "Option<crate::json_schema::HttpUrl>")
     )]
-    repository: Option<String>,
+    repository: Option<Spanned<String>>,
     #[cfg_attr(
         feature = "json-schema",
         schemars(with = "Option<crate::json_schema::HttpUrl>")
     )]
-    homepage: Option<String>,
+    homepage: Option<Spanned<String>>,
+    /// Who wrote the plugin, like `Jane Doe <jane@example.com>`; at most 20.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Author>", length(max = 20))
+    )]
+    authors: Vec<Spanned<String>>,
+    /// Where users get help or documentation: an issue tracker, forum or docs site.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::HttpUrl>")
+    )]
+    support: Option<Spanned<String>>,
     /// Up to 5 search words.
     #[serde(default)]
     #[cfg_attr(
@@ -155,7 +173,8 @@ struct RawManifestArtifact {
 
 impl PublishManifest {
     pub fn parse(file: &str, bytes: &[u8]) -> Result<PublishManifest, Vec<Diagnostic>> {
-        let (raw, mut d) = crate::fields::raw_toml::<RawManifest>(file, bytes)?;
+        let (raw, mut d, _) =
+            crate::fields::raw_toml::<RawManifest>(file, bytes, UnknownFields::Refuse)?;
         let m = raw.validate(&mut d);
         match m {
             Some(m) if !d.has_errors() => Ok(m),
@@ -178,6 +197,10 @@ impl RawManifest {
             .license
             .as_ref()
             .map(|l| text_field(d, l, "license", 200, true));
+        check_http_url(d, p.repository.as_ref(), "repository");
+        check_http_url(d, p.homepage.as_ref(), "homepage");
+        check_http_url(d, p.support.as_ref(), "support");
+        let authors = check_authors(d, &p.authors);
         check_tags(d, &p.keywords, "keywords");
         check_tags(d, &p.categories, "categories");
         let engine = parse_req(d, &p.engine, "engine requirement");
@@ -212,8 +235,10 @@ impl RawManifest {
             version: version?,
             description,
             license,
-            repository: p.repository,
-            homepage: p.homepage,
+            repository: p.repository.map(Spanned::into_inner),
+            homepage: p.homepage.map(Spanned::into_inner),
+            authors,
+            support: p.support.map(Spanned::into_inner),
             keywords: p.keywords.into_iter().map(Spanned::into_inner).collect(),
             categories: p.categories.into_iter().map(Spanned::into_inner).collect(),
             engine: engine?,
@@ -266,6 +291,26 @@ path = "hello_world.wasm"
         assert_eq!(m.engine.to_string(), ">=1.4, <2");
         assert_eq!(m.dependencies.len(), 1);
         assert_eq!(m.artifacts[0].path.as_deref(), Some("hello_world.wasm"));
+    }
+
+    #[test]
+    fn authors_and_support_are_read_and_checked_where_they_are() {
+        let text = "[plugin]\nname = \"foo\"\nversion = \"1.0.0\"\ndescription = \"x\"\nengine = \"*\"\nauthors = [\"Jane <j@example.com>\"]\nsupport = \"https://example.com/help\"\n";
+        let m = PublishManifest::parse("plugin.toml", text.as_bytes()).unwrap();
+        assert_eq!(m.authors, ["Jane <j@example.com>"]);
+        assert_eq!(m.support.as_deref(), Some("https://example.com/help"));
+        let bad = text
+            .replace("https://example.com/help", "example.com")
+            .replace("\"Jane <j@example.com>\"", "\"\"");
+        let errs = PublishManifest::parse("plugin.toml", bad.as_bytes()).unwrap_err();
+        let all: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            all,
+            [
+                "plugin.toml:7:11: error: `support` must be an http(s) URL, got `example.com`",
+                "plugin.toml:6:12: error: `authors` must be 1 to 200 characters",
+            ]
+        );
     }
 
     #[test]

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::fields::{check_tags, parse_req, text_field};
+use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
 use crate::sha::Sha256;
+use crate::unknown::{Parsed, UnknownFields};
 use crate::version::Version;
 
 /// Largest artifact size a plugin file may declare: the client's hard cap
@@ -26,6 +27,11 @@ pub struct PluginFile {
     pub license: Option<String>,
     pub repository: Option<String>,
     pub homepage: Option<String>,
+    /// Who wrote the plugin, like `Jane Doe <jane@example.com>` (README
+    /// "Plugin file"); shown by `plugres info`.
+    pub authors: Vec<String>,
+    /// Where users get help or documentation (an http(s) URL).
+    pub support: Option<String>,
     pub keywords: Vec<String>,
     pub categories: Vec<String>,
     /// Set when the plugin is deprecated; the message says what to use instead.
@@ -160,13 +166,21 @@ impl VersionEntry {
 impl PluginFile {
     /// Parses and validates a plugin file. `file` names it in diagnostics.
     /// Every problem found is reported, not just the first.
+    /// A field this plugres does not know is an error.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<PluginFile, Vec<Diagnostic>> {
-        let (raw, mut diags) = crate::fields::raw_toml::<RawPlugin>(file, bytes)?;
+        Self::parse_with(file, bytes, UnknownFields::Refuse).map(|p| p.value)
+    }
+
+    /// [`PluginFile::parse`], with unknown fields treated as `mode` says
+    /// (README "Format evolution").
+    pub fn parse_with(
+        file: &str,
+        bytes: &[u8],
+        mode: UnknownFields,
+    ) -> Result<Parsed<PluginFile>, Vec<Diagnostic>> {
+        let (raw, mut diags, unknown) = crate::fields::raw_toml::<RawPlugin>(file, bytes, mode)?;
         let plugin = raw.validate(&mut diags);
-        match plugin {
-            Some(p) if !diags.has_errors() => Ok(p),
-            _ => Err(diags.into_vec()),
-        }
+        crate::fields::finish(plugin, diags, unknown)
     }
 
     /// The entry for `version`, if published.
@@ -209,6 +223,19 @@ pub(crate) struct RawPlugin {
         schemars(with = "Option<crate::json_schema::HttpUrl>")
     )]
     homepage: Option<Spanned<String>>,
+    /// Who wrote the plugin, like `Jane Doe <jane@example.com>`; at most 20.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Vec<crate::json_schema::Author>", length(max = 20))
+    )]
+    authors: Vec<Spanned<String>>,
+    /// Where users get help or documentation: an issue tracker, forum or docs site.
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<crate::json_schema::HttpUrl>")
+    )]
+    support: Option<Spanned<String>>,
     /// Up to 5 search words.
     #[serde(default)]
     #[cfg_attr(
@@ -313,8 +340,10 @@ impl RawPlugin {
             }
         };
         let description = text_field(d, &self.description, "description", 1000, false);
-        check_url_field(d, self.repository.as_ref(), "repository");
-        check_url_field(d, self.homepage.as_ref(), "homepage");
+        check_http_url(d, self.repository.as_ref(), "repository");
+        check_http_url(d, self.homepage.as_ref(), "homepage");
+        check_http_url(d, self.support.as_ref(), "support");
+        let authors = check_authors(d, &self.authors);
         check_tags(d, &self.keywords, "keywords");
         check_tags(d, &self.categories, "categories");
         let deprecated = self
@@ -344,6 +373,8 @@ impl RawPlugin {
             license,
             repository: self.repository.map(Spanned::into_inner),
             homepage: self.homepage.map(Spanned::into_inner),
+            authors,
+            support: self.support.map(Spanned::into_inner),
             keywords: self.keywords.into_iter().map(Spanned::into_inner).collect(),
             categories: self
                 .categories
@@ -512,20 +543,6 @@ pub(crate) fn check_artifact_url(url: &str) -> Result<(), String> {
         ))
     } else {
         Ok(())
-    }
-}
-
-fn check_url_field(d: &mut Diagnostics, raw: Option<&Spanned<String>>, field: &str) {
-    if let Some(u) = raw {
-        let s = u.get_ref();
-        if !(s.starts_with("https://") || s.starts_with("http://"))
-            || s.contains(char::is_whitespace)
-        {
-            d.error(
-                Some(u.span()),
-                format!("`{field}` must be an http(s) URL, got `{s}`"),
-            );
-        }
     }
 }
 

@@ -45,10 +45,14 @@ pub fn plugin_file(p: &PluginFile) -> String {
         ("license", &p.license),
         ("repository", &p.repository),
         ("homepage", &p.homepage),
+        ("support", &p.support),
     ] {
         if let Some(v) = val {
             let _ = writeln!(s, "{key} = {}", quote(v));
         }
+    }
+    if !p.authors.is_empty() {
+        let _ = writeln!(s, "authors = {}", quote_list(&p.authors));
     }
     if !p.keywords.is_empty() {
         let _ = writeln!(s, "keywords = {}", quote_list(&p.keywords));

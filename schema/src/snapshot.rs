@@ -24,11 +24,12 @@ use toml::Spanned;
 
 use crate::catalog::{CatalogListing, is_shard_id};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::fields::{check_format, raw_toml};
+use crate::fields::{check_format, finish, raw_toml};
 use crate::name::PluginName;
 use crate::path::{CONFIG_PATH, SIGNATURE_SUFFIX, name_from_index_path};
 use crate::render::quote;
 use crate::sha::Sha256;
+use crate::unknown::{Parsed, UnknownFields};
 
 pub const SNAPSHOT_PATH: &str = "snapshot.toml";
 /// Folder of the bin files of a binned snapshot.
@@ -92,8 +93,19 @@ pub enum Listing {
 
 impl Snapshot {
     /// Parses and validates `snapshot.toml`.
+    /// A field this plugres does not know is an error.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Snapshot, Vec<Diagnostic>> {
-        let (raw, mut d) = raw_toml::<RawSnapshot>(file, bytes)?;
+        Self::parse_with(file, bytes, UnknownFields::Refuse).map(|p| p.value)
+    }
+
+    /// [`Snapshot::parse`], with unknown fields treated as `mode` says
+    /// (README "Format evolution").
+    pub fn parse_with(
+        file: &str,
+        bytes: &[u8],
+        mode: UnknownFields,
+    ) -> Result<Parsed<Snapshot>, Vec<Diagnostic>> {
+        let (raw, mut d, unknown) = raw_toml::<RawSnapshot>(file, bytes, mode)?;
         check_format(&mut d, &raw.format);
         if *raw.version.get_ref() == 0 {
             d.error(Some(raw.version.span()), "`version` starts at 1");
@@ -130,10 +142,7 @@ impl Snapshot {
                 d.error(None, format!("`[files]` must list `{top}`"));
             }
         }
-        if d.has_errors() {
-            return Err(d.into_vec());
-        }
-        Ok(Snapshot {
+        let value = Snapshot {
             version: *raw.version.get_ref(),
             bin_digits,
             files,
@@ -142,7 +151,8 @@ impl Snapshot {
             groups,
             signatures,
             catalog,
-        })
+        };
+        finish(Some(value), d, unknown)
     }
 
     /// Where the digest of index file `path` is found.
@@ -275,9 +285,21 @@ pub fn bin_of(path: &str, digits: u8) -> Option<String> {
     hex.get(..usize::from(digits)).map(str::to_string)
 }
 
-/// One bin file, checked to belong to bin `id`.
+/// One bin file, checked to belong to bin `id`; a field this plugres
+/// does not know is an error.
 pub fn parse_bin(file: &str, bytes: &[u8], id: &str) -> Result<Bin, Vec<Diagnostic>> {
-    let (raw, mut d) = raw_toml::<RawBin>(file, bytes)?;
+    parse_bin_with(file, bytes, id, UnknownFields::Refuse).map(|p| p.value)
+}
+
+/// [`parse_bin`], with unknown fields treated as `mode` says (README
+/// "Format evolution").
+pub fn parse_bin_with(
+    file: &str,
+    bytes: &[u8],
+    id: &str,
+    mode: UnknownFields,
+) -> Result<Parsed<Bin>, Vec<Diagnostic>> {
+    let (raw, mut d, unknown) = raw_toml::<RawBin>(file, bytes, mode)?;
     check_format(&mut d, &raw.format);
     if raw.bin.get_ref() != id {
         d.error(
@@ -297,11 +319,7 @@ pub fn parse_bin(file: &str, bytes: &[u8], id: &str) -> Result<Bin, Vec<Diagnost
         }
     });
     let signatures = inline_signatures(&mut d, &raw.signatures, &files);
-    if d.has_errors() {
-        Err(d.into_vec())
-    } else {
-        Ok(Bin { files, signatures })
-    }
+    finish(Some(Bin { files, signatures }), d, unknown)
 }
 
 /// Most plugins a snapshot lists itself: ≈ 530 bytes each with its
@@ -569,7 +587,8 @@ mod groups;
 
 use groups::group_texts;
 pub use groups::{
-    BINS_PER_GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path, parse_group,
+    BINS_PER_GROUP_DIGITS, GROUPED_BIN_DIGITS, auto_group_digits, group_of, group_path,
+    parse_group, parse_group_with,
 };
 
 #[cfg(test)]

@@ -13,9 +13,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::Diagnostic;
-use crate::fields::{check_format, raw_toml};
+use crate::fields::{check_format, finish, raw_toml};
 use crate::sha::Sha256;
 use crate::time::{format_utc, parse_utc};
+use crate::unknown::{Parsed, UnknownFields};
 
 pub const TIMESTAMP_PATH: &str = "timestamp.toml";
 
@@ -34,8 +35,19 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// Parses and validates `timestamp.toml`.
+    /// A field this plugres does not know is an error.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Timestamp, Vec<Diagnostic>> {
-        let (raw, mut d) = raw_toml::<RawTimestamp>(file, bytes)?;
+        Self::parse_with(file, bytes, UnknownFields::Refuse).map(|p| p.value)
+    }
+
+    /// [`Timestamp::parse`], with unknown fields treated as `mode` says
+    /// (README "Format evolution").
+    pub fn parse_with(
+        file: &str,
+        bytes: &[u8],
+        mode: UnknownFields,
+    ) -> Result<Parsed<Timestamp>, Vec<Diagnostic>> {
+        let (raw, mut d, unknown) = raw_toml::<RawTimestamp>(file, bytes, mode)?;
         check_format(&mut d, &raw.format);
         for v in [&raw.version, &raw.snapshot.get_ref().version] {
             if *v.get_ref() == 0 {
@@ -52,16 +64,14 @@ impl Timestamp {
         let snap = raw.snapshot.get_ref();
         let sha =
             Sha256::parse(snap.sha256.get_ref()).map_err(|e| d.error(Some(snap.sha256.span()), e));
-        if d.has_errors() {
-            return Err(d.into_vec());
-        }
-        Ok(Timestamp {
+        let value = Timestamp {
             version: *raw.version.get_ref(),
             expires: expires.unwrap_or_default(),
             snapshot_version: *snap.version.get_ref(),
             snapshot_sha256: sha.unwrap_or_else(|()| Sha256::of(b"")),
             snapshot_size: *snap.size.get_ref(),
-        })
+        };
+        finish(Some(value), d, unknown)
     }
 
     /// The deterministic text of this timestamp.

@@ -150,12 +150,12 @@ fn malformed_files_get_file_line_and_column() {
         (
             "bad semver",
             Box::new(|s: &str| s.replacen("version = \"1.1.0\"", "version = \"1.1\"", 1)),
-            "plugins/he/ll/hello-world.toml:24:11: error: `1.1` is not a semver version",
+            "plugins/he/ll/hello-world.toml:26:11: error: `1.1` is not a semver version",
         ),
         (
             "bad requirement",
             Box::new(|s: &str| s.replacen("engine = \">=1.4, <2\"", "engine = \"about 1.4\"", 1)),
-            "plugins/he/ll/hello-world.toml:40:10: error: engine requirement `about 1.4`",
+            "plugins/he/ll/hello-world.toml:42:10: error: engine requirement `about 1.4`",
         ),
         (
             "bad name",

@@ -11,6 +11,7 @@ mod attacks;
 mod build_metadata;
 mod client;
 mod faults;
+mod format_evolution;
 mod index_tamper;
 mod index_tool;
 mod list;

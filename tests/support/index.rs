@@ -305,6 +305,8 @@ impl PluginBuilder<'_> {
             license: None,
             repository: None,
             homepage: None,
+            authors: Vec::new(),
+            support: None,
             keywords: vec![],
             categories: vec![],
             deprecated: self.deprecated,

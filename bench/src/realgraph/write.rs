@@ -140,6 +140,8 @@ fn plugin_file(name: &str, releases: &[Release]) -> Result<PluginFile> {
         license: None,
         repository: None,
         homepage: None,
+        authors: Vec::new(),
+        support: None,
         keywords: Vec::new(),
         categories: Vec::new(),
         deprecated: None,

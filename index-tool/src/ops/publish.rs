@@ -366,6 +366,8 @@ fn build_plugin_file(
         license: m.license.clone(),
         repository: m.repository.clone(),
         homepage: m.homepage.clone(),
+        authors: m.authors.clone(),
+        support: m.support.clone(),
         keywords: m.keywords.clone(),
         categories: m.categories.clone(),
         deprecated: existing.and_then(|p| p.deprecated),

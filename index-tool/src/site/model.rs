@@ -16,6 +16,9 @@ pub struct SitePlugin {
     /// Only `http(s)://` URLs become links (see [`safe_link`]).
     pub repository: Option<String>,
     pub homepage: Option<String>,
+    /// Where users get help or documentation (a link like `homepage`).
+    pub support: Option<String>,
+    pub authors: Vec<String>,
     pub keywords: Vec<String>,
     pub categories: Vec<String>,
     pub deprecated: Option<String>,
@@ -97,6 +100,8 @@ fn record(file: PluginFile, signed_by: String, dependents: Vec<String>) -> SiteP
         license: file.license,
         repository: file.repository.filter(|u| safe_link(u)),
         homepage: file.homepage.filter(|u| safe_link(u)),
+        support: file.support.filter(|u| safe_link(u)),
+        authors: file.authors,
         keywords: file.keywords,
         categories: file.categories,
         deprecated: file.deprecated,

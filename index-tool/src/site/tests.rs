@@ -28,6 +28,8 @@ size = 1536
     let mut file = PluginFile::parse("plugins/ev/il/evil-plugin.toml", text.as_bytes()).unwrap();
     // The index refuses it; the site must not rely on that.
     file.homepage = Some("javascript:alert(1)".into());
+    file.support = Some("javascript:alert(2)".into());
+    file.authors = vec!["<script>alert(3)</script> <a@b.example>".into()];
     file
 }
 
@@ -64,6 +66,8 @@ fn publisher_strings_render_inert() {
         .unwrap();
     let parsed: serde_json::Value = serde_json::from_str(json).unwrap();
     assert_eq!(parsed[0]["homepage"], serde_json::Value::Null);
+    assert_eq!(parsed[0]["support"], serde_json::Value::Null);
+    assert!(page.contains("&lt;script&gt;alert(3)"), "{page}");
 }
 
 #[test]

@@ -197,6 +197,8 @@ fn options(
     }
     if !g.json {
         opts.warn = Some(Box::new(|line: &str| eprintln!("warning: {line}")));
+        opts.index_notices =
+            plugres::index::FieldNotices::new(|line: &str| eprintln!("warning: {line}"));
     }
     opts.trust.dir = Some(settings.trust_dir.clone());
     opts.trust.allow_expired = g.allow_expired_index || settings.allow_expired_index;

@@ -425,6 +425,12 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
     if let Some(home) = &r.homepage {
         let _ = writeln!(s, "homepage: {home}");
     }
+    if let Some(support) = &r.support {
+        let _ = writeln!(s, "support: {support}");
+    }
+    if !r.authors.is_empty() {
+        let _ = writeln!(s, "authors: {}", r.authors.join(", "));
+    }
     if !r.keywords.is_empty() {
         let _ = writeln!(s, "keywords: {}", r.keywords.join(", "));
     }

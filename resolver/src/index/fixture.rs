@@ -275,6 +275,8 @@ impl TestPlugin {
                 license: None,
                 repository: None,
                 homepage: None,
+                authors: Vec::new(),
+                support: None,
                 keywords: Vec::new(),
                 categories: Vec::new(),
                 deprecated: None,

@@ -22,10 +22,10 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use plugres_schema::rules::{PluginFileError, verify_plugin_file};
+use plugres_schema::rules::{PluginFileError, verify_plugin_file_with};
 use plugres_schema::{
-    Artifact, IndexConfig, PluginFile, PluginName, PublicKey, Sha256, Snapshot, index_path,
-    signature_path,
+    Artifact, IndexConfig, PluginFile, PluginName, PublicKey, Sha256, Snapshot, UnknownFields,
+    index_path, signature_path,
 };
 use rayon::prelude::*;
 
@@ -59,6 +59,8 @@ pub struct VerifiedIndex {
     /// Set once any file failed to read or verify: the backend is then
     /// never asked to [`persist`](IndexBackend::persist) what it fetched.
     refused: std::sync::atomic::AtomicBool,
+    /// Where fields this plugres does not know are reported.
+    notices: super::FieldNotices,
 }
 
 impl Drop for VerifiedIndex {
@@ -128,6 +130,7 @@ impl VerifiedIndex {
                 .clone()
                 .map(|dir| EntryCache::new(dir, accepted.config_digest)),
             refused: std::sync::atomic::AtomicBool::new(false),
+            notices: trust.notices.clone(),
         })
     }
 
@@ -409,8 +412,11 @@ impl VerifiedIndex {
 
     /// Step 4 of the chain of trust, by the rules the index tool applies.
     fn verify(&self, path: &str, bytes: &[u8], signature: &[u8]) -> Result<PluginFile, IndexError> {
-        verify_plugin_file(path, bytes, signature, &self.config)
-            .map_err(|e| self.untrusted(e, bytes))
+        let parsed =
+            verify_plugin_file_with(path, bytes, signature, &self.config, UnknownFields::Ignore)
+                .map_err(|e| self.untrusted(e, bytes))?;
+        self.notices.report(&parsed.unknown);
+        Ok(parsed.value)
     }
 
     fn cached(&self, path: &str, sha: Sha256, sig_sha: Sha256) -> Option<PluginFile> {

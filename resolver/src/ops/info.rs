@@ -34,6 +34,10 @@ pub struct InfoReport {
     pub license: Option<String>,
     pub repository: Option<String>,
     pub homepage: Option<String>,
+    /// Who wrote the plugin (README "Plugin file"); empty when not given.
+    pub authors: Vec<String>,
+    /// Where users get help or documentation.
+    pub support: Option<String>,
     pub keywords: Vec<String>,
     pub categories: Vec<String>,
     pub deprecated: Option<String>,
@@ -129,6 +133,8 @@ fn describe(
         license: file.license.clone(),
         repository: file.repository.clone(),
         homepage: file.homepage.clone(),
+        authors: file.authors.clone(),
+        support: file.support.clone(),
         keywords: file.keywords.clone(),
         categories: file.categories.clone(),
         deprecated: file.deprecated.clone(),

@@ -125,6 +125,9 @@ pub struct Options {
     pub warn: Option<Box<StatusSink>>,
     /// Status lines such as "waiting for another plugres…"; `None`: silent.
     pub status: Option<Box<StatusSink>>,
+    /// Fields of index files this plugres does not know, warned about
+    /// once per run (README "Format evolution"); default: silent.
+    pub index_notices: crate::index::FieldNotices,
 }
 
 impl Options {
@@ -149,6 +152,7 @@ impl Options {
             },
             status: None,
             warn: None,
+            index_notices: crate::index::FieldNotices::default(),
             cache_dir,
         }
     }

@@ -10,7 +10,7 @@ use crate::plugin::binary::{Reader, Writer};
 use crate::version::Version;
 
 /// Tag that starts every encoding; bump it when the layout changes.
-const FORMAT: &[u8; 8] = b"prcatal1";
+const FORMAT: &[u8; 8] = b"prcatal2";
 
 /// `entries` in the form [`decode_entries`] reads.
 pub fn encode_entries(entries: &[CatalogEntry]) -> Vec<u8> {
@@ -23,6 +23,8 @@ pub fn encode_entries(entries: &[CatalogEntry]) -> Vec<u8> {
         w.opt(e.license.as_deref());
         w.opt(e.repository.as_deref());
         w.opt(e.homepage.as_deref());
+        w.strs(e.authors.iter().map(String::as_str));
+        w.opt(e.support.as_deref());
         w.strs(e.keywords.iter().map(String::as_str));
         w.strs(e.categories.iter().map(String::as_str));
         w.opt(e.deprecated.as_deref());
@@ -48,6 +50,8 @@ pub fn decode_entries(bytes: &[u8]) -> Option<Vec<CatalogEntry>> {
             license: r.opt()?,
             repository: r.opt()?,
             homepage: r.opt()?,
+            authors: r.strs()?,
+            support: r.opt()?,
             keywords: r.strs()?,
             categories: r.strs()?,
             deprecated: r.opt()?,
@@ -107,6 +111,8 @@ mod tests {
             license: Some("MIT".into()),
             repository: None,
             homepage: Some("https://example.com".into()),
+            authors: vec!["Jane Doe <jane@example.com>".into()],
+            support: Some("https://example.com/help".into()),
             keywords: vec!["a".into(), "b".into()],
             categories: vec![],
             deprecated: None,
@@ -128,5 +134,9 @@ mod tests {
         longer.push(0);
         assert_eq!(decode_entries(&longer), None);
         assert_eq!(decode_entries(b"prcatal0"), None);
+        // Entries kept by a plugres before authors and support: a miss.
+        let mut older = bytes.clone();
+        older[..8].copy_from_slice(b"prcatal1");
+        assert_eq!(decode_entries(&older), None);
     }
 }

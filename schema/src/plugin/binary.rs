@@ -17,7 +17,7 @@ use super::{Artifact, Permission, PluginFile, Target, VersionEntry};
 use crate::{PluginName, Sha256, Version};
 
 /// Tag that starts every encoding; bump it when the layout changes.
-const FORMAT: &[u8; 8] = b"prvfile2";
+const FORMAT: &[u8; 8] = b"prvfile3";
 
 impl PluginFile {
     /// This file in the binary form [`PluginFile::decode`] reads.
@@ -29,6 +29,8 @@ impl PluginFile {
         w.opt(self.license.as_deref());
         w.opt(self.repository.as_deref());
         w.opt(self.homepage.as_deref());
+        w.strs(self.authors.iter().map(String::as_str));
+        w.opt(self.support.as_deref());
         w.strs(self.keywords.iter().map(String::as_str));
         w.strs(self.categories.iter().map(String::as_str));
         w.opt(self.deprecated.as_deref());
@@ -49,6 +51,8 @@ impl PluginFile {
             license: r.opt()?,
             repository: r.opt()?,
             homepage: r.opt()?,
+            authors: r.strs()?,
+            support: r.opt()?,
             keywords: r.strs()?,
             categories: r.strs()?,
             deprecated: r.opt()?,
@@ -329,6 +333,8 @@ mod tests {
 name = "hello-world"
 description = "Greets the world"
 license = "MIT"
+authors = ["Jane Doe <jane@example.com>", "Acme Plugins"]
+support = "https://example.com/hello/issues"
 keywords = ["demo", "greeting"]
 categories = ["utilities"]
 deprecated = "use hello-universe"
@@ -443,5 +449,27 @@ size = 1
         let mut bytes = file().encode();
         bytes[7] = b'0';
         assert_eq!(PluginFile::decode(&bytes), None);
+    }
+
+    #[test]
+    fn an_entry_kept_before_authors_and_support_is_a_miss() {
+        // The layout of `prvfile2` (no authors, no support): a plugres
+        // with this layout must not read it as one with empty fields.
+        let f = PluginFile {
+            authors: Vec::new(),
+            support: None,
+            ..file()
+        };
+        let mut older = f.encode();
+        older[..8].copy_from_slice(b"prvfile2");
+        assert_eq!(PluginFile::decode(&older), None);
+        assert_eq!(
+            file().authors,
+            ["Jane Doe <jane@example.com>", "Acme Plugins"]
+        );
+        assert_eq!(
+            file().support.as_deref(),
+            Some("https://example.com/hello/issues")
+        );
     }
 }

@@ -156,3 +156,56 @@ fn rewriting_build_metadata_of_a_published_version_is_a_change() {
     let same = crate::changed_published_versions(&old, &old);
     assert!(same.is_empty());
 }
+
+#[test]
+fn authors_and_support_are_kept_and_checked_like_the_other_links() {
+    let meta = "authors = [\"Jane Doe <jane@example.com>\", \"Acme\"]\nsupport = \"https://example.com/help\"\n";
+    let text = GOOD.replace("keywords =", &format!("{meta}keywords ="));
+    let p = PluginFile::parse("f", text.as_bytes()).unwrap();
+    assert_eq!(p.authors, ["Jane Doe <jane@example.com>", "Acme"]);
+    assert_eq!(p.support.as_deref(), Some("https://example.com/help"));
+    let again = crate::render::plugin_file(&p);
+    assert_eq!(PluginFile::parse("f", again.as_bytes()).unwrap(), p);
+
+    let long_url = format!("https://example.com/{}", "a".repeat(2048));
+    let many: Vec<String> = (0..21).map(|i| format!("\"a{i}\"")).collect();
+    for (field, expected) in [
+        (
+            "support = \"mailto:help@example.com\"",
+            "`support` must be an http(s) URL",
+        ),
+        (
+            &*format!("homepage = \"{long_url}\""),
+            "a URL may have at most 2048",
+        ),
+        (
+            &*format!("repository = \"{long_url}\""),
+            "a URL may have at most 2048",
+        ),
+        (
+            &*format!("support = \"{long_url}\""),
+            "a URL may have at most 2048",
+        ),
+        (
+            &*format!("authors = [{}]", many.join(", ")),
+            "at most 20 `authors`",
+        ),
+        ("authors = [\"\"]", "`authors` must be 1 to 200 characters"),
+        (
+            &*format!("authors = [\"{}\"]", "x".repeat(201)),
+            "`authors` must be 1 to 200",
+        ),
+        (
+            "authors = [\"two\\nlines\"]",
+            "an entry of `authors` is one line",
+        ),
+    ] {
+        let text = GOOD.replace("keywords =", &format!("{field}\nkeywords ="));
+        let errs = PluginFile::parse("f", text.as_bytes()).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.line == 4 && e.message.contains(expected)),
+            "{field}: {errs:#?}"
+        );
+    }
+}

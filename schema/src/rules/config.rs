@@ -15,6 +15,7 @@ use crate::diag::Diagnostic;
 use crate::keys::{KeyId, PublicKey, RoleKey};
 use crate::path::CONFIG_PATH;
 use crate::sign::{SignatureError, signers};
+use crate::unknown::{Parsed, UnknownFields};
 
 /// The config trusted before the candidate, with its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +56,28 @@ pub fn accept_config(
     bytes: &[u8],
     signature: &[u8],
 ) -> Result<IndexConfig, ConfigRuleError> {
-    let (config, problems) = config_problems(trusted, previous, floor, bytes, signature);
+    accept_config_with(
+        trusted,
+        previous,
+        floor,
+        bytes,
+        signature,
+        UnknownFields::Refuse,
+    )
+    .map(|p| p.value)
+}
+
+/// [`accept_config`], with unknown fields outside the key tables treated
+/// as `mode` says (README "Format evolution").
+pub fn accept_config_with(
+    trusted: &[RoleKey],
+    previous: Option<PreviousConfig<'_>>,
+    floor: u64,
+    bytes: &[u8],
+    signature: &[u8],
+    mode: UnknownFields,
+) -> Result<Parsed<IndexConfig>, ConfigRuleError> {
+    let (config, problems) = problems_with(trusted, previous, floor, bytes, signature, mode);
     match (problems.into_iter().next(), config) {
         (None, Some(config)) => Ok(config),
         (Some(e), _) => Err(e),
@@ -73,6 +95,25 @@ pub fn config_problems(
     bytes: &[u8],
     signature: &[u8],
 ) -> (Option<IndexConfig>, Vec<ConfigRuleError>) {
+    let (config, problems) = problems_with(
+        trusted,
+        previous,
+        floor,
+        bytes,
+        signature,
+        UnknownFields::Refuse,
+    );
+    (config.map(|p| p.value), problems)
+}
+
+fn problems_with(
+    trusted: &[RoleKey],
+    previous: Option<PreviousConfig<'_>>,
+    floor: u64,
+    bytes: &[u8],
+    signature: &[u8],
+    mode: UnknownFields,
+) -> (Option<Parsed<IndexConfig>>, Vec<ConfigRuleError>) {
     let mut problems = Vec::new();
     let signed_by = match trusted_signers(trusted, bytes, signature) {
         Ok(keys) => keys,
@@ -81,7 +122,10 @@ pub fn config_problems(
             Vec::new()
         }
     };
-    let config = match IndexConfig::parse(CONFIG_PATH, bytes) {
+    let Parsed {
+        value: config,
+        unknown,
+    } = match IndexConfig::parse_with(CONFIG_PATH, bytes, mode) {
         Ok(c) => c,
         Err(d) => {
             problems.push(ConfigRuleError::Invalid(d));
@@ -120,7 +164,13 @@ pub fn config_problems(
             to: config.engine.clone(),
         });
     }
-    (Some(config), problems)
+    (
+        Some(Parsed {
+            value: config,
+            unknown,
+        }),
+        problems,
+    )
 }
 
 /// The `trusted` keys that signed the config; at least one.

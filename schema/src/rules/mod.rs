@@ -25,6 +25,10 @@ mod config;
 mod plugin_file;
 mod roles;
 
-pub use config::{ConfigRuleError, PreviousConfig, accept_config, config_problems};
-pub use plugin_file::{PluginFileError, plugin_file_problems, verify_plugin_file};
+pub use config::{
+    ConfigRuleError, PreviousConfig, accept_config, accept_config_with, config_problems,
+};
+pub use plugin_file::{
+    PluginFileError, plugin_file_problems, verify_plugin_file, verify_plugin_file_with,
+};
 pub use roles::{VersionRuleError, check_version, fingerprint, role_floor, verify_role};

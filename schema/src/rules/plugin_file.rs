@@ -7,6 +7,7 @@ use crate::name::PluginName;
 use crate::path::{index_path, name_from_index_path};
 use crate::plugin::PluginFile;
 use crate::sign::{SignatureError, verify};
+use crate::unknown::{Parsed, UnknownFields};
 
 /// Why a plugin file is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,11 +83,24 @@ pub fn verify_plugin_file(
     signature: &[u8],
     config: &IndexConfig,
 ) -> Result<PluginFile, PluginFileError> {
+    verify_plugin_file_with(path, bytes, signature, config, UnknownFields::Refuse).map(|p| p.value)
+}
+
+/// [`verify_plugin_file`], with unknown fields treated as `mode` says
+/// (README "Format evolution"): clients ignore them, after the signature
+/// over the exact bytes checked out.
+pub fn verify_plugin_file_with(
+    path: &str,
+    bytes: &[u8],
+    signature: &[u8],
+    config: &IndexConfig,
+    mode: UnknownFields,
+) -> Result<Parsed<PluginFile>, PluginFileError> {
     let name = plugin_of(path)?;
     let keys = config.publishers_for(&name).map(|k| (&k.id, &k.public));
     verify(path, bytes, signature, keys)?;
     let mut problems = Vec::new();
-    let file = parsed(path, &name, bytes, config, &mut problems);
+    let file = parsed(path, &name, bytes, config, mode, &mut problems);
     match (file, problems.into_iter().next()) {
         (Some(file), None) => Ok(file),
         (_, Some(e)) => Err(e),
@@ -113,7 +127,15 @@ pub fn plugin_file_problems(
     let keys = config.publishers_for(&name).map(|k| (&k.id, &k.public));
     let signed = verify(path, bytes, signature, keys);
     let mut problems = Vec::new();
-    let file = parsed(path, &name, bytes, config, &mut problems);
+    let file = parsed(
+        path,
+        &name,
+        bytes,
+        config,
+        UnknownFields::Refuse,
+        &mut problems,
+    )
+    .map(|p| p.value);
     if file.is_some()
         && let Err(e) = signed
     {
@@ -135,9 +157,13 @@ fn parsed(
     name: &PluginName,
     bytes: &[u8],
     config: &IndexConfig,
+    mode: UnknownFields,
     problems: &mut Vec<PluginFileError>,
-) -> Option<PluginFile> {
-    let file = match PluginFile::parse(path, bytes) {
+) -> Option<Parsed<PluginFile>> {
+    let Parsed {
+        value: file,
+        unknown,
+    } = match PluginFile::parse_with(path, bytes, mode) {
         Ok(f) => f,
         Err(diagnostics) => {
             problems.push(PluginFileError::Invalid {
@@ -163,7 +189,10 @@ fn parsed(
     if let Some(e) = over_limits(path, bytes, &file, config) {
         problems.push(e);
     }
-    Some(file)
+    Some(Parsed {
+        value: file,
+        unknown,
+    })
 }
 
 /// Artifacts larger than the config's `[limits] max-artifact-size`: no

@@ -19,9 +19,10 @@ use toml::Spanned;
 
 use super::{SNAPSHOT_BIN_DIR, check_bin_id, digests, write_digests};
 use crate::diag::Diagnostic;
-use crate::fields::{check_format, raw_toml};
+use crate::fields::{check_format, finish, raw_toml};
 use crate::render::quote;
 use crate::sha::Sha256;
+use crate::unknown::{Parsed, UnknownFields};
 
 /// Bins of this many hex digits or more are listed through groups.
 pub const GROUPED_BIN_DIGITS: u8 = 3;
@@ -81,14 +82,27 @@ pub(super) fn group_texts(
 }
 
 /// One group file, checked to be group `id` of a snapshot whose bins have
-/// `bin_digits` digits: bin id → sha256 of the bin's file.
+/// `bin_digits` digits: bin id → sha256 of the bin's file. A field this
+/// plugres does not know is an error.
 pub fn parse_group(
     file: &str,
     bytes: &[u8],
     id: &str,
     bin_digits: u8,
 ) -> Result<BTreeMap<String, Sha256>, Vec<Diagnostic>> {
-    let (raw, mut d) = raw_toml::<RawGroup>(file, bytes)?;
+    parse_group_with(file, bytes, id, bin_digits, UnknownFields::Refuse).map(|p| p.value)
+}
+
+/// [`parse_group`], with unknown fields treated as `mode` says (README
+/// "Format evolution").
+pub fn parse_group_with(
+    file: &str,
+    bytes: &[u8],
+    id: &str,
+    bin_digits: u8,
+    mode: UnknownFields,
+) -> Result<Parsed<BTreeMap<String, Sha256>>, Vec<Diagnostic>> {
+    let (raw, mut d, unknown) = raw_toml::<RawGroup>(file, bytes, mode)?;
     check_format(&mut d, &raw.format);
     if raw.group.get_ref() != id {
         d.error(
@@ -107,11 +121,7 @@ pub fn parse_group(
             Err(format!("bin `{bin}` does not belong in group `{id}`"))
         }
     });
-    if d.has_errors() {
-        Err(d.into_vec())
-    } else {
-        Ok(bins)
-    }
+    finish(Some(bins), d, unknown)
 }
 
 #[derive(Deserialize)]

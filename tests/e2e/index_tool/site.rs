@@ -81,6 +81,16 @@ fn the_site_of_the_sample_index_links_only_to_itself_and_is_reproducible() {
     let page = String::from_utf8_lossy(&site["plugins/hello-world.html"]).into_owned();
     assert!(page.contains("<th scope=\"row\">2.0.0</th>"), "{page}");
     assert!(page.contains("plugres add hello-world"), "{page}");
+    assert!(
+        page.contains(
+            "<dt>Support</dt><dd><a href=\"https:&#x2f;&#x2f;github.com&#x2f;plugres&#x2f;sample-hello-world&#x2f;issues\""
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<dt>Authors</dt><dd>plugres sample &lt;sample@plugres.invalid&gt;, Demo Engine Team</dd>"),
+        "{page}"
+    );
     let home = &site["index.html"];
     assert!(home.len() < 50 * 1024, "home page {} bytes", home.len());
 }

@@ -6,9 +6,12 @@
 //! [`plugres_schema::rules::accept_config`]; this module decides which
 //! config to check against them, and when.
 
-use plugres_schema::rules::{ConfigRuleError, PreviousConfig, VersionRuleError, accept_config};
+use plugres_schema::rules::{
+    ConfigRuleError, PreviousConfig, VersionRuleError, accept_config_with,
+};
 use plugres_schema::{
-    CONFIG_PATH, IndexConfig, KeyId, PublicKey, RoleKey, Sha256, Snapshot, signature_path,
+    CONFIG_PATH, IndexConfig, KeyId, PublicKey, RoleKey, Sha256, Snapshot, UnknownFields,
+    signature_path,
 };
 
 use super::{Ctx, Pair, Seen, listed};
@@ -21,9 +24,13 @@ pub(crate) struct Current {
     pub pair: Pair,
 }
 
-/// The kept config of an earlier run (accepted then; local state is trusted).
+/// The kept config of an earlier run (accepted then; local state is
+/// trusted). Read as leniently as when it was accepted, so a config with
+/// a field this plugres does not know stays the one rotations start from.
 pub(crate) fn parse_kept(pair: Pair) -> Option<Current> {
-    let config = IndexConfig::parse(CONFIG_PATH, &pair.bytes).ok()?;
+    let config = IndexConfig::parse_with(CONFIG_PATH, &pair.bytes, UnknownFields::Ignore)
+        .ok()?
+        .value;
     Some(Current { config, pair })
 }
 
@@ -141,9 +148,20 @@ fn accept(
         config: &p.config,
         bytes: &p.pair.bytes,
     });
-    let config = accept_config(trusted, before, seen.config, &pair.bytes, &pair.signature)
-        .map_err(|e| refused(ctx, trusted, e))?;
-    Ok(Current { config, pair })
+    let accepted = accept_config_with(
+        trusted,
+        before,
+        seen.config,
+        &pair.bytes,
+        &pair.signature,
+        UnknownFields::Ignore,
+    )
+    .map_err(|e| refused(ctx, trusted, e))?;
+    ctx.notices.report(&accepted.unknown);
+    Ok(Current {
+        config: accepted.value,
+        pair,
+    })
 }
 
 /// The client's error for a config the root rules refuse.

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use plugres_schema::rules::{self, VersionRuleError, role_floor};
 use plugres_schema::{
     CONFIG_PATH, Diagnostic, IndexConfig, Listing, MAX_TIMESTAMP_SIZE, PublicKey, SNAPSHOT_PATH,
-    Sha256, Snapshot, TIMESTAMP_PATH, Timestamp, signature_path,
+    Sha256, Snapshot, TIMESTAMP_PATH, Timestamp, UnknownFields, signature_path,
 };
 
 use super::verified::EntryCache;
@@ -62,6 +62,9 @@ pub struct TrustOptions {
     /// Folder of the verified-entry cache (README, "Verified-entry
     /// cache"); `None` keeps no parsed files between runs.
     pub verified_entries: Option<PathBuf>,
+    /// Where fields of index files this plugres does not know are
+    /// reported (README "Format evolution"); default: nowhere.
+    pub notices: super::FieldNotices,
 }
 
 /// The trusted state of an index after [`establish`].
@@ -84,6 +87,7 @@ pub(crate) struct Ctx<'a> {
     pub registry: &'a str,
     pub index: String,
     pub state: String,
+    pub notices: &'a super::FieldNotices,
 }
 
 impl Ctx<'_> {
@@ -194,6 +198,7 @@ pub(crate) fn establish(
     let ctx = Ctx {
         backend,
         entries: opts.verified_entries.as_deref(),
+        notices: &opts.notices,
         registry,
         state: store.as_ref().map_or_else(
             || "(not kept)".to_string(),
@@ -446,8 +451,10 @@ fn read_timestamp(
         }
         verify_role(ctx, TIMESTAMP_PATH, &pair, &current.config.timestamp_keys)?;
     }
-    let timestamp = Timestamp::parse(TIMESTAMP_PATH, &pair.bytes)
+    let timestamp = Timestamp::parse_with(TIMESTAMP_PATH, &pair.bytes, UnknownFields::Ignore)
         .map_err(|d| ctx.invalid(TIMESTAMP_PATH, d))?;
+    ctx.notices.report(&timestamp.unknown);
+    let timestamp = timestamp.value;
     Ok((timestamp, pair))
 }
 
@@ -501,8 +508,10 @@ fn parse_snapshot(ctx: &Ctx<'_>, bytes: &[u8], sha: Sha256) -> Result<Snapshot, 
     if let Some(parsed) = memo.as_ref().and_then(|m| m.snapshot(sha)) {
         return Ok(parsed);
     }
-    let snapshot =
-        Snapshot::parse(SNAPSHOT_PATH, bytes).map_err(|d| ctx.invalid(SNAPSHOT_PATH, d))?;
+    let parsed = Snapshot::parse_with(SNAPSHOT_PATH, bytes, UnknownFields::Ignore)
+        .map_err(|d| ctx.invalid(SNAPSHOT_PATH, d))?;
+    ctx.notices.report(&parsed.unknown);
+    let snapshot = parsed.value;
     if let Some(memo) = memo {
         memo.keep_snapshot(sha, &snapshot);
         memo.flush();

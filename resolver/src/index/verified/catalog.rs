@@ -12,8 +12,8 @@
 use std::sync::atomic::Ordering;
 
 use plugres_schema::{
-    CatalogEntry, CatalogListing, PluginName, Sha256, Snapshot, catalog_path, name_from_index_path,
-    parse_shard,
+    CatalogEntry, CatalogListing, PluginName, Sha256, Snapshot, UnknownFields, catalog_path,
+    name_from_index_path, parse_shard_with,
 };
 use rayon::prelude::*;
 
@@ -91,13 +91,16 @@ impl VerifiedIndex {
     ) -> Result<Vec<CatalogEntry>, IndexError> {
         let bytes = self.read_listed(snapshot, path)?;
         self.check_listed(snapshot, path, &bytes, sha)?;
-        let entries =
-            parse_shard(path, &bytes, id, digits).map_err(|diagnostics| IndexError::Invalid {
+        let parsed = parse_shard_with(path, &bytes, id, digits, UnknownFields::Ignore).map_err(
+            |diagnostics| IndexError::Invalid {
                 registry: self.registry.clone(),
                 index: self.describe(),
                 path: path.to_string(),
                 diagnostics,
-            })?;
+            },
+        )?;
+        self.notices.report(&parsed.unknown);
+        let entries = parsed.value;
         if let Some(cache) = &self.entries {
             cache.keep_catalog_shard(path, sha, &entries);
             self.backend.kept_verified(&[path]);

@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, PoisonError};
 
-use plugres_schema::rules::verify_plugin_file;
+use plugres_schema::rules::verify_plugin_file_with;
 use plugres_schema::{
-    Bin, Listing, Sha256, Snapshot, bin_path, group_of, group_path, name_from_index_path,
-    parse_bin, parse_group, signature_path,
+    Bin, Listing, Parsed, Sha256, Snapshot, UnknownFields, bin_path, group_of, group_path,
+    name_from_index_path, parse_bin_with, parse_group_with, signature_path,
 };
 
 use super::VerifiedIndex;
@@ -220,19 +220,27 @@ impl VerifiedIndex {
         self.backend.pin(&[(path.to_string(), sha)]);
         let bytes = self.read_listed(snapshot, path)?;
         self.check_listed(snapshot, path, &bytes, sha)?;
+        let lenient = UnknownFields::Ignore;
         let parsed = match kind {
-            Table::Bin => parse_bin(path, &bytes, id),
-            Table::Group => parse_group(path, &bytes, id, snapshot.bin_digits).map(|bins| Bin {
-                files: bins,
-                signatures: Default::default(),
-            }),
+            Table::Bin => parse_bin_with(path, &bytes, id, lenient),
+            Table::Group => {
+                parse_group_with(path, &bytes, id, snapshot.bin_digits, lenient).map(|p| Parsed {
+                    value: Bin {
+                        files: p.value,
+                        signatures: Default::default(),
+                    },
+                    unknown: p.unknown,
+                })
+            }
         };
-        let bin = parsed.map_err(|diagnostics| IndexError::Invalid {
+        let parsed = parsed.map_err(|diagnostics| IndexError::Invalid {
             registry: self.registry.clone(),
             index: self.describe(),
             path: path.to_string(),
             diagnostics,
         })?;
+        self.notices.report(&parsed.unknown);
+        let bin = parsed.value;
         // Encoded once: the table looked up now is the entry kept.
         let table = BinTable::of(&bin);
         if let Some(entries) = &self.entries {
@@ -303,7 +311,14 @@ impl VerifiedIndex {
             return false;
         };
         self.backend.changed_after_snapshot(path)
-            && verify_plugin_file(path, &bytes, &signature, &self.config).is_ok()
+            && verify_plugin_file_with(
+                path,
+                &bytes,
+                &signature,
+                &self.config,
+                UnknownFields::Ignore,
+            )
+            .is_ok()
     }
 
     fn stale(&self, snapshot: &Snapshot, path: &str, what: &'static str) -> IndexError {

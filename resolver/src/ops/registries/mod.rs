@@ -100,6 +100,7 @@ fn open_backend(
     };
     let mut trust = trust.clone();
     trust.verified_entries = Some(opts.index_cache_dir.join("verified"));
+    trust.notices = opts.index_notices.clone();
     let index = VerifiedIndex::open_with(backend, &spec.name, &spec.root_keys, &trust)?;
     check_engine(spec, &index.config().engine)?;
     for w in index.warnings() {

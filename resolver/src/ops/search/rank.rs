@@ -72,6 +72,8 @@ mod tests {
             license: None,
             repository: None,
             homepage: None,
+            authors: Vec::new(),
+            support: None,
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
             categories: categories.iter().map(|s| s.to_string()).collect(),
             deprecated: None,
