@@ -9,7 +9,7 @@
 //! Every publisher-controlled string reaches HTML through minijinja's
 //! auto-escaping, reaches the script as JSON in a file of its own (never
 //! inside a `<script>` element), and only `http(s)://` URLs become links
-//! ([`model::safe_link`]).
+//! (`model::safe_link`).
 
 mod model;
 mod render;

@@ -13,7 +13,7 @@ pub struct SitePlugin {
     pub name: String,
     pub description: String,
     pub license: Option<String>,
-    /// Only `http(s)://` URLs become links (see [`safe_link`]).
+    /// Only `http(s)://` URLs become links (see `safe_link`).
     pub repository: Option<String>,
     pub homepage: Option<String>,
     /// Where users get help or documentation (a link like `homepage`).
