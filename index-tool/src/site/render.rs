@@ -29,7 +29,12 @@ pub fn site(config: &IndexConfig, plugins: &[SitePlugin]) -> Result<Vec<(String,
             render(
                 &env,
                 "home.html",
-                context! { index, root => "", categories => categories(plugins) },
+                context! {
+                    index,
+                    root => "",
+                    categories => facet(plugins, |p| &p.categories),
+                    keywords => facet(plugins, |p| &p.keywords),
+                },
             )?,
         ),
         (
@@ -76,10 +81,11 @@ fn catalog_js(plugins: &[SitePlugin]) -> Result<String> {
     Ok(format!("window.PLUGRES_CATALOG = {json};\n"))
 }
 
-fn categories(plugins: &[SitePlugin]) -> Vec<String> {
+/// Every value of a facet (categories, keywords) any plugin has, sorted.
+fn facet(plugins: &[SitePlugin], values: impl Fn(&SitePlugin) -> &Vec<String>) -> Vec<String> {
     let mut all: Vec<String> = plugins
         .iter()
-        .flat_map(|p| p.categories.iter().cloned())
+        .flat_map(|p| values(p).iter().cloned())
         .collect();
     all.sort();
     all.dedup();

@@ -190,6 +190,10 @@ fn the_search_filters_in_a_real_browser() {
         ["greeter-core", "hello-world", "old-greeter", "pretty-theme"]
     );
     assert!(results(&browser_dom(&format!("{home}?engine=0.9"))).is_empty());
+    assert_eq!(
+        results(&browser_dom(&format!("{home}?keyword=theme"))),
+        ["pretty-theme"]
+    );
     let dom = browser_dom(&format!("{home}?q=greeter"));
     assert!(dom.contains("2 plugins"), "the count is announced");
     assert!(dom.contains("deprecated"), "old-greeter's badge");
@@ -265,8 +269,8 @@ fn typing_in_the_search_box_filters_and_the_keyboard_opens_a_plugin() {
         page.eval("document.getElementById('count').textContent"),
         "2 plugins"
     );
-    // Tab past the three filters to the first result; Enter opens one.
-    for _ in 0..4 {
+    // Tab past the four filters to the first result; Enter opens one.
+    for _ in 0..5 {
         page.press("Tab", 9);
     }
     assert_eq!(

@@ -6,6 +6,7 @@
   var all = window.PLUGRES_CATALOG || [];
   var q = document.getElementById("q");
   var category = document.getElementById("category");
+  var keyword = document.getElementById("keyword");
   var engine = document.getElementById("engine");
   var sort = document.getElementById("sort");
   var results = document.getElementById("results");
@@ -56,10 +57,12 @@
   function update() {
     var words = q.value.toLowerCase().split(/\s+/).filter(Boolean);
     var cat = category.value;
+    var kw = keyword.value;
     var want = parseVersion(engine.value);
     engine.setAttribute("aria-invalid", engine.value && !want ? "true" : "false");
     var shown = all.filter(function (p) {
-      return matches(p, words) && (!cat || p.categories.indexOf(cat) >= 0) && (!want || runsOn(p, want));
+      return matches(p, words) && (!cat || p.categories.indexOf(cat) >= 0) &&
+        (!kw || p.keywords.indexOf(kw) >= 0) && (!want || runsOn(p, want));
     });
     if (sort.value === "updated") {
       shown.sort(function (a, b) { return a.updated < b.updated ? 1 : a.updated > b.updated ? -1 : 0; });
@@ -69,7 +72,7 @@
   }
   // A search can be linked to: `index.html?q=theme&engine=1.4.2`.
   var params = new URLSearchParams(window.location.search);
-  [q, category, engine, sort].forEach(function (el) {
+  [q, category, keyword, engine, sort].forEach(function (el) {
     if (params.has(el.name)) { el.value = params.get(el.name); }
     el.addEventListener("input", update);
   });
