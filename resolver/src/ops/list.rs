@@ -87,12 +87,10 @@ pub struct ListReport {
 /// The status of the plugins of the project at or above `start`.
 pub fn list(start: &std::path::Path, opts: &Options) -> Result<ListReport, OpsError> {
     let (project, manifest) = load(start)?;
-    let lock = project.load_lockfile()?.ok_or_else(|| {
-        OpsError::failed(
-            format!("there is no plugres.lock in `{}`", project.dir.display()),
-            &["run `plugres install` to resolve and install the plugins of plugres.toml"],
-        )
-    })?;
+    let lock = super::require_lock(
+        &project,
+        "run `plugres install` to resolve and install the plugins of plugres.toml",
+    )?;
     let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
     let mut problems = Vec::new();
     let rows = match opts.offline {

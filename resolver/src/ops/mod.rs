@@ -235,6 +235,20 @@ pub(crate) fn load(start: &std::path::Path) -> Result<(Project, Manifest), OpsEr
     Ok((project, manifest))
 }
 
+/// The project's plugres.lock, or an error naming the folder with `hint`
+/// (the command that makes one) for a command that needs it.
+pub(crate) fn require_lock(
+    project: &Project,
+    hint: &str,
+) -> Result<crate::project::Lockfile, OpsError> {
+    project.load_lockfile()?.ok_or_else(|| {
+        OpsError::failed(
+            format!("there is no plugres.lock in `{}`", project.dir.display()),
+            &[hint],
+        )
+    })
+}
+
 /// The project at or above `start`, its [`ProjectLock`] taken, and only
 /// then its manifest read: a run that waited for another must act on the
 /// plugres.toml that run left (e.g. not uninstall what an `add` just

@@ -57,12 +57,7 @@ pub struct OutdatedReport {
 /// Compares the lock of the project at or above `start` with its indexes.
 pub fn outdated(start: &std::path::Path, opts: &Options) -> Result<OutdatedReport, OpsError> {
     let (project, manifest) = load(start)?;
-    let lock = project.load_lockfile()?.ok_or_else(|| {
-        OpsError::failed(
-            format!("there is no plugres.lock in `{}`", project.dir.display()),
-            &["run `plugres lock` first"],
-        )
-    })?;
+    let lock = super::require_lock(&project, "run `plugres lock` first")?;
     let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
     let compare = Compare::new(&manifest, &lock, &registries);
     let rows = lock

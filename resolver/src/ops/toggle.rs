@@ -31,12 +31,7 @@ pub fn set_disabled(
     opts: &Options,
 ) -> Result<ToggleReport, OpsError> {
     let (project, _, _guard) = load_locked(start, opts)?;
-    let mut lock = project.load_lockfile()?.ok_or_else(|| {
-        OpsError::failed(
-            format!("there is no plugres.lock in `{}`", project.dir.display()),
-            &["run `plugres install` first"],
-        )
-    })?;
+    let mut lock = super::require_lock(&project, "run `plugres install` first")?;
     let needed_by: Vec<String> = match disabled {
         true => super::tree::dependents(&lock, name)
             .filter(|(p, _)| !p.disabled)

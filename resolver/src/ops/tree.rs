@@ -36,12 +36,7 @@ pub struct TreeReport {
 /// Builds the tree of the project at or above `start`.
 pub fn tree(start: &std::path::Path, invert: Option<&str>) -> Result<TreeReport, OpsError> {
     let (project, manifest) = load(start)?;
-    let lock = project.load_lockfile()?.ok_or_else(|| {
-        OpsError::failed(
-            format!("there is no plugres.lock in `{}`", project.dir.display()),
-            &["run `plugres lock` first"],
-        )
-    })?;
+    let lock = super::require_lock(&project, "run `plugres lock` first")?;
     let g = Graph {
         lock: &lock,
         manifest: &manifest,

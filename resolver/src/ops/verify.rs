@@ -35,12 +35,10 @@ pub struct VerifyReport {
 /// verified before; never online).
 pub fn verify(start: &std::path::Path, opts: &Options) -> Result<VerifyReport, OpsError> {
     let (project, manifest) = load(start)?;
-    let lock = project.load_lockfile()?.ok_or_else(|| {
-        OpsError::failed(
-            format!("there is no plugres.lock in `{}`", project.dir.display()),
-            &["run `plugres install` to resolve and install the plugins of plugres.toml"],
-        )
-    })?;
+    let lock = super::require_lock(
+        &project,
+        "run `plugres install` to resolve and install the plugins of plugres.toml",
+    )?;
     // Only `cached` indexes are read: never the network.
     let registries = Registries::new(&manifest, opts).with_lock(Some(&lock));
     let problems = problems(&project, &manifest, &lock, &registries)?;
