@@ -600,6 +600,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
         keywords: vec!["synthetic".to_string()],
         categories: vec!["benchmark".to_string()],
         deprecated: None,
+        channels: Default::default(),
         versions,
     })
 }

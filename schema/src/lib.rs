@@ -18,6 +18,7 @@
 //! deserialising goes through it.
 
 mod catalog;
+mod channel;
 mod config;
 mod diag;
 mod fields;
@@ -48,6 +49,7 @@ pub use catalog::{
     catalog_shard_of, decode_entries, encode_entries, is_shard_id, parse_shard, parse_shard_with,
     shard_text,
 };
+pub use channel::{Channel, ChannelMiss, MAX_CHANNEL_LEN, MAX_CHANNELS};
 pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use immutable::{VersionChange, changed_published_versions};

@@ -7,6 +7,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::channel::{Channel, MAX_CHANNELS};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
@@ -36,6 +37,9 @@ pub struct PluginFile {
     pub categories: Vec<String>,
     /// Set when the plugin is deprecated; the message says what to use instead.
     pub deprecated: Option<String>,
+    /// Release channels (`beta = "2.0.0-beta.3"`): each names a published,
+    /// unyanked version ([`crate::channel`]).
+    pub channels: BTreeMap<Channel, Version>,
     pub versions: Vec<VersionEntry>,
 }
 
@@ -256,6 +260,14 @@ pub(crate) struct RawPlugin {
         schemars(with = "Option<String>", length(min = 1, max = 1000))
     )]
     deprecated: Option<Spanned<String>>,
+    /// Release channels: channel name = a published, unyanked version
+    /// (`beta = "2.0.0-beta.3"`); they may move. `latest` is computed, not declared.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<String, crate::Version>")
+    )]
+    channels: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Every published version (`[[version]]`), never changed once published except `yanked`.
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawVersion>"))]
@@ -367,6 +379,7 @@ impl RawPlugin {
                 versions.push(v);
             }
         }
+        let channels = validate_channels(d, &self.channels, &versions);
         Some(PluginFile {
             name: name?,
             description,
@@ -382,9 +395,65 @@ impl RawPlugin {
                 .map(Spanned::into_inner)
                 .collect(),
             deprecated,
+            channels,
             versions,
         })
     }
+}
+
+/// `[channels]`: each a channel name (not `latest`, which clients
+/// compute) naming a version of this file that is not yanked.
+fn validate_channels(
+    d: &mut Diagnostics,
+    raw: &BTreeMap<Spanned<String>, Spanned<String>>,
+    versions: &[VersionEntry],
+) -> BTreeMap<Channel, Version> {
+    if raw.len() > MAX_CHANNELS {
+        let at = raw.keys().nth(MAX_CHANNELS).map(Spanned::span);
+        d.error(
+            at,
+            format!(
+                "{} channels; a plugin may have at most {MAX_CHANNELS}",
+                raw.len()
+            ),
+        );
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        let channel = match Channel::new(k.get_ref()) {
+            Ok(c) if c.is_latest() => {
+                d.error(
+                    Some(k.span()),
+                    "channel `latest` cannot be set: it is always the newest usable version, computed by each client",
+                );
+                continue;
+            }
+            Ok(c) => c,
+            Err(e) => {
+                d.error(Some(k.span()), e);
+                continue;
+            }
+        };
+        let Ok(version) = Version::parse(v.get_ref()).map_err(|e| {
+            d.error(Some(v.span()), format!("channel `{channel}`: {e}"));
+        }) else {
+            continue;
+        };
+        match versions.iter().find(|e| e.version == version) {
+            None => d.error(
+                Some(v.span()),
+                format!("channel `{channel}` names version `{version}`, which is not published in this file"),
+            ),
+            Some(e) if e.yanked => d.error(
+                Some(v.span()),
+                format!("channel `{channel}` names version `{version}`, which is yanked; point it at another version"),
+            ),
+            Some(_) => {
+                out.insert(channel, version);
+            }
+        }
+    }
+    out
 }
 
 impl RawVersion {

@@ -63,6 +63,12 @@ pub fn plugin_file(p: &PluginFile) -> String {
     if let Some(d) = &p.deprecated {
         let _ = writeln!(s, "deprecated = {}", quote(d));
     }
+    if !p.channels.is_empty() {
+        let _ = writeln!(s, "\n[channels]");
+        for (channel, version) in &p.channels {
+            let _ = writeln!(s, "{channel} = {}", quote(&version.to_string()));
+        }
+    }
     for v in &p.versions {
         s.push('\n');
         version_entry(&mut s, v);

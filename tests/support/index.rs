@@ -310,6 +310,7 @@ impl PluginBuilder<'_> {
             keywords: vec![],
             categories: vec![],
             deprecated: self.deprecated,
+            channels: Default::default(),
             versions: self.versions,
         };
         let rel = index_path(&self.name);

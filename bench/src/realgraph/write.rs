@@ -145,6 +145,7 @@ fn plugin_file(name: &str, releases: &[Release]) -> Result<PluginFile> {
         keywords: Vec::new(),
         categories: Vec::new(),
         deprecated: None,
+        channels: Default::default(),
         versions,
     })
 }

@@ -360,6 +360,10 @@ fn build_plugin_file(
         .map(|p| p.versions.clone())
         .unwrap_or_default();
     versions.push(entry);
+    let channels = existing
+        .as_ref()
+        .map(|p| p.channels.clone())
+        .unwrap_or_default();
     PluginFile {
         name: m.name.clone(),
         description: m.description.clone(),
@@ -371,6 +375,7 @@ fn build_plugin_file(
         keywords: m.keywords.clone(),
         categories: m.categories.clone(),
         deprecated: existing.and_then(|p| p.deprecated),
+        channels,
         versions,
     }
 }

@@ -280,6 +280,7 @@ impl TestPlugin {
                 keywords: Vec::new(),
                 categories: Vec::new(),
                 deprecated: None,
+                channels: Default::default(),
                 versions: Vec::new(),
             },
             blobs: Vec::new(),

@@ -14,10 +14,10 @@
 use std::collections::BTreeMap;
 
 use super::{Artifact, Permission, PluginFile, Target, VersionEntry};
-use crate::{PluginName, Sha256, Version};
+use crate::{Channel, PluginName, Sha256, Version};
 
 /// Tag that starts every encoding; bump it when the layout changes.
-const FORMAT: &[u8; 8] = b"prvfile3";
+const FORMAT: &[u8; 8] = b"prvfile4";
 
 impl PluginFile {
     /// This file in the binary form [`PluginFile::decode`] reads.
@@ -34,6 +34,11 @@ impl PluginFile {
         w.strs(self.keywords.iter().map(String::as_str));
         w.strs(self.categories.iter().map(String::as_str));
         w.opt(self.deprecated.as_deref());
+        w.len(self.channels.len());
+        for (channel, version) in &self.channels {
+            w.str(channel.as_str());
+            w.str(&version.to_string());
+        }
         w.len(self.versions.len());
         for v in &self.versions {
             w.version(v);
@@ -56,9 +61,20 @@ impl PluginFile {
             keywords: r.strs()?,
             categories: r.strs()?,
             deprecated: r.opt()?,
+            channels: (0..r.len()?)
+                .map(|_| {
+                    let channel = Channel::new(r.str()?).ok()?;
+                    let version = Version::parse(r.str()?).ok()?;
+                    Some((channel, version))
+                })
+                .collect::<Option<_>>()?,
             versions: (0..r.len()?).map(|_| r.version()).collect::<Option<_>>()?,
         };
-        r.0.is_empty().then_some(file)
+        let channels_ok = file
+            .channels
+            .iter()
+            .all(|(c, v)| !c.is_latest() && file.get(v).is_some_and(|e| !e.yanked));
+        (r.0.is_empty() && channels_ok).then_some(file)
     }
 }
 
@@ -339,6 +355,9 @@ keywords = ["demo", "greeting"]
 categories = ["utilities"]
 deprecated = "use hello-universe"
 
+[channels]
+stable = "1.2.0"
+
 [[version]]
 version = "1.2.0"
 engine = ">=1.4, <2"
@@ -377,6 +396,20 @@ size = 1
     fn decodes_what_it_encodes() {
         let f = file();
         assert_eq!(PluginFile::decode(&f.encode()), Some(f));
+    }
+
+    #[test]
+    fn a_channel_naming_a_yanked_version_is_a_miss() {
+        // The parser refuses such a file, so a cached entry holding one is
+        // not an encoding of a valid file.
+        let mut f = file();
+        let yanked = f.versions[1].version.clone();
+        f.channels.insert(Channel::new("beta").unwrap(), yanked);
+        assert_eq!(PluginFile::decode(&f.encode()), None);
+        let mut f = file();
+        f.channels
+            .insert(Channel::latest(), f.versions[0].version.clone());
+        assert_eq!(PluginFile::decode(&f.encode()), None);
     }
 
     #[test]

@@ -165,7 +165,9 @@ fn authors_and_support_are_kept_and_checked_like_the_other_links() {
     assert_eq!(p.authors, ["Jane Doe <jane@example.com>", "Acme"]);
     assert_eq!(p.support.as_deref(), Some("https://example.com/help"));
     let again = crate::render::plugin_file(&p);
-    assert_eq!(PluginFile::parse("f", again.as_bytes()).unwrap(), p);
+    let q = PluginFile::parse("f", again.as_bytes()).unwrap();
+    assert_eq!(q.channels, p.channels);
+    assert_eq!(crate::render::plugin_file(&q), again);
 
     let long_url = format!("https://example.com/{}", "a".repeat(2048));
     let many: Vec<String> = (0..21).map(|i| format!("\"a{i}\"")).collect();
@@ -207,5 +209,59 @@ fn authors_and_support_are_kept_and_checked_like_the_other_links() {
                 .any(|e| e.line == 4 && e.message.contains(expected)),
             "{field}: {errs:#?}"
         );
+    }
+}
+
+/// GOOD with a second version, 2.0.0-beta.1 (yanked when `beta_yanked`),
+/// and the `[channels]` lines `extra`.
+fn with_channels(extra: &str, beta_yanked: bool) -> String {
+    let mut parts = GOOD.split("[[version]]");
+    let (head, first) = (parts.next().unwrap(), parts.next().unwrap());
+    let mut beta = first.replace("\"1.2.0\"", "\"2.0.0-beta.1\"");
+    if beta_yanked {
+        beta = beta.replace("permissions = ", "yanked = true\npermissions = ");
+    }
+    format!("{head}[channels]\n{extra}\n\n[[version]]{first}[[version]]{beta}")
+}
+
+#[test]
+fn channels_name_published_versions_and_render_back() {
+    let text = with_channels("beta = \"2.0.0-beta.1\"\nstable = \"1.2.0\"", false);
+    let p = PluginFile::parse("f", text.as_bytes()).unwrap();
+    let names: Vec<String> = p.channels.iter().map(|(c, v)| format!("{c}={v}")).collect();
+    assert_eq!(names, ["beta=2.0.0-beta.1", "stable=1.2.0"]);
+    let again = crate::render::plugin_file(&p);
+    let q = PluginFile::parse("f", again.as_bytes()).unwrap();
+    assert_eq!(q.channels, p.channels);
+    assert_eq!(crate::render::plugin_file(&q), again);
+}
+
+#[test]
+fn a_channel_must_name_an_unyanked_published_version() {
+    let cases = [
+        (
+            "beta = \"3.0.0\"",
+            false,
+            "f:7:8: error: channel `beta` names version `3.0.0`, which is not published in this file",
+        ),
+        (
+            "beta = \"2.0.0-beta.1\"",
+            true,
+            "f:7:8: error: channel `beta` names version `2.0.0-beta.1`, which is yanked; point it at another version",
+        ),
+        (
+            "latest = \"1.2.0\"",
+            false,
+            "f:7:1: error: channel `latest` cannot be set",
+        ),
+        (
+            "Beta = \"1.2.0\"",
+            false,
+            "f:7:1: error: `Beta` is not a channel name",
+        ),
+    ];
+    for (line, yanked, want) in cases {
+        let e = PluginFile::parse("f", with_channels(line, yanked).as_bytes()).unwrap_err();
+        assert!(e[0].to_string().starts_with(want), "{line}: {e:?}");
     }
 }
