@@ -9,6 +9,7 @@
 mod actions;
 mod attacks;
 mod build_metadata;
+mod channels;
 mod client;
 mod faults;
 mod format_evolution;

@@ -23,7 +23,9 @@ use std::fmt::Write;
 use std::path::Path;
 
 use plugres_schema::render::quote;
-use plugres_schema::{Diagnostic, Diagnostics, Permission, PluginName, Sha256, Target, Version};
+use plugres_schema::{
+    Channel, Diagnostic, Diagnostics, Permission, PluginName, Sha256, Target, Version,
+};
 use semver::VersionReq;
 
 use super::{IndexLocation, Manifest, ProjectError, select_artifact};
@@ -76,6 +78,10 @@ pub struct LockedPlugin {
     /// The plugin's deprecation message at locking time, so that an
     /// install from the lock (which reads no index) can still show it.
     pub deprecated: Option<String>,
+    /// The release channel plugres.toml follows for it, when it was locked
+    /// through one (`channel = "beta"`): a lock made for another channel,
+    /// or for a version requirement, is not kept for this one.
+    pub channel: Option<Channel>,
     pub artifacts: Vec<LockedArtifact>,
 }
 
@@ -230,9 +236,8 @@ impl Lockfile {
             })
         });
         let roots_met = manifest.plugins.iter().all(|(name, spec)| {
-            self.plugin(name.as_str()).is_some_and(|p| {
-                p.registry == spec.registry && spec.req.matches(p.version.semver())
-            })
+            self.plugin(name.as_str())
+                .is_some_and(|p| p.registry == spec.registry && spec.locked_by(p))
         });
         if !registries_match || !roots_met {
             return false;
@@ -307,6 +312,9 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
     let _ = writeln!(s, "name = {}", quote(p.name.as_str()));
     let _ = writeln!(s, "version = {}", quote(&p.version.to_string()));
     let _ = writeln!(s, "registry = {}", quote(&p.registry));
+    if let Some(channel) = &p.channel {
+        let _ = writeln!(s, "channel = {}", quote(channel.as_str()));
+    }
     let _ = writeln!(s, "engine = {}", quote(&p.engine.to_string()));
     let _ = writeln!(s, "permissions = {}", quote_sorted(&p.permissions));
     let _ = writeln!(s, "granted = {}", quote_sorted(&p.granted));

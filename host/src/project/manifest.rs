@@ -14,6 +14,7 @@
 //! [plugins]
 //! hello-world = "^1.2"
 //! acme-audit = { version = "2", registry = "acme" }
+//! greeter-core = { channel = "beta" }   # follow a release channel
 //!
 //! [settings]
 //! install-dir = "plugins"
@@ -25,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use plugres_schema::{Diagnostic, Diagnostics, PluginName, PublicKey, Target};
+use plugres_schema::{Channel, Diagnostic, Diagnostics, PluginName, PublicKey, Target};
 use semver::VersionReq;
 use serde::Deserialize;
 use toml::Spanned;
@@ -156,9 +157,34 @@ fn is_scp_like(s: &str) -> bool {
 /// One entry of `[plugins]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginSpec {
+    /// The version requirement; `*` when [`channel`](Self::channel) is set
+    /// (the channel decides the version then).
     pub req: VersionReq,
     /// The registry it comes from (resolved: never empty).
     pub registry: String,
+    /// `{ channel = "beta" }`: the version a release channel names (README
+    /// "Channels"), instead of a requirement.
+    pub channel: Option<Channel>,
+}
+
+impl PluginSpec {
+    /// Whether locked plugin `p` still meets this entry: its version
+    /// matches the requirement, or for a channel, it was locked through
+    /// the same channel (which may have moved since: `update` follows it).
+    pub fn locked_by(&self, p: &super::LockedPlugin) -> bool {
+        match &self.channel {
+            Some(c) => p.channel.as_ref() == Some(c),
+            None => p.channel.is_none() && self.req.matches(p.version.semver()),
+        }
+    }
+
+    /// The requirement as plugres.toml writes it: `^1.2` or `@beta`.
+    pub fn describe(&self) -> String {
+        match &self.channel {
+            Some(c) => format!("@{c}"),
+            None => self.req.to_string(),
+        }
+    }
 }
 
 /// `plugres.toml`: the engine a project runs, the registries it trusts
@@ -516,22 +542,42 @@ fn validate_plugin(
     let (req, registry) = match value.get_ref() {
         toml::Value::String(s) => (s.as_str(), None),
         toml::Value::Table(t) => {
-            if let Some(k) = t.keys().find(|k| *k != "version" && *k != "registry") {
+            let keys = ["version", "registry", "channel"];
+            if let Some(k) = t.keys().find(|k| !keys.contains(&k.as_str())) {
                 d.error(
                     span(),
                     format!(
-                        "plugin `{name}`: unknown key `{k}` (expected `version` and `registry`)"
+                        "plugin `{name}`: unknown key `{k}` (expected `version` or `channel`, and `registry`)"
                     ),
                 );
             }
             let req = t.get("version").and_then(toml::Value::as_str);
             let registry = t.get("registry").map(|r| r.as_str().unwrap_or(""));
-            match req {
-                Some(r) => (r, registry),
-                None => {
+            match (req, t.get("channel")) {
+                (Some(_), Some(_)) => {
                     d.error(
                         span(),
-                        format!("plugin `{name}` needs `version`, like `{{ version = \"^1.2\" }}`"),
+                        format!("plugin `{name}` has both `version` and `channel`; give one"),
+                    );
+                    return None;
+                }
+                (Some(r), None) => (r, registry),
+                (None, Some(c)) => {
+                    let channel = c.as_str().unwrap_or("").to_string();
+                    let channel = Channel::new(&channel)
+                        .map_err(|e| d.error(span(), format!("plugin `{name}`: {e}")))
+                        .ok();
+                    let registry = plugin_registry(d, name, span(), registry, registries, default);
+                    return Some(PluginSpec {
+                        req: VersionReq::STAR,
+                        registry: registry?,
+                        channel: Some(channel?),
+                    });
+                }
+                (None, None) => {
+                    d.error(
+                        span(),
+                        format!("plugin `{name}` needs `version`, like `{{ version = \"^1.2\" }}`, or `channel`, like `{{ channel = \"beta\" }}`"),
                     );
                     return None;
                 }
@@ -549,14 +595,37 @@ fn validate_plugin(
     };
     let req = VersionReq::parse(req)
         .map_err(|e| {
+            let follow = match Channel::new(req) {
+                Ok(_) => format!("; to follow the release channel `{req}`, write `{name} = {{ channel = \"{req}\" }}`"),
+                Err(_) => String::new(),
+            };
             d.error(
                 span(),
                 format!(
-                    "plugin `{name}`: `{req}` is not a version requirement (like `^1.2` or `>=1, <3`): {e}"
+                    "plugin `{name}`: `{req}` is not a version requirement (like `^1.2` or `>=1, <3`): {e}{follow}"
                 ),
             )
         })
         .ok();
+    let registry = plugin_registry(d, name, span(), registry, registries, default);
+    Some(PluginSpec {
+        req: req?,
+        registry: registry?,
+        channel: None,
+    })
+}
+
+/// The registry a `[plugins]` entry takes its plugin from: the one it
+/// names, else the default.
+fn plugin_registry(
+    d: &mut Diagnostics,
+    name: &str,
+    at: Option<std::ops::Range<usize>>,
+    registry: Option<&str>,
+    registries: &BTreeMap<String, RegistrySpec>,
+    default: Option<&str>,
+) -> Option<String> {
+    let span = || at.clone();
     let registry = match registry {
         Some(r) if registries.contains_key(r) => r.to_string(),
         Some(r) => {
@@ -581,10 +650,7 @@ fn validate_plugin(
             }
         },
     };
-    Some(PluginSpec {
-        req: req?,
-        registry,
-    })
+    Some(registry)
 }
 
 /// Folders an install dir may not be or lie in: version control and

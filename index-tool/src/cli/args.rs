@@ -73,6 +73,12 @@ pub enum Command {
     Unyank(UnyankArgs),
     /// Mark a whole plugin as deprecated, with a message shown to its users.
     Deprecate(DeprecateArgs),
+    /// Point a release channel (`beta`, `stable`, ...) at a version, or move it.
+    ///
+    /// Users follow a channel with `plugres add NAME@CHANNEL`; `plugres update`
+    /// then moves them to whatever version the channel names. `latest` is
+    /// not set by publishers: it is always the newest usable version.
+    Tag(TagArgs),
     /// Check the index (or only what changed since a revision) for every problem.
     Validate(ValidateArgs),
     /// Show who published or yanked what, and with which key, from git history.
@@ -385,6 +391,10 @@ pub struct PublishArgs {
     /// with the same artifacts (for re-run CI jobs).
     #[arg(long)]
     pub if_new: bool,
+    /// Also point this release channel at the new version (repeatable),
+    /// like `npm publish --tag beta`; see `plugres-index tag`.
+    #[arg(long = "channel", value_name = "CHANNEL")]
+    pub channels: Vec<String>,
 }
 
 /// Where a yank, unyank or deprecation is committed.
@@ -419,6 +429,25 @@ pub struct YankArgs {
 pub struct UnyankArgs {
     pub name: String,
     pub version: String,
+    #[command(flatten)]
+    pub key: KeyArg,
+    #[command(flatten)]
+    pub index: IndexDir,
+    #[command(flatten)]
+    pub branch: BranchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    pub name: String,
+    /// The channel, like `beta`, `stable` or `nightly`.
+    pub channel: String,
+    /// The version it names from now on (published, not yanked).
+    #[arg(required_unless_present = "delete")]
+    pub version: Option<String>,
+    /// Remove the channel instead.
+    #[arg(long, conflicts_with = "version")]
+    pub delete: bool,
     #[command(flatten)]
     pub key: KeyArg,
     #[command(flatten)]

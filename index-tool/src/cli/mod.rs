@@ -70,6 +70,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Publish(a) => print::published(&out, &a.index, &ops::publish(&a.request(), &ui)?)?,
         Command::Yank(a) => print::edited(&out, &a.index, &ops::yank(&a.request(), &ui)?)?,
         Command::Unyank(a) => print::edited(&out, &a.index, &ops::unyank(&a.request(), &ui)?)?,
+        Command::Tag(a) => print::edited(&out, &a.index, &ops::tag(&a.request(), &ui)?)?,
         Command::Deprecate(a) => {
             print::edited(&out, &a.index, &ops::deprecate(&a.request(), &ui)?)?
         }

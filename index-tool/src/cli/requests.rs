@@ -113,6 +113,7 @@ impl PublishArgs {
             branch: self.branch.clone(),
             no_branch: self.no_branch,
             if_new: self.if_new,
+            channels: self.channels.clone(),
         }
     }
 }
@@ -145,6 +146,19 @@ impl UnyankArgs {
         ops::UnyankRequest {
             index: self.index.path(),
             name: self.name.clone(),
+            version: self.version.clone(),
+            key: self.key.key_ref(),
+            branch: self.branch.choice(),
+        }
+    }
+}
+
+impl TagArgs {
+    pub fn request(&self) -> ops::TagRequest {
+        ops::TagRequest {
+            index: self.index.path(),
+            name: self.name.clone(),
+            channel: self.channel.clone(),
             version: self.version.clone(),
             key: self.key.key_ref(),
             branch: self.branch.choice(),

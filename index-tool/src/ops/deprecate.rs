@@ -1,17 +1,17 @@
-//! Signed edits of a published plugin: yank, unyank, deprecate.
+//! Signed edits of a published plugin: yank, unyank, deprecate, tag.
 //!
 //! The only changes a published version may see. Each is one signed edit
 //! ([`Editing::edit_plugin`](crate::signed_edit::Editing::edit_plugin)):
 //! the plugin file is loaded and verified, edited, re-signed with a
 //! publisher key whose scope covers the plugin, and committed on a new
 //! branch for a pull request (`yank/NAME-VERSION`, `unyank/NAME-VERSION`,
-//! `deprecate/NAME`, `undeprecate/NAME`), as `publish` does, or on the
-//! current branch.
+//! `deprecate/NAME`, `undeprecate/NAME`, `tag/NAME-CHANNEL`), as `publish`
+//! does, or on the current branch.
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use plugres_schema::{PluginFile, PluginName, Version};
+use plugres_schema::{Channel, PluginFile, PluginName, Version};
 
 use super::Interact;
 use crate::keys::KeyRef;
@@ -43,6 +43,17 @@ pub struct DeprecateRequest {
     pub name: String,
     /// The deprecation message; `None` removes the deprecation.
     pub message: Option<String>,
+    pub key: KeyRef,
+    pub branch: BranchChoice,
+}
+
+#[derive(Debug, Clone)]
+pub struct TagRequest {
+    pub index: PathBuf,
+    pub name: String,
+    pub channel: String,
+    /// The version the channel names from now on; `None` removes it.
+    pub version: Option<String>,
     pub key: KeyRef,
     pub branch: BranchChoice,
 }
@@ -96,10 +107,23 @@ pub fn yank(req: &YankRequest, ui: &(impl Interact + ?Sized)) -> Result<EditRepo
         }
         v.yanked = true;
         v.yank_reason = reason.clone();
-        Ok(match &reason {
+        // A channel never names a yanked version (README "Channels"): the
+        // yank takes it off, and the commit says so.
+        let dropped: Vec<String> = p
+            .channels
+            .iter()
+            .filter(|(_, v)| **v == version)
+            .map(|(c, _)| c.to_string())
+            .collect();
+        p.channels.retain(|_, v| *v != version);
+        let mut title = match &reason {
             Some(r) => format!("Yank {} {version}: {r}", p.name),
             None => format!("Yank {} {version}", p.name),
-        })
+        };
+        if !dropped.is_empty() {
+            title.push_str(&format!(" (removes channel {})", dropped.join(", ")));
+        }
+        Ok(title)
     })
 }
 
@@ -132,6 +156,44 @@ pub fn deprecate(req: &DeprecateRequest, ui: &(impl Interact + ?Sized)) -> Resul
         Ok(match &message {
             Some(m) => format!("Deprecate {}: {m}", p.name),
             None => format!("Undeprecate {}", p.name),
+        })
+    })
+}
+
+/// `tag NAME CHANNEL VERSION` points a channel at a version (creating or
+/// moving it); `tag NAME CHANNEL --delete` removes it. The version must be
+/// published and not yanked, as the plugin file's rules say.
+pub fn tag(req: &TagRequest, ui: &(impl Interact + ?Sized)) -> Result<EditReport> {
+    let channel = Channel::new(&req.channel).map_err(anyhow::Error::msg)?;
+    if channel.is_latest() {
+        bail!(
+            "`latest` is not a channel a publisher sets: every client takes it to mean the newest usable version"
+        );
+    }
+    let version = req.version.as_deref().map(Version::parse).transpose()?;
+    let branch = req
+        .branch
+        .resolve(|| format!("tag/{}-{channel}", req.name));
+    edit(&req.index, &req.name, &req.key, branch, ui, |p| {
+        let Some(version) = version else {
+            if p.channels.remove(&channel).is_none() {
+                bail!("{} has no channel `{channel}`", p.name);
+            }
+            return Ok(format!("Remove channel {channel} of {}", p.name));
+        };
+        let v = find_version(p, &version)?;
+        if v.yanked {
+            bail!(
+                "{} {version} is yanked; a channel may only name a version users can install",
+                p.name
+            );
+        }
+        let version = v.version.clone();
+        let old = p.channels.insert(channel.clone(), version.clone());
+        Ok(match old {
+            Some(old) if old == version => bail!("channel `{channel}` of {} already names {version}", p.name),
+            Some(old) => format!("Move channel {channel} of {} from {old} to {version}", p.name),
+            None => format!("Tag {} {version} as {channel}", p.name),
         })
     })
 }

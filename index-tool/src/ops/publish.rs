@@ -35,6 +35,9 @@ pub struct PublishRequest {
     /// Succeed without changes when this exact version is already published
     /// with the same artifacts.
     pub if_new: bool,
+    /// Channels to point at the new version (`--channel beta`), like
+    /// `npm publish --tag`.
+    pub channels: Vec<String>,
 }
 
 /// What `publish` did.
@@ -127,11 +130,15 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         );
     }
     check_dependencies(&edit.checkout, config, &m)?;
-    let plugin = build_plugin_file(
+    let channels = publish_channels(&req.channels)?;
+    let mut plugin = build_plugin_file(
         existing,
         &m,
         artifacts.iter().map(|(a, _)| a.clone()).collect(),
     );
+    for channel in channels {
+        plugin.channels.insert(channel, m.version.clone());
+    }
     let file = render(&index_path(&m.name), &plugin)?;
 
     // All checks passed: now write.
@@ -337,6 +344,20 @@ fn check_dependencies(
         }
     }
     Ok(())
+}
+
+/// The `--channel` names, checked before anything is written.
+fn publish_channels(names: &[String]) -> Result<Vec<plugres_schema::Channel>> {
+    names
+        .iter()
+        .map(|n| {
+            let c = plugres_schema::Channel::new(n).map_err(anyhow::Error::msg)?;
+            if c.is_latest() {
+                bail!("`--channel latest`: `latest` is always the newest usable version; it is not set by publishers");
+            }
+            Ok(c)
+        })
+        .collect()
 }
 
 fn build_plugin_file(

@@ -443,6 +443,10 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
     if let Some(l) = &r.locked {
         let _ = writeln!(s, "locked: {l}");
     }
+    if !r.channels.is_empty() {
+        let list: Vec<String> = r.channels.iter().map(|(c, v)| format!("{c} → {v}")).collect();
+        let _ = writeln!(s, "channels: {}   (follow one: plugres add {}@CHANNEL)", list.join(", "), r.name);
+    }
     let _ = writeln!(s);
     let mut t = vec![vec![
         "Version".to_string(),
@@ -456,6 +460,15 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
         let mut notes = Vec::new();
         if r.locked.as_deref() == Some(v.version.as_str()) {
             notes.push("locked".to_string());
+        }
+        let tags: Vec<&str> = r
+            .channels
+            .iter()
+            .filter(|(_, at)| **at == v.version)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        if !tags.is_empty() {
+            notes.push(format!("channel {}", tags.join(", ")));
         }
         if !v.runs_on_project_engine {
             notes.push("does not run on this engine".into());

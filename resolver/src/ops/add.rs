@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use plugres_schema::PluginName;
+use plugres_schema::{Channel, PluginName};
 use semver::VersionReq;
 
 use super::lock::{Apply, apply};
@@ -26,8 +26,14 @@ pub struct AddRequest {
     pub pre: bool,
 }
 
-/// Splits `NAME[@REQ]`, checking both.
-fn parse_spec(spec: &str) -> Result<(PluginName, Option<VersionReq>), OpsError> {
+/// What `NAME@...` asks for: a requirement, or a release channel to follow.
+enum Want {
+    Req(VersionReq),
+    Channel(Channel),
+}
+
+/// Splits `NAME[@REQ]` or `NAME@CHANNEL`, checking both.
+fn parse_spec(spec: &str) -> Result<(PluginName, Option<Want>), OpsError> {
     let (name, req) = match spec.split_once('@') {
         Some((n, r)) => (n, Some(r)),
         None => (spec, None),
@@ -38,17 +44,20 @@ fn parse_spec(spec: &str) -> Result<(PluginName, Option<VersionReq>), OpsError> 
             &["write a plugin as `NAME` or `NAME@REQ`, e.g. `hello-world@^1.2`"],
         )
     })?;
-    let req = req
-        .map(|r| {
-            VersionReq::parse(r).map_err(|e| {
-                OpsError::failed(
-                    format!("`{spec}`: `{r}` is not a version requirement: {e}"),
-                    &["requirements are written like cargo's: `^1.2`, `~1.2.3`, `>=1, <3`, `=1.2.0`"],
-                )
-            })
+    let want = req
+        .map(|r| match (VersionReq::parse(r), Channel::new(r)) {
+            (Ok(req), _) => Ok(Want::Req(req)),
+            (Err(_), Ok(channel)) => Ok(Want::Channel(channel)),
+            (Err(e), Err(_)) => Err(OpsError::failed(
+                format!("`{spec}`: `{r}` is not a version requirement or a channel name: {e}"),
+                &[
+                    "requirements are written like cargo's: `^1.2`, `~1.2.3`, `>=1, <3`, `=1.2.0`",
+                    "channels are words like `beta` or `latest` (`plugres info NAME` lists a plugin's)",
+                ],
+            )),
         })
         .transpose()?;
-    Ok((name, req))
+    Ok((name, want))
 }
 
 /// The manifest that `editor` would save, without saving it.
@@ -117,21 +126,35 @@ pub fn add(
     // Given a requirement while locked at a version yanked since: not
     // kept at it (the fix `list` and `outdated` name for such a plugin).
     let mut off_yanked: Vec<String> = Vec::new();
+    // Following a channel: the channel's version now, not the lock's.
+    let mut channels: Vec<String> = Vec::new();
     for spec in &request.specs {
-        let (name, req) = parse_spec(spec)?;
+        let (name, want) = parse_spec(spec)?;
         let registry = registry_of(request, &manifest, &registries, &name)?;
         // Only `default` goes unwritten: the only registry is a plugin's
         // default too, but just until a second one is added (README "For
         // project users").
         let written = (registry != DEFAULT_REGISTRY).then_some(registry.clone());
-        let req = match (req, manifest.plugins.get(&name)) {
-            (Some(r), _) => {
+        let req = match (want, manifest.plugins.get(&name)) {
+            (Some(Want::Channel(c)), _) => {
+                known(&registries, &registry, &name)?;
+                editor.add_plugin_channel(&name, &c, written.as_deref())?;
+                channels.push(name.to_string());
+                continue;
+            }
+            (Some(Want::Req(r)), _) => {
                 if locked_yanked(&registries, &registry, old.as_ref(), &name) {
                     off_yanked.push(name.to_string());
                 }
                 r
             }
-            (None, Some(existing)) if existing.registry == registry => existing.req.clone(),
+            (None, Some(existing)) if existing.registry == registry => {
+                if let Some(c) = &existing.channel {
+                    editor.add_plugin_channel(&name, c, written.as_deref())?;
+                    continue;
+                }
+                existing.req.clone()
+            }
             (None, _) => {
                 // Verified here first, so a bad file is reported in the
                 // index's words, and a plugin no index has is named.
@@ -145,6 +168,7 @@ pub fn add(
     let new_manifest = manifest_of(&editor, &project.dir)?;
     let mut fresh: Vec<String> = open.iter().map(|(n, _)| n.to_string()).collect();
     fresh.extend(off_yanked);
+    fresh.extend(channels);
     let plan = plan(
         &registries,
         &new_manifest,

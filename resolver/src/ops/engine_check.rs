@@ -190,6 +190,7 @@ impl Check<'_> {
             .plugins
             .iter()
             .find(|(n, _)| n.as_str() == name)
+            && spec.channel.is_none()
             && !running.iter().any(|c| spec.req.matches(&c.version))
         {
             pins.push(format!("plugres.toml requires {name} {}", spec.req));
@@ -238,7 +239,7 @@ impl Check<'_> {
         let running = self.running(&spec.registry, name)?;
         let reason = if running.is_empty() {
             self.none_runs(name)
-        } else if !running.iter().any(|c| spec.req.matches(&c.version)) {
+        } else if spec.channel.is_none() && !running.iter().any(|c| spec.req.matches(&c.version)) {
             format!(
                 "no version of {name} matching plugres.toml's {} runs on {} {}",
                 spec.req, self.engine_name, self.to

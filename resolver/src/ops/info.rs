@@ -41,6 +41,10 @@ pub struct InfoReport {
     pub keywords: Vec<String>,
     pub categories: Vec<String>,
     pub deprecated: Option<String>,
+    /// Release channel -> the version it names (README "Channels"), with
+    /// `latest` as this project's engine computes it (absent when no
+    /// version is usable).
+    pub channels: BTreeMap<String, String>,
     pub engine_name: String,
     pub project_engine: String,
     /// The version in plugres.lock, if locked.
@@ -138,9 +142,23 @@ fn describe(
         keywords: file.keywords.clone(),
         categories: file.categories.clone(),
         deprecated: file.deprecated.clone(),
+        channels: channels(file, engine),
         engine_name: engine_name.to_string(),
         project_engine: engine.to_string(),
         locked,
         versions,
     }
+}
+
+/// The declared channels and `latest` on `engine`.
+fn channels(file: &PluginFile, engine: &semver::Version) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = file
+        .channels
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect();
+    if let Ok(latest) = file.channel_version(&plugres_schema::Channel::latest(), engine) {
+        out.insert("latest".to_string(), latest.version.to_string());
+    }
+    out
 }

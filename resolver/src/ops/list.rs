@@ -320,6 +320,8 @@ mod tests {
             deprecated: None,
             fix: None,
             fix_command: None,
+            channel: None,
+            channel_version: None,
             update_allowed: false,
         }
     }

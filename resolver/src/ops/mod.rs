@@ -31,6 +31,7 @@
 mod add;
 mod auth;
 mod cache;
+mod channel;
 mod engine_check;
 mod error;
 mod info;

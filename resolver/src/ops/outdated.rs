@@ -40,6 +40,10 @@ pub struct OutdatedPlugin {
     /// That command alone (`plugres update NAME`, `plugres add NAME@^V`),
     /// when there is one.
     pub fix_command: Option<String>,
+    /// The release channel plugres.toml follows for it (README "Channels").
+    pub channel: Option<String>,
+    /// The version that channel names now, when it gives one.
+    pub channel_version: Option<String>,
     /// `compatible` is newer and `plugres update NAME` moves to it (nothing
     /// in plugres.toml or another plugin holds it back).
     #[serde(skip)]
@@ -145,6 +149,25 @@ impl<'a> Compare<'a> {
             }
             held_back.extend(why);
         }
+        let channel = self
+            .manifest
+            .plugins
+            .get(&p.name)
+            .and_then(|s| s.channel.clone());
+        let channel_version = match (&channel, &file) {
+            (Some(c), Some(f)) => f.channel_version(c, engine).ok().map(|e| e.version.clone()),
+            _ => None,
+        };
+        if let (Some(c), Some(v)) = (&channel, &channel_version)
+            && !v.semver().cmp_precedence(current).is_eq()
+        {
+            held_back.retain(|why| !why.ends_with(&format!("run `plugres update {name}`")));
+            held_back.insert(
+                0,
+                format!("channel `{c}` now names {name} {v}: run `plugres update {name}`"),
+            );
+            update_allowed = true;
+        }
         let entry = file.as_ref().and_then(|f| f.get(&p.version));
         let yanked = entry.is_some_and(|e| e.yanked);
         let fix = file
@@ -164,6 +187,8 @@ impl<'a> Compare<'a> {
             deprecated: file.as_ref().and_then(|f| f.deprecated.clone()),
             fix_command: fix.as_ref().and_then(|f| f.command.clone()),
             fix: fix.map(|f| f.advice),
+            channel: channel.map(|c| c.to_string()),
+            channel_version: channel_version.map(|v| v.to_string()),
             update_allowed,
         })
     }
@@ -172,15 +197,21 @@ impl<'a> Compare<'a> {
     /// engine: plugres.toml's requirement, another plugin's; none when
     /// `update` moves it.
     fn holding_back(&self, name: &str, compatible: &semver::Version) -> Vec<String> {
-        let direct_req = self
+        let direct = self
             .manifest
             .plugins
             .iter()
             .find(|(n, _)| n.as_str() == name)
-            .map(|(_, s)| &s.req);
+            .map(|(_, s)| s);
         let mut why: Vec<String> = Vec::new();
-        if let Some(req) = direct_req.filter(|r| !r.matches(compatible)) {
-            why.push(format!("plugres.toml requires {name} {req}"));
+        match direct {
+            Some(s) if s.channel.is_some() => {
+                why.push(format!("plugres.toml follows {name}{}", s.describe()));
+            }
+            Some(s) if !s.req.matches(compatible) => {
+                why.push(format!("plugres.toml requires {name} {}", s.req));
+            }
+            _ => {}
         }
         for (other, req) in super::tree::dependents(self.lock, name) {
             if !req.matches(compatible) {

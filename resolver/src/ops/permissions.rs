@@ -146,6 +146,7 @@ mod tests {
                 disabled: false,
                 yanked: None,
                 deprecated: None,
+                channel: None,
                 artifacts: Vec::new(),
             }],
         }

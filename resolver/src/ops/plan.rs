@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use plugres_schema::{PluginName, Version};
 
 use super::OpsError;
+use super::channel::{Engine, channel_req};
 use super::lock_check::{CheckedEntries, edited_hints, entry_key};
 use super::registries::{MultiCandidates, Registries};
 use crate::project::{
@@ -94,17 +95,27 @@ fn plan_with(
         }
     };
     let engine_name = registries.engine_name(manifest)?;
+    let engine_version = engine.unwrap_or(&manifest.engine.version);
+    let engine = Engine {
+        name: &engine_name,
+        version: engine_version,
+    };
+    let roots = manifest
+        .plugins
+        .iter()
+        .map(|(n, s)| {
+            let req = match (prefer, &s.channel) {
+                (Prefer::Precise(name, v), _) if n.as_str() == name => exactly(v),
+                (_, Some(c)) => channel_req(registries, n, s, c, old, prefer, &engine)?,
+                _ => s.req.clone(),
+            };
+            Ok((n.to_string(), req))
+        })
+        .collect::<Result<_, OpsError>>()?;
     let request = Request {
+        engine_version: engine_version.clone(),
         engine_name,
-        engine_version: engine.unwrap_or(&manifest.engine.version).clone(),
-        roots: manifest
-            .plugins
-            .iter()
-            .map(|(n, s)| match prefer {
-                Prefer::Precise(name, v) if n.as_str() == name => (n.to_string(), exactly(v)),
-                _ => (n.to_string(), s.req.clone()),
-            })
-            .collect(),
+        roots,
         locked,
         allow_prerelease,
     };
@@ -132,6 +143,10 @@ fn plan_with(
             OpsError::failed(format!("`{name} {version}` vanished from the index"), &[])
         })?;
         let mut locked = LockedPlugin::from_index(index, &file, entry);
+        locked.channel = manifest
+            .plugins
+            .get(&plugin_name)
+            .and_then(|s| s.channel.clone());
         if let Some(previous) = old.and_then(|o| o.plugin(name)) {
             let spec = registries.spec(&previous.registry);
             let remembered = spec.is_ok_and(|spec| {
@@ -178,7 +193,7 @@ fn plan_with(
 }
 
 /// `=VERSION`.
-fn exactly(v: &semver::Version) -> semver::VersionReq {
+pub(crate) fn exactly(v: &semver::Version) -> semver::VersionReq {
     semver::VersionReq {
         comparators: vec![semver::Comparator {
             op: semver::Op::Exact,

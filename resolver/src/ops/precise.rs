@@ -38,6 +38,20 @@ pub fn update_precise(
     })?;
     let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
     exists(&registries, &locked.registry, &locked.name, &version)?;
+    if let Some(channel) = manifest
+        .plugins
+        .get(&locked.name)
+        .and_then(|s| s.channel.as_ref())
+    {
+        return Err(OpsError::Failed {
+            message: format!(
+                "plugres.toml has {name} follow the release channel `{channel}`, which decides its version"
+            ),
+            hints: vec![format!(
+                "to pin a version instead: `plugres add {name}@={version}`"
+            )],
+        });
+    }
     if let Some(spec) = manifest.plugins.get(&locked.name)
         && !allows(&spec.req, &version)
     {

@@ -46,7 +46,7 @@ pub fn tree(start: &std::path::Path, invert: Option<&str>) -> Result<TreeReport,
             .plugins
             .iter()
             .filter_map(|(name, spec)| {
-                g.down(name.as_str(), Some(spec.req.to_string()), &mut Vec::new())
+                g.down(name.as_str(), Some(spec.describe()), &mut Vec::new())
             })
             .collect(),
         Some(name) => {

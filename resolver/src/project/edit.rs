@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use plugres_schema::{Diagnostics, PluginName, PublicKey, Target};
+use plugres_schema::{Channel, Diagnostics, PluginName, PublicKey, Target};
 use semver::VersionReq;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
@@ -122,6 +122,24 @@ impl ManifestEditor {
         };
         let plugins = self.table("plugins")?;
         set_value(plugins, name.as_str(), value);
+        Ok(())
+    }
+
+    /// Adds plugin `name`, or changes its entry, to follow release channel
+    /// `channel` (`name = { channel = "beta" }`, README "Channels").
+    pub fn add_plugin_channel(
+        &mut self,
+        name: &PluginName,
+        channel: &Channel,
+        registry: Option<&str>,
+    ) -> Result<(), ProjectError> {
+        let mut t = InlineTable::new();
+        t.insert("channel", Value::from(channel.as_str()));
+        if let Some(r) = registry {
+            t.insert("registry", Value::from(r));
+        }
+        let plugins = self.table("plugins")?;
+        set_value(plugins, name.as_str(), Value::InlineTable(t));
         Ok(())
     }
 

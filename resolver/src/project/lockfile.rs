@@ -28,6 +28,7 @@ impl LockedPluginExt for LockedPlugin {
             disabled: false,
             yanked: version.yanked.then(|| version.yank_reason.clone()),
             deprecated: file.deprecated.clone(),
+            channel: None,
             artifacts: version
                 .artifacts
                 .iter()

@@ -47,6 +47,7 @@ struct RawPlugin {
     yanked: bool,
     yank_reason: Option<String>,
     deprecated: Option<String>,
+    channel: Option<Spanned<String>>,
     #[serde(default)]
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -209,6 +210,7 @@ fn plugin(
         disabled: p.disabled,
         yanked: p.yanked.then_some(p.yank_reason),
         deprecated: p.deprecated,
+        channel: p.channel.as_ref().and_then(|c| check(d, c, Channel::new)),
         artifacts,
     })
 }

@@ -31,6 +31,7 @@ fn locked(n: &str, version: &str, deps: &[(&str, &str)]) -> LockedPlugin {
         disabled: false,
         yanked: None,
         deprecated: None,
+        channel: None,
         artifacts: vec![artifact("any", 1)],
     }
 }

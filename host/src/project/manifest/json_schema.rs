@@ -61,13 +61,26 @@ impl JsonSchema for PluginRequirement {
         let req = generator.subschema_for::<plugres_schema::json_schema::Requirement>();
         let registry = generator.subschema_for::<RegistryName>();
         json_schema!({
-            "description": "A version requirement like `\"^1.2\"`, or a table `{ version = \"^1.2\", registry = \"acme\" }`.",
+            "description": "A version requirement like `\"^1.2\"`, a table `{ version = \"^1.2\", registry = \"acme\" }`, or a release channel to follow: `{ channel = \"beta\" }`.",
             "anyOf": [
                 req.clone(),
                 {
                     "type": "object",
-                    "properties": { "version": req, "registry": registry },
+                    "properties": { "version": req, "registry": registry.clone() },
                     "required": ["version"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "channel": {
+                            "description": "A release channel the plugin's publisher sets (`plugres-index tag`), or `latest`: the newest usable version.",
+                            "type": "string",
+                            "pattern": "^[a-z][a-z0-9-]{0,31}$"
+                        },
+                        "registry": registry
+                    },
+                    "required": ["channel"],
                     "additionalProperties": false
                 }
             ]
