@@ -247,6 +247,7 @@ pub fn publish_next_version(dir: &Path, key: &SigningKey, name: &str) -> Result<
         yanked: false,
         yank_reason: None,
         artifacts: vec![artifact(0, &name, &version, Artifacts::Unreachable)?],
+        settings: Default::default(),
         span: 0..0,
         ..newest.clone()
     };
@@ -585,6 +586,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
                 yanked: v.yanked,
                 yank_reason: v.yanked.then(|| "synthetic: a broken build".to_string()),
                 dependencies,
+                settings: Default::default(),
                 span: 0..0,
             })
         })

@@ -72,5 +72,8 @@ fn differing_fields(a: &VersionEntry, b: &VersionEntry) -> Vec<&'static str> {
     if a.artifacts != b.artifacts {
         out.push("artifact");
     }
+    if a.settings != b.settings {
+        out.push("config");
+    }
     out
 }

@@ -34,6 +34,7 @@ mod path;
 mod plugin;
 pub mod render;
 pub mod rules;
+mod settings;
 mod sha;
 mod sign;
 mod snapshot;
@@ -63,6 +64,10 @@ pub use path::{
     signature_path,
 };
 pub use plugin::{Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Target, VersionEntry};
+pub use settings::{
+    MAX_SETTINGS, RawSetting, SettingDecl, SettingType, SettingValue, Settings, is_setting_name,
+    render_settings, validate_settings,
+};
 pub use sha::Sha256;
 pub use sign::{
     Signature, SignatureError, Verified, parse_signatures, parse_trusted_comment, public_key_id,

@@ -34,6 +34,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
 use crate::plugin::{Permission, Target, check_artifact_url};
+use crate::settings::{RawSetting, Settings, validate_settings};
 use crate::unknown::UnknownFields;
 use crate::version::Version;
 
@@ -54,6 +55,9 @@ pub struct PublishManifest {
     pub permissions: Vec<Permission>,
     pub dependencies: BTreeMap<PluginName, semver::VersionReq>,
     pub artifacts: Vec<ManifestArtifact>,
+    /// `[config.NAME]`: the settings this release declares (README
+    /// "Plugin configuration").
+    pub settings: Settings,
 }
 
 /// A built file named in `plugin.toml`: where it is on disk (relative to the
@@ -82,6 +86,13 @@ pub(crate) struct RawManifest {
     /// The built files, one per target.
     #[serde(default)]
     artifact: Vec<RawManifestArtifact>,
+    /// The settings this release can be configured with, by name.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<String, crate::settings::RawSetting>")
+    )]
+    config: BTreeMap<Spanned<String>, Spanned<RawSetting>>,
 }
 
 /// `[plugin]`: name, version and metadata of the release.
@@ -225,6 +236,7 @@ impl RawManifest {
                 Err(e) => d.error(Some(k.span()), format!("dependency: {e}")),
             }
         }
+        let settings = validate_settings(d, &self.config);
         let artifacts = self
             .artifact
             .into_iter()
@@ -245,6 +257,7 @@ impl RawManifest {
             permissions,
             dependencies,
             artifacts,
+            settings,
         })
     }
 }

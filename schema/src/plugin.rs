@@ -11,6 +11,7 @@ use crate::channel::{Channel, MAX_CHANNELS};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
+use crate::settings::{RawSetting, Settings, validate_settings};
 use crate::sha::Sha256;
 use crate::unknown::{Parsed, UnknownFields};
 use crate::version::Version;
@@ -56,6 +57,9 @@ pub struct VersionEntry {
     pub yank_reason: Option<String>,
     pub dependencies: BTreeMap<PluginName, semver::VersionReq>,
     pub artifacts: Vec<Artifact>,
+    /// The settings it can be configured with (README "Plugin
+    /// configuration"), by name.
+    pub settings: Settings,
     /// Byte range of this version's table in the file (for diagnostics).
     pub span: Range<usize>,
 }
@@ -312,6 +316,13 @@ struct RawVersion {
         schemars(with = "BTreeMap<crate::PluginName, crate::json_schema::Requirement>")
     )]
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The settings this version can be configured with, by name.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "BTreeMap<String, crate::settings::RawSetting>")
+    )]
+    config: BTreeMap<Spanned<String>, Spanned<RawSetting>>,
     /// The built files, one per target; at least one.
     #[serde(default)]
     #[cfg_attr(
@@ -486,6 +497,7 @@ impl RawVersion {
         }
         let dependencies = validate_dependencies(d, &self.dependencies, name);
         let artifacts = validate_artifacts(d, &self.artifact, span.clone());
+        let settings = validate_settings(d, &self.config);
         Some(VersionEntry {
             version: version?,
             engine: engine?,
@@ -495,6 +507,7 @@ impl RawVersion {
             yank_reason,
             dependencies,
             artifacts,
+            settings,
             span,
         })
     }

@@ -95,6 +95,7 @@ fn version_entry(s: &mut String, v: &VersionEntry) {
             let _ = writeln!(s, "{name} = {}", quote(&req.to_string()));
         }
     }
+    crate::settings::render_settings(s, "version", &v.settings);
     for a in &v.artifacts {
         let _ = writeln!(s, "\n[[version.artifact]]");
         let _ = writeln!(s, "target = {}", quote(a.target.as_str()));

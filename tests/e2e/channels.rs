@@ -22,7 +22,10 @@ fn locked(p: &Project, name: &str) -> (String, Option<String>) {
         .iter()
         .find(|e| e["name"].as_str() == Some(name))
         .unwrap_or_else(|| panic!("{name} is not locked:\n{text}"));
-    let channel = entry.get("channel").and_then(|c| c.as_str()).map(String::from);
+    let channel = entry
+        .get("channel")
+        .and_then(|c| c.as_str())
+        .map(String::from);
     (entry["version"].as_str().unwrap().to_string(), channel)
 }
 
@@ -78,7 +81,11 @@ fn a_project_follows_a_channel_and_update_moves_with_it() {
 
     // Switching to a requirement re-resolves; back to a channel too.
     p.ok(&["add", "greeter-core@^0.3", "--yes"]);
-    assert_eq!(locked(&p, "greeter-core"), ("0.3.0".into(), None), "kept: it matches");
+    assert_eq!(
+        locked(&p, "greeter-core"),
+        ("0.3.0".into(), None),
+        "kept: it matches"
+    );
     p.ok(&["add", "greeter-core@latest", "--yes"]);
     assert_eq!(
         locked(&p, "greeter-core"),
@@ -109,7 +116,9 @@ fn a_channel_that_does_not_exist_or_does_not_run_is_refused_and_nothing_changes(
     std::fs::write(p.dir.join("plugres.toml"), text).unwrap();
     let err = p.fails(&["lock"]);
     assert!(
-        err.contains("to follow the release channel `beta`, write `greeter-core = { channel = \"beta\" }`"),
+        err.contains(
+            "to follow the release channel `beta`, write `greeter-core = { channel = \"beta\" }`"
+        ),
         "{err}"
     );
 }
@@ -154,10 +163,21 @@ fn publishers_tag_move_and_delete_channels() {
     );
     assert_eq!(channels(&idx).unwrap()["rc"].as_str(), Some("0.3.1"));
 
-    let out = tool(&["tag", "greeter-core", "rc", "9.9.9", "--no-branch"], false);
-    assert!(stderr(&out).contains("has no version 9.9.9"), "{}", stderr(&out));
+    let out = tool(
+        &["tag", "greeter-core", "rc", "9.9.9", "--no-branch"],
+        false,
+    );
+    assert!(
+        stderr(&out).contains("has no version 9.9.9"),
+        "{}",
+        stderr(&out)
+    );
     let out = tool(&["tag", "greeter-core", "latest", "0.3.1"], false);
-    assert!(stderr(&out).contains("`latest` is not a channel"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`latest` is not a channel"),
+        "{}",
+        stderr(&out)
+    );
 
     // Yanking the version a channel names takes the channel off it.
     let out = tool(&["yank", "greeter-core", "0.3.1", "--no-branch"], true);
@@ -167,12 +187,23 @@ fn publishers_tag_move_and_delete_channels() {
         stderr(&out)
     );
     assert_eq!(
-        channels(&idx).unwrap().as_table().unwrap().keys().collect::<Vec<_>>(),
+        channels(&idx)
+            .unwrap()
+            .as_table()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["beta"]
     );
-    let out = tool(&["tag", "greeter-core", "stable", "0.3.1", "--no-branch"], false);
+    let out = tool(
+        &["tag", "greeter-core", "stable", "0.3.1", "--no-branch"],
+        false,
+    );
     assert!(stderr(&out).contains("0.3.1 is yanked"), "{}", stderr(&out));
-    tool(&["tag", "greeter-core", "beta", "--delete", "--no-branch"], true);
+    tool(
+        &["tag", "greeter-core", "beta", "--delete", "--no-branch"],
+        true,
+    );
     assert_eq!(channels(&idx), None);
 
     // publish --channel tags what it publishes.
@@ -197,7 +228,12 @@ fn publishers_tag_move_and_delete_channels() {
     let online = sample_key("sample-online");
     for role in ["snapshot", "timestamp"] {
         run(
-            plugres_index().arg("-C").arg(&idx).arg(role).arg("--key").arg(&online),
+            plugres_index()
+                .arg("-C")
+                .arg(&idx)
+                .arg(role)
+                .arg("--key")
+                .arg(&online),
             true,
         );
     }

@@ -225,6 +225,7 @@ impl PluginBuilder<'_> {
             yank_reason: None,
             dependencies: BTreeMap::new(),
             artifacts: Vec::new(),
+            settings: Default::default(),
             span: 0..0,
         });
         self

@@ -130,6 +130,7 @@ fn plugin_file(name: &str, releases: &[Release]) -> Result<PluginFile> {
                 yanked: r.yanked,
                 yank_reason: None,
                 dependencies,
+                settings: Default::default(),
                 span: 0..0,
             })
         })

@@ -171,9 +171,7 @@ pub fn tag(req: &TagRequest, ui: &(impl Interact + ?Sized)) -> Result<EditReport
         );
     }
     let version = req.version.as_deref().map(Version::parse).transpose()?;
-    let branch = req
-        .branch
-        .resolve(|| format!("tag/{}-{channel}", req.name));
+    let branch = req.branch.resolve(|| format!("tag/{}-{channel}", req.name));
     edit(&req.index, &req.name, &req.key, branch, ui, |p| {
         let Some(version) = version else {
             if p.channels.remove(&channel).is_none() {
@@ -191,8 +189,13 @@ pub fn tag(req: &TagRequest, ui: &(impl Interact + ?Sized)) -> Result<EditReport
         let version = v.version.clone();
         let old = p.channels.insert(channel.clone(), version.clone());
         Ok(match old {
-            Some(old) if old == version => bail!("channel `{channel}` of {} already names {version}", p.name),
-            Some(old) => format!("Move channel {channel} of {} from {old} to {version}", p.name),
+            Some(old) if old == version => {
+                bail!("channel `{channel}` of {} already names {version}", p.name)
+            }
+            Some(old) => format!(
+                "Move channel {channel} of {} from {old} to {version}",
+                p.name
+            ),
             None => format!("Tag {} {version} as {channel}", p.name),
         })
     })

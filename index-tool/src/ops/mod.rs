@@ -22,8 +22,8 @@ mod timestamp;
 mod validate;
 
 pub use deprecate::{
-    BranchChoice, DeprecateRequest, EditReport, TagRequest, UnyankRequest, YankRequest, deprecate, tag,
-    unyank, yank,
+    BranchChoice, DeprecateRequest, EditReport, TagRequest, UnyankRequest, YankRequest, deprecate,
+    tag, unyank, yank,
 };
 pub use init::{InitReport, InitRequest, ONLINE_SNAPSHOT_ID, ONLINE_TIMESTAMP_ID, init};
 pub use key::{

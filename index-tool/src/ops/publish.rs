@@ -374,6 +374,7 @@ fn build_plugin_file(
         yank_reason: None,
         dependencies: m.dependencies.clone(),
         artifacts,
+        settings: m.settings.clone(),
         span: 0..0,
     };
     let mut versions = existing

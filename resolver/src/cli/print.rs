@@ -444,8 +444,17 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
         let _ = writeln!(s, "locked: {l}");
     }
     if !r.channels.is_empty() {
-        let list: Vec<String> = r.channels.iter().map(|(c, v)| format!("{c} → {v}")).collect();
-        let _ = writeln!(s, "channels: {}   (follow one: plugres add {}@CHANNEL)", list.join(", "), r.name);
+        let list: Vec<String> = r
+            .channels
+            .iter()
+            .map(|(c, v)| format!("{c} → {v}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "channels: {}   (follow one: plugres add {}@CHANNEL)",
+            list.join(", "),
+            r.name
+        );
     }
     let _ = writeln!(s);
     let mut t = vec![vec![

@@ -302,6 +302,7 @@ impl TestPlugin {
             yank_reason: None,
             dependencies: Default::default(),
             artifacts: Vec::new(),
+            settings: Default::default(),
             span: 0..0,
         });
         self

@@ -73,7 +73,9 @@ fn missed(
         Some(v) if !channel.is_latest() => format!(
             "follow `latest` instead ({name} {v} runs on {engine} {engine_version}): `plugres add {name}@latest`"
         ),
-        _ => format!("see which versions run on {engine} {engine_version} with `plugres info {name}`"),
+        _ => format!(
+            "see which versions run on {engine} {engine_version} with `plugres info {name}`"
+        ),
     };
     match miss {
         ChannelMiss::Unknown { known } => {
@@ -97,7 +99,10 @@ fn missed(
             ),
             hints: vec![instead],
         },
-        ChannelMiss::Engine { version, engine: needs } => OpsError::Failed {
+        ChannelMiss::Engine {
+            version,
+            engine: needs,
+        } => OpsError::Failed {
             message: format!(
                 "channel `{channel}` of `{name}` names {name} {version}, which needs {engine} {needs}, but this project runs {engine} {engine_version}"
             ),

@@ -168,6 +168,7 @@ impl Writer {
             self.0.extend_from_slice(a.sha256.as_bytes());
             self.u64(a.size);
         }
+        self.str(&crate::settings::to_text(&v.settings));
         self.u64(v.span.start as u64);
         self.u64(v.span.end as u64);
     }
@@ -287,6 +288,7 @@ impl<'a> Reader<'a> {
         let artifacts = (0..self.len()?)
             .map(|_| self.artifact())
             .collect::<Option<_>>()?;
+        let settings = crate::settings::from_text(self.str()?)?;
         let span = usize::try_from(self.u64()?).ok()?..usize::try_from(self.u64()?).ok()?;
         Some(VersionEntry {
             version,
@@ -297,6 +299,7 @@ impl<'a> Reader<'a> {
             yank_reason,
             dependencies,
             artifacts,
+            settings,
             span,
         })
     }
@@ -367,6 +370,16 @@ permissions = ["network", "fs-read:/data"]
 [version.dependencies]
 greeter-core = "^0.3"
 other = "~1.2.3"
+
+[version.config.greeting]
+type = "string"
+default = "Hello"
+allowed = ["Hello", "Hi"]
+description = "What to say"
+
+[version.config.times]
+type = "float"
+min = 0.5
 
 [[version.artifact]]
 target = "wasm32-wasip1"
