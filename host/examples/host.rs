@@ -1,7 +1,7 @@
 //! What a host engine does at start-up: ask plugres-host which plugins the
 //! project installed (and, given the engine's name, the user's own
 //! user-wide plugins), checked against plugres.lock, and load the enabled
-//! ones with exactly their granted permissions.
+//! ones with exactly their granted permissions and their configuration.
 //!
 //! ```sh
 //! cargo run -p plugres-host --example host -- path/to/project [ENGINE]
@@ -47,6 +47,13 @@ fn main() -> ExitCode {
             entry.display(),
             p.permissions.join(", ")
         );
+        // Its settings: plugres.toml's values, defaults filled in, checked
+        // against what the locked version declares; secrets apart.
+        if !p.config.is_empty() || !p.secrets.is_empty() {
+            let mut shown: Vec<String> = p.config.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            shown.extend(p.secrets.keys().map(|k| format!("{k}=<secret>")));
+            println!("  config {}", shown.join(" "));
+        }
     }
     ExitCode::SUCCESS
 }

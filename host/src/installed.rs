@@ -11,11 +11,14 @@
 //! edit of a file *and* its marker entry is still found). It never reads
 //! an index or the network.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use plugres_schema::SettingValue;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::{ArtifactKind, artifact_file_name};
 use crate::marker::{MARKER_FILE, Marker, hash_file, list_files, tree_digest};
+use crate::plugin_config::{self, Secret};
 use crate::project::{LockedArtifact, LockedPlugin, Project, ProjectError, select_artifact};
 
 /// A plugin the host may load.
@@ -33,6 +36,14 @@ pub struct InstalledPlugin {
     pub permissions: Vec<String>,
     /// `false` after `plugres disable NAME`: installed, but do not load it.
     pub enabled: bool,
+    /// Its settings (README "Plugin configuration"): plugres.toml's
+    /// values checked against what the locked version declares, defaults
+    /// filled in.
+    pub config: BTreeMap<String, SettingValue>,
+    /// Its secret settings, from the environment or credentials.toml;
+    /// never serialised.
+    #[serde(skip)]
+    pub secrets: BTreeMap<String, Secret>,
 }
 
 /// Why the installed plugins cannot be trusted or found.
@@ -48,6 +59,10 @@ pub enum InstalledError {
     /// An engine name that cannot name the user project's folder.
     #[error("{0}")]
     Engine(String),
+    /// plugres.toml's settings of a plugin do not fit what its locked
+    /// version declares, or a secret it needs is not set.
+    #[error("the configuration of plugin `{name}` is not valid:\n{}", problems.join("\n"))]
+    Config { name: String, problems: Vec<String> },
     #[error(
         "plugin `{name} {version}` at `{}` does not match plugres.lock: {problem}. Run `plugres install` to restore it",
         path.display()
@@ -75,6 +90,7 @@ pub enum InstalledError {
 ///     }
 ///     println!("load {} {} from {}", plugin.name, plugin.version, plugin.path.display());
 ///     println!("  with permissions {:?}", plugin.permissions);
+///     println!("  configured with {:?}", plugin.config); // secrets: plugin.secrets
 /// }
 /// # Ok(())
 /// # }
@@ -88,6 +104,7 @@ pub fn installed(project_dir: &Path) -> Result<Vec<InstalledPlugin>, InstalledEr
             dir: project.dir.clone(),
         })?;
     let target = manifest.engine.target.as_ref().map(|t| t.as_str());
+    let manifest_file = project.manifest_path.display().to_string();
     lock.plugins
         .iter()
         .map(|plugin| {
@@ -107,6 +124,14 @@ pub fn installed(project_dir: &Path) -> Result<Vec<InstalledPlugin>, InstalledEr
                 })?;
             let file =
                 check_plugin(&dir, plugin, artifact).map_err(|p| mismatch(dir.clone(), p))?;
+            let values = manifest.plugins.get(&plugin.name).map(|s| &s.config);
+            let lookup = crate::plugin_config::lookup_secret;
+            let config =
+                plugin_config::resolve(plugin, values, &manifest_file, None, Some(&lookup))
+                    .map_err(|problems| InstalledError::Config {
+                        name: plugin.name.to_string(),
+                        problems,
+                    })?;
             Ok(InstalledPlugin {
                 name: plugin.name.to_string(),
                 version: plugin.version.semver().clone(),
@@ -115,6 +140,8 @@ pub fn installed(project_dir: &Path) -> Result<Vec<InstalledPlugin>, InstalledEr
                 file,
                 permissions: plugin.granted.iter().map(|p| p.to_string()).collect(),
                 enabled: !plugin.disabled,
+                config: config.values,
+                secrets: config.secrets,
             })
         })
         .collect()

@@ -25,6 +25,7 @@ pub mod artifact;
 pub mod atomic;
 mod installed;
 pub mod marker;
+pub mod plugin_config;
 pub mod project;
 pub mod url;
 mod user;

@@ -214,6 +214,8 @@ mod tests {
             file: None,
             permissions: Vec::new(),
             enabled: true,
+            config: Default::default(),
+            secrets: Default::default(),
         }
     }
 

@@ -86,6 +86,11 @@ impl Diagnostics {
         &self.file
     }
 
+    /// 1-based (line, column) of byte `offset` of the file.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_col(offset)
+    }
+
     /// Records an error at the start of `span` (or the whole file if `None`).
     pub fn error(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         self.push(span, Severity::Error, message.into());

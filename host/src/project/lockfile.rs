@@ -24,7 +24,7 @@ use std::path::Path;
 
 use plugres_schema::render::quote;
 use plugres_schema::{
-    Channel, Diagnostic, Diagnostics, Permission, PluginName, Sha256, Target, Version,
+    Channel, Diagnostic, Diagnostics, Permission, PluginName, Settings, Sha256, Target, Version,
 };
 use semver::VersionReq;
 
@@ -82,6 +82,10 @@ pub struct LockedPlugin {
     /// through one (`channel = "beta"`): a lock made for another channel,
     /// or for a version requirement, is not kept for this one.
     pub channel: Option<Channel>,
+    /// The settings the version declares (README "Plugin configuration"),
+    /// as the signed index gives them: the host checks plugres.toml's
+    /// values against them without an index.
+    pub settings: Settings,
     pub artifacts: Vec<LockedArtifact>,
 }
 
@@ -336,6 +340,7 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
             let _ = writeln!(s, "{name} = {}", quote(&req.to_string()));
         }
     }
+    plugres_schema::render_settings(s, "plugin", &p.settings);
     let mut artifacts: Vec<&LockedArtifact> = p.artifacts.iter().collect();
     artifacts.sort_by(|a, b| a.target.cmp(&b.target));
     for a in artifacts {

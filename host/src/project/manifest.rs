@@ -165,7 +165,22 @@ pub struct PluginSpec {
     /// `{ channel = "beta" }`: the version a release channel names (README
     /// "Channels"), instead of a requirement.
     pub channel: Option<Channel>,
+    /// `config = { KEY = VALUE }` / `[plugins.NAME.config]`: the project's
+    /// values for the plugin's settings (README "Plugin configuration"),
+    /// checked against the locked version's declarations at lock and
+    /// install time and by the host.
+    pub config: BTreeMap<String, ConfigValue>,
 }
+
+/// A setting's value as plugres.toml gives it, with where, for messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigValue {
+    pub value: toml::Value,
+    /// `plugres.toml:LINE:COLUMN`.
+    pub at: String,
+}
+
+impl Eq for ConfigValue {}
 
 impl PluginSpec {
     /// Whether locked plugin `p` still meets this entry: its version
@@ -334,7 +349,7 @@ impl Manifest {
                 return Err(d.into_vec());
             }
         };
-        let manifest = raw.validate(&mut d, dir);
+        let manifest = raw.validate(&mut d, dir, text);
         match manifest {
             Some(m) if !d.has_errors() => Ok(m),
             _ => Err(d.into_vec()),
@@ -355,7 +370,7 @@ impl Manifest {
 }
 
 impl RawManifest {
-    fn validate(self, d: &mut Diagnostics, dir: &Path) -> Option<Manifest> {
+    fn validate(self, d: &mut Diagnostics, dir: &Path, text: &str) -> Option<Manifest> {
         let engine = validate_engine(d, self.engine);
         let engine_name = engine.as_ref().and_then(|e| e.name.clone());
         let registries: BTreeMap<String, RegistrySpec> = self
@@ -374,7 +389,7 @@ impl RawManifest {
             let parsed = PluginName::new(name.get_ref())
                 .map_err(|e| d.error(Some(name.span()), e.to_string()))
                 .ok();
-            let spec = validate_plugin(d, name.get_ref(), value, &registries, default);
+            let spec = validate_plugin(d, name.get_ref(), value, &registries, default, text);
             if let (Some(n), Some(s)) = (parsed, spec) {
                 plugins.insert(n, s);
             }
@@ -537,20 +552,23 @@ fn validate_plugin(
     value: &Spanned<toml::Value>,
     registries: &BTreeMap<String, RegistrySpec>,
     default: Option<&str>,
+    text: &str,
 ) -> Option<PluginSpec> {
     let span = || Some(value.span());
+    let mut config = BTreeMap::new();
     let (req, registry) = match value.get_ref() {
         toml::Value::String(s) => (s.as_str(), None),
         toml::Value::Table(t) => {
-            let keys = ["version", "registry", "channel"];
+            let keys = ["version", "registry", "channel", "config"];
             if let Some(k) = t.keys().find(|k| !keys.contains(&k.as_str())) {
                 d.error(
                     span(),
                     format!(
-                        "plugin `{name}`: unknown key `{k}` (expected `version` or `channel`, and `registry`)"
+                        "plugin `{name}`: unknown key `{k}` (expected `version` or `channel`, `registry` and `config`)"
                     ),
                 );
             }
+            config = plugin_config(d, name, value, text);
             let req = t.get("version").and_then(toml::Value::as_str);
             let registry = t.get("registry").map(|r| r.as_str().unwrap_or(""));
             match (req, t.get("channel")) {
@@ -572,6 +590,7 @@ fn validate_plugin(
                         req: VersionReq::STAR,
                         registry: registry?,
                         channel: Some(channel?),
+                        config,
                     });
                 }
                 (None, None) => {
@@ -612,7 +631,81 @@ fn validate_plugin(
         req: req?,
         registry: registry?,
         channel: None,
+        config,
     })
+}
+
+/// The `config` table of plugin `name`'s entry: setting name = a string,
+/// integer, float or boolean. Positions are found in `text` (a value
+/// parsed as `toml::Value` has none): the key's first occurrence after the
+/// entry's start.
+fn plugin_config(
+    d: &mut Diagnostics,
+    name: &str,
+    entry: &Spanned<toml::Value>,
+    text: &str,
+) -> BTreeMap<String, ConfigValue> {
+    let mut out = BTreeMap::new();
+    let Some(config) = entry.get_ref().get("config") else {
+        return out;
+    };
+    let Some(table) = config.as_table() else {
+        d.error(
+            Some(entry.span()),
+            format!("plugin `{name}`: `config` must be a table of settings, like `config = {{ greeting = \"Hi\" }}`"),
+        );
+        return out;
+    };
+    for (key, value) in table {
+        let offset = find_key(text, entry.span().start, key);
+        let (line, column) = d.line_col(offset);
+        let at = format!("{}:{line}:{column}", d.file());
+        if !plugres_schema::is_setting_name(key) {
+            d.error(
+                Some(offset..offset),
+                format!("plugin `{name}`: `{key}` is not a setting name"),
+            );
+            continue;
+        }
+        if matches!(
+            value,
+            toml::Value::Array(_) | toml::Value::Table(_) | toml::Value::Datetime(_)
+        ) {
+            d.error(
+                Some(offset..offset),
+                format!(
+                    "plugin `{name}`: setting `{key}` must be a string, integer, float or boolean"
+                ),
+            );
+            continue;
+        }
+        out.insert(
+            key.clone(),
+            ConfigValue {
+                value: value.clone(),
+                at,
+            },
+        );
+    }
+    out
+}
+
+/// The byte offset of `key =` at or after `from` in `text` (else `from`).
+fn find_key(text: &str, from: usize, key: &str) -> usize {
+    let rest = text.get(from..).unwrap_or("");
+    let mut at = 0;
+    while let Some(i) = rest[at..].find(key) {
+        let start = at + i;
+        let before = rest[..start].chars().next_back();
+        let after = rest[start + key.len()..].trim_start_matches([' ', '\t', '"']);
+        let word_start =
+            before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        if word_start && after.starts_with('=') {
+            return from + start;
+        }
+        at = start + key.len();
+    }
+    from
 }
 
 /// The registry a `[plugins]` entry takes its plugin from: the one it

@@ -181,6 +181,19 @@ pub(crate) enum Command {
         after_help = "Then the problems, each with the command that fixes it. Exits 0 even when something is wrong (`plugres verify` exits 3). With --offline the indexes are not read: yanks, deprecations and newer versions are not checked, and it says so."
     )]
     List,
+    /// Show or set a plugin's settings (the values plugres.toml gives the plugin)
+    #[command(
+        after_help = "A plugin's locked version declares its settings (type, default, allowed values or range, secret or not); values go under the plugin's `config` in plugres.toml and are checked at every lock and install, and by the host. Secrets are never written there: set PLUGRES_CONFIG_<PLUGIN>__<SETTING> or `[config.PLUGIN]` in credentials.toml.\n\nExamples:\n  plugres config hello-world\n  plugres config hello-world greeting=Hi times=3\n  plugres config hello-world --unset times"
+    )]
+    Config {
+        name: String,
+        /// Values to set, as KEY=VALUE (typed as the setting is declared)
+        #[arg(value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Remove a value (the default applies again)
+        #[arg(long, value_name = "KEY")]
+        unset: Vec<String>,
+    },
     /// Show a plugin's versions, engine requirements, permissions, targets, yanks
     Info {
         name: String,

@@ -323,6 +323,9 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
         Command::Tree { invert } => print::tree(out, &ops::tree(&start, invert.as_deref())?),
         Command::Outdated => print::outdated(out, &ops::outdated(&start, &opts(None)?)?),
         Command::List => print::list(out, &ops::list(&start, &opts(None)?)?),
+        Command::Config { name, set, unset } => {
+            print::config(out, &ops::config(&start, name, set, unset, &opts(None)?)?)
+        }
         Command::Info { name, registry } => print::info(
             out,
             &ops::info(&start, name, registry.as_deref(), &opts(None)?)?,

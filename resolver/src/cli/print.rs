@@ -411,6 +411,57 @@ fn index_cells(p: &ListedPlugin) -> (String, String) {
 }
 
 /// `info`.
+/// `plugres config NAME`: one line per setting.
+pub(crate) fn config(out: &Out, r: &plugres::ops::ConfigReport) {
+    out.json(r);
+    for key in &r.changed {
+        out.status(&format!("Configured {} `{key}` in plugres.toml", r.plugin));
+    }
+    if r.settings.is_empty() {
+        out.data(&format!(
+            "{} {} declares no settings.\n",
+            r.plugin, r.version
+        ));
+        return;
+    }
+    let mut t = vec![vec![
+        "Setting".to_string(),
+        "Type".into(),
+        "Value".into(),
+        "Default".into(),
+        "Accepts".into(),
+        "Description".into(),
+    ]];
+    let show = |v: &Option<plugres_schema::SettingValue>| {
+        v.as_ref().map_or("-".to_string(), |v| v.to_toml())
+    };
+    for s in &r.settings {
+        let value = match (&s.value, &s.secret_var) {
+            (_, Some(var)) => format!("secret: ${var}"),
+            (Some(v), None) => v.to_toml(),
+            (None, None) if s.default.is_some() => "(default)".into(),
+            (None, None) => "(not set: required)".into(),
+        };
+        let mut accepts: Vec<String> = s.allowed.iter().map(|v| v.to_toml()).collect();
+        if s.min.is_some() || s.max.is_some() {
+            accepts.push(format!("{}..={}", show(&s.min), show(&s.max)));
+        }
+        t.push(vec![
+            s.name.clone(),
+            s.kind.to_string(),
+            value,
+            show(&s.default),
+            if accepts.is_empty() {
+                "-".into()
+            } else {
+                accepts.join(", ")
+            },
+            s.description.clone().unwrap_or_default(),
+        ]);
+    }
+    out.data(&format!("{} {}\n{}", r.plugin, r.version, table(&t)));
+}
+
 pub(crate) fn info(out: &Out, r: &InfoReport) {
     out.json(r);
     let mut s = format!("{} — {}\n", r.name, r.description);

@@ -123,6 +123,8 @@ pub(crate) fn apply(
         true => Vec::new(),
         false => lock_check::check(&lockfile, a.registries)?,
     };
+    let manifest_file = a.project.manifest_path.display().to_string();
+    super::config::check(a.manifest, &manifest_file, &lockfile, a.old)?;
     let granted = if a.install {
         permissions::grant(&mut lockfile, &opts.grants)?
     } else {

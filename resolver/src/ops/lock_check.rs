@@ -105,6 +105,15 @@ fn facts(p: &LockedPlugin) -> Vec<String> {
         .collect();
     artifacts.sort();
     lines.extend(artifacts);
+    // The declared settings: an edited declaration would change what the
+    // host accepts (a secret made plain, a range widened).
+    for (name, decl) in &p.settings {
+        let mut one = plugres_schema::Settings::new();
+        one.insert(name.clone(), decl.clone());
+        let mut text = String::new();
+        plugres_schema::render_settings(&mut text, "plugin", &one);
+        lines.push(format!("setting {}", text.trim().replace('\n', "; ")));
+    }
     lines
 }
 

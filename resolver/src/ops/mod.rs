@@ -32,6 +32,7 @@ mod add;
 mod auth;
 mod cache;
 mod channel;
+mod config;
 mod engine_check;
 mod error;
 mod info;
@@ -69,6 +70,7 @@ use crate::project::{Manifest, Project};
 
 pub use add::{AddRequest, add, remove};
 pub use cache::{CacheReport, cache_clean, cache_dir};
+pub use config::{ConfigReport, SettingReport, config};
 pub use engine_check::{Blocker, EngineCheckReport, engine_check};
 pub use error::{OpsError, causes, render};
 pub use info::{InfoReport, VersionInfo, info};

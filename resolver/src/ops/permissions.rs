@@ -147,6 +147,7 @@ mod tests {
                 yanked: None,
                 deprecated: None,
                 channel: None,
+                settings: Default::default(),
                 artifacts: Vec::new(),
             }],
         }

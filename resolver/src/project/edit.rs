@@ -104,25 +104,19 @@ impl ManifestEditor {
     }
 
     /// Adds plugin `name` or changes its requirement. `registry: None` uses
-    /// the default registry (written as `name = "req"`).
+    /// the default registry (written as `name = "req"`). Its `config` stays.
     pub fn add_plugin(
         &mut self,
         name: &PluginName,
         req: &VersionReq,
         registry: Option<&str>,
     ) -> Result<(), ProjectError> {
-        let value = match registry {
-            Some(r) => {
-                let mut t = InlineTable::new();
-                t.insert("version", Value::from(req.to_string()));
-                t.insert("registry", Value::from(r));
-                Value::InlineTable(t)
-            }
-            None => Value::from(req.to_string()),
-        };
-        let plugins = self.table("plugins")?;
-        set_value(plugins, name.as_str(), value);
-        Ok(())
+        let fields = [
+            ("version", Some(Value::from(req.to_string()))),
+            ("channel", None),
+            ("registry", registry.map(Value::from)),
+        ];
+        self.set_plugin_entry(name, &fields)
     }
 
     /// Adds plugin `name`, or changes its entry, to follow release channel
@@ -133,14 +127,107 @@ impl ManifestEditor {
         channel: &Channel,
         registry: Option<&str>,
     ) -> Result<(), ProjectError> {
-        let mut t = InlineTable::new();
-        t.insert("channel", Value::from(channel.as_str()));
-        if let Some(r) = registry {
-            t.insert("registry", Value::from(r));
-        }
+        let fields = [
+            ("version", None),
+            ("channel", Some(Value::from(channel.as_str()))),
+            ("registry", registry.map(Value::from)),
+        ];
+        self.set_plugin_entry(name, &fields)
+    }
+
+    /// Sets (`Some`) or removes the `fields` of plugin `name`'s entry. A
+    /// table entry is edited in place (so `config` and comments stay); a
+    /// string entry or a new one is written as `name = "REQ"` when only
+    /// `version` is set, else as an inline table.
+    fn set_plugin_entry(
+        &mut self,
+        name: &PluginName,
+        fields: &[(&str, Option<Value>)],
+    ) -> Result<(), ProjectError> {
         let plugins = self.table("plugins")?;
-        set_value(plugins, name.as_str(), Value::InlineTable(t));
+        if let Some(t) = plugins
+            .get_mut(name.as_str())
+            .and_then(Item::as_table_like_mut)
+        {
+            for (key, value) in fields {
+                match value {
+                    Some(v) => set_value(t, key, v.clone()),
+                    None => {
+                        t.remove(key);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let set: Vec<(&str, &Value)> = fields
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v)))
+            .collect();
+        let value = match set.as_slice() {
+            [("version", v)] => (*v).clone(),
+            _ => {
+                let mut t = InlineTable::new();
+                for (k, v) in set {
+                    t.insert(k, v.clone());
+                }
+                Value::InlineTable(t)
+            }
+        };
+        set_value(plugins, name.as_str(), value);
         Ok(())
+    }
+
+    /// Sets setting `key` of plugin `name` to `value` (`None` removes it)
+    /// under the entry's `config` (README "Plugin configuration"); a
+    /// `name = "REQ"` entry becomes `{ version = "REQ", config = { … } }`.
+    /// `false` if plugres.toml does not list `name`.
+    pub fn set_plugin_config(
+        &mut self,
+        name: &PluginName,
+        key: &str,
+        value: Option<Value>,
+    ) -> bool {
+        let Some(entry) = self
+            .doc
+            .get_mut("plugins")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|t| t.get_mut(name.as_str()))
+        else {
+            return false;
+        };
+        if let Item::Value(Value::String(req)) = entry {
+            let decor = req.decor().clone();
+            let mut t = InlineTable::new();
+            t.insert("version", Value::from(req.value().as_str()));
+            let mut v = Value::InlineTable(t);
+            *v.decor_mut() = decor;
+            *entry = Item::Value(v);
+        }
+        let Some(t) = entry.as_table_like_mut() else {
+            return false;
+        };
+        if t.get("config").is_none() {
+            if value.is_none() {
+                return true;
+            }
+            t.insert(
+                "config",
+                Item::Value(Value::InlineTable(InlineTable::new())),
+            );
+        }
+        let Some(config) = t.get_mut("config").and_then(Item::as_table_like_mut) else {
+            return false;
+        };
+        match value {
+            Some(v) => set_value(config, key, v),
+            None => {
+                config.remove(key);
+            }
+        }
+        if config.is_empty() {
+            t.remove("config");
+        }
+        true
     }
 
     /// Names registry `registry` on plugin `name`'s entry, keeping the

@@ -29,6 +29,7 @@ impl LockedPluginExt for LockedPlugin {
             yanked: version.yanked.then(|| version.yank_reason.clone()),
             deprecated: file.deprecated.clone(),
             channel: None,
+            settings: version.settings.clone(),
             artifacts: version
                 .artifacts
                 .iter()

@@ -51,6 +51,8 @@ struct RawPlugin {
     #[serde(default)]
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
+    config: BTreeMap<Spanned<String>, Spanned<plugres_schema::RawSetting>>,
+    #[serde(default)]
     artifact: Vec<RawArtifact>,
 }
 
@@ -211,6 +213,7 @@ fn plugin(
         yanked: p.yanked.then_some(p.yank_reason),
         deprecated: p.deprecated,
         channel: p.channel.as_ref().and_then(|c| check(d, c, Channel::new)),
+        settings: plugres_schema::validate_settings(d, &p.config),
         artifacts,
     })
 }

@@ -32,6 +32,7 @@ fn locked(n: &str, version: &str, deps: &[(&str, &str)]) -> LockedPlugin {
         yanked: None,
         deprecated: None,
         channel: None,
+        settings: Default::default(),
         artifacts: vec![artifact("any", 1)],
     }
 }
