@@ -96,6 +96,16 @@ pub enum InstalledError {
 /// # }
 /// ```
 pub fn installed(project_dir: &Path) -> Result<Vec<InstalledPlugin>, InstalledError> {
+    installed_with_secrets(project_dir, &plugin_config::lookup_secret)
+}
+
+/// [`installed`], taking secret settings from `secrets(plugin, setting)`
+/// instead of the environment and credentials.toml (a host with its own
+/// secret store, or a test).
+pub fn installed_with_secrets(
+    project_dir: &Path,
+    secrets: &dyn Fn(&str, &str) -> Option<String>,
+) -> Result<Vec<InstalledPlugin>, InstalledError> {
     let mut project = Project::at(project_dir);
     let manifest = project.load_manifest()?;
     let lock = project
@@ -125,9 +135,8 @@ pub fn installed(project_dir: &Path) -> Result<Vec<InstalledPlugin>, InstalledEr
             let file =
                 check_plugin(&dir, plugin, artifact).map_err(|p| mismatch(dir.clone(), p))?;
             let values = manifest.plugins.get(&plugin.name).map(|s| &s.config);
-            let lookup = crate::plugin_config::lookup_secret;
             let config =
-                plugin_config::resolve(plugin, values, &manifest_file, None, Some(&lookup))
+                plugin_config::resolve(plugin, values, &manifest_file, None, Some(secrets))
                     .map_err(|problems| InstalledError::Config {
                         name: plugin.name.to_string(),
                         problems,

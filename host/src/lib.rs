@@ -30,7 +30,9 @@ pub mod project;
 pub mod url;
 mod user;
 
-pub use installed::{InstalledError, InstalledPlugin, check_plugin, installed};
+pub use installed::{
+    InstalledError, InstalledPlugin, check_plugin, installed, installed_with_secrets,
+};
 pub use user::{
     AllInstalled, Shadowed, installed_with_user, installed_with_user_at, user_project_dir,
     user_project_engines, user_projects_root,

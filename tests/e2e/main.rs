@@ -11,6 +11,7 @@ mod attacks;
 mod build_metadata;
 mod channels;
 mod client;
+mod config;
 mod faults;
 mod format_evolution;
 mod index_tamper;

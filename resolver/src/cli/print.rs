@@ -562,6 +562,36 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
         ]);
     }
     s.push_str(&table(&t));
+    // The settings of the version a project would use: the locked one,
+    // else the newest that runs here.
+    let shown = r
+        .versions
+        .iter()
+        .find(|v| r.locked.as_deref() == Some(v.version.as_str()))
+        .or_else(|| {
+            r.versions
+                .iter()
+                .find(|v| v.runs_on_project_engine && !v.yanked)
+        });
+    if let Some(v) = shown.filter(|v| !v.settings.is_empty()) {
+        let _ = writeln!(
+            s,
+            "\nSettings of {} (set with `plugres config {} KEY=VALUE`):",
+            v.version, r.name
+        );
+        for (name, d) in &v.settings {
+            let default = match (&d.default, d.secret) {
+                (_, true) => "secret".to_string(),
+                (Some(x), false) => format!("default {x}"),
+                (None, false) => "required".to_string(),
+            };
+            let about = d
+                .description
+                .as_deref()
+                .map_or_else(String::new, |x| format!(": {x}"));
+            let _ = writeln!(s, "  {name} ({}, {default}){about}", d.kind);
+        }
+    }
     out.data(&s);
 }
 

@@ -23,6 +23,8 @@ pub struct VersionInfo {
     pub targets: Vec<String>,
     pub dependencies: BTreeMap<String, String>,
     pub published: String,
+    /// The settings it declares (README "Plugin configuration").
+    pub settings: plugres_schema::Settings,
 }
 
 /// The result of `plugres info NAME`.
@@ -123,6 +125,7 @@ fn describe(
                 .map(|(n, r)| (n.to_string(), r.to_string()))
                 .collect(),
             published: v.published.clone(),
+            settings: v.settings.clone(),
         })
         .collect();
     // Newest first, by precedence (build metadata ignored, README "Formats").

@@ -226,6 +226,7 @@ impl ManifestEditor {
         }
         if config.is_empty() {
             t.remove("config");
+            t.fmt();
         }
         true
     }
