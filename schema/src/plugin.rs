@@ -187,7 +187,7 @@ impl PluginFile {
         mode: UnknownFields,
     ) -> Result<Parsed<PluginFile>, Vec<Diagnostic>> {
         let (raw, mut diags, unknown) = crate::fields::raw_toml::<RawPlugin>(file, bytes, mode)?;
-        let plugin = raw.validate(&mut diags);
+        let plugin = raw.validate(&mut diags, mode);
         crate::fields::finish(plugin, diags, unknown)
     }
 
@@ -354,7 +354,7 @@ pub(crate) struct RawArtifact {
 }
 
 impl RawPlugin {
-    fn validate(self, d: &mut Diagnostics) -> Option<PluginFile> {
+    fn validate(self, d: &mut Diagnostics, mode: UnknownFields) -> Option<PluginFile> {
         let name = match PluginName::new(self.name.get_ref()) {
             Ok(n) => Some(n),
             Err(e) => {
@@ -390,7 +390,16 @@ impl RawPlugin {
                 versions.push(v);
             }
         }
-        let channels = validate_channels(d, &self.channels, &versions);
+        // A client leaves out a channel the rules refuse (README
+        // "Channels"): it names nothing usable, and refusing the whole file
+        // would cost every version of the plugin for a bad pointer.
+        let channels = match mode {
+            UnknownFields::Refuse => validate_channels(d, &self.channels, &versions),
+            UnknownFields::Ignore => {
+                let mut quiet = Diagnostics::new(d.file(), "");
+                validate_channels(&mut quiet, &self.channels, &versions)
+            }
+        };
         Some(PluginFile {
             name: name?,
             description,

@@ -265,3 +265,21 @@ fn a_channel_must_name_an_unyanked_published_version() {
         assert!(e[0].to_string().starts_with(want), "{line}: {e:?}");
     }
 }
+
+#[test]
+fn a_client_leaves_out_a_channel_the_rules_refuse() {
+    let text = with_channels("beta = \"2.0.0-beta.1\"\nstable = \"1.2.0\"", true);
+    assert!(
+        PluginFile::parse("f", text.as_bytes()).is_err(),
+        "validate refuses it"
+    );
+    let p = PluginFile::parse_with("f", text.as_bytes(), UnknownFields::Ignore)
+        .unwrap()
+        .value;
+    let names: Vec<&str> = p.channels.keys().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names,
+        ["stable"],
+        "the yanked one is left out, the file is kept"
+    );
+}

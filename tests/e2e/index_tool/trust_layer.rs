@@ -108,8 +108,10 @@ fn publish_then_snapshot_and_timestamp() {
     );
     let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
     assert!(
-        err.contains("plugins/ac/me/acme-new.toml: error: not listed in snapshot.toml (version 2)")
-            && err.contains("plugins/ac/me/acme-new.toml.minisig: error: not listed"),
+        err.contains(&format!(
+            "plugins/ac/me/acme-new.toml: error: not listed in snapshot.toml (version {})",
+            sample_snapshot()
+        )) && err.contains("plugins/ac/me/acme-new.toml.minisig: error: not listed"),
         "{err}"
     );
     // Only a snapshot key signs a snapshot, and it is named.
@@ -136,14 +138,20 @@ fn publish_then_snapshot_and_timestamp() {
         true,
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["version"], 3);
+    assert_eq!(v["version"], sample_snapshot() + 1);
     assert_eq!(v["bin_digits"], 0);
     assert_eq!(v["files"], 14);
-    assert_eq!(git(&idx, &["log", "-1", "--format=%s"]), "snapshot 3\n");
+    assert_eq!(
+        git(&idx, &["log", "-1", "--format=%s"]),
+        format!("snapshot {}\n", sample_snapshot() + 1)
+    );
     // Between snapshot and timestamp the timestamp points at the old one.
     let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
     assert!(
-        err.contains("timestamp.toml: error: points at snapshot version 2"),
+        err.contains(&format!(
+            "timestamp.toml: error: points at snapshot version {}",
+            sample_snapshot()
+        )),
         "{err}"
     );
     run(
@@ -153,7 +161,10 @@ fn publish_then_snapshot_and_timestamp() {
             .env("PLUGRES_TIMESTAMP_KEY", &online),
         true,
     );
-    assert_eq!(git(&idx, &["log", "-1", "--format=%s"]), "timestamp 3\n");
+    assert_eq!(
+        git(&idx, &["log", "-1", "--format=%s"]),
+        format!("timestamp {}\n", sample_version("timestamp.toml") + 1)
+    );
     let out = run(plugres_index().arg("validate").arg(&idx), true);
     assert_eq!(stderr(&out), "ok: 12 files checked in the index\n");
     run(
@@ -188,8 +199,9 @@ fn a_file_changed_after_the_snapshot_is_named() {
     let err = stderr(&run(plugres_index().arg("validate").arg(&idx), false));
     assert!(
         err.contains(&format!(
-            "{rel}: error: sha256 is {}, but snapshot.toml (version 2) lists",
-            plugres_schema::Sha256::of(text.as_bytes())
+            "{rel}: error: sha256 is {}, but snapshot.toml (version {}) lists",
+            plugres_schema::Sha256::of(text.as_bytes()),
+            sample_snapshot()
         )) && err.contains(&format!("{rel}.minisig: error: sha256 is")),
         "{err}"
     );
@@ -320,4 +332,20 @@ fn printed_next_steps_run_as_printed() {
             && err.contains("git config plugres.online-key FILE"),
         "{err}"
     );
+}
+
+/// The version of the sample index's snapshot (it grows each time the
+/// sample is regenerated: tests/fixtures/make-sample-index.sh).
+fn sample_snapshot() -> i64 {
+    sample_version("snapshot.toml")
+}
+
+/// The `version` of the sample index's `file`.
+fn sample_version(file: &str) -> i64 {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sample-index")
+        .join(file);
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    doc["version"].as_integer().unwrap()
 }

@@ -13,10 +13,10 @@ fn validate_base_rejects_edits_of_published_versions() {
     let original = std::fs::read_to_string(&path).unwrap();
     for (from, to, field, version) in [
         (
-            "greeter-core = \"^0.3\"\n\n[[version.artifact]]\ntarget = \"any\"\nurl = \"artifacts/hello-world/1.2.0",
-            "greeter-core = \"^0.3.1\"\n\n[[version.artifact]]\ntarget = \"any\"\nurl = \"artifacts/hello-world/1.2.0",
+            "greeter-core = \"^0.3\"\n\n[[version.artifact]]\ntarget = \"any\"\nurl = \"artifacts/hello-world/1.1.0",
+            "greeter-core = \"^0.3.1\"\n\n[[version.artifact]]\ntarget = \"any\"\nurl = \"artifacts/hello-world/1.1.0",
             "dependencies",
-            "1.2.0",
+            "1.1.0",
         ),
         (
             "sha256 = \"b10f562d",
