@@ -64,7 +64,12 @@ pub struct LockedRegistry {
 pub struct LockedPlugin {
     pub name: PluginName,
     pub version: Version,
+    /// The registry it came from; empty for a local plugin.
     pub registry: String,
+    /// A local plugin's folder as plugres.toml writes it (`source = "path"`
+    /// in the lock); its artifacts' [`LockedArtifact::url`] are then paths
+    /// inside that folder (`file`), hashed from the local files.
+    pub path: Option<String>,
     pub engine: VersionReq,
     pub dependencies: BTreeMap<PluginName, VersionReq>,
     /// What the plugin asks the host for.
@@ -110,6 +115,19 @@ impl LockedPlugin {
     /// The artifact a project with `target` installs (see [`select_artifact`]).
     pub fn artifact_for(&self, target: Option<&str>) -> Option<&LockedArtifact> {
         select_artifact(&self.artifacts, |a| &a.target, target)
+    }
+
+    /// Whether this is a local plugin (`source = "path"`).
+    pub fn is_local(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// Where it comes from, for people: `default`, or `path ../my-plugin`.
+    pub fn origin(&self) -> String {
+        match &self.path {
+            Some(p) => format!("path {p}"),
+            None => self.registry.clone(),
+        }
     }
 
     /// Permissions asked for but not granted.
@@ -241,25 +259,42 @@ impl Lockfile {
         });
         let roots_met = manifest.plugins.iter().all(|(name, spec)| {
             self.plugin(name.as_str())
-                .is_some_and(|p| p.registry == spec.registry && spec.locked_by(p))
+                .is_some_and(|p| same_source(p, spec) && spec.locked_by(p))
         });
         if !registries_match || !roots_met {
             return false;
         }
         let target = manifest.engine.target.as_ref().map(Target::as_str);
         let plugins_fit = self.plugins.iter().all(|p| {
-            self.registry(&p.registry).is_some()
+            // A local plugin is locked only while plugres.toml names it.
+            let source_ok = match &p.path {
+                Some(_) => manifest
+                    .plugins
+                    .get(&p.name)
+                    .is_some_and(|s| same_source(p, s)),
+                None => self.registry(&p.registry).is_some(),
+            };
+            // The registry of its dependencies that plugres.toml does not list.
+            let deps_from = match &p.path {
+                Some(_) => manifest
+                    .plugins
+                    .get(&p.name)
+                    .map_or("", |s| s.registry.as_str()),
+                None => p.registry.as_str(),
+            };
+            source_ok
                 && p.engine.matches(&manifest.engine.version)
                 && p.artifact_for(target).is_some()
                 && p.dependencies.iter().all(|(dep, req)| {
                     // As ops::registries resolves: a listed plugin from its
-                    // manifest registry, any other from its dependent's.
-                    let from = manifest
-                        .plugins
-                        .get(dep)
-                        .map_or(p.registry.as_str(), |s| s.registry.as_str());
-                    self.plugin(dep.as_str())
-                        .is_some_and(|d| d.registry == from && req.matches(d.version.semver()))
+                    // manifest source, any other from its dependent's registry.
+                    self.plugin(dep.as_str()).is_some_and(|d| {
+                        let from_ok = match manifest.plugins.get(dep) {
+                            Some(s) => same_source(d, s),
+                            None => !d.is_local() && d.registry == deps_from,
+                        };
+                        from_ok && req.matches(d.version.semver())
+                    })
                 })
         });
         plugins_fit && self.reachable(manifest).len() == self.plugins.len()
@@ -305,6 +340,16 @@ impl Lockfile {
     }
 }
 
+/// Whether locked `p` comes from where plugres.toml's `spec` says: the
+/// same local folder, or the same registry.
+fn same_source(p: &LockedPlugin, spec: &super::PluginSpec) -> bool {
+    match (&p.path, spec.local()) {
+        (Some(locked), Some(wanted)) => locked == wanted,
+        (None, None) => p.registry == spec.registry,
+        _ => false,
+    }
+}
+
 fn quote_sorted(items: &[Permission]) -> String {
     let set: BTreeSet<&str> = items.iter().map(Permission::as_str).collect();
     let quoted: Vec<String> = set.into_iter().map(quote).collect();
@@ -315,7 +360,15 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
     let _ = writeln!(s, "\n[[plugin]]");
     let _ = writeln!(s, "name = {}", quote(p.name.as_str()));
     let _ = writeln!(s, "version = {}", quote(&p.version.to_string()));
-    let _ = writeln!(s, "registry = {}", quote(&p.registry));
+    match &p.path {
+        Some(path) => {
+            let _ = writeln!(s, "source = \"path\"");
+            let _ = writeln!(s, "path = {}", quote(path));
+        }
+        None => {
+            let _ = writeln!(s, "registry = {}", quote(&p.registry));
+        }
+    }
     if let Some(channel) = &p.channel {
         let _ = writeln!(s, "channel = {}", quote(channel.as_str()));
     }
@@ -346,7 +399,8 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
     for a in artifacts {
         let _ = writeln!(s, "\n[[plugin.artifact]]");
         let _ = writeln!(s, "target = {}", quote(a.target.as_str()));
-        let _ = writeln!(s, "url = {}", quote(&a.url));
+        let key = if p.is_local() { "file" } else { "url" };
+        let _ = writeln!(s, "{key} = {}", quote(&a.url));
         let _ = writeln!(s, "sha256 = {}", quote(&a.sha256.to_hex()));
         let _ = writeln!(s, "size = {}", a.size);
         if let Some(tree) = &a.tree {

@@ -15,6 +15,7 @@
 //! hello-world = "^1.2"
 //! acme-audit = { version = "2", registry = "acme" }
 //! greeter-core = { channel = "beta" }   # follow a release channel
+//! my-plugin = { path = "../my-plugin" }   # a local build (README "Local plugin development")
 //!
 //! [settings]
 //! install-dir = "plugins"
@@ -160,7 +161,9 @@ pub struct PluginSpec {
     /// The version requirement; `*` when [`channel`](Self::channel) is set
     /// (the channel decides the version then).
     pub req: VersionReq,
-    /// The registry it comes from (resolved: never empty).
+    /// The registry it comes from (resolved: never empty). For a local
+    /// plugin ([`PluginSpec::path`]), the registry its dependencies that
+    /// plugres.toml does not list come from (empty when there is none).
     pub registry: String,
     /// `{ channel = "beta" }`: the version a release channel names (README
     /// "Channels"), instead of a requirement.
@@ -170,6 +173,48 @@ pub struct PluginSpec {
     /// checked against the locked version's declarations at lock and
     /// install time and by the host.
     pub config: BTreeMap<String, ConfigValue>,
+    /// `path = "DIR"`: a local build in DIR (its plugin.toml), used instead
+    /// of any registry's plugin of this name (README "Local plugin
+    /// development").
+    pub path: Option<LocalPath>,
+}
+
+/// The folder of a local plugin: as written in plugres.toml (kept in
+/// plugres.lock) and resolved against the project folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalPath {
+    pub written: String,
+    pub dir: PathBuf,
+}
+
+impl LocalPath {
+    /// The folder `written` in plugres.toml of the project in `project_dir`.
+    pub fn new(written: &str, project_dir: &Path) -> LocalPath {
+        LocalPath {
+            written: written.to_string(),
+            dir: lexical(&project_dir.join(written)),
+        }
+    }
+}
+
+/// `path` without `.` parts and with each `..` taking away the part
+/// before it, so messages name `/work/my-plugin`, not
+/// `/work/game/../my-plugin` (symlinks are the file system's business).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A setting's value as plugres.toml gives it, with where, for messages.
@@ -183,6 +228,11 @@ pub struct ConfigValue {
 impl Eq for ConfigValue {}
 
 impl PluginSpec {
+    /// The local plugin's path as written, if this is one.
+    pub fn local(&self) -> Option<&str> {
+        self.path.as_ref().map(|p| p.written.as_str())
+    }
+
     /// Whether locked plugin `p` still meets this entry: its version
     /// matches the requirement, or for a channel, it was locked through
     /// the same channel (which may have moved since: `update` follows it).
@@ -389,7 +439,7 @@ impl RawManifest {
             let parsed = PluginName::new(name.get_ref())
                 .map_err(|e| d.error(Some(name.span()), e.to_string()))
                 .ok();
-            let spec = validate_plugin(d, name.get_ref(), value, &registries, default, text);
+            let spec = validate_plugin(d, name.get_ref(), value, &registries, default, (text, dir));
             if let (Some(n), Some(s)) = (parsed, spec) {
                 plugins.insert(n, s);
             }
@@ -552,26 +602,40 @@ fn validate_plugin(
     value: &Spanned<toml::Value>,
     registries: &BTreeMap<String, RegistrySpec>,
     default: Option<&str>,
-    text: &str,
+    (text, dir): (&str, &Path),
 ) -> Option<PluginSpec> {
     let span = || Some(value.span());
     let mut config = BTreeMap::new();
+    let mut path = None;
     let (req, registry) = match value.get_ref() {
         toml::Value::String(s) => (s.as_str(), None),
         toml::Value::Table(t) => {
-            let keys = ["version", "registry", "channel", "config"];
+            let keys = ["version", "registry", "channel", "config", "path"];
             if let Some(k) = t.keys().find(|k| !keys.contains(&k.as_str())) {
                 d.error(
                     span(),
                     format!(
-                        "plugin `{name}`: unknown key `{k}` (expected `version` or `channel`, `registry` and `config`)"
+                        "plugin `{name}`: unknown key `{k}` (expected `version` or `channel`, `registry` and `config`; or `path`)"
                     ),
                 );
             }
             config = plugin_config(d, name, value, text);
             let req = t.get("version").and_then(toml::Value::as_str);
             let registry = t.get("registry").map(|r| r.as_str().unwrap_or(""));
+            path = match t.get("path") {
+                Some(p) => Some(validate_path(d, name, p, span(), dir)?),
+                None => None,
+            };
             match (req, t.get("channel")) {
+                (_, Some(_)) if path.is_some() => {
+                    d.error(
+                        span(),
+                        format!("plugin `{name}` has `path` and `channel`: a local build has the one version its plugin.toml gives"),
+                    );
+                    return None;
+                }
+                // A local plugin has the one version its plugin.toml gives.
+                (None, None) if path.is_some() => ("*", registry),
                 (Some(_), Some(_)) => {
                     d.error(
                         span(),
@@ -591,6 +655,7 @@ fn validate_plugin(
                         registry: registry?,
                         channel: Some(channel?),
                         config,
+                        path: None,
                     });
                 }
                 (None, None) => {
@@ -626,12 +691,17 @@ fn validate_plugin(
             )
         })
         .ok();
-    let registry = plugin_registry(d, name, span(), registry, registries, default);
+    let registry = match (&path, registry, default) {
+        // A local plugin needs a registry only for its dependencies.
+        (Some(_), None, None) => Some(String::new()),
+        _ => plugin_registry(d, name, span(), registry, registries, default),
+    };
     Some(PluginSpec {
         req: req?,
         registry: registry?,
         channel: None,
         config,
+        path,
     })
 }
 
@@ -706,6 +776,29 @@ fn find_key(text: &str, from: usize, key: &str) -> usize {
         at = start + key.len();
     }
     from
+}
+
+/// `path = "DIR"` of a local plugin: a non-empty string, resolved
+/// against the project folder `dir`.
+fn validate_path(
+    d: &mut Diagnostics,
+    name: &str,
+    value: &toml::Value,
+    span: Option<std::ops::Range<usize>>,
+    dir: &Path,
+) -> Option<LocalPath> {
+    match value.as_str().map(str::trim) {
+        Some(p) if !p.is_empty() => Some(LocalPath::new(p, dir)),
+        _ => {
+            d.error(
+                span,
+                format!(
+                    "plugin `{name}`: `path` must be the folder of the plugin's plugin.toml, like `path = \"../{name}\"`"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// The registry a `[plugins]` entry takes its plugin from: the one it

@@ -32,8 +32,8 @@ pub use lockfile::{
 #[cfg(feature = "json-schema")]
 pub use manifest::json_schema::manifest_schema as manifest_json_schema;
 pub use manifest::{
-    ConfigValue, DEFAULT_INSTALL_DIR, DEFAULT_REGISTRY, EngineSpec, IndexLocation, MANIFEST_FILE,
-    Manifest, PluginSpec, RegistrySpec, is_registry_name, user_registries,
+    ConfigValue, DEFAULT_INSTALL_DIR, DEFAULT_REGISTRY, EngineSpec, IndexLocation, LocalPath,
+    MANIFEST_FILE, Manifest, PluginSpec, RegistrySpec, is_registry_name, user_registries,
 };
 pub use target::{host_target, select_artifact};
 

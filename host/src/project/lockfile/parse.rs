@@ -35,7 +35,11 @@ struct RawRegistry {
 struct RawPlugin {
     name: Spanned<String>,
     version: Spanned<String>,
-    registry: Spanned<String>,
+    /// Absent for a local plugin (`source = "path"`).
+    registry: Option<Spanned<String>>,
+    /// `"path"`: a local plugin, with `path` (README "Local plugin development").
+    source: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
     engine: Spanned<String>,
     #[serde(default)]
     permissions: Vec<Spanned<String>>,
@@ -60,7 +64,10 @@ struct RawPlugin {
 #[serde(deny_unknown_fields)]
 struct RawArtifact {
     target: Spanned<String>,
-    url: Spanned<String>,
+    /// A registry plugin's artifact.
+    url: Option<Spanned<String>>,
+    /// A local plugin's file, relative to its folder.
+    file: Option<Spanned<String>>,
     sha256: Spanned<String>,
     size: Spanned<u64>,
     #[serde(default)]
@@ -157,15 +164,7 @@ fn plugin(
     let engine = check(d, &p.engine, |s| {
         VersionReq::parse(s).map_err(|e| format!("engine requirement `{s}`: {e}"))
     });
-    if !registries.iter().any(|r| &r.name == p.registry.get_ref()) {
-        d.error(
-            Some(p.registry.span()),
-            format!(
-                "registry `{}` has no `[[registry]]` entry",
-                p.registry.get_ref()
-            ),
-        );
-    }
+    let local = source(d, &p, registries);
     let perms = |d: &mut Diagnostics, list: &[Spanned<String>]| -> Vec<Permission> {
         list.iter()
             .filter_map(|s| check(d, s, Permission::new))
@@ -200,11 +199,16 @@ fn plugin(
             dependencies.insert(dep, req);
         }
     }
-    let artifacts = p.artifact.iter().filter_map(|a| artifact(d, a)).collect();
+    let artifacts = p
+        .artifact
+        .iter()
+        .filter_map(|a| artifact(d, a, matches!(local, Some(Some(_)))))
+        .collect();
     Some(LockedPlugin {
         name: name?,
         version: version?,
-        registry: p.registry.into_inner(),
+        registry: p.registry.map(Spanned::into_inner).unwrap_or_default(),
+        path: local?,
         engine: engine?,
         dependencies,
         permissions,
@@ -218,18 +222,80 @@ fn plugin(
     })
 }
 
-fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
+/// Where a locked plugin comes from: `Some(Some(path))` for a local one
+/// (`source = "path"` with `path`, no `registry`), `Some(None)` for one of
+/// a registry the lock lists; `None` (after recording why) otherwise.
+fn source(
+    d: &mut Diagnostics,
+    p: &RawPlugin,
+    registries: &[LockedRegistry],
+) -> Option<Option<String>> {
+    let at = Some(p.name.span());
+    match (&p.source, &p.path, &p.registry) {
+        (None, None, Some(r)) => {
+            let listed = registries.iter().any(|x| &x.name == r.get_ref());
+            if !listed {
+                let message = format!("registry `{}` has no `[[registry]]` entry", r.get_ref());
+                d.error(Some(r.span()), message);
+            }
+            listed.then_some(None)
+        }
+        (Some(s), Some(path), None) if s.get_ref() == "path" && !path.get_ref().is_empty() => {
+            Some(Some(path.get_ref().clone()))
+        }
+        (Some(s), _, _) if s.get_ref() != "path" => {
+            let message = format!(
+                "`source = \"{}\"` is not known (only `\"path\"`, a local plugin)",
+                s.get_ref()
+            );
+            d.error(Some(s.span()), message);
+            None
+        }
+        (None, None, None) => {
+            d.error(
+                at,
+                format!("plugin `{}` has no `registry`", p.name.get_ref()),
+            );
+            None
+        }
+        _ => {
+            let message = format!(
+                "plugin `{}`: a local plugin has `source = \"path\"` and a non-empty `path`, and no `registry`; a registry plugin has `registry` only",
+                p.name.get_ref()
+            );
+            d.error(at, message);
+            None
+        }
+    }
+}
+
+fn artifact(d: &mut Diagnostics, a: &RawArtifact, local: bool) -> Option<LockedArtifact> {
     let target = check(d, &a.target, Target::new);
-    let url = check(d, &a.url, |u| {
-        let absolute =
-            u.starts_with("https://") || u.starts_with("http://") || u.starts_with("file://");
-        let ok = (absolute || is_index_relative(u)) && !u.contains(char::is_whitespace);
-        ok.then(|| u.to_string()).ok_or_else(|| {
-            format!(
-                "`{u}` is neither an absolute http(s):// or file:// URL nor a path inside the index (like `artifacts/x/1.0.0/x.wasm`, no `..`)"
-            )
-        })
-    });
+    let url = match (local, &a.url, &a.file) {
+        (false, Some(url), None) => url_of(d, url),
+        (true, None, Some(file)) => {
+            check(d, file, |f| {
+                is_index_relative(f).then(|| f.to_string()).ok_or_else(|| {
+                format!("`{f}` is not a path inside the plugin's folder (like `target/x.wasm`, no `..`)")
+            })
+            })
+        }
+        _ => {
+            let (want, not) = if local {
+                ("file", "url")
+            } else {
+                ("url", "file")
+            };
+            d.error(
+                Some(a.target.span()),
+                format!(
+                    "an artifact of a {} plugin has `{want}`, not `{not}`",
+                    if local { "local" } else { "registry" }
+                ),
+            );
+            None
+        }
+    };
     let sha256 = check(d, &a.sha256, Sha256::parse);
     let tree = match &a.tree {
         Some(t) => Some(check(d, t, Sha256::parse)?),
@@ -244,6 +310,20 @@ fn artifact(d: &mut Diagnostics, a: &RawArtifact) -> Option<LockedArtifact> {
         sha256: sha256?,
         size: *a.size.get_ref(),
         tree,
+    })
+}
+
+/// A registry artifact's `url`: absolute, or a path inside the index.
+fn url_of(d: &mut Diagnostics, url: &Spanned<String>) -> Option<String> {
+    check(d, url, |u| {
+        let absolute =
+            u.starts_with("https://") || u.starts_with("http://") || u.starts_with("file://");
+        let ok = (absolute || is_index_relative(u)) && !u.contains(char::is_whitespace);
+        ok.then(|| u.to_string()).ok_or_else(|| {
+            format!(
+                "`{u}` is neither an absolute http(s):// or file:// URL nor a path inside the index (like `artifacts/x/1.0.0/x.wasm`, no `..`)"
+            )
+        })
     })
 }
 

@@ -21,6 +21,7 @@ fn locked(n: &str, version: &str, deps: &[(&str, &str)]) -> LockedPlugin {
         name: name(n),
         version: Version::parse(version).unwrap(),
         registry: "default".into(),
+        path: None,
         engine: ">=1.4, <2".parse().unwrap(),
         dependencies: deps
             .iter()
@@ -282,4 +283,96 @@ fn a_grant_of_a_permission_never_asked_for_is_refused() {
         errs[0]
     );
     assert!(errs[0].line > 0 && errs[0].column > 0);
+}
+
+/// hello-world as a local build in `../hello` (README "Local plugin
+/// development"), needing greeter-core from the registry.
+fn with_local_hello() -> Lockfile {
+    let mut lock = sample();
+    let hello = &mut lock.plugins[0];
+    hello.registry = String::new();
+    hello.path = Some("../hello".into());
+    hello.artifacts = vec![artifact("any", 3)];
+    hello.artifacts[0].url = "target/hello.wasm".into();
+    lock
+}
+
+#[test]
+fn a_local_plugin_is_locked_by_its_path_and_files_with_no_registry_or_url() {
+    let lock = with_local_hello();
+    let text = lock.to_toml();
+    let entry = &text[text.find("name = \"hello-world\"").unwrap()..];
+    assert!(
+        entry.starts_with(
+            "name = \"hello-world\"\nversion = \"1.2.0\"\nsource = \"path\"\npath = \"../hello\"\nengine = "
+        ),
+        "{entry}"
+    );
+    assert!(
+        entry.contains("\nfile = \"target/hello.wasm\"\n"),
+        "{entry}"
+    );
+    assert!(!entry.contains("url ="), "{entry}");
+    let parsed = Lockfile::parse("plugres.lock", &text).unwrap();
+    assert_eq!(parsed.to_toml(), text);
+    assert_eq!(
+        parsed.plugin("hello-world").unwrap().path.as_deref(),
+        Some("../hello")
+    );
+    assert!(lock.plugins[0].is_local());
+    assert_eq!(lock.plugins[0].origin(), "path ../hello");
+}
+
+#[test]
+fn a_local_entry_that_mixes_sources_or_escapes_its_folder_is_refused() {
+    let text = with_local_hello().to_toml();
+    let refused = |edited: String| -> Vec<String> {
+        Lockfile::parse("plugres.lock", &edited)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let with_registry = text.replace(
+        "source = \"path\"\n",
+        "source = \"path\"\nregistry = \"default\"\n",
+    );
+    let e = refused(with_registry);
+    assert!(
+        e[0].contains("a local plugin has `source = \"path\"`"),
+        "{e:?}"
+    );
+    let escaping = text.replace("target/hello.wasm", "../../etc/passwd");
+    let e = refused(escaping);
+    assert!(
+        e[0].contains("is not a path inside the plugin's folder"),
+        "{e:?}"
+    );
+    let with_url = text.replace("file = \"target/hello.wasm\"", "url = \"https://x/h.wasm\"");
+    let e = refused(with_url);
+    assert!(
+        e[0].contains("an artifact of a local plugin has `file`, not `url`"),
+        "{e:?}"
+    );
+    let other = text.replace("source = \"path\"", "source = \"git\"");
+    let e = refused(other);
+    assert!(e[0].contains("`source = \"git\"` is not known"), "{e:?}");
+}
+
+#[test]
+fn a_local_lock_is_current_only_for_the_same_path_in_plugres_toml() {
+    let lock = with_local_hello();
+    assert!(lock.is_current_for(&manifest("hello-world = { path = \"../hello\" }\n")));
+    // Another folder, or the registry's plugin instead: lock again.
+    assert!(!lock.is_current_for(&manifest("hello-world = { path = \"../other\" }\n")));
+    assert!(!lock.is_current_for(&manifest("hello-world = \"^1.2\"\n")));
+    // A registry lock is not current for a local plugin of that name.
+    assert!(!sample().is_current_for(&manifest("hello-world = { path = \"../hello\" }\n")));
+    // A dependency plugres.toml makes local must be locked as that.
+    let m = manifest("hello-world = \"^1.2\"\ngreeter-core = { path = \"../core\" }\n");
+    let mut lock = sample();
+    assert!(!lock.is_current_for(&m));
+    lock.plugins[1].registry = String::new();
+    lock.plugins[1].path = Some("../core".into());
+    assert!(lock.is_current_for(&m));
 }

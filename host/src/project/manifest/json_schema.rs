@@ -61,12 +61,12 @@ impl JsonSchema for PluginRequirement {
         let req = generator.subschema_for::<plugres_schema::json_schema::Requirement>();
         let registry = generator.subschema_for::<RegistryName>();
         json_schema!({
-            "description": "A version requirement like `\"^1.2\"`, a table `{ version = \"^1.2\", registry = \"acme\" }`, or a release channel to follow: `{ channel = \"beta\" }`.",
+            "description": "A version requirement like `\"^1.2\"`, a table `{ version = \"^1.2\", registry = \"acme\" }`, or a release channel to follow: `{ channel = \"beta\" }`, or a local build `{ path = \"../my-plugin\" }`.",
             "anyOf": [
                 req.clone(),
                 {
                     "type": "object",
-                    "properties": { "version": req, "registry": registry.clone() },
+                    "properties": { "version": req.clone(), "registry": registry.clone() },
                     "required": ["version"],
                     "additionalProperties": false
                 },
@@ -78,9 +78,23 @@ impl JsonSchema for PluginRequirement {
                             "type": "string",
                             "pattern": "^[a-z][a-z0-9-]{0,31}$"
                         },
-                        "registry": registry
+                        "registry": registry.clone()
                     },
                     "required": ["channel"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "path": {
+                            "description": "The folder of a local plugin's plugin.toml, relative to plugres.toml (README \"Local plugin development\").",
+                            "type": "string",
+                            "minLength": 1
+                        },
+                        "version": req,
+                        "registry": registry
+                    },
+                    "required": ["path"],
                     "additionalProperties": false
                 }
             ]

@@ -256,3 +256,39 @@ fn the_install_dir_is_a_folder_of_its_own() {
     assert_eq!(parse(&with("./plugins")).unwrap().install_dir, "plugins");
     assert_eq!(parse(&with(".plugins")).unwrap().install_dir, ".plugins");
 }
+
+#[test]
+fn a_local_plugin_is_a_path_resolved_against_the_project() {
+    let text = example().replace(
+        "[settings]",
+        "my-plugin = { path = \"../my-plugin\" }\nother = { path = \"x\", version = \"^1\", registry = \"acme\" }\n\n[settings]",
+    );
+    let m = parse(&text).unwrap();
+    let spec = &m.plugins[&PluginName::new("my-plugin").unwrap()];
+    assert_eq!(spec.local(), Some("../my-plugin"));
+    let path = spec.path.as_ref().unwrap();
+    assert_eq!(path.dir, Path::new("/my-plugin"), "`..` taken lexically");
+    assert_eq!(spec.req, VersionReq::STAR);
+    assert_eq!(spec.registry, "default", "its dependencies' registry");
+    let other = &m.plugins[&PluginName::new("other").unwrap()];
+    assert_eq!(
+        (other.req.to_string().as_str(), other.registry.as_str()),
+        ("^1", "acme")
+    );
+    let bad = example().replace(
+        "[settings]",
+        "x = { path = \"\" }\ny = { path = \"a\", git = \"b\" }\nz = { path = \"z\", channel = \"beta\" }\n[settings]",
+    );
+    let e = errors(&bad);
+    assert!(
+        e[0].contains("`path` must be the folder of the plugin's plugin.toml"),
+        "{e:?}"
+    );
+    assert!(e[2].contains("has `path` and `channel`"), "{e:?}");
+    assert!(
+        e[1].contains(
+            "unknown key `git` (expected `version` or `channel`, `registry` and `config`; or `path`)"
+        ),
+        "{e:?}"
+    );
+}
