@@ -52,6 +52,10 @@ pub(crate) struct GlobalArgs {
     /// Use plugres.lock as it is and never read an index (= --locked --offline)
     #[arg(long, global = true)]
     pub(crate) frozen: bool,
+    /// With --locked or --frozen: accept local plugins (`path = ...` in plugres.toml), whose
+    /// files must still match plugres.lock
+    #[arg(long, global = true)]
+    pub(crate) allow_local: bool,
     /// Accept an index whose signed timestamp has expired (an offline mirror you know is old) [env: PLUGRES_ALLOW_EXPIRED_INDEX]
     #[arg(long, global = true)]
     pub(crate) allow_expired_index: bool,
@@ -119,12 +123,20 @@ pub(crate) enum Command {
     },
     /// Add plugins to plugres.toml, then lock and install them
     #[command(
-        after_help = "Without @REQ, NAME is resolved with the rest of the project (its newest version that fits, on the project's engine, is chosen) and written as ^ of that version; a NAME already in plugres.toml keeps its requirement.\n\nExamples:\n  plugres add hello-world\n  plugres add hello-world@^1.1 acme-audit --allow network"
+        after_help = "Without @REQ, NAME is resolved with the rest of the project (its newest version that fits, on the project's engine, is chosen) and written as ^ of that version; a NAME already in plugres.toml keeps its requirement.\n\nExamples:\n  plugres add hello-world\n  plugres add hello-world@^1.1 acme-audit --allow network\n  plugres add --path ../my-plugin"
     )]
     Add {
         /// NAME or NAME@REQ (REQ as in cargo: ^1.2, ~1.2.3, >=1, <3)
-        #[arg(required = true, value_name = "NAME[@REQ]")]
+        #[arg(
+            required_unless_present = "path",
+            conflicts_with = "path",
+            value_name = "NAME[@REQ]"
+        )]
         plugins: Vec<String>,
+        /// A local plugin instead: the folder of its plugin.toml (e.g. ../my-plugin), used in
+        /// place of any registry's plugin of its name
+        #[arg(long, value_name = "DIR", conflicts_with = "pre")]
+        path: Option<String>,
         /// Take them from this registry of plugres.toml
         #[arg(long, value_name = "NAME")]
         registry: Option<String>,

@@ -187,6 +187,7 @@ fn options(
         plugres::credentials::Credentials::from_env(settings.credentials_file.clone());
     opts.frozen = g.frozen;
     opts.locked = g.locked || g.frozen;
+    opts.allow_local = g.allow_local;
     opts.offline = g.offline || g.frozen || settings.offline;
     opts.progress = std::io::stderr().is_terminal() && !g.quiet && !g.json;
     opts.link_mode = g.link_mode;
@@ -275,12 +276,14 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
             plugins,
             registry,
             pre,
+            path,
             grants,
         } => {
             let request = ops::AddRequest {
                 specs: plugins.clone(),
                 registry: registry.clone(),
                 pre: *pre,
+                path: path.clone(),
             };
             print::changes(out, &ops::add(&start, &request, &opts(Some(grants))?)?);
         }

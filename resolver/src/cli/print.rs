@@ -159,6 +159,9 @@ pub(crate) fn changes(out: &Out, r: &ChangeReport) {
     for u in &r.uninstalled {
         out.status(&format!("{} {u}", out.ok("Uninstalled")));
     }
+    for n in &r.notes {
+        out.status(&format!("note: {n}"));
+    }
     for u in &r.unmanaged {
         out.status(&format!(
             "note: `{u}` in the install dir was not installed by plugres; left alone"
@@ -205,6 +208,10 @@ fn node(s: &mut String, n: &TreeNode, prefix: &str, last: Option<bool>, inverted
         Some(false) => "├── ",
     };
     let mut tags = Vec::new();
+    let local = n.path.as_ref().map(|p| format!("path {p}"));
+    if let Some(l) = &local {
+        tags.push(l.as_str());
+    }
     if n.disabled {
         tags.push("disabled");
     }
@@ -276,10 +283,24 @@ fn outdated_text(r: &OutdatedReport) -> String {
         .iter()
         .filter(|p| p.outdated || p.yanked || !p.held_back.is_empty())
         .collect();
+    let mut local = String::new();
+    for p in r.plugins.iter().filter(|p| p.path.is_some()) {
+        let path = p.path.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            local,
+            "note: {} {} is a local build (path {path}): not compared with a registry",
+            p.name, p.current
+        );
+    }
     if rows.is_empty() {
+        let registry = r.plugins.iter().filter(|p| p.path.is_none()).count();
+        let what = match local.is_empty() {
+            true => "plugin",
+            false => "registry plugin",
+        };
         return format!(
-            "All {} are at their newest versions ({} {}).\n",
-            plural(r.plugins.len(), "plugin"),
+            "All {} are at their newest versions ({} {}).\n{local}",
+            plural(registry, what),
             r.engine_name,
             r.engine
         );
@@ -313,6 +334,10 @@ fn outdated_text(r: &OutdatedReport) -> String {
             .map_or_else(String::new, |r| format!(": {r}"));
         let fix = p.fix.as_deref().unwrap_or_default();
         let _ = writeln!(s, "\n{} {} is yanked{reason}; {fix}", p.name, p.current);
+    }
+    if !local.is_empty() {
+        s.push('\n');
+        s.push_str(&local);
     }
     s
 }
@@ -388,6 +413,9 @@ fn list_text(r: &ListReport) -> String {
 
 /// The Index and Update cells of a `list` row.
 fn index_cells(p: &ListedPlugin) -> (String, String) {
+    if p.path.is_some() {
+        return ("local".into(), "-".into());
+    }
     let Some(state) = &p.index else {
         return ("not checked".into(), "?".into());
     };
@@ -748,6 +776,7 @@ mod tests {
             req: None,
             direct: false,
             disabled: false,
+            path: None,
             cycle: false,
             children,
         }
@@ -776,6 +805,7 @@ mod tests {
             name: name.into(),
             version: "1.0.0".into(),
             registry: "sample".into(),
+            path: None,
             direct: true,
             enabled: name != "b",
             intact: true,

@@ -24,6 +24,9 @@ pub struct AddRequest {
     pub registry: Option<String>,
     /// `--pre`: prereleases may be chosen.
     pub pre: bool,
+    /// `--path DIR`: a local plugin, the folder of its plugin.toml
+    /// (relative to the directory the command runs in), instead of `specs`.
+    pub path: Option<String>,
 }
 
 /// What `NAME@...` asks for: a requirement, or a release channel to follow.
@@ -103,6 +106,9 @@ pub fn add(
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
     refuse_when_locked(opts, "add")?;
+    if let Some(path) = &request.path {
+        return add_local(start, path, request.registry.as_deref(), opts);
+    }
     if request.specs.is_empty() {
         return Err(OpsError::failed(
             "name at least one plugin to add",
@@ -148,7 +154,8 @@ pub fn add(
                 }
                 r
             }
-            (None, Some(existing)) if existing.registry == registry => {
+            // A local plugin named without `--path` goes back to its registry.
+            (None, Some(existing)) if existing.registry == registry && existing.path.is_none() => {
                 if let Some(c) = &existing.channel {
                     editor.add_plugin_channel(&name, c, written.as_deref())?;
                     continue;
@@ -186,6 +193,73 @@ pub fn add(
         editor.add_plugin(name, &req, written.as_deref())?;
     }
     let new_manifest = manifest_of(&editor, &project.dir)?;
+    let a = Apply {
+        project: &project,
+        manifest: &new_manifest,
+        editor: Some(&editor),
+        old: old.as_ref(),
+        registries: &registries,
+        install: true,
+        index_read: true,
+    };
+    apply(a, plan.lockfile, plan.warnings, opts)
+}
+
+/// `plugres add --path DIR` (README "Local plugin development"): reads
+/// DIR's plugin.toml, writes `NAME = { path = "DIR" }` to plugres.toml
+/// (DIR relative to the project folder), resolves its dependencies from
+/// the registries and installs it, like any `add`.
+fn add_local(
+    start: &std::path::Path,
+    path: &str,
+    registry: Option<&str>,
+    opts: &Options,
+) -> Result<ChangeReport, OpsError> {
+    let (project, manifest, _guard) = load_locked(start, opts)?;
+    let cwd = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let written = super::local::relative_to(&project.dir, &cwd, path);
+    let local_path = crate::project::LocalPath::new(&written, &project.dir);
+    let target = manifest.engine.target.as_ref().map(|t| t.as_str());
+    let local = super::local::read(None, &local_path, target)?;
+    let name = local.manifest.name.clone();
+    if let Some(existing) = manifest.plugins.get(&name)
+        && existing.path.is_none()
+        && !existing.req.matches(local.manifest.version.semver())
+    {
+        return Err(OpsError::failed(
+            format!(
+                "plugres.toml wants `{name} {}` from registry `{}`, but the local build in `{written}` is version {}",
+                existing.req, existing.registry, local.manifest.version
+            ),
+            &[&format!(
+                "remove it first (`plugres remove {name}`), or build a version that `{}` allows",
+                existing.req
+            )],
+        ));
+    }
+    let old = project.load_lockfile()?;
+    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    if let Some(r) = registry
+        && !manifest.registries.contains_key(r)
+    {
+        return Err(OpsError::failed(
+            format!("there is no registry `{r}` in plugres.toml"),
+            &["add it first with `plugres registry add NAME INDEX --key KEY`"],
+        ));
+    }
+    let registry = registry.or(registries.default_registry());
+    let mut editor = project.edit_manifest()?;
+    editor.add_local_plugin(&name, &written, registry.filter(|r| *r != DEFAULT_REGISTRY))?;
+    let new_manifest = manifest_of(&editor, &project.dir)?;
+    let fresh = [name.to_string()];
+    let plan = plan(
+        &registries,
+        &new_manifest,
+        old.as_ref(),
+        Prefer::AllBut(&fresh),
+        None,
+        false,
+    )?;
     let a = Apply {
         project: &project,
         manifest: &new_manifest,

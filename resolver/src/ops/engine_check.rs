@@ -131,7 +131,17 @@ struct Check<'a> {
 
 impl Check<'_> {
     /// The usable, non-yanked versions of `name` (from `registry`) running on `to`.
+    /// A local plugin's one version is all there is (README "Local plugin
+    /// development").
     fn running(&self, registry: &str, name: &str) -> Result<Vec<Candidate>, OpsError> {
+        let local = plugres_schema::PluginName::new(name)
+            .ok()
+            .and_then(|n| Some((self.manifest.plugins.get(&n)?.path.as_ref()?, n)));
+        if let Some((path, name)) = local {
+            let target = self.manifest.engine.target.as_ref().map(|t| t.as_str());
+            let c = super::local::read(Some(&name), path, target)?.candidate();
+            return Ok(c.engine.matches(self.to).then_some(c).into_iter().collect());
+        }
         let index = self.registries.index(registry)?;
         if let Ok(plugin) = plugres_schema::PluginName::new(name) {
             index.plugin(&plugin)?;

@@ -67,6 +67,25 @@ pub fn info(
     let plugin =
         PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?;
     let handle = Registries::new(&manifest, opts);
+    if let (None, Some(path)) = (
+        registry,
+        manifest.plugins.get(&plugin).and_then(|s| s.path.as_ref()),
+    ) {
+        let target = manifest.engine.target.as_ref().map(|t| t.as_str());
+        let local = super::local::read(Some(&plugin), path, target)?;
+        let locked = project
+            .load_lockfile()?
+            .and_then(|l| l.plugin(name).map(|p| p.version.to_string()));
+        let engine_name = handle
+            .engine_name(&manifest)
+            .unwrap_or_else(|_| "the engine".into());
+        return Ok(local_info(
+            &local,
+            &engine_name,
+            &manifest.engine.version,
+            locked,
+        ));
+    }
     let registries: Vec<String> = match (registry, manifest.plugins.get(&plugin)) {
         (Some(r), _) => vec![r.to_string()],
         (None, Some(spec)) => vec![spec.registry.clone()],
@@ -94,6 +113,51 @@ pub fn info(
         message: format!("no plugin named `{name}` in {}", quoted(&registries)),
         hints,
     })
+}
+
+/// What a local plugin's plugin.toml says (README "Local plugin
+/// development"): one version, unpublished; `registry` is `path DIR`.
+fn local_info(
+    local: &super::local::LocalPlugin,
+    engine_name: &str,
+    engine: &semver::Version,
+    locked: Option<String>,
+) -> InfoReport {
+    let m = &local.manifest;
+    let version = VersionInfo {
+        version: m.version.to_string(),
+        engine: m.engine.to_string(),
+        runs_on_project_engine: m.engine.matches(engine),
+        yanked: false,
+        yank_reason: None,
+        permissions: m.permissions.iter().map(|p| p.to_string()).collect(),
+        targets: m.artifacts.iter().map(|a| a.target.to_string()).collect(),
+        dependencies: m
+            .dependencies
+            .iter()
+            .map(|(n, r)| (n.to_string(), r.to_string()))
+            .collect(),
+        published: "unpublished (local build)".to_string(),
+        settings: m.settings.clone(),
+    };
+    InfoReport {
+        name: m.name.to_string(),
+        registry: format!("path {}", local.written),
+        description: m.description.clone(),
+        license: m.license.clone(),
+        repository: m.repository.clone(),
+        homepage: m.homepage.clone(),
+        authors: m.authors.clone(),
+        support: m.support.clone(),
+        keywords: m.keywords.clone(),
+        categories: m.categories.clone(),
+        deprecated: None,
+        engine_name: engine_name.to_string(),
+        project_engine: engine.to_string(),
+        locked,
+        versions: vec![version],
+        channels: BTreeMap::new(),
+    }
 }
 
 fn quoted(registries: &[String]) -> String {

@@ -42,7 +42,11 @@ pub struct IndexState {
 pub struct ListedPlugin {
     pub name: String,
     pub version: String,
+    /// The registry's name, or `path DIR` for a local plugin.
     pub registry: String,
+    /// A local plugin's folder as plugres.toml writes it (README "Local
+    /// plugin development"); its `index` is `null`.
+    pub path: Option<String>,
     /// Listed in plugres.toml (not only a dependency).
     pub direct: bool,
     /// The host loads it (`plugres disable` turns it off).
@@ -66,7 +70,7 @@ pub struct ListedPlugin {
 pub struct ListProblem {
     /// The plugin (or registry, for `index`) it is about.
     pub name: String,
-    /// `files`, `not-locked`, `yanked`, `deprecated`, `update` or `index`.
+    /// `files`, `local`, `not-locked`, `yanked`, `deprecated`, `update` or `index`.
     pub kind: &'static str,
     pub message: String,
     /// The command that fixes it, when one does.
@@ -107,12 +111,43 @@ pub fn list(start: &std::path::Path, opts: &Options) -> Result<ListReport, OpsEr
         .map(|(p, row)| listed(&manifest, &lock, p, row.as_ref(), &verified))
         .collect();
     let mut all = problems_of(&plugins, &rows, &verified);
+    all.extend(local_problems(&manifest, &lock));
     all.extend(problems);
     Ok(ListReport {
         index_checked: !opts.offline,
         plugins,
         problems: all,
     })
+}
+
+/// Local plugins whose folder no longer matches plugres.lock (a rebuild,
+/// which `plugres install` picks up), or cannot be read (README "Local
+/// plugin development").
+fn local_problems(manifest: &Manifest, lock: &Lockfile) -> Vec<ListProblem> {
+    let target = manifest.engine.target.as_ref().map(|t| t.as_str());
+    let mut out = Vec::new();
+    for (name, spec) in &manifest.plugins {
+        let Some(path) = &spec.path else { continue };
+        let (message, fix) = match super::local::read(Some(name), path, target) {
+            Ok(local) => {
+                let locals = std::collections::BTreeMap::from([(name.to_string(), local)]);
+                let Some((_, what)) = super::local::changed_since(lock, &locals).pop() else {
+                    continue;
+                };
+                let message =
+                    format!("local plugin `{name}` was rebuilt since it was installed: {what}");
+                (message, Some("plugres install".to_string()))
+            }
+            Err(e) => (format!("local plugin `{name}`: {e}"), None),
+        };
+        out.push(ListProblem {
+            name: name.to_string(),
+            kind: "local",
+            message,
+            fix,
+        });
+    }
+    out
 }
 
 /// `outdated`'s row of each locked plugin; `None` for a plugin whose index
@@ -128,7 +163,7 @@ fn compare(
     lock.plugins
         .iter()
         .map(|p| {
-            if failed.contains(&p.registry) {
+            if failed.contains(&p.registry) || p.is_local() {
                 return None;
             }
             if let Err(e) = registries.index(&p.registry) {
@@ -175,7 +210,8 @@ fn listed(
     ListedPlugin {
         name: p.name.to_string(),
         version: p.version.to_string(),
-        registry: p.registry.clone(),
+        registry: p.origin(),
+        path: p.path.clone(),
         direct: manifest.plugins.contains_key(&p.name),
         enabled: !p.disabled,
         intact: integrity_problems.is_empty(),
@@ -323,6 +359,7 @@ mod tests {
             channel: None,
             channel_version: None,
             update_allowed: false,
+            path: None,
         }
     }
 
@@ -331,6 +368,7 @@ mod tests {
             name: name.into(),
             version: "0.3.1".into(),
             registry: "default".into(),
+            path: None,
             direct: true,
             enabled: true,
             intact,

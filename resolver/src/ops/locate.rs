@@ -46,6 +46,9 @@ impl<'a> Locator<'a> {
         plugin: &LockedPlugin,
         artifact: &LockedArtifact,
     ) -> Result<ArtifactSource, OpsError> {
+        if plugin.is_local() {
+            return self.local(plugin, artifact);
+        }
         let spec = self.manifest.registries.get(&plugin.registry);
         let file_name = artifact_file_name(&artifact.url);
         if let Some(mirror) = spec.and_then(|r| r.mirror_url(&artifact.sha256, &file_name)) {
@@ -71,6 +74,36 @@ impl<'a> Locator<'a> {
             ))),
             IndexLocation::Git(_) => self.in_git(spec, rel),
         }
+    }
+
+    /// A local plugin's file, in the folder plugres.toml names for it now
+    /// (the command checked its hash against the lock: README "Local
+    /// plugin development"); copied into the cache against that hash.
+    fn local(
+        &self,
+        plugin: &LockedPlugin,
+        artifact: &LockedArtifact,
+    ) -> Result<ArtifactSource, OpsError> {
+        let dir = self
+            .manifest
+            .plugins
+            .get(&plugin.name)
+            .and_then(|s| s.path.as_ref())
+            .ok_or_else(|| {
+                OpsError::failed(
+                    format!(
+                        "plugres.lock has `{}` as a local plugin (`path = \"{}\"`), but plugres.toml does not",
+                        plugin.name,
+                        plugin.path.as_deref().unwrap_or_default()
+                    ),
+                    &["run `plugres lock` to lock plugres.toml's plugins"],
+                )
+            })?;
+        let file = artifact
+            .url
+            .split('/')
+            .fold(dir.dir.clone(), |p, s| p.join(s));
+        Ok(ArtifactSource::Path(file))
     }
 
     /// The artifact at `rel` of git registry `spec`, from the cached clone

@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use super::plan::{Plan, Prefer, plan};
 use super::registries::Registries;
 use super::yanked_since::yanked_since;
-use super::{Change, ChangeReport, OpsError, Options, load_locked, lock_check, permissions, sync};
+use super::{
+    Change, ChangeReport, OpsError, Options, load_locked, local, lock_check, permissions, sync,
+};
 use crate::install::ProjectLock;
 use crate::project::{Lockfile, Manifest, ManifestEditor, Project};
 
@@ -83,6 +85,7 @@ pub(crate) fn apply(
     mut warnings: Vec<String>,
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
+    local::refuse_when_locked(a.manifest, Some(&lockfile), opts)?;
     let changes = changes(a.old, &lockfile);
     let resolved_differs = differs(a.old, &lockfile);
     if (opts.locked || opts.frozen) && (resolved_differs || a.editor.is_some()) {
@@ -200,6 +203,7 @@ pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, Ops
     let old = project.load_lockfile()?;
     let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
     if opts.frozen {
+        rebuilt_locals(&manifest, old.as_ref(), opts)?;
         return frozen_lock(&project, &manifest, old.as_ref(), &registries, false);
     }
     let plan = plan(
@@ -302,8 +306,9 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let rebuilt = rebuilt_locals(&manifest, old.as_ref(), opts)?;
     match &old {
-        Some(lock) if lock.is_current_for(&manifest) => {
+        Some(lock) if lock.is_current_for(&manifest) && rebuilt.is_empty() => {
             let a = Apply {
                 project: &project,
                 manifest: &manifest,
@@ -340,8 +345,40 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
                 install: true,
                 index_read: true,
             };
-            apply_plan(a, plan, opts)
+            let mut report = apply_plan(a, plan, opts)?;
+            report.notes.extend(rebuilt.into_iter().map(|(name, what)| {
+                format!("local plugin `{name}` was rebuilt ({what}): re-installed, and plugres.lock updated")
+            }));
+            Ok(report)
         }
+    }
+}
+
+/// The local plugins whose folder no longer matches plugres.lock (a
+/// rebuild), each with what changed; re-hashed now, so a lock edited to
+/// name other bytes is never trusted (README "Local plugin development").
+/// Under `--locked`/`--frozen` local plugins need `--allow-local`, and a
+/// rebuild is an error: the lock may not change.
+fn rebuilt_locals(
+    manifest: &Manifest,
+    old: Option<&Lockfile>,
+    opts: &Options,
+) -> Result<Vec<(String, String)>, OpsError> {
+    local::refuse_when_locked(manifest, old, opts)?;
+    let (Some(lock), true) = (old, manifest.plugins.values().any(|s| s.path.is_some())) else {
+        return Ok(Vec::new());
+    };
+    let rebuilt = local::changed_since(lock, &local::read_all(manifest)?);
+    match rebuilt.first() {
+        Some((name, what)) if opts.locked || opts.frozen => Err(OpsError::failed(
+            format!(
+                "local plugin `{name}` changed since plugres.lock was written ({what}), and `--locked`/`--frozen` forbid updating plugres.lock"
+            ),
+            &[
+                "run `plugres install` without `--locked`/`--frozen` to install the new build and record it in plugres.lock",
+            ],
+        )),
+        _ => Ok(rebuilt),
     }
 }
 

@@ -140,8 +140,11 @@ fn signed_entry(
 /// The keys of every entry of `lock` (one the command resolved from the
 /// verified index), to [`CheckedEntries::record`].
 pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
+    // A local plugin has no signed entry: its files are hashed afresh by
+    // every command that uses them (README "Local plugin development").
     lock.plugins
         .iter()
+        .filter(|p| !p.is_local())
         .map(|p| Ok(entry_key(registries.spec(&p.registry)?, p)))
         .collect()
 }
@@ -151,7 +154,7 @@ pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<S
 pub(crate) fn check(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
     let store = CheckedEntries::new(registries);
     let mut todo: BTreeMap<&str, Vec<(&LockedPlugin, String)>> = BTreeMap::new();
-    for plugin in &lock.plugins {
+    for plugin in lock.plugins.iter().filter(|p| !p.is_local()) {
         let key = entry_key(registries.spec(&plugin.registry)?, plugin);
         if !store.contains(&key) {
             todo.entry(plugin.registry.as_str())
@@ -227,7 +230,7 @@ fn check_registry(
 pub(crate) fn problems(lock: &Lockfile, registries: &Registries<'_>) -> Vec<(String, String)> {
     let store = CheckedEntries::new(registries);
     let mut out = Vec::new();
-    for plugin in &lock.plugins {
+    for plugin in lock.plugins.iter().filter(|p| !p.is_local()) {
         let Ok(spec) = registries.spec(&plugin.registry) else {
             out.push((
                 plugin.name.to_string(),

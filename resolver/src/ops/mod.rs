@@ -37,6 +37,7 @@ mod engine_check;
 mod error;
 mod info;
 mod list;
+mod local;
 mod locate;
 mod lock;
 mod lock_check;
@@ -109,6 +110,9 @@ pub struct Options {
     /// `--frozen`: use `plugres.lock` as it is, never reading an index
     /// (implies `locked` and `offline`).
     pub frozen: bool,
+    /// `--allow-local`: `locked`/`frozen` accept local plugins (README
+    /// "Local plugin development").
+    pub allow_local: bool,
     /// `--dry-run`: resolve and report what would change, writing nothing
     /// (no plugres.lock, no plugres.toml, no install).
     pub dry_run: bool,
@@ -143,6 +147,7 @@ impl Options {
             offline: false,
             locked: false,
             frozen: false,
+            allow_local: false,
             dry_run: false,
             progress: false,
             link_mode: crate::install::LinkMode::default(),
@@ -227,6 +232,9 @@ pub struct ChangeReport {
     pub granted: Vec<GrantedEntry>,
     /// Deprecation messages, yank reasons and other things to know.
     pub warnings: Vec<String>,
+    /// Things done that were not asked for but are no problem, e.g. a
+    /// local plugin re-installed after a rebuild.
+    pub notes: Vec<String>,
     /// `--dry-run`: `changes` is what would change; nothing was written.
     pub dry_run: bool,
 }

@@ -44,6 +44,10 @@ pub struct OutdatedPlugin {
     pub channel: Option<String>,
     /// The version that channel names now, when it gives one.
     pub channel_version: Option<String>,
+    /// A local plugin's folder (README "Local plugin development"): not
+    /// compared with any registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// `compatible` is newer and `plugres update NAME` moves to it (nothing
     /// in plugres.toml or another plugin holds it back).
     #[serde(skip)]
@@ -105,6 +109,9 @@ impl<'a> Compare<'a> {
 
     /// The `outdated` row of locked plugin `p`.
     pub(crate) fn row(&self, p: &LockedPlugin) -> Result<OutdatedPlugin, OpsError> {
+        if p.is_local() {
+            return Ok(self.local_row(p));
+        }
         let index = self.registries.index(&p.registry)?;
         let candidates = IndexCandidates::new(index, self.target.clone());
         // Verified here first, so a bad file is reported in the index's words.
@@ -190,7 +197,30 @@ impl<'a> Compare<'a> {
             channel: channel.map(|c| c.to_string()),
             channel_version: channel_version.map(|v| v.to_string()),
             update_allowed,
+            path: None,
         })
+    }
+
+    /// The row of a local plugin: its version, no index to compare with.
+    fn local_row(&self, p: &LockedPlugin) -> OutdatedPlugin {
+        OutdatedPlugin {
+            name: p.name.to_string(),
+            direct: self.manifest.plugins.contains_key(&p.name),
+            current: p.version.to_string(),
+            compatible: None,
+            latest: None,
+            outdated: false,
+            held_back: Vec::new(),
+            yanked: false,
+            yank_reason: None,
+            deprecated: None,
+            fix: None,
+            fix_command: None,
+            channel: None,
+            channel_version: None,
+            update_allowed: false,
+            path: p.path.clone(),
+        }
     }
 
     /// Why `name` is not at `compatible`, a newer version that runs on the

@@ -139,6 +139,7 @@ mod tests {
                 name: PluginName::new("hello").unwrap(),
                 version: Version::parse("1.0.0").unwrap(),
                 registry: "default".into(),
+                path: None,
                 engine: "*".parse().unwrap(),
                 dependencies: Default::default(),
                 permissions: perms.iter().map(|p| perm(p)).collect(),

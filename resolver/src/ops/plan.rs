@@ -79,7 +79,8 @@ fn plan_with(
     engine: Option<&semver::Version>,
     allow_prerelease: bool,
 ) -> Result<Plan, OpsError> {
-    let candidates = MultiCandidates::new(registries, manifest);
+    let locals = super::local::read_all(manifest)?;
+    let candidates = MultiCandidates::new(registries, manifest, &locals);
     let locked = match (old, prefer) {
         (None, _) | (_, Prefer::Nothing) => Default::default(),
         (Some(l), Prefer::Locked) => l.locked_versions(),
@@ -133,6 +134,10 @@ fn plan_with(
     let mut deprecated = Vec::new();
     let mut used = BTreeSet::new();
     for (name, version) in &resolution.packages {
+        if let Some(local) = locals.get(name) {
+            plugins.push(keep_choices(local.locked(), old));
+            continue;
+        }
         let index = candidates.index_of(name)?;
         let plugin_name =
             PluginName::new(name).map_err(|e| OpsError::failed(format!("`{name}`: {e}"), &[]))?;
@@ -153,14 +158,8 @@ fn plan_with(
                 CheckedEntries::new(registries).contains(&entry_key(spec, previous))
             });
             same_artifacts(previous, &locked, remembered)?;
-            locked.disabled = previous.disabled;
-            locked.granted = previous
-                .granted
-                .iter()
-                .filter(|p| locked.permissions.contains(p))
-                .cloned()
-                .collect();
         }
+        let locked = keep_choices(locked, old);
         if let Some(message) = &file.deprecated {
             deprecated.push(format!("`{name}` is deprecated: {message}"));
         }
@@ -190,6 +189,26 @@ fn plan_with(
         warnings,
         files_read: registries.files_read(),
     })
+}
+
+/// `locked` with the user's choices in `old` for that plugin kept: the
+/// `disabled` flag and the grants it still asks for — when it comes from
+/// where it came from (a local build replacing a registry's plugin, or
+/// the reverse, asks for its permissions again).
+fn keep_choices(mut locked: LockedPlugin, old: Option<&Lockfile>) -> LockedPlugin {
+    let previous = old
+        .and_then(|o| o.plugin(locked.name.as_str()))
+        .filter(|p| p.path == locked.path);
+    if let Some(previous) = previous {
+        locked.disabled = previous.disabled;
+        locked.granted = previous
+            .granted
+            .iter()
+            .filter(|p| locked.permissions.contains(p))
+            .cloned()
+            .collect();
+    }
+    locked
 }
 
 /// `=VERSION`.

@@ -36,6 +36,16 @@ pub fn update_precise(
             &[],
         )
     })?;
+    if let Some(path) = &locked.path {
+        return Err(OpsError::failed(
+            format!(
+                "`{name}` is a local plugin (`path = \"{path}\"`): its one version is the one its plugin.toml gives"
+            ),
+            &[&format!(
+                "change `version` in `{path}/plugin.toml`, then run `plugres update {name}`"
+            )],
+        ));
+    }
     let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
     exists(&registries, &locked.registry, &locked.name, &version)?;
     if let Some(channel) = manifest

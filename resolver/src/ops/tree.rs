@@ -21,6 +21,9 @@ pub struct TreeNode {
     /// Listed in plugres.toml's `[plugins]`.
     pub direct: bool,
     pub disabled: bool,
+    /// A local plugin's folder (README "Local plugin development").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Already shown on this path (a cycle): children omitted.
     pub cycle: bool,
     pub children: Vec<TreeNode>,
@@ -79,6 +82,7 @@ impl Graph<'_> {
             req,
             direct: self.manifest.plugins.keys().any(|n| n.as_str() == name),
             disabled: p.disabled,
+            path: p.path.clone(),
             cycle: path.iter().any(|n| n == name),
             children: Vec::new(),
         })

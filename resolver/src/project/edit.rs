@@ -231,6 +231,26 @@ impl ManifestEditor {
         true
     }
 
+    /// Makes plugin `name` the local build in folder `path` (README "Local
+    /// plugin development"): `name = { path = "…" }`, with `registry` when
+    /// its dependencies come from a registry other than the default one.
+    /// Replaces a registry entry of that name.
+    pub fn add_local_plugin(
+        &mut self,
+        name: &PluginName,
+        path: &str,
+        registry: Option<&str>,
+    ) -> Result<(), ProjectError> {
+        let mut t = InlineTable::new();
+        t.insert("path", Value::from(path));
+        if let Some(r) = registry {
+            t.insert("registry", Value::from(r));
+        }
+        let plugins = self.table("plugins")?;
+        set_value(plugins, name.as_str(), Value::InlineTable(t));
+        Ok(())
+    }
+
     /// Names registry `registry` on plugin `name`'s entry, keeping the
     /// requirement as written (`hello = "^1"` becomes `hello = { version =
     /// "^1", registry = "sample" }`). For a plugin that relied on the only

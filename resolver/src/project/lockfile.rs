@@ -21,6 +21,7 @@ impl LockedPluginExt for LockedPlugin {
             name: file.name.clone(),
             version: version.version.clone(),
             registry: index.registry_name().to_string(),
+            path: None,
             engine: version.engine.clone(),
             dependencies: version.dependencies.clone(),
             permissions: version.permissions.clone(),

@@ -9,7 +9,7 @@
 //! registries depend on the same unlisted name, the resolution fails and
 //! asks the user to list it with the registry to take it from.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use plugres_schema::PluginName;
@@ -17,6 +17,7 @@ use plugres_schema::PluginName;
 use super::Registries;
 use crate::index::{IndexCandidates, VerifiedIndex};
 use crate::ops::OpsError;
+use crate::ops::local::LocalPlugin;
 use crate::project::Manifest;
 use crate::resolve::{Candidate, CandidateSource, SourceError};
 
@@ -40,6 +41,9 @@ struct Claim {
 pub(crate) struct MultiCandidates<'s> {
     registries: &'s Registries<'s>,
     manifest: &'s Manifest,
+    /// Local plugins (README "Local plugin development"): each the only
+    /// candidate of its name, whoever asks for it.
+    locals: &'s BTreeMap<String, LocalPlugin>,
     per_registry: Mutex<HashMap<String, Arc<IndexCandidates<'s>>>>,
     /// Prefetch hints for registries not open yet, per registry: handed to
     /// each when it opens (the roots are hinted before any index is open).
@@ -49,11 +53,16 @@ pub(crate) struct MultiCandidates<'s> {
 }
 
 impl<'s> MultiCandidates<'s> {
-    /// The plugins of `manifest` from `registries`.
-    pub(crate) fn new(registries: &'s Registries<'s>, manifest: &'s Manifest) -> Self {
+    /// The plugins of `manifest` from `registries`, and its `locals`.
+    pub(crate) fn new(
+        registries: &'s Registries<'s>,
+        manifest: &'s Manifest,
+        locals: &'s BTreeMap<String, LocalPlugin>,
+    ) -> Self {
         MultiCandidates {
             registries,
             manifest,
+            locals,
             per_registry: Mutex::new(HashMap::new()),
             deferred: Mutex::new(HashMap::new()),
             chosen: Mutex::new(HashMap::new()),
@@ -219,6 +228,16 @@ impl<'s> MultiCandidates<'s> {
 
 impl CandidateSource for MultiCandidates<'_> {
     fn candidates(&self, name: &str) -> Result<Option<Arc<Vec<Candidate>>>, SourceError> {
+        if let Some(local) = self.locals.get(name) {
+            // Its dependencies that plugres.toml does not list come from the
+            // registry its entry names (or the default one).
+            let list = vec![local.candidate()];
+            if let Some(registry) = self.listed_registry(name).filter(|r| !r.is_empty()) {
+                self.claim(&registry, name, &list)
+                    .map_err(SourceError::typed)?;
+            }
+            return Ok(Some(Arc::new(list)));
+        }
         let registry = match self.registry_of(name) {
             Some(r) => Some(r),
             None => self.find(name).map_err(SourceError::typed)?,
@@ -244,7 +263,7 @@ impl CandidateSource for MultiCandidates<'_> {
         // must not open (and verify) an index the resolution may never need.
         // Hints for one not open yet wait for it to open.
         let mut by_registry: HashMap<String, Vec<String>> = HashMap::new();
-        for name in names {
+        for name in names.iter().filter(|n| !self.locals.contains_key(*n)) {
             if let Some((registry, _)) = self.registry_for(name) {
                 by_registry.entry(registry).or_default().push(name.clone());
             }

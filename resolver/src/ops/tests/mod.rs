@@ -3,6 +3,7 @@
 
 mod add;
 mod errors;
+mod local;
 mod lock;
 mod portable;
 mod prefetch;
