@@ -17,6 +17,7 @@ mod format_evolution;
 mod index_tamper;
 mod index_tool;
 mod list;
+mod local_plugin;
 mod lock_edits;
 mod messages;
 mod mirror;
