@@ -210,3 +210,38 @@ fn add_path_takes_the_path_from_where_it_runs_and_refuses_names_with_it() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn add_global_path_is_taken_from_the_shell_directory_not_the_user_project() {
+    let p = Project::new(None);
+    my_plugin(&p, ">=1.4", "target/my_plugin.wasm");
+    let (index, key) = (
+        p.index.display().to_string(),
+        plugres_e2e::index::sample_root_key(),
+    );
+    let init = [
+        "--global",
+        "init",
+        "--engine",
+        "demo-engine",
+        "--engine-version",
+        "1.4.2",
+        "--registry",
+        &index,
+        "--key",
+        &key,
+    ];
+    run(plugres_e2e::plugres(&p.home).args(init), true);
+    let mut add = plugres_e2e::plugres(&p.home);
+    add.current_dir(tmp(&p))
+        .args(["--global", "add", "--path", "my-plugin", "--yes"]);
+    run(&mut add, true);
+    let user = p.home.join("user/demo-engine");
+    let manifest = std::fs::read_to_string(user.join("plugres.toml")).unwrap();
+    let dir = tmp(&p).join("my-plugin");
+    assert!(
+        manifest.contains(&format!("my-plugin = {{ path = \"{}\" }}", dir.display())),
+        "{manifest}"
+    );
+    assert!(user.join("plugins/my-plugin/my_plugin.wasm").is_file());
+}

@@ -226,6 +226,18 @@ fn options(
     Ok(opts)
 }
 
+/// `add --path DIR` as the ops layer takes it (relative to the folder the
+/// command runs in): with `--global` that folder is the user project, so a
+/// relative DIR is made absolute from the shell's current directory first.
+fn local_path_arg(path: &str, user_wide: bool) -> String {
+    match (user_wide, std::env::current_dir()) {
+        (true, Ok(cwd)) if std::path::Path::new(path).is_relative() => {
+            cwd.join(path).display().to_string()
+        }
+        _ => path.to_string(),
+    }
+}
+
 /// Which registries `search` and `categories` read.
 fn discovery(args: &DiscoveryArgs, settings: &Settings) -> ops::Discovery {
     ops::Discovery {
@@ -283,7 +295,9 @@ fn run(cli: &Cli, settings: &Settings, out: &Out) -> Result<ExitCode, Failure> {
                 specs: plugins.clone(),
                 registry: registry.clone(),
                 pre: *pre,
-                path: path.clone(),
+                path: path
+                    .as_deref()
+                    .map(|p| local_path_arg(p, cli.global.user_wide)),
             };
             print::changes(out, &ops::add(&start, &request, &opts(Some(grants))?)?);
         }
