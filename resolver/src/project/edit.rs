@@ -114,6 +114,7 @@ impl ManifestEditor {
         let fields = [
             ("version", Some(Value::from(req.to_string()))),
             ("channel", None),
+            ("path", None),
             ("registry", registry.map(Value::from)),
         ];
         self.set_plugin_entry(name, &fields)
@@ -130,6 +131,7 @@ impl ManifestEditor {
         let fields = [
             ("version", None),
             ("channel", Some(Value::from(channel.as_str()))),
+            ("path", None),
             ("registry", registry.map(Value::from)),
         ];
         self.set_plugin_entry(name, &fields)
@@ -234,21 +236,20 @@ impl ManifestEditor {
     /// Makes plugin `name` the local build in folder `path` (README "Local
     /// plugin development"): `name = { path = "…" }`, with `registry` when
     /// its dependencies come from a registry other than the default one.
-    /// Replaces a registry entry of that name.
+    /// Replaces a registry entry of that name, keeping its `config`.
     pub fn add_local_plugin(
         &mut self,
         name: &PluginName,
         path: &str,
         registry: Option<&str>,
     ) -> Result<(), ProjectError> {
-        let mut t = InlineTable::new();
-        t.insert("path", Value::from(path));
-        if let Some(r) = registry {
-            t.insert("registry", Value::from(r));
-        }
-        let plugins = self.table("plugins")?;
-        set_value(plugins, name.as_str(), Value::InlineTable(t));
-        Ok(())
+        let fields = [
+            ("path", Some(Value::from(path))),
+            ("version", None),
+            ("channel", None),
+            ("registry", registry.map(Value::from)),
+        ];
+        self.set_plugin_entry(name, &fields)
     }
 
     /// Names registry `registry` on plugin `name`'s entry, keeping the

@@ -163,3 +163,37 @@ fn naming_a_registry_keeps_the_requirement_and_comment_as_written() {
         "[registry.sample]\nindex = \"../i\"\nroot-keys = []\n\n[plugins]\nhello-world = { version = \"1\", registry = \"sample\" }  # keep\nacme = { registry = \"sample\", version = \"2\" }\n"
     );
 }
+
+#[test]
+fn config_survives_a_new_requirement_a_channel_and_a_local_build() {
+    let mut e = editor(&original());
+    let hello = name("hello-world");
+    e.set_plugin_config(&hello, "greeting", Some(Value::from("Hi")));
+    let line = |e: &ManifestEditor| {
+        let text = e.to_string();
+        text.lines()
+            .find(|l| l.starts_with("hello-world"))
+            .unwrap()
+            .to_string()
+    };
+    let check = |e: &ManifestEditor, has: &str, not: &[&str]| {
+        let l = line(e);
+        assert!(
+            l.contains("config = { greeting = \"Hi\" }") && l.contains(has),
+            "{l}"
+        );
+        assert!(not.iter().all(|n| !l.contains(n)), "{l}");
+    };
+    e.add_plugin(&hello, &"^1.3".parse().unwrap(), None)
+        .unwrap();
+    check(&e, "version = \"^1.3\"", &["channel", "path"]);
+    e.add_plugin_channel(&hello, &plugres_schema::Channel::new("beta").unwrap(), None)
+        .unwrap();
+    check(&e, "channel = \"beta\"", &["version", "path"]);
+    e.add_local_plugin(&hello, "../hello", None).unwrap();
+    check(&e, "path = \"../hello\"", &["version", "channel"]);
+    e.add_plugin(&hello, &"^1.3".parse().unwrap(), None)
+        .unwrap();
+    check(&e, "version = \"^1.3\"", &["channel", "path"]);
+    assert!(line(&e).ends_with("# keep on 1.x"), "the comment stays");
+}
