@@ -248,6 +248,7 @@ pub fn publish_next_version(dir: &Path, key: &SigningKey, name: &str) -> Result<
         yank_reason: None,
         artifacts: vec![artifact(0, &name, &version, Artifacts::Unreachable)?],
         settings: Default::default(),
+        readme: None,
         span: 0..0,
         ..newest.clone()
     };
@@ -587,6 +588,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
                 yank_reason: v.yanked.then(|| "synthetic: a broken build".to_string()),
                 dependencies,
                 settings: Default::default(),
+                readme: None,
                 span: 0..0,
             })
         })

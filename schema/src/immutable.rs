@@ -2,7 +2,7 @@
 //!
 //! The index CI compares a plugin file against its previous revision; a
 //! change to a published version's artifacts, dependencies, engine
-//! requirement or permissions would let a publisher (or a stolen key) swap
+//! requirement, permissions or readme would let a publisher (or a stolen key) swap
 //! what a lockfile already pinned, so it is refused.
 
 use crate::plugin::{PluginFile, VersionEntry};
@@ -74,6 +74,9 @@ fn differing_fields(a: &VersionEntry, b: &VersionEntry) -> Vec<&'static str> {
     }
     if a.settings != b.settings {
         out.push("config");
+    }
+    if a.readme != b.readme {
+        out.push("readme");
     }
     out
 }

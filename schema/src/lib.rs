@@ -60,10 +60,12 @@ pub use manifest::{ManifestArtifact, PublishManifest};
 pub use mirror::{mirror_file_name, mirror_path};
 pub use name::{NameError, PluginName};
 pub use path::{
-    CONFIG_PATH, IndexPath, PLUGINS_DIR, SIGNATURE_SUFFIX, index_path, name_from_index_path,
-    signature_path,
+    CONFIG_PATH, IndexPath, PLUGINS_DIR, READMES_DIR, SIGNATURE_SUFFIX, index_path,
+    name_from_index_path, readme_path, signature_path,
 };
-pub use plugin::{Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Target, VersionEntry};
+pub use plugin::{
+    Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Readme, Target, VersionEntry,
+};
 pub use settings::{
     MAX_SETTINGS, RawSetting, SettingDecl, SettingType, SettingValue, Settings, is_setting_name,
     render_settings, validate_settings,

@@ -11,6 +11,13 @@
 /// declared size could never install.
 pub const MAX_ARTIFACT_SIZE: u64 = 1 << 30;
 
+/// The largest readme a version may name (README "Plugin file"): 512 KiB.
+/// A readme is shown on the index's web catalog, never read by clients;
+/// long documentation belongs on a site the readme links to. `publish`
+/// and `validate` refuse more; the cap keeps a catalog build and an
+/// index checkout small whatever a publisher sends.
+pub const MAX_README_SIZE: u64 = 512 * 1024;
+
 /// Upper bounds for one artifact. Every field is a maximum; a config's
 /// `[limits]` may only lower them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

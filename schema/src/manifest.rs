@@ -15,6 +15,7 @@
 //! support = "https://github.com/acme/hello-world/issues"
 //! engine = ">=1.4, <2"
 //! permissions = ["network"]
+//! readme = "README.md"
 //!
 //! [dependencies]
 //! greeter-core = "^0.3"
@@ -33,6 +34,7 @@ use toml::Spanned;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
+use crate::path::IndexPath;
 use crate::plugin::{Permission, Target, check_artifact_url};
 use crate::settings::{RawSetting, Settings, validate_settings};
 use crate::unknown::UnknownFields;
@@ -58,6 +60,9 @@ pub struct PublishManifest {
     /// `[config.NAME]`: the settings this release declares (README
     /// "Plugin configuration").
     pub settings: Settings,
+    /// A Markdown file to store with the release, relative to the
+    /// manifest's folder and inside it (checked like an [`IndexPath`]).
+    pub readme: Option<String>,
 }
 
 /// A built file named in `plugin.toml`: where it is on disk (relative to the
@@ -163,6 +168,10 @@ struct RawPluginSection {
     #[serde(default)]
     #[cfg_attr(feature = "json-schema", schemars(with = "Vec<crate::Permission>"))]
     permissions: Vec<Spanned<String>>,
+    /// A Markdown file shown on the index's web catalog, relative to this
+    /// file's folder and inside it, like `README.md`; at most 512 KiB of UTF-8.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<String>"))]
+    readme: Option<Spanned<String>>,
 }
 
 /// `[[artifact]]`: a built file for one target.
@@ -242,6 +251,16 @@ impl RawManifest {
             .into_iter()
             .filter_map(|a| validate_artifact(d, a))
             .collect();
+        if let Some(r) = &p.readme
+            && let Err(e) = IndexPath::new(r.get_ref())
+        {
+            d.error(
+                Some(r.span()),
+                format!(
+                    "`readme` must be a path inside the folder of plugin.toml, like `README.md` or `docs/README.md`: {e}"
+                ),
+            );
+        }
         Some(PublishManifest {
             name: name?,
             version: version?,
@@ -258,6 +277,7 @@ impl RawManifest {
             dependencies,
             artifacts,
             settings,
+            readme: p.readme.map(Spanned::into_inner),
         })
     }
 }
@@ -324,6 +344,39 @@ path = "hello_world.wasm"
                 "plugin.toml:6:12: error: `authors` must be 1 to 200 characters",
             ]
         );
+    }
+
+    #[test]
+    fn a_readme_is_a_path_inside_the_manifests_folder() {
+        let text = |readme: &str| {
+            format!(
+                "[plugin]\nname = \"foo\"\nversion = \"1.0.0\"\ndescription = \"x\"\nengine = \"*\"\nreadme = \"{readme}\"\n"
+            )
+        };
+        let m = PublishManifest::parse("plugin.toml", text("docs/README.md").as_bytes()).unwrap();
+        assert_eq!(m.readme.as_deref(), Some("docs/README.md"));
+        let errors = |readme: &str| {
+            PublishManifest::parse("plugin.toml", text(readme).as_bytes())
+                .unwrap_err()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors("../README.md"),
+            [
+                "plugin.toml:6:10: error: `readme` must be a path inside the folder of plugin.toml, like `README.md` or `docs/README.md`: it contains `.` or `..`"
+            ]
+        );
+        for outside in [
+            "/etc/passwd",
+            "C:/x.md",
+            "docs/../../x.md",
+            ".git/config",
+            "",
+        ] {
+            assert_eq!(errors(outside).len(), 1, "{outside}");
+        }
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::name::PluginName;
 pub const CONFIG_PATH: &str = "config.toml";
 pub const PLUGINS_DIR: &str = "plugins";
 pub const SIGNATURE_SUFFIX: &str = ".minisig";
+/// Where `publish` stores the readmes versions name (README "Index layout").
+pub const READMES_DIR: &str = "readmes";
 
 /// The index path (always `/`-separated) of a plugin's file.
 pub fn index_path(name: &PluginName) -> String {
@@ -20,6 +22,19 @@ pub fn index_path(name: &PluginName) -> String {
         3 => format!("{PLUGINS_DIR}/3/{}/{n}.toml", &n[..1]),
         _ => format!("{PLUGINS_DIR}/{}/{}/{n}.toml", &n[..2], &n[2..4]),
     }
+}
+
+/// Where `publish` stores the readme of `version` of plugin `name`: the
+/// plugin file's prefix folders, then the name and the version, e.g.
+/// `readmes/he/ll/hello-world/1.2.0.md`. A pure function of name and
+/// version, so `validate` knows where each readme belongs.
+pub fn readme_path(name: &PluginName, version: &crate::Version) -> String {
+    let file = index_path(name);
+    let stem = file
+        .strip_prefix(PLUGINS_DIR)
+        .and_then(|f| f.strip_suffix(".toml"))
+        .unwrap_or(name.as_str());
+    format!("{READMES_DIR}{stem}/{version}.md")
 }
 
 /// The plugin a path names, if `path` is exactly where that plugin's file
@@ -113,6 +128,23 @@ mod tests {
         assert_eq!(p("abc"), "plugins/3/a/abc.toml");
         assert_eq!(p("hello-world"), "plugins/he/ll/hello-world.toml");
         assert_eq!(p("abcd"), "plugins/ab/cd/abcd.toml");
+    }
+
+    #[test]
+    fn readmes_follow_the_prefix_scheme_with_the_version() {
+        let r = |n: &str, v: &str| {
+            readme_path(
+                &PluginName::new(n).unwrap(),
+                &crate::Version::parse(v).unwrap(),
+            )
+        };
+        assert_eq!(r("a", "1.0.0"), "readmes/1/a/1.0.0.md");
+        assert_eq!(r("abc", "0.1.0-rc.1"), "readmes/3/a/abc/0.1.0-rc.1.md");
+        assert_eq!(
+            r("hello-world", "1.2.0+build.5"),
+            "readmes/he/ll/hello-world/1.2.0+build.5.md"
+        );
+        assert!(IndexPath::is_valid(&r("hello-world", "1.2.0+build.5")));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::channel::{Channel, MAX_CHANNELS};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fields::{check_authors, check_http_url, check_tags, parse_req, text_field};
 use crate::name::PluginName;
+use crate::path::IndexPath;
 use crate::settings::{RawSetting, Settings, validate_settings};
 use crate::sha::Sha256;
 use crate::unknown::{Parsed, UnknownFields};
@@ -60,6 +61,8 @@ pub struct VersionEntry {
     /// The settings it can be configured with (README "Plugin
     /// configuration"), by name.
     pub settings: Settings,
+    /// The version's readme, stored in the index (README "Plugin file").
+    pub readme: Option<Readme>,
     /// Byte range of this version's table in the file (for diagnostics).
     pub span: Range<usize>,
 }
@@ -71,6 +74,18 @@ pub struct Artifact {
     /// Absolute `https://`/`http://` URL, or a path relative to the index's
     /// `artifact-base` (or to the index itself when there is none).
     pub url: String,
+    pub sha256: Sha256,
+    pub size: u64,
+}
+
+/// A version's readme: Markdown stored in the index at `path` by
+/// `publish`, bound to the signed entry by its sha256 and size. Shown by
+/// the index's web catalog; clients never read it. The index's own rules
+/// (where it lives, at most [`crate::limits::MAX_README_SIZE`], the bytes
+/// matching) are `plugres-index validate`'s: a client parses only the types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readme {
+    pub path: IndexPath,
     pub sha256: Sha256,
     pub size: u64,
 }
@@ -330,6 +345,23 @@ struct RawVersion {
         schemars(with = "Vec<RawArtifact>", length(min = 1))
     )]
     artifact: Vec<Spanned<RawArtifact>>,
+    /// The version's readme, stored in the index by `publish`.
+    readme: Option<RawReadme>,
+}
+
+/// `readme = { path, sha256, size }`: a Markdown file stored in the index.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+struct RawReadme {
+    /// Where it is in the index, like `readmes/he/ll/hello-world/1.2.0.md`.
+    #[cfg_attr(feature = "json-schema", schemars(with = "String"))]
+    path: Spanned<String>,
+    #[cfg_attr(feature = "json-schema", schemars(with = "crate::Sha256"))]
+    sha256: Spanned<String>,
+    /// Its size in bytes (`plugres-index` refuses more than 512 KiB).
+    #[cfg_attr(feature = "json-schema", schemars(with = "u64"))]
+    size: Spanned<i64>,
 }
 
 /// `[[version.artifact]]`: a built file, with the size and sha256 clients check.
@@ -507,6 +539,7 @@ impl RawVersion {
         let dependencies = validate_dependencies(d, &self.dependencies, name);
         let artifacts = validate_artifacts(d, &self.artifact, span.clone());
         let settings = validate_settings(d, &self.config);
+        let readme = self.readme.and_then(|r| r.validate(d));
         Some(VersionEntry {
             version: version?,
             engine: engine?,
@@ -517,7 +550,33 @@ impl RawVersion {
             dependencies,
             artifacts,
             settings,
+            readme,
             span,
+        })
+    }
+}
+
+impl RawReadme {
+    fn validate(self, d: &mut Diagnostics) -> Option<Readme> {
+        let path = IndexPath::new(self.path.get_ref())
+            .map_err(|e| {
+                let p = self.path.get_ref();
+                d.error(
+                    Some(self.path.span()),
+                    format!("readme path `{p}` is not a path inside the index: {e}"),
+                )
+            })
+            .ok();
+        let sha256 = Sha256::parse(self.sha256.get_ref())
+            .map_err(|e| d.error(Some(self.sha256.span()), e))
+            .ok();
+        let size = u64::try_from(*self.size.get_ref())
+            .map_err(|_| d.error(Some(self.size.span()), "readme size must not be negative"))
+            .ok();
+        Some(Readme {
+            path: path?,
+            sha256: sha256?,
+            size: size?,
         })
     }
 }

@@ -89,6 +89,15 @@ fn version_entry(s: &mut String, v: &VersionEntry) {
     if let Some(r) = &v.yank_reason {
         let _ = writeln!(s, "yank-reason = {}", quote(r));
     }
+    if let Some(r) = &v.readme {
+        let _ = writeln!(
+            s,
+            "readme = {{ path = {}, sha256 = {}, size = {} }}",
+            quote(r.path.as_str()),
+            quote(&r.sha256.to_hex()),
+            r.size
+        );
+    }
     if !v.dependencies.is_empty() {
         let _ = writeln!(s, "\n[version.dependencies]");
         for (name, req) in &v.dependencies {

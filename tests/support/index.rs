@@ -226,6 +226,7 @@ impl PluginBuilder<'_> {
             dependencies: BTreeMap::new(),
             artifacts: Vec::new(),
             settings: Default::default(),
+            readme: None,
             span: 0..0,
         });
         self

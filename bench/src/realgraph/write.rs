@@ -131,6 +131,7 @@ fn plugin_file(name: &str, releases: &[Release]) -> Result<PluginFile> {
                 yank_reason: None,
                 dependencies,
                 settings: Default::default(),
+                readme: None,
                 span: 0..0,
             })
         })

@@ -375,6 +375,7 @@ fn build_plugin_file(
         dependencies: m.dependencies.clone(),
         artifacts,
         settings: m.settings.clone(),
+        readme: None,
         span: 0..0,
     };
     let mut versions = existing

@@ -303,6 +303,7 @@ impl TestPlugin {
             dependencies: Default::default(),
             artifacts: Vec::new(),
             settings: Default::default(),
+            readme: None,
             span: 0..0,
         });
         self

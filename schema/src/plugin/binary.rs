@@ -13,11 +13,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Artifact, Permission, PluginFile, Target, VersionEntry};
-use crate::{Channel, PluginName, Sha256, Version};
+use super::{Artifact, Permission, PluginFile, Readme, Target, VersionEntry};
+use crate::{Channel, IndexPath, PluginName, Sha256, Version};
 
 /// Tag that starts every encoding; bump it when the layout changes.
-const FORMAT: &[u8; 8] = b"prvfile4";
+const FORMAT: &[u8; 8] = b"prvfile5";
 
 impl PluginFile {
     /// This file in the binary form [`PluginFile::decode`] reads.
@@ -169,6 +169,15 @@ impl Writer {
             self.u64(a.size);
         }
         self.str(&crate::settings::to_text(&v.settings));
+        match &v.readme {
+            None => self.0.push(0),
+            Some(r) => {
+                self.0.push(1);
+                self.str(r.path.as_str());
+                self.0.extend_from_slice(r.sha256.as_bytes());
+                self.u64(r.size);
+            }
+        }
         self.u64(v.span.start as u64);
         self.u64(v.span.end as u64);
     }
@@ -289,6 +298,14 @@ impl<'a> Reader<'a> {
             .map(|_| self.artifact())
             .collect::<Option<_>>()?;
         let settings = crate::settings::from_text(self.str()?)?;
+        let readme = match self.flag()? {
+            false => None,
+            true => Some(Readme {
+                path: IndexPath::new(self.str()?).ok()?,
+                sha256: Sha256::from_bytes(self.take(32)?.try_into().ok()?),
+                size: self.u64()?,
+            }),
+        };
         let span = usize::try_from(self.u64()?).ok()?..usize::try_from(self.u64()?).ok()?;
         Some(VersionEntry {
             version,
@@ -300,6 +317,7 @@ impl<'a> Reader<'a> {
             dependencies,
             artifacts,
             settings,
+            readme,
             span,
         })
     }
@@ -366,6 +384,7 @@ version = "1.2.0"
 engine = ">=1.4, <2"
 published = 2026-11-21T10:00:00Z
 permissions = ["network", "fs-read:/data"]
+readme = { path = "readmes/he/ll/hello-world/1.2.0.md", sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", size = 4 }
 
 [version.dependencies]
 greeter-core = "^0.3"
@@ -495,6 +514,19 @@ size = 1
         let mut bytes = file().encode();
         bytes[7] = b'0';
         assert_eq!(PluginFile::decode(&bytes), None);
+    }
+
+    #[test]
+    fn an_entry_kept_before_readmes_is_a_miss() {
+        let f = file();
+        assert_eq!(
+            f.versions[0].readme.as_ref().map(|r| r.size),
+            Some(4),
+            "the fixture has a readme"
+        );
+        let mut older = f.encode();
+        older[..8].copy_from_slice(b"prvfile4");
+        assert_eq!(PluginFile::decode(&older), None);
     }
 
     #[test]

@@ -283,3 +283,78 @@ fn a_client_leaves_out_a_channel_the_rules_refuse() {
         "the yanked one is left out, the file is kept"
     );
 }
+
+/// GOOD whose version names a readme.
+fn with_readme(readme: &str) -> String {
+    GOOD.replace(
+        "permissions = [\"network\", \"fs-read\"]",
+        &format!("permissions = [\"network\", \"fs-read\"]\n{readme}"),
+    )
+}
+
+const README: &str = r#"readme = { path = "readmes/he/ll/hello-world/1.2.0.md", sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", size = 3 }"#;
+
+#[test]
+fn a_readme_entry_is_read_rendered_and_immutable() {
+    let p = PluginFile::parse("f", with_readme(README).as_bytes()).unwrap();
+    let r = p.versions[0].readme.as_ref().expect("a readme");
+    assert_eq!(r.path.as_str(), "readmes/he/ll/hello-world/1.2.0.md");
+    assert_eq!(r.size, 3);
+    let text = crate::render::plugin_file(&p);
+    assert!(text.contains(README), "{text}");
+    assert_eq!(PluginFile::parse("f", text.as_bytes()).unwrap(), p);
+    // Adding, changing or removing a published version's readme is a change.
+    let without = PluginFile::parse("f", GOOD.as_bytes()).unwrap();
+    let other = PluginFile::parse(
+        "f",
+        with_readme(&README.replace("size = 3", "size = 4")).as_bytes(),
+    )
+    .unwrap();
+    for (old, new) in [(&without, &p), (&p, &without), (&p, &other)] {
+        let changes = crate::changed_published_versions(old, new);
+        assert_eq!(changes[0].fields.as_deref(), Some(&["readme"][..]));
+    }
+}
+
+#[test]
+fn a_readme_entry_has_a_path_inside_the_index_a_sha256_and_a_size() {
+    let bad = README
+        .replace("readmes/he", "../he")
+        .replace("size = 3", "size = -1")
+        .replace("sha256 = \"ba", "sha256 = \"zz");
+    let errs: Vec<String> = PluginFile::parse("f", with_readme(&bad).as_bytes())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errs.len(), 3, "{errs:#?}");
+    assert!(errs[0].contains("readme path `../he/ll/hello-world/1.2.0.md` is not a path inside the index: it contains `.` or `..`"), "{errs:#?}");
+    assert!(
+        errs[2].contains("readme size must not be negative"),
+        "{errs:#?}"
+    );
+    let unknown = README.replace("size = 3", "size = 3, lang = \"en\"");
+    assert!(PluginFile::parse("f", with_readme(&unknown).as_bytes()).is_err());
+}
+
+/// README "Format evolution": `readme` is metadata added within format 1.
+/// Today's strict and lenient reads know it; a client that does not (the
+/// lenient read of a plugres before it, shown here by a field of the same
+/// shape this one does not know) drops it and reads the rest unchanged.
+#[test]
+fn a_reader_without_readmes_ignores_the_entry() {
+    let text = with_readme(README);
+    let lenient = PluginFile::parse_with("f", text.as_bytes(), UnknownFields::Ignore).unwrap();
+    assert!(lenient.unknown.is_empty(), "{:?}", lenient.unknown);
+    assert!(lenient.value.versions[0].readme.is_some());
+    let newer = with_readme(&README.replace("readme =", "readme-next ="));
+    let old_client = PluginFile::parse_with("f", newer.as_bytes(), UnknownFields::Ignore).unwrap();
+    assert_eq!(old_client.unknown.len(), 1);
+    assert_eq!(old_client.unknown[0].field, "version.readme-next");
+    let plain = PluginFile::parse("f", GOOD.as_bytes()).unwrap();
+    let mut read = old_client.value;
+    for (a, b) in read.versions.iter_mut().zip(&plain.versions) {
+        a.span = b.span.clone();
+    }
+    assert_eq!(read, plain);
+}
