@@ -12,6 +12,7 @@ pub mod git;
 pub mod keys;
 pub mod mirror;
 pub mod ops;
+pub mod readme;
 pub mod signed_edit;
 pub mod site;
 pub mod trust;

@@ -2,14 +2,16 @@
 //!
 //! Everything is checked before anything is written: the manifest, the
 //! key's scope, that the version is new, that dependencies exist and can
-//! match, and the built files (hashed here, never trusted from input). Then
-//! the plugin file is rewritten, signed and committed on a release branch.
+//! match, and the built files and the readme (hashed here, never trusted
+//! from input). Then the plugin file is rewritten, signed and committed on
+//! a release branch, with the readme (and artifacts stored in the index).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
-    Artifact, IndexConfig, PluginFile, PublishManifest, Sha256, Target, VersionEntry, index_path,
+    Artifact, IndexConfig, PluginFile, PublishManifest, Readme, Sha256, Target, VersionEntry,
+    index_path,
 };
 
 use super::Interact;
@@ -105,9 +107,18 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
     let existing = edit.checkout.load_plugin(config, &m.name)?;
     let inputs = collect_inputs(req, &m)?;
     let artifacts = hash_artifacts(config, &m, &inputs)?;
+    let readme = match &m.readme {
+        Some(rel) => {
+            let bytes = crate::readme::read_source(&req.manifest, rel)?;
+            Some((crate::readme::entry(&m.name, &m.version, &bytes), bytes))
+        }
+        None => None,
+    };
+    let readme_entry = readme.as_ref().map(|(r, _)| r.clone());
     if let Some(old) = existing.as_ref().and_then(|p| p.get(&m.version)) {
         let same_text = old.version.same_text(&m.version);
-        if req.if_new && same_text && same_artifacts(&old.artifacts, &artifacts) {
+        let same_readme = old.readme == readme_entry;
+        if req.if_new && same_text && same_artifacts(&old.artifacts, &artifacts) && same_readme {
             return Ok(PublishOutcome::Unchanged {
                 name: m.name.to_string(),
                 version: m.version.to_string(),
@@ -135,6 +146,7 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         existing,
         &m,
         artifacts.iter().map(|(a, _)| a.clone()).collect(),
+        readme_entry,
     );
     for channel in channels {
         plugin.channels.insert(channel, m.version.clone());
@@ -158,6 +170,12 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
             atomic_write(&edit.checkout.dir.join(&art.url), bytes)?;
             stored.push(art.url.clone());
         }
+    }
+    if let Some((entry, bytes)) = &readme {
+        // The bytes hashed, as for artifacts.
+        let path = entry.path.as_str();
+        atomic_write(&edit.checkout.dir.join(path), bytes)?;
+        stored.push(path.to_string());
     }
     let title = format!("Publish {} {}", m.name, m.version);
     let commit = edit.sign_and_commit(&file, &signer, &title, &stored)?;
@@ -364,6 +382,7 @@ fn build_plugin_file(
     existing: Option<PluginFile>,
     m: &PublishManifest,
     artifacts: Vec<Artifact>,
+    readme: Option<Readme>,
 ) -> PluginFile {
     let entry = VersionEntry {
         version: m.version.clone(),
@@ -375,7 +394,7 @@ fn build_plugin_file(
         dependencies: m.dependencies.clone(),
         artifacts,
         settings: m.settings.clone(),
-        readme: None,
+        readme,
         span: 0..0,
     };
     let mut versions = existing

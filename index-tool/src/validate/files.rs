@@ -108,9 +108,22 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
             let d = c.at(&(at..at), config.category_message(&unlisted));
             c.diagnostics.push(d);
         }
+        check_readmes(dir, &mut c, p);
     }
     c.plugin = plugin;
     c
+}
+
+/// Each readme a version names is stored where it belongs, within the
+/// size limit, and is exactly the bytes its signed entry hashes (README
+/// "Plugin file"); reported at the version.
+fn check_readmes(dir: &Path, c: &mut Checked, plugin: &PluginFile) {
+    for v in &plugin.versions {
+        if let Some(Err(problem)) = crate::readme::check_stored(dir, &plugin.name, v) {
+            let d = c.at(&v.span, problem);
+            c.diagnostics.push(d);
+        }
+    }
 }
 
 /// A plugin file whose signature could not be read: `problem`, after what

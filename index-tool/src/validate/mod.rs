@@ -23,7 +23,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use plugres_schema::rules::{ConfigRuleError, PreviousConfig, config_problems};
-use plugres_schema::{CONFIG_PATH, Diagnostic, IndexConfig, PLUGINS_DIR};
+use plugres_schema::{CONFIG_PATH, Diagnostic, IndexConfig, PLUGINS_DIR, READMES_DIR};
 use rayon::prelude::*;
 
 use crate::checkout::sig_path;
@@ -292,23 +292,34 @@ fn changed_since(
     Ok((touched.into_iter().collect(), false, kinds))
 }
 
-/// A change outside `plugins/` and the config. Artifacts stored in the index
-/// may only be added (published ones are referenced by sha256 and never
-/// change), as regular files; `.gitattributes` guards the signed bytes; any
-/// other file is not index data, so a maintainer should look at it.
+/// A change outside `plugins/` and the config. Artifacts and readmes
+/// stored in the index may only be added (published ones are bound by
+/// sha256 and never change), as regular files; `.gitattributes` guards the
+/// signed bytes; any other file is not index data, so a maintainer should
+/// look at it.
 fn check_other_change(dir: &Path, ch: &crate::git::Change, report: &mut Report) {
     let path = ch.path.as_str();
-    let d = if path.starts_with("artifacts/") {
+    let stored = if path.starts_with("artifacts/") {
+        Some((
+            "an artifact",
+            "a published artifact stored in the index was changed or removed; artifacts never change (publish a new version)",
+        ))
+    } else if path.starts_with(&format!("{READMES_DIR}/")) {
+        Some((
+            "a readme",
+            "a published readme was changed or removed; a version's readme never changes (publish a new version)",
+        ))
+    } else {
+        None
+    };
+    let d = if let Some((what, changed)) = stored {
         match ch.kind {
             ChangeKind::Added if is_regular_file(dir, path) => return,
             ChangeKind::Added => Diagnostic::file_error(
                 path,
-                "an artifact in the index must be a regular file, not a link or a directory",
+                format!("{what} in the index must be a regular file, not a link or a directory"),
             ),
-            _ => Diagnostic::file_error(
-                path,
-                "a published artifact stored in the index was changed or removed; artifacts never change (publish a new version)",
-            ),
+            _ => Diagnostic::file_error(path, changed),
         }
     } else if path == ".gitattributes" {
         Diagnostic::file_error(
