@@ -9,13 +9,18 @@
 //! Every publisher-controlled string reaches HTML through minijinja's
 //! auto-escaping, reaches the script as JSON in a file of its own (never
 //! inside a `<script>` element), and only `http(s)://` URLs become links
-//! (`model::safe_link`).
+//! (`model::safe_link`). A readme is the one publisher text a page takes
+//! as HTML: the newest version's, read back only when it is the file its
+//! signed entry hashes, rendered from Markdown and sanitized
+//! (`markdown::to_safe_html`).
 
+mod markdown;
 mod model;
 mod render;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -40,7 +45,12 @@ pub struct SiteReport {
 /// an index clients would accept.
 pub fn build(index: &Path, out: &Path) -> Result<SiteReport> {
     let config = load_config(index)?;
-    let plugins = model::plugins(load_plugins(index, &config)?);
+    let files = load_plugins(index, &config)?;
+    let mut readmes = load_readmes(index, &files)?;
+    let mut plugins = model::plugins(files);
+    for p in &mut plugins {
+        p.readme = readmes.remove(&p.name);
+    }
     let pages = render::site(&config, &plugins)?;
     for (rel, bytes) in &pages {
         let path = out.join(rel);
@@ -113,6 +123,37 @@ fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, S
             config.publishers_for(&name).map(|k| (&k.id, &k.public)),
         )?;
         out.push((file, signer.key_id.to_string()));
+    }
+    Ok(out)
+}
+
+/// The readme of each plugin's leading version (`model::latest`), as its
+/// page shows it, by plugin name. Each is read back and checked against
+/// its signed entry here, the bytes checked being the bytes rendered: a
+/// readme changed since `validate` fails the build like a bad plugin file.
+fn load_readmes(
+    index: &Path,
+    files: &[(PluginFile, String)],
+) -> Result<BTreeMap<String, model::PageReadme>> {
+    let mut out = BTreeMap::new();
+    for (file, _) in files {
+        let Some(v) = model::latest(file) else {
+            continue;
+        };
+        let Some(text) = crate::readme::check_stored(index, &file.name, v) else {
+            continue;
+        };
+        let text = text.map_err(|problem| {
+            anyhow::anyhow!(
+                "{}: {problem}\nhint: the site is built only from a valid index; run `plugres-index validate`",
+                plugres_schema::index_path(&file.name)
+            )
+        })?;
+        let page = model::PageReadme {
+            version: v.version.to_string(),
+            html: markdown::to_safe_html(&text),
+        };
+        out.insert(file.name.to_string(), page);
     }
     Ok(out)
 }

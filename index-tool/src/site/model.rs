@@ -32,6 +32,20 @@ pub struct SitePlugin {
     pub updated: String,
     /// Plugins with some version that depends on this one.
     pub dependents: Vec<String>,
+    /// The readme of the `latest` version, sanitized; on its page only,
+    /// not in the search's data.
+    #[serde(skip)]
+    pub readme: Option<PageReadme>,
+}
+
+/// A version's readme as its page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageReadme {
+    /// The version it is of.
+    pub version: String,
+    /// Sanitized HTML (`markdown::to_safe_html`): the one string a page
+    /// takes unescaped.
+    pub html: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,11 +98,7 @@ pub fn plugins(files: Vec<(PluginFile, String)>) -> Vec<SitePlugin> {
 fn record(file: PluginFile, signed_by: String, dependents: Vec<String>) -> SitePlugin {
     let mut versions: Vec<&VersionEntry> = file.versions.iter().collect();
     versions.sort_by(|a, b| b.version.cmp(&a.version));
-    let latest = versions
-        .iter()
-        .filter(|v| !v.yanked)
-        .max_by_key(|v| (v.version.semver().pre.is_empty(), &v.version))
-        .map(|v| v.version.to_string());
+    let latest = latest(&file).map(|v| v.version.to_string());
     let updated = versions
         .iter()
         .map(|v| v.published.clone())
@@ -110,7 +120,17 @@ fn record(file: PluginFile, signed_by: String, dependents: Vec<String>) -> SiteP
         updated,
         dependents,
         versions: versions.into_iter().map(version).collect(),
+        readme: None,
     }
+}
+
+/// The version a plugin's page leads with: the newest that is not
+/// yanked, releases before prereleases.
+pub fn latest(file: &PluginFile) -> Option<&VersionEntry> {
+    file.versions
+        .iter()
+        .filter(|v| !v.yanked)
+        .max_by_key(|v| (v.version.semver().pre.is_empty(), &v.version))
 }
 
 fn version(v: &VersionEntry) -> SiteVersion {

@@ -44,7 +44,12 @@ pub fn site(config: &IndexConfig, plugins: &[SitePlugin]) -> Result<Vec<(String,
         ("catalog.js".to_string(), catalog_js(plugins)?.into_bytes()),
     ];
     for p in plugins {
-        let page = render(&env, "plugin.html", context! { index, root => "../", p })?;
+        let readme = &p.readme;
+        let page = render(
+            &env,
+            "plugin.html",
+            context! { index, root => "../", p, readme },
+        )?;
         files.push((format!("plugins/{}.html", p.name), page));
     }
     files.extend(

@@ -85,3 +85,35 @@ fn the_same_index_gives_the_same_bytes_with_relative_links() {
         assert!(!text.contains("http://") || path.ends_with(".js"), "{path}");
     }
 }
+
+#[test]
+fn a_readme_is_on_its_page_sanitized_and_not_in_the_search_data() {
+    let mut plugins = model::plugins(vec![(hostile(), "acme-release".into())]);
+    plugins[0].readme = Some(model::PageReadme {
+        version: "1.0.0".into(),
+        html: super::markdown::to_safe_html(
+            "# Evil\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2)) <img src=x onerror=alert(3)>\n",
+        ),
+    });
+    let files = render::site(&config(), &plugins).unwrap();
+    let text = |name: &str| {
+        let (_, b) = files.iter().find(|(p, _)| p == name).unwrap();
+        String::from_utf8(b.clone()).unwrap()
+    };
+    let page = text("plugins/evil-plugin.html");
+    assert!(
+        page.contains(
+            "<h2 id=\"readme\">Readme <span class=\"version\">1.0.0</span></h2>\n<h3>Evil</h3>"
+        ),
+        "{page}"
+    );
+    let section = &page[page.find("<section class=\"readme\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    for raw in ["<script", "alert(1)", "javascript:", "<img", "onerror"] {
+        assert!(!section.contains(raw), "{raw}:\n{section}");
+    }
+    assert!(
+        !text("catalog.js").contains("Evil"),
+        "readmes stay off the search data"
+    );
+}
