@@ -119,10 +119,12 @@ fn stored_text(
         }
         Ok(Bounded::Bytes(b)) => b,
     };
-    if bytes.len() as u64 != r.size || Sha256::of(&bytes) != r.sha256 {
+    let sha256 = Sha256::of(&bytes);
+    if bytes.len() as u64 != r.size || sha256 != r.sha256 {
         return Err(format!(
-            "the readme `{path}` is not the one its signed entry names ({} bytes with another sha256; the entry says {} bytes, sha256 {}): a published readme never changes",
+            "the readme `{path}` does not match its signed entry ({} bytes, sha256 {}; the entry says {} bytes, sha256 {}): a published readme never changes",
             bytes.len(),
+            sha256.to_hex(),
             r.size,
             r.sha256.to_hex()
         ));
@@ -182,7 +184,7 @@ mod tests {
         let file = t.path().join("readmes/he/ll/hello-world/1.2.0.md");
         std::fs::write(&file, b"# Hellp\n").unwrap();
         assert!(
-            problem(t.path(), &name, &v).contains("is not the one its signed entry names"),
+            problem(t.path(), &name, &v).contains("does not match its signed entry"),
             "same size, other bytes"
         );
         std::fs::remove_file(&file).unwrap();
