@@ -274,6 +274,22 @@ impl PluginBuilder<'_> {
         self
     }
 
+    /// A readme for the last version, stored where `publish` stores it
+    /// (`readmes/...`), with its hash and size in the entry.
+    pub fn readme(mut self, text: &str) -> Self {
+        let v = self.last().version.clone();
+        let rel = plugres_schema::readme_path(&self.name, &v);
+        let path = self.index.dir.join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        self.last().readme = Some(plugres_schema::Readme {
+            path: plugres_schema::IndexPath::new(&rel).unwrap(),
+            sha256: Sha256::of(text.as_bytes()),
+            size: text.len() as u64,
+        });
+        self
+    }
+
     pub fn yanked(mut self, reason: &str) -> Self {
         self.last().yanked = true;
         self.last().yank_reason = Some(reason.to_string());

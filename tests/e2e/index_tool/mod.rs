@@ -5,6 +5,7 @@ mod conventions;
 mod devtools;
 mod keys;
 mod publish;
+mod readme;
 mod site;
 mod trust_layer;
 mod validate;

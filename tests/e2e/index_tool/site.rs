@@ -199,6 +199,62 @@ fn the_search_filters_in_a_real_browser() {
     assert!(dom.contains("deprecated"), "old-greeter's badge");
 }
 
+/// The sample's hello-world names a readme: a real browser shows its
+/// heading, list and code block under the versions table.
+#[test]
+fn a_benign_readme_renders_in_a_real_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    TestIndex::sample_copy(&index, None);
+    let out = tmp.path().join("site");
+    build(&index, &out);
+    let mut page = super::devtools::Page::open(&format!(
+        "file://{}",
+        out.join("plugins/hello-world.html").display()
+    ));
+    assert_eq!(
+        page.eval("document.querySelector('#readme').textContent"),
+        "Readme 2.0.0"
+    );
+    assert_eq!(
+        page.eval("document.querySelector('.readme h3').textContent"),
+        "hello-world"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('.readme li').length"),
+        2
+    );
+    assert_eq!(
+        page.eval("document.querySelector('.readme pre code').textContent"),
+        "plugres add hello-world\n"
+    );
+    assert_eq!(
+        page.eval("document.querySelector('.readme a').rel"),
+        "noopener noreferrer nofollow"
+    );
+}
+
+/// A readme with every trick the sanitizer must defeat (README "A web
+/// catalog"), each trying to set the page's title.
+const HOSTILE_README: &str = r#"# Evil readme
+
+<script>document.title='pwned'</script>
+
+<img src=x onerror="document.title='pwned'">
+
+[click](javascript:document.title='pwned') <a href="JaVaScRiPt:document.title='pwned'">here</a>
+
+<a href="https://example.com/" " onmouseover="document.title='pwned'">hover</a> <b onmouseover="document.title='pwned'">bold</b>
+
+<iframe srcdoc="<script>parent.document.title='pwned'</script>"></iframe>
+
+<form action="javascript:document.title='pwned'"><button>go</button></form>
+
+<p style="position:fixed;inset:0" onclick="document.title='pwned'">cover</p>
+
+[fine](https://example.com/docs)
+"#;
+
 /// A publisher's markup stays text in a real browser: nothing it carries
 /// runs or becomes an element.
 #[test]
@@ -210,6 +266,9 @@ fn hostile_strings_stay_inert_in_a_real_browser() {
         .version("1.0.0", ">=1.0")
         .artifact("any", "evil.wasm", b"\0asm")
         .yanked("<script>document.title='pwned'</script>")
+        .version("1.1.0", ">=1.0")
+        .artifact("any", "evil.wasm", b"\0asm1")
+        .readme(HOSTILE_README)
         .deprecated("<img src=x onerror=\"document.title='pwned'\"> use \"><b>good</b>")
         .publish();
     let out = tmp.path().join("site");
@@ -226,6 +285,37 @@ fn hostile_strings_stay_inert_in_a_real_browser() {
     assert!(!page.contains("<img src=\"x\""), "an element was injected");
     assert!(!page.contains("<b>good</b>"), "markup was parsed");
     assert!(page.contains("&lt;b&gt;good&lt;/b&gt;"), "{page}");
+    // The readme, in the live page: its heading and text are there, and
+    // nothing in it became a script, a handler, a frame, a form, a style
+    // or a link anywhere but http(s), mailto or this page.
+    let mut live = super::devtools::Page::open(&format!(
+        "file://{}",
+        out.join("plugins/evil-plugin.html").display()
+    ));
+    assert_eq!(
+        live.eval("document.querySelector('.readme h3').textContent"),
+        "Evil readme"
+    );
+    assert_eq!(
+        live.eval(
+            "document.querySelectorAll('script, img, iframe, form, input, object, embed, [style], [onerror], [onmouseover], [onclick], [onload]').length"
+        ),
+        0
+    );
+    assert_eq!(
+        live.eval(
+            "Array.from(document.querySelectorAll('a[href]')).map(a => a.protocol).filter(p => !['http:', 'https:', 'mailto:', 'file:'].includes(p)).join(',')"
+        ),
+        ""
+    );
+    assert_eq!(
+        live.eval("Array.from(document.querySelectorAll('.readme a[href]')).map(a => a.textContent).join(',')"),
+        "fine",
+        "only the https link keeps its href (the broken `<a` tag is text)"
+    );
+    live.eval("document.querySelectorAll('.readme *').forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(live.eval("document.title"), "evil-plugin · sample");
     let home = browser_dom(&format!(
         "file://{}?q=evil",
         out.join("index.html").display()
