@@ -292,3 +292,25 @@ fn a_local_plugin_is_a_path_resolved_against_the_project() {
         "{e:?}"
     );
 }
+
+#[test]
+fn config_values_keep_where_they_were_written_in_either_table_form() {
+    let text = example().replace(
+        "hello-world = \"^1.2\"\n",
+        "hello-world = { version = \"^1.2\", config = { greeting = \"Hi\" } }\n",
+    ) + "\n[plugins.acme-x]\nversion = \"1\"\nregistry = \"acme\"\n\n[plugins.acme-x.config]\n# how often\ntimes = 3\nratio = 0.5\n";
+    let m = parse(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let hello = &m.plugins[&PluginName::new("hello-world").unwrap()].config;
+    assert_eq!(hello["greeting"].at, "plugres.toml:16:46");
+    assert_eq!(hello["greeting"].value, toml::Value::from("Hi"));
+    let acme = &m.plugins[&PluginName::new("acme-x").unwrap()].config;
+    assert_eq!(acme["times"].at, "plugres.toml:28:1");
+    assert_eq!(acme["ratio"].at, "plugres.toml:29:1");
+    let bad = text.replace("times = 3", "times = [3]");
+    let e = parse(&bad).unwrap_err();
+    assert!(
+        e[0].to_string()
+            .contains("setting `times` must be a string, integer, float or boolean"),
+        "{e:?}"
+    );
+}
