@@ -31,7 +31,6 @@ pub(crate) fn check(
             problems.extend(found);
         }
     }
-    // Settings of a plugin plugres.toml lists that nothing locked has.
     if problems.is_empty() {
         return Ok(());
     }
