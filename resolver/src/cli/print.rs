@@ -298,12 +298,11 @@ fn outdated_text(r: &OutdatedReport) -> String {
             true => "plugin",
             false => "registry plugin",
         };
-        return format!(
-            "All {} are at their newest versions ({} {}).\n{local}",
-            plural(registry, what),
-            r.engine_name,
-            r.engine
-        );
+        let all = match registry {
+            1 => format!("The 1 {what} is at its newest version"),
+            n => format!("All {n} {what}s are at their newest versions"),
+        };
+        return format!("{all} ({} {}).\n{local}", r.engine_name, r.engine);
     }
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut t = vec![vec![
