@@ -40,7 +40,7 @@ pub struct PluginFile {
     /// Set when the plugin is deprecated; the message says what to use instead.
     pub deprecated: Option<String>,
     /// Release channels (`beta = "2.0.0-beta.3"`): each names a published,
-    /// unyanked version ([`crate::channel`]).
+    /// unyanked version (README "Channels").
     pub channels: BTreeMap<Channel, Version>,
     pub versions: Vec<VersionEntry>,
 }
