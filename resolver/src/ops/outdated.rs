@@ -165,10 +165,11 @@ impl<'a> Compare<'a> {
             (Some(c), Some(f)) => f.channel_version(c, engine).ok().map(|e| e.version.clone()),
             _ => None,
         };
+        // `holding_back` names the channel for a plugin that follows one, so
+        // no "allowed: run update" line is there to replace.
         if let (Some(c), Some(v)) = (&channel, &channel_version)
             && !v.semver().cmp_precedence(current).is_eq()
         {
-            held_back.retain(|why| !why.ends_with(&format!("run `plugres update {name}`")));
             held_back.insert(
                 0,
                 format!("channel `{c}` now names {name} {v}: run `plugres update {name}`"),
