@@ -35,6 +35,7 @@
 mod pre_ranges;
 mod provider;
 mod report;
+mod solver_version;
 mod version_set;
 
 #[cfg(test)]
@@ -53,6 +54,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use semver::{Version, VersionReq};
 
 pub use report::VERBOSE_HINT;
+pub use solver_version::SolverVersion;
 pub use version_set::SemverSet;
 
 /// One published version of a plugin, as the resolver sees it.
@@ -221,9 +223,7 @@ pub fn newest(
     };
     let runs_on = |c: &Candidate| match engine {
         None => true,
-        Some(e) if allow_pre => {
-            pubgrub::VersionSet::contains(&SemverSet::from_req_allow_pre(&c.engine), e)
-        }
+        Some(e) if allow_pre => SemverSet::from_req_allow_pre(&c.engine).contains_version(e),
         Some(e) => c.engine.matches(e),
     };
     Ok(candidates

@@ -9,21 +9,21 @@
 
 use std::borrow::Cow;
 
+use super::solver_version::SolverVersion;
 use pubgrub::Ranges;
-use semver::Version;
 
-/// A `Ranges<Version>` with its two common values inline. Always in
+/// A `Ranges<SolverVersion>` with its two common values inline. Always in
 /// canonical form — `Some` is never empty or full — so derived equality is
 /// set equality.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum PreRanges {
     Empty,
     Full,
-    Some(Box<Ranges<Version>>),
+    Some(Box<Ranges<SolverVersion>>),
 }
 
-impl From<Ranges<Version>> for PreRanges {
-    fn from(ranges: Ranges<Version>) -> Self {
+impl From<Ranges<SolverVersion>> for PreRanges {
+    fn from(ranges: Ranges<SolverVersion>) -> Self {
         if ranges.is_empty() {
             Self::Empty
         } else if ranges == Ranges::full() {
@@ -36,7 +36,7 @@ impl From<Ranges<Version>> for PreRanges {
 
 impl PreRanges {
     /// The ranges themselves, built only for the rare `Empty`/`Full` reader.
-    pub(super) fn ranges(&self) -> Cow<'_, Ranges<Version>> {
+    pub(super) fn ranges(&self) -> Cow<'_, Ranges<SolverVersion>> {
         match self {
             Self::Empty => Cow::Owned(Ranges::empty()),
             Self::Full => Cow::Owned(Ranges::full()),
@@ -88,7 +88,7 @@ impl PreRanges {
         }
     }
 
-    pub(super) fn contains(&self, v: &Version) -> bool {
+    pub(super) fn contains(&self, v: &SolverVersion) -> bool {
         match self {
             Self::Empty => false,
             Self::Full => true,
@@ -102,11 +102,11 @@ mod tests {
     use super::*;
     use std::ops::Bound::{Excluded, Included};
 
-    fn v(s: &str) -> Version {
-        Version::parse(s).unwrap()
+    fn v(s: &str) -> SolverVersion {
+        SolverVersion::from(semver::Version::parse(s).unwrap())
     }
 
-    fn samples() -> Vec<Ranges<Version>> {
+    fn samples() -> Vec<Ranges<SolverVersion>> {
         let beta = Ranges::from_range_bounds((Included(v("1.0.0-0")), Excluded(v("1.0.0"))));
         let rc = Ranges::singleton(v("2.0.0-rc.1"));
         vec![

@@ -15,11 +15,12 @@ use std::sync::Arc;
 use pubgrub::{
     Dependencies, DependencyProvider, PackageResolutionStatistics, PubGrubError, VersionSet,
 };
-use semver::{Version, VersionReq};
+use semver::VersionReq;
 
 use super::report::{self, Knowledge};
 use super::{
-    Candidate, CandidateSource, Request, Resolution, ResolveError, SemverSet, SourceError,
+    Candidate, CandidateSource, Request, Resolution, ResolveError, SemverSet, SolverVersion,
+    SourceError,
 };
 
 /// A node of the resolution graph.
@@ -32,7 +33,7 @@ pub(crate) enum Package {
     Plugin(String),
 }
 
-pub(crate) const ROOT_VERSION: Version = Version::new(0, 0, 0);
+pub(crate) const ROOT_VERSION: SolverVersion = SolverVersion::ZERO;
 
 impl fmt::Display for Package {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -49,7 +50,7 @@ impl fmt::Display for Package {
 const PREFETCH_DEPTH: usize = 3;
 
 /// A plugin's selectable releases and prereleases, each sorted ascending.
-type Choices = (Vec<Version>, Vec<Version>);
+type Choices = (Vec<SolverVersion>, Vec<SolverVersion>);
 
 pub(crate) struct Provider<'a> {
     source: &'a dyn CandidateSource,
@@ -102,7 +103,7 @@ impl<'a> Provider<'a> {
         }
     }
 
-    fn resolution(&self, chosen: impl Iterator<Item = (Package, Version)>) -> Resolution {
+    fn resolution(&self, chosen: impl Iterator<Item = (Package, SolverVersion)>) -> Resolution {
         let mut resolution = Resolution {
             roots: self
                 .request
@@ -136,7 +137,7 @@ impl<'a> Provider<'a> {
                     });
                 }
             }
-            resolution.packages.insert(name, version);
+            resolution.packages.insert(name, version.to_version());
         }
         resolution
     }
@@ -184,10 +185,10 @@ impl<'a> Provider<'a> {
         }
     }
 
-    fn candidate(&self, name: &str, version: &Version) -> Option<Candidate> {
+    fn candidate(&self, name: &str, version: &SolverVersion) -> Option<Candidate> {
         let cache = self.cache.borrow();
         let list = cache.get(name)?.as_ref()?;
-        list.iter().find(|c| &c.version == version).cloned()
+        list.iter().find(|c| *version == c.version).cloned()
     }
 
     /// Whether `c` may be chosen at all: usable, and not yanked unless locked.
@@ -201,13 +202,13 @@ impl<'a> Provider<'a> {
         if let Some(known) = self.choices.borrow().get(name) {
             return known.clone();
         }
-        let mut versions: Vec<Version> = list
+        let mut versions: Vec<SolverVersion> = list
             .iter()
             .filter(|c| self.selectable(name, c))
-            .map(|c| c.version.clone())
+            .map(|c| SolverVersion::from(&c.version))
             .collect();
         versions.sort();
-        let (pres, releases) = versions.into_iter().partition(|v| !v.pre.is_empty());
+        let (pres, releases) = versions.into_iter().partition(SolverVersion::is_pre);
         let choices = Rc::new((releases, pres));
         self.choices
             .borrow_mut()
@@ -230,19 +231,23 @@ impl<'a> Provider<'a> {
         }
     }
 
-    fn choose_plugin(&self, name: &str, range: &SemverSet) -> Result<Option<Version>, SourceError> {
+    fn choose_plugin(
+        &self,
+        name: &str,
+        range: &SemverSet,
+    ) -> Result<Option<SolverVersion>, SourceError> {
         let Some(list) = self.candidates(name)? else {
             return Ok(None);
         };
-        let locked = self.request.locked.get(name).filter(|v| range.contains(v));
+        let locked = (self.request.locked.get(name)).filter(|v| range.contains_version(v));
         let locked = locked.and_then(|v| list.iter().find(|c| &c.version == v));
         if let Some(c) = locked.filter(|c| c.usable) {
             self.prefetch(c.dependencies.iter().map(|(d, _)| d));
-            return Ok(Some(c.version.clone()));
+            return Ok(Some(SolverVersion::from(&c.version)));
         }
         let mut in_range: Vec<&Candidate> = list
             .iter()
-            .filter(|c| c.usable && c.yanked.is_none() && range.contains(&c.version))
+            .filter(|c| c.usable && c.yanked.is_none() && range.contains_version(&c.version))
             .collect();
         in_range.sort_by(|a, b| b.version.cmp(&a.version));
         self.prefetch(
@@ -251,13 +256,13 @@ impl<'a> Provider<'a> {
                 .take(PREFETCH_DEPTH)
                 .flat_map(|c| c.dependencies.iter().map(|(d, _)| d)),
         );
-        Ok(in_range.first().map(|c| c.version.clone()))
+        Ok(in_range.first().map(|c| SolverVersion::from(&c.version)))
     }
 
     fn plugin_dependencies(
         &self,
         name: &str,
-        version: &Version,
+        version: &SolverVersion,
     ) -> Dependencies<Package, SemverSet, String> {
         let Some(candidate) = self.candidate(name, version) else {
             return Dependencies::Unavailable(format!("`{name} {version}` is not in the index"));
@@ -276,7 +281,7 @@ impl<'a> Provider<'a> {
         // it is left out (on a large lock, a third of PubGrub's terms).
         let engine = self.set(&candidate.engine);
         let mut deps = Vec::with_capacity(others.len() + 1);
-        if !engine.contains(&self.request.engine_version) {
+        if !engine.contains_version(&self.request.engine_version) {
             deps.push((Package::Engine, engine));
         }
         deps.extend(self.merged(&others));
@@ -306,7 +311,7 @@ impl<'a> Provider<'a> {
 
 impl DependencyProvider for Provider<'_> {
     type P = Package;
-    type V = Version;
+    type V = SolverVersion;
     type VS = SemverSet;
     type M = String;
     type Err = SourceError;
@@ -346,14 +351,15 @@ impl DependencyProvider for Provider<'_> {
         &self,
         package: &Package,
         range: &SemverSet,
-    ) -> Result<Option<Version>, SourceError> {
+    ) -> Result<Option<SolverVersion>, SourceError> {
         if let Some(error) = self.failed.borrow_mut().take() {
             return Err(error);
         }
         match package {
             Package::Root => Ok(Some(ROOT_VERSION).filter(|v| range.contains(v))),
             Package::Engine => {
-                Ok(Some(self.request.engine_version.clone()).filter(|v| range.contains(v)))
+                let engine = SolverVersion::from(&self.request.engine_version);
+                Ok(Some(engine).filter(|v| range.contains(v)))
             }
             Package::Plugin(name) => self.choose_plugin(name, range),
         }
@@ -362,14 +368,14 @@ impl DependencyProvider for Provider<'_> {
     fn get_dependencies(
         &self,
         package: &Package,
-        version: &Version,
+        version: &SolverVersion,
     ) -> Result<Dependencies<Package, SemverSet, String>, SourceError> {
         Ok(match package {
             Package::Root => {
                 self.prefetch(self.request.roots.iter().map(|(name, _)| name));
                 let mut deps = vec![(
                     Package::Engine,
-                    SemverSet::singleton(self.request.engine_version.clone()),
+                    SemverSet::singleton(SolverVersion::from(&self.request.engine_version)),
                 )];
                 deps.extend(self.merged(&self.request.roots));
                 Dependencies::Available(deps.into_iter().collect())

@@ -3,13 +3,13 @@
 //! A `semver::VersionReq` is not an interval: `>=1.2.0-beta` matches
 //! `1.2.0-rc.1` and `1.5.0`, but not `1.5.0-rc.1`, because a prerelease only
 //! matches when some comparator names the same `major.minor.patch` *with* a
-//! prerelease. One `Ranges<Version>` cannot say that, so a [`SemverSet`] keeps
+//! prerelease. One `Ranges<SolverVersion>` cannot say that, so a [`SemverSet`] keeps
 //! two halves:
 //!
 //! * `release`: ranges that are only ever asked about release versions;
 //! * `pre`: ranges that are only ever asked about prerelease versions.
 //!
-//! Each half is an ordinary `Ranges<Version>` over *all* versions, so
+//! Each half is an ordinary `Ranges<SolverVersion>` over *all* versions, so
 //! complement and intersection work half by half and the pair is an exact
 //! boolean algebra; [`SemverSet::contains`] just looks in the half that
 //! matches the version's kind. Build metadata is ignored by requirements, so
@@ -19,14 +19,16 @@ use std::fmt;
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 
 use pubgrub::{Ranges, VersionSet};
-use semver::{Comparator, Op, Prerelease, Version, VersionReq};
+use semver::{Comparator, Op, Prerelease, VersionReq};
+
+use super::solver_version::SolverVersion;
 
 use super::pre_ranges::PreRanges;
 
 /// A set of versions with separate ranges for releases and prereleases.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SemverSet {
-    release: Ranges<Version>,
+    release: Ranges<SolverVersion>,
     /// Kept small: see [`PreRanges`].
     pre: PreRanges,
 }
@@ -61,11 +63,18 @@ impl SemverSet {
             .fold(Self::full(), |acc, c| acc.intersection(&c))
     }
 
+    /// Whether the set holds `v` (PubGrub's `contains`, for a version
+    /// that is not yet the solver's).
+    pub fn contains_version(&self, v: &semver::Version) -> bool {
+        self.contains(&SolverVersion::from(v))
+    }
+
     /// The same set with each half reduced to the simplest ranges that agree
     /// on `versions` (which must be sorted), for readable messages.
-    pub(crate) fn simplify(&self, versions: &[Version]) -> Self {
-        let (pre, release): (Vec<&Version>, Vec<&Version>) =
-            versions.iter().partition(|v| !v.pre.is_empty());
+    pub(crate) fn simplify(&self, versions: &[semver::Version]) -> Self {
+        let versions: Vec<SolverVersion> = versions.iter().map(SolverVersion::from).collect();
+        let (pre, release): (Vec<&SolverVersion>, Vec<&SolverVersion>) =
+            versions.iter().partition(|v| v.is_pre());
         // A half with no versions to agree on may be anything: copy the other.
         match (release.is_empty(), pre.is_empty()) {
             (true, true) => self.clone(),
@@ -94,7 +103,7 @@ impl SemverSet {
     /// `pres` are sorted ascending and hold only releases and only
     /// prereleases. A binary search per range, not a test per version:
     /// PubGrub asks this for every package each time its range narrows.
-    pub(crate) fn count_among(&self, releases: &[Version], pres: &[Version]) -> usize {
+    pub(crate) fn count_among(&self, releases: &[SolverVersion], pres: &[SolverVersion]) -> usize {
         let pre = match &self.pre {
             PreRanges::Empty => 0,
             PreRanges::Full => pres.len(),
@@ -102,24 +111,10 @@ impl SemverSet {
         };
         count_in(&self.release, releases) + pre
     }
-
-    /// The single version in this set, if it holds exactly one.
-    #[cfg(test)]
-    pub(crate) fn as_singleton(&self) -> Option<&Version> {
-        let pre = match &self.pre {
-            PreRanges::Some(r) => r.as_singleton(),
-            PreRanges::Empty | PreRanges::Full => None,
-        };
-        match (self.release.as_singleton(), pre) {
-            (Some(v), None) if self.pre.is_empty() => Some(v),
-            (None, Some(v)) if self.release.is_empty() => Some(v),
-            _ => None,
-        }
-    }
 }
 
 impl VersionSet for SemverSet {
-    type V = Version;
+    type V = SolverVersion;
 
     fn empty() -> Self {
         Self {
@@ -128,8 +123,21 @@ impl VersionSet for SemverSet {
         }
     }
 
-    fn singleton(v: Version) -> Self {
-        if v.pre.is_empty() {
+    /// A release without build metadata is taken with its build variants,
+    /// `[1.4.2, 1.4.3)`: a plugin file holds at most one of them (README
+    /// "Formats"), so no candidate tells the two sets apart, and the
+    /// release half is never asked about the prereleases in between. That
+    /// is what keeps PubGrub's merged dependency terms small: "1.4.2 and
+    /// 1.4.3 depend on q ^1" unions two touching intervals into one
+    /// instead of keeping a segment per version tried.
+    fn singleton(v: SolverVersion) -> Self {
+        if !v.is_pre() && !v.has_build() {
+            let next = end_of(Half::Release, v.major(), Some(v.minor()), Some(v.patch()));
+            Self {
+                release: interval(Included(v), next),
+                pre: PreRanges::Empty,
+            }
+        } else if !v.is_pre() {
             Self {
                 release: Ranges::singleton(v),
                 pre: PreRanges::Empty,
@@ -156,8 +164,8 @@ impl VersionSet for SemverSet {
         }
     }
 
-    fn contains(&self, v: &Version) -> bool {
-        if v.pre.is_empty() {
+    fn contains(&self, v: &SolverVersion) -> bool {
+        if !v.is_pre() {
             self.release.contains(v)
         } else {
             self.pre.contains(v)
@@ -216,7 +224,7 @@ impl fmt::Display for SemverSet {
 }
 
 /// How many of `sorted` (ascending) lie in `ranges`.
-fn count_in(ranges: &Ranges<Version>, sorted: &[Version]) -> usize {
+fn count_in(ranges: &Ranges<SolverVersion>, sorted: &[SolverVersion]) -> usize {
     ranges
         .iter()
         .map(|(lo, hi)| {
@@ -236,23 +244,24 @@ fn count_in(ranges: &Ranges<Version>, sorted: &[Version]) -> usize {
 }
 
 /// Whether every segment lies inside the prereleases of one `x.y.z`.
-fn holds_no_release(ranges: &Ranges<Version>) -> bool {
+fn holds_no_release(ranges: &Ranges<SolverVersion>) -> bool {
     ranges.iter().all(|(lo, hi)| {
         let start = match lo {
-            Included(v) | Excluded(v) if !v.pre.is_empty() => v,
+            Included(v) | Excluded(v) if v.is_pre() => v,
             _ => return false,
         };
-        let same =
-            |v: &Version| (v.major, v.minor, v.patch) == (start.major, start.minor, start.patch);
+        let same = |v: &SolverVersion| {
+            (v.major(), v.minor(), v.patch()) == (start.major(), start.minor(), start.patch())
+        };
         match hi {
-            Excluded(v) => same(v) && (!v.pre.is_empty() || v.build.is_empty()),
-            Included(v) => same(v) && !v.pre.is_empty(),
+            Excluded(v) => same(v) && (v.is_pre() || !v.has_build()),
+            Included(v) => same(v) && v.is_pre(),
             Unbounded => false,
         }
     })
 }
 
-fn display_ranges(ranges: &Ranges<Version>) -> String {
+fn display_ranges(ranges: &Ranges<SolverVersion>) -> String {
     if ranges.is_empty() {
         return "(no versions)".to_owned();
     }
@@ -263,7 +272,7 @@ fn display_ranges(ranges: &Ranges<Version>) -> String {
     parts.join(" or ")
 }
 
-fn display_segment(lo: &Bound<Version>, hi: &Bound<Version>) -> String {
+fn display_segment(lo: &Bound<SolverVersion>, hi: &Bound<SolverVersion>) -> String {
     match (lo, hi) {
         (Unbounded, Unbounded) => "*".to_owned(),
         (Unbounded, Included(b)) => format!("<={b}"),
@@ -283,41 +292,41 @@ fn display_segment(lo: &Bound<Version>, hi: &Bound<Version>) -> String {
 }
 
 /// Whether `[a, b)` holds just `a` and its build variants.
-fn is_one_version(a: &Version, b: &Version) -> bool {
-    if !a.build.is_empty() || !b.build.is_empty() {
+fn is_one_version(a: &SolverVersion, b: &SolverVersion) -> bool {
+    if a.has_build() || b.has_build() {
         return false;
     }
-    if !a.pre.is_empty() {
-        return b.pre.as_str() == format!("{}.0", a.pre)
-            && (b.major, b.minor, b.patch) == (a.major, a.minor, a.patch);
+    if a.is_pre() {
+        return b.pre_str() == format!("{}.0", a.pre_str())
+            && (b.major(), b.minor(), b.patch()) == (a.major(), a.minor(), a.patch());
     }
-    (b.pre.is_empty() || b.pre == lowest_pre())
-        && (b.major, b.minor) == (a.major, a.minor)
-        && a.patch.checked_add(1) == Some(b.patch)
+    (!b.is_pre() || b.pre_str() == "0")
+        && (b.major(), b.minor()) == (a.major(), a.minor())
+        && a.patch().checked_add(1) == Some(b.patch())
 }
 
 /// `^a` when `[a, b)` is exactly what that caret requirement covers among
 /// release versions, written as short as it stays equivalent (`^1.2`).
-fn caret(a: &Version, b: &Version) -> Option<String> {
-    if !a.build.is_empty() || !b.pre.is_empty() || !b.build.is_empty() {
+fn caret(a: &SolverVersion, b: &SolverVersion) -> Option<String> {
+    if a.has_build() || b.is_pre() || b.has_build() {
         return None;
     }
-    let upper = if a.major > 0 {
-        Version::new(a.major.checked_add(1)?, 0, 0)
-    } else if a.minor > 0 {
-        Version::new(0, a.minor.checked_add(1)?, 0)
+    let upper = if a.major() > 0 {
+        SolverVersion::new(a.major().checked_add(1)?, 0, 0)
+    } else if a.minor() > 0 {
+        SolverVersion::new(0, a.minor().checked_add(1)?, 0)
     } else {
-        Version::new(0, 0, a.patch.checked_add(1)?)
+        SolverVersion::new(0, 0, a.patch().checked_add(1)?)
     };
     if *b != upper {
         return None;
     }
-    let text = if !a.pre.is_empty() || (a.major == 0 && a.minor == 0) || a.patch != 0 {
+    let text = if a.is_pre() || (a.major() == 0 && a.minor() == 0) || a.patch() != 0 {
         a.to_string()
-    } else if a.minor != 0 || a.major == 0 {
-        format!("{}.{}", a.major, a.minor)
+    } else if a.minor() != 0 || a.major() == 0 {
+        format!("{}.{}", a.major(), a.minor())
     } else {
-        a.major.to_string()
+        a.major().to_string()
     };
     Some(format!("^{text}"))
 }
@@ -344,12 +353,23 @@ enum Half {
     Pre,
 }
 
-fn at(half: Half, major: u64, minor: u64, patch: u64) -> Version {
-    let mut v = Version::new(major, minor, patch);
-    if let Half::Pre = half {
-        v.pre = lowest_pre();
+fn at(half: Half, major: u64, minor: u64, patch: u64) -> SolverVersion {
+    match half {
+        Half::Release => SolverVersion::new(major, minor, patch),
+        Half::Pre => with_pre(major, minor, patch, lowest_pre()),
     }
-    v
+}
+
+/// `major.minor.patch-pre`.
+fn with_pre(major: u64, minor: u64, patch: u64, pre: Prerelease) -> SolverVersion {
+    semver::Version {
+        major,
+        minor,
+        patch,
+        pre,
+        build: semver::BuildMetadata::EMPTY,
+    }
+    .into()
 }
 
 fn lowest_pre() -> Prerelease {
@@ -358,7 +378,7 @@ fn lowest_pre() -> Prerelease {
 
 /// The lowest version above every version of the given prefix: the next
 /// major / minor / patch (at its `-0` prerelease in the `Pre` half).
-fn end_of(half: Half, major: u64, minor: Option<u64>, patch: Option<u64>) -> Bound<Version> {
+fn end_of(half: Half, major: u64, minor: Option<u64>, patch: Option<u64>) -> Bound<SolverVersion> {
     let next = match (minor, patch) {
         (Some(minor), Some(patch)) => patch
             .checked_add(1)
@@ -371,12 +391,12 @@ fn end_of(half: Half, major: u64, minor: Option<u64>, patch: Option<u64>) -> Bou
     next.map_or(Unbounded, Excluded)
 }
 
-fn interval(lo: Bound<Version>, hi: Bound<Version>) -> Ranges<Version> {
+fn interval(lo: Bound<SolverVersion>, hi: Bound<SolverVersion>) -> Ranges<SolverVersion> {
     Ranges::from_range_bounds((lo, hi))
 }
 
 /// Everything from `hi` upwards, where `hi` is an exclusive upper bound.
-fn from_end(hi: Bound<Version>) -> Ranges<Version> {
+fn from_end(hi: Bound<SolverVersion>) -> Ranges<SolverVersion> {
     match hi {
         Excluded(v) | Included(v) => interval(Included(v), Unbounded),
         Unbounded => Ranges::empty(),
@@ -384,16 +404,20 @@ fn from_end(hi: Bound<Version>) -> Ranges<Version> {
 }
 
 /// All prereleases of `major.minor.patch` (with any build metadata).
-fn prereleases_of(major: u64, minor: u64, patch: u64) -> Ranges<Version> {
+fn prereleases_of(major: u64, minor: u64, patch: u64) -> Ranges<SolverVersion> {
     interval(
         Included(at(Half::Pre, major, minor, patch)),
-        Excluded(Version::new(major, minor, patch)),
+        Excluded(SolverVersion::new(major, minor, patch)),
     )
 }
 
 /// Comparators that give only `major` or `major.minor`; they never carry a
 /// prerelease, so an exact match (`=1.2`, `1.*`, `~1`) takes releases only.
-fn partial(op: Op, major: u64, minor: Option<u64>) -> (Ranges<Version>, Ranges<Version>) {
+fn partial(
+    op: Op,
+    major: u64,
+    minor: Option<u64>,
+) -> (Ranges<SolverVersion>, Ranges<SolverVersion>) {
     let start = |half| Included(at(half, major, minor.unwrap_or(0), 0));
     let block = |half| interval(start(half), end_of(half, major, minor, None));
     let before = |half| interval(Unbounded, Excluded(at(half, major, minor.unwrap_or(0), 0)));
@@ -428,22 +452,21 @@ fn full_comparator(
     minor: u64,
     patch: u64,
     pre: &Prerelease,
-) -> (Ranges<Version>, Ranges<Version>) {
-    let release = Version::new(major, minor, patch);
-    let exact = Version {
-        pre: pre.clone(),
-        ..release.clone()
-    };
+) -> (Ranges<SolverVersion>, Ranges<SolverVersion>) {
+    let release = SolverVersion::new(major, minor, patch);
+    let exact = with_pre(major, minor, patch, pre.clone());
     let release_end = end_of(Half::Release, major, Some(minor), Some(patch));
     let pre_end = end_of(Half::Pre, major, Some(minor), Some(patch));
     // The lowest version above `exact` and all its build variants.
     let above_exact = if pre.is_empty() {
         pre_end.clone()
     } else {
-        Excluded(Version {
-            pre: Prerelease::new(&format!("{pre}.0")).expect("appending `.0` keeps it valid"),
-            ..release.clone()
-        })
+        Excluded(with_pre(
+            major,
+            minor,
+            patch,
+            Prerelease::new(&format!("{pre}.0")).expect("appending `.0` keeps it valid"),
+        ))
     };
     // The lowest prerelease that `>=exact` accepts by version order: `exact`
     // itself, or for a release the next triple's lowest prerelease.
@@ -452,11 +475,11 @@ fn full_comparator(
         (Excluded(v) | Included(v), true) => Some(v.clone()),
         (Unbounded, true) => None,
     };
-    let pre_from_to = |hi: Bound<Version>| match &pre_from {
+    let pre_from_to = |hi: Bound<SolverVersion>| match &pre_from {
         Some(v) => interval(Included(v.clone()), hi),
         None => Ranges::empty(),
     };
-    let all_above = |hi: Bound<Version>| interval(Included(release.clone()), hi);
+    let all_above = |hi: Bound<SolverVersion>| interval(Included(release.clone()), hi);
     match op {
         Op::Exact | Op::Wildcard if pre.is_empty() => (all_above(release_end), Ranges::empty()),
         Op::Exact | Op::Wildcard => (Ranges::empty(), interval(Included(exact), above_exact)),

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use pubgrub::VersionSet;
 use semver::{Comparator, Op, Prerelease, Version, VersionReq};
 
-use super::SemverSet;
+use super::{SemverSet, SolverVersion};
 
 const PRES: &[&str] = &["", "0", "alpha", "alpha.0", "alpha.1", "beta", "rc.2"];
 
@@ -83,8 +83,8 @@ proptest! {
         let set = SemverSet::from_req(&req);
         let pre = SemverSet::from_req_allow_pre(&req);
         for v in universe() {
-            prop_assert_eq!(set.contains(&v), req.matches(&v), "`{}` vs {}", req, v);
-            prop_assert_eq!(pre.contains(&v), matches_allowing_pre(&req, &v), "--pre `{}` vs {}", req, v);
+            prop_assert_eq!(set.contains_version(&v), req.matches(&v), "`{}` vs {}", req, v);
+            prop_assert_eq!(pre.contains_version(&v), matches_allowing_pre(&req, &v), "--pre `{}` vs {}", req, v);
         }
     }
 
@@ -100,9 +100,9 @@ proptest! {
         prop_assert_eq!(both.subset_of(&sa), true);
         prop_assert_eq!(sa.subset_of(&sb), sa == both);
         for v in universe() {
-            prop_assert_eq!(both.contains(&v), sa.contains(&v) && sb.contains(&v));
-            prop_assert_eq!(either.contains(&v), sa.contains(&v) || sb.contains(&v));
-            prop_assert_eq!(not_a.contains(&v), !sa.contains(&v));
+            prop_assert_eq!(both.contains_version(&v), sa.contains_version(&v) && sb.contains_version(&v));
+            prop_assert_eq!(either.contains_version(&v), sa.contains_version(&v) || sb.contains_version(&v));
+            prop_assert_eq!(not_a.contains_version(&v), !sa.contains_version(&v));
         }
     }
 
@@ -114,21 +114,35 @@ proptest! {
         let (sa, sb) = (make(&a), make(&b));
         let mut all = universe();
         all.sort();
-        let (pres, releases): (Vec<Version>, Vec<Version>) = all.iter().cloned().partition(|v| !v.pre.is_empty());
+        let (pres, releases): (Vec<SolverVersion>, Vec<SolverVersion>) = all.iter().map(SolverVersion::from).partition(SolverVersion::is_pre);
         for set in [sa.clone(), sa.complement(), sa.union(&sb), sa.intersection(&sb.complement())] {
-            let expected = all.iter().filter(|v| set.contains(v)).count();
+            let expected = all.iter().filter(|v| set.contains_version(v)).count();
             prop_assert_eq!(set.count_among(&releases, &pres), expected, "{}", set);
         }
     }
 }
 
 #[test]
-fn singleton_holds_only_its_version() {
+fn singleton_holds_its_version_and_for_a_release_its_build_variants() {
     for v in universe() {
-        let set = SemverSet::singleton(v.clone());
-        assert_eq!(set.as_singleton(), Some(&v));
-        let hits: Vec<_> = universe().into_iter().filter(|u| set.contains(u)).collect();
-        assert_eq!(hits, vec![v]);
+        let set = SemverSet::singleton(SolverVersion::from(&v));
+        let hits: Vec<_> = universe()
+            .into_iter()
+            .filter(|u| set.contains_version(u))
+            .collect();
+        // A plain release holds its build variants too (one version, as a
+        // plugin file may hold only one of them); anything else only itself.
+        let expected: Vec<_> = universe()
+            .into_iter()
+            .filter(|u| match v.pre.is_empty() && v.build.is_empty() {
+                true => {
+                    (u.major, u.minor, u.patch) == (v.major, v.minor, v.patch) && u.pre.is_empty()
+                }
+                false => *u == v,
+            })
+            .collect();
+        assert_eq!(hits, expected, "{v}");
+        assert_eq!(set.to_string(), v.to_string());
     }
 }
 
@@ -145,7 +159,7 @@ fn extreme_numbers_do_not_overflow() {
         let req = VersionReq::parse(&text).expect("parses");
         let set = SemverSet::from_req(&req);
         let top = Version::new(max, max, max);
-        assert_eq!(set.contains(&top), req.matches(&top), "{text}");
+        assert_eq!(set.contains_version(&top), req.matches(&top), "{text}");
     }
 }
 

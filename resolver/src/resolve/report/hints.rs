@@ -3,7 +3,7 @@
 //! chosen (a prerelease without `--pre`, a yanked version, one with no
 //! artifact, one that needs another engine).
 
-use pubgrub::{DerivationTree, External, VersionSet};
+use pubgrub::{DerivationTree, External};
 
 use super::{Knowledge, Tree};
 use crate::resolve::provider::Package;
@@ -40,7 +40,7 @@ pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
         let fine = |c: &Candidate| c.usable && (c.yanked.is_none() || locked == Some(&c.version));
         let matching: Vec<&Candidate> = list
             .iter()
-            .filter(|c| fine(c) && set.contains(&c.version))
+            .filter(|c| fine(c) && set.contains_version(&c.version))
             .collect();
         if !matching.is_empty() {
             let own = roots.contains(&Package::Plugin(name.clone()));
@@ -55,13 +55,17 @@ pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
                 .max_by(|a, b| a.version.cmp(&b.version))
         };
         let loose = SemverSet::from_req_allow_pre(req);
-        if let Some(c) = best(&|c| !knowledge.allow_pre && fine(c) && loose.contains(&c.version)) {
+        if let Some(c) =
+            best(&|c| !knowledge.allow_pre && fine(c) && loose.contains_version(&c.version))
+        {
             hints.push(format!(
                 "`{name} {}` is a prerelease matching `{req}`; pass `--pre` to allow prereleases",
                 c.version
             ));
         }
-        if let Some(c) = best(&|c| c.usable && c.yanked.is_some() && set.contains(&c.version)) {
+        if let Some(c) =
+            best(&|c| c.usable && c.yanked.is_some() && set.contains_version(&c.version))
+        {
             let why = match &c.yanked {
                 Some(Some(reason)) => format!(": {reason}"),
                 _ => String::new(),
@@ -71,7 +75,7 @@ pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
                 c.version
             ));
         }
-        if let Some(c) = best(&|c| !c.usable && set.contains(&c.version)) {
+        if let Some(c) = best(&|c| !c.usable && set.contains_version(&c.version)) {
             hints.push(format!(
                 "`{name} {}` matches `{req}` but has no artifact for this project's target",
                 c.version

@@ -50,7 +50,7 @@ impl Knowledge<'_> {
 
     /// Whether the engine version meets `c`'s engine requirement.
     pub(super) fn runs_on_engine(&self, c: &Candidate) -> bool {
-        self.set_of(&c.engine).contains(self.engine_version)
+        self.set_of(&c.engine).contains_version(self.engine_version)
     }
 
     /// Why `c` cannot be chosen, or `None` when it can.
@@ -170,7 +170,7 @@ impl Knowledge<'_> {
         widen: bool,
     ) -> String {
         let list = self.list(name).unwrap_or_default();
-        let mut inside = list.iter().filter(|c| set.contains(&c.version));
+        let mut inside = list.iter().filter(|c| set.contains_version(&c.version));
         if let (Some(only), None) = (inside.next(), inside.next()) {
             return only.version.to_string();
         }
@@ -182,14 +182,14 @@ impl Knowledge<'_> {
         };
         let true_of = |c: &Candidate| match holds {
             Some(holds) => holds(c),
-            None => set.contains(&c.version) && !never_looked_at(c),
+            None => set.contains_version(&c.version) && !never_looked_at(c),
         };
         // Two simplifications: one that lets unusable versions the sentence
         // is false of fall inside (then named), one that keeps them out.
         let keep = |named_ok: bool| {
             let mut versions: Vec<Version> = list
                 .iter()
-                .filter(|c| match set.contains(&c.version) {
+                .filter(|c| match set.contains_version(&c.version) {
                     true => true_of(c),
                     false if !true_of(c) => !named_ok || self.unusable(name, c).is_none(),
                     false if widen => false,
@@ -203,7 +203,7 @@ impl Knowledge<'_> {
         let spell = |shown: &SemverSet| {
             let wrong: Vec<&Candidate> = list
                 .iter()
-                .filter(|c| shown.contains(&c.version) && !true_of(c))
+                .filter(|c| shown.contains_version(&c.version) && !true_of(c))
                 .collect();
             match wrong.is_empty() {
                 true => range_text(shown),

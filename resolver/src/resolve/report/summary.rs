@@ -126,7 +126,7 @@ fn merge(
     let too_new = |r: &Option<SemverSet>| {
         *d == Package::Engine
             && r.as_ref()
-                .is_some_and(|r| !r.contains(knowledge.engine_version))
+                .is_some_and(|r| !r.contains_version(knowledge.engine_version))
     };
     let existing = facts.iter_mut().find(|f| {
         &f.package == p
@@ -164,7 +164,7 @@ fn same_version(
         let mut inside = knowledge
             .list(name)?
             .iter()
-            .filter(|c| set.contains(&c.version));
+            .filter(|c| set.contains_version(&c.version));
         match (inside.next(), inside.next()) {
             (Some(one), None) => Some(one.version.clone()),
             _ => None,

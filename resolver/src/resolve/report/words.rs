@@ -54,7 +54,8 @@ impl Words<'_, '_> {
                 self.knowledge.unusable(name, c),
                 Some(Unusable::Yanked | Unusable::NoArtifact)
             );
-            (sp.contains(&c.version) && looked_at) || self.knowledge.requires_within(c, dep, sd)
+            (sp.contains_version(&c.version) && looked_at)
+                || self.knowledge.requires_within(c, dep, sd)
         };
         self.knowledge
             .phrase_fact(p, sp, Role::Versions, Some(&holds), self.widen)
@@ -77,7 +78,10 @@ impl Words<'_, '_> {
             return Some(Nothing::UnknownPlugin);
         };
         let locked = self.knowledge.locked.get(name);
-        let matching: Vec<_> = list.iter().filter(|c| set.contains(&c.version)).collect();
+        let matching: Vec<_> = list
+            .iter()
+            .filter(|c| set.contains_version(&c.version))
+            .collect();
         let yanked =
             |c: &&crate::resolve::Candidate| c.yanked.is_some() && locked != Some(&c.version);
         if matching.iter().any(|c| c.usable && !yanked(c)) {
@@ -251,7 +255,7 @@ impl ReportFormatter<Package, SemverSet, String> for Words<'_, '_> {
         // a way out.
         let mut suffix = String::new();
         match engine_term {
-            Some(r) if !needs && !r.contains(self.knowledge.engine_version) => {
+            Some(r) if !needs && !r.contains_version(self.knowledge.engine_version) => {
                 suffix = format!(" on {}", self.knowledge.engine());
             }
             Some(r) => negative.push(self.required(&Package::Engine, r)),
