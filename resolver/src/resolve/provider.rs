@@ -239,7 +239,8 @@ impl<'a> Provider<'a> {
         let Some(list) = self.candidates(name)? else {
             return Ok(None);
         };
-        let locked = (self.request.locked.get(name)).filter(|v| range.contains_version(v));
+        let locked = self.request.locked.get(name);
+        let locked = locked.filter(|v| range.contains_version(v));
         let locked = locked.and_then(|v| list.iter().find(|c| &c.version == v));
         if let Some(c) = locked.filter(|c| c.usable) {
             self.prefetch(c.dependencies.iter().map(|(d, _)| d));

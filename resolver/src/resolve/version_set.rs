@@ -3,7 +3,7 @@
 //! A `semver::VersionReq` is not an interval: `>=1.2.0-beta` matches
 //! `1.2.0-rc.1` and `1.5.0`, but not `1.5.0-rc.1`, because a prerelease only
 //! matches when some comparator names the same `major.minor.patch` *with* a
-//! prerelease. One `Ranges<SolverVersion>` cannot say that, so a [`SemverSet`] keeps
+//! prerelease. One `Ranges` of versions cannot say that, so a [`SemverSet`] keeps
 //! two halves:
 //!
 //! * `release`: ranges that are only ever asked about release versions;
