@@ -9,8 +9,9 @@
 
 use std::borrow::Cow;
 
-use super::solver_version::SolverVersion;
 use pubgrub::Ranges;
+
+use super::solver_version::SolverVersion;
 
 /// A `Ranges<SolverVersion>` with its two common values inline. Always in
 /// canonical form — `Some` is never empty or full — so derived equality is
