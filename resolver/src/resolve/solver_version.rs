@@ -109,7 +109,8 @@ impl SolverVersion {
         matches!(&self.0, Repr::Full(v) if !v.build.is_empty())
     }
 
-    fn triple(&self) -> (u64, u64, u64) {
+    /// `(major, minor, patch)`.
+    pub(crate) fn triple(&self) -> (u64, u64, u64) {
         (self.major(), self.minor(), self.patch())
     }
 }

@@ -250,9 +250,7 @@ fn holds_no_release(ranges: &Ranges<SolverVersion>) -> bool {
             Included(v) | Excluded(v) if v.is_pre() => v,
             _ => return false,
         };
-        let same = |v: &SolverVersion| {
-            (v.major(), v.minor(), v.patch()) == (start.major(), start.minor(), start.patch())
-        };
+        let same = |v: &SolverVersion| v.triple() == start.triple();
         match hi {
             Excluded(v) => same(v) && (v.is_pre() || !v.has_build()),
             Included(v) => same(v) && v.is_pre(),
@@ -297,8 +295,7 @@ fn is_one_version(a: &SolverVersion, b: &SolverVersion) -> bool {
         return false;
     }
     if a.is_pre() {
-        return b.pre_str() == format!("{}.0", a.pre_str())
-            && (b.major(), b.minor(), b.patch()) == (a.major(), a.minor(), a.patch());
+        return b.pre_str() == format!("{}.0", a.pre_str()) && b.triple() == a.triple();
     }
     (!b.is_pre() || b.pre_str() == "0")
         && (b.major(), b.minor()) == (a.major(), a.minor())
