@@ -22,9 +22,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
-    CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, IndexConfig, PLUGINS_DIR, PluginFile,
-    RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256, SigningKey, Snapshot, TIMESTAMP_PATH,
-    Timestamp, catalog_path, name_from_index_path,
+    CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, HEAD_FILES, HEAD_PATH, Head,
+    IndexConfig, PLUGINS_DIR, PluginFile, RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256,
+    SigningKey, Snapshot, TIMESTAMP_PATH, Timestamp, catalog_path, name_from_index_path,
 };
 use rayon::prelude::*;
 
@@ -417,6 +417,7 @@ pub fn write_timestamp(
     let text = ts.to_toml();
     Timestamp::parse(TIMESTAMP_PATH, text.as_bytes()).map_err(|d| diagnostics_error(&d))?;
     write_signed(dir, TIMESTAMP_PATH, text.as_bytes(), key, stamp)?;
+    write_head(dir)?;
     Ok(TimestampWritten {
         version: ts.version,
         expires: ts.expires,
@@ -424,8 +425,35 @@ pub fn write_timestamp(
         snapshot_version: ts.snapshot_version,
         snapshot_sha256: ts.snapshot_sha256.to_hex(),
         snapshot_size: ts.snapshot_size,
-        changed: vec![TIMESTAMP_PATH.to_string(), sig_path(TIMESTAMP_PATH)],
+        changed: vec![
+            TIMESTAMP_PATH.to_string(),
+            sig_path(TIMESTAMP_PATH),
+            HEAD_PATH.to_string(),
+        ],
     })
+}
+
+/// The `head.bundle` the trust files in `dir` make (README "head.bundle"):
+/// each of the six, byte for byte; `None` when one is missing.
+pub fn head_of(dir: &Path) -> Result<Option<Vec<u8>>> {
+    let mut files = Vec::with_capacity(HEAD_FILES.len());
+    for path in HEAD_FILES {
+        match read_if_exists(dir, path)? {
+            Some(bytes) => files.push((path, bytes)),
+            None => return Ok(None),
+        }
+    }
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+    Ok(Some(Head::encode(&borrowed)))
+}
+
+/// Writes `head.bundle` from the trust files in `dir`: after every
+/// timestamp, so the head always holds the current trust files.
+fn write_head(dir: &Path) -> Result<()> {
+    let head = head_of(dir)?.context(
+        "a trust file is missing, so `head.bundle` cannot be written\nhint: run `plugres-index snapshot` first",
+    )?;
+    write(dir, HEAD_PATH, &head)
 }
 
 /// Index paths of the `.toml` files in `snapshot/` (bins, current or stale).

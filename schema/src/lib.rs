@@ -22,6 +22,7 @@ mod channel;
 mod config;
 mod diag;
 mod fields;
+mod head;
 mod immutable;
 #[cfg(feature = "json-schema")]
 pub mod json_schema;
@@ -53,6 +54,7 @@ pub use catalog::{
 pub use channel::{Channel, ChannelMiss, MAX_CHANNEL_LEN, MAX_CHANNELS};
 pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use head::{HEAD_FILES, HEAD_PATH, Head, MAX_HEAD_SIZE};
 pub use immutable::{VersionChange, changed_published_versions};
 pub use keys::{KeyId, PublicKey, PublisherKey, RoleKey, RootKey, Scope};
 pub use limits::ArchiveLimits;
@@ -115,6 +117,8 @@ pub fn file_limit(path: &str) -> (u64, Option<&'static str>) {
             MAX_TIMESTAMP_SIZE as u64,
             Some("the most a timestamp may have"),
         )
+    } else if path == HEAD_PATH {
+        (MAX_HEAD_SIZE as u64, Some("the most a head may have"))
     } else {
         (MAX_FILE_SIZE as u64, None)
     }

@@ -336,6 +336,80 @@ fn attack_tampered_config() {
     }
 }
 
+// -------------------------------------------------------------------- head
+
+/// `head.bundle` with `edit` applied to the bytes it carries for `path`
+/// (README "head.bundle": the head is not signed; anyone on the path can
+/// rewrite it).
+fn forge_head(idx: &TestIndex, path: &str, edit: impl Fn(&str) -> String) {
+    let file = idx.dir.join(plugres_schema::HEAD_PATH);
+    let mut head = plugres_schema::Head::parse(&std::fs::read(&file).unwrap()).unwrap();
+    let slot = head.files.iter_mut().find(|(p, _)| p == path).unwrap();
+    let text = edit(std::str::from_utf8(&slot.1).unwrap());
+    assert_ne!(text.as_bytes(), slot.1, "the edit must change {path}");
+    slot.1 = text.into_bytes();
+    let files: Vec<(&str, &[u8])> = head
+        .files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    std::fs::write(&file, plugres_schema::Head::encode(&files)).unwrap();
+    idx.commit("forged head");
+}
+
+/// A new client on a sparse index reads the trust files from the head, so
+/// an attacker rewrites the head: a config with every plugin in a
+/// publisher's scope. The forged config does not verify; the client drops
+/// the head, reads the files behind it and trusts what they say.
+/// Forging the files behind it too (signed by a key nobody pinned) is
+/// refused as without a head, and nothing is kept.
+#[test]
+fn attack_forged_head_bundle() {
+    let widen = |t: &str| t.replace("scopes = [\"acme-*\"]", "scopes = [\"*\"]");
+    let p = Project::on(Backend::Sparse, None);
+    let idx = p.test_index();
+    let honest_config = std::fs::read(idx.dir.join("config.toml")).unwrap();
+    forge_head(&idx, "config.toml", widen);
+    // A machine new to the index: no trust state yet.
+    std::fs::remove_dir_all(&p.home).unwrap();
+    let before = p.served.nginx.as_ref().unwrap().access_log().len();
+    p.ok(&["add", "hello-world", "--yes"]);
+    let log = p.served.nginx.as_ref().unwrap().access_log();
+    let targets: Vec<&str> = log[before..]
+        .iter()
+        .filter_map(|l| l.split('"').nth(1))
+        .collect();
+    assert!(targets[0].contains("/head.bundle"), "{targets:?}");
+    assert!(
+        targets.iter().any(|t| t.contains("/config.toml ")),
+        "{targets:?}"
+    );
+    let kept = p.trust_state();
+    let config = kept
+        .iter()
+        .find(|(k, _)| k.ends_with("/config.toml"))
+        .unwrap();
+    assert_eq!(
+        config.1,
+        plugres_schema::Sha256::of(&honest_config).to_hex(),
+        "the trusted config is the index's own"
+    );
+
+    let p = Project::on(Backend::Sparse, None);
+    std::fs::remove_dir_all(&p.home).unwrap();
+    let idx = p.test_index();
+    let f = idx.dir.join("config.toml");
+    std::fs::write(&f, widen(&std::fs::read_to_string(&f).unwrap())).unwrap();
+    trust::sign_with(&idx.dir, "config.toml", stranger_key());
+    idx.forge_snapshot();
+    idx.commit("forged files and head");
+    index_refused(
+        &p,
+        &["add", "hello-world", "--yes"],
+        &["config.toml", "not signed by a root key pinned"],
+    );
+}
+
 // -------------------------------------------------------------------- keys
 
 /// hello-world re-signed by acme-release, whose scope is `acme-*`.

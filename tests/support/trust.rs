@@ -250,6 +250,23 @@ pub fn forge_timestamp_for(dir: &Path, version: u64, snapshot_version: u64, expi
         snapshot_size: snapshot.len() as u64,
     };
     write_signed_online(dir, TIMESTAMP_PATH, t.to_toml().as_bytes());
+    write_head(dir);
+}
+
+/// Writes `head.bundle` from the trust files now in `dir`, as `plugres-index
+/// timestamp` does (an attacker forging them rewrites the head too: a stale
+/// honest head would only hide the forgery from a new client).
+pub fn write_head(dir: &Path) {
+    let files: Vec<(&str, Vec<u8>)> = plugres_schema::HEAD_FILES
+        .iter()
+        .map(|p| (*p, std::fs::read(dir.join(p)).unwrap()))
+        .collect();
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+    std::fs::write(
+        dir.join(plugres_schema::HEAD_PATH),
+        plugres_schema::Head::encode(&borrowed),
+    )
+    .unwrap();
 }
 
 fn write_signed_online(dir: &Path, rel: &str, bytes: &[u8]) {

@@ -27,9 +27,10 @@ fn a_small_index_validates_without_diagnostics() {
     assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
     assert_eq!(report.files_checked, 60);
     assert_eq!(info.names.len(), 30);
-    // Config, 30 plugin files, their signatures, snapshot, timestamp and
-    // the catalog's one shard.
-    assert_eq!(info.paths.len(), 67);
+    // Config, 30 plugin files, their signatures, snapshot, timestamp, the
+    // head and the catalog's one shard.
+    assert_eq!(info.paths.len(), 68);
+    assert!(info.paths.contains(&plugres_schema::HEAD_PATH.to_string()));
     assert!(info.paths.contains(&"timestamp.toml.minisig".to_string()));
     assert_eq!(info.names[0].split('-').next(), Some("p00000"));
     // One cluster: the roots are its plugins from position WINDOW on.

@@ -21,7 +21,7 @@ use crate::trust;
 pub const ONLINE_SNAPSHOT_ID: &str = "online-snapshot";
 pub const ONLINE_TIMESTAMP_ID: &str = "online-timestamp";
 
-const GITATTRIBUTES: &str = "# Index files are signed byte for byte: never convert line endings.\n*.toml -text\n*.minisig -text\n# Readmes are bound by their sha256 in the signed version entry.\nreadmes/** -text\n";
+const GITATTRIBUTES: &str = "# Index files are signed byte for byte: never convert line endings.\n*.toml -text\n*.minisig -text\nhead.bundle -text\n# Readmes are bound by their sha256 in the signed version entry.\nreadmes/** -text\n";
 
 #[derive(Debug, Clone)]
 pub struct InitRequest {

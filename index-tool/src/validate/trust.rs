@@ -15,8 +15,8 @@ use std::path::Path;
 use anyhow::Result;
 use plugres_schema::rules::{VersionRuleError, check_version, verify_role};
 use plugres_schema::{
-    Diagnostic, IndexConfig, RoleKey, SNAPSHOT_PATH, Sha256, Snapshot, TIMESTAMP_PATH, Timestamp,
-    bin_of, bin_path, group_of, group_path, parse_bin, parse_group,
+    Diagnostic, HEAD_FILES, HEAD_PATH, Head, IndexConfig, RoleKey, SNAPSHOT_PATH, Sha256, Snapshot,
+    TIMESTAMP_PATH, Timestamp, bin_of, bin_path, group_of, group_path, parse_bin, parse_group,
 };
 
 use crate::checkout::sig_path;
@@ -29,6 +29,7 @@ pub fn is_trust_file(path: &str) -> bool {
     [SNAPSHOT_PATH, TIMESTAMP_PATH]
         .iter()
         .any(|f| path == *f || path == sig_path(f))
+        || path == HEAD_PATH
         || path.starts_with(&format!("{}/", plugres_schema::SNAPSHOT_BIN_DIR))
         || path.starts_with(&format!("{}/", plugres_schema::CATALOG_DIR))
 }
@@ -76,7 +77,49 @@ pub fn check_whole(
         now,
         out,
     )?;
+    check_head(dir, out)?;
     Ok(seen)
+}
+
+/// `head.bundle` holds exactly the trust files of the tree (README
+/// "head.bundle"). Clients verify what it carries and fall back to the
+/// separate files, so a stale head is no risk, but it makes every new
+/// client's first request a wasted one.
+fn check_head(dir: &Path, out: &mut Vec<Diagnostic>) -> Result<()> {
+    let found = match load(dir, HEAD_PATH, out)? {
+        Loaded::Refused => return Ok(()),
+        Loaded::Missing => {
+            out.push(Diagnostic::file_warning(
+                HEAD_PATH,
+                "missing: a client new to this index then makes six requests for the trust files instead of one; run `plugres-index timestamp` to write it",
+            ));
+            return Ok(());
+        }
+        Loaded::Bytes(b) => b,
+    };
+    let want = crate::trust::head_of(dir)?;
+    if want.as_deref() == Some(found.as_slice()) {
+        return Ok(());
+    }
+    let why = match Head::parse(&found) {
+        Err(e) => format!("does not parse: {e}"),
+        Ok(head) => {
+            let stale: Vec<String> = HEAD_FILES
+                .iter()
+                .filter(|p| {
+                    let tree = crate::fsutil::read_if_exists(dir, p).ok().flatten();
+                    head.file(p) != tree.as_deref()
+                })
+                .map(|p| format!("`{p}`"))
+                .collect();
+            format!("does not carry the index's {}", stale.join(", "))
+        }
+    };
+    out.push(Diagnostic::file_error(
+        HEAD_PATH,
+        format!("{why}; run `plugres-index timestamp` to write it anew"),
+    ));
+    Ok(())
 }
 
 /// What a change since `base` edits.

@@ -228,6 +228,20 @@ impl TestIndex {
         self.write_signed(plugres_schema::TIMESTAMP_PATH, ts.to_toml().as_bytes(), key);
     }
 
+    /// Writes `head.bundle` from the trust files on disk, as `plugres-index
+    /// timestamp` does (README "head.bundle").
+    pub(crate) fn head(&self) {
+        let files: Vec<(&str, Vec<u8>)> = plugres_schema::HEAD_FILES
+            .iter()
+            .map(|p| (*p, std::fs::read(self.root().join(p)).expect(p)))
+            .collect();
+        let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        self.write(
+            plugres_schema::HEAD_PATH,
+            &plugres_schema::Head::encode(&borrowed),
+        );
+    }
+
     /// The index through a [`PathBackend`] with trust state kept in
     /// `trust` (see [`TrustOptions`](super::TrustOptions)) and clock `now`.
     pub(crate) fn open_trusted(&self, trust: &Path, now: u64) -> Result<VerifiedIndex, IndexError> {

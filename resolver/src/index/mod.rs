@@ -102,6 +102,21 @@ pub trait IndexBackend: Send + Sync {
         self.is_local()
     }
 
+    /// The index's `head.bundle` (README "head.bundle"): the signed
+    /// trust files in one piece, for a backend that would otherwise make
+    /// a request for each (a network backend). `None` when there is none
+    /// or it cannot be had; the trust files are then read one by one.
+    /// Default `None`.
+    fn head(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// The verifier accepted these files from the index's head: a backend
+    /// that caches files keeps them as if it had fetched them (so a later
+    /// `--offline` run finds them), once [`Self::persist`] runs. Default
+    /// no-op.
+    fn adopt(&self, _files: &[(&str, &[u8])]) {}
+
     /// These files must have these digests (listed in the verified
     /// snapshot). A network backend may then answer a read from its cache
     /// without asking the host when the cached bytes match, and fetch

@@ -169,10 +169,15 @@ fn the_timestamp_must_point_at_the_snapshot_and_expiry_warns() {
     let mut out = Vec::new();
     check_whole(dir, &cfg, 10, &mut out).unwrap();
     let d = strings(out);
-    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d.len(), 2, "{d:#?}");
     assert!(
         d[0].contains("timestamp.toml: error: points at snapshot version 1")
             && d[0].contains("snapshot.toml is version 2"),
+        "{d:#?}"
+    );
+    // The head still holds the files of timestamp 1.
+    assert!(
+        d[1].contains("head.bundle: error: does not carry the index's `snapshot.toml`, `snapshot.toml.minisig`; run `plugres-index timestamp`"),
         "{d:#?}"
     );
     crate::trust::write_timestamp(dir, &cfg, &online, 3600, 100).unwrap();

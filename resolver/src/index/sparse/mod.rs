@@ -62,7 +62,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
-use plugres_schema::{MAX_FILE_SIZE, Sha256};
+use plugres_schema::{HEAD_PATH, MAX_FILE_SIZE, Sha256};
 use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
@@ -351,6 +351,34 @@ impl IndexBackend for SparseBackend {
             .is_some_and(|slot| slot.get().is_some())
     }
 
+    /// Fetched like any file (gzip, the head's size limit, retries), but
+    /// a missing head is not asked for again past CDN caches, nor cached
+    /// on disk: only a client with no trust state reads it.
+    fn head(&self) -> Option<Vec<u8>> {
+        if self.inner.offline {
+            return None;
+        }
+        match self.inner.get(HEAD_PATH) {
+            Ok(Some(bytes)) => Some(bytes.as_ref().clone()),
+            _ => None,
+        }
+    }
+
+    /// Cached without validators: the next online run asks for the
+    /// timestamp whole once, then conditionally as usual.
+    fn adopt(&self, files: &[(&str, &[u8])]) {
+        let mut pending = lock(&self.inner.pending);
+        let mut read = lock(&self.inner.read);
+        for (path, bytes) in files {
+            pending.push((
+                path.to_string(),
+                Some(Arc::new(bytes.to_vec())),
+                Validators::default(),
+            ));
+            read.insert(path.to_string());
+        }
+    }
+
     fn pin(&self, pins: &[(String, Sha256)]) {
         lock(&self.inner.pins).extend(pins.iter().cloned());
     }
@@ -472,9 +500,10 @@ impl Inner {
             false => (None, validators),
         };
         let mut answer = self.fetch_url(path, bust, validators.as_ref())?;
-        if matches!(answer, Answer::Absent) && bust.is_none() {
+        if matches!(answer, Answer::Absent) && bust.is_none() && path != HEAD_PATH {
             // A CDN may still serve a miss cached before the file was
-            // published: ask once more past its cache.
+            // published: ask once more past its cache. (Not for the head:
+            // it is optional, and a client without it reads the files.)
             answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
         }
         match answer {

@@ -699,9 +699,11 @@ fn with_a_snapshot_a_warm_run_is_one_304_and_a_change_fetches_only_what_changed(
     assert!(cold.plugin(&name("missing")).unwrap().is_none());
     drop(cold);
     let cold_requests = nginx.log().len();
-    // The config, timestamp and snapshot pairs, and hello.toml: its
-    // signature comes inline in the snapshot.
-    assert_eq!(cold_requests, 7, "{:?}", targets(0));
+    // The head first (this index has none: one 404, not retried past CDN
+    // caches), then the config, timestamp and snapshot pairs, and
+    // hello.toml: its signature comes inline in the snapshot.
+    assert_eq!(cold_requests, 8, "{:?}", targets(0));
+    assert_eq!(targets(0)[0], ("/head.bundle".to_string(), 404));
 
     let warm = open();
     assert!(warm.plugin(&name("hello")).unwrap().is_some());
@@ -920,5 +922,144 @@ fn a_connection_reset_is_named_in_the_message() {
     assert_eq!(
         err.replace(&url, "http://HOST/"),
         "cannot fetch `timestamp.toml` from the index at `sparse+http://HOST/`: request to `http://HOST/timestamp.toml` failed: Connection reset by peer (os error 104); check the URL and the network (set HTTPS_PROXY if you need a proxy) (attempts: 2)"
+    );
+}
+
+/// The request targets (and statuses) nginx logged from entry `from` on.
+fn targets_since(nginx: &Nginx, from: usize) -> Vec<(String, u16)> {
+    nginx.log()[from..]
+        .iter()
+        .map(|l| (l.target.clone(), l.status))
+        .collect()
+}
+
+/// A new client reads the six trust files from `head.bundle`: one request
+/// before the plugin files, as cargo's `config.json`. The next run asks for
+/// the timestamp alone, as with any kept trust state.
+#[test]
+fn a_new_client_reads_the_trust_files_from_the_head_in_one_request() {
+    let (ix, _online, nginx) = served_with_snapshot(&["hello", "other"]);
+    ix.head();
+    let cache = tempfile::tempdir().unwrap();
+    let trust = trust_kept_in(cache.path());
+    let open = || {
+        let b = Box::new(backend(&nginx.url(0), cache.path()));
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust).unwrap()
+    };
+    let cold = open();
+    assert_eq!(cold.snapshot_version(), Some(1));
+    assert!(cold.plugin(&name("hello")).unwrap().is_some());
+    drop(cold);
+    assert_eq!(
+        targets_since(&nginx, 0),
+        [
+            ("/head.bundle".to_string(), 200),
+            ("/plugins/he/ll/hello.toml".to_string(), 200)
+        ]
+    );
+    let warm = open();
+    assert!(warm.plugin(&name("hello")).unwrap().is_some());
+    drop(warm);
+    assert_eq!(
+        targets_since(&nginx, 2),
+        [("/timestamp.toml".to_string(), 200)],
+        "the kept state answers the rest"
+    );
+}
+
+/// What a head carries is checked like the files themselves, and a head
+/// that does not verify only costs the separate requests: a forged
+/// snapshot, a head of an older moment than the project's lock has seen,
+/// a head that does not parse. The index is accepted from its own files
+/// each time, at its current snapshot.
+#[test]
+fn a_head_that_does_not_verify_costs_only_the_separate_requests() {
+    let (ix, online, nginx) = served_with_snapshot(&["hello"]);
+    let honest_v1 = {
+        ix.head();
+        std::fs::read(ix.root().join(plugres_schema::HEAD_PATH)).unwrap()
+    };
+    ix.snapshot(&online, 2, 0);
+    ix.timestamp(&online, 2, NOW + 86_400);
+    ix.head();
+    let head_path = ix.root().join(plugres_schema::HEAD_PATH);
+    let current = std::fs::read(&head_path).unwrap();
+    let forged = {
+        let mut h = plugres_schema::Head::parse(&current).unwrap();
+        let snap = &mut h.files[2].1;
+        let text = String::from_utf8(snap.clone()).unwrap();
+        *snap = text.replacen("version = 2", "version = 3", 1).into_bytes();
+        assert_ne!(snap, &text.into_bytes());
+        let files: Vec<(&str, &[u8])> = h
+            .files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        plugres_schema::Head::encode(&files)
+    };
+    let cases: [(&str, Vec<u8>, u64); 3] = [
+        ("a snapshot changed in the head", forged, 0),
+        ("an older head than the lock has seen", honest_v1, 2),
+        (
+            "a head that does not parse",
+            b"plugres-head 1\nnope\n".to_vec(),
+            0,
+        ),
+    ];
+    for (what, head, min_snapshot) in cases {
+        std::fs::write(&head_path, head).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let trust = crate::index::TrustOptions {
+            min_snapshot,
+            ..trust_kept_in(cache.path())
+        };
+        let from = nginx.log().len();
+        let b = Box::new(backend(&nginx.url(0), cache.path()));
+        let index = VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(index.snapshot_version(), Some(2), "{what}");
+        assert!(index.plugin(&name("hello")).unwrap().is_some(), "{what}");
+        let paths: Vec<String> = targets_since(&nginx, from)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(paths[0], "/head.bundle", "{what}");
+        assert!(
+            paths.contains(&"/snapshot.toml".to_string()),
+            "{what}: {paths:?}"
+        );
+        assert_eq!(
+            paths.len(),
+            8,
+            "{what}: the head, the six files, hello: {paths:?}"
+        );
+    }
+}
+
+/// A head is no way around the trust rules: when the head and the files
+/// behind it are both forged, the index is refused.
+#[test]
+fn a_forged_head_over_forged_files_is_refused() {
+    let (ix, _online, nginx) = served_with_snapshot(&["hello"]);
+    let attacker = plugres_schema::SigningKey::generate().unwrap();
+    let snap = std::fs::read(ix.root().join("snapshot.toml")).unwrap();
+    let text = String::from_utf8(snap)
+        .unwrap()
+        .replacen("version = 1", "version = 9", 1);
+    ix.write_signed("snapshot.toml", text.as_bytes(), &attacker);
+    ix.timestamp(&attacker, 9, NOW + 86_400);
+    ix.head();
+    let cache = tempfile::tempdir().unwrap();
+    let b = Box::new(backend(&nginx.url(0), cache.path()));
+    let err =
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust_kept_in(cache.path()))
+            .unwrap_err();
+    assert!(matches!(err, IndexError::Signature { .. }), "{err}");
+    assert!(
+        !cache.path().join("trust").exists()
+            || std::fs::read_dir(cache.path().join("trust"))
+                .unwrap()
+                .all(|e| { !e.unwrap().path().join("state.json").exists() }),
+        "nothing of a refused index is kept"
     );
 }

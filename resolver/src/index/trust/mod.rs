@@ -26,6 +26,7 @@
 //! signatures, no rollback or freeze protection for plugin files).
 
 mod config;
+mod head;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -184,17 +185,44 @@ pub(crate) fn check_digest(
 
 /// Establishes which config (and, for an index with snapshot keys, which
 /// snapshot) of the index behind `backend` to trust, and records it.
+///
+/// On first use (trust state kept, nothing seen yet), the trust files come from the index's
+/// head when it has one (see [`head`]); a head that is missing, unreadable
+/// or does not verify only costs the separate requests after it.
 pub(crate) fn establish(
     backend: &dyn IndexBackend,
     registry: &str,
     pinned: &[PublicKey],
     opts: &TrustOptions,
 ) -> Result<Accepted, IndexError> {
+    let open = || {
+        opts.dir
+            .as_ref()
+            .map(|d| TrustStore::open(d, &backend.identity(), pinned))
+    };
+    let store = open();
+    // Only with trust state kept: without it every run is a first use, and
+    // an index with no head would cost a 404 on each.
+    let first_use = store.as_ref().is_some_and(|s| s.seen == Seen::default());
+    if first_use && let Some(headed) = head::Headed::of(backend) {
+        if let Ok(accepted) = establish_from(&headed, store, registry, pinned, opts) {
+            headed.adopt();
+            return Ok(accepted);
+        }
+        return establish_from(backend, open(), registry, pinned, opts);
+    }
+    establish_from(backend, store, registry, pinned, opts)
+}
+
+/// [`establish`] with the files read from `backend`, recorded in `store`.
+fn establish_from(
+    backend: &dyn IndexBackend,
+    mut store: Option<TrustStore>,
+    registry: &str,
+    pinned: &[PublicKey],
+    opts: &TrustOptions,
+) -> Result<Accepted, IndexError> {
     let index = backend.describe();
-    let mut store = opts
-        .dir
-        .as_ref()
-        .map(|d| TrustStore::open(d, &backend.identity(), pinned));
     let ctx = Ctx {
         backend,
         entries: opts.verified_entries.as_deref(),
