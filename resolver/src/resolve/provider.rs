@@ -45,10 +45,6 @@ impl fmt::Display for Package {
     }
 }
 
-/// How many versions of each candidate list to look ahead when prefetching
-/// dependencies: the one chosen and the next ones a backtrack would try.
-const PREFETCH_DEPTH: usize = 3;
-
 /// A plugin's selectable releases and prereleases, each sorted ascending.
 type Choices = (Vec<SolverVersion>, Vec<SolverVersion>);
 
@@ -150,7 +146,13 @@ impl<'a> Provider<'a> {
         }
     }
 
-    fn candidates(&self, name: &str) -> Result<Option<Arc<Vec<Candidate>>>, SourceError> {
+    /// The versions of `name`, read once; `range` is what the solver asks
+    /// of it now, for the prefetch on first read.
+    fn candidates(
+        &self,
+        name: &str,
+        range: &SemverSet,
+    ) -> Result<Option<Arc<Vec<Candidate>>>, SourceError> {
         if let Some(known) = self.cache.borrow().get(name) {
             return Ok(known.clone());
         }
@@ -159,20 +161,23 @@ impl<'a> Provider<'a> {
             .borrow_mut()
             .insert(name.to_owned(), fetched.clone());
         if let Some(list) = &fetched {
-            self.prefetch_likely(name, list);
+            self.prefetch_likely(name, list, range);
         }
         Ok(fetched)
     }
 
     /// Prefetches the dependencies of the version most likely chosen (the
-    /// locked one, else the newest selectable release) as soon as a
-    /// plugin's file is read, not when the plugin is decided: over HTTP,
-    /// waiting for the decision fetched the graph one level per decision.
-    fn prefetch_likely(&self, name: &str, list: &[Candidate]) {
+    /// locked one, else the newest selectable release in `range`) as soon
+    /// as a plugin's file is read, not when the plugin is decided: over
+    /// HTTP, waiting for the decision fetched the graph one level per
+    /// decision. Within the range the solver asks for now, so a guess
+    /// outside it (the newest `rand` where `^0.8` is required) does not
+    /// fetch files no resolution reads.
+    fn prefetch_likely(&self, name: &str, list: &[Candidate], range: &SemverSet) {
         let locked = self.request.locked.get(name);
         let likely = list
             .iter()
-            .filter(|c| self.selectable(name, c))
+            .filter(|c| self.selectable(name, c) && range.contains_version(&c.version))
             .max_by_key(|c| {
                 (
                     Some(&c.version) == locked,
@@ -236,7 +241,7 @@ impl<'a> Provider<'a> {
         name: &str,
         range: &SemverSet,
     ) -> Result<Option<SolverVersion>, SourceError> {
-        let Some(list) = self.candidates(name)? else {
+        let Some(list) = self.candidates(name, range)? else {
             return Ok(None);
         };
         let locked = self.request.locked.get(name);
@@ -251,12 +256,12 @@ impl<'a> Provider<'a> {
             .filter(|c| c.usable && c.yanked.is_none() && range.contains_version(&c.version))
             .collect();
         in_range.sort_by(|a, b| b.version.cmp(&a.version));
-        self.prefetch(
-            in_range
-                .iter()
-                .take(PREFETCH_DEPTH)
-                .flat_map(|c| c.dependencies.iter().map(|(d, _)| d)),
-        );
+        // Only the chosen version's dependencies: the next ones a backtrack
+        // would try cost requests that most resolutions never read (cargo
+        // fetches no more than it reads either).
+        if let Some(c) = in_range.first() {
+            self.prefetch(c.dependencies.iter().map(|(d, _)| d));
+        }
         Ok(in_range.first().map(|c| SolverVersion::from(&c.version)))
     }
 
@@ -330,7 +335,7 @@ impl DependencyProvider for Provider<'_> {
         let Package::Plugin(name) = package else {
             return (u8::MAX, 0, Reverse(0));
         };
-        let list = match self.candidates(name) {
+        let list = match self.candidates(name, range) {
             Ok(list) => list,
             Err(error) => {
                 // Decide this one next so `choose_version` reports the error.

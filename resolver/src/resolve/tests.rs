@@ -196,6 +196,17 @@ fn reading_a_file_prefetches_the_likely_versions_dependencies() {
     req.locked.insert("a".into(), ver("1.0.0"));
     solve(&locked, &req);
     assert_eq!(after_fetch_a(locked.log()), "prefetch old");
+
+    // Within the range asked for: `^1` never reaches 2.0.0, so `new`
+    // (which no resolution of this request reads) is not fetched.
+    let ranged = index();
+    solve(&ranged, &request("1.0.0", &[("a", "^1"), ("b", "^1")]));
+    assert_eq!(after_fetch_a(ranged.log()), "prefetch old");
+    assert!(
+        !ranged.log().iter().any(|l| l.contains("new")),
+        "{:?}",
+        ranged.log()
+    );
 }
 
 #[test]
