@@ -164,7 +164,9 @@ fn sparse_targets(sparse: &[SparseResult]) -> Vec<Target> {
                 warm.with_status(304)
             ),
             limit: "1 (timestamp.toml, 304)".to_string(),
-            met: warm.max() == 1 && warm.with_status(304) == warm.total(),
+            // The first warm run after a cold one that read `head.bundle`
+            // has no validators for timestamp.toml yet: one 200, then 304s.
+            met: warm.max() == 1 && warm.with_status(304) + 1 >= warm.total(),
         });
         let cold = &s.cold_requests;
         out.push(Target {

@@ -980,9 +980,12 @@ fn a_head_that_does_not_verify_costs_only_the_separate_requests() {
         std::fs::read(ix.root().join(plugres_schema::HEAD_PATH)).unwrap()
     };
     ix.snapshot(&online, 2, 0);
-    ix.timestamp(&online, 2, NOW + 86_400);
-    ix.head();
     let head_path = ix.root().join(plugres_schema::HEAD_PATH);
+    ix.timestamp(&online, 2, NOW - 60);
+    ix.head();
+    let expired = std::fs::read(&head_path).unwrap();
+    ix.timestamp(&online, 3, NOW + 86_400);
+    ix.head();
     let current = std::fs::read(&head_path).unwrap();
     let forged = {
         let mut h = plugres_schema::Head::parse(&current).unwrap();
@@ -997,20 +1000,24 @@ fn a_head_that_does_not_verify_costs_only_the_separate_requests() {
             .collect();
         plugres_schema::Head::encode(&files)
     };
-    let cases: [(&str, Vec<u8>, u64); 3] = [
-        ("a snapshot changed in the head", forged, 0),
-        ("an older head than the lock has seen", honest_v1, 2),
+    let cases: [(&str, Vec<u8>, u64, bool); 4] = [
+        ("a snapshot changed in the head", forged, 0, false),
+        ("an older head than the lock has seen", honest_v1, 2, false),
         (
             "a head that does not parse",
             b"plugres-head 1\nnope\n".to_vec(),
             0,
+            false,
         ),
+        // Even where the user allows an expired index: the files may be fresh.
+        ("an expired head", expired, 0, true),
     ];
-    for (what, head, min_snapshot) in cases {
+    for (what, head, min_snapshot, allow_expired) in cases {
         std::fs::write(&head_path, head).unwrap();
         let cache = tempfile::tempdir().unwrap();
         let trust = crate::index::TrustOptions {
             min_snapshot,
+            allow_expired,
             ..trust_kept_in(cache.path())
         };
         let from = nginx.log().len();
@@ -1018,6 +1025,11 @@ fn a_head_that_does_not_verify_costs_only_the_separate_requests() {
         let index = VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust)
             .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(index.snapshot_version(), Some(2), "{what}");
+        assert!(
+            index.warnings().is_empty(),
+            "{what}: {:?}",
+            index.warnings()
+        );
         assert!(index.plugin(&name("hello")).unwrap().is_some(), "{what}");
         let paths: Vec<String> = targets_since(&nginx, from)
             .into_iter()

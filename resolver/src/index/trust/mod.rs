@@ -186,9 +186,10 @@ pub(crate) fn check_digest(
 /// Establishes which config (and, for an index with snapshot keys, which
 /// snapshot) of the index behind `backend` to trust, and records it.
 ///
-/// On first use (trust state kept, nothing seen yet), the trust files come from the index's
-/// head when it has one (see [`head`]); a head that is missing, unreadable
-/// or does not verify only costs the separate requests after it.
+/// On first use (trust state kept, nothing seen yet), the trust files come
+/// from the index's head when it has one (see [`head`]); a head that is
+/// missing, unreadable, expired or does not verify only costs the separate
+/// requests after it.
 pub(crate) fn establish(
     backend: &dyn IndexBackend,
     registry: &str,
@@ -205,7 +206,12 @@ pub(crate) fn establish(
     // an index with no head would cost a 404 on each.
     let first_use = store.as_ref().is_some_and(|s| s.seen == Seen::default());
     if first_use && let Some(headed) = head::Headed::of(backend) {
-        if let Ok(accepted) = establish_from(&headed, store, registry, pinned, opts) {
+        // An expired head is no head: the files behind it may be fresh.
+        let strict = TrustOptions {
+            allow_expired: false,
+            ..opts.clone()
+        };
+        if let Ok(accepted) = establish_from(&headed, store, registry, pinned, &strict) {
             headed.adopt();
             return Ok(accepted);
         }
