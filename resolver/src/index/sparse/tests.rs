@@ -1075,3 +1075,29 @@ fn a_forged_head_over_forged_files_is_refused() {
         "nothing of a refused index is kept"
     );
 }
+
+/// A head past its limit is cut off while streaming, like any oversized
+/// file, and the trust files are read one by one.
+#[test]
+fn an_oversized_head_is_cut_off_and_the_files_read_instead() {
+    let (ix, _online, nginx) = served_with_snapshot(&["hello"]);
+    ix.write(
+        plugres_schema::HEAD_PATH,
+        &vec![b'x'; plugres_schema::MAX_HEAD_SIZE + 4096],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let b = Box::new(backend(&nginx.url(0), cache.path()));
+    let index =
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust_kept_in(cache.path()))
+            .unwrap();
+    assert_eq!(index.snapshot_version(), Some(1));
+    let paths: Vec<String> = targets_since(&nginx, 0)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(
+        paths.len(),
+        7,
+        "the head once (not retried), then the six: {paths:?}"
+    );
+}
