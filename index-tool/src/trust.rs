@@ -22,9 +22,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use plugres_schema::{
-    CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, HEAD_FILES, HEAD_PATH, Head,
-    IndexConfig, PLUGINS_DIR, PluginFile, RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256,
-    SigningKey, Snapshot, TIMESTAMP_PATH, Timestamp, catalog_path, name_from_index_path,
+    CATALOG_DIR, CONFIG_PATH, CatalogEntry, CatalogListing, HEAD_PATH, Head, IndexConfig,
+    PLUGINS_DIR, PluginFile, RoleKey, SNAPSHOT_BIN_DIR, SNAPSHOT_PATH, Sha256, SigningKey,
+    Snapshot, TIMESTAMP_PATH, Timestamp, catalog_path, name_from_index_path,
 };
 use rayon::prelude::*;
 
@@ -436,15 +436,17 @@ pub fn write_timestamp(
 /// The `head.bundle` the trust files in `dir` make (README "head.bundle"):
 /// each of the six, byte for byte; `None` when one is missing.
 pub fn head_of(dir: &Path) -> Result<Option<Vec<u8>>> {
-    let mut files = Vec::with_capacity(HEAD_FILES.len());
-    for path in HEAD_FILES {
-        match read_if_exists(dir, path)? {
-            Some(bytes) => files.push((path, bytes)),
-            None => return Ok(None),
-        }
+    let mut failed = None;
+    let head = Head::assemble(|path| {
+        read_if_exists(dir, path).unwrap_or_else(|e| {
+            failed.get_or_insert(e);
+            None
+        })
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(head),
     }
-    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
-    Ok(Some(Head::encode(&borrowed)))
 }
 
 /// Writes `head.bundle` from the trust files in `dir`: after every

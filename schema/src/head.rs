@@ -69,6 +69,17 @@ impl Head {
         out
     }
 
+    /// The head of the six trust files as `read` gives them (by index
+    /// path), in [`HEAD_FILES`] order; `None` when one is missing.
+    pub fn assemble(mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Option<Vec<u8>> {
+        let mut files = Vec::with_capacity(HEAD_FILES.len());
+        for path in HEAD_FILES {
+            files.push((path, read(path)?));
+        }
+        let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        Some(Head::encode(&borrowed))
+    }
+
     /// Reads a head. Only the six trust files may appear, each at most
     /// once and within its own size limit; anything else is an error
     /// naming the byte offset (the client then reads the files one by one).
@@ -167,6 +178,17 @@ mod tests {
         assert_eq!(head.file(SNAPSHOT_PATH), Some(&b""[..]));
         assert_eq!(head.file(CONFIG_PATH), Some(&b"a\nb\n\n"[..]));
         assert_eq!(head.file("config.toml.minisig"), None);
+    }
+
+    #[test]
+    fn assembles_the_six_files_in_order_or_none() {
+        let read = |p: &str| Some(p.as_bytes().to_vec());
+        let head = Head::parse(&Head::assemble(read).unwrap()).unwrap();
+        let paths: Vec<&str> = head.files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, HEAD_FILES);
+        assert_eq!(head.file(CONFIG_PATH), Some(CONFIG_PATH.as_bytes()));
+        let missing = |p: &str| (p != "snapshot.toml.minisig").then(Vec::new);
+        assert_eq!(Head::assemble(missing), None);
     }
 
     #[test]

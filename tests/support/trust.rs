@@ -257,14 +257,10 @@ pub fn forge_timestamp_for(dir: &Path, version: u64, snapshot_version: u64, expi
 /// timestamp` does (an attacker forging them rewrites the head too: a stale
 /// honest head would only hide the forgery from a new client).
 pub fn write_head(dir: &Path) {
-    let files: Vec<(&str, Vec<u8>)> = plugres_schema::HEAD_FILES
-        .iter()
-        .map(|p| (*p, std::fs::read(dir.join(p)).unwrap()))
-        .collect();
-    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+    let head = plugres_schema::Head::assemble(|p| std::fs::read(dir.join(p)).ok());
     std::fs::write(
         dir.join(plugres_schema::HEAD_PATH),
-        plugres_schema::Head::encode(&borrowed),
+        head.expect("the six trust files"),
     )
     .unwrap();
 }

@@ -231,14 +231,10 @@ impl TestIndex {
     /// Writes `head.bundle` from the trust files on disk, as `plugres-index
     /// timestamp` does (README "head.bundle").
     pub(crate) fn head(&self) {
-        let files: Vec<(&str, Vec<u8>)> = plugres_schema::HEAD_FILES
-            .iter()
-            .map(|p| (*p, std::fs::read(self.root().join(p)).expect(p)))
-            .collect();
-        let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        let head = plugres_schema::Head::assemble(|p| std::fs::read(self.root().join(p)).ok());
         self.write(
             plugres_schema::HEAD_PATH,
-            &plugres_schema::Head::encode(&borrowed),
+            &head.expect("the six trust files"),
         );
     }
 
