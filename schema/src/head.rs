@@ -80,9 +80,10 @@ impl Head {
         Some(Head::encode(&borrowed))
     }
 
-    /// Reads a head. Only the six trust files may appear, each at most
-    /// once and within its own size limit; anything else is an error
-    /// naming the byte offset (the client then reads the files one by one).
+    /// Reads a head. It holds exactly the six trust files, each once and
+    /// within its own size limit; anything else is an error naming the
+    /// byte offset or the missing file (the client then reads the files
+    /// one by one).
     pub fn parse(bytes: &[u8]) -> Result<Head, String> {
         if bytes.len() > MAX_HEAD_SIZE {
             return Err(format!(
@@ -102,6 +103,9 @@ impl Head {
             }
             head.files.push((path.to_string(), body.to_vec()));
             rest = after;
+        }
+        if let Some(missing) = HEAD_FILES.iter().find(|f| head.file(f).is_none()) {
+            return Err(format!("lacks `{missing}`"));
         }
         Ok(head)
     }
@@ -162,14 +166,16 @@ mod tests {
             (TIMESTAMP_PATH, b"format = 1\n"),
             ("timestamp.toml.minisig", b"untrusted comment: x\r\nRW\n"),
             (SNAPSHOT_PATH, b""),
+            ("snapshot.toml.minisig", b"s"),
             (CONFIG_PATH, b"a\nb\n\n"),
+            ("config.toml.minisig", b"c"),
         ])
     }
 
     #[test]
     fn round_trips_exact_bytes() {
         let head = Head::parse(&sample()).unwrap();
-        assert_eq!(head.files.len(), 4);
+        assert_eq!(head.files.len(), 6);
         assert_eq!(head.file(TIMESTAMP_PATH), Some(&b"format = 1\n"[..]));
         assert_eq!(
             head.file("timestamp.toml.minisig"),
@@ -177,7 +183,7 @@ mod tests {
         );
         assert_eq!(head.file(SNAPSHOT_PATH), Some(&b""[..]));
         assert_eq!(head.file(CONFIG_PATH), Some(&b"a\nb\n\n"[..]));
-        assert_eq!(head.file("config.toml.minisig"), None);
+        assert_eq!(head.file("plugins/a.toml"), None);
     }
 
     #[test]
@@ -200,7 +206,7 @@ mod tests {
                 good[..good.len() - 1].to_vec(),
                 "not followed by a line end",
             ),
-            (good[..good.len() - 3].to_vec(), "cut short"),
+            (good[..good.len() - 2].to_vec(), "cut short"),
             (
                 [MAGIC, b"plugins/a.toml 1\nx\n"].concat(),
                 "not a file a head carries",
@@ -208,6 +214,10 @@ mod tests {
             ([MAGIC, b"config.toml +1\nx\n"].concat(), "not a length"),
             ([MAGIC, b"config.toml 01\nx\n"].concat(), "not a length"),
             ([MAGIC, b"config.toml"].concat(), "expected a line"),
+            (
+                [MAGIC, b"config.toml 1\nx\n"].concat(),
+                "lacks `timestamp.toml`",
+            ),
             (
                 [MAGIC, b"config.toml 1\nx\nconfig.toml 1\ny\n"].concat(),
                 "appears twice",

@@ -1101,3 +1101,53 @@ fn an_oversized_head_is_cut_off_and_the_files_read_instead() {
         "the head once (not retried), then the six: {paths:?}"
     );
 }
+
+/// Only the head's files that the accepted chain read are cached: an
+/// index without snapshot keys reads its config pair, so whatever else a
+/// head carries was never checked and stays out of the disk cache.
+#[test]
+fn only_the_head_files_the_chain_read_are_cached() {
+    let ix = index_with(&["hello"]);
+    let read = |p: &str| std::fs::read(ix.root().join(p)).unwrap();
+    let (config, signature) = (read("config.toml"), read("config.toml.minisig"));
+    let junk = b"not checked".as_slice();
+    let head = plugres_schema::Head::encode(&[
+        ("timestamp.toml", junk),
+        ("timestamp.toml.minisig", junk),
+        ("snapshot.toml", junk),
+        ("snapshot.toml.minisig", junk),
+        ("config.toml", &config),
+        ("config.toml.minisig", &signature),
+    ]);
+    ix.write(plugres_schema::HEAD_PATH, &head);
+    let nginx = Nginx::serve(ix.root(), "");
+    let cache = tempfile::tempdir().unwrap();
+    let b = Box::new(backend(&nginx.url(0), cache.path()));
+    let index =
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust_kept_in(cache.path()))
+            .unwrap();
+    assert!(index.plugin(&name("hello")).unwrap().is_some());
+    drop(index);
+    let paths: Vec<String> = targets_since(&nginx, 0)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/config.toml")),
+        "{paths:?}"
+    );
+    let cached: Vec<String> = cached_files(cache.path())
+        .into_iter()
+        .filter(|p| p.contains("/sparse/"))
+        .collect();
+    assert!(
+        cached.iter().any(|p| p.ends_with("/config.toml")),
+        "{cached:?}"
+    );
+    assert!(
+        !cached
+            .iter()
+            .any(|p| p.contains("timestamp") || p.contains("snapshot")),
+        "{cached:?}"
+    );
+}

@@ -3,6 +3,15 @@
 //! six. The head is a transport like any other: [`Headed`] only serves its
 //! bytes in place of the separate files, and the trust rules check them
 //! exactly as they check files fetched alone.
+//!
+//! A head attempt leaves nothing behind in the backend when it fails: the
+//! head holds all six files ([`Head::parse`] refuses one that lacks any),
+//! so nothing of the trust chain is read from the backend, and pins and
+//! prefetch hints stop here. Only the files the accepted chain read are
+//! handed on to be cached ([`Headed::adopt`]).
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
 
 use plugres_schema::{Head, Sha256};
 
@@ -12,34 +21,52 @@ use crate::index::{ArtifactLocation, IndexBackend, IndexError, at_most};
 pub(super) struct Headed<'a> {
     inner: &'a dyn IndexBackend,
     head: Head,
+    /// The head's files read so far: what the trust rules checked.
+    served: Mutex<BTreeSet<String>>,
 }
 
 impl<'a> Headed<'a> {
     /// The head of `inner`'s index, when it has one that parses.
     pub(super) fn of(inner: &'a dyn IndexBackend) -> Option<Headed<'a>> {
         let head = Head::parse(&inner.head()?).ok()?;
-        Some(Headed { inner, head })
+        Some(Headed {
+            inner,
+            head,
+            served: Mutex::new(BTreeSet::new()),
+        })
     }
-}
 
-impl Headed<'_> {
-    /// Hands the head's files to the backend behind it to cache, once
-    /// they verified (see [`IndexBackend::adopt`]).
+    /// Hands the head's files that the accepted chain read to the backend
+    /// behind it to cache (see [`IndexBackend::adopt`]): a file the chain
+    /// never read (the timestamp of an index without snapshot keys) was
+    /// never checked, so it is not kept.
     pub(super) fn adopt(&self) {
+        let served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
         let files: Vec<(&str, &[u8])> = self
             .head
             .files
             .iter()
+            .filter(|(p, _)| served.contains(p))
             .map(|(p, b)| (p.as_str(), b.as_slice()))
             .collect();
         self.inner.adopt(&files);
+    }
+
+    /// The head's bytes for `path`, noted as read.
+    fn serve(&self, path: &str) -> Option<Vec<u8>> {
+        let bytes = self.head.file(path)?.to_vec();
+        self.served
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path.to_string());
+        Some(bytes)
     }
 }
 
 impl IndexBackend for Headed<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IndexError> {
-        match self.head.file(path) {
-            Some(bytes) => Ok(Some(bytes.to_vec())),
+        match self.serve(path) {
+            Some(bytes) => Ok(Some(bytes)),
             None => self.inner.read(path),
         }
     }
@@ -50,15 +77,15 @@ impl IndexBackend for Headed<'_> {
         limit: u64,
         why: &'static str,
     ) -> Result<Option<Vec<u8>>, IndexError> {
-        match self.head.file(path) {
-            Some(bytes) => at_most(self, path, Some(bytes.to_vec()), limit, why),
+        match self.serve(path) {
+            Some(bytes) => at_most(self, path, Some(bytes), limit, why),
             None => self.inner.read_at_most(path, limit, why),
         }
     }
 
-    fn prefetch(&self, paths: &[String]) {
-        self.inner.prefetch(paths);
-    }
+    /// Not passed on: a pin from a head that does not verify would steer
+    /// the reads of the files behind it.
+    fn prefetch(&self, _paths: &[String]) {}
 
     fn is_local(&self) -> bool {
         self.inner.is_local()
@@ -68,9 +95,8 @@ impl IndexBackend for Headed<'_> {
         self.head.file(path).is_some() || self.inner.has_arrived(path)
     }
 
-    fn pin(&self, pins: &[(String, Sha256)]) {
-        self.inner.pin(pins);
-    }
+    /// Not passed on (see [`Self::prefetch`]).
+    fn pin(&self, _pins: &[(String, Sha256)]) {}
 
     fn kept_verified(&self, paths: &[&str]) {
         self.inner.kept_verified(paths);
@@ -96,9 +122,9 @@ impl IndexBackend for Headed<'_> {
         self.inner.revision()
     }
 
-    fn adopt(&self, files: &[(&str, &[u8])]) {
-        self.inner.adopt(files);
-    }
+    /// Not passed on: the files behind the head are adopted only once
+    /// the chain is accepted ([`Headed::adopt`]).
+    fn adopt(&self, _files: &[(&str, &[u8])]) {}
 
     fn persist(&self) {
         self.inner.persist();
