@@ -166,25 +166,20 @@ impl<'a> Provider<'a> {
         Ok(fetched)
     }
 
-    /// Prefetches the dependencies of the version most likely chosen (the
-    /// locked one, else the newest selectable release in `range`) as soon
-    /// as a plugin's file is read, not when the plugin is decided: over
-    /// HTTP, waiting for the decision fetched the graph one level per
-    /// decision. Within the range the solver asks for now, so a guess
-    /// outside it (the newest `rand` where `^0.8` is required) does not
-    /// fetch files no resolution reads.
+    /// Prefetches the dependencies of the version most likely chosen as
+    /// soon as a plugin's file is read, not when the plugin is decided:
+    /// over HTTP, waiting for the decision fetched the graph one level per
+    /// decision. The guess is what `choose_plugin` picks: the locked
+    /// version, else the newest selectable one in the range the solver
+    /// asks for now (a prerelease where that range admits one), so it does
+    /// not fetch for a version outside it (the newest `rand` where `^0.8`
+    /// is required).
     fn prefetch_likely(&self, name: &str, list: &[Candidate], range: &SemverSet) {
         let locked = self.request.locked.get(name);
         let likely = list
             .iter()
             .filter(|c| self.selectable(name, c) && range.contains_version(&c.version))
-            .max_by_key(|c| {
-                (
-                    Some(&c.version) == locked,
-                    c.version.pre.is_empty(),
-                    &c.version,
-                )
-            });
+            .max_by_key(|c| (Some(&c.version) == locked, &c.version));
         if let Some(c) = likely {
             self.prefetch(c.dependencies.iter().map(|(d, _)| d));
         }

@@ -197,6 +197,20 @@ fn reading_a_file_prefetches_the_likely_versions_dependencies() {
     solve(&locked, &req);
     assert_eq!(after_fetch_a(locked.log()), "prefetch old");
 
+    // Where the range admits prereleases, the newest version is chosen
+    // even when it is one, and that is the guess too.
+    #[rustfmt::skip]
+    let pre = Index::new()
+        .plugin("a").version("1.0.0").dep("old", "^1")
+                    .version("1.1.0-beta.1").dep("beta", "^1")
+        .plugin("b").version("1.0.0")
+        .plugin("old").version("1.0.0")
+        .plugin("beta").version("1.0.0");
+    let mut req = request("1.0.0", &[("a", "*"), ("b", "^1")]);
+    req.allow_prerelease = true;
+    solve(&pre, &req);
+    assert_eq!(after_fetch_a(pre.log()), "prefetch beta");
+
     // Within the range asked for: `^1` never reaches 2.0.0, so `new`
     // (which no resolution of this request reads) is not fetched.
     let ranged = index();
