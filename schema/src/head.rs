@@ -35,7 +35,7 @@ const MAGIC: &[u8] = b"plugres-head 1\n";
 pub const MAX_HEAD_SIZE: usize =
     2 * MAX_FILE_SIZE + MAX_TIMESTAMP_SIZE + 3 * MAX_SIGNATURE_SIZE + 1024;
 
-/// The files a head carries, in the order a client verifies them.
+/// The files a head carries, in the order `plugres-index` writes them.
 pub const HEAD_FILES: [&str; 6] = [
     TIMESTAMP_PATH,
     "timestamp.toml.minisig",
