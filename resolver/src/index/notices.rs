@@ -21,6 +21,8 @@ type Sink = dyn Fn(&str) + Send + Sync;
 pub struct FieldNotices {
     said: Arc<Mutex<HashSet<(String, String)>>>,
     warn: Option<Arc<Sink>>,
+    /// Set by [`FieldNotices::held`]: what is reported waits here.
+    held: Option<Arc<Mutex<Vec<UnknownField>>>>,
 }
 
 impl FieldNotices {
@@ -30,7 +32,31 @@ impl FieldNotices {
         FieldNotices {
             said: Arc::default(),
             warn: Some(Arc::new(warn)),
+            held: None,
         }
+    }
+
+    /// Notices that say nothing until [`FieldNotices::release`]: for
+    /// files that may end up unused (a head that does not verify), whose
+    /// fields would otherwise be named from a file nobody used.
+    pub(crate) fn held(&self) -> FieldNotices {
+        FieldNotices {
+            held: Some(Arc::default()),
+            ..self.clone()
+        }
+    }
+
+    /// Says what [`FieldNotices::held`] notices kept back.
+    pub(crate) fn release(&self) {
+        let Some(held) = &self.held else {
+            return;
+        };
+        let kept = std::mem::take(&mut *held.lock().unwrap_or_else(PoisonError::into_inner));
+        let now = FieldNotices {
+            held: None,
+            ..self.clone()
+        };
+        now.report(&kept);
     }
 
     /// Warns about each of `unknown` not warned about yet in this run.
@@ -38,6 +64,11 @@ impl FieldNotices {
         let Some(warn) = &self.warn else {
             return;
         };
+        if let Some(held) = &self.held {
+            let mut held = held.lock().unwrap_or_else(PoisonError::into_inner);
+            held.extend(unknown.iter().cloned());
+            return;
+        }
         for u in unknown {
             let first = self
                 .said
@@ -94,5 +125,28 @@ mod tests {
             ]
         );
         FieldNotices::default().report(&unknown("plugins/he/ll/hello-world.toml", "tier = 1"));
+    }
+
+    #[test]
+    fn held_notices_say_nothing_until_released() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = lines.clone();
+        let notices = FieldNotices::new(move |l| sink.lock().unwrap().push(l.to_string()));
+        let dropped = notices.held();
+        dropped.report(&unknown("plugins/he/ll/hello-world.toml", "tier = 1"));
+        drop(dropped);
+        assert!(lines.lock().unwrap().is_empty());
+        let kept = notices.held();
+        kept.report(&unknown("plugins/he/ll/hello-world.toml", "tier = 1"));
+        assert!(lines.lock().unwrap().is_empty());
+        kept.release();
+        notices.report(&unknown("plugins/he/ll/hello-world.toml", "tier = 1"));
+        assert_eq!(
+            lines.lock().unwrap().len(),
+            1,
+            "{:?}",
+            lines.lock().unwrap()
+        );
+        assert!(lines.lock().unwrap()[0].contains("`tier`"));
     }
 }

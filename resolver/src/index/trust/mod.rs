@@ -207,11 +207,14 @@ pub(crate) fn establish(
     let first_use = store.as_ref().is_some_and(|s| s.seen == Seen::default());
     if first_use && let Some(headed) = head::Headed::of(backend) {
         // An expired head is no head: the files behind it may be fresh.
+        // Its unknown fields are named only if it is used.
         let strict = TrustOptions {
             allow_expired: false,
+            notices: opts.notices.held(),
             ..opts.clone()
         };
         if let Ok(accepted) = establish_from(&headed, store, registry, pinned, &strict) {
+            strict.notices.release();
             headed.adopt();
             return Ok(accepted);
         }
