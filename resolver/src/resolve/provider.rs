@@ -246,18 +246,17 @@ impl<'a> Provider<'a> {
             self.prefetch(c.dependencies.iter().map(|(d, _)| d));
             return Ok(Some(SolverVersion::from(&c.version)));
         }
-        let mut in_range: Vec<&Candidate> = list
+        let newest = list
             .iter()
             .filter(|c| c.usable && c.yanked.is_none() && range.contains_version(&c.version))
-            .collect();
-        in_range.sort_by(|a, b| b.version.cmp(&a.version));
+            .max_by(|a, b| a.version.cmp(&b.version));
         // Only the chosen version's dependencies: the next ones a backtrack
         // would try cost requests that most resolutions never read (cargo
         // fetches no more than it reads either).
-        if let Some(c) = in_range.first() {
+        if let Some(c) = newest {
             self.prefetch(c.dependencies.iter().map(|(d, _)| d));
         }
-        Ok(in_range.first().map(|c| SolverVersion::from(&c.version)))
+        Ok(newest.map(|c| SolverVersion::from(&c.version)))
     }
 
     fn plugin_dependencies(
