@@ -168,6 +168,14 @@ pub(crate) fn declared_too_large(content_length: Option<&str>, limit: u64) -> Op
 
 pub(crate) use plugres_schema::file_limit;
 
+/// Whether a 404/410 for `path` is asked once more past CDN caches (a CDN
+/// may still hold a miss cached before the file was published). Not for
+/// the head (README "head.bundle"): it is optional, and a client without
+/// it reads the trust files one by one.
+pub(crate) fn recheck_absent(path: &str) -> bool {
+    path != plugres_schema::HEAD_PATH
+}
+
 /// Whether a request carried the registry's token, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenState<'a> {
@@ -199,6 +207,13 @@ pub(crate) fn auth_message(registry: &str, status: u16, token: TokenState<'_>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_head_is_not_asked_for_again() {
+        assert!(!recheck_absent(plugres_schema::HEAD_PATH));
+        assert!(recheck_absent("plugins/1/a.toml"));
+        assert!(recheck_absent("timestamp.toml"));
+    }
 
     #[test]
     fn conditional_headers_send_back_what_the_server_gave() {

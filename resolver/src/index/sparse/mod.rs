@@ -20,8 +20,9 @@
 //!                              size the timestamp gives), cached atomically
 //!                         304: the cached bytes
 //!                         404/410: one more GET with `?plugres-refresh=<nanos>`
-//!                              (a CDN may still hold a pre-publish miss),
-//!                              then "absent" (cached too, for --offline)
+//!                              (a CDN may still hold a pre-publish miss;
+//!                              not for the optional head.bundle), then
+//!                              "absent" (cached too, for --offline)
 //!                         401/403: an error naming the registry and how to
 //!                              give it a token (or why a configured one
 //!                              was withheld: bound to another index)
@@ -500,10 +501,7 @@ impl Inner {
             false => (None, validators),
         };
         let mut answer = self.fetch_url(path, bust, validators.as_ref())?;
-        if matches!(answer, Answer::Absent) && bust.is_none() && path != HEAD_PATH {
-            // A CDN may still serve a miss cached before the file was
-            // published: ask once more past its cache. (Not for the head:
-            // it is optional, and a client without it reads the files.)
+        if matches!(answer, Answer::Absent) && bust.is_none() && http_logic::recheck_absent(path) {
             answer = self.fetch_url(path, Some(http_logic::bust_value()), None)?;
         }
         match answer {
