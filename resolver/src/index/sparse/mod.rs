@@ -75,6 +75,19 @@ use http_logic::{Class, Validators};
 /// Most requests a sparse backend runs at once.
 pub const MAX_PARALLEL: usize = 16;
 
+/// A connection's read buffer. ureq's default (128 KiB, and as much again
+/// to write) cost a cold lock with [`MAX_PARALLEL`] connections a third of
+/// its memory, every page of it zeroed on first touch; an index file is
+/// read through it in pieces, so a smaller one costs nothing per file.
+const INPUT_BUFFER: usize = 32 * 1024;
+/// The longest response head read (status line and headers). Below
+/// [`INPUT_BUFFER`], so a longer one is refused as too large by name
+/// rather than as a connection that stopped making progress. Hosts and
+/// CDNs send a few KiB.
+const MAX_RESPONSE_HEAD: usize = 16 * 1024;
+/// A connection's write buffer: it holds a GET's request line and headers.
+const OUTPUT_BUFFER: usize = 8 * 1024;
+
 /// How to open a [`SparseBackend`].
 #[derive(Debug, Clone)]
 pub struct SparseConfig {
@@ -227,6 +240,9 @@ impl SparseBackend {
                 .agent_builder()
                 .max_idle_connections(MAX_PARALLEL * 2)
                 .max_idle_connections_per_host(MAX_PARALLEL)
+                .input_buffer_size(INPUT_BUFFER)
+                .max_response_header_size(MAX_RESPONSE_HEAD)
+                .output_buffer_size(OUTPUT_BUFFER)
                 .build(),
         );
         let (token, token_withheld) = match config.token {

@@ -830,6 +830,35 @@ fn a_gzip_bomb_is_refused_at_the_decoded_limit() {
     assert_eq!(server.requests().len(), 1, "a hostile file is not retried");
 }
 
+/// The response head is read into a small buffer: a few KiB of headers
+/// (what hosts and CDNs send) are read, and an endless head is refused as
+/// too large, by name, without a second try.
+#[test]
+fn response_heads_are_read_up_to_their_limit() {
+    use crate::fetch::test_server::{Reply, TestServer};
+    let reply = |size: usize| Reply::Raw {
+        status: 200,
+        headers: format!("X-Padding: {}\r\n", "p".repeat(size)),
+        declared: None,
+        body: b"format = 1\n".to_vec(),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let fine = TestServer::start(move |_, _| reply(8 * 1024));
+    let b = backend(&fine.url(""), cache.path());
+    assert_eq!(
+        b.read("plugins/1/a.toml").unwrap(),
+        Some(b"format = 1\n".to_vec())
+    );
+    let huge = TestServer::start(move |_, _| reply(MAX_RESPONSE_HEAD));
+    let err = backend(&huge.url(""), cache.path())
+        .read("plugins/1/b.toml")
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("plugins/1/b.toml"), "{text}");
+    assert!(text.to_lowercase().contains("header"), "{text}");
+    assert_eq!(huge.requests().len(), 1, "{text}");
+}
+
 /// The snapshot is read no further than the size the timestamp gives.
 #[test]
 fn a_file_past_the_size_a_signed_file_gives_is_refused() {
