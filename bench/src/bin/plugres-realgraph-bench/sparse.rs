@@ -5,7 +5,7 @@
 //! `CARGO_HOME` (no index cache, no trust state); warm runs keep the one the
 //! previous run filled. Each run's requests are counted in the access log.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use semver::Version;
@@ -70,6 +70,7 @@ pub(crate) fn run(
         "cargo warm",
         "ratio"
     );
+    let mut used_homes = Vec::new();
     for set in sets {
         let p_dir = data.work.join(format!("sparse-plugres-{}", set.name));
         let c_dir = data.work.join(format!("sparse-cargo-{}", set.name));
@@ -83,20 +84,23 @@ pub(crate) fn run(
             engine,
         )?;
         projects::cargo_project(&c_dir, set, engine)?;
+        let mut p_homes = FreshHomes::new(&p_home);
         let p_cold = measured(tools, &nginx, || {
-            timing::remove_dir(&p_home)?;
-            timing::plugres_lock(tools, &p_dir, &p_home)
+            timing::plugres_lock(tools, &p_dir, &p_homes.next()?)
         })?;
         let p_warm = measured(tools, &nginx, || {
-            timing::plugres_lock(tools, &p_dir, &p_home)
+            timing::plugres_lock(tools, &p_dir, p_homes.last())
         })?;
+        let mut c_homes = FreshHomes::new(&c_home);
         let c_cold = measured(tools, &nginx, || {
-            projects::cargo_home(&c_home, &cargo_source)?;
-            timing::cargo_lock(tools, &c_dir, &c_home, false)
+            let home = c_homes.next()?;
+            projects::cargo_home(&home, &cargo_source)?;
+            timing::cargo_lock(tools, &c_dir, &home, false)
         })?;
         let c_warm = measured(tools, &nginx, || {
-            timing::cargo_lock(tools, &c_dir, &c_home, false)
+            timing::cargo_lock(tools, &c_dir, c_homes.last(), false)
         })?;
+        used_homes.extend([p_home, c_home]);
         let a = timing::compare(&p_dir, &c_dir)?;
         let cell = |m: &Measured| format!("{:.1} ms/{}r", m.secs * 1e3, m.requests);
         println!(
@@ -114,5 +118,42 @@ pub(crate) fn run(
     println!(
         "plugres = packages locked by plugres/cargo; NNr = requests of one run; ratio = plugres time / cargo time"
     );
+    for home in used_homes {
+        timing::remove_dir(&home)?;
+    }
     Ok(())
+}
+
+/// A new, never-used home folder for each cold run, all under one folder
+/// removed only when the whole table is done. Removing the previous
+/// run's home instead made the next run's file creations slow on ext4
+/// (it skips inodes freed in the last minute, scanning past them one by
+/// one), a cost of the benchmark that no first use pays.
+struct FreshHomes {
+    parent: PathBuf,
+    current: PathBuf,
+    made: usize,
+}
+
+impl FreshHomes {
+    fn new(parent: &Path) -> Self {
+        FreshHomes {
+            parent: parent.to_path_buf(),
+            current: parent.join("0"),
+            made: 0,
+        }
+    }
+
+    /// The path of a home no run has used (not created: the tool makes it).
+    fn next(&mut self) -> Result<PathBuf> {
+        self.made += 1;
+        self.current = self.parent.join(self.made.to_string());
+        timing::remove_dir(&self.current)?;
+        Ok(self.current.clone())
+    }
+
+    /// The home of the last cold run, for the warm runs.
+    fn last(&self) -> &Path {
+        &self.current
+    }
 }
