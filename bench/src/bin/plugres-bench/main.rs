@@ -51,6 +51,7 @@
 //! fast wrong answer cannot pass.
 
 mod artifact;
+mod aside;
 mod measure;
 mod nginx;
 mod report;

@@ -19,6 +19,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use crate::aside::{SetAside, remove_dir};
 use crate::measure::{Timing, timed_runs};
 use crate::nginx::Nginx;
 use crate::setup::{self, IndexSpec, Tools};
@@ -82,8 +83,9 @@ pub(crate) fn run_size(
         "Timing `plugres search` on {} plugins: local cold, warm...",
         spec.plugins
     );
+    let mut aside = SetAside::new(work.join("search-set-aside"))?;
     let local_cold = timed_runs(runs, || {
-        remove_dir(&verified)?;
+        aside.set_aside(&verified)?;
         search(&dir)
     })?;
     let local_warm = timed_runs(runs, || search(&dir))?;
@@ -107,8 +109,8 @@ pub(crate) fn run_size(
     );
     let mut cold_requests = RunRequests::default();
     result.sparse_cold = Some(timed_runs(runs, || {
-        remove_dir(&home.join("index"))?;
-        remove_dir(&home.join("trust"))?;
+        aside.set_aside(&home.join("index"))?;
+        aside.set_aside(&home.join("trust"))?;
         let offset = server.log_len();
         let secs = search(&url)?;
         cold_requests.add(&server.requests_since(offset)?);
@@ -155,11 +157,3 @@ pub(crate) fn print(results: &[SearchResult]) {
     }
 }
 
-fn remove_dir(dir: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove `{}`", dir.display()))
-        }
-        _ => Ok(()),
-    }
-}

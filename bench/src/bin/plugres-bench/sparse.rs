@@ -20,9 +20,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::Serialize;
 
+use crate::aside::SetAside;
 use crate::measure::{Bench, Timing, timed_runs};
 use crate::nginx::{Nginx, Requests};
 use crate::setup::{self, IndexSpec, Tools};
@@ -108,9 +109,10 @@ pub(crate) fn run_size(
         server.sparse_url()
     );
     let mut cold_requests = RunRequests::default();
+    let mut aside = SetAside::new(work.join("sparse-set-aside"))?;
     let cold = timed_runs(runs, || {
-        remove_dir(&cache)?;
-        remove_dir(&home.join("trust"))?;
+        aside.set_aside(&cache)?;
+        aside.set_aside(&home.join("trust"))?;
         let offset = server.log_len();
         let (report, secs) = bench.plugres_lock()?;
         cold_requests.add(&server.requests_since(offset)?);
@@ -146,16 +148,6 @@ pub(crate) fn run_size(
         cold_requests,
         warm_requests,
     })
-}
-
-/// Removes `dir` and everything in it, if it exists.
-fn remove_dir(dir: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove `{}`", dir.display()))
-        }
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]
