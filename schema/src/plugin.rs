@@ -195,8 +195,30 @@ impl PluginFile {
     }
 
     /// [`PluginFile::parse`], with unknown fields treated as `mode` says
-    /// (README "Format evolution").
+    /// (README "Format evolution"). A file in the index tool's own layout
+    /// is read by a fast path that accepts exactly what this would
+    /// (`canonical`).
     pub fn parse_with(
+        file: &str,
+        bytes: &[u8],
+        mode: UnknownFields,
+    ) -> Result<Parsed<PluginFile>, Vec<Diagnostic>> {
+        if let Some(value) = std::str::from_utf8(bytes)
+            .ok()
+            .filter(|_| bytes.len() <= crate::MAX_FILE_SIZE)
+            .and_then(|text| canonical::parse(file, text, mode))
+        {
+            return Ok(Parsed {
+                value,
+                unknown: Vec::new(),
+            });
+        }
+        Self::parse_full(file, bytes, mode)
+    }
+
+    /// [`PluginFile::parse_with`] by the `toml` crate alone, whatever the
+    /// layout (the fast path's fallback, with the diagnostics).
+    fn parse_full(
         file: &str,
         bytes: &[u8],
         mode: UnknownFields,
@@ -697,5 +719,6 @@ pub(crate) fn check_artifact_url(url: &str) -> Result<(), String> {
 }
 
 pub(crate) mod binary;
+mod canonical;
 #[cfg(test)]
 mod tests;
