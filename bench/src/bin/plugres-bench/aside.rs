@@ -74,7 +74,10 @@ mod tests {
             assert!(!cache.exists());
         }
         aside.set_aside(&cache).unwrap(); // nothing there: nothing to do
-        assert_eq!(std::fs::read_to_string(tmp.path().join("aside/2/sub/f")).unwrap(), "1");
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("aside/2/sub/f")).unwrap(),
+            "1"
+        );
         aside.clear().unwrap();
         assert!(!tmp.path().join("aside").exists());
     }

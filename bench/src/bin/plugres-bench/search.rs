@@ -156,4 +156,3 @@ pub(crate) fn print(results: &[SearchResult]) {
         println!("{line}");
     }
 }
-
