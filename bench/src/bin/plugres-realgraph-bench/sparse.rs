@@ -13,7 +13,7 @@ use semver::Version;
 use crate::nginx::Nginx;
 use crate::projects::{self, Data};
 use crate::sets::RootSet;
-use crate::timing::{self, Tools, median};
+use crate::timing::{self, Tools, medians};
 
 /// A median time and the requests of the last run.
 struct Measured {
@@ -21,20 +21,36 @@ struct Measured {
     requests: usize,
 }
 
-/// Times `run` like [`median`], counting the last run's requests.
+/// Times `a` and `b` like [`medians`] (alternating), counting each one's
+/// requests in its last run.
 fn measured(
     tools: &Tools,
     nginx: &Nginx,
-    mut run: impl FnMut() -> Result<f64>,
-) -> Result<Measured> {
-    let mut requests = 0;
-    let secs = median(tools.runs, || {
+    mut a: impl FnMut() -> Result<f64>,
+    mut b: impl FnMut() -> Result<f64>,
+) -> Result<(Measured, Measured)> {
+    let (mut ra, mut rb) = (0, 0);
+    let counted = |run: &mut dyn FnMut() -> Result<f64>, requests: &mut usize| {
         let offset = nginx.log_len();
         let secs = run()?;
-        requests = nginx.requests_since(offset)?.total;
+        *requests = nginx.requests_since(offset)?.total;
         Ok(secs)
-    })?;
-    Ok(Measured { secs, requests })
+    };
+    let (sa, sb) = medians(
+        tools.runs,
+        || counted(&mut a, &mut ra),
+        || counted(&mut b, &mut rb),
+    )?;
+    Ok((
+        Measured {
+            secs: sa,
+            requests: ra,
+        },
+        Measured {
+            secs: sb,
+            requests: rb,
+        },
+    ))
 }
 
 pub(crate) fn run(
@@ -85,21 +101,23 @@ pub(crate) fn run(
         )?;
         projects::cargo_project(&c_dir, set, engine)?;
         let mut p_homes = FreshHomes::new(&p_home);
-        let p_cold = measured(tools, &nginx, || {
-            timing::plugres_lock(tools, &p_dir, &p_homes.next()?)
-        })?;
-        let p_warm = measured(tools, &nginx, || {
-            timing::plugres_lock(tools, &p_dir, p_homes.last())
-        })?;
         let mut c_homes = FreshHomes::new(&c_home);
-        let c_cold = measured(tools, &nginx, || {
-            let home = c_homes.next()?;
-            projects::cargo_home(&home, &cargo_source)?;
-            timing::cargo_lock(tools, &c_dir, &home, false)
-        })?;
-        let c_warm = measured(tools, &nginx, || {
-            timing::cargo_lock(tools, &c_dir, c_homes.last(), false)
-        })?;
+        let (p_cold, c_cold) = measured(
+            tools,
+            &nginx,
+            || timing::plugres_lock(tools, &p_dir, &p_homes.next()?),
+            || {
+                let home = c_homes.next()?;
+                projects::cargo_home(&home, &cargo_source)?;
+                timing::cargo_lock(tools, &c_dir, &home, false)
+            },
+        )?;
+        let (p_warm, c_warm) = measured(
+            tools,
+            &nginx,
+            || timing::plugres_lock(tools, &p_dir, p_homes.last()),
+            || timing::cargo_lock(tools, &c_dir, c_homes.last(), false),
+        )?;
         used_homes.extend([p_home, c_home]);
         let a = timing::compare(&p_dir, &c_dir)?;
         let cell = |m: &Measured| format!("{:.1} ms/{}r", m.secs * 1e3, m.requests);

@@ -18,18 +18,32 @@ pub(crate) struct Tools {
     pub(crate) runs: usize,
 }
 
-/// The median of `runs` timed calls of `run`, after one untimed call.
-pub(crate) fn median(runs: usize, mut run: impl FnMut() -> Result<f64>) -> Result<f64> {
-    run()?;
-    let mut times = (0..runs.max(1))
-        .map(|_| run())
-        .collect::<Result<Vec<_>>>()?;
+/// The medians of `runs` timed calls of `a` and of `b`, after one untimed
+/// call of each. The calls alternate (a, b, a, b, …): this VM's speed
+/// drifts over seconds, and timing all of one tool's runs before the
+/// other's moved a ratio by up to 2× between two runs of the benchmark.
+pub(crate) fn medians(
+    runs: usize,
+    mut a: impl FnMut() -> Result<f64>,
+    mut b: impl FnMut() -> Result<f64>,
+) -> Result<(f64, f64)> {
+    a()?;
+    b()?;
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(1) {
+        ta.push(a()?);
+        tb.push(b()?);
+    }
+    Ok((median_of(ta), median_of(tb)))
+}
+
+fn median_of(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     let n = times.len();
-    Ok(match n % 2 {
+    match n % 2 {
         1 => times[n / 2],
         _ => (times[n / 2 - 1] + times[n / 2]) / 2.0,
-    })
+    }
 }
 
 /// Runs `command` to success; wall-clock seconds from spawn to exit.
@@ -112,8 +126,11 @@ pub(crate) fn local(tools: &Tools, data: &Data, sets: &[RootSet], engine: &Versi
         let c_dir = data.work.join(format!("cargo-{}", set.name));
         projects::plugres_project(&p_dir, set, &index, &data.written.root_public_key, engine)?;
         projects::cargo_project(&c_dir, set, engine)?;
-        let p = median(tools.runs, || plugres_lock(tools, &p_dir, &plugres_home))?;
-        let c = median(tools.runs, || cargo_lock(tools, &c_dir, &cargo_home, true))?;
+        let (p, c) = medians(
+            tools.runs,
+            || plugres_lock(tools, &p_dir, &plugres_home),
+            || cargo_lock(tools, &c_dir, &cargo_home, true),
+        )?;
         let a = compare(&p_dir, &c_dir)?;
         println!(
             "{:<10} {:>6} {:>8} {:>12} {:>5} {:>11.1} {:>10.1} {:>7.2}x",
