@@ -1,10 +1,11 @@
-//! Emptying a cache between cold runs without deleting it then.
+//! Emptying a cache between cold runs as a new machine would have it.
 //!
 //! Deleting the last run's cache right before the next run made that run's
 //! file creations slow on ext4, which skips inodes freed in the last
 //! minute and scans past them one by one: a cost of the benchmark that no
 //! first use pays. So a cold run's caches are moved into a folder of
-//! their own (one rename each) and deleted when the measurement is done.
+//! their own (one rename each) and deleted when the measurement is done,
+//! and dirty pages are written back before the next run ([`settle`]).
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,17 @@ impl Drop for SetAside {
     fn drop(&mut self) {
         let _ = self.clear();
     }
+}
+
+/// Writes every dirty page back (`sync`), before a timed cold run: a new
+/// machine has no writeback pending, and the caches set aside by the run
+/// before (hundreds of files) otherwise went to disk during the next one.
+pub(crate) fn settle() -> Result<()> {
+    let status = std::process::Command::new("sync")
+        .status()
+        .context("cannot run `sync`")?;
+    anyhow::ensure!(status.success(), "`sync` failed: {status}");
+    Ok(())
 }
 
 /// Removes `dir` and everything in it, if it exists.

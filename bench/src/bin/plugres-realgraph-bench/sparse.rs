@@ -105,10 +105,15 @@ pub(crate) fn run(
         let (p_cold, c_cold) = measured(
             tools,
             &nginx,
-            || timing::plugres_lock(tools, &p_dir, &p_homes.next()?),
+            || {
+                let home = p_homes.next()?;
+                timing::settle()?;
+                timing::plugres_lock(tools, &p_dir, &home)
+            },
             || {
                 let home = c_homes.next()?;
                 projects::cargo_home(&home, &cargo_source)?;
+                timing::settle()?;
                 timing::cargo_lock(tools, &c_dir, &home, false)
             },
         )?;
