@@ -21,7 +21,8 @@
 //! minutes verifies a year later, by the log's time.
 //!
 //! What the statement says (subjects and predicate) is returned for the
-//! caller to compare with the signed index entry.
+//! caller to compare with the signed index entry
+//! (`plugres_schema::attestation::check`: the predicate is the entry).
 
 mod provider;
 

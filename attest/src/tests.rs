@@ -42,16 +42,51 @@ fn entry(v: &mut serde_json::Value) -> &mut serde_json::Value {
     &mut v["verificationMaterial"]["tlogEntries"][0]
 }
 
+/// hello-world 1.0.0 of the sample index, whose statement the fixtures sign.
+fn sample_entry() -> (plugres_schema::PluginName, plugres_schema::VersionEntry) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sample-index/plugins/he/ll/hello-world.toml"
+    );
+    let file = plugres_schema::PluginFile::parse("hello-world.toml", &std::fs::read(path).unwrap())
+        .unwrap();
+    let entry = file.versions[0].clone();
+    assert_eq!(entry.version.to_string(), "1.0.0");
+    (file.name, entry)
+}
+
+/// Writes `fixtures/statement.json`, which `fixtures/make.mjs` signs:
+/// `cargo test -p plugres-attest -- --ignored write_statement`.
+#[test]
+#[ignore]
+fn write_statement() {
+    let (name, entry) = sample_entry();
+    let statement = plugres_schema::attestation::statement(&name, &entry);
+    let path = format!("{}/fixtures/statement.json", env!("CARGO_MANIFEST_DIR"));
+    let text = serde_json::to_string_pretty(&statement).unwrap() + "\n";
+    std::fs::write(path, text).unwrap();
+}
+
 #[test]
 fn the_publishers_bundle_verifies_and_says_what_was_signed() {
     let a = check("ok.sigstore.json").unwrap();
-    assert_eq!(
-        a.predicate_type,
-        "https://plugres.dev/attestation/version/v1"
-    );
-    assert_eq!(a.subjects.len(), 1);
-    assert_eq!(a.subjects[0].0, "hello_world.wasm");
-    assert_eq!(a.predicate["plugin"], "hello-world");
+    let (name, entry) = sample_entry();
+    let stated = |entry: &plugres_schema::VersionEntry| {
+        plugres_schema::attestation::check(
+            &name,
+            entry,
+            &a.predicate_type,
+            &a.subjects,
+            &a.predicate,
+        )
+    };
+    // What it states is exactly the signed plugin file's entry.
+    stated(&entry).unwrap();
+    // Replayed for another version of the same plugin, it is not.
+    let mut other = entry.clone();
+    other.version = plugres_schema::Version::parse("1.1.0").unwrap();
+    let err = stated(&other).unwrap_err();
+    assert!(err.contains("`version`"), "{err}");
     assert_eq!(a.repository, "https://github.com/acme/hello");
     assert_eq!(a.commit, "0123456789abcdef0123456789abcdef01234567");
     assert_eq!(a.git_ref, "refs/tags/v1.0.0");

@@ -17,6 +17,7 @@
 //! [`Target`] can only be built through its checking constructor, and
 //! deserialising goes through it.
 
+pub mod attestation;
 mod catalog;
 mod channel;
 mod config;
