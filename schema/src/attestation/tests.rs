@@ -60,6 +60,17 @@ fn a_statement_that_differs_from_the_file_is_refused() {
     let mut extra = subjects.clone();
     extra.push(("evil.wasm".into(), "00".repeat(32)));
     refused(&kind, &extra, &predicate, "evil.wasm");
+    let swapped: Vec<(String, String)> = subjects
+        .iter()
+        .map(|(name, _)| (name.clone(), "11".repeat(32)))
+        .collect();
+    refused(&kind, &swapped, &predicate, "subjects");
+    // A subject named otherwise (a file's basename) is the same subject.
+    let renamed: Vec<(String, String)> = subjects
+        .iter()
+        .map(|(_, sha)| ("hello_world.wasm".to_string(), sha.clone()))
+        .collect();
+    check(&name, &entry, &kind, &renamed, &predicate).unwrap();
     refused(
         "https://slsa.dev/provenance/v1",
         &subjects,
