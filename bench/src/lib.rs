@@ -8,9 +8,22 @@
 //! - `plugres-realgraph-bench` (`src/bin/plugres-realgraph-bench/`) times
 //!   `plugres lock` against `cargo generate-lockfile` on real crates.io
 //!   entries ([`realgraph`]).
+//! - `plugres-attest-bench` times the offline check of a trusted
+//!   publisher's attestation.
 //!
 //! The library holds [`synth`], the synthetic index generator, which the
 //! index tool's own validation tests also build on.
 
 pub mod realgraph;
 pub mod synth;
+
+/// Writes every dirty page back (`sync`), untimed, before a cold run: a new
+/// machine has no writeback pending, and the hundreds of files the run
+/// before wrote otherwise went to disk during the next one.
+pub fn settle() -> anyhow::Result<()> {
+    let status = std::process::Command::new("sync")
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run `sync`: {e}"))?;
+    anyhow::ensure!(status.success(), "`sync` failed: {status}");
+    Ok(())
+}

@@ -5,7 +5,8 @@
 //! minute and scans past them one by one: a cost of the benchmark that no
 //! first use pays. So a cold run's caches are moved into a folder of
 //! their own (one rename each) and deleted when the measurement is done,
-//! and dirty pages are written back before the next run ([`settle`]).
+//! and dirty pages are written back before the next run
+//! ([`plugres_bench::settle`]).
 
 use std::path::{Path, PathBuf};
 
@@ -47,17 +48,6 @@ impl Drop for SetAside {
     fn drop(&mut self) {
         let _ = self.clear();
     }
-}
-
-/// Writes every dirty page back (`sync`), before a timed cold run: a new
-/// machine has no writeback pending, and the caches set aside by the run
-/// before (hundreds of files) otherwise went to disk during the next one.
-pub(crate) fn settle() -> Result<()> {
-    let status = std::process::Command::new("sync")
-        .status()
-        .context("cannot run `sync`")?;
-    anyhow::ensure!(status.success(), "`sync` failed: {status}");
-    Ok(())
 }
 
 /// Removes `dir` and everything in it, if it exists.

@@ -111,7 +111,7 @@ pub(crate) fn run_size(
     result.sparse_cold = Some(timed_runs(runs, || {
         aside.set_aside(&home.join("index"))?;
         aside.set_aside(&home.join("trust"))?;
-        crate::aside::settle()?;
+        plugres_bench::settle()?;
         let offset = server.log_len();
         let secs = search(&url)?;
         cold_requests.add(&server.requests_since(offset)?);

@@ -113,7 +113,7 @@ pub(crate) fn run_size(
     let cold = timed_runs(runs, || {
         aside.set_aside(&cache)?;
         aside.set_aside(&home.join("trust"))?;
-        crate::aside::settle()?;
+        plugres_bench::settle()?;
         let offset = server.log_len();
         let (report, secs) = bench.plugres_lock()?;
         cold_requests.add(&server.requests_since(offset)?);

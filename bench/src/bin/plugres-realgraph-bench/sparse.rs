@@ -107,13 +107,13 @@ pub(crate) fn run(
             &nginx,
             || {
                 let home = p_homes.next()?;
-                timing::settle()?;
+                plugres_bench::settle()?;
                 timing::plugres_lock(tools, &p_dir, &home)
             },
             || {
                 let home = c_homes.next()?;
                 projects::cargo_home(&home, &cargo_source)?;
-                timing::settle()?;
+                plugres_bench::settle()?;
                 timing::cargo_lock(tools, &c_dir, &home, false)
             },
         )?;

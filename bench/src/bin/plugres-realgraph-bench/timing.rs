@@ -46,17 +46,6 @@ fn median_of(mut times: Vec<f64>) -> f64 {
     }
 }
 
-/// Writes every dirty page back (`sync`), untimed, before a cold run: a
-/// new machine has no writeback pending, and the files of the run before
-/// (hundreds) otherwise went to disk during the next one.
-pub(crate) fn settle() -> Result<()> {
-    let status = Command::new("sync").status().context("cannot run `sync`")?;
-    if !status.success() {
-        bail!("`sync` failed: {status}");
-    }
-    Ok(())
-}
-
 /// Runs `command` to success; wall-clock seconds from spawn to exit.
 pub(crate) fn timed(mut command: Command, what: &str) -> Result<f64> {
     command.stdin(Stdio::null());
