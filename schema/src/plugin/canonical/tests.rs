@@ -224,3 +224,173 @@ fn edited_bytes_never_make_the_paths_disagree() {
     // description), and take the fast path.
     assert!(fast_reads > 50, "{fast_reads}");
 }
+
+mod generated {
+    //! Plugin files made from generated values and rendered: the fast path
+    //! must read every valid one (without settings) to exactly what the
+    //! full parser reads, and decline every invalid one.
+
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::plugin::{Artifact, Permission, Readme, Target, VersionEntry};
+    use crate::{Channel, IndexPath, PluginName, Sha256, Version};
+
+    /// Text with what needs escaping, non-ASCII, and (rarely) a control
+    /// character validation refuses.
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 \"\\\\\n\té\u{2028}<>@.\u{7f}]{1,24}"
+    }
+
+    fn version_entry() -> impl Strategy<Value = VersionEntry> {
+        (
+            prop::sample::select(vec![
+                ">=1.0",
+                "^1.2",
+                ">=1.4, <2",
+                "*",
+                "=1.2.3",
+                "~0.3",
+                "<3",
+            ]),
+            prop::sample::subsequence(vec!["fs-read", "fs-write", "network"], 0..=3),
+            prop::collection::btree_map(
+                prop::sample::select(vec!["alpha", "beta-x", "gamma2"]),
+                prop::sample::select(vec!["^0.2", ">=1.0.0", "*", "~1.1"]),
+                0..3,
+            ),
+            prop::collection::vec(artifact(), 1..3),
+            any::<bool>(),
+            prop::option::of(text()),
+            prop::option::of(any::<[u8; 32]>()),
+        )
+            .prop_map(|(engine, perms, deps, artifacts, yanked, reason, readme)| {
+                VersionEntry {
+                    version: Version::parse("0.0.0").unwrap(),
+                    engine: semver::VersionReq::parse(engine).unwrap(),
+                    published: "2026-01-01T00:00:00Z".to_string(),
+                    permissions: perms
+                        .into_iter()
+                        .map(|p| Permission::new(p).unwrap())
+                        .collect(),
+                    yanked,
+                    yank_reason: reason.filter(|_| yanked),
+                    dependencies: deps
+                        .into_iter()
+                        .map(|(n, r)| {
+                            (
+                                PluginName::new(n).unwrap(),
+                                semver::VersionReq::parse(r).unwrap(),
+                            )
+                        })
+                        .collect(),
+                    artifacts,
+                    settings: Default::default(),
+                    readme: readme.map(|sha| Readme {
+                        path: IndexPath::new("readmes/ge/ne/generated/0.0.0.md").unwrap(),
+                        sha256: Sha256::from_bytes(sha),
+                        size: 12,
+                    }),
+                    span: 0..0,
+                }
+            })
+    }
+
+    fn artifact() -> impl Strategy<Value = Artifact> {
+        (
+            prop::sample::select(vec!["any", "wasm32-wasip1", "x86_64-unknown-linux-gnu"]),
+            prop::sample::select(vec![
+                "a/b.wasm",
+                "https://cdn.example.com/x/y.wasm",
+                "../up.wasm",
+                "p q.wasm",
+            ]),
+            any::<[u8; 32]>(),
+            0u64..5_000_000,
+        )
+            .prop_map(|(target, url, sha, size)| Artifact {
+                target: Target::new(target).unwrap(),
+                url: url.to_string(),
+                sha256: Sha256::from_bytes(sha),
+                size,
+            })
+    }
+
+    fn plugin_file() -> impl Strategy<Value = PluginFile> {
+        (
+            text(),
+            prop::option::of(text()),
+            prop::option::of(prop::sample::select(vec![
+                "https://example.com/r",
+                "ftp://x",
+            ])),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(
+                prop::sample::select(vec!["demo", "greeting", "Bad Tag"]),
+                0..3,
+            ),
+            prop::option::of(text()),
+            prop::collection::vec(version_entry(), 1..4),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(
+                    description,
+                    license,
+                    repository,
+                    authors,
+                    keywords,
+                    deprecated,
+                    mut versions,
+                    channel,
+                )| {
+                    for (i, v) in versions.iter_mut().enumerate() {
+                        v.version = Version::parse(&format!("1.{i}.0")).unwrap();
+                        if let Some(r) = &mut v.readme {
+                            r.path = IndexPath::new(&format!("readmes/ge/ne/generated/1.{i}.0.md"))
+                                .unwrap();
+                        }
+                    }
+                    let mut channels = BTreeMap::new();
+                    if channel {
+                        channels.insert(Channel::new("beta").unwrap(), versions[0].version.clone());
+                    }
+                    PluginFile {
+                        name: PluginName::new("generated").unwrap(),
+                        description,
+                        license,
+                        repository: repository.map(str::to_string),
+                        homepage: None,
+                        authors,
+                        support: None,
+                        keywords: keywords.into_iter().map(str::to_string).collect(),
+                        categories: Vec::new(),
+                        deprecated,
+                        channels,
+                        versions,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn the_fast_path_reads_what_the_full_parser_reads(file in plugin_file()) {
+            let text = crate::render::plugin_file(&file);
+            for mode in MODES {
+                let full = PluginFile::parse_full("x.toml", text.as_bytes(), mode).ok().map(|p| p.value);
+                let fast = parse("x.toml", &text, mode);
+                // Refuse mode: a valid rendered file takes the fast path.
+                if mode == UnknownFields::Refuse {
+                    prop_assert_eq!(fast.is_some(), full.is_some(), "{}", text);
+                }
+                if let Some(fast) = fast {
+                    prop_assert_eq!(Some(fast), full, "{}", text);
+                }
+            }
+        }
+    }
+}
