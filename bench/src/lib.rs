@@ -17,6 +17,16 @@
 pub mod realgraph;
 pub mod synth;
 
+/// Removes `dir` and everything in it, if it exists.
+pub fn remove_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::Error::new(e).context(format!("cannot remove `{}`", dir.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes every dirty page back (`sync`), untimed, before a cold run: a new
 /// machine has no writeback pending, and the hundreds of files the run
 /// before wrote otherwise went to disk during the next one.

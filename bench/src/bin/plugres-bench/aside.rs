@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use plugres_bench::remove_dir;
 
 /// Where caches go until [`SetAside::clear`] (or drop) deletes them.
 pub(crate) struct SetAside {
@@ -47,16 +48,6 @@ impl SetAside {
 impl Drop for SetAside {
     fn drop(&mut self) {
         let _ = self.clear();
-    }
-}
-
-/// Removes `dir` and everything in it, if it exists.
-pub(crate) fn remove_dir(dir: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove `{}`", dir.display()))
-        }
-        _ => Ok(()),
     }
 }
 

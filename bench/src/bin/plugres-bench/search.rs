@@ -19,7 +19,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::aside::{SetAside, remove_dir};
+use crate::aside::SetAside;
 use crate::measure::{Timing, timed_runs};
 use crate::nginx::Nginx;
 use crate::setup::{self, IndexSpec, Tools};
@@ -49,7 +49,7 @@ pub(crate) fn run_size(
     let outside = work.join("search-outside");
     std::fs::create_dir_all(&outside)?;
     let home = work.join(format!("search-home-{}", spec.plugins));
-    remove_dir(&home)?;
+    plugres_bench::remove_dir(&home)?;
     let key = index.info.root_public_key.clone();
     // A plugin in the middle of the index, by the words of its description.
     let wanted = spec.plugins / 2;
@@ -86,6 +86,7 @@ pub(crate) fn run_size(
     let mut aside = SetAside::new(work.join("search-set-aside"))?;
     let local_cold = timed_runs(runs, || {
         aside.set_aside(&verified)?;
+        plugres_bench::settle()?;
         search(&dir)
     })?;
     let local_warm = timed_runs(runs, || search(&dir))?;

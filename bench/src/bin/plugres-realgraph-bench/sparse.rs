@@ -142,7 +142,7 @@ pub(crate) fn run(
         "plugres = packages locked by plugres/cargo; NNr = requests of one run; ratio = plugres time / cargo time"
     );
     for home in used_homes {
-        timing::remove_dir(&home)?;
+        plugres_bench::remove_dir(&home)?;
     }
     Ok(())
 }
@@ -171,7 +171,7 @@ impl FreshHomes {
     fn next(&mut self) -> Result<PathBuf> {
         self.made += 1;
         self.current = self.parent.join(self.made.to_string());
-        timing::remove_dir(&self.current)?;
+        plugres_bench::remove_dir(&self.current)?;
         Ok(self.current.clone())
     }
 

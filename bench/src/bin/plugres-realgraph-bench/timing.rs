@@ -180,12 +180,3 @@ pub(crate) fn remove(path: &Path) -> Result<()> {
         _ => Ok(()),
     }
 }
-
-pub(crate) fn remove_dir(path: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove `{}`", path.display()))
-        }
-        _ => Ok(()),
-    }
-}
