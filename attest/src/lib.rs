@@ -86,7 +86,7 @@ pub struct Attested {
 }
 
 /// Why an attestation is refused. Each names one check.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum AttestError {
     #[error("the attestation bundle is {size} bytes; the limit is {MAX_BUNDLE_SIZE}")]
     TooLarge { size: usize },

@@ -249,6 +249,7 @@ pub fn publish_next_version(dir: &Path, key: &SigningKey, name: &str) -> Result<
         artifacts: vec![artifact(0, &name, &version, Artifacts::Unreachable)?],
         settings: Default::default(),
         readme: None,
+        attestation: None,
         span: 0..0,
         ..newest.clone()
     };
@@ -589,6 +590,7 @@ fn plugin_file(plan: &[Planned], i: usize, seed: u64, artifacts: Artifacts) -> R
                 dependencies,
                 settings: Default::default(),
                 readme: None,
+                attestation: None,
                 span: 0..0,
             })
         })

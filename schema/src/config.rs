@@ -10,6 +10,16 @@ use crate::limits::ArchiveLimits;
 use crate::name::PluginName;
 use crate::unknown::{Parsed, UnknownFields};
 
+mod publishing;
+pub use publishing::{PublishPolicy, SigstoreRoot, TrustedPublisher};
+use publishing::{RawSigstore, RawTrustedPublisher};
+
+/// The config format that adds trusted publishing (README "Trusted
+/// publishing"). Its rules narrow what a client accepts, so a plugres that
+/// predates them must refuse the file rather than ignore them (README
+/// "Format evolution"): a config using them says `format = 2`.
+pub const TRUSTED_PUBLISHING_FORMAT: u32 = 2;
+
 /// A validated index config. Built only by [`IndexConfig::parse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexConfig {
@@ -43,10 +53,27 @@ pub struct IndexConfig {
     /// The categories plugins may name (`categories`, README "The
     /// catalog"); empty: any.
     pub categories: Vec<String>,
+    /// The pinned Sigstore trusted root (`[sigstore]`), needed by any
+    /// trusted publisher.
+    pub sigstore: Option<SigstoreRoot>,
+    /// CI identities that may attest versions (`[[trusted-publisher]]`).
+    pub trusted_publishers: Vec<TrustedPublisher>,
+    /// Scope → what must vouch for a version (`[publish-policy]`).
+    pub publish_policy: Vec<(Scope, PublishPolicy)>,
 }
 
 /// The tables of keys, strict in every mode (see [`IndexConfig::parse_with`]).
-const KEY_TABLES: &[&str] = &["root-key", "publisher-key", "snapshot-key", "timestamp-key"];
+/// `[sigstore]`, `[[trusted-publisher]]` and `[publish-policy]` are strict
+/// for the same reason.
+const KEY_TABLES: &[&str] = &[
+    "root-key",
+    "publisher-key",
+    "snapshot-key",
+    "timestamp-key",
+    "sigstore",
+    "trusted-publisher",
+    "publish-policy",
+];
 
 /// `timestamp-expiry` when the config does not set it: 7 days.
 pub const DEFAULT_TIMESTAMP_EXPIRY: u64 = 7 * 86_400;
@@ -78,6 +105,27 @@ impl IndexConfig {
         name: &'a PluginName,
     ) -> impl Iterator<Item = &'a PublisherKey> + 'a {
         self.publisher_keys.iter().filter(move |k| k.allows(name))
+    }
+
+    /// Trusted publishers that may attest versions of plugin `name`.
+    pub fn trusted_publishers_for<'a>(
+        &'a self,
+        name: &'a PluginName,
+    ) -> impl Iterator<Item = &'a TrustedPublisher> + 'a {
+        self.trusted_publishers
+            .iter()
+            .filter(move |t| t.allows(name))
+    }
+
+    /// What must vouch for plugin `name`'s versions: every
+    /// `[publish-policy]` entry whose scope matches it (`key` when none).
+    pub fn policy_for(&self, name: &PluginName) -> PublishPolicy {
+        PublishPolicy::all_of(
+            self.publish_policy
+                .iter()
+                .filter(|(scope, _)| scope.matches(name))
+                .map(|(_, p)| *p),
+        )
     }
 
     pub fn publisher(&self, id: &str) -> Option<&PublisherKey> {
@@ -156,7 +204,10 @@ impl IndexConfig {
     schemars(title = "plugres index: config.toml")
 )]
 pub(crate) struct RawConfig {
-    #[cfg_attr(feature = "json-schema", schemars(with = "crate::json_schema::Format"))]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "crate::json_schema::ConfigFormat")
+    )]
     format: Spanned<u32>,
     /// Raised by every change of this file; clients refuse an older one.
     #[cfg_attr(
@@ -225,6 +276,22 @@ pub(crate) struct RawConfig {
         schemars(with = "Vec<crate::json_schema::Tag>")
     )]
     categories: Vec<Spanned<String>>,
+    /// The Sigstore trusted root that attestations verify against.
+    sigstore: Option<RawSigstore>,
+    /// CI identities that may attest versions of the plugins their scopes
+    /// cover (trusted publishing; needs `format = 2`).
+    #[serde(default)]
+    #[cfg_attr(feature = "json-schema", schemars(with = "Vec<RawTrustedPublisher>"))]
+    trusted_publisher: Vec<Spanned<RawTrustedPublisher>>,
+    /// Plugin name pattern → `key`, `attestation`, `any` or `both`: what
+    /// must vouch for a version. A plugin follows every matching entry;
+    /// `key` when none matches.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "std::collections::BTreeMap<String, String>")
+    )]
+    publish_policy: std::collections::BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `[limits]`: what one artifact of this index may be. `plugres-index
@@ -322,11 +389,12 @@ struct RawPublisherKey {
 
 impl RawConfig {
     fn validate(self, d: &mut Diagnostics) -> IndexConfig {
-        if *self.format.get_ref() != crate::FORMAT {
+        let format = *self.format.get_ref();
+        if format != crate::FORMAT && format != TRUSTED_PUBLISHING_FORMAT {
             d.error(
                 Some(self.format.span()),
                 format!(
-                    "index format {} is not supported (this plugres reads format {}); upgrade plugres",
+                    "index format {} is not supported (this plugres reads formats {} and {TRUSTED_PUBLISHING_FORMAT}); upgrade plugres",
                     self.format.get_ref(),
                     crate::FORMAT
                 ),
@@ -390,6 +458,23 @@ impl RawConfig {
                 &self.timestamp_key,
             ],
         );
+        let sigstore = self
+            .sigstore
+            .as_ref()
+            .and_then(|s| publishing::sigstore_root(d, s));
+        let trusted_publishers: Vec<TrustedPublisher> = self
+            .trusted_publisher
+            .iter()
+            .filter_map(|t| publishing::trusted_publisher(d, t))
+            .collect();
+        let publish_policy = publishing::publish_policy(d, &self.publish_policy);
+        check_trusted_publishing(
+            d,
+            &self,
+            &trusted_publishers,
+            &publish_policy,
+            !snapshot_keys.is_empty(),
+        );
         IndexConfig {
             format: *self.format.get_ref(),
             version,
@@ -411,6 +496,78 @@ impl RawConfig {
                 .into_iter()
                 .map(Spanned::into_inner)
                 .collect(),
+            sigstore,
+            trusted_publishers,
+            publish_policy,
+        }
+    }
+}
+
+/// The rules that tie trusted publishing's tables together.
+fn check_trusted_publishing(
+    d: &mut Diagnostics,
+    raw: &RawConfig,
+    publishers: &[TrustedPublisher],
+    policy: &[(Scope, PublishPolicy)],
+    has_snapshot: bool,
+) {
+    let uses = raw.sigstore.is_some() || !raw.trusted_publisher.is_empty() || !policy.is_empty();
+    let format = *raw.format.get_ref();
+    if uses && format != TRUSTED_PUBLISHING_FORMAT {
+        d.error(
+            Some(raw.format.span()),
+            format!(
+                "trusted publishing (`[sigstore]`, `[[trusted-publisher]]`, `[publish-policy]`) needs `format = {TRUSTED_PUBLISHING_FORMAT}`: a plugres that predates it would ignore these rules, so it must refuse the file instead"
+            ),
+        );
+    }
+    if !uses && format == TRUSTED_PUBLISHING_FORMAT {
+        d.error(
+            Some(raw.format.span()),
+            format!(
+                "`format = {TRUSTED_PUBLISHING_FORMAT}` is for trusted publishing, which this config does not use; write `format = {}` so older clients can read it",
+                crate::FORMAT
+            ),
+        );
+    }
+    if !raw.trusted_publisher.is_empty() && raw.sigstore.is_none() {
+        d.error(
+            None,
+            "`[[trusted-publisher]]` needs `[sigstore] trusted-root = { path, sha256 }`: the Sigstore trusted root attestations verify against",
+        );
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for t in &raw.trusted_publisher {
+        let id = t.get_ref().id_str();
+        if seen.contains(&id) {
+            d.error(
+                Some(t.span()),
+                format!("trusted publisher id `{id}` is used twice"),
+            );
+        }
+        seen.push(id);
+    }
+    for (scope, p) in policy {
+        if *p != PublishPolicy::Key && publishers.is_empty() {
+            d.error(
+                None,
+                format!(
+                    "`[publish-policy]` `{}` = `{}`, but there is no `[[trusted-publisher]]`: its plugins could never be attested",
+                    scope.as_str(),
+                    p.as_str()
+                ),
+            );
+        }
+        let unsigned = matches!(p, PublishPolicy::Attestation | PublishPolicy::Any);
+        if unsigned && !has_snapshot {
+            d.error(
+                None,
+                format!(
+                    "`[publish-policy]` `{}` = `{}` lets plugin files go without a publisher signature; only a signed snapshot can then vouch for them, so it needs a `[[snapshot-key]]`",
+                    scope.as_str(),
+                    p.as_str()
+                ),
+            );
         }
     }
 }
@@ -574,5 +731,119 @@ mod tests {
             msgs.iter().any(|m| m.contains("`Bad` in `categories`")),
             "{msgs:?}"
         );
+    }
+
+    const TRUSTED: &str = "[sigstore]\ntrusted-root = { path = \"sigstore/trusted_root.json\", sha256 = \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\" }\n\n[[trusted-publisher]]\nid = \"acme-ci\"\nscopes = [\"acme-*\"]\nissuer = \"https://token.actions.githubusercontent.com\"\nrepository = \"https://github.com/acme/hello\"\nrepository-id = \"123456\"\nowner-id = \"7890\"\nworkflow = \".github/workflows/release.yml\"\nref = \"refs/tags/v{version}\"\nrunner = \"github-hosted\"\nvalid-from = \"2026-01-01T00:00:00Z\"\n\n[publish-policy]\n\"acme-*\" = \"attestation\"\n\"*\" = \"any\"\n";
+
+    fn trusted(format: u32, tables: &str) -> Result<IndexConfig, Vec<Diagnostic>> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-index/config.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = text.replacen("format = 1", &format!("format = {format}"), 1);
+        IndexConfig::parse("config.toml", format!("{text}\n{tables}").as_bytes())
+    }
+
+    fn messages(r: Result<IndexConfig, Vec<Diagnostic>>) -> Vec<String> {
+        r.unwrap_err().into_iter().map(|d| d.message).collect()
+    }
+
+    /// README "Trusted publishing": the tables parse, render back to the
+    /// same config, and the policy of a plugin is every matching entry's.
+    #[test]
+    fn trusted_publishing_parses_renders_and_combines_policies() {
+        let cfg = trusted(2, TRUSTED).unwrap();
+        let t = &cfg.trusted_publishers[0];
+        assert_eq!(t.repository_id, "123456");
+        assert_eq!(t.valid_from, Some(1_767_225_600));
+        let acme = PluginName::new("acme-hello").unwrap();
+        let other = PluginName::new("hello-world").unwrap();
+        assert_eq!(cfg.policy_for(&acme), PublishPolicy::Attestation);
+        assert_eq!(cfg.policy_for(&other), PublishPolicy::Any);
+        assert_eq!(cfg.trusted_publishers_for(&acme).count(), 1);
+        assert_eq!(cfg.trusted_publishers_for(&other).count(), 0);
+        let text = crate::render::config_file(&cfg);
+        assert_eq!(
+            IndexConfig::parse("config.toml", text.as_bytes()).unwrap(),
+            cfg
+        );
+        assert_eq!(
+            sample_with("").unwrap().policy_for(&acme),
+            PublishPolicy::Key
+        );
+    }
+
+    #[test]
+    fn trusted_publishing_mistakes_are_named() {
+        let m = messages(trusted(1, TRUSTED));
+        assert!(m.iter().any(|m| m.contains("needs `format = 2`")), "{m:?}");
+        let m = messages(trusted(2, ""));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("which this config does not use")),
+            "{m:?}"
+        );
+        let no_root = &TRUSTED[TRUSTED.find("[[trusted").unwrap()..];
+        let m = messages(trusted(2, no_root));
+        assert!(m.iter().any(|m| m.contains("needs `[sigstore]")), "{m:?}");
+        let m = messages(trusted(
+            2,
+            &TRUSTED.replace(
+                "github-hosted\"\n",
+                "github-hosted\"\nenvironment = \"release\"\n",
+            ),
+        ));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("`environment` cannot be checked")),
+            "{m:?}"
+        );
+        let m = messages(trusted(2, &TRUSTED.replace("v{version}", "v1")));
+        assert!(
+            m.iter().any(|m| m.contains("must contain `{version}`")),
+            "{m:?}"
+        );
+        let m = messages(trusted(2, &TRUSTED.replace("\"123456\"", "\"acme\"")));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("`repository-id` must be the numeric id")),
+            "{m:?}"
+        );
+        let m = messages(trusted(2, &TRUSTED.replace("\"any\"", "\"maybe\"")));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("`maybe` is not a publish policy")),
+            "{m:?}"
+        );
+        // Unsigned plugin files need a snapshot to vouch for them.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-index/config.toml");
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replacen("format = 1", "format = 2", 1);
+        let cut = text.find("\n[[snapshot-key]]").unwrap();
+        let m = messages(IndexConfig::parse(
+            "config.toml",
+            format!("{}\n{TRUSTED}", &text[..cut]).as_bytes(),
+        ));
+        assert!(
+            m.iter().any(|m| m.contains("needs a `[[snapshot-key]]`")),
+            "{m:?}"
+        );
+        // Strict in every mode: an old or unknown claim is never ignored.
+        let lenient = |extra: &str| {
+            let text =
+                std::fs::read_to_string(path)
+                    .unwrap()
+                    .replacen("format = 1", "format = 2", 1);
+            IndexConfig::parse_with(
+                "config.toml",
+                format!(
+                    "{text}\n{}",
+                    TRUSTED.replace("runner =", &format!("{extra}\nrunner ="))
+                )
+                .as_bytes(),
+                UnknownFields::Ignore,
+            )
+        };
+        assert!(lenient("").is_ok());
+        assert!(lenient("build-digest = \"abc\"").is_err());
     }
 }

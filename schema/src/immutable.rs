@@ -78,5 +78,8 @@ fn differing_fields(a: &VersionEntry, b: &VersionEntry) -> Vec<&'static str> {
     if a.readme != b.readme {
         out.push("readme");
     }
+    if a.attestation != b.attestation {
+        out.push("attestation");
+    }
     out
 }

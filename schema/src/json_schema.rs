@@ -247,6 +247,15 @@ fixed_schema!(Tag, "Tag", {
 /// The index format number.
 pub(crate) struct Format;
 
+/// config.toml's format number: 1, or 2 with trusted publishing.
+pub(crate) struct ConfigFormat;
+
+fixed_schema!(ConfigFormat, "ConfigFormat", {
+    "type": "integer",
+    "description": "The index format: 1, or 2 for a config that uses trusted publishing (`[sigstore]`, `[[trusted-publisher]]`, `[publish-policy]`).",
+    "enum": [crate::FORMAT, crate::config::TRUSTED_PUBLISHING_FORMAT]
+});
+
 fixed_schema!(Format, "Format", {
     "type": "integer",
     "description": "The index format; this plugres reads format 1.",

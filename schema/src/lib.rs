@@ -53,7 +53,10 @@ pub use catalog::{
     shard_text,
 };
 pub use channel::{Channel, ChannelMiss, MAX_CHANNEL_LEN, MAX_CHANNELS};
-pub use config::{DEFAULT_TIMESTAMP_EXPIRY, IndexConfig};
+pub use config::{
+    DEFAULT_TIMESTAMP_EXPIRY, IndexConfig, PublishPolicy, SigstoreRoot, TRUSTED_PUBLISHING_FORMAT,
+    TrustedPublisher,
+};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use head::{HEAD_FILES, HEAD_PATH, Head, MAX_HEAD_SIZE};
 pub use immutable::{VersionChange, changed_published_versions};
@@ -63,11 +66,11 @@ pub use manifest::{ManifestArtifact, PublishManifest};
 pub use mirror::{mirror_file_name, mirror_path};
 pub use name::{NameError, PluginName};
 pub use path::{
-    CONFIG_PATH, IndexPath, PLUGINS_DIR, READMES_DIR, SIGNATURE_SUFFIX, index_path,
-    name_from_index_path, readme_path, signature_path,
+    CONFIG_PATH, IndexPath, PLUGINS_DIR, READMES_DIR, SIGNATURE_SUFFIX, attestation_path,
+    index_path, name_from_index_path, readme_path, signature_path,
 };
 pub use plugin::{
-    Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Readme, Target, VersionEntry,
+    Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Readme, StoredFile, Target, VersionEntry,
 };
 pub use settings::{
     MAX_SETTINGS, RawSetting, SettingDecl, SettingType, SettingValue, Settings, is_setting_name,

@@ -12,6 +12,8 @@ pub const PLUGINS_DIR: &str = "plugins";
 pub const SIGNATURE_SUFFIX: &str = ".minisig";
 /// Where `publish` stores the readmes versions name (README "Index layout").
 pub const READMES_DIR: &str = "readmes";
+/// Folder of the trusted publishers' attestation bundles.
+pub const ATTESTATIONS_DIR: &str = "attestations";
 
 /// The index path (always `/`-separated) of a plugin's file.
 pub fn index_path(name: &PluginName) -> String {
@@ -35,6 +37,18 @@ pub fn readme_path(name: &PluginName, version: &crate::Version) -> String {
         .and_then(|f| f.strip_suffix(".toml"))
         .unwrap_or(name.as_str());
     format!("{READMES_DIR}{stem}/{version}.md")
+}
+
+/// Where `publish --attestation` stores the Sigstore bundle of `version`
+/// of plugin `name`, beside its readme's scheme:
+/// `attestations/he/ll/hello-world/1.2.0.sigstore.json`.
+pub fn attestation_path(name: &PluginName, version: &crate::Version) -> String {
+    let readme = readme_path(name, version);
+    let stem = readme
+        .strip_prefix(READMES_DIR)
+        .and_then(|r| r.strip_suffix(".md"))
+        .unwrap_or(name.as_str());
+    format!("{ATTESTATIONS_DIR}{stem}.sigstore.json")
 }
 
 /// The plugin a path names, if `path` is exactly where that plugin's file
@@ -143,6 +157,13 @@ mod tests {
         assert_eq!(
             r("hello-world", "1.2.0+build.5"),
             "readmes/he/ll/hello-world/1.2.0+build.5.md"
+        );
+        assert_eq!(
+            attestation_path(
+                &PluginName::new("hello-world").unwrap(),
+                &crate::Version::parse("1.2.0").unwrap()
+            ),
+            "attestations/he/ll/hello-world/1.2.0.sigstore.json"
         );
         assert!(IndexPath::is_valid(&r("hello-world", "1.2.0+build.5")));
     }

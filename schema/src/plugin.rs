@@ -63,6 +63,9 @@ pub struct VersionEntry {
     pub settings: Settings,
     /// The version's readme, stored in the index (README "Plugin file").
     pub readme: Option<Readme>,
+    /// The trusted publisher's Sigstore bundle for this version, stored in
+    /// the index (README "Trusted publishing").
+    pub attestation: Option<StoredFile>,
     /// Byte range of this version's table in the file (for diagnostics).
     pub span: Range<usize>,
 }
@@ -83,8 +86,12 @@ pub struct Artifact {
 /// the index's web catalog; clients never read it. The index's own rules
 /// (where it lives, at most [`crate::limits::MAX_README_SIZE`], the bytes
 /// matching) are `plugres-index validate`'s: a client parses only the types.
+pub type Readme = StoredFile;
+
+/// A file a version entry names in the index (its readme, its attestation
+/// bundle): where it is, bound to the entry by sha256 and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Readme {
+pub struct StoredFile {
     pub path: IndexPath,
     pub sha256: Sha256,
     pub size: u64,
@@ -368,20 +375,25 @@ struct RawVersion {
     )]
     artifact: Vec<Spanned<RawArtifact>>,
     /// The version's readme, stored in the index by `publish`.
-    readme: Option<RawReadme>,
+    readme: Option<RawStoredFile>,
+    /// The trusted publisher's Sigstore bundle for this version, stored in
+    /// the index by `publish --attestation`.
+    attestation: Option<RawStoredFile>,
 }
 
-/// `readme = { path, sha256, size }`: a Markdown file stored in the index.
+/// `{ path, sha256, size }`: a file stored in the index (a readme, an
+/// attestation bundle).
 #[derive(Deserialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RawReadme {
+struct RawStoredFile {
     /// Where it is in the index, like `readmes/he/ll/hello-world/1.2.0.md`.
     #[cfg_attr(feature = "json-schema", schemars(with = "String"))]
     path: Spanned<String>,
     #[cfg_attr(feature = "json-schema", schemars(with = "crate::Sha256"))]
     sha256: Spanned<String>,
-    /// Its size in bytes (`plugres-index` refuses more than 512 KiB).
+    /// Its size in bytes (`plugres-index` refuses a readme over 512 KiB, a
+    /// bundle over 64 KiB).
     #[cfg_attr(feature = "json-schema", schemars(with = "u64"))]
     size: Spanned<i64>,
 }
@@ -561,7 +573,8 @@ impl RawVersion {
         let dependencies = validate_dependencies(d, &self.dependencies, name);
         let artifacts = validate_artifacts(d, &self.artifact, span.clone());
         let settings = validate_settings(d, &self.config);
-        let readme = self.readme.and_then(|r| r.validate(d));
+        let readme = self.readme.and_then(|r| r.validate(d, "readme"));
+        let attestation = self.attestation.and_then(|r| r.validate(d, "attestation"));
         Some(VersionEntry {
             version: version?,
             engine: engine?,
@@ -573,19 +586,20 @@ impl RawVersion {
             artifacts,
             settings,
             readme,
+            attestation,
             span,
         })
     }
 }
 
-impl RawReadme {
-    fn validate(self, d: &mut Diagnostics) -> Option<Readme> {
+impl RawStoredFile {
+    fn validate(self, d: &mut Diagnostics, what: &str) -> Option<StoredFile> {
         let path = IndexPath::new(self.path.get_ref())
             .map_err(|e| {
                 let p = self.path.get_ref();
                 d.error(
                     Some(self.path.span()),
-                    format!("readme path `{p}` is not a path inside the index: {e}"),
+                    format!("{what} path `{p}` is not a path inside the index: {e}"),
                 )
             })
             .ok();
@@ -593,9 +607,14 @@ impl RawReadme {
             .map_err(|e| d.error(Some(self.sha256.span()), e))
             .ok();
         let size = u64::try_from(*self.size.get_ref())
-            .map_err(|_| d.error(Some(self.size.span()), "readme size must not be negative"))
+            .map_err(|_| {
+                d.error(
+                    Some(self.size.span()),
+                    format!("{what} size must not be negative"),
+                )
+            })
             .ok();
-        Some(Readme {
+        Some(StoredFile {
             path: path?,
             sha256: sha256?,
             size: size?,

@@ -89,14 +89,16 @@ fn version_entry(s: &mut String, v: &VersionEntry) {
     if let Some(r) = &v.yank_reason {
         let _ = writeln!(s, "yank-reason = {}", quote(r));
     }
-    if let Some(r) = &v.readme {
-        let _ = writeln!(
-            s,
-            "readme = {{ path = {}, sha256 = {}, size = {} }}",
-            quote(r.path.as_str()),
-            quote(&r.sha256.to_hex()),
-            r.size
-        );
+    for (key, file) in [("readme", &v.readme), ("attestation", &v.attestation)] {
+        if let Some(r) = file {
+            let _ = writeln!(
+                s,
+                "{key} = {{ path = {}, sha256 = {}, size = {} }}",
+                quote(r.path.as_str()),
+                quote(&r.sha256.to_hex()),
+                r.size
+            );
+        }
     }
     if !v.dependencies.is_empty() {
         let _ = writeln!(s, "\n[version.dependencies]");
@@ -149,7 +151,52 @@ pub fn config_file(c: &IndexConfig) -> String {
     }
     role_keys(&mut s, "snapshot-key", &c.snapshot_keys);
     role_keys(&mut s, "timestamp-key", &c.timestamp_keys);
+    trusted_publishing(&mut s, c);
     s
+}
+
+/// `[sigstore]`, `[[trusted-publisher]]` and `[publish-policy]`.
+fn trusted_publishing(s: &mut String, c: &IndexConfig) {
+    if let Some(root) = &c.sigstore {
+        let _ = writeln!(s, "\n[sigstore]");
+        let _ = writeln!(
+            s,
+            "trusted-root = {{ path = {}, sha256 = {} }}",
+            quote(root.path.as_str()),
+            quote(&root.sha256.to_hex())
+        );
+    }
+    for t in &c.trusted_publishers {
+        let _ = writeln!(s, "\n[[trusted-publisher]]");
+        let _ = writeln!(s, "id = {}", quote(t.id.as_str()));
+        let scopes: Vec<&str> = t.scopes.iter().map(|x| x.as_str()).collect();
+        let _ = writeln!(s, "scopes = {}", quote_list(&scopes));
+        for (key, value) in [
+            ("issuer", Some(&t.issuer)),
+            ("repository", Some(&t.repository)),
+            ("repository-id", Some(&t.repository_id)),
+            ("owner-id", Some(&t.owner_id)),
+            ("workflow", Some(&t.workflow)),
+            ("signer-workflow", t.signer_workflow.as_ref()),
+            ("ref", Some(&t.ref_pattern)),
+            ("runner", t.runner.as_ref()),
+        ] {
+            if let Some(v) = value {
+                let _ = writeln!(s, "{key} = {}", quote(v));
+            }
+        }
+        for (key, value) in [("valid-from", t.valid_from), ("valid-until", t.valid_until)] {
+            if let Some(v) = value {
+                let _ = writeln!(s, "{key} = {}", quote(&crate::time::format_utc(v)));
+            }
+        }
+    }
+    if !c.publish_policy.is_empty() {
+        let _ = writeln!(s, "\n[publish-policy]");
+        for (scope, policy) in &c.publish_policy {
+            let _ = writeln!(s, "{} = {}", quote(scope.as_str()), quote(policy.as_str()));
+        }
+    }
 }
 
 /// `[limits]`, with the fields that are below the client's hard caps.

@@ -227,6 +227,7 @@ impl PluginBuilder<'_> {
             artifacts: Vec::new(),
             settings: Default::default(),
             readme: None,
+            attestation: None,
             span: 0..0,
         });
         self

@@ -132,6 +132,7 @@ fn plugin_file(name: &str, releases: &[Release]) -> Result<PluginFile> {
                 dependencies,
                 settings: Default::default(),
                 readme: None,
+                attestation: None,
                 span: 0..0,
             })
         })

@@ -395,6 +395,7 @@ fn build_plugin_file(
         artifacts,
         settings: m.settings.clone(),
         readme,
+        attestation: None,
         span: 0..0,
     };
     let mut versions = existing

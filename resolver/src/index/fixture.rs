@@ -314,6 +314,7 @@ impl TestPlugin {
             artifacts: Vec::new(),
             settings: Default::default(),
             readme: None,
+            attestation: None,
             span: 0..0,
         });
         self

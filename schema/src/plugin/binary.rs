@@ -13,11 +13,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Artifact, Permission, PluginFile, Readme, Target, VersionEntry};
+use super::{Artifact, Permission, PluginFile, StoredFile, Target, VersionEntry};
 use crate::{Channel, IndexPath, PluginName, Sha256, Version};
 
 /// Tag that starts every encoding; bump it when the layout changes.
-const FORMAT: &[u8; 8] = b"prvfile5";
+const FORMAT: &[u8; 8] = b"prvfile6";
 
 impl PluginFile {
     /// This file in the binary form [`PluginFile::decode`] reads.
@@ -149,6 +149,18 @@ impl Writer {
         }
     }
 
+    fn stored(&mut self, file: Option<&StoredFile>) {
+        match file {
+            None => self.0.push(0),
+            Some(r) => {
+                self.0.push(1);
+                self.str(r.path.as_str());
+                self.0.extend_from_slice(r.sha256.as_bytes());
+                self.u64(r.size);
+            }
+        }
+    }
+
     fn version(&mut self, v: &VersionEntry) {
         self.semver(v.version.semver());
         self.req(&v.engine);
@@ -169,15 +181,8 @@ impl Writer {
             self.u64(a.size);
         }
         self.str(&crate::settings::to_text(&v.settings));
-        match &v.readme {
-            None => self.0.push(0),
-            Some(r) => {
-                self.0.push(1);
-                self.str(r.path.as_str());
-                self.0.extend_from_slice(r.sha256.as_bytes());
-                self.u64(r.size);
-            }
-        }
+        self.stored(v.readme.as_ref());
+        self.stored(v.attestation.as_ref());
         self.u64(v.span.start as u64);
         self.u64(v.span.end as u64);
     }
@@ -298,14 +303,8 @@ impl<'a> Reader<'a> {
             .map(|_| self.artifact())
             .collect::<Option<_>>()?;
         let settings = crate::settings::from_text(self.str()?)?;
-        let readme = match self.flag()? {
-            false => None,
-            true => Some(Readme {
-                path: IndexPath::new(self.str()?).ok()?,
-                sha256: Sha256::from_bytes(self.take(32)?.try_into().ok()?),
-                size: self.u64()?,
-            }),
-        };
+        let readme = self.stored()?;
+        let attestation = self.stored()?;
         let span = usize::try_from(self.u64()?).ok()?..usize::try_from(self.u64()?).ok()?;
         Some(VersionEntry {
             version,
@@ -318,7 +317,20 @@ impl<'a> Reader<'a> {
             artifacts,
             settings,
             readme,
+            attestation,
             span,
+        })
+    }
+
+    /// `Some(None)`: no file; `None`: not a valid encoding.
+    fn stored(&mut self) -> Option<Option<StoredFile>> {
+        Some(match self.flag()? {
+            false => None,
+            true => Some(StoredFile {
+                path: IndexPath::new(self.str()?).ok()?,
+                sha256: Sha256::from_bytes(self.take(32)?.try_into().ok()?),
+                size: self.u64()?,
+            }),
         })
     }
 

@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::{PluginFile, RawArtifact, RawPlugin, RawReadme, RawVersion};
+use super::{PluginFile, RawArtifact, RawPlugin, RawStoredFile, RawVersion};
 use crate::diag::Diagnostics;
 use crate::unknown::UnknownFields;
 
@@ -182,7 +182,8 @@ struct VersionFields {
     permissions: Option<Vec<Spanned<String>>>,
     yanked: Option<bool>,
     yank_reason: Option<Spanned<String>>,
-    readme: Option<RawReadme>,
+    readme: Option<RawStoredFile>,
+    attestation: Option<RawStoredFile>,
     dependencies: BTreeMap<Spanned<String>, Spanned<String>>,
     artifacts: Vec<ArtifactFields>,
 }
@@ -196,7 +197,8 @@ impl VersionFields {
             "permissions" => once(&mut self.permissions, value.strings()?),
             "yanked" => once(&mut self.yanked, value.is_true()?),
             "yank-reason" => once(&mut self.yank_reason, value.string()?),
-            "readme" => once(&mut self.readme, value.readme()?),
+            "readme" => once(&mut self.readme, value.stored_file()?),
+            "attestation" => once(&mut self.attestation, value.stored_file()?),
             _ => None,
         }
     }
@@ -217,6 +219,7 @@ impl VersionFields {
                 .map(ArtifactFields::finish)
                 .collect::<Option<Vec<_>>>()?,
             readme: self.readme,
+            attestation: self.attestation,
         })
     }
 }
@@ -331,7 +334,7 @@ impl Value<'_> {
     }
 
     /// `{ path = "…", sha256 = "…", size = N }`.
-    fn readme(&self) -> Option<RawReadme> {
+    fn stored_file(&self) -> Option<RawStoredFile> {
         let inner = self.text.strip_prefix("{ ")?.strip_suffix(" }")?;
         let offset = self.at + 2;
         let field = |rest: &str, key: &str| -> Option<usize> {
@@ -356,7 +359,7 @@ impl Value<'_> {
             at: offset + base + skip,
         }
         .integer()?;
-        Some(RawReadme { path, sha256, size })
+        Some(RawStoredFile { path, sha256, size })
     }
 }
 

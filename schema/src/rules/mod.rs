@@ -14,17 +14,27 @@
 //! timestamp.toml version ≥ the floor, the trusted file kept under its
 //!                version (role_floor restarts when the role's keys change)
 //! plugin files   verify_plugin_file: at its name's path, signed by a
-//!                publisher key whose scopes cover the name, then parsed;
-//!                names itself, and not the engine
+//!                publisher key whose scopes cover the name (or unsigned
+//!                where the publish policy lets attestations vouch), then
+//!                parsed; names itself, and not the engine
+//! attestations   verify_attestation: the bundle the entry names, verified
+//!                against the pinned Sigstore root as a trusted publisher
+//!                covering the name, stating exactly the entry
 //! ```
 //!
 //! The chain that ties these together is in the README ("Signatures and the
 //! chain of trust", "snapshot.toml and timestamp.toml").
 
+#[cfg(feature = "attest")]
+mod attestation;
 mod config;
 mod plugin_file;
 mod roles;
 
+#[cfg(feature = "attest")]
+pub use attestation::{
+    AttestationError, MAX_BUNDLE_SIZE, VerifiedAttestation, check_trusted_root, verify_attestation,
+};
 pub use config::{
     ConfigRuleError, PreviousConfig, accept_config, accept_config_with, config_problems,
 };

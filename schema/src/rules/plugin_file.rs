@@ -34,6 +34,15 @@ pub enum PluginFileError {
     },
     #[error("`{name}` is the engine's name and cannot be a plugin")]
     EngineName { path: String, name: PluginName },
+    #[error(
+        "`{path}` has no signature (`{path}.minisig`), and config.toml's publish policy for `{name}` is `{}`: a publisher key must sign it",
+        policy.as_str()
+    )]
+    Unsigned {
+        path: String,
+        name: PluginName,
+        policy: crate::config::PublishPolicy,
+    },
 }
 
 impl PluginFileError {
@@ -43,7 +52,8 @@ impl PluginFileError {
         let text = std::str::from_utf8(bytes).unwrap_or("");
         match self {
             PluginFileError::Invalid { diagnostics, .. } => diagnostics,
-            PluginFileError::NotAPluginPath { ref path } => {
+            PluginFileError::NotAPluginPath { ref path }
+            | PluginFileError::Unsigned { ref path, .. } => {
                 vec![Diagnostic::file_error(path.clone(), self.to_string())]
             }
             PluginFileError::Signature(ref e) => {
@@ -80,7 +90,7 @@ fn signed_path(e: &SignatureError) -> String {
 pub fn verify_plugin_file(
     path: &str,
     bytes: &[u8],
-    signature: &[u8],
+    signature: Option<&[u8]>,
     config: &IndexConfig,
 ) -> Result<PluginFile, PluginFileError> {
     verify_plugin_file_with(path, bytes, signature, config, UnknownFields::Refuse).map(|p| p.value)
@@ -92,13 +102,12 @@ pub fn verify_plugin_file(
 pub fn verify_plugin_file_with(
     path: &str,
     bytes: &[u8],
-    signature: &[u8],
+    signature: Option<&[u8]>,
     config: &IndexConfig,
     mode: UnknownFields,
 ) -> Result<Parsed<PluginFile>, PluginFileError> {
     let name = plugin_of(path)?;
-    let keys = config.publishers_for(&name).map(|k| (&k.id, &k.public));
-    verify(path, bytes, signature, keys)?;
+    signed(path, &name, bytes, signature, config)?;
     let mut problems = Vec::new();
     let file = parsed(path, &name, bytes, config, mode, &mut problems);
     match (file, problems.into_iter().next()) {
@@ -117,15 +126,14 @@ pub fn verify_plugin_file_with(
 pub fn plugin_file_problems(
     path: &str,
     bytes: &[u8],
-    signature: &[u8],
+    signature: Option<&[u8]>,
     config: &IndexConfig,
 ) -> (Option<PluginFile>, Vec<PluginFileError>) {
     let name = match plugin_of(path) {
         Ok(n) => n,
         Err(e) => return (None, vec![e]),
     };
-    let keys = config.publishers_for(&name).map(|k| (&k.id, &k.public));
-    let signed = verify(path, bytes, signature, keys);
+    let signed = signed(path, &name, bytes, signature, config);
     let mut problems = Vec::new();
     let file = parsed(
         path,
@@ -139,9 +147,41 @@ pub fn plugin_file_problems(
     if file.is_some()
         && let Err(e) = signed
     {
-        problems.push(e.into());
+        problems.push(e);
     }
     (file, problems)
+}
+
+/// The signature rule: a signature, when there is one, must be a valid one
+/// by a publisher key whose scopes cover the plugin (never ignored); a
+/// file without one is acceptable only where the publish policy lets
+/// attestations vouch for its versions instead (README "Trusted
+/// publishing"; the snapshot then binds the file).
+fn signed(
+    path: &str,
+    name: &PluginName,
+    bytes: &[u8],
+    signature: Option<&[u8]>,
+    config: &IndexConfig,
+) -> Result<(), PluginFileError> {
+    match signature {
+        Some(signature) => {
+            let keys = config.publishers_for(name).map(|k| (&k.id, &k.public));
+            verify(path, bytes, signature, keys)?;
+            Ok(())
+        }
+        None => {
+            let policy = config.policy_for(name);
+            match policy.requires_signature() {
+                true => Err(PluginFileError::Unsigned {
+                    path: path.to_string(),
+                    name: name.clone(),
+                    policy,
+                }),
+                false => Ok(()),
+            }
+        }
+    }
 }
 
 fn plugin_of(path: &str) -> Result<PluginName, PluginFileError> {

@@ -265,9 +265,10 @@ mod generated {
             any::<bool>(),
             prop::option::of(text()),
             prop::option::of(any::<[u8; 32]>()),
+            prop::option::of((any::<[u8; 32]>(), 1..70_000u64)),
         )
-            .prop_map(|(engine, perms, deps, artifacts, yanked, reason, readme)| {
-                VersionEntry {
+            .prop_map(
+                |(engine, perms, deps, artifacts, yanked, reason, readme, bundle)| VersionEntry {
                     version: Version::parse("0.0.0").unwrap(),
                     engine: semver::VersionReq::parse(engine).unwrap(),
                     published: "2026-01-01T00:00:00Z".to_string(),
@@ -293,9 +294,15 @@ mod generated {
                         sha256: Sha256::from_bytes(sha),
                         size: 12,
                     }),
+                    attestation: bundle.map(|(sha, size)| Readme {
+                        path: IndexPath::new("attestations/ge/ne/generated/0.0.0.sigstore.json")
+                            .unwrap(),
+                        sha256: Sha256::from_bytes(sha),
+                        size,
+                    }),
                     span: 0..0,
-                }
-            })
+                },
+            )
     }
 
     fn artifact() -> impl Strategy<Value = Artifact> {
