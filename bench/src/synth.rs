@@ -452,6 +452,9 @@ pub fn bench_config(
         timestamp_expiry: index.timestamp_expiry,
         limits: plugres_schema::ArchiveLimits::HARD,
         categories: Vec::new(),
+        sigstore: None,
+        trusted_publishers: Vec::new(),
+        publish_policy: Vec::new(),
     })
 }
 

@@ -154,6 +154,7 @@ mod tests {
             artifacts: Vec::new(),
             settings: Default::default(),
             readme: Some(readme),
+            attestation: None,
             span: 0..0,
         };
         (name, v)

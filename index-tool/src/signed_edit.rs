@@ -124,6 +124,23 @@ impl Editing {
         self.commit_files(&paths, title, &[&signer.id])
     }
 
+    /// Writes `file` without a signature (trusted publishing: attestations
+    /// vouch for its versions), removes a signature left from before, and
+    /// commits them with `extra`.
+    pub fn commit_unsigned(&self, file: &Rendered, title: &str, extra: &[String]) -> Result<String> {
+        let target = self.checkout.dir.join(&file.path);
+        crate::fsutil::atomic_write(&target, file.text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", target.display()))?;
+        let sig = self.checkout.dir.join(sig_path(&file.path));
+        if sig.exists() {
+            std::fs::remove_file(&sig)
+                .map_err(|e| anyhow::anyhow!("cannot remove `{}`: {e}", sig.display()))?;
+        }
+        let mut paths = vec![file.path.clone(), sig_path(&file.path)];
+        paths.extend_from_slice(extra);
+        self.commit_files(&paths, title, &[])
+    }
+
     /// The whole sequence for an existing plugin file: load and verify it,
     /// load the key (`key`, only now: a missing plugin fails first) and check
     /// its scopes cover the plugin, apply `change` (which returns the commit

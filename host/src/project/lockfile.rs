@@ -92,6 +92,25 @@ pub struct LockedPlugin {
     /// values against them without an index.
     pub settings: Settings,
     pub artifacts: Vec<LockedArtifact>,
+    /// Who released this version, when a trusted publisher of its index
+    /// attested it (README "Trusted publishing"); checked against the
+    /// index's verified bundle like every other field.
+    pub attestation: Option<LockedAttestation>,
+}
+
+/// A verified attestation as the lock records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedAttestation {
+    /// The bundle's sha256.
+    pub sha256: Sha256,
+    /// The `[[trusted-publisher]]` of the index it verified as.
+    pub publisher: String,
+    /// `https://github.com/OWNER/REPO`.
+    pub repository: String,
+    /// The commit the release was built from.
+    pub commit: String,
+    /// The ref it was released from, like `refs/tags/v1.2.0`.
+    pub git_ref: String,
 }
 
 /// A built file of a locked version.
@@ -386,6 +405,17 @@ fn render_plugin(s: &mut String, p: &LockedPlugin) {
     }
     if let Some(message) = &p.deprecated {
         let _ = writeln!(s, "deprecated = {}", quote(message));
+    }
+    if let Some(a) = &p.attestation {
+        let _ = writeln!(
+            s,
+            "attestation = {{ sha256 = {}, publisher = {}, repository = {}, commit = {}, ref = {} }}",
+            quote(&a.sha256.to_hex()),
+            quote(&a.publisher),
+            quote(&a.repository),
+            quote(&a.commit),
+            quote(&a.git_ref)
+        );
     }
     if !p.dependencies.is_empty() {
         let _ = writeln!(s, "\n[plugin.dependencies]");

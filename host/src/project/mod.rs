@@ -26,7 +26,8 @@ pub use crate::atomic::atomic_write;
 pub use env::{env_index_var_for, env_stem, env_var_for};
 pub use error::ProjectError;
 pub use lockfile::{
-    LOCK_FILE, LOCK_VERSION, LockedArtifact, LockedPlugin, LockedRegistry, Lockfile,
+    LOCK_FILE, LOCK_VERSION, LockedArtifact, LockedAttestation, LockedPlugin, LockedRegistry,
+    Lockfile,
 };
 /// The JSON Schema of `plugres.toml` (checked in as `resolver/json/plugres.schema.json`).
 #[cfg(feature = "json-schema")]

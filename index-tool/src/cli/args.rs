@@ -395,6 +395,19 @@ pub struct PublishArgs {
     /// like `npm publish --tag beta`; see `plugres-index tag`.
     #[arg(long = "channel", value_name = "CHANNEL")]
     pub channels: Vec<String>,
+    /// Trusted publishing: the Sigstore bundle (`actions/attest`'s
+    /// `bundle-path`) attesting this version's predicate; checked here as
+    /// clients check it, stored beside the plugin file.
+    #[arg(long, value_name = "BUNDLE")]
+    pub attestation: Option<PathBuf>,
+    /// Publish without a publisher key: the attestation vouches (the
+    /// index's `[publish-policy]` must be `attestation` or `any`).
+    #[arg(long, requires = "attestation")]
+    pub no_key: bool,
+    /// Write this version's attestation predicate (JSON) to FILE for the
+    /// release workflow to sign, and publish nothing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["attestation", "no_key"])]
+    pub predicate_out: Option<PathBuf>,
 }
 
 /// Where a yank, unyank or deprecation is committed.

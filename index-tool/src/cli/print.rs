@@ -364,6 +364,21 @@ pub fn published(out: &Out, index: &IndexDir, outcome: &PublishOutcome) -> anyho
             }
             return Ok(());
         }
+        PublishOutcome::Predicate {
+            name,
+            version,
+            path,
+        } => {
+            out.status(
+                "Wrote",
+                format!(
+                    "the attestation predicate of {name} {version} to `{}` (predicate type {}): sign it with the artifacts as subjects, then publish with `--attestation`",
+                    path.display(),
+                    plugres_schema::attestation::PREDICATE_TYPE
+                ),
+            );
+            return Ok(());
+        }
         PublishOutcome::Published(r) => r,
     };
     if out.json {

@@ -114,6 +114,9 @@ impl PublishArgs {
             no_branch: self.no_branch,
             if_new: self.if_new,
             channels: self.channels.clone(),
+            attestation: self.attestation.clone(),
+            no_key: self.no_key,
+            predicate_out: self.predicate_out.clone(),
         }
     }
 }

@@ -110,6 +110,9 @@ pub fn init(req: &InitRequest, ui: &(impl Interact + ?Sized)) -> Result<InitRepo
         timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
         limits: plugres_schema::ArchiveLimits::HARD,
         categories: Vec::new(),
+        sigstore: None,
+        trusted_publishers: Vec::new(),
+        publish_policy: Vec::new(),
     };
     // Validate what we are about to write with the same rules clients apply.
     let file = render(CONFIG_PATH, &config)?;

@@ -40,6 +40,16 @@ pub struct PublishRequest {
     /// Channels to point at the new version (`--channel beta`), like
     /// `npm publish --tag`.
     pub channels: Vec<String>,
+    /// The trusted publisher's Sigstore bundle for this version (README
+    /// "Trusted publishing"): stored beside the plugin file and named by
+    /// the version entry.
+    pub attestation: Option<PathBuf>,
+    /// Publish without a publisher key (where the publish policy lets the
+    /// attestation vouch): the plugin file is left unsigned.
+    pub no_key: bool,
+    /// Only write the version's attestation predicate (JSON) here, for the
+    /// release workflow to sign; nothing is published.
+    pub predicate_out: Option<PathBuf>,
 }
 
 /// What `publish` did.
@@ -51,6 +61,12 @@ pub enum PublishOutcome {
     Unchanged {
         name: String,
         version: String,
+    },
+    /// `predicate_out`: the predicate was written there; nothing else.
+    Predicate {
+        name: String,
+        version: String,
+        path: PathBuf,
     },
 }
 
@@ -99,10 +115,19 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
             config.category_message(&unlisted)
         );
     }
-    let key = req.key.load("publisher key", ui)?;
-    let signer = Signer {
-        id: check_key(config, &key, &m)?,
-        key: &key,
+    let key = match req.no_key || req.predicate_out.is_some() {
+        true => {
+            check_keyless(config, &m, req)?;
+            None
+        }
+        false => Some(req.key.load("publisher key", ui)?),
+    };
+    let signer = match &key {
+        Some(key) => Some(Signer {
+            id: check_key(config, key, &m)?,
+            key,
+        }),
+        None => None,
     };
     let existing = edit.checkout.load_plugin(config, &m.name)?;
     let inputs = collect_inputs(req, &m)?;
@@ -148,6 +173,22 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         artifacts.iter().map(|(a, _)| a.clone()).collect(),
         readme_entry,
     );
+    if let Some(out) = &req.predicate_out {
+        let entry = plugin.get(&m.version).expect("just added");
+        let predicate = plugres_schema::attestation::predicate(&m.name, entry);
+        let text = serde_json::to_string_pretty(&predicate)? + "\n";
+        atomic_write(out, text.as_bytes())
+            .with_context(|| format!("cannot write `{}`", out.display()))?;
+        return Ok(PublishOutcome::Predicate {
+            name: m.name.to_string(),
+            version: m.version.to_string(),
+            path: out.clone(),
+        });
+    }
+    let bundle = match &req.attestation {
+        Some(path) => Some(attach_attestation(&edit.checkout, config, &mut plugin, &m, path)?),
+        None => None,
+    };
     for channel in channels {
         plugin.channels.insert(channel, m.version.clone());
     }
@@ -177,8 +218,16 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         atomic_write(&edit.checkout.dir.join(path), bytes)?;
         stored.push(path.to_string());
     }
+    if let Some((path, bytes)) = &bundle {
+        // The bytes verified, as for artifacts.
+        atomic_write(&edit.checkout.dir.join(path), bytes)?;
+        stored.push(path.clone());
+    }
     let title = format!("Publish {} {}", m.name, m.version);
-    let commit = edit.sign_and_commit(&file, &signer, &title, &stored)?;
+    let commit = match &signer {
+        Some(signer) => edit.sign_and_commit(&file, signer, &title, &stored)?,
+        None => edit.commit_unsigned(&file, &title, &stored)?,
+    };
     Ok(PublishOutcome::Published(PublishReport {
         artifacts: artifacts.into_iter().map(|(a, _)| a).collect(),
         branch,
@@ -188,6 +237,69 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         artifact_base: config.artifact_base.clone(),
         snapshot_stale: config.has_snapshot_role(),
     }))
+}
+
+/// Publishing without a key needs a policy that lets attestations vouch,
+/// and (unless only the predicate is asked for) the attestation itself.
+fn check_keyless(config: &IndexConfig, m: &PublishManifest, req: &PublishRequest) -> Result<()> {
+    if req.predicate_out.is_some() {
+        return Ok(());
+    }
+    let policy = config.policy_for(&m.name);
+    if policy.requires_signature() {
+        bail!(
+            "`--no-key`: config.toml's publish policy for `{}` is `{}`, so a publisher key must sign its file\nhint: give `--key`, or ask the index maintainers for a `[publish-policy]` of `attestation` or `any` (README \"Trusted publishing\")",
+            m.name,
+            policy.as_str()
+        );
+    }
+    if req.attestation.is_none() {
+        bail!(
+            "`--no-key` needs `--attestation BUNDLE`: without a key, the trusted publisher's attestation is what vouches for {} {}",
+            m.name,
+            m.version
+        );
+    }
+    Ok(())
+}
+
+/// Names the bundle at `path` in the new version's entry, after checking
+/// it the way clients will (size, trusted root, publisher, statement).
+/// Returns where it goes in the index and its bytes.
+fn attach_attestation(
+    checkout: &Checkout,
+    config: &IndexConfig,
+    plugin: &mut PluginFile,
+    m: &PublishManifest,
+    path: &Path,
+) -> Result<(String, Vec<u8>)> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read the attestation `{}`", path.display()))?;
+    let rel = plugres_schema::attestation_path(&m.name, &m.version);
+    let entry = plugin
+        .versions
+        .iter_mut()
+        .find(|v| v.version == m.version)
+        .expect("just added");
+    entry.attestation = Some(plugres_schema::StoredFile {
+        path: plugres_schema::IndexPath::new(&rel).map_err(anyhow::Error::msg)?,
+        sha256: Sha256::of(&bytes),
+        size: bytes.len() as u64,
+    });
+    let root = match &config.sigstore {
+        Some(pinned) => checkout.read(pinned.path.as_str())?.with_context(|| {
+            format!(
+                "the Sigstore trusted root `{}` that config.toml pins is not in the index",
+                pinned.path
+            )
+        })?,
+        None => bail!(
+            "this index has no trusted publishers (`[sigstore]` in config.toml), so `--attestation` cannot be checked\nhint: see README \"Trusted publishing\" for the maintainers' side"
+        ),
+    };
+    plugres_schema::rules::verify_attestation(config, &root, &m.name, entry, &bytes)
+        .map_err(|e| anyhow::anyhow!("{e}\nhint: the bundle must come from the release workflow of a `[[trusted-publisher]]` of config.toml, signing the predicate of exactly this version (`--predicate-out`)"))?;
+    Ok((rel, bytes))
 }
 
 /// Checks `key` may publish the manifest's plugin; returns its id.

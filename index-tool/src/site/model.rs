@@ -121,7 +121,6 @@ fn record(file: PluginFile, signed_by: String, dependents: Vec<String>) -> SiteP
         dependents,
         versions: versions.into_iter().map(version).collect(),
         readme: None,
-        attestation: None,
     }
 }
 

@@ -79,8 +79,11 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
         }
     };
     c.lines = std::str::from_utf8(&bytes).ok().map(LineIndex::new);
+    let name = name_from_index_path(path).expect("checked above");
     let signature = match read(dir, &sig_path(path)) {
-        Ok(Some(sig)) => sig,
+        Ok(Some(sig)) => Some(sig),
+        // Attestations vouch for its versions instead (checked below).
+        Ok(None) if !config.policy_for(&name).requires_signature() => None,
         Ok(None) => {
             return unsigned(
                 c,
@@ -93,7 +96,8 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
         Err(e) => return unsigned(c, &bytes, e.to_string()),
     };
     // The client's rules (`plugres_schema::rules`), every problem reported.
-    let (plugin, problems) = plugin_file_problems(path, &bytes, &signature, config);
+    let signed = signature.is_some();
+    let (plugin, problems) = plugin_file_problems(path, &bytes, signature.as_deref(), config);
     for p in problems {
         c.diagnostics.extend(p.into_diagnostics(&bytes));
     }
@@ -109,6 +113,7 @@ pub fn check_file(dir: &Path, path: &str, config: &IndexConfig) -> Checked {
             c.diagnostics.push(d);
         }
         check_readmes(dir, &mut c, p);
+        super::attestations::check(dir, config, &mut c, p, signed);
     }
     c.plugin = plugin;
     c

@@ -14,6 +14,7 @@
 //! Every problem is collected as a [`Diagnostic`] with file, line and column.
 
 mod artifacts;
+mod attestations;
 mod catalog;
 pub(crate) mod files;
 mod trust;
@@ -308,6 +309,11 @@ fn check_other_change(dir: &Path, ch: &crate::git::Change, report: &mut Report) 
         Some((
             "a readme",
             "a published readme was changed or removed; a version's readme never changes (publish a new version)",
+        ))
+    } else if path.starts_with(&format!("{}/", plugres_schema::ATTESTATIONS_DIR)) {
+        Some((
+            "an attestation",
+            "a published attestation was changed or removed; a version's attestation never changes (publish a new version)",
         ))
     } else {
         None

@@ -521,6 +521,19 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
     if let Some(l) = &r.locked {
         let _ = writeln!(s, "locked: {l}");
     }
+    if let Some(b) = &r.released_by {
+        let _ = writeln!(
+            s,
+            "released by: {} at {} (commit {}), {} {}, signed {} (trusted publisher `{}`, verified)",
+            b.repository,
+            b.git_ref,
+            b.commit.get(..12).unwrap_or(&b.commit),
+            r.name,
+            b.version,
+            b.signed_at,
+            b.publisher
+        );
+    }
     if !r.channels.is_empty() {
         let list: Vec<String> = r
             .channels
@@ -565,6 +578,9 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
                 Some(reason) => format!("yanked: {reason}"),
                 None => "yanked".into(),
             });
+        }
+        if v.attested {
+            notes.push("attested".into());
         }
         if !v.dependencies.is_empty() {
             let deps: Vec<String> = v

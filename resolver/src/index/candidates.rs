@@ -2,7 +2,8 @@
 //!
 //! Turns each verified plugin file into the resolver's [`Candidate`]s, once
 //! per plugin, marking a version usable when it has an artifact for the
-//! project's target (see [`crate::project::select_artifact`]).
+//! project's target (see [`crate::project::select_artifact`]) and, where
+//! the index's publish policy asks for one, an attestation.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,6 +38,9 @@ impl<'a> IndexCandidates<'a> {
     }
 
     fn convert(&self, file: &PluginFile) -> Vec<Candidate> {
+        // Under a publish policy that wants attestations, a version without
+        // one is not offered (README "Trusted publishing").
+        let attested_only = self.index.requires_attestation(&file.name);
         let mut out: Vec<Candidate> = file
             .versions
             .iter()
@@ -50,7 +54,8 @@ impl<'a> IndexCandidates<'a> {
                     .collect(),
                 yanked: v.yanked.then(|| v.yank_reason.clone()),
                 usable: select_artifact(&v.artifacts, |a| &a.target, self.target.as_deref())
-                    .is_some(),
+                    .is_some()
+                    && (!attested_only || v.attestation.is_some()),
             })
             .collect();
         out.sort_by(|a, b| a.version.cmp(&b.version));

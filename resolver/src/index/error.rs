@@ -109,6 +109,29 @@ pub enum IndexError {
         key: String,
     },
 
+    /// A version's attestation does not hold (README "Trusted publishing").
+    #[error(
+        "{source} (index `{index}`, registry `{registry}`). plugres installs nothing an index's trusted publisher did not release: report it to the index maintainers"
+    )]
+    Attestation {
+        registry: String,
+        index: String,
+        #[source]
+        source: plugres_schema::rules::AttestationError,
+    },
+
+    /// A version the publish policy says must be attested is not.
+    #[error(
+        "`{name} {version}` of registry `{registry}` has no attestation, and config.toml of the index at `{index}` requires one for `{name}` (publish policy `{policy}`); plugres will not use it"
+    )]
+    NotAttested {
+        registry: String,
+        index: String,
+        name: String,
+        version: String,
+        policy: &'static str,
+    },
+
     #[error("{source} (index `{index}`, registry `{registry}`). {}", signature_hint(.source))]
     Signature {
         registry: String,

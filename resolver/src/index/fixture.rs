@@ -63,6 +63,9 @@ impl TestIndex {
             timestamp_expiry: plugres_schema::DEFAULT_TIMESTAMP_EXPIRY,
             limits: plugres_schema::ArchiveLimits::HARD,
             categories: Vec::new(),
+            sigstore: None,
+            trusted_publishers: Vec::new(),
+            publish_policy: Vec::new(),
         };
         let ix = TestIndex {
             dir,

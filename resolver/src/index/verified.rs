@@ -61,6 +61,18 @@ pub struct VerifiedIndex {
     refused: std::sync::atomic::AtomicBool,
     /// Where fields this plugres does not know are reported.
     notices: super::FieldNotices,
+    /// Plugins whose files came without a publisher signature (where the
+    /// publish policy lets attestations vouch instead).
+    unsigned: Mutex<std::collections::HashSet<PluginName>>,
+    /// Attestations verified in this run, by plugin and version.
+    attested: Mutex<HashMap<(PluginName, String), plugres_schema::rules::VerifiedAttestation>>,
+    /// The pinned Sigstore trusted root, once read.
+    sigstore_root: Mutex<Option<Arc<Vec<u8>>>>,
+}
+
+/// The entry-cache key part of a plugin file that has no signature.
+fn no_signature() -> Sha256 {
+    Sha256::from_bytes([0; 32])
 }
 
 impl Drop for VerifiedIndex {
@@ -131,6 +143,9 @@ impl VerifiedIndex {
                 .map(|dir| EntryCache::new(dir, accepted.config_digest)),
             refused: std::sync::atomic::AtomicBool::new(false),
             notices: trust.notices.clone(),
+            unsigned: Mutex::default(),
+            attested: Mutex::default(),
+            sigstore_root: Mutex::default(),
         })
     }
 
@@ -237,9 +252,10 @@ impl VerifiedIndex {
                     .expected(snapshot, &signature_path(path))
                     .ok()
                     .flatten();
+                let key = sig.or_else(|| self.may_be_unsigned(name).then(no_signature));
                 let hit = listed
-                    .zip(sig)
-                    .and_then(|(sha, sig_sha)| self.cached(path, sha, sig_sha));
+                    .zip(key)
+                    .and_then(|(sha, sig_sha)| self.cached(name, path, sha, sig_sha));
                 match hit {
                     Some(file) => {
                         self.remember(name, Some(Arc::new(file)));
@@ -362,15 +378,17 @@ impl VerifiedIndex {
             let Some(bytes) = self.backend.read(&path)? else {
                 return Ok(None);
             };
+            // Without a snapshot nothing but a signature vouches for a
+            // file (the config refuses unsigned policies there).
             let signature = self
                 .backend
                 .read(&sig_path)?
                 .ok_or_else(missing_signature)?;
             let (sha, sig_sha) = (Sha256::of(&bytes), Sha256::of(&signature));
-            if let Some(hit) = self.cached(&path, sha, sig_sha) {
+            if let Some(hit) = self.cached(name, &path, sha, sig_sha) {
                 return Ok(Some(hit));
             }
-            let file = self.verify(&path, &bytes, &signature)?;
+            let file = self.verify(&path, &bytes, Some(&signature))?;
             self.keep(&path, sha, sig_sha, &file);
             return Ok(Some(file));
         };
@@ -378,10 +396,13 @@ impl VerifiedIndex {
             self.unlisted(snapshot, &path)?;
             return Ok(None);
         };
-        let sig_sha = self
-            .expected(snapshot, &sig_path)?
-            .ok_or_else(missing_signature)?;
-        if let Some(hit) = self.cached(&path, sha, sig_sha) {
+        let Some(sig_sha) = self.expected(snapshot, &sig_path)? else {
+            if !self.may_be_unsigned(name) {
+                return Err(missing_signature());
+            }
+            return self.read_unsigned(snapshot, name, &path, sha).map(Some);
+        };
+        if let Some(hit) = self.cached(name, &path, sha, sig_sha) {
             return Ok(Some(hit));
         }
         let inline = self.inline_signature(snapshot, &path)?;
@@ -394,13 +415,13 @@ impl VerifiedIndex {
             // not the listed ones are a host's mix-and-match.
             Some(signature) => {
                 self.check_listed(snapshot, &path, &bytes, sha)?;
-                self.verify(&path, &bytes, &signature)?
+                self.verify(&path, &bytes, Some(&signature))?
             }
             // Signature first, so a file moved from another path is
             // reported as such, not as a digest mismatch.
             None => {
                 let signature = self.read_listed(snapshot, &sig_path)?;
-                let file = self.verify(&path, &bytes, &signature)?;
+                let file = self.verify(&path, &bytes, Some(&signature))?;
                 self.check_listed(snapshot, &path, &bytes, sha)?;
                 self.check_listed(snapshot, &sig_path, &signature, sig_sha)?;
                 file
@@ -410,8 +431,40 @@ impl VerifiedIndex {
         Ok(Some(file))
     }
 
+    /// A plugin file the snapshot lists without a signature, where the
+    /// publish policy lets attestations vouch for its versions: the
+    /// snapshot's digest is what binds it.
+    fn read_unsigned(
+        &self,
+        snapshot: &Snapshot,
+        name: &PluginName,
+        path: &str,
+        sha: Sha256,
+    ) -> Result<PluginFile, IndexError> {
+        lock(&self.unsigned).insert(name.clone());
+        if let Some(hit) = self.cached(name, path, sha, no_signature()) {
+            return Ok(hit);
+        }
+        self.backend.pin(&[(path.to_string(), sha)]);
+        let bytes = self.read_listed(snapshot, path)?;
+        self.check_listed(snapshot, path, &bytes, sha)?;
+        let file = self.verify(path, &bytes, None)?;
+        self.keep(path, sha, no_signature(), &file);
+        Ok(file)
+    }
+
+    /// Whether `name`'s file may come without a publisher signature.
+    fn may_be_unsigned(&self, name: &PluginName) -> bool {
+        self.snapshot.is_some() && !self.config.policy_for(name).requires_signature()
+    }
+
     /// Step 4 of the chain of trust, by the rules the index tool applies.
-    fn verify(&self, path: &str, bytes: &[u8], signature: &[u8]) -> Result<PluginFile, IndexError> {
+    fn verify(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        signature: Option<&[u8]>,
+    ) -> Result<PluginFile, IndexError> {
         let parsed =
             verify_plugin_file_with(path, bytes, signature, &self.config, UnknownFields::Ignore)
                 .map_err(|e| self.untrusted(e, bytes))?;
@@ -419,8 +472,18 @@ impl VerifiedIndex {
         Ok(parsed.value)
     }
 
-    fn cached(&self, path: &str, sha: Sha256, sig_sha: Sha256) -> Option<PluginFile> {
-        self.entries.as_ref()?.plugin(path, sha, sig_sha)
+    fn cached(
+        &self,
+        name: &PluginName,
+        path: &str,
+        sha: Sha256,
+        sig_sha: Sha256,
+    ) -> Option<PluginFile> {
+        let hit = self.entries.as_ref()?.plugin(path, sha, sig_sha)?;
+        if sig_sha == no_signature() {
+            lock(&self.unsigned).insert(name.clone());
+        }
+        Some(hit)
     }
 
     fn keep(&self, path: &str, sha: Sha256, sig_sha: Sha256, file: &PluginFile) {
@@ -459,6 +522,11 @@ impl VerifiedIndex {
                 index,
                 path,
                 diagnostics,
+            },
+            PluginFileError::Unsigned { path, .. } => IndexError::MissingSignature {
+                registry,
+                index,
+                path,
             },
             e @ (PluginFileError::NotAPluginPath { .. } | PluginFileError::EngineName { .. }) => {
                 let diagnostics = e.clone().into_diagnostics(bytes);
@@ -513,6 +581,7 @@ impl VerifiedIndex {
     }
 }
 
+mod attested;
 mod bin_table;
 mod catalog;
 mod entry_cache;

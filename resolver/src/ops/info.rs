@@ -25,6 +25,23 @@ pub struct VersionInfo {
     pub published: String,
     /// The settings it declares (README "Plugin configuration").
     pub settings: plugres_schema::Settings,
+    /// Whether its entry names a trusted publisher's attestation.
+    pub attested: bool,
+}
+
+/// Who released a version, by its verified attestation (README "Trusted
+/// publishing").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleasedBy {
+    pub version: String,
+    /// The `[[trusted-publisher]]` of config.toml it verified as.
+    pub publisher: String,
+    pub repository: String,
+    pub git_ref: String,
+    pub commit: String,
+    /// When the transparency log recorded the signature (UTC).
+    pub signed_at: String,
+    pub bundle_sha256: String,
 }
 
 /// The result of `plugres info NAME`.
@@ -53,6 +70,9 @@ pub struct InfoReport {
     pub locked: Option<String>,
     /// Newest first.
     pub versions: Vec<VersionInfo>,
+    /// The locked version's verified attestation, else the newest attested
+    /// version's; `None` when no version is attested.
+    pub released_by: Option<ReleasedBy>,
 }
 
 /// Describes plugin `name` from the registry plugres.toml takes it from
@@ -98,13 +118,16 @@ pub fn info(
             let locked = project
                 .load_lockfile()?
                 .and_then(|l| l.plugin(name).map(|p| p.version.to_string()));
-            return Ok(describe(
+            let released_by = released_by(index, &file, locked.as_deref())?;
+            let mut report = describe(
                 &file,
                 r,
                 &index.config().engine,
                 &manifest.engine.version,
                 locked,
-            ));
+            );
+            report.released_by = released_by;
+            return Ok(report);
         }
         hints.extend(super::search::did_you_mean(index, name));
     }
@@ -139,6 +162,7 @@ fn local_info(
             .collect(),
         published: "unpublished (local build)".to_string(),
         settings: m.settings.clone(),
+        attested: false,
     };
     InfoReport {
         name: m.name.to_string(),
@@ -157,7 +181,41 @@ fn local_info(
         locked,
         versions: vec![version],
         channels: BTreeMap::new(),
+        released_by: None,
     }
+}
+
+/// The verified attestation `info` shows: the locked version's, else the
+/// newest attested one's.
+fn released_by(
+    index: &crate::index::VerifiedIndex,
+    file: &PluginFile,
+    locked: Option<&str>,
+) -> Result<Option<ReleasedBy>, OpsError> {
+    let locked = locked.and_then(|v| plugres_schema::Version::parse(v).ok());
+    let entry = match locked.as_ref().and_then(|v| file.get(v)) {
+        Some(v) => Some(v),
+        None => file
+            .versions
+            .iter()
+            .filter(|v| v.attestation.is_some())
+            .max_by(|a, b| a.version.cmp(&b.version)),
+    };
+    let Some(entry) = entry.filter(|v| v.attestation.is_some()) else {
+        return Ok(None);
+    };
+    let Some(a) = index.attestation(&file.name, entry)? else {
+        return Ok(None);
+    };
+    Ok(Some(ReleasedBy {
+        version: entry.version.to_string(),
+        publisher: a.publisher.to_string(),
+        repository: a.repository,
+        git_ref: a.git_ref,
+        commit: a.commit,
+        signed_at: plugres_schema::time::format_utc(u64::try_from(a.signed_at).unwrap_or(0)),
+        bundle_sha256: a.bundle_sha256.to_hex(),
+    }))
 }
 
 fn quoted(registries: &[String]) -> String {
@@ -190,6 +248,7 @@ fn describe(
                 .collect(),
             published: v.published.clone(),
             settings: v.settings.clone(),
+            attested: v.attestation.is_some(),
         })
         .collect();
     // Newest first, by precedence (build metadata ignored, README "Formats").
@@ -214,6 +273,7 @@ fn describe(
         project_engine: engine.to_string(),
         locked,
         versions,
+        released_by: None,
     }
 }
 

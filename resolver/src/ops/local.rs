@@ -85,6 +85,7 @@ impl LocalPlugin {
                 size: self.size,
                 tree: None,
             }],
+            attestation: None,
         }
     }
 }

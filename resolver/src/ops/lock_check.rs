@@ -105,6 +105,16 @@ fn facts(p: &LockedPlugin) -> Vec<String> {
         .collect();
     artifacts.sort();
     lines.extend(artifacts);
+    if let Some(a) = &p.attestation {
+        lines.push(format!(
+            "attestation (sha256 {}) by trusted publisher `{}`: {} at `{}`, commit {}",
+            a.sha256.to_hex(),
+            a.publisher,
+            a.repository,
+            a.git_ref,
+            a.commit
+        ));
+    }
     // The declared settings: an edited declaration would change what the
     // host accepts (a secret made plain, a range widened).
     for (name, decl) in &p.settings {
@@ -130,11 +140,13 @@ fn signed_entry(
     index: &VerifiedIndex,
     plugin: &LockedPlugin,
 ) -> Result<Option<LockedPlugin>, OpsError> {
-    let file = index.plugin(&plugin.name)?;
-    Ok(file.and_then(|f| {
-        f.get(&plugin.version)
-            .map(|v| LockedPlugin::from_index(index, &f, v))
-    }))
+    let Some(file) = index.plugin(&plugin.name)? else {
+        return Ok(None);
+    };
+    match file.get(&plugin.version) {
+        Some(v) => Ok(Some(LockedPlugin::from_index(index, &file, v)?)),
+        None => Ok(None),
+    }
 }
 
 /// The keys of every entry of `lock` (one the command resolved from the

@@ -150,6 +150,7 @@ mod tests {
                 channel: None,
                 settings: Default::default(),
                 artifacts: Vec::new(),
+                attestation: None,
             }],
         }
     }

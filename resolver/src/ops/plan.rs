@@ -147,7 +147,7 @@ fn plan_with(
         let entry = file.get(&Version::from(version.clone())).ok_or_else(|| {
             OpsError::failed(format!("`{name} {version}` vanished from the index"), &[])
         })?;
-        let mut locked = LockedPlugin::from_index(index, &file, entry);
+        let mut locked = LockedPlugin::from_index(index, &file, entry)?;
         locked.channel = manifest
             .plugins
             .get(&plugin_name)

@@ -5,19 +5,37 @@
 
 use plugres_schema::{PluginFile, VersionEntry};
 
-use super::{LockedArtifact, LockedPlugin};
-use crate::index::VerifiedIndex;
+use super::{LockedArtifact, LockedAttestation, LockedPlugin};
+use crate::index::{IndexError, VerifiedIndex};
 
 /// [`LockedPlugin::from_index`]: a lock entry from a verified index.
-pub trait LockedPluginExt {
+pub trait LockedPluginExt: Sized {
     /// The entry for `version` of verified `file` from `index`, with
-    /// artifact URLs resolved. Nothing granted, not disabled.
-    fn from_index(index: &VerifiedIndex, file: &PluginFile, version: &VersionEntry) -> Self;
+    /// artifact URLs resolved and its attestation verified (when it has
+    /// one, or the publish policy wants one). Nothing granted, not disabled.
+    fn from_index(
+        index: &VerifiedIndex,
+        file: &PluginFile,
+        version: &VersionEntry,
+    ) -> Result<Self, IndexError>;
 }
 
 impl LockedPluginExt for LockedPlugin {
-    fn from_index(index: &VerifiedIndex, file: &PluginFile, version: &VersionEntry) -> Self {
-        LockedPlugin {
+    fn from_index(
+        index: &VerifiedIndex,
+        file: &PluginFile,
+        version: &VersionEntry,
+    ) -> Result<Self, IndexError> {
+        let attestation = index
+            .attestation(&file.name, version)?
+            .map(|a| LockedAttestation {
+                sha256: a.bundle_sha256,
+                publisher: a.publisher.to_string(),
+                repository: a.repository,
+                commit: a.commit,
+                git_ref: a.git_ref,
+            });
+        Ok(LockedPlugin {
             name: file.name.clone(),
             version: version.version.clone(),
             registry: index.registry_name().to_string(),
@@ -42,7 +60,8 @@ impl LockedPluginExt for LockedPlugin {
                     tree: None,
                 })
                 .collect(),
-        }
+            attestation,
+        })
     }
 }
 
@@ -67,7 +86,7 @@ mod tests {
             "maint",
         );
         let index = ix.open().unwrap();
-        let entry = LockedPlugin::from_index(&index, &file, &file.versions[0]);
+        let entry = LockedPlugin::from_index(&index, &file, &file.versions[0]).unwrap();
         assert_eq!(entry.registry, "default");
         assert_eq!(entry.yanked, Some(None));
         assert_eq!(entry.permissions, vec![Permission::new("network").unwrap()]);

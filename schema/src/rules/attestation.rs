@@ -36,6 +36,14 @@ pub struct VerifiedAttestation {
 pub enum AttestationError {
     #[error("{name} {version} has no attestation")]
     Missing { name: PluginName, version: String },
+    #[error("the attestation `{path}` of {name} {version} is not in the index")]
+    BundleMissing {
+        path: String,
+        name: PluginName,
+        version: String,
+    },
+    #[error("the Sigstore trusted root `{path}` that config.toml pins is not in the index")]
+    TrustedRootMissing { path: String },
     #[error(
         "config.toml has no `[sigstore] trusted-root`, so the attestation of {name} {version} cannot be verified"
     )]

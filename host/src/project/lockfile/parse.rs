@@ -58,6 +58,17 @@ struct RawPlugin {
     config: BTreeMap<Spanned<String>, Spanned<plugres_schema::RawSetting>>,
     #[serde(default)]
     artifact: Vec<RawArtifact>,
+    attestation: Option<RawAttestation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttestation {
+    sha256: Spanned<String>,
+    publisher: String,
+    repository: String,
+    commit: String,
+    r#ref: String,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +230,16 @@ fn plugin(
         channel: p.channel.as_ref().and_then(|c| check(d, c, Channel::new)),
         settings: plugres_schema::validate_settings(d, &p.config),
         artifacts,
+        attestation: match &p.attestation {
+            None => None,
+            Some(a) => Some(LockedAttestation {
+                sha256: check(d, &a.sha256, Sha256::parse)?,
+                publisher: a.publisher.clone(),
+                repository: a.repository.clone(),
+                commit: a.commit.clone(),
+                git_ref: a.r#ref.clone(),
+            }),
+        },
     })
 }
 

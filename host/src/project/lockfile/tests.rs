@@ -35,6 +35,7 @@ fn locked(n: &str, version: &str, deps: &[(&str, &str)]) -> LockedPlugin {
         channel: None,
         settings: Default::default(),
         artifacts: vec![artifact("any", 1)],
+        attestation: None,
     }
 }
 
@@ -375,4 +376,25 @@ fn a_local_lock_is_current_only_for_the_same_path_in_plugres_toml() {
     lock.plugins[1].registry = String::new();
     lock.plugins[1].path = Some("../core".into());
     assert!(lock.is_current_for(&m));
+}
+
+/// README "Trusted publishing": the lock records who released a version.
+#[test]
+fn an_attestation_is_recorded_and_read_back() {
+    let mut lock = sample();
+    lock.plugins[0].attestation = Some(LockedAttestation {
+        sha256: Sha256::of(b"bundle"),
+        publisher: "acme-release".into(),
+        repository: "https://github.com/acme/hello".into(),
+        commit: "0123456789abcdef0123456789abcdef01234567".into(),
+        git_ref: "refs/tags/v1.2.0".into(),
+    });
+    let text = lock.to_toml();
+    assert!(
+        text.contains("attestation = { sha256 = \"") && text.contains("ref = \"refs/tags/v1.2.0\" }"),
+        "{text}"
+    );
+    assert_eq!(Lockfile::parse("plugres.lock", &text).unwrap(), lock);
+    let bad = text.replace("ref = \"refs/tags", "branch = \"refs/tags");
+    assert!(Lockfile::parse("plugres.lock", &bad).is_err());
 }

@@ -314,7 +314,7 @@ impl VerifiedIndex {
             && verify_plugin_file_with(
                 path,
                 &bytes,
-                &signature,
+                Some(&signature),
                 &self.config,
                 UnknownFields::Ignore,
             )
