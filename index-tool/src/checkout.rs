@@ -74,10 +74,11 @@ impl Checkout {
         let sig = self.read(&sig_path(&path))?;
         // The client's rule for a plugin file, so an edit starts from what
         // clients accept.
-        let plugin = verify_plugin_file(&path, &bytes, sig.as_deref(), config).map_err(|e| match e {
-            PluginFileError::Invalid { diagnostics, .. } => diagnostics_error(&diagnostics),
-            e => anyhow::Error::new(e),
-        })?;
+        let plugin =
+            verify_plugin_file(&path, &bytes, sig.as_deref(), config).map_err(|e| match e {
+                PluginFileError::Invalid { diagnostics, .. } => diagnostics_error(&diagnostics),
+                e => anyhow::Error::new(e),
+            })?;
         Ok(Some(plugin))
     }
 

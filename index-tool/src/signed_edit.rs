@@ -127,7 +127,12 @@ impl Editing {
     /// Writes `file` without a signature (trusted publishing: attestations
     /// vouch for its versions), removes a signature left from before, and
     /// commits them with `extra`.
-    pub fn commit_unsigned(&self, file: &Rendered, title: &str, extra: &[String]) -> Result<String> {
+    pub fn commit_unsigned(
+        &self,
+        file: &Rendered,
+        title: &str,
+        extra: &[String],
+    ) -> Result<String> {
         let target = self.checkout.dir.join(&file.path);
         crate::fsutil::atomic_write(&target, file.text.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", target.display()))?;

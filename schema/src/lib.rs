@@ -66,8 +66,8 @@ pub use manifest::{ManifestArtifact, PublishManifest};
 pub use mirror::{mirror_file_name, mirror_path};
 pub use name::{NameError, PluginName};
 pub use path::{
-    ATTESTATIONS_DIR, CONFIG_PATH, IndexPath, PLUGINS_DIR, READMES_DIR, SIGNATURE_SUFFIX, attestation_path,
-    index_path, name_from_index_path, readme_path, signature_path,
+    ATTESTATIONS_DIR, CONFIG_PATH, IndexPath, PLUGINS_DIR, READMES_DIR, SIGNATURE_SUFFIX,
+    attestation_path, index_path, name_from_index_path, readme_path, signature_path,
 };
 pub use plugin::{
     Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Readme, StoredFile, Target, VersionEntry,

@@ -26,5 +26,6 @@ mod registry_add;
 mod resume;
 mod search;
 mod stale_snapshot;
+mod trusted_publishing;
 mod user_wide;
 mod warm_update;

@@ -186,7 +186,13 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
         });
     }
     let bundle = match &req.attestation {
-        Some(path) => Some(attach_attestation(&edit.checkout, config, &mut plugin, &m, path)?),
+        Some(path) => Some(attach_attestation(
+            &edit.checkout,
+            config,
+            &mut plugin,
+            &m,
+            path,
+        )?),
         None => None,
     };
     for channel in channels {
@@ -273,8 +279,8 @@ fn attach_attestation(
     m: &PublishManifest,
     path: &Path,
 ) -> Result<(String, Vec<u8>)> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read the attestation `{}`", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the attestation `{}`", path.display()))?;
     let rel = plugres_schema::attestation_path(&m.name, &m.version);
     let entry = plugin
         .versions

@@ -52,7 +52,10 @@ fn stored(
     plugin: &PluginFile,
     v: &VersionEntry,
 ) -> Result<(), String> {
-    let named = v.attestation.as_ref().expect("called for attested versions");
+    let named = v
+        .attestation
+        .as_ref()
+        .expect("called for attested versions");
     let expected = attestation_path(&plugin.name, &v.version);
     let path = named.path.as_str();
     if path != expected {

@@ -391,7 +391,8 @@ fn an_attestation_is_recorded_and_read_back() {
     });
     let text = lock.to_toml();
     assert!(
-        text.contains("attestation = { sha256 = \"") && text.contains("ref = \"refs/tags/v1.2.0\" }"),
+        text.contains("attestation = { sha256 = \"")
+            && text.contains("ref = \"refs/tags/v1.2.0\" }"),
         "{text}"
     );
     assert_eq!(Lockfile::parse("plugres.lock", &text).unwrap(), lock);
