@@ -55,7 +55,7 @@ impl Release {
 /// `bash publish.sh` in the plugin's dir with the action's inputs as
 /// environment, and nothing else from this process's environment but PATH
 /// (with the built plugres-index first).
-fn publish_sh(t: &Path, plugin: &Path, env: &[(&str, String)]) -> Command {
+pub(crate) fn publish_sh(t: &Path, plugin: &Path, env: &[(&str, String)]) -> Command {
     let path = format!(
         "{}:{}",
         plugres_index_bin_dir().display(),

@@ -27,6 +27,18 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(root().join("attest/fixtures").join(name)).unwrap()
 }
 
+/// The first transparency-log entry of a bundle.
+fn log_entry(v: &mut serde_json::Value) -> &mut serde_json::Value {
+    &mut v["verificationMaterial"]["tlogEntries"][0]
+}
+
+/// Fixture `name` as JSON, edited by `edit`, back to bytes.
+fn edited(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&fixture(name)).unwrap();
+    edit(&mut v);
+    serde_json::to_vec(&v).unwrap()
+}
+
 fn publisher() -> TrustedPublisher {
     TrustedPublisher {
         id: KeyId::new("acme-release").unwrap(),
@@ -228,6 +240,29 @@ fn attacks_on_the_publishers_identity_fail_each_for_its_reason() {
         let p = project(Backend::Path, "attestation", &fixture(bundle), false);
         add_refused(&p, expected);
     }
+    // Log evidence tampered with: a signing time moved earlier (say, into
+    // the window), and an entry without its inclusion proof.
+    let moved = edited("ok.sigstore.json", |v| {
+        let t: i64 = log_entry(v)["integratedTime"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        log_entry(v)["integratedTime"] = (t - 3600).to_string().into();
+    });
+    let p = project(Backend::Path, "attestation", &moved, false);
+    add_refused(
+        &p,
+        "does not verify against the pinned Sigstore trusted root",
+    );
+    let no_proof = edited("ok.sigstore.json", |v| {
+        log_entry(v)
+            .as_object_mut()
+            .unwrap()
+            .remove("inclusionProof");
+    });
+    let p = project(Backend::Path, "attestation", &no_proof, false);
+    add_refused(&p, "carrying an inclusion proof");
     // Cut off: the log recorded the release after `valid-until`.
     let p = project_with(Backend::Path, "attestation", false, |idx| {
         trust_publisher(idx, "attestation", |t| t.valid_until = Some(1_577_836_800));
@@ -264,6 +299,58 @@ fn attacks_on_the_entry_and_the_bundle_fail_each_for_its_reason() {
         &p,
         "signed by ref `refs/tags/v1.0.0`, but the trusted publisher is `refs/tags/v1.2.0`",
     );
+    // An artifact the release did not attest, added to the entry.
+    let p = project_with(Backend::Path, "attestation", false, |idx| {
+        name_bundle(&idx.dir, "1.0.0", BUNDLE, &ok);
+        let path = idx.dir.join(HELLO);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find("[[version]]\nversion = \"1.1.0\"").unwrap();
+        let extra = format!(
+            "[[version.artifact]]\ntarget = \"x86_64-unknown-linux-gnu\"\nurl = \"https://evil.example/x\"\nsha256 = \"{}\"\nsize = 4\n\n",
+            Sha256::of(b"evil").to_hex()
+        );
+        std::fs::write(&path, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+    });
+    add_refused(&p, "its subjects are");
+    // hello-world's bundle replayed for another plugin (a publisher of any
+    // plugin, so only the statement tells them apart).
+    let p = project_with(Backend::Path, "attestation", true, |idx| {
+        trust_publisher(idx, "attestation", |t| {
+            t.scopes = vec![Scope::new("*").unwrap()]
+        });
+        let core = "plugins/gr/ee/greeter-core.toml";
+        let text = std::fs::read_to_string(idx.dir.join(core)).unwrap();
+        let version = text
+            .lines()
+            .find_map(|l| l.strip_prefix("version = \""))
+            .unwrap()
+            .trim_end_matches('"')
+            .to_string();
+        let at = "attestations/gr/ee/greeter-core/replayed.sigstore.json";
+        write(&idx.dir, at, &ok);
+        let header = format!("version = \"{version}\"\n");
+        let start = text.find(&header).unwrap();
+        let perms = start + text[start..].find("permissions = ").unwrap();
+        let eol = perms + text[perms..].find('\n').unwrap() + 1;
+        let line = format!(
+            "attestation = {{ path = \"{at}\", sha256 = \"{}\", size = {} }}\n",
+            Sha256::of(&ok).to_hex(),
+            ok.len()
+        );
+        std::fs::write(
+            idx.dir.join(core),
+            format!("{}{line}{}", &text[..eol], &text[eol..]),
+        )
+        .unwrap();
+        resign(&idx.dir, core, "sample-maintainers");
+    });
+    let before = p.state();
+    let err = p.fails(&["add", "greeter-core@0.2.0", "--yes"]);
+    assert!(
+        err.contains("refs/tags/v1.0.0") || err.contains("in `plugin`"),
+        "{err}"
+    );
+    assert_eq!(p.state(), before);
     // A host serves other bytes than the entry names.
     let p = project(Backend::Sparse, "attestation", &ok, false);
     write(&p.index, BUNDLE, &fixture("other-workflow.sigstore.json"));
@@ -477,5 +564,111 @@ fn a_keyless_publish_needs_a_policy_that_allows_it() {
         ),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The publish action keyless (`publish.sh` as the action runs it, a bare
+/// repository standing in for the index's remote): step 1 writes the
+/// predicate and pushes nothing, step 2 pushes the release with its bundle
+/// and no key, and the branch passes the index CI's check.
+#[test]
+fn the_publish_action_publishes_keyless() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("index");
+    let idx = TestIndex::sample_copy(&dir, None);
+    trust_publisher(&idx, "attestation", |_| {});
+    std::fs::remove_file(dir.join(HELLO)).unwrap();
+    std::fs::remove_file(dir.join(format!("{HELLO}.minisig"))).unwrap();
+    idx.refresh();
+    let remote = t.join("remote.git");
+    git(
+        t,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            dir.to_str().unwrap(),
+            remote.to_str().unwrap(),
+        ],
+    );
+    let repo = t.join("hello");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::copy(
+        dir.join("artifacts/hello-world/1.0.0/hello_world.wasm"),
+        repo.join("hello_world.wasm"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("plugin.toml"),
+        "[plugin]\nname = \"hello-world\"\nversion = \"1.0.0\"\ndescription = \"Greets the world from inside demo-engine\"\nengine = \">=1.0\"\n\n[dependencies]\ngreeter-core = \"^0.2\"\n\n[[artifact]]\ntarget = \"any\"\npath = \"hello_world.wasm\"\n",
+    )
+    .unwrap();
+    let env = |extra: (&'static str, String)| {
+        vec![
+            ("PLUGRES_MANIFEST", "plugin.toml".to_string()),
+            ("PLUGRES_INDEX_REPO", remote.display().to_string()),
+            extra,
+        ]
+    };
+    let refs = || {
+        git(
+            &remote,
+            &["for-each-ref", "--format=%(refname) %(objectname)"],
+        )
+    };
+    let before = refs();
+    let out = run(
+        &mut crate::actions::publish_sh(
+            t,
+            &repo,
+            &env(("PLUGRES_PREDICATE_OUT", "predicate.json".into())),
+        ),
+        true,
+    );
+    assert!(
+        stdout(&out).contains("result=predicate\n"),
+        "{}",
+        stderr(&out)
+    );
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.join("predicate.json")).unwrap()).unwrap();
+    let statement: serde_json::Value = serde_json::from_slice(&fixture("statement.json")).unwrap();
+    assert_eq!(written, statement["predicate"]);
+    assert_eq!(refs(), before, "the predicate step pushed something");
+
+    // actions/attest signed it (here: the fixture bundle over that predicate).
+    std::fs::write(repo.join("bundle.json"), fixture("ok.sigstore.json")).unwrap();
+    let out = run(
+        &mut crate::actions::publish_sh(
+            t,
+            &repo,
+            &env(("PLUGRES_ATTESTATION", "bundle.json".into())),
+        ),
+        true,
+    );
+    assert!(stdout(&out).contains("result=pushed\n"), "{}", stderr(&out));
+    let branch = "publish/hello-world-1.0.0";
+    let tree = git(&remote, &["ls-tree", "-r", "--name-only", branch]);
+    assert!(
+        tree.contains(BUNDLE) && !tree.contains(&format!("{HELLO}.minisig")),
+        "{tree}"
+    );
+    let check = t.join("check");
+    git(
+        t,
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            check.to_str().unwrap(),
+        ],
+    );
+    git(&check, &["checkout", "-q", branch]);
+    run(
+        plugres_index()
+            .args(["validate", "--base", "main", "--check-artifacts"])
+            .arg(&check),
+        true,
     );
 }

@@ -19,8 +19,15 @@
 #   PLUGRES_ARTIFACTS        optional  newline-separated TARGET=PATH=URL lines: the built
 #                                      files and the URLs they are released at; blank lines
 #                                      and `#` comments are skipped [the manifest's [[artifact]]s]
-#   PLUGRES_SIGNING_KEY      required  the text of the publisher's secret key file
+#   PLUGRES_SIGNING_KEY      required  the text of the publisher's secret key file (unless
+#                                      keyless: PLUGRES_ATTESTATION without a key)
 #   PLUGRES_KEY_PASSWORD     optional  its password, when the key is encrypted
+#   PLUGRES_PREDICATE_OUT    optional  trusted publishing, step 1: only write the version's
+#                                      attestation predicate (JSON) to this file, for
+#                                      actions/attest to sign; nothing is pushed
+#   PLUGRES_ATTESTATION      optional  trusted publishing, step 2: the Sigstore bundle
+#                                      (actions/attest's bundle-path) for this version; with
+#                                      no PLUGRES_SIGNING_KEY the plugin file is left unsigned
 #   PLUGRES_INDEX_REPO       required  OWNER/NAME (a GitHub repository), a git URL, or a
 #                                      local path (a bare repository works; an existing
 #                                      path wins over OWNER/NAME)
@@ -34,7 +41,7 @@
 #   GITHUB_OUTPUT            optional  set by GitHub Actions: the outputs below go there too
 #
 # Prints, on stdout, `key=value` lines (the action's outputs):
-#   result   pushed | already-proposed | already-published
+#   result   pushed | already-proposed | already-published | predicate
 #   branch   the release branch (empty when already published)
 #   commit   its commit
 #   pr-url   the pull request (empty without a token)
@@ -60,10 +67,24 @@ server=${server%/}
 [ -n "$manifest" ] || die "PLUGRES_MANIFEST is not set (the plugin's plugin.toml)"
 [ -f "$manifest" ] || die "the plugin manifest \`$manifest\` does not exist"
 [ -n "$repo" ] || die "PLUGRES_INDEX_REPO is not set (OWNER/NAME, a git URL or a path)"
-[ -n "${PLUGRES_SIGNING_KEY:-}" ] || die "PLUGRES_SIGNING_KEY is not set (the text of the publisher's .key file)"
+# Keyless (trusted publishing): the attestation vouches, or only the
+# predicate is asked for.
+keyless=()
+if [ -z "${PLUGRES_SIGNING_KEY:-}" ]; then
+  if [ -n "${PLUGRES_ATTESTATION:-}" ]; then
+    keyless=(--no-key)
+  elif [ -z "${PLUGRES_PREDICATE_OUT:-}" ]; then
+    die "PLUGRES_SIGNING_KEY is not set (the text of the publisher's .key file); for trusted publishing give PLUGRES_ATTESTATION instead"
+  fi
+fi
+attestation=()
+if [ -n "${PLUGRES_ATTESTATION:-}" ]; then
+  [ -f "$PLUGRES_ATTESTATION" ] || die "the attestation bundle \`$PLUGRES_ATTESTATION\` does not exist"
+  attestation=(--attestation "$(cd "$(dirname "$PLUGRES_ATTESTATION")" && pwd)/$(basename "$PLUGRES_ATTESTATION")")
+fi
 command -v git >/dev/null || die "git is not on PATH"
 command -v plugres-index >/dev/null || die "plugres-index is not on PATH (install.sh installs it)"
-export PLUGRES_SIGNING_KEY
+if [ -n "${PLUGRES_SIGNING_KEY:-}" ]; then export PLUGRES_SIGNING_KEY; else unset PLUGRES_SIGNING_KEY; fi
 # An empty password (an unset optional secret) means none: let plugres-index
 # say "encrypted key, no password" rather than try "".
 if [ -z "${PLUGRES_KEY_PASSWORD:-}" ]; then unset PLUGRES_KEY_PASSWORD; fi
@@ -124,6 +145,7 @@ index="$work/index"
 # JSON report when it committed, nothing when the version is already there.
 publish_into() {
   plugres-index publish "$manifest" ${artifacts[@]+"${artifacts[@]}"} \
+    ${keyless[@]+"${keyless[@]}"} ${attestation[@]+"${attestation[@]}"} \
     --index "$index" --if-new --json "$@"
 }
 
@@ -151,6 +173,18 @@ open_pr() {
 
 say "cloning $repo ($base)"
 git clone --quiet --branch "$base" -- "$url" "$index"
+
+if [ -n "${PLUGRES_PREDICATE_OUT:-}" ]; then
+  predicate_out=$(cd "$(dirname "$PLUGRES_PREDICATE_OUT")" && pwd)/$(basename "$PLUGRES_PREDICATE_OUT")
+  plugres-index publish "$manifest" ${artifacts[@]+"${artifacts[@]}"} \
+    --index "$index" --predicate-out "$predicate_out"
+  say "wrote the attestation predicate to $PLUGRES_PREDICATE_OUT: sign it (actions/attest), then publish with the bundle"
+  output result predicate
+  output branch ""
+  output commit "$(git -C "$index" rev-parse HEAD)"
+  output pr-url ""
+  exit 0
+fi
 
 report=$(publish_into)
 if [ -z "$report" ]; then

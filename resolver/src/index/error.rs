@@ -117,7 +117,7 @@ pub enum IndexError {
         registry: String,
         index: String,
         #[source]
-        source: plugres_schema::rules::AttestationError,
+        source: Box<plugres_schema::rules::AttestationError>,
     },
 
     /// A version the publish policy says must be attested is not.

@@ -60,17 +60,15 @@ pub enum AttestationError {
         "no `[[trusted-publisher]]` of config.toml covers `{name}`, so its attestation of {version} cannot be verified"
     )]
     NoTrustedPublisher { name: PluginName, version: String },
-    #[error(
-        "the attestation `{path}` is {found_size} bytes with sha256 {found}; the entry of {name} {version} names {expected_size} bytes with sha256 {expected}"
-    )]
+    #[error("the attestation `{path}` is {served}; the entry of {name} {version} names {named}")]
     NotTheNamedBundle {
         path: String,
         name: PluginName,
         version: String,
-        expected: Sha256,
-        expected_size: u64,
-        found: Sha256,
-        found_size: u64,
+        /// `N bytes with sha256 X`, as the entry names it.
+        named: String,
+        /// The same of the bytes served.
+        served: String,
     },
     #[error(
         "the attestation of {name} {version} is refused: {}",
@@ -120,14 +118,13 @@ pub fn verify_attestation(
     };
     let found = Sha256::of(bundle);
     if found != named.sha256 || bundle.len() as u64 != named.size {
+        let described = |size: u64, sha: Sha256| format!("{size} bytes with sha256 {sha}");
         return Err(AttestationError::NotTheNamedBundle {
             path: named.path.as_str().to_string(),
             name: name.clone(),
             version,
-            expected: named.sha256,
-            expected_size: named.size,
-            found,
-            found_size: bundle.len() as u64,
+            named: described(named.size, named.sha256),
+            served: described(bundle.len() as u64, found),
         });
     }
     check_trusted_root(config, trusted_root, name, &version)?;

@@ -381,8 +381,14 @@ fn a_local_lock_is_current_only_for_the_same_path_in_plugres_toml() {
 /// README "Trusted publishing": the lock records who released a version.
 #[test]
 fn an_attestation_is_recorded_and_read_back() {
-    let mut lock = sample();
-    lock.plugins[0].attestation = Some(LockedAttestation {
+    // As a written lock holds them (sorted).
+    let mut lock = Lockfile::parse("plugres.lock", &sample().to_toml()).unwrap();
+    let hello = lock
+        .plugins
+        .iter()
+        .position(|p| p.name.as_str() == "hello-world")
+        .unwrap();
+    lock.plugins[hello].attestation = Some(LockedAttestation {
         sha256: Sha256::of(b"bundle"),
         publisher: "acme-release".into(),
         repository: "https://github.com/acme/hello".into(),

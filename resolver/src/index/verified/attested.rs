@@ -113,7 +113,7 @@ impl VerifiedIndex {
         IndexError::Attestation {
             registry: self.registry.clone(),
             index: self.describe(),
-            source,
+            source: Box::new(source),
         }
     }
 }
