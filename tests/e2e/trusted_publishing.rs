@@ -672,3 +672,26 @@ fn the_publish_action_publishes_keyless() {
         true,
     );
 }
+
+/// The words a user meets, pinned: who released the locked version, and a
+/// refused release naming the claim that differs.
+#[test]
+fn what_info_and_a_refusal_say() {
+    let p = project(
+        Backend::Path,
+        "attestation",
+        &fixture("ok.sigstore.json"),
+        false,
+    );
+    p.ok(&["add", "hello-world", "--yes"]);
+    insta::assert_snapshot!("info_released_by", stdout(&p.ok(&["info", "hello-world"])));
+    let p = project(
+        Backend::Path,
+        "attestation",
+        &fixture("other-repository-id.sigstore.json"),
+        false,
+    );
+    let err = add_refused(&p, "repository id");
+    let tmp = p.index.parent().unwrap().display().to_string();
+    insta::assert_snapshot!("refused_other_repository", err.replace(&tmp, "[TMP]"));
+}

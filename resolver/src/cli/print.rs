@@ -582,6 +582,11 @@ pub(crate) fn info(out: &Out, r: &InfoReport) {
         if v.attested {
             notes.push("attested".into());
         }
+        if v.unattested {
+            notes.push(
+                "not attested: not used (the index's publish policy wants an attestation)".into(),
+            );
+        }
         if !v.dependencies.is_empty() {
             let deps: Vec<String> = v
                 .dependencies

@@ -27,6 +27,9 @@ pub struct VersionInfo {
     pub settings: plugres_schema::Settings,
     /// Whether its entry names a trusted publisher's attestation.
     pub attested: bool,
+    /// The index's publish policy wants an attestation and it has none:
+    /// plugres does not use it.
+    pub unattested: bool,
 }
 
 /// Who released a version, by its verified attestation (README "Trusted
@@ -125,6 +128,7 @@ pub fn info(
                 &index.config().engine,
                 &manifest.engine.version,
                 locked,
+                index.requires_attestation(&plugin),
             );
             report.released_by = released_by;
             return Ok(report);
@@ -163,6 +167,7 @@ fn local_info(
         published: "unpublished (local build)".to_string(),
         settings: m.settings.clone(),
         attested: false,
+        unattested: false,
     };
     InfoReport {
         name: m.name.to_string(),
@@ -229,6 +234,7 @@ fn describe(
     engine_name: &str,
     engine: &semver::Version,
     locked: Option<String>,
+    attested_only: bool,
 ) -> InfoReport {
     let mut versions: Vec<VersionInfo> = file
         .versions
@@ -249,6 +255,7 @@ fn describe(
             published: v.published.clone(),
             settings: v.settings.clone(),
             attested: v.attestation.is_some(),
+            unattested: attested_only && v.attestation.is_none(),
         })
         .collect();
     // Newest first, by precedence (build metadata ignored, README "Formats").
@@ -268,7 +275,7 @@ fn describe(
         keywords: file.keywords.clone(),
         categories: file.categories.clone(),
         deprecated: file.deprecated.clone(),
-        channels: channels(file, engine),
+        channels: channels(file, engine, attested_only),
         engine_name: engine_name.to_string(),
         project_engine: engine.to_string(),
         locked,
@@ -278,13 +285,23 @@ fn describe(
 }
 
 /// The declared channels and `latest` on `engine`.
-fn channels(file: &PluginFile, engine: &semver::Version) -> BTreeMap<String, String> {
+/// The channels the file names, and `latest` as this project would take
+/// it (only attested versions where the publish policy wants them).
+fn channels(
+    file: &PluginFile,
+    engine: &semver::Version,
+    attested_only: bool,
+) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = file
         .channels
         .iter()
         .map(|(c, v)| (c.to_string(), v.to_string()))
         .collect();
-    if let Ok(latest) = file.channel_version(&plugres_schema::Channel::latest(), engine) {
+    let mut usable = std::borrow::Cow::Borrowed(file);
+    if attested_only {
+        usable.to_mut().versions.retain(|v| v.attestation.is_some());
+    }
+    if let Ok(latest) = usable.channel_version(&plugres_schema::Channel::latest(), engine) {
         out.insert("latest".to_string(), latest.version.to_string());
     }
     out

@@ -71,7 +71,7 @@ pub enum AttestationError {
         served: String,
     },
     #[error(
-        "the attestation of {name} {version} is refused: {}",
+        "{name} {version} is not a trusted publisher's release: {}",
         reasons(refusals)
     )]
     Refused {
