@@ -318,6 +318,7 @@ fn attacks_on_the_entry_and_the_bundle_fail_each_for_its_reason() {
         trust_publisher(idx, "attestation", |t| {
             t.scopes = vec![Scope::new("*").unwrap()]
         });
+        name_bundle(&idx.dir, "1.0.0", BUNDLE, &ok);
         let core = "plugins/gr/ee/greeter-core.toml";
         let text = std::fs::read_to_string(idx.dir.join(core)).unwrap();
         let version = text
@@ -345,9 +346,12 @@ fn attacks_on_the_entry_and_the_bundle_fail_each_for_its_reason() {
         resign(&idx.dir, core, "sample-maintainers");
     });
     let before = p.state();
-    let err = p.fails(&["add", "greeter-core@0.2.0", "--yes"]);
+    // hello-world 1.0.0 (attested) needs greeter-core ^0.2: both bundles
+    // are fetched and verified together, and the replayed one refused.
+    let err = p.fails(&["add", "hello-world", "--yes"]);
     assert!(
-        err.contains("refs/tags/v1.0.0") || err.contains("in `plugin`"),
+        err.contains("greeter-core 0.2.0 is not a trusted publisher's release")
+            && err.contains("refs/tags/v1.0.0"),
         "{err}"
     );
     assert_eq!(p.state(), before);

@@ -6,7 +6,7 @@
 //! unless a requirement forces a move. `update` with names drops only those
 //! names' preferences; `update` alone drops all of them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use plugres_schema::{PluginName, Version};
 
@@ -130,6 +130,7 @@ fn plan_with(
         }
         Err(e) => return Err(e.into()),
     };
+    verify_attestations_ahead(&candidates, &resolution.packages, &locals);
     let mut plugins = Vec::new();
     let mut deprecated = Vec::new();
     let mut used = BTreeSet::new();
@@ -318,4 +319,43 @@ fn same_artifacts(
             ),
         ],
     })
+}
+
+/// The chosen versions' attestations, fetched together and verified on all
+/// cores before the lock entries are built one by one (which then find them
+/// verified). Errors surface there, with their context.
+fn verify_attestations_ahead(
+    candidates: &MultiCandidates<'_>,
+    packages: &BTreeMap<String, semver::Version>,
+    locals: &BTreeMap<String, super::local::LocalPlugin>,
+) {
+    let mut by_index: Vec<(
+        &crate::index::VerifiedIndex,
+        Vec<(PluginName, plugres_schema::VersionEntry)>,
+    )> = Vec::new();
+    for (name, version) in packages.iter().filter(|(n, _)| !locals.contains_key(*n)) {
+        let (Ok(index), Ok(plugin)) = (candidates.index_of(name), PluginName::new(name)) else {
+            continue;
+        };
+        let Ok(Some(file)) = index.plugin(&plugin) else {
+            continue;
+        };
+        let Some(entry) = file.get(&Version::from(version.clone())) else {
+            continue;
+        };
+        if entry.attestation.is_none() {
+            continue;
+        }
+        let at = match by_index.iter().position(|(i, _)| std::ptr::eq(*i, index)) {
+            Some(at) => at,
+            None => {
+                by_index.push((index, Vec::new()));
+                by_index.len() - 1
+            }
+        };
+        by_index[at].1.push((plugin, entry.clone()));
+    }
+    for (index, versions) in by_index {
+        index.verify_attestations(&versions);
+    }
 }

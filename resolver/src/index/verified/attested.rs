@@ -15,6 +15,8 @@ use plugres_schema::rules::{
 };
 use plugres_schema::{PluginName, VersionEntry};
 
+use rayon::prelude::*;
+
 use super::{VerifiedIndex, lock};
 use crate::index::IndexError;
 
@@ -70,6 +72,27 @@ impl VerifiedIndex {
             .map_err(|e| self.refuse(e))?;
         lock(&self.attested).insert(key, verified.clone());
         Ok(Some(verified))
+    }
+
+    /// Verifies these versions' attestations ahead: their bundles are asked
+    /// for together (a network backend fetches them in parallel) and checked
+    /// on all cores. What fails is not kept, and fails again, with its
+    /// error, when [`Self::attestation`] is asked.
+    pub fn verify_attestations(&self, versions: &[(PluginName, VersionEntry)]) {
+        let named: Vec<(String, plugres_schema::Sha256)> = versions
+            .iter()
+            .filter_map(|(_, v)| v.attestation.as_ref())
+            .map(|a| (a.path.as_str().to_string(), a.sha256))
+            .collect();
+        if named.len() < 2 {
+            return;
+        }
+        self.backend.pin(&named);
+        self.backend
+            .prefetch(&named.into_iter().map(|(p, _)| p).collect::<Vec<_>>());
+        versions.par_iter().for_each(|(name, entry)| {
+            let _ = self.attestation(name, entry);
+        });
     }
 
     /// The pinned Sigstore trusted root's bytes, read once per run.
