@@ -53,6 +53,18 @@ impl VerifiedIndex {
             }
             return Ok(None);
         };
+        // Verified on this machine before, under this config (its root and
+        // publishers), for these exact bundle and statement bytes.
+        let statement = statement_digest(name, entry);
+        let shown = format!("{name} {}", entry.version);
+        if let Some(hit) = self
+            .entries
+            .as_ref()
+            .and_then(|c| c.attestation(&shown, named.sha256, statement))
+        {
+            lock(&self.attested).insert(key, hit.clone());
+            return Ok(Some(hit));
+        }
         let path = named.path.as_str();
         let root = self.trusted_root(name, entry)?;
         self.backend.pin(&[(path.to_string(), named.sha256)]);
@@ -70,6 +82,9 @@ impl VerifiedIndex {
             })?;
         let verified = verify_attestation(&self.config, &root, name, entry, &bundle)
             .map_err(|e| self.refuse(e))?;
+        if let Some(cache) = &self.entries {
+            cache.keep_attestation(&shown, statement, &verified);
+        }
         lock(&self.attested).insert(key, verified.clone());
         Ok(Some(verified))
     }
@@ -139,4 +154,11 @@ impl VerifiedIndex {
             source: Box::new(source),
         }
     }
+}
+
+/// The digest of the statement `entry` makes (subjects and predicate):
+/// what an attestation of it must say.
+fn statement_digest(name: &PluginName, entry: &VersionEntry) -> plugres_schema::Sha256 {
+    let statement = plugres_schema::attestation::statement(name, entry);
+    plugres_schema::Sha256::of(statement.to_string().as_bytes())
 }

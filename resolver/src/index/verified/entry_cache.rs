@@ -22,6 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use plugres_schema::rules::VerifiedAttestation;
 use plugres_schema::{Bin, CatalogEntry, CatalogListing, PluginFile, Sha256, Snapshot};
 
 /// The catalog-digits byte of a kept snapshot that has no catalog.
@@ -50,6 +51,11 @@ enum Kind {
     Snapshot,
     /// A catalog shard, by digest (README "The catalog").
     Catalog,
+    /// A version's attestation that verified under a config (README
+    /// "Trusted publishing"), by the bundle's digest and the statement its
+    /// entry makes: the check reads no clock, so its outcome depends on
+    /// nothing else.
+    Attestation,
 }
 
 impl EntryCache {
@@ -159,6 +165,53 @@ impl EntryCache {
         self.put(key, &parsed.encode());
     }
 
+    /// Who released `version` (`NAME VERSION`), when the bundle with digest
+    /// `bundle` verified under this config for an entry stating `statement`
+    /// (the digest of its in-toto statement).
+    pub(crate) fn attestation(
+        &self,
+        version: &str,
+        bundle: Sha256,
+        statement: Sha256,
+    ) -> Option<VerifiedAttestation> {
+        let sealed = self.get(self.key(Kind::Attestation, version, &[bundle, statement]))?;
+        let mut r = Items(sealed.payload());
+        let a = VerifiedAttestation {
+            publisher: plugres_schema::KeyId::new(&r.text()?).ok()?,
+            bundle_sha256: bundle,
+            repository: r.text()?,
+            commit: r.text()?,
+            git_ref: r.text()?,
+            signed_at: r.text()?.parse().ok()?,
+        };
+        r.0.is_empty().then_some(a)
+    }
+
+    pub(crate) fn keep_attestation(
+        &self,
+        version: &str,
+        statement: Sha256,
+        verified: &VerifiedAttestation,
+    ) {
+        let mut payload = Vec::new();
+        for text in [
+            verified.publisher.as_str(),
+            &verified.repository,
+            &verified.commit,
+            &verified.git_ref,
+            &verified.signed_at.to_string(),
+        ] {
+            payload.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            payload.extend_from_slice(text.as_bytes());
+        }
+        let key = self.key(
+            Kind::Attestation,
+            version,
+            &[verified.bundle_sha256, statement],
+        );
+        self.put(key, &payload);
+    }
+
     /// The parsed snapshot bin at `path` with digest `sha`, if read before.
     pub(crate) fn bin(&self, path: &str, sha: Sha256) -> Option<BinTable> {
         BinTable::load(self.get(self.key(Kind::Bin, path, &[sha]))?.into_payload())
@@ -176,8 +229,9 @@ impl EntryCache {
             Kind::Bin => b"plugres parsed snapshot bin v4\0",
             Kind::Snapshot => b"plugres parsed snapshot v3\0",
             Kind::Catalog => b"plugres parsed catalog shard v3\0",
+            Kind::Attestation => b"plugres verified attestation v1\0",
         });
-        if kind == Kind::Plugin {
+        if matches!(kind, Kind::Plugin | Kind::Attestation) {
             text.extend_from_slice(self.config.as_bytes());
         }
         text.extend_from_slice(path.as_bytes());

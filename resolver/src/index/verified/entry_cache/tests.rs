@@ -225,3 +225,48 @@ fn catalog_shards_are_kept_by_path_and_digest() {
     assert_eq!(c.catalog_shard("catalog/all.toml", Sha256::of(b"x")), None);
     assert_eq!(c.catalog_shard("catalog/0.toml", sha), None);
 }
+
+/// A verified attestation is found again only under the same config,
+/// bundle, version and statement; a damaged entry is a miss.
+#[test]
+fn attestations_are_kept_by_config_bundle_and_statement() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (bundle, statement) = (Sha256::of(b"bundle"), Sha256::of(b"statement"));
+    let verified = VerifiedAttestation {
+        publisher: plugres_schema::KeyId::new("acme-release").unwrap(),
+        bundle_sha256: bundle,
+        repository: "https://github.com/acme/hello".into(),
+        commit: "0123456789abcdef".into(),
+        git_ref: "refs/tags/v1.0.0".into(),
+        signed_at: 1_764_855_470,
+    };
+    let c = cache(tmp.path());
+    c.keep_attestation("hello 1.0.0", statement, &verified);
+    c.flush();
+    let c = cache(tmp.path());
+    assert_eq!(
+        c.attestation("hello 1.0.0", bundle, statement),
+        Some(verified)
+    );
+    assert_eq!(c.attestation("hello 1.0.1", bundle, statement), None);
+    assert_eq!(
+        c.attestation("hello 1.0.0", Sha256::of(b"other"), statement),
+        None
+    );
+    assert_eq!(
+        c.attestation("hello 1.0.0", bundle, Sha256::of(b"widened")),
+        None
+    );
+    let other_config = EntryCache::new(tmp.path().to_path_buf(), Sha256::of(b"config 2"));
+    assert_eq!(
+        other_config.attestation("hello 1.0.0", bundle, statement),
+        None
+    );
+    for f in entry_files(tmp.path()) {
+        let mut bytes = std::fs::read(&f).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 1;
+        std::fs::write(&f, bytes).unwrap();
+    }
+    assert_eq!(c.attestation("hello 1.0.0", bundle, statement), None);
+}
