@@ -427,6 +427,48 @@ fn validate_runs_the_clients_checks_on_attestations() {
         text.contains("hello-world 1.1.0 has no attestation, and the publish policy for `hello-world` is `attestation`: clients will not use it"),
         "{text}"
     );
+    // A published bundle never changes, nor does the entry naming it.
+    let base = git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
+    write(&dir, BUNDLE, &fixture("other-workflow.sigstore.json"));
+    idx.commit("swap a bundle");
+    let out = run(
+        plugres_index()
+            .args(["validate", "--base", &base])
+            .arg(&dir),
+        false,
+    );
+    let text = stderr(&out) + &stdout(&out);
+    assert!(
+        text.contains("a published attestation was changed or removed"),
+        "{text}"
+    );
+    git(&dir, &["revert", "--no-edit", "HEAD"]);
+    let base = git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
+    let path = dir.join(HELLO);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let other = fixture("other-workflow.sigstore.json");
+    std::fs::write(
+        &path,
+        text.replacen(
+            &Sha256::of(&fixture("ok.sigstore.json")).to_hex(),
+            &Sha256::of(&other).to_hex(),
+            1,
+        ),
+    )
+    .unwrap();
+    idx.commit("rename the bundle in the entry");
+    let out = run(
+        plugres_index()
+            .args(["validate", "--base", &base])
+            .arg(&dir),
+        false,
+    );
+    let text = stderr(&out) + &stdout(&out);
+    assert!(
+        text.contains("published version `1.0.0` was changed (attestation)"),
+        "{text}"
+    );
+    git(&dir, &["reset", "-q", "--hard", &base]);
     // The online key holder widens the attested entry.
     let path = dir.join(HELLO);
     let text = std::fs::read_to_string(&path).unwrap();
