@@ -50,6 +50,13 @@ pub(crate) fn check(
     if let Some(runner) = &publisher.runner {
         same("runner", ci.runner_environment.as_deref(), runner)?;
     }
+    if let Some(environment) = &publisher.environment {
+        same(
+            "environment",
+            ci.deployment_environment.as_deref(),
+            environment,
+        )?;
+    }
     let commit = ci.source_repository_digest.clone().unwrap_or_default();
     Ok(Claims {
         repository: publisher.repository.clone(),

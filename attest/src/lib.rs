@@ -12,8 +12,8 @@
 //! 2. The certificate's claims are those of the expected publisher: OIDC
 //!    issuer, repository by URL *and* numeric ids (a renamed or
 //!    re-registered repository does not match), owner id, workflow,
-//!    signer workflow, the ref that binds the version to its tag, and the
-//!    runner kind ([`TrustedPublisher`]).
+//!    signer workflow, the ref that binds the version to its tag, the
+//!    runner kind and the deployment environment ([`TrustedPublisher`]).
 //! 3. The signing time the log recorded — which the signer cannot choose —
 //!    is inside the publisher's validity window.
 //!
@@ -60,6 +60,10 @@ pub struct TrustedPublisher {
     pub ref_pattern: String,
     /// `github-hosted` when self-hosted runners must not sign.
     pub runner: Option<String>,
+    /// The deployment environment the signing job must have run in (Fulcio's
+    /// `1.3.6.1.4.1.57264.1.23`), where its protection rules (required
+    /// reviewers, allowed tags) guard the release.
+    pub environment: Option<String>,
     /// The log's signing time must be at or after this (Unix seconds).
     pub valid_from: Option<i64>,
     /// ... and before this (Unix seconds): how a compromised repository is

@@ -22,6 +22,7 @@ fn publisher() -> TrustedPublisher {
         signer_workflow: None,
         ref_pattern: "refs/tags/v{version}".into(),
         runner: Some("github-hosted".into()),
+        environment: None,
         valid_from: None,
         valid_until: None,
     }
@@ -138,6 +139,29 @@ fn another_publishers_claims_are_refused_each_by_name() {
     p.signer_workflow = Some("https://github.com/acme/shared/.github/workflows/sign.yml".into());
     let err = verify(&fixture("ok.sigstore.json"), &root(), &p, "1.0.0").unwrap_err();
     claim_refused(err, "signer workflow");
+}
+
+/// A publisher that releases from a protected deployment environment:
+/// the job must have run in exactly that one (Fulcio's `.1.23`), and a job
+/// without any environment does not count.
+#[test]
+fn the_deployment_environment_is_checked_when_pinned() {
+    let mut p = publisher();
+    p.environment = Some("release".into());
+    let env = fixture("environment.sigstore.json");
+    verify(&env, &root(), &p, "1.0.0").unwrap();
+    // Without a pinned environment, any (or none) is fine.
+    verify(&env, &root(), &publisher(), "1.0.0").unwrap();
+    let err = verify(&fixture("ok.sigstore.json"), &root(), &p, "1.0.0").unwrap_err();
+    claim_refused(err.clone(), "environment");
+    assert!(err.to_string().contains("environment `(none)`"), "{err}");
+    p.environment = Some("production".into());
+    let err = verify(&env, &root(), &p, "1.0.0").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("signed by environment `release`, but the trusted publisher is `production`"),
+        "{err}"
+    );
 }
 
 /// A bundle made for 1.0.0 cannot be replayed for another version: the
@@ -270,6 +294,7 @@ fn a_public_github_attestation_verifies_against_the_production_root() {
         signer_workflow: None,
         ref_pattern: "refs/heads/main".into(),
         runner: Some("github-hosted".into()),
+        environment: None,
         valid_from: None,
         valid_until: None,
     };

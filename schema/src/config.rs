@@ -784,16 +784,23 @@ mod tests {
         let no_root = &TRUSTED[TRUSTED.find("[[trusted").unwrap()..];
         let m = messages(trusted(2, no_root));
         assert!(m.iter().any(|m| m.contains("needs `[sigstore]")), "{m:?}");
-        let m = messages(trusted(
-            2,
-            &TRUSTED.replace(
-                "github-hosted\"\n",
-                "github-hosted\"\nenvironment = \"release\"\n",
-            ),
-        ));
+        let with_env = TRUSTED.replace(
+            "github-hosted\"\n",
+            "github-hosted\"\nenvironment = \"release\"\n",
+        );
+        let cfg = trusted(2, &with_env).unwrap();
+        assert_eq!(
+            cfg.trusted_publishers[0].environment.as_deref(),
+            Some("release")
+        );
+        let text = crate::render::config_file(&cfg);
+        assert_eq!(
+            IndexConfig::parse("config.toml", text.as_bytes()).unwrap(),
+            cfg
+        );
+        let m = messages(trusted(2, &with_env.replace("\"release\"", "\"\"")));
         assert!(
-            m.iter()
-                .any(|m| m.contains("`environment` cannot be checked")),
+            m.iter().any(|m| m.contains("`environment` is empty")),
             "{m:?}"
         );
         let m = messages(trusted(2, &TRUSTED.replace("v{version}", "v1")));

@@ -180,6 +180,7 @@ fn trusted_publishing(s: &mut String, c: &IndexConfig) {
             ("signer-workflow", t.signer_workflow.as_ref()),
             ("ref", Some(&t.ref_pattern)),
             ("runner", t.runner.as_ref()),
+            ("environment", t.environment.as_ref()),
         ] {
             if let Some(v) = value {
                 let _ = writeln!(s, "{key} = {}", quote(v));

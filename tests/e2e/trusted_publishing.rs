@@ -51,6 +51,7 @@ fn publisher() -> TrustedPublisher {
         signer_workflow: None,
         ref_pattern: "refs/tags/v{version}".into(),
         runner: Some("github-hosted".into()),
+        environment: None,
         valid_from: None,
         valid_until: None,
     }
@@ -240,6 +241,30 @@ fn attacks_on_the_publishers_identity_fail_each_for_its_reason() {
         let p = project(Backend::Path, "attestation", &fixture(bundle), false);
         add_refused(&p, expected);
     }
+    // A release job outside the protected environment the publisher pins
+    // (here: none at all), and one inside it.
+    let p = project_with(Backend::Path, "attestation", false, |idx| {
+        trust_publisher(idx, "attestation", |t| {
+            t.environment = Some("release".into())
+        });
+        name_bundle(&idx.dir, "1.0.0", BUNDLE, &fixture("ok.sigstore.json"));
+    });
+    add_refused(
+        &p,
+        "signed by environment `(none)`, but the trusted publisher is `release`",
+    );
+    let p = project_with(Backend::Path, "attestation", false, |idx| {
+        trust_publisher(idx, "attestation", |t| {
+            t.environment = Some("release".into())
+        });
+        name_bundle(
+            &idx.dir,
+            "1.0.0",
+            BUNDLE,
+            &fixture("environment.sigstore.json"),
+        );
+    });
+    p.ok(&["add", "hello-world", "--yes"]);
     // Log evidence tampered with: a signing time moved earlier (say, into
     // the window), and an entry without its inclusion proof.
     let moved = edited("ok.sigstore.json", |v| {

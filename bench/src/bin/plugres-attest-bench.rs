@@ -30,6 +30,7 @@ fn publisher(repo: &str, id: &str, owner: &str, workflow: &str, git_ref: &str) -
         signer_workflow: None,
         ref_pattern: git_ref.into(),
         runner: Some("github-hosted".into()),
+        environment: None,
         valid_from: None,
         valid_until: None,
     }

@@ -113,6 +113,8 @@ pub struct TrustedPublisher {
     /// `refs/tags/v{version}`.
     pub ref_pattern: String,
     pub runner: Option<String>,
+    /// The GitHub deployment environment the release job runs in.
+    pub environment: Option<String>,
     /// Unix seconds, compared with the log's signing time.
     pub valid_from: Option<u64>,
     pub valid_until: Option<u64>,
@@ -180,8 +182,9 @@ pub(crate) struct RawTrustedPublisher {
     /// `github-hosted` to refuse self-hosted runners.
     #[cfg_attr(feature = "json-schema", schemars(with = "Option<String>"))]
     runner: Option<Spanned<String>>,
-    /// Not checkable: Sigstore certificates carry no GitHub environment.
-    #[cfg_attr(feature = "json-schema", schemars(skip))]
+    /// The deployment environment the release job must run in (its
+    /// protection rules guard the release), like `release`.
+    #[cfg_attr(feature = "json-schema", schemars(with = "Option<String>"))]
     environment: Option<Spanned<String>>,
     /// RFC 3339 UTC; attestations the log recorded earlier are refused.
     #[cfg_attr(feature = "json-schema", schemars(with = "Option<String>"))]
@@ -275,11 +278,10 @@ pub(crate) fn trusted_publisher(
             "`ref` must contain `{version}`, like `refs/tags/v{version}`: it binds each version to its own tag",
         );
     }
-    if let Some(env) = &t.environment {
-        d.error(
-            Some(env.span()),
-            "`environment` cannot be checked: Sigstore certificates do not name the GitHub environment a job ran in. Protect the release tag and the workflow instead (README \"Trusted publishing\")",
-        );
+    if let Some(env) = &t.environment
+        && env.get_ref().is_empty()
+    {
+        d.error(Some(env.span()), "`environment` is empty: name the GitHub environment the release job runs in, or leave it out");
     }
     let time = |d: &mut Diagnostics, key: &str, v: &Option<Spanned<String>>| -> Option<u64> {
         let v = v.as_ref()?;
@@ -312,6 +314,7 @@ pub(crate) fn trusted_publisher(
         signer_workflow: t.signer_workflow.as_ref().map(|s| s.get_ref().clone()),
         ref_pattern: t.r#ref.get_ref().clone(),
         runner: t.runner.as_ref().map(|s| s.get_ref().clone()),
+        environment: t.environment.as_ref().map(|s| s.get_ref().clone()),
         valid_from,
         valid_until,
     })

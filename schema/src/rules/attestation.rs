@@ -218,6 +218,7 @@ fn claims(t: &TrustedPublisher) -> plugres_attest::TrustedPublisher {
         signer_workflow: t.signer_workflow.clone(),
         ref_pattern: t.ref_pattern.clone(),
         runner: t.runner.clone(),
+        environment: t.environment.clone(),
         valid_from: secs(t.valid_from),
         valid_until: secs(t.valid_until),
     }
