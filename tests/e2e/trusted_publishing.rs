@@ -10,7 +10,7 @@
 //! attest hello-world 1.0.0 of the sample index, as
 //! `https://github.com/acme/hello`'s `release.yml` at `refs/tags/v1.0.0`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use plugres_e2e::index::{TestIndex, key, resign, sample_root_key};
 use plugres_e2e::project::{Backend, Project, cache_state};
@@ -136,6 +136,14 @@ fn project_with(
     Project::with_backend(tmp, dir, &sample_root_key(), backend)
 }
 
+/// A project that added hello-world from an index where only its attested
+/// release (1.0.0, file unsigned) may be used.
+fn locked_release(backend: Backend) -> Project {
+    let p = project(backend, "attestation", &fixture("ok.sigstore.json"), false);
+    p.ok(&["add", "hello-world", "--yes"]);
+    p
+}
+
 fn lock_text(p: &Project) -> String {
     std::fs::read_to_string(p.dir.join("plugres.lock")).unwrap()
 }
@@ -154,8 +162,7 @@ fn add_refused(p: &Project, expected: &str) -> String {
 fn an_attested_release_is_locked_with_who_released_it_on_every_transport() {
     for backend in Backend::ALL {
         // Policy `attestation`: the file has no publisher signature at all.
-        let p = project(backend, "attestation", &fixture("ok.sigstore.json"), false);
-        p.ok(&["add", "hello-world", "--yes"]);
+        let p = locked_release(backend);
         let lock = lock_text(&p);
         // Only 1.0.0 is attested: 1.1.0 and 1.2.0 are not offered.
         assert!(
@@ -404,13 +411,7 @@ fn attacks_on_the_entry_and_the_bundle_fail_each_for_its_reason() {
 
 #[test]
 fn a_lock_edited_to_another_release_is_refused_on_install() {
-    let p = project(
-        Backend::Path,
-        "attestation",
-        &fixture("ok.sigstore.json"),
-        false,
-    );
-    p.ok(&["add", "hello-world", "--yes"]);
+    let p = locked_release(Backend::Path);
     let lock = lock_text(&p);
     let edited = lock.replacen(
         "repository = \"https://github.com/acme/hello\"",
@@ -437,6 +438,25 @@ fn a_lock_edited_to_another_release_is_refused_on_install() {
     );
 }
 
+/// What `plugres-index validate [--base BASE] DIR` prints, after checking
+/// it exits with success `ok`.
+fn validate_says(dir: &Path, base: Option<&str>, ok: bool) -> String {
+    let mut cmd = plugres_index();
+    cmd.arg("validate");
+    if let Some(base) = base {
+        cmd.args(["--base", base]);
+    }
+    let out = run(cmd.arg(dir), ok);
+    stderr(&out) + &stdout(&out)
+}
+
+/// Rewrites hello-world's file (unsigned, so no signature to renew).
+fn edit_hello(dir: &Path, edit: impl FnOnce(&str) -> String) {
+    let path = dir.join(HELLO);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(&text)).unwrap();
+}
+
 #[test]
 fn validate_runs_the_clients_checks_on_attestations() {
     let tmp = tempfile::tempdir().unwrap();
@@ -446,85 +466,61 @@ fn validate_runs_the_clients_checks_on_attestations() {
     name_bundle(&dir, "1.0.0", BUNDLE, &fixture("ok.sigstore.json"));
     sign_hello(&dir, false);
     idx.refresh();
-    let out = run(plugres_index().arg("validate").arg(&dir), true);
-    let text = stderr(&out) + &stdout(&out);
+    let text = validate_says(&dir, None, true);
     assert!(
         text.contains("hello-world 1.1.0 has no attestation, and the publish policy for `hello-world` is `attestation`: clients will not use it"),
         "{text}"
     );
     // A published bundle never changes, nor does the entry naming it.
-    let base = git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
+    let head = || git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
+    let base = head();
     write(&dir, BUNDLE, &fixture("other-workflow.sigstore.json"));
     idx.commit("swap a bundle");
-    let out = run(
-        plugres_index()
-            .args(["validate", "--base", &base])
-            .arg(&dir),
-        false,
-    );
-    let text = stderr(&out) + &stdout(&out);
+    let text = validate_says(&dir, Some(&base), false);
     assert!(
         text.contains("a published attestation was changed or removed"),
         "{text}"
     );
     git(&dir, &["revert", "--no-edit", "HEAD"]);
-    let base = git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
-    let path = dir.join(HELLO);
-    let text = std::fs::read_to_string(&path).unwrap();
+    let base = head();
     let other = fixture("other-workflow.sigstore.json");
-    std::fs::write(
-        &path,
+    edit_hello(&dir, |text| {
         text.replacen(
             &Sha256::of(&fixture("ok.sigstore.json")).to_hex(),
             &Sha256::of(&other).to_hex(),
             1,
-        ),
-    )
-    .unwrap();
+        )
+    });
     idx.commit("rename the bundle in the entry");
-    let out = run(
-        plugres_index()
-            .args(["validate", "--base", &base])
-            .arg(&dir),
-        false,
-    );
-    let text = stderr(&out) + &stdout(&out);
+    let text = validate_says(&dir, Some(&base), false);
     assert!(
         text.contains("published version `1.0.0` was changed (attestation)"),
         "{text}"
     );
     git(&dir, &["reset", "-q", "--hard", &base]);
     // The online key holder widens the attested entry.
-    let path = dir.join(HELLO);
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        text.replacen("permissions = []", "permissions = [\"network\"]", 1),
-    )
-    .unwrap();
+    edit_hello(&dir, |text| {
+        text.replacen("permissions = []", "permissions = [\"network\"]", 1)
+    });
     idx.refresh();
-    let out = run(plugres_index().arg("validate").arg(&dir), false);
-    let text = stderr(&out) + &stdout(&out);
+    let text = validate_says(&dir, None, false);
     assert!(
         text.contains("its predicate differs from the plugin file in `permissions`"),
         "{text}"
     );
 }
 
-/// The release workflow's side, keyless: `publish --predicate-out` writes
-/// what the workflow signs, `publish --no-key --attestation` stores the
-/// bundle and leaves the file unsigned, and clients lock the release.
-#[test]
-fn a_keyless_publish_stores_the_attestation_and_clients_lock_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("index");
+/// An index (at `t/index`) trusting `acme/hello` for hello-world under
+/// `policy`, without hello-world yet, and hello-world's own repository (at
+/// `t/hello`) whose plugin.toml is release 1.0.0 as the fixtures attest it.
+fn release_setup(t: &Path, policy: &str) -> (TestIndex, PathBuf) {
+    let dir = t.join("index");
     let idx = TestIndex::sample_copy(&dir, None);
-    trust_publisher(&idx, "attestation", |_| {});
-    // hello-world is released anew, from its own repository.
+    trust_publisher(&idx, policy, |_| {});
     std::fs::remove_file(dir.join(HELLO)).unwrap();
     std::fs::remove_file(dir.join(format!("{HELLO}.minisig"))).unwrap();
     idx.refresh();
-    let repo = tmp.path().join("hello");
+    let repo = t.join("hello");
     std::fs::create_dir_all(&repo).unwrap();
     std::fs::copy(
         dir.join("artifacts/hello-world/1.0.0/hello_world.wasm"),
@@ -536,6 +532,25 @@ fn a_keyless_publish_stores_the_attestation_and_clients_lock_it() {
         "[plugin]\nname = \"hello-world\"\nversion = \"1.0.0\"\ndescription = \"Greets the world from inside demo-engine\"\nengine = \">=1.0\"\n\n[dependencies]\ngreeter-core = \"^0.2\"\n\n[[artifact]]\ntarget = \"any\"\npath = \"hello_world.wasm\"\n",
     )
     .unwrap();
+    (idx, repo)
+}
+
+/// The predicate at `path` is exactly what the fixtures' statement states.
+fn assert_fixture_predicate(path: &Path) {
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let statement: serde_json::Value = serde_json::from_slice(&fixture("statement.json")).unwrap();
+    assert_eq!(written, statement["predicate"]);
+}
+
+/// The release workflow's side, keyless: `publish --predicate-out` writes
+/// what the workflow signs, `publish --no-key --attestation` stores the
+/// bundle and leaves the file unsigned, and clients lock the release.
+#[test]
+fn a_keyless_publish_stores_the_attestation_and_clients_lock_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // hello-world is released anew, from its own repository.
+    let (idx, repo) = release_setup(tmp.path(), "attestation");
+    let dir = idx.dir.clone();
     let publish = |args: &[&str], ok: bool| {
         run(
             plugres_index()
@@ -550,10 +565,7 @@ fn a_keyless_publish_stores_the_attestation_and_clients_lock_it() {
     // What the workflow signs is exactly the statement the fixtures signed.
     let predicate = tmp.path().join("predicate.json");
     publish(&["--predicate-out", predicate.to_str().unwrap()], true);
-    let statement: serde_json::Value = serde_json::from_slice(&fixture("statement.json")).unwrap();
-    let written: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&predicate).unwrap()).unwrap();
-    assert_eq!(written, statement["predicate"]);
+    assert_fixture_predicate(&predicate);
     assert!(git(&dir, &["status", "--porcelain"]).trim().is_empty());
 
     // A bundle from another repository is refused before anything is written.
@@ -646,12 +658,8 @@ fn a_keyless_publish_needs_a_policy_that_allows_it() {
 fn the_publish_action_publishes_keyless() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let dir = t.join("index");
-    let idx = TestIndex::sample_copy(&dir, None);
-    trust_publisher(&idx, "attestation", |_| {});
-    std::fs::remove_file(dir.join(HELLO)).unwrap();
-    std::fs::remove_file(dir.join(format!("{HELLO}.minisig"))).unwrap();
-    idx.refresh();
+    let (idx, repo) = release_setup(t, "attestation");
+    let dir = idx.dir.clone();
     let remote = t.join("remote.git");
     git(
         t,
@@ -663,18 +671,6 @@ fn the_publish_action_publishes_keyless() {
             remote.to_str().unwrap(),
         ],
     );
-    let repo = t.join("hello");
-    std::fs::create_dir_all(&repo).unwrap();
-    std::fs::copy(
-        dir.join("artifacts/hello-world/1.0.0/hello_world.wasm"),
-        repo.join("hello_world.wasm"),
-    )
-    .unwrap();
-    std::fs::write(
-        repo.join("plugin.toml"),
-        "[plugin]\nname = \"hello-world\"\nversion = \"1.0.0\"\ndescription = \"Greets the world from inside demo-engine\"\nengine = \">=1.0\"\n\n[dependencies]\ngreeter-core = \"^0.2\"\n\n[[artifact]]\ntarget = \"any\"\npath = \"hello_world.wasm\"\n",
-    )
-    .unwrap();
     let env = |extra: (&'static str, String)| {
         vec![
             ("PLUGRES_MANIFEST", "plugin.toml".to_string()),
@@ -702,10 +698,7 @@ fn the_publish_action_publishes_keyless() {
         "{}",
         stderr(&out)
     );
-    let written: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(repo.join("predicate.json")).unwrap()).unwrap();
-    let statement: serde_json::Value = serde_json::from_slice(&fixture("statement.json")).unwrap();
-    assert_eq!(written, statement["predicate"]);
+    assert_fixture_predicate(&repo.join("predicate.json"));
     assert_eq!(refs(), before, "the predicate step pushed something");
 
     // actions/attest signed it (here: the fixture bundle over that predicate).
@@ -748,13 +741,7 @@ fn the_publish_action_publishes_keyless() {
 /// refused release naming the claim that differs.
 #[test]
 fn what_info_and_a_refusal_say() {
-    let p = project(
-        Backend::Path,
-        "attestation",
-        &fixture("ok.sigstore.json"),
-        false,
-    );
-    p.ok(&["add", "hello-world", "--yes"]);
+    let p = locked_release(Backend::Path);
     insta::assert_snapshot!("info_released_by", stdout(&p.ok(&["info", "hello-world"])));
     let p = project(
         Backend::Path,
