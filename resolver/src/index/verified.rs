@@ -11,7 +11,9 @@
 //!    config (an index retires a key by dropping it).
 //! 4. A plugin file must carry a valid signature, bound to its own index
 //!    path, by a publisher key of the verified config whose scopes cover the
-//!    plugin's name.
+//!    plugin's name — or, where the config's publish policy lets
+//!    attestations vouch, none: the snapshot's digest binds it, and each of
+//!    its versions is used only with a verified attestation (`attested`).
 //!
 //! Only then are the bytes parsed. Parsed files are cached, so each plugin
 //! file is read and verified at most once per run — and, with the
