@@ -471,6 +471,21 @@ fn validate_runs_the_clients_checks_on_attestations() {
         text.contains("hello-world 1.1.0 has no attestation, and the publish policy for `hello-world` is `attestation`: clients will not use it"),
         "{text}"
     );
+    // The web catalog builds from it (warnings are not errors) and says
+    // what vouches for the unsigned file.
+    let site = tmp.path().join("site");
+    run(
+        plugres_index()
+            .args(["site", "--index"])
+            .arg(&dir)
+            .arg(&site),
+        true,
+    );
+    let page = std::fs::read_to_string(site.join("plugins/hello-world.html")).unwrap();
+    assert!(
+        page.contains("<dt>Signed by</dt><dd>trusted publisher <code>acme-release</code></dd>"),
+        "{page}"
+    );
     // A published bundle never changes, nor does the entry naming it.
     let head = || git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
     let base = head();

@@ -87,7 +87,7 @@ fn load_config(index: &Path) -> Result<IndexConfig> {
 
 /// Every plugin file, checked as `validate` checks it, with the id of the
 /// publisher key that signed it.
-fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, String)>> {
+fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, model::Signer)>> {
     let mut paths: Vec<String> = walkdir::WalkDir::new(index.join("plugins"))
         .into_iter()
         .filter_map(Result::ok)
@@ -106,7 +106,11 @@ fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, S
     let mut out = Vec::new();
     for path in paths {
         let checked = check_file(index, &path, config);
-        if let Some(d) = checked.diagnostics.first() {
+        let mut errors = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == plugres_schema::Severity::Error);
+        if let Some(d) = errors.next() {
             bail!(
                 "{d}\nhint: the site is built only from a valid index; run `plugres-index validate`"
             );
@@ -114,17 +118,40 @@ fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, S
         let (Some(file), Some(name)) = (checked.plugin, name_from_index_path(&path)) else {
             continue;
         };
-        let bytes = std::fs::read(index.join(&path))?;
-        let sig = std::fs::read(index.join(signature_path(&path)))?;
-        let signer = plugres_schema::verify(
-            &path,
-            &bytes,
-            &sig,
-            config.publishers_for(&name).map(|k| (&k.id, &k.public)),
-        )?;
-        out.push((file, signer.key_id.to_string()));
+        out.push((file, signed_by(index, config, &path, &name)?));
     }
     Ok(out)
+}
+
+/// Who vouches for the plugin file at `path`: the publisher key that signed
+/// it, or (unsigned, where the publish policy lets attestations vouch,
+/// which `check_file` verified) its trusted publishers.
+fn signed_by(
+    index: &Path,
+    config: &IndexConfig,
+    path: &str,
+    name: &plugres_schema::PluginName,
+) -> Result<model::Signer> {
+    let sig_file = index.join(signature_path(path));
+    if !sig_file.exists() {
+        let ids: Vec<String> = config
+            .trusted_publishers_for(name)
+            .map(|t| t.id.to_string())
+            .collect();
+        return Ok(model::Signer {
+            kind: "trusted publisher",
+            id: ids.join(", "),
+        });
+    }
+    let bytes = std::fs::read(index.join(path))?;
+    let sig = std::fs::read(sig_file)?;
+    let signer = plugres_schema::verify(
+        path,
+        &bytes,
+        &sig,
+        config.publishers_for(name).map(|k| (&k.id, &k.public)),
+    )?;
+    Ok(model::Signer::key(signer.key_id.as_str()))
 }
 
 /// The readme of each plugin's leading version (`model::latest`), as its
@@ -133,7 +160,7 @@ fn load_plugins(index: &Path, config: &IndexConfig) -> Result<Vec<(PluginFile, S
 /// readme changed since `validate` fails the build like a bad plugin file.
 fn load_readmes(
     index: &Path,
-    files: &[(PluginFile, String)],
+    files: &[(PluginFile, model::Signer)],
 ) -> Result<BTreeMap<String, model::PageReadme>> {
     let mut out = BTreeMap::new();
     for (file, _) in files {

@@ -22,7 +22,9 @@ pub struct SitePlugin {
     pub keywords: Vec<String>,
     pub categories: Vec<String>,
     pub deprecated: Option<String>,
-    /// The id of the publisher key whose signature verified the file.
+    /// What vouches for the file: `publisher key` or `trusted publisher`.
+    pub signer_kind: &'static str,
+    /// Its id (ids, for trusted publishers).
     pub signed_by: String,
     /// Newest first.
     pub versions: Vec<SiteVersion>,
@@ -66,12 +68,29 @@ pub struct SiteVersion {
     pub targets: Vec<(String, u64)>,
 }
 
+/// Who vouches for a plugin file.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    /// `publisher key` or `trusted publisher`.
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl Signer {
+    pub fn key(id: &str) -> Signer {
+        Signer {
+            kind: "publisher key",
+            id: id.to_string(),
+        }
+    }
+}
+
 /// `[major, minor, patch]`.
 pub type Numeric = [u64; 3];
 
 /// The site's records, sorted by name, from verified plugin files and the
 /// key id each was signed with.
-pub fn plugins(files: Vec<(PluginFile, String)>) -> Vec<SitePlugin> {
+pub fn plugins(files: Vec<(PluginFile, Signer)>) -> Vec<SitePlugin> {
     let mut dependents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (file, _) in &files {
         for v in &file.versions {
@@ -95,7 +114,7 @@ pub fn plugins(files: Vec<(PluginFile, String)>) -> Vec<SitePlugin> {
     out
 }
 
-fn record(file: PluginFile, signed_by: String, dependents: Vec<String>) -> SitePlugin {
+fn record(file: PluginFile, signed_by: Signer, dependents: Vec<String>) -> SitePlugin {
     let mut versions: Vec<&VersionEntry> = file.versions.iter().collect();
     versions.sort_by(|a, b| b.version.cmp(&a.version));
     let latest = latest(&file).map(|v| v.version.to_string());
@@ -115,7 +134,8 @@ fn record(file: PluginFile, signed_by: String, dependents: Vec<String>) -> SiteP
         keywords: file.keywords,
         categories: file.categories,
         deprecated: file.deprecated,
-        signed_by,
+        signer_kind: signed_by.kind,
+        signed_by: signed_by.id,
         latest,
         updated,
         dependents,

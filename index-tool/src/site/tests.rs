@@ -40,7 +40,7 @@ fn config() -> plugres_schema::IndexConfig {
 
 #[test]
 fn publisher_strings_render_inert() {
-    let plugins = model::plugins(vec![(hostile(), "acme-release".into())]);
+    let plugins = model::plugins(vec![(hostile(), model::Signer::key("acme-release"))]);
     let files = render::site(&config(), &plugins).unwrap();
     let page = files
         .iter()
@@ -73,7 +73,7 @@ fn publisher_strings_render_inert() {
 #[test]
 fn the_same_index_gives_the_same_bytes_with_relative_links() {
     let build = || {
-        let plugins = model::plugins(vec![(hostile(), "acme-release".into())]);
+        let plugins = model::plugins(vec![(hostile(), model::Signer::key("acme-release"))]);
         render::site(&config(), &plugins).unwrap()
     };
     let (a, b) = (build(), build());
@@ -88,7 +88,7 @@ fn the_same_index_gives_the_same_bytes_with_relative_links() {
 
 #[test]
 fn a_readme_is_on_its_page_sanitized_and_not_in_the_search_data() {
-    let mut plugins = model::plugins(vec![(hostile(), "acme-release".into())]);
+    let mut plugins = model::plugins(vec![(hostile(), model::Signer::key("acme-release"))]);
     plugins[0].readme = Some(model::PageReadme {
         version: "1.0.0".into(),
         html: super::markdown::to_safe_html(
