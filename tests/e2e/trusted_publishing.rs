@@ -513,6 +513,26 @@ fn validate_runs_the_clients_checks_on_attestations() {
         "{text}"
     );
     git(&dir, &["reset", "-q", "--hard", &base]);
+    // A yank undone in an unsigned file (which could be an older copy
+    // replayed) is refused: `plugres-index unyank` signs.
+    let yanked = |text: &str| {
+        text.replacen(
+            "permissions = [\"fs-read\"]\n",
+            "permissions = [\"fs-read\"]\nyanked = true\n",
+            1,
+        )
+    };
+    edit_hello(&dir, yanked);
+    idx.commit("yank 1.1.0");
+    let base = head();
+    edit_hello(&dir, |text| text.replacen("yanked = true\n", "", 1));
+    idx.commit("replay the file from before the yank");
+    let text = validate_says(&dir, Some(&base), false);
+    assert!(
+        text.contains("hello-world 1.1.0 was yanked and is not in this unsigned file"),
+        "{text}"
+    );
+    git(&dir, &["reset", "-q", "--hard", &base]);
     // The online key holder widens the attested entry.
     edit_hello(&dir, |text| {
         text.replacen("permissions = []", "permissions = [\"network\"]", 1)

@@ -201,6 +201,7 @@ fn versions_on_disk(dir: &Path, dep: &plugres_schema::PluginName) -> Option<Vec<
 
 /// Published versions in `base` are still there and unchanged.
 pub fn check_immutable(
+    dir: &Path,
     repo: &Repo,
     base: &str,
     c: &Checked,
@@ -220,7 +221,29 @@ pub fn check_immutable(
             .unwrap_or(0..0);
         out.push(c.at(&span, change.to_string()));
     }
+    if std::fs::symlink_metadata(dir.join(sig_path(&c.path))).is_err() {
+        unyanked_unsigned(&old, new, c, out);
+    }
     Ok(())
+}
+
+/// An unsigned plugin file (trusted publishing) has no signing time to
+/// tell a replay of an older copy from an edit, so the one change a replay
+/// could sneak in — a yank undone — must come signed (`plugres-index
+/// unyank` signs with a publisher key of the index).
+fn unyanked_unsigned(old: &PluginFile, new: &PluginFile, c: &Checked, out: &mut Vec<Diagnostic>) {
+    for v in &new.versions {
+        let was_yanked = old.get(&v.version).is_some_and(|o| o.yanked);
+        if was_yanked && !v.yanked {
+            out.push(c.at(
+                &v.span,
+                format!(
+                    "{} {} was yanked and is not in this unsigned file: a yank is undone only by `plugres-index unyank`, which signs the file (an unsigned copy could be an older one replayed)",
+                    new.name, v.version
+                ),
+            ));
+        }
+    }
 }
 
 /// A plugin file changed since `base` is signed no earlier than the

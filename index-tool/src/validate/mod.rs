@@ -120,7 +120,7 @@ pub fn validate(dir: &Path, opts: &Options) -> Result<Report> {
             .read_at(base, CONFIG_PATH)?
             .and_then(|b| IndexConfig::parse(CONFIG_PATH, &b).ok());
         for c in &checked {
-            files::check_immutable(&repo, base, c, &mut report.diagnostics)?;
+            files::check_immutable(dir, &repo, base, c, &mut report.diagnostics)?;
             files::check_not_replayed(
                 dir,
                 (&repo, base),
