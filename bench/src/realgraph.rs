@@ -210,6 +210,7 @@ impl CandidateSource for Graph {
                         dependencies: r.deps.iter().map(|(n, q)| (n.clone(), q.clone())).collect(),
                         yanked: r.yanked.then_some(None),
                         usable: true,
+                        unattested: false,
                     })
                     .collect(),
             )

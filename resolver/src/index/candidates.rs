@@ -56,6 +56,7 @@ impl<'a> IndexCandidates<'a> {
                 usable: select_artifact(&v.artifacts, |a| &a.target, self.target.as_deref())
                     .is_some()
                     && (!attested_only || v.attestation.is_some()),
+                unattested: attested_only && v.attestation.is_none(),
             })
             .collect();
         out.sort_by(|a, b| a.version.cmp(&b.version));

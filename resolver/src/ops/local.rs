@@ -56,6 +56,7 @@ impl LocalPlugin {
                 .collect(),
             yanked: None,
             usable: true,
+            unattested: false,
         }
     }
 

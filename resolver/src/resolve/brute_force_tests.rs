@@ -91,6 +91,7 @@ fn generate(seed: u64) -> Case {
                 dependencies: Vec::new(),
                 yanked: rng.chance(15).then(|| Some("bad".to_owned())),
                 usable: rng.chance(90),
+                unattested: false,
             });
         }
         plugins.push(versions);

@@ -56,6 +56,7 @@ impl Index {
             dependencies: Vec::new(),
             yanked: None,
             usable: true,
+            unattested: false,
         });
         self
     }
@@ -87,6 +88,13 @@ impl Index {
     /// No artifact for the project's target.
     pub(crate) fn unusable(mut self) -> Self {
         self.last().usable = false;
+        self
+    }
+
+    /// Not attested where the index's publish policy wants it.
+    pub(crate) fn unattested(mut self) -> Self {
+        self.last().usable = false;
+        self.last().unattested = true;
         self
     }
 

@@ -66,8 +66,12 @@ pub struct Candidate {
     pub dependencies: Vec<(String, VersionReq)>,
     /// `Some(reason)` when yanked; the reason may be absent.
     pub yanked: Option<Option<String>>,
-    /// `false` when there is no artifact for the project's target: never chosen.
+    /// `false` when there is no artifact for the project's target, or it
+    /// is not attested where the index wants it: never chosen.
     pub usable: bool,
+    /// Not usable because the index's publish policy wants an attestation
+    /// and it has none (README "Trusted publishing"): said so by name.
+    pub unattested: bool,
 }
 
 /// Where the resolver gets plugin versions from.

@@ -348,6 +348,27 @@ fn a_yanked_version_inside_a_range_is_named() {
     insta::assert_snapshot!("a_yanked_version_inside_a_range_is_named", text);
 }
 
+/// Versions an attestation policy rules out are named as such (README
+/// "Trusted publishing"), not as versions without an artifact.
+#[test]
+fn versions_not_attested_are_named_as_such() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a")
+            .version("1.0.0").dep("b", "^1")
+            .version("1.1.0").dep("b", "^1")
+            .version("1.2.0").dep("b", "^2").unattested()
+            .version("1.3.0").dep("b", "^1")
+        .plugin("b").version("1.0.0").version("2.0.0");
+    let text = failure(&index, &request("1.0.0", &[("a", "^1"), ("b", "^2")]));
+    assert!(text.contains("not attested"), "{text}");
+    assert!(!text.contains("artifact"), "{text}");
+    insta::assert_snapshot!("versions_not_attested_inside_a_range_are_named", text);
+    let index = Index::new().plugin("a").version("1.0.0").unattested();
+    let text = failure(&index, &request("1.0.0", &[("a", "^1")]));
+    insta::assert_snapshot!("no_version_attested", text);
+}
+
 /// The same for versions that do not run on the project's engine.
 #[test]
 fn versions_for_another_engine_inside_a_range_are_named() {

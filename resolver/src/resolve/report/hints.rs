@@ -75,7 +75,13 @@ pub(super) fn hints(tree: &Tree, knowledge: &Knowledge<'_>) -> Vec<String> {
                 c.version
             ));
         }
-        if let Some(c) = best(&|c| !c.usable && set.contains_version(&c.version)) {
+        if let Some(c) = best(&|c| c.unattested && set.contains_version(&c.version)) {
+            hints.push(format!(
+                "`{name} {}` matches `{req}` but is not attested, which the index's publish policy requires (README \"Trusted publishing\")",
+                c.version
+            ));
+        }
+        if let Some(c) = best(&|c| !c.usable && !c.unattested && set.contains_version(&c.version)) {
             hints.push(format!(
                 "`{name} {}` matches `{req}` but has no artifact for this project's target",
                 c.version

@@ -29,6 +29,7 @@ pub(super) enum Role {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Unusable {
     Yanked,
+    NotAttested,
     NoArtifact,
     Engine,
 }
@@ -58,6 +59,8 @@ impl Knowledge<'_> {
         let locked = self.locked.get(name) == Some(&c.version);
         if c.yanked.is_some() && !locked {
             Some(Unusable::Yanked)
+        } else if c.unattested {
+            Some(Unusable::NotAttested)
         } else if !c.usable {
             Some(Unusable::NoArtifact)
         } else if !self.runs_on_engine(c) {
@@ -177,7 +180,7 @@ impl Knowledge<'_> {
         let never_looked_at = |c: &Candidate| {
             matches!(
                 self.unusable(name, c),
-                Some(Unusable::Yanked | Unusable::NoArtifact)
+                Some(Unusable::Yanked | Unusable::NotAttested | Unusable::NoArtifact)
             )
         };
         let true_of = |c: &Candidate| match holds {
@@ -222,6 +225,7 @@ impl Knowledge<'_> {
         let mut parts = Vec::new();
         let reasons = [
             Some(Unusable::Yanked),
+            Some(Unusable::NotAttested),
             Some(Unusable::NoArtifact),
             Some(Unusable::Engine),
             None,
@@ -241,6 +245,10 @@ impl Knowledge<'_> {
             parts.push(match reason {
                 None => list,
                 Some(Unusable::Yanked) => format!("yanked {list}"),
+                Some(Unusable::NotAttested) => format!(
+                    "{list}, which {} not attested as the index's publish policy requires",
+                    if one { "is" } else { "are" }
+                ),
                 Some(Unusable::NoArtifact) => format!(
                     "{list}, which {} no artifact for this project's target",
                     if one { "has" } else { "have" }

@@ -24,6 +24,8 @@ pub(super) enum Nothing {
     NoMatch,
     AllYanked,
     NoArtifact,
+    /// None attested, where the index's publish policy wants it.
+    NotAttested,
     YankedOrNoArtifact,
 }
 
@@ -52,7 +54,7 @@ impl Words<'_, '_> {
         let holds = |c: &crate::resolve::Candidate| {
             let looked_at = !matches!(
                 self.knowledge.unusable(name, c),
-                Some(Unusable::Yanked | Unusable::NoArtifact)
+                Some(Unusable::Yanked | Unusable::NotAttested | Unusable::NoArtifact)
             );
             (sp.contains_version(&c.version) && looked_at)
                 || self.knowledge.requires_within(c, dep, sd)
@@ -91,6 +93,8 @@ impl Words<'_, '_> {
             Nothing::NoMatch
         } else if matching.iter().all(yanked) {
             Nothing::AllYanked
+        } else if matching.iter().all(|c| c.unattested) {
+            Nothing::NotAttested
         } else if matching.iter().all(|c| !c.usable) {
             Nothing::NoArtifact
         } else {
@@ -112,6 +116,9 @@ impl Words<'_, '_> {
             Some(Nothing::NoArtifact) => {
                 format!("no version of {wanted} has an artifact for this project's target")
             }
+            Some(Nothing::NotAttested) => format!(
+                "no version of {wanted} is attested, as the index's publish policy requires"
+            ),
             Some(Nothing::YankedOrNoArtifact) | None => format!(
                 "every version of {wanted} is yanked or has no artifact for this project's target"
             ),
@@ -133,6 +140,10 @@ impl Words<'_, '_> {
             Some(Nothing::AllYanked) => " (every matching version is yanked)".to_owned(),
             Some(Nothing::NoArtifact) => {
                 " (no matching version has an artifact for this project's target)".to_owned()
+            }
+            Some(Nothing::NotAttested) => {
+                " (no matching version is attested, as the index's publish policy requires)"
+                    .to_owned()
             }
             Some(Nothing::YankedOrNoArtifact) => {
                 " (every matching version is yanked or has no artifact for this project's target)"
