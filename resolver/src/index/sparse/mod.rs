@@ -75,6 +75,18 @@ use http_logic::{Class, Validators};
 /// Most requests a sparse backend runs at once.
 pub const MAX_PARALLEL: usize = 16;
 
+/// Workers a backend starts with. A host that answers fast (loopback, a
+/// mirror on the LAN, a CDN edge nearby) keeps them busy: a cold lock of
+/// 400 files over loopback took 145 ms with 4 and 179 ms with 16, the extra
+/// threads' stacks and allocator pages costing more than they saved.
+const FIRST_WORKERS: usize = 4;
+
+/// A request slower than this shows a host far enough away that waiting,
+/// not work, is what the workers do: each such request allows one more
+/// worker, up to [`MAX_PARALLEL`] (a real network reaches it within a few
+/// round trips).
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// A connection's read buffer. ureq's default (128 KiB, and as much again
 /// to write) cost a cold lock with [`MAX_PARALLEL`] connections a third of
 /// its memory, every page of it zeroed on first touch; an index file is
@@ -161,6 +173,11 @@ type Fetched = Result<Option<Arc<Vec<u8>>>, Failure>;
 struct Queue {
     paths: VecDeque<String>,
     workers: usize,
+    /// How many workers may run now: [`FIRST_WORKERS`], raised by slow
+    /// requests (see [`SLOW_REQUEST`]).
+    allowed: usize,
+    /// The most workers that ran at once (for tests).
+    peak: usize,
     /// Workers waiting for a path.
     idle: usize,
     /// The backend is gone: workers stop.
@@ -271,6 +288,8 @@ impl SparseBackend {
                 queue: Mutex::new(Queue {
                     paths: VecDeque::new(),
                     workers: 0,
+                    allowed: FIRST_WORKERS,
+                    peak: 0,
                     idle: 0,
                     closed: false,
                 }),
@@ -295,6 +314,12 @@ impl SparseBackend {
     /// HTTP requests made so far (each attempt counts).
     pub fn requests(&self) -> usize {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The most prefetch workers that ran at once.
+    #[cfg(test)]
+    pub(crate) fn peak_workers(&self) -> usize {
+        lock(&self.inner.queue).peak
     }
 }
 
@@ -421,16 +446,7 @@ impl IndexBackend for SparseBackend {
         let mut queue = lock(&inner.queue);
         queue.paths.extend(todo);
         inner.wake.notify_all();
-        while queue.workers < MAX_PARALLEL && queue.idle < queue.paths.len() {
-            let worker = inner.clone();
-            let spawned = std::thread::Builder::new()
-                .name("plugres-sparse".into())
-                .spawn(move || worker.work());
-            if spawned.is_err() {
-                break; // reads still fetch what no worker took
-            }
-            queue.workers += 1;
-        }
+        inner.spawn_workers(&mut queue);
     }
 
     fn list_plugins(&self) -> Result<Vec<String>, IndexError> {
@@ -463,9 +479,35 @@ impl Inner {
         slot.get_or_init(|| self.fetch(path)).clone()
     }
 
+    /// Starts workers for the queued paths no idle worker will take, as
+    /// many as are allowed now.
+    fn spawn_workers(self: &Arc<Self>, queue: &mut Queue) {
+        while queue.workers < queue.allowed && queue.idle < queue.paths.len() {
+            let worker = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name("plugres-sparse".into())
+                .spawn(move || worker.work());
+            if spawned.is_err() {
+                break; // reads still fetch what no worker took
+            }
+            queue.workers += 1;
+            queue.peak = queue.peak.max(queue.workers);
+        }
+    }
+
+    /// A request took [`SLOW_REQUEST`] or more: allow one more worker, and
+    /// start it when paths are waiting.
+    fn grow(self: &Arc<Self>) {
+        let mut queue = lock(&self.queue);
+        if queue.allowed < MAX_PARALLEL {
+            queue.allowed += 1;
+            self.spawn_workers(&mut queue);
+        }
+    }
+
     /// A prefetch worker: takes paths, waiting for more when the queue is
     /// empty, until the backend closes.
-    fn work(&self) {
+    fn work(self: &Arc<Self>) {
         loop {
             let next = {
                 let mut queue = lock(&self.queue);
@@ -485,7 +527,11 @@ impl Inner {
                     queue.idle -= 1;
                 }
             };
+            let started = std::time::Instant::now();
             let _ = self.get(&next);
+            if started.elapsed() >= SLOW_REQUEST {
+                self.grow();
+            }
         }
     }
 

@@ -1180,3 +1180,31 @@ fn only_the_head_files_the_chain_read_are_cached() {
         "{cached:?}"
     );
 }
+
+/// A host that answers at once keeps the first few workers busy; one whose
+/// answers take a while (a host far away) gets more, up to the cap.
+#[test]
+fn workers_grow_only_for_a_slow_host() {
+    use crate::fetch::test_server::{Reply, TestServer};
+    let paths: Vec<String> = (0..48)
+        .map(|i| index_path(&name(&format!("plugin{i}"))))
+        .collect();
+    let slow = TestServer::start(|_, _| {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        Reply::Bytes(200, b"name = \"x\"\n".to_vec())
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&slow.base, cache.path());
+    b.prefetch(&paths);
+    for p in &paths {
+        assert!(b.read(p).unwrap().is_some(), "{p}");
+    }
+    let peak = b.peak_workers();
+    assert!(peak > FIRST_WORKERS && peak <= MAX_PARALLEL, "{peak}");
+
+    // Before any answer came back, no more than the first workers start.
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&slow.base, cache.path());
+    b.prefetch(&paths);
+    assert_eq!(b.peak_workers(), FIRST_WORKERS);
+}
