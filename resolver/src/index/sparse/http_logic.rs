@@ -107,6 +107,9 @@ pub(crate) fn normalize_base(url: &str) -> Result<String, String> {
 /// The URL of index file `path` under `base` (see [`normalize_base`]);
 /// `bust` adds a cache-busting query that no CDN has cached.
 pub(crate) fn file_url(base: &str, path: &str, bust: Option<u128>) -> String {
+    // `+` (build metadata in a version's attestation path) is sent encoded:
+    // some hosts (S3) read a bare `+` in a path as a space.
+    let path = path.replace('+', "%2B");
     match bust {
         Some(n) => format!("{base}{path}?{CACHE_BUST_PARAM}={n}"),
         None => format!("{base}{path}"),
@@ -121,12 +124,13 @@ pub(crate) fn bust_value() -> u128 {
 }
 
 /// Whether `path` is a plain relative index path
-/// ([`plugres_schema::IndexPath`]) that also needs no escaping in a URL.
+/// ([`plugres_schema::IndexPath`]) that also needs no escaping in a URL
+/// but `+` (see [`file_url`]).
 pub(crate) fn is_index_path(path: &str) -> bool {
     plugres_schema::IndexPath::is_valid(path)
         && path
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./+".contains(&b))
 }
 
 /// The folder name of the cache of the index at `base`: readable host and
@@ -290,6 +294,10 @@ mod tests {
             file_url(base, "plugins/1/a.toml", Some(42)),
             "https://h/idx/plugins/1/a.toml?plugres-refresh=42"
         );
+        assert_eq!(
+            file_url(base, "attestations/1/a/1.0.0+b.5.sigstore.json", None),
+            "https://h/idx/attestations/1/a/1.0.0%2Bb.5.sigstore.json"
+        );
         assert!(bust_value() > 0);
     }
 
@@ -299,6 +307,7 @@ mod tests {
             "config.toml",
             "plugins/he/ll/hello-world.toml.minisig",
             "plugins/1/a.toml",
+            "attestations/he/ll/hello-world/1.2.0+build.5.sigstore.json",
         ] {
             assert!(is_index_path(ok), "{ok}");
         }

@@ -1208,3 +1208,24 @@ fn workers_grow_only_for_a_slow_host() {
     b.prefetch(&paths);
     assert_eq!(b.peak_workers(), FIRST_WORKERS);
 }
+
+/// A version with build metadata has `+` in its attestation's path: read
+/// from a static host like any other file.
+#[test]
+fn a_path_with_build_metadata_is_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = "attestations/1/a/1.0.0+build.5.sigstore.json";
+    std::fs::create_dir_all(dir.path().join("attestations/1/a")).unwrap();
+    std::fs::write(dir.path().join(rel), b"{}").unwrap();
+    let nginx = Nginx::serve(dir.path(), "");
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&nginx.url(0), cache.path());
+    assert_eq!(b.read(rel).unwrap().as_deref(), Some(&b"{}"[..]));
+    let targets: Vec<String> = nginx.log().into_iter().map(|l| l.target).collect();
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.ends_with("1.0.0%2Bbuild.5.sigstore.json")),
+        "{targets:?}"
+    );
+}
