@@ -652,37 +652,47 @@ fn a_keyless_publish_stores_the_attestation_and_clients_lock_it() {
 
 #[test]
 fn a_keyless_publish_needs_a_policy_that_allows_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("index");
-    let idx = TestIndex::sample_copy(&dir, None);
-    trust_publisher(&idx, "both", |_| {});
-    idx.refresh();
-    let repo = tmp.path().join("hello");
-    std::fs::create_dir_all(&repo).unwrap();
-    std::fs::write(repo.join("a.wasm"), b"\0asm").unwrap();
-    std::fs::write(
-        repo.join("plugin.toml"),
-        "[plugin]\nname = \"hello-world\"\nversion = \"3.0.0\"\ndescription = \"x\"\nengine = \"*\"\n\n[[artifact]]\ntarget = \"any\"\npath = \"a.wasm\"\n",
-    )
-    .unwrap();
-    let bundle = tmp.path().join("bundle.json");
-    std::fs::write(&bundle, fixture("ok.sigstore.json")).unwrap();
-    let out = run(
-        plugres_index()
-            .arg("publish")
-            .arg(repo.join("plugin.toml"))
-            .arg("--index")
-            .arg(&dir)
-            .args(["--no-key", "--attestation", bundle.to_str().unwrap()]),
-        false,
-    );
-    assert!(
-        stderr(&out).contains(
-            "publish policy for `hello-world` is `both`, so a publisher key must sign its file"
+    for (policy, expected) in [
+        (
+            "both",
+            "publish policy for `hello-world` is `both`, so a publisher key must sign its file",
         ),
-        "{}",
-        stderr(&out)
-    );
+        // `any`: an unsigned file would take the older, unattested
+        // versions away from every client.
+        ("any", "1.0.0, 1.1.0, 1.2.0, 2.0.0 would stop being used"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        let idx = TestIndex::sample_copy(&dir, None);
+        trust_publisher(&idx, policy, |_| {});
+        idx.refresh();
+        let repo = tmp.path().join("hello");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(repo.join("a.wasm"), b"\0asm").unwrap();
+        std::fs::write(
+            repo.join("plugin.toml"),
+            "[plugin]\nname = \"hello-world\"\nversion = \"3.0.0\"\ndescription = \"x\"\nengine = \"*\"\n\n[[artifact]]\ntarget = \"any\"\npath = \"a.wasm\"\n",
+        )
+        .unwrap();
+        let bundle = tmp.path().join("bundle.json");
+        std::fs::write(&bundle, fixture("ok.sigstore.json")).unwrap();
+        let head = git(&dir, &["rev-parse", "HEAD"]);
+        let out = run(
+            plugres_index()
+                .arg("publish")
+                .arg(repo.join("plugin.toml"))
+                .arg("--index")
+                .arg(&dir)
+                .args(["--no-key", "--attestation", bundle.to_str().unwrap()]),
+            false,
+        );
+        assert!(
+            stderr(&out).contains(expected),
+            "{policy}: {}",
+            stderr(&out)
+        );
+        assert_eq!(git(&dir, &["rev-parse", "HEAD"]), head, "{policy}");
+    }
 }
 
 /// The publish action keyless (`publish.sh` as the action runs it, a bare

@@ -185,6 +185,9 @@ pub fn publish(req: &PublishRequest, ui: &(impl Interact + ?Sized)) -> Result<Pu
             path: out.clone(),
         });
     }
+    if signer.is_none() {
+        check_unsigned_keeps_versions(config, &plugin, &m)?;
+    }
     let bundle = match &req.attestation {
         Some(path) => Some(attach_attestation(
             &edit.checkout,
@@ -267,6 +270,34 @@ fn check_keyless(config: &IndexConfig, m: &PublishManifest, req: &PublishRequest
         );
     }
     Ok(())
+}
+
+/// Under policy `any`, a signed file's versions need no attestation, an
+/// unsigned file's all do: publishing unsigned must not silently take the
+/// older, unattested versions away from every client.
+fn check_unsigned_keeps_versions(
+    config: &IndexConfig,
+    plugin: &PluginFile,
+    m: &PublishManifest,
+) -> Result<()> {
+    if config.policy_for(&m.name) != plugres_schema::PublishPolicy::Any {
+        return Ok(());
+    }
+    let lost: Vec<String> = plugin
+        .versions
+        .iter()
+        .filter(|v| v.version != m.version && v.attestation.is_none() && !v.yanked)
+        .map(|v| v.version.to_string())
+        .collect();
+    if lost.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "publishing {} {} without a key would leave its file unsigned, and under the publish policy `any` clients then use only attested versions: {} would stop being used\nhint: publish with `--key` as well (the file stays signed), or yank those versions first",
+        m.name,
+        m.version,
+        lost.join(", ")
+    )
 }
 
 /// Names the bundle at `path` in the new version's entry, after checking
