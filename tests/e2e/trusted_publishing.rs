@@ -486,6 +486,15 @@ fn validate_runs_the_clients_checks_on_attestations() {
         page.contains("<dt>Signed by</dt><dd>trusted publisher <code>acme-release</code></dd>"),
         "{page}"
     );
+    // The pinned trusted root must be the one in the index.
+    let root = fixture("trusted_root.json");
+    write(&dir, ROOT_PATH, b"{}");
+    let text = validate_says(&dir, None, false);
+    assert!(
+        text.contains("sigstore/trusted_root.json: error: its sha256 is"),
+        "{text}"
+    );
+    write(&dir, ROOT_PATH, &root);
     // A published bundle never changes, nor does the entry naming it.
     let head = || git(&dir, &["rev-parse", "HEAD"]).trim().to_string();
     let base = head();

@@ -213,7 +213,33 @@ fn check_config(dir: &Path, report: &mut Report) -> Result<Option<IndexConfig>> 
             }
         }
     }
+    check_sigstore_root(dir, &config, report)?;
     Ok(Some(config))
+}
+
+/// The Sigstore trusted root config.toml pins is in the index with that
+/// sha256 (README "Trusted publishing"), whether or not any version is
+/// attested yet: clients would refuse every attestation otherwise.
+fn check_sigstore_root(dir: &Path, config: &IndexConfig, report: &mut Report) -> Result<()> {
+    let Some(pinned) = &config.sigstore else {
+        return Ok(());
+    };
+    let path = pinned.path.as_str();
+    let problem = match read(dir, path)? {
+        None => format!(
+            "missing: config.toml pins it as the Sigstore trusted root (`[sigstore] trusted-root`)"
+        ),
+        Some(bytes) if plugres_schema::Sha256::of(&bytes) != pinned.sha256 => format!(
+            "its sha256 is {}, but config.toml pins {}: put Sigstore's trusted_root.json here, or pin this file's digest in a root-signed config",
+            plugres_schema::Sha256::of(&bytes),
+            pinned.sha256
+        ),
+        Some(_) => return Ok(()),
+    };
+    report
+        .diagnostics
+        .push(Diagnostic::file_error(path, problem));
+    Ok(())
 }
 
 /// Every file under `plugins/`, as index paths.
