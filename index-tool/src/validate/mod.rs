@@ -226,9 +226,10 @@ fn check_sigstore_root(dir: &Path, config: &IndexConfig, report: &mut Report) ->
     };
     let path = pinned.path.as_str();
     let problem = match read(dir, path)? {
-        None => format!(
+        None => {
             "missing: config.toml pins it as the Sigstore trusted root (`[sigstore] trusted-root`)"
-        ),
+                .to_string()
+        }
         Some(bytes) if plugres_schema::Sha256::of(&bytes) != pinned.sha256 => format!(
             "its sha256 is {}, but config.toml pins {}: put Sigstore's trusted_root.json here, or pin this file's digest in a root-signed config",
             plugres_schema::Sha256::of(&bytes),
