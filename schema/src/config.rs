@@ -456,7 +456,11 @@ impl RawConfig {
                 &self.publisher_key,
                 &self.snapshot_key,
                 &self.timestamp_key,
-            ],
+            ]
+            .into_iter()
+            .flatten()
+            .map(|k| &k.get_ref().id),
+            "key id",
         );
         let sigstore = self
             .sigstore
@@ -536,17 +540,11 @@ fn check_trusted_publishing(
             "`[[trusted-publisher]]` needs `[sigstore] trusted-root = { path, sha256 }`: the Sigstore trusted root attestations verify against",
         );
     }
-    let mut seen: Vec<&str> = Vec::new();
-    for t in &raw.trusted_publisher {
-        let id = t.get_ref().id_str();
-        if seen.contains(&id) {
-            d.error(
-                Some(t.span()),
-                format!("trusted publisher id `{id}` is used twice"),
-            );
-        }
-        seen.push(id);
-    }
+    check_unique_ids(
+        d,
+        raw.trusted_publisher.iter().map(|t| t.get_ref().id()),
+        "trusted publisher id",
+    );
     for (scope, p) in policy {
         if *p != PublishPolicy::Key && publishers.is_empty() {
             d.error(
@@ -624,33 +622,55 @@ fn validate_key(
             "a `[[publisher-key]]` needs `scopes`, e.g. `scopes = [\"acme-*\"]` (or `[\"*\"]` for any plugin)",
         ),
         (Some(list), true) => {
-            if list.is_empty() {
-                d.error(Some(raw.span()), "`scopes` is empty: this key could sign nothing");
-            }
-            for s in list {
-                match Scope::new(s.get_ref()) {
-                    Ok(sc) => scopes.push(sc),
-                    Err(e) => d.error(Some(s.span()), e),
-                }
-            }
+            scopes = scope_list(
+                d,
+                raw.span(),
+                list,
+                "`scopes` is empty: this key could sign nothing",
+            );
         }
         (None, false) => {}
     }
     Some((id.ok()?, public.ok()?, scopes))
 }
 
-fn check_unique_ids(d: &mut Diagnostics, lists: [&Vec<Spanned<RawKey>>; 4]) {
+/// Each id is used once among `ids`; `what` names them (`key id`).
+fn check_unique_ids<'a>(
+    d: &mut Diagnostics,
+    ids: impl IntoIterator<Item = &'a Spanned<String>>,
+    what: &str,
+) {
     let mut seen: Vec<&str> = Vec::new();
-    for k in lists.into_iter().flatten() {
-        let id = k.get_ref().id.get_ref().as_str();
+    for raw in ids {
+        let id = raw.get_ref().as_str();
         if seen.contains(&id) {
             d.error(
-                Some(k.get_ref().id.span()),
-                format!("key id `{id}` is used twice; key ids must be unique"),
+                Some(raw.span()),
+                format!("{what} `{id}` is used twice; {what}s must be unique"),
             );
         }
         seen.push(id);
     }
+}
+
+/// A `scopes` list: each a plugin name pattern, and at least one (`empty`
+/// says what an empty list means), reported at `at`.
+pub(crate) fn scope_list(
+    d: &mut Diagnostics,
+    at: std::ops::Range<usize>,
+    list: &[Spanned<String>],
+    empty: &str,
+) -> Vec<Scope> {
+    if list.is_empty() {
+        d.error(Some(at), empty);
+    }
+    list.iter()
+        .filter_map(|s| {
+            Scope::new(s.get_ref())
+                .map_err(|e| d.error(Some(s.span()), e))
+                .ok()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -818,6 +838,23 @@ mod tests {
         assert!(
             m.iter()
                 .any(|m| m.contains("`maybe` is not a publish policy")),
+            "{m:?}"
+        );
+        let publisher =
+            &TRUSTED[TRUSTED.find("[[trusted").unwrap()..TRUSTED.find("\n[publish").unwrap()];
+        let m = messages(trusted(2, &format!("{TRUSTED}\n{publisher}")));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("trusted publisher id `acme-ci` is used twice")),
+            "{m:?}"
+        );
+        let m = messages(trusted(
+            2,
+            &TRUSTED.replace("scopes = [\"acme-*\"]", "scopes = []"),
+        ));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("this publisher could attest nothing")),
             "{m:?}"
         );
         // Unsigned plugin files need a snapshot to vouch for them.

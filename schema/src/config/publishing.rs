@@ -195,8 +195,8 @@ pub(crate) struct RawTrustedPublisher {
 }
 
 impl RawTrustedPublisher {
-    pub(crate) fn id_str(&self) -> &str {
-        self.id.get_ref()
+    pub(crate) fn id(&self) -> &Spanned<String> {
+        &self.id
     }
 }
 
@@ -232,21 +232,12 @@ pub(crate) fn trusted_publisher(
             )
         })
         .ok();
-    if t.scopes.is_empty() {
-        d.error(
-            Some(raw.span()),
-            "`scopes` is empty: this publisher could attest nothing",
-        );
-    }
-    let scopes: Vec<Scope> = t
-        .scopes
-        .iter()
-        .filter_map(|s| {
-            Scope::new(s.get_ref())
-                .map_err(|e| d.error(Some(s.span()), e))
-                .ok()
-        })
-        .collect();
+    let scopes = super::scope_list(
+        d,
+        raw.span(),
+        &t.scopes,
+        "`scopes` is empty: this publisher could attest nothing",
+    );
     if !t.repository.get_ref().starts_with("https://") || t.repository.get_ref().ends_with('/') {
         d.error(
             Some(t.repository.span()),
