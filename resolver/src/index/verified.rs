@@ -70,6 +70,9 @@ pub struct VerifiedIndex {
     attested: Mutex<HashMap<(PluginName, String), plugres_schema::rules::VerifiedAttestation>>,
     /// The pinned Sigstore trusted root, once read.
     sigstore_root: Mutex<Option<Arc<Vec<u8>>>>,
+    /// The trust state's record of this opening, being written (see
+    /// [`Self::settle`]).
+    saving: Mutex<Option<super::trust::PendingSave>>,
 }
 
 /// The entry-cache key part of a plugin file that has no signature.
@@ -82,6 +85,7 @@ impl Drop for VerifiedIndex {
     /// accepted git commit), and keep the verified entries. After a
     /// refusal nothing new is kept.
     fn drop(&mut self) {
+        let _ = self.settle();
         if !self.refused.load(Ordering::SeqCst) {
             self.backend.persist();
             if let Some(entries) = &self.entries {
@@ -148,7 +152,20 @@ impl VerifiedIndex {
             unsigned: Mutex::default(),
             attested: Mutex::default(),
             sigstore_root: Mutex::default(),
+            saving: Mutex::new(accepted.saving),
         })
+    }
+
+    /// Waits until this machine's trust state records what opening this
+    /// index accepted (the rollback floor), which happens while the
+    /// command goes on. A command calls it before it writes anything that
+    /// rests on the index, and fails with its error: a floor that cannot
+    /// be recorded is refused as before.
+    pub fn settle(&self) -> Result<(), IndexError> {
+        match lock(&self.saving).as_mut() {
+            Some(pending) => pending.wait(),
+            None => Ok(()),
+        }
     }
 
     /// The version of the snapshot this index was read at, when it has one.

@@ -118,7 +118,9 @@ pub fn add(
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
     let mut editor = project.edit_manifest()?;
-    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     if let Some(r) = &request.registry
         && !manifest.registries.contains_key(r)
     {
@@ -238,7 +240,9 @@ fn add_local(
         ));
     }
     let old = project.load_lockfile()?;
-    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     if let Some(r) = registry
         && !manifest.registries.contains_key(r)
     {
@@ -365,7 +369,9 @@ pub fn remove(
         }
     }
     let new_manifest = manifest_of(&editor, &project.dir)?;
-    let registries = Registries::new(&new_manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&new_manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     let pruned = old.as_ref().map(|l| prune(l, &new_manifest));
     let (lockfile, warnings, index_read) = match pruned {
         Some(p) if p.is_current_for(&new_manifest) => (p, Vec::new(), false),

@@ -85,6 +85,7 @@ pub(crate) fn apply(
     mut warnings: Vec<String>,
     opts: &Options,
 ) -> Result<ChangeReport, OpsError> {
+    a.registries.settle()?;
     local::refuse_when_locked(a.manifest, Some(&lockfile), opts)?;
     let changes = changes(a.old, &lockfile);
     let resolved_differs = differs(a.old, &lockfile);
@@ -201,7 +202,9 @@ pub(crate) fn acquire(project: &Project, opts: &Options) -> Result<ProjectLock, 
 pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, OpsError> {
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
-    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     if opts.frozen {
         rebuilt_locals(&manifest, old.as_ref(), opts)?;
         return frozen_lock(&project, &manifest, old.as_ref(), &registries, false);
@@ -263,7 +266,9 @@ pub fn update(
     } else {
         Prefer::AllBut(names)
     };
-    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     let plan = plan(&registries, &manifest, old.as_ref(), prefer, None, false)?;
     let project = (&project, &manifest, old.as_ref());
     apply_update(project, &registries, plan, opts)
@@ -305,7 +310,9 @@ pub(super) fn apply_update(
 pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, OpsError> {
     let (project, manifest, _guard) = load_locked(start, opts)?;
     let old = project.load_lockfile()?;
-    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     let rebuilt = rebuilt_locals(&manifest, old.as_ref(), opts)?;
     match &old {
         Some(lock) if lock.is_current_for(&manifest) && rebuilt.is_empty() => {

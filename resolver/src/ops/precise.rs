@@ -46,7 +46,9 @@ pub fn update_precise(
             )],
         ));
     }
-    let registries = Registries::new(&manifest, opts).with_lock(old.as_ref());
+    let registries = Registries::new(&manifest, opts)
+        .with_lock(old.as_ref())
+        .saving_trust_meanwhile();
     exists(&registries, &locked.registry, &locked.name, &version)?;
     if let Some(channel) = manifest
         .plugins

@@ -39,7 +39,7 @@ use plugres_schema::{
 
 use super::verified::EntryCache;
 use super::{IndexBackend, IndexError};
-pub(crate) use store::{Pair, Seen, TrustStore};
+pub(crate) use store::{Pair, PendingSave, Seen, TrustStore};
 
 /// How strictly to check, and where to remember what was seen.
 #[derive(Debug, Clone, Default)]
@@ -78,6 +78,8 @@ pub(crate) struct Accepted {
     /// Digest of the accepted `config.toml`'s bytes: what a plugin file
     /// verified under (the verified-entry cache's key).
     pub config_digest: plugres_schema::Sha256,
+    /// The record of this acceptance in the trust state, being written.
+    pub saving: Option<PendingSave>,
 }
 
 /// Who is asking, for messages.
@@ -226,7 +228,7 @@ pub(crate) fn establish(
 /// [`establish`] with the files read from `backend`, recorded in `store`.
 fn establish_from(
     backend: &dyn IndexBackend,
-    mut store: Option<TrustStore>,
+    store: Option<TrustStore>,
     registry: &str,
     pinned: &[PublicKey],
     opts: &TrustOptions,
@@ -269,9 +271,10 @@ fn establish_from(
     } else {
         (None, None, Vec::new(), None)
     };
-    if let Some(store) = store.as_mut() {
-        let mut pairs: Vec<(&str, &Pair)> = vec![(CONFIG_PATH, &current.pair)];
-        if let Some((ts, snap)) = &trail {
+    let mut saving = None;
+    if let Some(store) = store {
+        let mut pairs: Vec<(&'static str, Pair)> = vec![(CONFIG_PATH, current.pair.clone())];
+        if let Some((ts, snap)) = trail {
             pairs.push((TIMESTAMP_PATH, ts));
             pairs.push((SNAPSHOT_PATH, snap));
         }
@@ -283,9 +286,10 @@ fn establish_from(
             snapshot_keys: role.then(|| rules::fingerprint(&current.config.snapshot_keys)),
             timestamp_keys: role.then(|| rules::fingerprint(&current.config.timestamp_keys)),
         };
-        store.save(new_seen, &pairs)?;
+        saving = Some(store.save_in_background(new_seen, pairs));
     }
     Ok(Accepted {
+        saving,
         config_digest: plugres_schema::Sha256::of(&current.pair.bytes),
         config: current.config,
         snapshot,

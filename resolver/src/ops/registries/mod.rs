@@ -160,6 +160,10 @@ pub(crate) struct Registries<'o> {
     cached: BTreeMap<String, Slot>,
     /// Registries whose snapshot plugres.lock records.
     snapshot_locked: BTreeSet<String>,
+    /// Let the trust state be written while the command goes on (see
+    /// [`Registries::saving_trust_meanwhile`]); otherwise an index is
+    /// opened only once it is recorded.
+    trust_meanwhile: bool,
 }
 
 impl<'o> Registries<'o> {
@@ -186,6 +190,7 @@ impl<'o> Registries<'o> {
             cached: slots(),
             order,
             snapshot_locked: BTreeSet::new(),
+            trust_meanwhile: false,
         }
     }
 
@@ -195,8 +200,19 @@ impl<'o> Registries<'o> {
     pub(crate) fn refreshed(&self) -> Self {
         Registries {
             snapshot_locked: self.snapshot_locked.clone(),
+            trust_meanwhile: self.trust_meanwhile,
             ..Self::unopened(self.specs.clone(), self.opts, true)
         }
+    }
+
+    /// For a command that calls [`Registries::settle`] before it writes
+    /// anything (the resolving ones, through `apply`): the trust state of
+    /// each index it opens is written while it resolves, not before (on a
+    /// first use, seven files with their fsyncs). Any other command opens
+    /// an index only once its trust state is recorded.
+    pub(crate) fn saving_trust_meanwhile(mut self) -> Self {
+        self.trust_meanwhile = true;
+        self
     }
 
     /// Registries whose snapshot `lock` records must still have one: a
@@ -231,8 +247,16 @@ impl<'o> Registries<'o> {
         let required = self.snapshot_locked.contains(name);
         let (offline, refresh) = (self.opts.offline, self.refresh);
         take(&self.online[name], || {
-            open_with(spec, self.opts, offline, refresh, required)
+            self.settled(open_with(spec, self.opts, offline, refresh, required)?)
         })
+    }
+
+    /// `index`, its trust state recorded unless the command settles later.
+    fn settled(&self, index: VerifiedIndex) -> Result<VerifiedIndex, OpsError> {
+        if !self.trust_meanwhile {
+            index.settle()?;
+        }
+        Ok(index)
     }
 
     /// The verified index of registry `name` without using the network:
@@ -245,7 +269,7 @@ impl<'o> Registries<'o> {
         let spec = self.spec(name)?;
         let required = self.snapshot_locked.contains(name);
         take(&self.cached[name], || {
-            open_with(spec, self.opts, true, false, required)
+            self.settled(open_with(spec, self.opts, true, false, required)?)
         })
     }
 
@@ -294,6 +318,17 @@ impl<'o> Registries<'o> {
                 .specs
                 .values()
                 .any(|r| matches!(r.location, IndexLocation::Sparse(_)))
+    }
+
+    /// Waits until the trust state records every index this command opened
+    /// (see [`VerifiedIndex::settle`]): before a command writes anything.
+    pub(crate) fn settle(&self) -> Result<(), OpsError> {
+        for index in self.online.values().chain(self.cached.values()) {
+            if let Some(Ok(index)) = index.get() {
+                index.settle()?;
+            }
+        }
+        Ok(())
     }
 
     /// Plugin files read so far from the indexes opened (see
