@@ -14,13 +14,15 @@
 //! digests a verified snapshot lists (or the served bytes have), so it
 //! cannot make a file trusted that would not verify now; an entry that is
 //! corrupt, truncated, or stored under another key's name is ignored (and
-//! rewritten after the file verifies again). New entries are written when
-//! the run is done and nothing it read was refused ([`EntryCache::flush`]),
-//! like the backends' caches; writes are best effort: a read-only home
-//! costs speed, never a run.
+//! rewritten after the file verifies again). New entries are kept only
+//! when the run is done and nothing it read was refused
+//! ([`EntryCache::flush`]), like the backends' caches; they are written
+//! meanwhile, under temporary names (`writer`). Writes are best effort: a
+//! read-only home costs speed, never a run.
+
+mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 
 use plugres_schema::rules::VerifiedAttestation;
 use plugres_schema::{Bin, CatalogEntry, CatalogListing, PluginFile, Sha256, Snapshot};
@@ -36,8 +38,8 @@ pub(crate) struct EntryCache {
     /// Digest of the verified `config.toml` the entries verified under: a
     /// new config (other keys, scopes, limits) starts from nothing.
     config: Sha256,
-    /// Entries to write by [`EntryCache::flush`]: key, payload.
-    pending: Mutex<Vec<(Sha256, Vec<u8>)>>,
+    /// Writes new entries as they come; [`EntryCache::flush`] keeps them.
+    writer: writer::Writer,
 }
 
 /// What a key names, so entries of different kinds never collide.
@@ -61,9 +63,9 @@ enum Kind {
 impl EntryCache {
     pub(crate) fn new(dir: PathBuf, config: Sha256) -> Self {
         EntryCache {
+            writer: writer::Writer::new(dir.clone()),
             dir,
             config,
-            pending: Mutex::default(),
         }
     }
 
@@ -257,23 +259,16 @@ impl EntryCache {
     }
 
     fn put(&self, key: Sha256, payload: &[u8]) {
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((key, payload.to_vec()));
+        self.writer.write((self.file(key), seal(key, payload)));
     }
 
-    /// Writes the entries kept since the last flush (a cold run keeps one
-    /// per plugin file it read), one after the other: every write creates
-    /// and renames a file in the one folder, which the file system does
-    /// under that folder's lock, so writers in parallel only spun on it
-    /// (a cold 215-plugin lock: 200 → 120 ms of system time).
+    /// Keeps the entries of this run, written meanwhile by one thread
+    /// (every write creates a file in the one folder, which the file
+    /// system does under that folder's lock: writers in parallel only spun
+    /// on it, a cold 215-plugin lock's system time 200 → 120 ms). Without
+    /// it (a run that refused a file) they are dropped with the cache.
     pub(crate) fn flush(&self) {
-        let pending =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        for (key, payload) in &pending {
-            let _ = write_new(&self.file(*key), &seal(*key, payload));
-        }
+        self.writer.finish(true);
     }
 }
 
@@ -319,15 +314,6 @@ impl Sealed {
 /// Writes an entry whole or not at all, replacing what is there (only
 /// entries that missed are kept: one there was corrupt or of an older
 /// encoding). Not fsynced: a torn entry fails its check.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let opts = plugres_fs::WriteOptions {
-        mode: None,
-        durable: false,
-        create_dirs: true,
-    };
-    plugres_fs::atomic_write_with(path, bytes, opts)
-}
-
 /// Decodes exactly one [`encode_bin`].
 #[cfg(test)]
 fn decode_bin(bytes: &[u8]) -> Option<Bin> {

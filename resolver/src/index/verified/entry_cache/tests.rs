@@ -270,3 +270,37 @@ fn attestations_are_kept_by_config_bundle_and_statement() {
     }
     assert_eq!(c.attestation("hello 1.0.0", bundle, statement), None);
 }
+
+/// Entries are written while the run goes on, under names no lookup
+/// finds, and kept only by `flush`: a cache dropped without it (a run that
+/// refused a file) leaves the folder as it was, temporary files included.
+#[test]
+fn entries_are_kept_only_when_flushed_and_leave_nothing_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, sig) = digests();
+    let c = cache(dir.path());
+    c.keep_plugin(PATH, file, sig, &parsed());
+    c.keep_plugin("plugins/ot/he/other.toml", file, sig, &parsed());
+    assert_eq!(c.plugin(PATH, file, sig), None, "not kept before the flush");
+    drop(c);
+    assert_eq!(entry_files(dir.path()), Vec::<PathBuf>::new());
+
+    let c = cache(dir.path());
+    c.keep_plugin(PATH, file, sig, &parsed());
+    c.flush();
+    // Kept after a flush, more entries with a later one.
+    c.keep_plugin("plugins/ot/he/other.toml", file, sig, &parsed());
+    c.flush();
+    assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
+    let names: Vec<String> = entry_files(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{names:?}"
+    );
+}
