@@ -68,7 +68,9 @@ use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
 use crate::credentials::{Token, may_carry_token, redact_url};
-use crate::fetch::{ACCEPT_INDEX, BodyError, Coding, HttpConfig, HttpError, bearer, read_capped};
+use crate::fetch::{
+    ACCEPT_INDEX, BodyError, Coding, HttpConfig, HttpError, bearer, read_capped_sized,
+};
 use cache::{Cached, DiskCache};
 use http_logic::{Class, Validators};
 
@@ -760,7 +762,8 @@ impl Inner {
             header("etag").as_deref(),
             header("last-modified").as_deref(),
         );
-        match read_capped(response.into_body().into_reader(), coding, limit) {
+        let declared = header("content-length").and_then(|v| v.trim().parse().ok());
+        match read_capped_sized(response.into_body().into_reader(), coding, limit, declared) {
             Ok(bytes) => Ok(Answer::Body(bytes, validators)),
             Err(BodyError::TooLarge { limit }) => Ok(Answer::TooLarge(limit + 1)),
             Err(BodyError::Corrupt(e)) => Ok(Answer::Undecodable(format!(
