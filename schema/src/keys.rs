@@ -59,6 +59,8 @@ impl fmt::Display for KeyId {
 pub struct PublicKey {
     text: String,
     key: minisign_verify::PublicKey,
+    /// The same key for the signature arithmetic (`sign::ed25519`).
+    ed25519: crate::sign::ed25519::Key,
 }
 
 impl PublicKey {
@@ -70,17 +72,21 @@ impl PublicKey {
             .map(str::trim)
             .rfind(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
             .unwrap_or("");
-        minisign_verify::PublicKey::from_base64(line)
-            .map(|key| PublicKey {
-                text: line.to_string(),
-                key,
-            })
-            .map_err(|e| {
-                format!(
-                    "`{}` is not a minisign public key (expected the base64 line of a .pub file, like `RWQ...`): {e}",
-                    line.chars().take(80).collect::<String>()
-                )
-            })
+        let not_a_key = |e: &dyn fmt::Display| {
+            format!(
+                "`{}` is not a minisign public key (expected the base64 line of a .pub file, like `RWQ...`): {e}",
+                line.chars().take(80).collect::<String>()
+            )
+        };
+        let key = minisign_verify::PublicKey::from_base64(line).map_err(|e| not_a_key(&e))?;
+        let ed25519 = crate::sign::decode_b64(line)
+            .and_then(|raw| crate::sign::ed25519::Key::from_bytes(&raw))
+            .ok_or_else(|| not_a_key(&"Invalid encoding"))?;
+        Ok(PublicKey {
+            text: line.to_string(),
+            key,
+            ed25519,
+        })
     }
 
     /// The base64 text, as written in config files and manifests.
@@ -88,8 +94,8 @@ impl PublicKey {
         &self.text
     }
 
-    pub(crate) fn inner(&self) -> &minisign_verify::PublicKey {
-        &self.key
+    pub(crate) fn ed25519(&self) -> &crate::sign::ed25519::Key {
+        &self.ed25519
     }
 }
 

@@ -5,6 +5,8 @@
 //! signature served at another path — a plugin file swapped for another's —
 //! therefore fails, even though the bytes and key are genuine.
 
+pub(crate) mod ed25519;
+
 use crate::keys::{KeyId, PublicKey};
 
 /// Who signed a file, once verified.
@@ -60,6 +62,8 @@ pub fn parse_trusted_comment(comment: &str) -> (Option<&str>, Option<u64>) {
 /// One signature of a `.minisig` file, decoded.
 pub struct Signature {
     sig: minisign_verify::Signature,
+    /// The same signature for the arithmetic (`ed25519`).
+    block: ed25519::Block,
     /// The signer's minisign key id, as `minisign` prints it.
     key_id: String,
 }
@@ -96,11 +100,17 @@ pub fn parse_signatures(path: &str, signature: &[u8]) -> Result<Vec<Signature>, 
     lines
         .chunks(4)
         .map(|block| {
-            let block = block.join("\n");
+            let text = block.join("\n");
             let sig =
-                minisign_verify::Signature::decode(&block).map_err(|e| malformed(e.to_string()))?;
-            let key_id = signature_key_id(&block).ok_or_else(|| malformed("no key id".into()))?;
-            Ok(Signature { sig, key_id })
+                minisign_verify::Signature::decode(&text).map_err(|e| malformed(e.to_string()))?;
+            let key_id = signature_key_id(&text).ok_or_else(|| malformed("no key id".into()))?;
+            let line = decode_b64(block[1]);
+            let global = decode_b64(block[3]);
+            let block = line
+                .zip(global)
+                .and_then(|(line, global)| ed25519::Block::new(&line, block[2], &global))
+                .ok_or_else(|| malformed("Invalid encoding".into()))?;
+            Ok(Signature { sig, block, key_id })
         })
         .collect()
 }
@@ -137,13 +147,13 @@ pub fn signers<'a>(
         let mut bad = None;
         let mut verified = false;
         for (id, key) in &candidates {
-            match key.inner().verify(bytes, &s.sig, false) {
+            match ed25519::verify(key.ed25519(), bytes, &s.block) {
                 Ok(()) => {
                     found.push(check_path(path, &s.sig, id)?);
                     verified = true;
                 }
-                Err(minisign_verify::Error::UnexpectedKeyId) => {}
-                Err(minisign_verify::Error::UnexpectedAlgorithm) => {
+                Err(ed25519::Refused::OtherKey) => {}
+                Err(ed25519::Refused::Legacy) => {
                     return Err(SignatureError::Malformed {
                         path: path.to_string(),
                         reason:
@@ -151,7 +161,7 @@ pub fn signers<'a>(
                                 .into(),
                     });
                 }
-                Err(_) => bad = bad.or(Some(*id)),
+                Err(ed25519::Refused::Invalid) => bad = bad.or(Some(*id)),
             }
         }
         if let (false, Some(id)) = (verified, bad) {
@@ -333,7 +343,7 @@ mod signing {
     }
 }
 
-fn decode_b64(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_b64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }

@@ -120,3 +120,74 @@ fn a_candidate_with_a_colliding_key_id_does_not_block_the_real_signer() {
     let err = verify(PATH, BYTES, sig.as_bytes(), [(&a, &impostor)]).unwrap_err();
     assert!(matches!(err, SignatureError::BadSignature { .. }), "{err}");
 }
+
+/// `minisign-verify`'s own verdict on `bytes` and one signature block.
+fn minisign_says(key: &PublicKey, bytes: &[u8], block: &str) -> Option<bool> {
+    let sig = minisign_verify::Signature::decode(block).ok()?;
+    let pk = minisign_verify::PublicKey::from_base64(key.as_str()).ok()?;
+    Some(pk.verify(bytes, &sig, false).is_ok())
+}
+
+/// Ours on the same: `None` where the block does not decode.
+fn ours_says(key: &PublicKey, bytes: &[u8], block: &str) -> Option<bool> {
+    let sigs = parse_signatures(PATH, block.as_bytes()).ok()?;
+    let [s] = sigs.as_slice() else { return None };
+    Some(ed25519::verify(key.ed25519(), bytes, &s.block).is_ok())
+}
+
+/// The Ed25519 arithmetic (`sign::ed25519`) says what `minisign-verify`
+/// says, on genuine signatures and on every kind of tampering: a bit of
+/// the file, of either signature, of the key id, of the trusted comment,
+/// the algorithm, and another key.
+#[test]
+fn the_signature_check_agrees_with_minisign_verify() {
+    let (k, other) = (key(), key());
+    let (pk, other_pk) = (public(&k), public(&other));
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let unb64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+    let mut checked = 0;
+    for n in 0..24u8 {
+        let bytes: Vec<u8> = (0..u32::from(n) * 37)
+            .map(|i| (i * 7 + u32::from(n)) as u8)
+            .collect();
+        let block = sign(&k, PATH, &bytes, u64::from(n)).unwrap();
+        let lines: Vec<String> = block.lines().map(str::to_string).collect();
+        let mut cases: Vec<(Vec<u8>, String, &PublicKey)> = vec![
+            (bytes.clone(), block.clone(), &pk),
+            (bytes.clone(), block.clone(), &other_pk),
+        ];
+        let mut flipped = bytes.clone();
+        if let Some(b) = flipped.get_mut(usize::from(n)) {
+            *b ^= 1 << (n % 8);
+            cases.push((flipped, block.clone(), &pk));
+        }
+        let mut longer = bytes.clone();
+        longer.push(b'\n');
+        cases.push((longer, block.clone(), &pk));
+        let edit = |line: usize, f: &dyn Fn(&mut Vec<u8>)| {
+            let mut l = lines.clone();
+            let mut raw = unb64(&l[line]);
+            f(&mut raw);
+            l[line] = b64(&raw);
+            l.join("\n") + "\n"
+        };
+        let at = usize::from(n) % 64;
+        cases.push((bytes.clone(), edit(1, &|r| r[10 + at] ^= 1), &pk));
+        cases.push((bytes.clone(), edit(1, &|r| r[2] ^= 1), &pk));
+        cases.push((bytes.clone(), edit(1, &|r| r[1] = b'd'), &pk));
+        cases.push((bytes.clone(), edit(3, &|r| r[at] ^= 0x80), &pk));
+        let mut comment = lines.clone();
+        comment[2] = comment[2].replace("path:", "path: ");
+        cases.push((bytes.clone(), comment.join("\n") + "\n", &pk));
+        for (bytes, block, key) in &cases {
+            assert_eq!(
+                ours_says(key, bytes, block),
+                minisign_says(key, bytes, block),
+                "{block}"
+            );
+            checked += 1;
+        }
+        assert_eq!(ours_says(&pk, &bytes, &block), Some(true));
+    }
+    assert!(checked > 200, "{checked}");
+}
