@@ -13,34 +13,107 @@ use crate::plugin::{PluginFile, VersionEntry};
 /// A TOML basic string literal.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    push_quoted(&mut out, s);
     out
 }
 
+/// [`quote`] of `text`, written at the end of `out`.
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    push_escaped(out, text);
+    out.push('"');
+}
+
+/// The inside of a basic string: `text` escaped. A run of characters that
+/// need no escape (almost all of them) is copied in one piece.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut plain = 0;
+    for (at, c) in text.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain..at]);
+        match escape {
+            "" => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            e => out.push_str(e),
+        }
+        plain = at + c.len_utf8();
+    }
+    out.push_str(&text[plain..]);
+}
+
+/// [`quote`] of what `value` displays as, without the intermediate string.
+fn push_quoted_display(out: &mut String, value: &dyn std::fmt::Display) {
+    out.push('"');
+    let _ = write!(Escaping(out), "{value}");
+    out.push('"');
+}
+
+/// Escapes what is written through it, as in a basic string.
+struct Escaping<'a>(&'a mut String);
+
+impl Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        push_escaped(self.0, s);
+        Ok(())
+    }
+}
+
+/// A one-line array of basic strings: `["a", "b"]`.
+fn push_quoted_list<S: AsRef<str>>(out: &mut String, items: &[S]) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_quoted(out, item.as_ref());
+    }
+    out.push(']');
+}
+
 fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
-    format!("[{}]", inner.join(", "))
+    let mut out = String::new();
+    push_quoted_list(&mut out, items);
+    out
+}
+
+/// `key = "value"` and a newline.
+fn line_quoted(out: &mut String, key: &str, value: &str) {
+    out.push_str(key);
+    out.push_str(" = ");
+    push_quoted(out, value);
+    out.push('\n');
+}
+
+/// `key = "value"` and a newline, for a value that displays.
+fn line_quoted_display(out: &mut String, key: &str, value: &dyn std::fmt::Display) {
+    out.push_str(key);
+    out.push_str(" = ");
+    push_quoted_display(out, value);
+    out.push('\n');
 }
 
 /// The text of a plugin file.
 pub fn plugin_file(p: &PluginFile) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "name = {}", quote(p.name.as_str()));
-    let _ = writeln!(s, "description = {}", quote(&p.description));
+    plugin_file_into(&mut s, p);
+    s
+}
+
+/// [`plugin_file`], written at the end of `s` (a caller that knows the
+/// size gives room for it: the fast read checks every file it reads by
+/// rendering it again).
+pub(crate) fn plugin_file_into(s: &mut String, p: &PluginFile) {
+    line_quoted(s, "name", p.name.as_str());
+    line_quoted(s, "description", &p.description);
     for (key, val) in [
         ("license", &p.license),
         ("repository", &p.repository),
@@ -48,70 +121,75 @@ pub fn plugin_file(p: &PluginFile) -> String {
         ("support", &p.support),
     ] {
         if let Some(v) = val {
-            let _ = writeln!(s, "{key} = {}", quote(v));
+            line_quoted(s, key, v);
         }
     }
-    if !p.authors.is_empty() {
-        let _ = writeln!(s, "authors = {}", quote_list(&p.authors));
-    }
-    if !p.keywords.is_empty() {
-        let _ = writeln!(s, "keywords = {}", quote_list(&p.keywords));
-    }
-    if !p.categories.is_empty() {
-        let _ = writeln!(s, "categories = {}", quote_list(&p.categories));
+    for (key, list) in [
+        ("authors", &p.authors),
+        ("keywords", &p.keywords),
+        ("categories", &p.categories),
+    ] {
+        if !list.is_empty() {
+            s.push_str(key);
+            s.push_str(" = ");
+            push_quoted_list(s, list);
+            s.push('\n');
+        }
     }
     if let Some(d) = &p.deprecated {
-        let _ = writeln!(s, "deprecated = {}", quote(d));
+        line_quoted(s, "deprecated", d);
     }
     if !p.channels.is_empty() {
-        let _ = writeln!(s, "\n[channels]");
+        s.push_str("\n[channels]\n");
         for (channel, version) in &p.channels {
-            let _ = writeln!(s, "{channel} = {}", quote(&version.to_string()));
+            line_quoted_display(s, &channel.to_string(), version);
         }
     }
     for v in &p.versions {
         s.push('\n');
-        version_entry(&mut s, v);
+        version_entry(s, v);
     }
-    s
 }
 
 fn version_entry(s: &mut String, v: &VersionEntry) {
-    let _ = writeln!(s, "[[version]]");
-    let _ = writeln!(s, "version = {}", quote(&v.version.to_string()));
-    let _ = writeln!(s, "engine = {}", quote(&v.engine.to_string()));
-    let _ = writeln!(s, "published = {}", v.published);
+    s.push_str("[[version]]\n");
+    line_quoted_display(s, "version", &v.version);
+    line_quoted_display(s, "engine", &v.engine);
+    s.push_str("published = ");
+    s.push_str(&v.published);
+    s.push('\n');
+    s.push_str("permissions = ");
     let perms: Vec<&str> = v.permissions.iter().map(|p| p.as_str()).collect();
-    let _ = writeln!(s, "permissions = {}", quote_list(&perms));
+    push_quoted_list(s, &perms);
+    s.push('\n');
     if v.yanked {
-        let _ = writeln!(s, "yanked = true");
+        s.push_str("yanked = true\n");
     }
     if let Some(r) = &v.yank_reason {
-        let _ = writeln!(s, "yank-reason = {}", quote(r));
+        line_quoted(s, "yank-reason", r);
     }
     for (key, file) in [("readme", &v.readme), ("attestation", &v.attestation)] {
         if let Some(r) = file {
-            let _ = writeln!(
-                s,
-                "{key} = {{ path = {}, sha256 = {}, size = {} }}",
-                quote(r.path.as_str()),
-                quote(&r.sha256.to_hex()),
-                r.size
-            );
+            s.push_str(key);
+            s.push_str(" = { path = ");
+            push_quoted(s, r.path.as_str());
+            s.push_str(", sha256 = ");
+            push_quoted_display(s, &r.sha256);
+            let _ = writeln!(s, ", size = {} }}", r.size);
         }
     }
     if !v.dependencies.is_empty() {
-        let _ = writeln!(s, "\n[version.dependencies]");
+        s.push_str("\n[version.dependencies]\n");
         for (name, req) in &v.dependencies {
-            let _ = writeln!(s, "{name} = {}", quote(&req.to_string()));
+            line_quoted_display(s, name.as_str(), req);
         }
     }
     crate::settings::render_settings(s, "version", &v.settings);
     for a in &v.artifacts {
-        let _ = writeln!(s, "\n[[version.artifact]]");
-        let _ = writeln!(s, "target = {}", quote(a.target.as_str()));
-        let _ = writeln!(s, "url = {}", quote(&a.url));
-        let _ = writeln!(s, "sha256 = {}", quote(&a.sha256.to_hex()));
+        s.push_str("\n[[version.artifact]]\n");
+        line_quoted(s, "target", a.target.as_str());
+        line_quoted(s, "url", &a.url);
+        line_quoted_display(s, "sha256", &a.sha256);
         let _ = writeln!(s, "size = {}", a.size);
     }
 }
@@ -231,5 +309,55 @@ fn role_keys(s: &mut String, table: &str, keys: &[crate::keys::RoleKey]) {
         let _ = writeln!(s, "\n[[{table}]]");
         let _ = writeln!(s, "id = {}", quote(k.id.as_str()));
         let _ = writeln!(s, "public = {}", quote(k.public.as_str()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The escaping as first written: a character at a time.
+    fn quote_char_by_char(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// Runs of plain text are copied whole; the escapes stay those of a
+    /// character at a time, at the start, middle and end of a string.
+    #[test]
+    fn quoting_escapes_exactly_as_before() {
+        for s in [
+            "",
+            "plain",
+            "\"",
+            "a\"b\\c",
+            "line\nnext\ttab\rret",
+            "\u{1}\u{7f}x\u{9f}",
+            "ünïcødé \u{2028} ✓",
+            "end\\",
+            "\\start",
+            "\u{0}",
+        ] {
+            assert_eq!(quote(s), quote_char_by_char(s), "{s:?}");
+            let mut out = String::new();
+            push_quoted_display(&mut out, &s);
+            assert_eq!(out, quote_char_by_char(s), "{s:?}");
+        }
+        assert_eq!(quote_list(&["a", "b\""]), "[\"a\", \"b\\\"\"]");
+        assert_eq!(quote_list::<&str>(&[]), "[]");
     }
 }
