@@ -31,7 +31,12 @@ pub(crate) fn parse(file: &str, text: &str, mode: UnknownFields) -> Option<Plugi
     let raw = read(text)?;
     let mut d = Diagnostics::new(file, text);
     let plugin = raw.validate(&mut d, mode)?;
-    if d.has_errors() || crate::render::plugin_file(&plugin) != text {
+    if d.has_errors() {
+        return None;
+    }
+    let mut rendered = String::with_capacity(text.len());
+    crate::render::plugin_file_into(&mut rendered, &plugin);
+    if rendered != text {
         return None;
     }
     Some(plugin)
@@ -266,7 +271,10 @@ struct Value<'a> {
 
 /// Splits `key = value` (a bare key, one space either side of `=`).
 fn key_value(body: &str, start: usize) -> Option<(&str, Value<'_>)> {
-    let (key, text) = body.split_once(" = ")?;
+    // A bare key has no space: the first one must start ` = ` (cheaper to
+    // find than the three bytes, on every line of every file).
+    let at = body.find(' ')?;
+    let (key, text) = (&body[..at], body[at..].strip_prefix(" = ")?);
     if key.is_empty() || !key.bytes().all(is_bare) || text.is_empty() {
         return None;
     }
@@ -367,6 +375,13 @@ impl Value<'_> {
 /// writes), and what follows it.
 fn basic_string(text: &str) -> Option<(String, &str)> {
     let body = text.strip_prefix('"')?;
+    // Most strings have no escape: up to the closing quote in one piece.
+    if let Some(end) = body.find(['"', '\\'])
+        && body.as_bytes()[end] == b'"'
+        && !body[..end].chars().any(char::is_control)
+    {
+        return Some((body[..end].to_string(), &body[end + 1..]));
+    }
     let mut out = String::with_capacity(body.len());
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
