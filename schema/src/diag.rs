@@ -69,7 +69,12 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
     file: String,
-    lines: LineIndex,
+    /// The file's text, for [`Self::lines`].
+    text: Box<str>,
+    /// Where its lines start, found when a problem first needs a line
+    /// number: a file that has none (nearly every file a client reads)
+    /// never pays for it (it was a twentieth of a plugin file's read).
+    lines: std::sync::OnceLock<LineIndex>,
     items: Vec<Diagnostic>,
 }
 
@@ -77,9 +82,14 @@ impl Diagnostics {
     pub fn new(file: impl Into<String>, text: &str) -> Self {
         Diagnostics {
             file: file.into(),
-            lines: LineIndex::new(text),
+            text: text.into(),
+            lines: std::sync::OnceLock::new(),
             items: Vec::new(),
         }
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     pub fn file(&self) -> &str {
@@ -88,7 +98,7 @@ impl Diagnostics {
 
     /// 1-based (line, column) of byte `offset` of the file.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        self.lines.line_col(offset)
+        self.lines().line_col(offset)
     }
 
     /// Records an error at the start of `span` (or the whole file if `None`).
@@ -101,7 +111,7 @@ impl Diagnostics {
     }
 
     fn push(&mut self, span: Option<Range<usize>>, severity: Severity, message: String) {
-        let (line, column) = span.map_or((0, 0), |s| self.lines.line_col(s.start));
+        let (line, column) = span.map_or((0, 0), |s| self.lines().line_col(s.start));
         self.items.push(Diagnostic {
             file: self.file.clone(),
             line,
