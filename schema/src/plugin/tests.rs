@@ -358,3 +358,23 @@ fn a_reader_without_readmes_ignores_the_entry() {
     }
     assert_eq!(read, plain);
 }
+
+/// The digit-by-digit form of a publication time is `Display`'s, for the
+/// usual form and every other one (fractions, offsets, local times).
+#[test]
+fn publication_times_are_written_as_display_writes_them() {
+    for text in [
+        "2026-01-01T00:00:00Z",
+        "1999-12-31T23:59:59Z",
+        "0001-02-03T04:05:06Z",
+        "9999-12-31T23:59:60Z",
+        "2026-01-01T00:00:00.5Z",
+        "2026-01-01T00:00:00+01:30",
+        "2026-01-01T00:00:00",
+        "2026-01-01",
+        "07:32:00",
+    ] {
+        let dt: toml::value::Datetime = text.parse().unwrap();
+        assert_eq!(super::datetime_text(&dt), dt.to_string(), "{text}");
+    }
+}
