@@ -10,7 +10,6 @@
 //! (unless `--offline`/`--frozen`) the index online.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use plugres_schema::{PluginName, Sha256, Version};
 
@@ -18,43 +17,6 @@ use super::OpsError;
 use super::registries::Registries;
 use crate::index::VerifiedIndex;
 use crate::project::{LockedPlugin, LockedPluginExt, Lockfile, RegistrySpec};
-
-/// Lock entries this machine has checked against a verified index, one
-/// empty file per entry named by the digest of everything checked
-/// ([`entry_key`]). A cache: deleting it costs one more check. Kept under
-/// the index caches (`<PLUGRES_HOME>/index/checked-entries/`).
-pub(crate) struct CheckedEntries {
-    dir: PathBuf,
-}
-
-impl CheckedEntries {
-    pub(crate) fn new(registries: &Registries<'_>) -> Self {
-        let dir = registries.options().index_cache_dir.join("checked-entries");
-        CheckedEntries { dir }
-    }
-
-    /// One flat folder (see the verified-entry cache: a folder per key
-    /// prefix cost more to create than the entries).
-    fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(key)
-    }
-
-    pub(crate) fn contains(&self, key: &str) -> bool {
-        self.path(key).is_file()
-    }
-
-    /// Remembers `keys` (best effort: a read-only cache only costs a check
-    /// next time). An empty file appears whole or not at all.
-    pub(crate) fn record(&self, keys: &[String]) {
-        let mut new = keys.iter().filter(|k| !self.contains(k)).peekable();
-        if new.peek().is_none() || std::fs::create_dir_all(&self.dir).is_err() {
-            return;
-        }
-        for key in new {
-            let _ = std::fs::File::create(self.path(key));
-        }
-    }
-}
 
 /// The digest of everything an install trusts in a lock entry, with the
 /// registry it must come from (its index and pinned root keys, as
@@ -341,5 +303,8 @@ pub(crate) fn edited_hints(name: &PluginName, version: &Version) -> Vec<String> 
     ]
 }
 
+mod remembered;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use remembered::CheckedEntries;

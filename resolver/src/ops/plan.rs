@@ -134,6 +134,7 @@ fn plan_with(
     let mut plugins = Vec::new();
     let mut deprecated = Vec::new();
     let mut used = BTreeSet::new();
+    let remembered = CheckedEntries::new(registries);
     for (name, version) in &resolution.packages {
         if let Some(local) = locals.get(name) {
             plugins.push(keep_choices(local.locked(), old));
@@ -155,10 +156,8 @@ fn plan_with(
             .and_then(|s| s.channel.clone());
         if let Some(previous) = old.and_then(|o| o.plugin(name)) {
             let spec = registries.spec(&previous.registry);
-            let remembered = spec.is_ok_and(|spec| {
-                CheckedEntries::new(registries).contains(&entry_key(spec, previous))
-            });
-            same_artifacts(previous, &locked, remembered)?;
+            let checked = spec.is_ok_and(|spec| remembered.contains(&entry_key(spec, previous)));
+            same_artifacts(previous, &locked, checked)?;
         }
         let locked = keep_choices(locked, old);
         if let Some(message) = &file.deprecated {
