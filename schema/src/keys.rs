@@ -59,8 +59,9 @@ impl fmt::Display for KeyId {
 pub struct PublicKey {
     text: String,
     key: minisign_verify::PublicKey,
-    /// The same key for the signature arithmetic (`sign::ed25519`).
-    ed25519: crate::sign::ed25519::Key,
+    /// The same key for the signature arithmetic (`sign::ed25519`); its
+    /// curve point is large and cloned with every key.
+    ed25519: std::sync::Arc<crate::sign::ed25519::Key>,
 }
 
 impl PublicKey {
@@ -81,6 +82,7 @@ impl PublicKey {
         let key = minisign_verify::PublicKey::from_base64(line).map_err(|e| not_a_key(&e))?;
         let ed25519 = crate::sign::decode_b64(line)
             .and_then(|raw| crate::sign::ed25519::Key::from_bytes(&raw))
+            .map(std::sync::Arc::new)
             .ok_or_else(|| not_a_key(&"Invalid encoding"))?;
         Ok(PublicKey {
             text: line.to_string(),

@@ -27,6 +27,7 @@
 
 mod config;
 mod head;
+mod pending;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -39,7 +40,8 @@ use plugres_schema::{
 
 use super::verified::EntryCache;
 use super::{IndexBackend, IndexError};
-pub(crate) use store::{Pair, PendingSave, Seen, TrustStore};
+pub(crate) use pending::PendingSave;
+pub(crate) use store::{Pair, Seen, TrustStore};
 
 /// How strictly to check, and where to remember what was seen.
 #[derive(Debug, Clone, Default)]
