@@ -74,7 +74,7 @@ impl CheckedEntries {
         let file = self.file();
         let bytes: Vec<u8> = new.concat();
         let on_disk = std::fs::metadata(&file).map_or(0, |m| m.len() as usize);
-        if on_disk % 32 == 0 && on_disk / 32 + new.len() <= MAX_KEYS {
+        if on_disk.is_multiple_of(32) && on_disk / 32 + new.len() <= MAX_KEYS {
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
