@@ -64,7 +64,11 @@ pub(crate) fn plan(
             let say = "No solution; fetching the sparse indexes again past CDN caches…";
             registries.options().say(say);
             let fresh = registries.refreshed();
-            plan_with(&fresh, manifest, old, prefer, engine, allow_prerelease)
+            let plan = plan_with(&fresh, manifest, old, prefer, engine, allow_prerelease);
+            // The plan rests on these indexes: their trust state is
+            // recorded before it is used, as `apply` does for the first.
+            fresh.settle()?;
+            plan
         }
         other => other,
     }

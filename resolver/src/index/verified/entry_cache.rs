@@ -311,9 +311,6 @@ impl Sealed {
     }
 }
 
-/// Writes an entry whole or not at all, replacing what is there (only
-/// entries that missed are kept: one there was corrupt or of an older
-/// encoding). Not fsynced: a torn entry fails its check.
 /// Decodes exactly one [`encode_bin`].
 #[cfg(test)]
 fn decode_bin(bytes: &[u8]) -> Option<Bin> {

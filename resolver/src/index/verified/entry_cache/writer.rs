@@ -105,7 +105,8 @@ impl Drop for Writer {
 }
 
 /// `bytes` in a new file of `dir` under a name no reader looks for (the
-/// entries are named by 64 hex digits) and no other writer uses.
+/// entries are named by 64 hex digits) and no other writer uses. Not
+/// fsynced: a torn entry fails its seal and is written again.
 fn write_temp(dir: &Path, bytes: &[u8]) -> Option<PathBuf> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
