@@ -248,7 +248,18 @@ fn establish_from(
         index,
     };
     let seen = store.as_ref().map(|s| s.seen).unwrap_or_default();
-    let kept = |name: &str| store.as_ref().and_then(|s| s.pair(name));
+    // Each kept file read once: the chain asks for the kept snapshot (a
+    // few hundred KB when flat) up to four times.
+    let read: std::cell::RefCell<std::collections::HashMap<String, Option<Pair>>> =
+        Default::default();
+    let kept = |name: &str| {
+        if let Some(hit) = read.borrow().get(name) {
+            return hit.clone();
+        }
+        let pair = store.as_ref().and_then(|s| s.pair(name));
+        read.borrow_mut().insert(name.to_string(), pair.clone());
+        pair
+    };
     let mut current = match kept(CONFIG_PATH).and_then(config::parse_kept) {
         Some(c) => c,
         None => config::first_use(&ctx, pinned, seen)?,
