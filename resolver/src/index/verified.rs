@@ -73,6 +73,9 @@ pub struct VerifiedIndex {
     /// The trust state's record of this opening, being written (see
     /// [`Self::settle`]).
     saving: Mutex<Option<super::trust::PendingSave>>,
+    /// The parsed snapshot being kept (a memo of its bytes: kept whatever
+    /// the run refuses, as it was when written at once).
+    snapshot_memo: Option<EntryCache>,
 }
 
 /// The entry-cache key part of a plugin file that has no signature.
@@ -86,6 +89,9 @@ impl Drop for VerifiedIndex {
     /// refusal nothing new is kept.
     fn drop(&mut self) {
         let _ = self.settle();
+        if let Some(memo) = &self.snapshot_memo {
+            memo.flush();
+        }
         if !self.refused.load(Ordering::SeqCst) {
             self.backend.persist();
             if let Some(entries) = &self.entries {
@@ -153,6 +159,7 @@ impl VerifiedIndex {
             attested: Mutex::default(),
             sigstore_root: Mutex::default(),
             saving: Mutex::new(accepted.saving),
+            snapshot_memo: accepted.snapshot_memo,
         })
     }
 

@@ -30,7 +30,7 @@ mod head;
 mod pending;
 mod store;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plugres_schema::rules::{self, VersionRuleError, role_floor};
 use plugres_schema::{
@@ -82,13 +82,18 @@ pub(crate) struct Accepted {
     pub config_digest: plugres_schema::Sha256,
     /// The record of this acceptance in the trust state, being written.
     pub saving: Option<PendingSave>,
+    /// The parsed snapshot, being kept for the next run: whoever keeps
+    /// this [`EntryCache::flush`]es it once done (a first use wrote it
+    /// before its first plugin request).
+    pub snapshot_memo: Option<EntryCache>,
 }
 
 /// Who is asking, for messages.
 pub(crate) struct Ctx<'a> {
     pub backend: &'a dyn IndexBackend,
-    /// The verified-entry cache's folder, if kept.
-    pub entries: Option<&'a Path>,
+    /// The parsed snapshot's memo in the verified-entry cache, if kept
+    /// (see [`parse_snapshot`]).
+    pub memo: Option<EntryCache>,
     pub registry: &'a str,
     pub index: String,
     pub state: String,
@@ -238,7 +243,10 @@ fn establish_from(
     let index = backend.describe();
     let ctx = Ctx {
         backend,
-        entries: opts.verified_entries.as_deref(),
+        memo: opts
+            .verified_entries
+            .as_deref()
+            .map(EntryCache::for_content),
         notices: &opts.notices,
         registry,
         state: store.as_ref().map_or_else(
@@ -303,6 +311,7 @@ fn establish_from(
     }
     Ok(Accepted {
         saving,
+        snapshot_memo: ctx.memo,
         config_digest: plugres_schema::Sha256::of(&current.pair.bytes),
         config: current.config,
         snapshot,
@@ -558,17 +567,15 @@ fn read_snapshot(
 /// is some 200 KB of TOML, which every run would parse again. Its
 /// signature and version are checked on the bytes as before, every run.
 fn parse_snapshot(ctx: &Ctx<'_>, bytes: &[u8], sha: Sha256) -> Result<Snapshot, IndexError> {
-    let memo = ctx.entries.map(EntryCache::for_content);
-    if let Some(parsed) = memo.as_ref().and_then(|m| m.snapshot(sha)) {
+    if let Some(parsed) = ctx.memo.as_ref().and_then(|m| m.snapshot(sha)) {
         return Ok(parsed);
     }
     let parsed = Snapshot::parse_with(SNAPSHOT_PATH, bytes, UnknownFields::Ignore)
         .map_err(|d| ctx.invalid(SNAPSHOT_PATH, d))?;
     ctx.notices.report(&parsed.unknown);
     let snapshot = parsed.value;
-    if let Some(memo) = memo {
+    if let Some(memo) = &ctx.memo {
         memo.keep_snapshot(sha, &snapshot);
-        memo.flush();
     }
     Ok(snapshot)
 }

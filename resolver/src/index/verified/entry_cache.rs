@@ -42,6 +42,15 @@ pub(crate) struct EntryCache {
     writer: writer::Writer,
 }
 
+impl std::fmt::Debug for EntryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntryCache")
+            .field("dir", &self.dir)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a key names, so entries of different kinds never collide.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
