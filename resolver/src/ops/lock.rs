@@ -181,7 +181,7 @@ pub(crate) fn apply(
     if a.index_read {
         checked = lock_check::keys(&lockfile, a.registries)?;
     }
-    lock_check::CheckedEntries::new(a.registries).record(&checked);
+    a.registries.checked_entries().record(&checked);
     Ok(report)
 }
 

@@ -126,7 +126,7 @@ pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<S
 /// Checks every entry of `lock` as the module says; returns the keys to
 /// [`CheckedEntries::record`] once the command succeeded.
 pub(crate) fn check(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
-    let store = CheckedEntries::new(registries);
+    let store = registries.checked_entries();
     let mut todo: BTreeMap<&str, Vec<(&LockedPlugin, String)>> = BTreeMap::new();
     for plugin in lock.plugins.iter().filter(|p| !p.is_local()) {
         let key = entry_key(registries.spec(&plugin.registry)?, plugin);
@@ -202,7 +202,7 @@ fn check_registry(
 /// `lock` that neither this machine remembers nor the cached index
 /// confirms, with what is wrong.
 pub(crate) fn problems(lock: &Lockfile, registries: &Registries<'_>) -> Vec<(String, String)> {
-    let store = CheckedEntries::new(registries);
+    let store = registries.checked_entries();
     let mut out = Vec::new();
     for plugin in lock.plugins.iter().filter(|p| !p.is_local()) {
         let Ok(spec) = registries.spec(&plugin.registry) else {

@@ -12,7 +12,7 @@ use plugres_schema::{PluginName, Version};
 
 use super::OpsError;
 use super::channel::{Engine, channel_req};
-use super::lock_check::{CheckedEntries, edited_hints, entry_key};
+use super::lock_check::{edited_hints, entry_key};
 use super::registries::{MultiCandidates, Registries};
 use crate::project::{
     LockedArtifact, LockedPlugin, LockedPluginExt, LockedRegistry, Lockfile, Manifest,
@@ -138,7 +138,7 @@ fn plan_with(
     let mut plugins = Vec::new();
     let mut deprecated = Vec::new();
     let mut used = BTreeSet::new();
-    let remembered = CheckedEntries::new(registries);
+    let remembered = registries.checked_entries();
     for (name, version) in &resolution.packages {
         if let Some(local) = locals.get(name) {
             plugins.push(keep_choices(local.locked(), old));

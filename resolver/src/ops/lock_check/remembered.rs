@@ -15,21 +15,26 @@ use std::sync::OnceLock;
 
 use plugres_schema::Sha256;
 
+#[cfg(doc)]
 use crate::ops::registries::Registries;
 
-/// Most keys kept: past this the oldest half goes (a key is 32 bytes, so
-/// the file stays under 2 MiB however many locks this machine checks).
-const MAX_KEYS: usize = 1 << 16;
+/// Most keys kept: past this the oldest half goes. Every command that
+/// checks a lock reads them all into a set (a no-op install too), so the
+/// file stays at 512 KB however many locks this machine checks: some 75
+/// locks of 200 plugins.
+const MAX_KEYS: usize = 1 << 14;
 
-/// The remembered entries, read once per command.
+/// The remembered entries, read once per command (one instance, kept by
+/// [`Registries::checked_entries`]).
 pub(crate) struct CheckedEntries {
     dir: PathBuf,
     known: OnceLock<HashSet<[u8; 32]>>,
 }
 
 impl CheckedEntries {
-    pub(crate) fn new(registries: &Registries<'_>) -> Self {
-        Self::at(registries.options().index_cache_dir.join("checked-entries"))
+    /// The entries kept under the index caches at `index_cache_dir`.
+    pub(crate) fn under(index_cache_dir: &Path) -> Self {
+        Self::at(index_cache_dir.join("checked-entries"))
     }
 
     fn at(dir: PathBuf) -> Self {

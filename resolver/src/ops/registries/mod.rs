@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 pub(crate) use multi::MultiCandidates;
 
+use super::lock_check::CheckedEntries;
 use super::{OpsError, Options};
 use crate::credentials::Binding;
 use crate::index::git::{GitBackend, GitConfig};
@@ -160,6 +161,8 @@ pub(crate) struct Registries<'o> {
     cached: BTreeMap<String, Slot>,
     /// Registries whose snapshot plugres.lock records.
     snapshot_locked: BTreeSet<String>,
+    /// The lock entries this machine has checked, read once per command.
+    checked: CheckedEntries,
     /// Let the trust state be written while the command goes on (see
     /// [`Registries::saving_trust_meanwhile`]); otherwise an index is
     /// opened only once it is recorded.
@@ -190,6 +193,7 @@ impl<'o> Registries<'o> {
             cached: slots(),
             order,
             snapshot_locked: BTreeSet::new(),
+            checked: CheckedEntries::under(&opts.index_cache_dir),
             trust_meanwhile: false,
         }
     }
@@ -229,6 +233,11 @@ impl<'o> Registries<'o> {
 
     pub(crate) fn options(&self) -> &'o Options {
         self.opts
+    }
+
+    /// The lock entries this machine has checked against a verified index.
+    pub(crate) fn checked_entries(&self) -> &CheckedEntries {
+        &self.checked
     }
 
     /// The registry `name` of plugres.toml.
