@@ -71,23 +71,20 @@ pub enum BodyError {
     Transfer(#[source] io::Error),
 }
 
+/// The most [`read_capped`] sets aside before any byte arrived.
+const MAX_RESERVED: u64 = 4 << 20;
+
 /// Reads all of `raw` (a response body as sent), decoded per `coding`:
 /// at most `limit` bytes of `raw`, and at most `limit` bytes decoded.
 /// Reading stops at byte `limit + 1` of either, so a bomb costs no more
 /// than `limit` bytes of memory.
-pub fn read_capped(raw: impl Read, coding: Coding, limit: u64) -> Result<Vec<u8>, BodyError> {
-    read_capped_sized(raw, coding, limit, None)
-}
-
-/// The most [`read_capped_sized`] sets aside before any byte arrived.
-const MAX_RESERVED: u64 = 4 << 20;
-
-/// [`read_capped`] of a body whose sender `declared` its size (its
-/// `Content-Length`): room for that many bytes is made at once (within
-/// `limit`), where growing from nothing copied a 40 KB file some ten times
-/// into ever larger fresh buffers. A size that is a lie only costs room:
-/// the caps hold on what arrives.
-pub fn read_capped_sized(
+///
+/// When the sender `declared` its size (its `Content-Length`), room for
+/// that many bytes is made at once (within `limit`), where growing from
+/// nothing copied a 40 KB file some ten times into ever larger fresh
+/// buffers. A size that is a lie only costs room: the caps hold on what
+/// arrives.
+pub fn read_capped(
     raw: impl Read,
     coding: Coding,
     limit: u64,
@@ -202,17 +199,17 @@ mod tests {
     fn a_declared_size_makes_room_and_changes_nothing_else() {
         let text = vec![b'x'; 5000];
         for declared in [None, Some(5000), Some(10), Some(1 << 40)] {
-            let read = read_capped_sized(&text[..], Coding::Identity, 8000, declared).unwrap();
+            let read = read_capped(&text[..], Coding::Identity, 8000, declared).unwrap();
             assert_eq!(read, text, "{declared:?}");
             assert!(read.capacity() <= 8000.max(text.len() * 2), "{declared:?}");
-            let err = read_capped_sized(&text[..], Coding::Identity, 4999, declared).unwrap_err();
+            let err = read_capped(&text[..], Coding::Identity, 4999, declared).unwrap_err();
             assert!(
                 matches!(err, BodyError::TooLarge { limit: 4999 }),
                 "{declared:?}"
             );
         }
         let gz = gzip(&text);
-        let read = read_capped_sized(&gz[..], Coding::Gzip, 8000, Some(gz.len() as u64)).unwrap();
+        let read = read_capped(&gz[..], Coding::Gzip, 8000, Some(gz.len() as u64)).unwrap();
         assert_eq!(read, text);
     }
 
@@ -233,13 +230,16 @@ mod tests {
     fn identity_and_gzip_bodies_up_to_the_limit_are_read() {
         let text = b"format = 1\nversion = 7\n".repeat(10);
         let n = text.len() as u64;
-        assert_eq!(read_capped(&text[..], Coding::Identity, n).unwrap(), text);
         assert_eq!(
-            read_capped(&gzip(&text)[..], Coding::Gzip, n).unwrap(),
+            read_capped(&text[..], Coding::Identity, n, None).unwrap(),
+            text
+        );
+        assert_eq!(
+            read_capped(&gzip(&text)[..], Coding::Gzip, n, None).unwrap(),
             text
         );
         assert!(matches!(
-            read_capped(&text[..], Coding::Identity, n - 1),
+            read_capped(&text[..], Coding::Identity, n - 1, None),
             Err(BodyError::TooLarge { limit }) if limit == n - 1
         ));
     }
@@ -252,7 +252,7 @@ mod tests {
         assert!(bomb.len() < 128 << 10, "{}", bomb.len());
         let mut sent = 0usize;
         let counting = CountingReader(&bomb[..], &mut sent);
-        let err = read_capped(counting, Coding::Gzip, 1 << 20).unwrap_err();
+        let err = read_capped(counting, Coding::Gzip, 1 << 20, None).unwrap_err();
         assert!(
             matches!(err, BodyError::TooLarge { limit } if limit == 1 << 20),
             "{err}"
@@ -266,22 +266,22 @@ mod tests {
         let data: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
-        let err = read_capped(&gzip(&data)[..], Coding::Gzip, 1024).unwrap_err();
+        let err = read_capped(&gzip(&data)[..], Coding::Gzip, 1024, None).unwrap_err();
         assert!(matches!(err, BodyError::TooLarge { .. }), "{err}");
     }
 
     #[test]
     fn corrupt_gzip_and_transfer_errors_are_told_apart() {
-        let err = read_capped(&b"not gzip at all"[..], Coding::Gzip, 1024).unwrap_err();
+        let err = read_capped(&b"not gzip at all"[..], Coding::Gzip, 1024, None).unwrap_err();
         assert!(matches!(err, BodyError::Corrupt(_)), "{err}");
         let reset = FailingReader(io::ErrorKind::ConnectionReset);
-        let err = read_capped(reset, Coding::Gzip, 1024).unwrap_err();
+        let err = read_capped(reset, Coding::Gzip, 1024, None).unwrap_err();
         assert!(
             matches!(&err, BodyError::Transfer(e) if e.kind() == io::ErrorKind::ConnectionReset),
             "{err}"
         );
         let reset = FailingReader(io::ErrorKind::ConnectionReset);
-        let err = read_capped(reset, Coding::Identity, 1024).unwrap_err();
+        let err = read_capped(reset, Coding::Identity, 1024, None).unwrap_err();
         assert!(matches!(err, BodyError::Transfer(_)), "{err}");
     }
 

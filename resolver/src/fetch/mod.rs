@@ -20,7 +20,7 @@ mod resolve;
 #[cfg(test)]
 pub(crate) mod test_server;
 
-pub use body::{ACCEPT_INDEX, BodyError, Coding, read_capped, read_capped_sized};
+pub use body::{ACCEPT_INDEX, BodyError, Coding, read_capped};
 pub use cache::{CacheError, CacheLock, ContentCache};
 pub use download::{
     ArtifactSource, FetchError, FetchItem, FetchOptions, LONG_DOWNLOAD, LineSink, TokenLookup,

@@ -68,9 +68,7 @@ use ureq::Agent;
 
 use super::{ArtifactLocation, IndexBackend, IndexError};
 use crate::credentials::{Token, may_carry_token, redact_url};
-use crate::fetch::{
-    ACCEPT_INDEX, BodyError, Coding, HttpConfig, HttpError, bearer, read_capped_sized,
-};
+use crate::fetch::{ACCEPT_INDEX, BodyError, Coding, HttpConfig, HttpError, bearer, read_capped};
 use cache::{Cached, DiskCache};
 use http_logic::{Class, Validators};
 
@@ -763,7 +761,7 @@ impl Inner {
             header("last-modified").as_deref(),
         );
         let declared = header("content-length").and_then(|v| v.trim().parse().ok());
-        match read_capped_sized(response.into_body().into_reader(), coding, limit, declared) {
+        match read_capped(response.into_body().into_reader(), coding, limit, declared) {
             Ok(bytes) => Ok(Answer::Body(bytes, validators)),
             Err(BodyError::TooLarge { limit }) => Ok(Answer::TooLarge(limit + 1)),
             Err(BodyError::Corrupt(e)) => Ok(Answer::Undecodable(format!(
