@@ -54,7 +54,7 @@ impl Sha256 {
     }
 
     pub fn to_hex(&self) -> String {
-        String::from_utf8_lossy(&self.hex_digits()).into_owned()
+        self.to_string()
     }
 
     /// The 64 lowercase hex digits, without an allocation.
