@@ -70,7 +70,8 @@ pub use path::{
     attestation_path, index_path, name_from_index_path, readme_path, signature_path,
 };
 pub use plugin::{
-    Artifact, MAX_ARTIFACT_SIZE, Permission, PluginFile, Readme, StoredFile, Target, VersionEntry,
+    Artifact, Dependencies, MAX_ARTIFACT_SIZE, Permission, PluginFile, Readme, StoredFile, Target,
+    VersionEntry,
 };
 pub use settings::{
     MAX_SETTINGS, RawSetting, SettingDecl, SettingType, SettingValue, Settings, is_setting_name,

@@ -56,7 +56,7 @@ pub struct VersionEntry {
     pub permissions: Vec<Permission>,
     pub yanked: bool,
     pub yank_reason: Option<String>,
-    pub dependencies: BTreeMap<PluginName, semver::VersionReq>,
+    pub dependencies: Dependencies,
     pub artifacts: Vec<Artifact>,
     /// The settings it can be configured with (README "Plugin
     /// configuration"), by name.
@@ -639,8 +639,8 @@ fn validate_dependencies(
     d: &mut Diagnostics,
     raw: &BTreeMap<Spanned<String>, Spanned<String>>,
     own: Option<&PluginName>,
-) -> BTreeMap<PluginName, semver::VersionReq> {
-    let mut out = BTreeMap::new();
+) -> Dependencies {
+    let mut out = Dependencies::new();
     for (k, v) in raw {
         let dep = match PluginName::new(k.get_ref()) {
             Ok(n) => n,
@@ -739,6 +739,9 @@ pub(crate) fn check_artifact_url(url: &str) -> Result<(), String> {
 
 pub(crate) mod binary;
 mod canonical;
+mod dependencies;
+
+pub use dependencies::Dependencies;
 #[cfg(test)]
 mod tests;
 

@@ -8,7 +8,6 @@
 //! Files are rendered and signed with the same schema code the index tool
 //! uses, with the sample keys (`tests/fixtures/sample-keys/`).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plugres_schema::{
@@ -223,7 +222,7 @@ impl PluginBuilder<'_> {
             permissions: Vec::new(),
             yanked: false,
             yank_reason: None,
-            dependencies: BTreeMap::new(),
+            dependencies: Default::default(),
             artifacts: Vec::new(),
             settings: Default::default(),
             readme: None,

@@ -540,7 +540,7 @@ fn build_plugin_file(
         permissions: m.permissions.clone(),
         yanked: false,
         yank_reason: None,
-        dependencies: m.dependencies.clone(),
+        dependencies: m.dependencies.clone().into(),
         artifacts,
         settings: m.settings.clone(),
         readme,

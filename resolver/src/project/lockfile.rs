@@ -41,7 +41,7 @@ impl LockedPluginExt for LockedPlugin {
             registry: index.registry_name().to_string(),
             path: None,
             engine: version.engine.clone(),
-            dependencies: version.dependencies.clone(),
+            dependencies: version.dependencies.to_map(),
             permissions: version.permissions.clone(),
             granted: Vec::new(),
             disabled: false,

@@ -11,13 +11,24 @@
 //! constructors the TOML parser uses, so a decoded file is one the parser
 //! could have produced.
 
-use std::collections::BTreeMap;
-
-use super::{Artifact, Permission, PluginFile, StoredFile, Target, VersionEntry};
+use super::{Artifact, Dependencies, Permission, PluginFile, StoredFile, Target, VersionEntry};
 use crate::{Channel, IndexPath, PluginName, Sha256, Version};
 
 /// Tag that starts every encoding; bump it when the layout changes.
 const FORMAT: &[u8; 8] = b"prvfile6";
+
+/// The fewest bytes a version takes: three numbers, two empty strings
+/// (prerelease, build), an engine requirement of no comparators, an empty
+/// publication time, no permissions, the yanked flag, no reason, no
+/// dependencies, no artifacts, empty settings, no readme or attestation,
+/// and the span.
+const VERSION_MIN_BYTES: usize = 24 + 8 + 5 + 4 + 4 + 1 + 1 + 4 + 4 + 4 + 1 + 1 + 16;
+/// An operator, a major number, two absent numbers, an empty prerelease.
+const COMPARATOR_MIN_BYTES: usize = 1 + 8 + 1 + 1 + 4;
+/// A name and a requirement, both empty.
+const DEPENDENCY_MIN_BYTES: usize = 4 + 1 + 4;
+/// A target and a URL (empty at least), a digest and a size.
+const ARTIFACT_MIN_BYTES: usize = 4 + 4 + 32 + 8;
 
 impl PluginFile {
     /// This file in the binary form [`PluginFile::decode`] reads.
@@ -68,7 +79,7 @@ impl PluginFile {
                     Some((channel, version))
                 })
                 .collect::<Option<_>>()?,
-            versions: (0..r.len()?).map(|_| r.version()).collect::<Option<_>>()?,
+            versions: r.list(VERSION_MIN_BYTES, Reader::version)?,
         };
         let channels_ok = file
             .channels
@@ -227,6 +238,24 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// `n` items read by `item`, into a vector sized once: a collect
+    /// through `Option` cannot know its length, and a thousand-version
+    /// file then grew its vector a dozen times (README "Benchmarks").
+    /// Room is given for at most as many items as the bytes left could
+    /// hold at `min_bytes` each, so a corrupt count is no huge allocation.
+    fn list<T>(
+        &mut self,
+        min_bytes: usize,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n.min(self.0.len() / min_bytes));
+        for _ in 0..n {
+            out.push(item(self)?);
+        }
+        Some(out)
+    }
+
     pub(crate) fn strs(&mut self) -> Option<Vec<String>> {
         (0..self.len()?)
             .map(|_| self.str().map(str::to_string))
@@ -255,26 +284,26 @@ impl<'a> Reader<'a> {
         if self.flag()? {
             return semver::VersionReq::parse(self.str()?).ok();
         }
-        let comparators = (0..self.len()?)
-            .map(|_| {
-                let op = op_of(self.take(1)?[0])?;
-                let major = self.u64()?;
-                let (minor, patch) = (self.opt_u64()?, self.opt_u64()?);
-                // A form the parser never makes (`1.*.3`) is not ours.
-                if patch.is_some() && minor.is_none() {
-                    return None;
-                }
-                let pre = prerelease(self.str()?)?;
-                Some(semver::Comparator {
-                    op,
-                    major,
-                    minor,
-                    patch,
-                    pre,
-                })
-            })
-            .collect::<Option<_>>()?;
+        let comparators = self.list(COMPARATOR_MIN_BYTES, Self::comparator)?;
         Some(semver::VersionReq { comparators })
+    }
+
+    fn comparator(&mut self) -> Option<semver::Comparator> {
+        let op = op_of(self.take(1)?[0])?;
+        let major = self.u64()?;
+        let (minor, patch) = (self.opt_u64()?, self.opt_u64()?);
+        // A form the parser never makes (`1.*.3`) is not ours.
+        if patch.is_some() && minor.is_none() {
+            return None;
+        }
+        let pre = prerelease(self.str()?)?;
+        Some(semver::Comparator {
+            op,
+            major,
+            minor,
+            patch,
+            pre,
+        })
     }
 
     fn opt_u64(&mut self) -> Option<Option<u64>> {
@@ -293,15 +322,12 @@ impl<'a> Reader<'a> {
             .collect::<Option<_>>()?;
         let yanked = self.flag()?;
         let yank_reason = self.opt()?;
-        let mut dependencies = BTreeMap::new();
-        for _ in 0..self.len()? {
-            let name = PluginName::new(self.str()?).ok()?;
-            let req = self.req()?;
-            dependencies.insert(name, req);
-        }
-        let artifacts = (0..self.len()?)
-            .map(|_| self.artifact())
-            .collect::<Option<_>>()?;
+        let dependencies = self.list(DEPENDENCY_MIN_BYTES, |r| {
+            Some((PluginName::new(r.str()?).ok()?, r.req()?))
+        })?;
+        // Written in name order, each name once; anything else is not ours.
+        let dependencies = Dependencies::from_sorted(dependencies)?;
+        let artifacts = self.list(ARTIFACT_MIN_BYTES, Self::artifact)?;
         let settings = crate::settings::from_text(self.str()?)?;
         let readme = self.stored()?;
         let attestation = self.stored()?;
@@ -479,6 +505,35 @@ size = 1
                 assert!(PluginName::new(f.name.as_str()).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn the_fewest_bytes_of_each_item_are_what_its_smallest_form_takes() {
+        // Room is given by these counts; one too large only costs a
+        // reallocation, but the smallest forms are what they describe.
+        let mut w = Writer(Vec::new());
+        w.version(&VersionEntry {
+            version: Version::parse("0.0.0").unwrap(),
+            engine: semver::VersionReq { comparators: vec![] },
+            published: String::new(),
+            permissions: Vec::new(),
+            yanked: false,
+            yank_reason: None,
+            dependencies: Dependencies::new(),
+            artifacts: Vec::new(),
+            settings: Default::default(),
+            readme: None,
+            attestation: None,
+            span: 0..0,
+        });
+        assert_eq!(w.0.len(), VERSION_MIN_BYTES);
+        let mut w = Writer(Vec::new());
+        w.req(&semver::VersionReq::parse("^1").unwrap());
+        assert_eq!(w.0.len(), 1 + 4 + COMPARATOR_MIN_BYTES);
+        let mut w = Writer(Vec::new());
+        w.str("");
+        w.req(&semver::VersionReq { comparators: vec![] });
+        assert_eq!(w.0.len(), DEPENDENCY_MIN_BYTES);
     }
 
     #[test]

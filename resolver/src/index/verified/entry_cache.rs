@@ -155,8 +155,8 @@ impl EntryCache {
     /// The parsed plugin file at `path` whose bytes have digest `file` and
     /// whose signature has digest `signature`, if it verified before.
     pub(crate) fn plugin(&self, path: &str, file: Sha256, signature: Sha256) -> Option<PluginFile> {
-        let sealed = self.get(self.key(Kind::Plugin, path, &[file, signature]))?;
-        PluginFile::decode(sealed.payload()).filter(|p| {
+        let key = self.key(Kind::Plugin, path, &[file, signature]);
+        self.read(key, PluginFile::decode).filter(|p| {
             // The name is bound to the path; an entry saying otherwise is
             // not one this cache wrote.
             plugres_schema::name_from_index_path(path).as_ref() == Some(&p.name)
@@ -267,6 +267,23 @@ impl EntryCache {
         unseal(key, bytes)
     }
 
+    /// What `decode` makes of the payload kept under `key`, read into a
+    /// buffer this thread keeps: a large lock reads hundreds of entries,
+    /// and a fresh buffer for each came from fresh pages (README
+    /// "Benchmarks").
+    fn read<T>(&self, key: Sha256, decode: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            std::fs::File::open(self.file(key))
+                .and_then(|mut f| std::io::Read::read_to_end(&mut f, buffer))
+                .ok()?;
+            decode(unsealed(key, buffer)?)
+        })
+    }
+
     fn put(&self, key: Sha256, payload: &[u8]) {
         self.writer.write((self.file(key), seal(key, payload)));
     }
@@ -294,6 +311,12 @@ fn seal(key: Sha256, payload: &[u8]) -> Vec<u8> {
 }
 
 fn unseal(key: Sha256, bytes: Vec<u8>) -> Option<Sealed> {
+    unsealed(key, &bytes)?;
+    Some(Sealed(bytes))
+}
+
+/// The payload of the entry `bytes`, when its seal checks.
+fn unsealed(key: Sha256, bytes: &[u8]) -> Option<&[u8]> {
     if bytes.len() < 64 || bytes[..32] != key.as_bytes()[..] {
         return None;
     }
@@ -301,7 +324,7 @@ fn unseal(key: Sha256, bytes: Vec<u8>) -> Option<Sealed> {
     if Sha256::of(&bytes[..body_end]).as_bytes()[..] != bytes[body_end..] {
         return None;
     }
-    Some(Sealed(bytes))
+    Some(&bytes[32..body_end])
 }
 
 /// An entry whose seal checked: its payload is read in place (a catalog

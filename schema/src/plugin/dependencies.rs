@@ -1,0 +1,213 @@
+//! [`Dependencies`]: what one published version requires, by name.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+
+use semver::VersionReq;
+
+use crate::name::PluginName;
+
+/// A version's dependencies, in name order, each name once.
+///
+/// A sorted list rather than a `BTreeMap`: a map's first entry allocates a
+/// node with room for eleven, and a large lock holds ten thousand versions
+/// of one to three dependencies each, so those nodes were the largest part
+/// of its memory (README "Benchmarks"). Lookups search the sorted names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dependencies(Vec<(PluginName, VersionReq)>);
+
+impl Dependencies {
+    pub fn new() -> Self {
+        Dependencies(Vec::new())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each name and its requirement, in name order.
+    pub fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&PluginName, &VersionReq)> + ExactSizeIterator + Clone
+    {
+        self.0.iter().map(|(n, r)| (n, r))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &PluginName> + ExactSizeIterator + Clone {
+        self.0.iter().map(|(n, _)| n)
+    }
+
+    pub fn values(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = &VersionReq> + ExactSizeIterator + Clone {
+        self.0.iter().map(|(_, r)| r)
+    }
+
+    /// The requirement on `name`, if this version depends on it.
+    pub fn get<Q>(&self, name: &Q) -> Option<&VersionReq>
+    where
+        PluginName: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.find(name).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key<Q>(&self, name: &Q) -> bool
+    where
+        PluginName: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.find(name).is_ok()
+    }
+
+    /// Sets the requirement on `name`, returning the one it replaces.
+    pub fn insert(&mut self, name: PluginName, req: VersionReq) -> Option<VersionReq> {
+        match self.find(name.borrow()) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, req)),
+            Err(i) => {
+                self.0.insert(i, (name, req));
+                None
+            }
+        }
+    }
+
+    /// `list` when it is in name order with each name once.
+    pub(crate) fn from_sorted(list: Vec<(PluginName, VersionReq)>) -> Option<Self> {
+        list.is_sorted_by(|a, b| a.0 < b.0)
+            .then_some(Dependencies(list))
+    }
+
+    /// The same requirements as a map, for the types that keep one.
+    pub fn to_map(&self) -> BTreeMap<PluginName, VersionReq> {
+        self.0.iter().cloned().collect()
+    }
+
+    fn find<Q>(&self, name: &Q) -> Result<usize, usize>
+    where
+        PluginName: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.0.binary_search_by(|(n, _)| n.borrow().cmp(name))
+    }
+}
+
+/// Like a map's: a name given twice keeps its last requirement.
+impl FromIterator<(PluginName, VersionReq)> for Dependencies {
+    fn from_iter<I: IntoIterator<Item = (PluginName, VersionReq)>>(items: I) -> Self {
+        let mut list: Vec<_> = items.into_iter().collect();
+        if !list.is_sorted_by(|a, b| a.0 < b.0) {
+            // Stable: of equal names, the last given comes last.
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            list.reverse();
+            list.dedup_by(|later, earlier| later.0 == earlier.0);
+            list.reverse();
+        }
+        Dependencies(list)
+    }
+}
+
+impl From<BTreeMap<PluginName, VersionReq>> for Dependencies {
+    fn from(map: BTreeMap<PluginName, VersionReq>) -> Self {
+        Dependencies(map.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Dependencies {
+    type Item = (&'a PluginName, &'a VersionReq);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (PluginName, VersionReq)>,
+        fn(&'a (PluginName, VersionReq)) -> (&'a PluginName, &'a VersionReq),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(n, r)| (n, r))
+    }
+}
+
+impl IntoIterator for Dependencies {
+    type Item = (PluginName, VersionReq);
+    type IntoIter = std::vec::IntoIter<(PluginName, VersionReq)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<Q> std::ops::Index<&Q> for Dependencies
+where
+    PluginName: Borrow<Q>,
+    Q: Ord + ?Sized,
+{
+    type Output = VersionReq;
+
+    fn index(&self, name: &Q) -> &VersionReq {
+        self.get(name).expect("no dependency of that name")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> PluginName {
+        PluginName::new(s).unwrap()
+    }
+
+    fn req(s: &str) -> VersionReq {
+        VersionReq::parse(s).unwrap()
+    }
+
+    #[test]
+    fn collecting_keeps_name_order_and_the_last_of_a_name_given_twice() {
+        let deps: Dependencies = [
+            (name("zeta"), req("^1")),
+            (name("alpha"), req("^2")),
+            (name("zeta"), req("^3")),
+            (name("mid"), req("^4")),
+        ]
+        .into_iter()
+        .collect();
+        let listed: Vec<(String, String)> = deps
+            .iter()
+            .map(|(n, r)| (n.to_string(), r.to_string()))
+            .collect();
+        let map: BTreeMap<PluginName, VersionReq> = [
+            (name("zeta"), req("^1")),
+            (name("alpha"), req("^2")),
+            (name("zeta"), req("^3")),
+            (name("mid"), req("^4")),
+        ]
+        .into_iter()
+        .collect();
+        let from_map: Vec<(String, String)> = map
+            .iter()
+            .map(|(n, r)| (n.to_string(), r.to_string()))
+            .collect();
+        assert_eq!(listed, from_map);
+        assert_eq!(deps.to_map(), map);
+    }
+
+    #[test]
+    fn lookups_and_inserts_behave_like_a_map() {
+        let mut deps = Dependencies::new();
+        assert!(deps.is_empty());
+        assert_eq!(deps.insert(name("b"), req("^1")), None);
+        assert_eq!(deps.insert(name("a"), req("^2")), None);
+        assert_eq!(deps.insert(name("c"), req("^3")), None);
+        assert_eq!(deps.insert(name("b"), req("^4")), Some(req("^1")));
+        assert_eq!(deps.len(), 3);
+        assert_eq!(
+            deps.keys().map(PluginName::as_str).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(deps.get(&name("b")), Some(&req("^4")));
+        assert_eq!(deps[&name("c")], req("^3"));
+        assert!(deps.contains_key(&name("a")));
+        assert!(!deps.contains_key(&name("d")));
+        assert_eq!(deps.get(&name("zz")), None);
+    }
+}
