@@ -514,7 +514,9 @@ size = 1
         let mut w = Writer(Vec::new());
         w.version(&VersionEntry {
             version: Version::parse("0.0.0").unwrap(),
-            engine: semver::VersionReq { comparators: vec![] },
+            engine: semver::VersionReq {
+                comparators: vec![],
+            },
             published: String::new(),
             permissions: Vec::new(),
             yanked: false,
@@ -532,7 +534,9 @@ size = 1
         assert_eq!(w.0.len(), 1 + 4 + COMPARATOR_MIN_BYTES);
         let mut w = Writer(Vec::new());
         w.str("");
-        w.req(&semver::VersionReq { comparators: vec![] });
+        w.req(&semver::VersionReq {
+            comparators: vec![],
+        });
         assert_eq!(w.0.len(), DEPENDENCY_MIN_BYTES);
     }
 

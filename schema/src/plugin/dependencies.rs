@@ -163,31 +163,17 @@ mod tests {
 
     #[test]
     fn collecting_keeps_name_order_and_the_last_of_a_name_given_twice() {
-        let deps: Dependencies = [
-            (name("zeta"), req("^1")),
-            (name("alpha"), req("^2")),
-            (name("zeta"), req("^3")),
-            (name("mid"), req("^4")),
+        let given = [
+            ("zeta", "^1"),
+            ("alpha", "^2"),
+            ("zeta", "^3"),
+            ("mid", "^4"),
         ]
-        .into_iter()
-        .collect();
-        let listed: Vec<(String, String)> = deps
-            .iter()
-            .map(|(n, r)| (n.to_string(), r.to_string()))
-            .collect();
-        let map: BTreeMap<PluginName, VersionReq> = [
-            (name("zeta"), req("^1")),
-            (name("alpha"), req("^2")),
-            (name("zeta"), req("^3")),
-            (name("mid"), req("^4")),
-        ]
-        .into_iter()
-        .collect();
-        let from_map: Vec<(String, String)> = map
-            .iter()
-            .map(|(n, r)| (n.to_string(), r.to_string()))
-            .collect();
-        assert_eq!(listed, from_map);
+        .map(|(n, r)| (name(n), req(r)));
+        let deps: Dependencies = given.clone().into_iter().collect();
+        let map: BTreeMap<PluginName, VersionReq> = given.into_iter().collect();
+        assert!(deps.iter().eq(map.iter()));
+        assert_eq!(deps.get(&name("zeta")), Some(&req("^3")));
         assert_eq!(deps.to_map(), map);
     }
 
