@@ -58,7 +58,7 @@ pub(crate) mod test_nginx;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
@@ -214,6 +214,10 @@ struct Inner {
     kept: Mutex<BTreeSet<String>>,
     /// Digests the verified snapshot lists (see [`IndexBackend::pin`]).
     pins: Mutex<HashMap<String, Sha256>>,
+    /// Paths fetched with no pin for them yet: on a first use, the
+    /// project's plugins are fetched while the trust chain that pins them
+    /// is checked, and their bytes are held to the pin once it comes.
+    unpinned: Mutex<HashSet<String>>,
     /// Limits below [`MAX_FILE_SIZE`] (see [`IndexBackend::read_at_most`]).
     limits: Mutex<HashMap<String, (u64, &'static str)>>,
     /// Paths answered with a new body in this session: the signature of
@@ -300,6 +304,7 @@ impl SparseBackend {
                 read: Mutex::new(BTreeSet::new()),
                 kept: Mutex::new(BTreeSet::new()),
                 pins: Mutex::new(HashMap::new()),
+                unpinned: Mutex::new(HashSet::new()),
                 limits: Mutex::new(HashMap::new()),
                 fresh: Mutex::new(BTreeSet::new()),
             }),
@@ -476,7 +481,36 @@ impl Inner {
             .entry(path.to_string())
             .or_default()
             .clone();
-        slot.get_or_init(|| self.fetch(path)).clone()
+        let fetched = slot.get_or_init(|| self.fetch(path)).clone();
+        match self.pinned_since(path) {
+            Some(want) => self.held_to(path, want, fetched),
+            None => fetched,
+        }
+    }
+
+    /// The pin of `path` when it came after `path` was fetched (asked for
+    /// once: the answer is then settled).
+    fn pinned_since(&self, path: &str) -> Option<Sha256> {
+        let want = *lock(&self.pins).get(path)?;
+        lock(&self.unpinned).remove(path).then_some(want)
+    }
+
+    /// `fetched` when it has the digest the snapshot pins; otherwise (a
+    /// CDN's older copy, or an absence the snapshot contradicts) the file
+    /// fetched again as a pinned file is, in place of the first answer,
+    /// which is not cached.
+    fn held_to(&self, path: &str, want: Sha256, fetched: Fetched) -> Fetched {
+        if matches!(&fetched, Ok(Some(bytes)) if Sha256::of(bytes) == want) {
+            return fetched;
+        }
+        lock(&self.pending).retain(|(p, ..)| p != path);
+        // The plain URL just gave this answer: ask past caches at once.
+        let again = self
+            .fetch_wanted(path, want, Some(http_logic::bust_value()))
+            .and_then(|(answer, wanted)| self.pinned_answer(path, answer, wanted));
+        let settled = Arc::new(OnceLock::from(again.clone()));
+        lock(&self.memo).insert(path.to_string(), settled);
+        again
     }
 
     /// Starts workers for the queued paths no idle worker will take, as
@@ -551,6 +585,7 @@ impl Inner {
                 }
             };
         }
+        lock(&self.unpinned).insert(path.to_string());
         let (cached_body, validators) = match cached {
             Some(Cached::Body { bytes, validators }) => (Some(bytes), Some(validators)),
             _ => (None, None),
@@ -607,15 +642,28 @@ impl Inner {
             lock(&self.missing).insert(path.to_string());
             return Err(Failure::NotCached);
         }
-        let fetch = |bust| -> Result<(Answer, bool), Failure> {
-            let answer = self.fetch_url(path, bust, None)?;
-            let wanted = matches!(&answer, Answer::Body(bytes, _) if Sha256::of(bytes) == want);
-            Ok((answer, wanted))
-        };
-        let (mut answer, mut wanted) = fetch(None)?;
+        let (mut answer, mut wanted) = self.fetch_wanted(path, want, None)?;
         if !wanted {
-            (answer, wanted) = fetch(Some(http_logic::bust_value()))?;
+            (answer, wanted) = self.fetch_wanted(path, want, Some(http_logic::bust_value()))?;
         }
+        self.pinned_answer(path, answer, wanted)
+    }
+
+    /// `path` fetched with the query `bust` (or none), and whether it came
+    /// with the digest `want`.
+    fn fetch_wanted(
+        &self,
+        path: &str,
+        want: Sha256,
+        bust: Option<u128>,
+    ) -> Result<(Answer, bool), Failure> {
+        let answer = self.fetch_url(path, bust, None)?;
+        let wanted = matches!(&answer, Answer::Body(bytes, _) if Sha256::of(bytes) == want);
+        Ok((answer, wanted))
+    }
+
+    /// What a pinned fetch answers: a body is cached only when `wanted`.
+    fn pinned_answer(&self, path: &str, answer: Answer, wanted: bool) -> Fetched {
         match answer {
             Answer::Body(bytes, validators) => {
                 let bytes = Arc::new(bytes);

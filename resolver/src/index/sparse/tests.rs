@@ -1229,3 +1229,52 @@ fn a_path_with_build_metadata_is_fetched() {
         "{targets:?}"
     );
 }
+
+/// On a first use the project's plugins are fetched while the trust chain
+/// is checked, before anything asks for them; what came then is held to
+/// the digest the snapshot pins, so a CDN's older copy is fetched again
+/// past its cache, as for any pinned file. A later run asks for nothing
+/// early.
+#[test]
+fn a_first_use_fetches_the_projects_plugins_at_once_and_holds_them_to_the_snapshot() {
+    let (ix, _online, _) = served_with_snapshot(&["hello"]);
+    ix.head();
+    // nginx as a stale CDN: without the cache-busting query, hello.toml is
+    // an older copy.
+    std::fs::create_dir_all(ix.root().join("stale")).unwrap();
+    let path = "plugins/he/ll/hello.toml";
+    let mut older = std::fs::read(ix.root().join(path)).unwrap();
+    older.extend_from_slice(b"\n");
+    std::fs::write(ix.root().join("stale/hello.toml"), older).unwrap();
+    let extra = "location = /plugins/he/ll/hello.toml { if ($args !~ \"plugres-refresh\") { rewrite ^ /stale/hello.toml break; } }";
+    let nginx = Nginx::serve(ix.root(), extra);
+    let cache = tempfile::tempdir().unwrap();
+    let trust = crate::index::TrustOptions {
+        first_use_prefetch: vec![path.to_string()],
+        ..trust_kept_in(cache.path())
+    };
+    let open = || {
+        let b = Box::new(backend(&nginx.url(0), cache.path()));
+        VerifiedIndex::open_with(b, "acme", &[ix.root_public()], &trust).unwrap()
+    };
+
+    let cold = open();
+    until_arrived(&cold, path);
+    let hits = nginx.hits("hello.toml");
+    assert_eq!(hits.len(), 1, "fetched before any read: {hits:?}");
+    assert!(cold.plugin(&name("hello")).unwrap().is_some());
+    drop(cold);
+    let hits = nginx.hits("hello.toml");
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(hits[1].target.contains("plugres-refresh="), "{hits:?}");
+
+    let from = nginx.log().len();
+    let warm = open();
+    assert!(warm.plugin(&name("hello")).unwrap().is_some());
+    drop(warm);
+    assert_eq!(
+        targets_since(&nginx, from),
+        [("/timestamp.toml".to_string(), 200)],
+        "the kept copy is the pinned one; nothing is fetched early"
+    );
+}

@@ -68,6 +68,10 @@ pub struct TrustOptions {
     /// Where fields of index files this plugres does not know are
     /// reported (README "Format evolution"); default: nowhere.
     pub notices: super::FieldNotices,
+    /// Index paths worth fetching at once on a first use (the project's
+    /// plugins), while the trust chain is checked rather than after it:
+    /// nothing of them is trusted before the snapshot pins their digests.
+    pub first_use_prefetch: Vec<String>,
 }
 
 /// The trusted state of an index after [`establish`].
@@ -214,6 +218,9 @@ pub(crate) fn establish(
     // Only with trust state kept: without it every run is a first use, and
     // an index with no head would cost a 404 on each.
     let first_use = store.as_ref().is_some_and(|s| s.seen == Seen::default());
+    if first_use {
+        backend.prefetch(&opts.first_use_prefetch);
+    }
     if first_use && let Some(headed) = head::Headed::of(backend) {
         // An expired head is no head: the files behind it may be fresh.
         // Its unknown fields are named only if it is used.

@@ -33,21 +33,25 @@ use crate::project::{DEFAULT_REGISTRY, IndexLocation, Manifest, RegistrySpec};
 /// root keys. Git and sparse indexes are cached under
 /// `opts.index_cache_dir` and read only from there when `opts.offline`.
 pub(crate) fn open(spec: &RegistrySpec, opts: &Options) -> Result<VerifiedIndex, OpsError> {
-    open_with(spec, opts, opts.offline, false, false)
+    open_with(spec, opts, opts.offline, false, false, &[])
 }
 
 /// `required`: the project's lock recorded a snapshot of this registry,
 /// so an index without one is a downgrade (see
 /// [`TrustOptions::require_snapshot`](crate::index::TrustOptions)).
+/// `roots`: the index paths of the project's plugins from this registry,
+/// fetched at once on a first use.
 fn open_with(
     spec: &RegistrySpec,
     opts: &Options,
     offline: bool,
     refresh: bool,
     required: bool,
+    roots: &[String],
 ) -> Result<VerifiedIndex, OpsError> {
     let mut trust = opts.trust.clone();
     trust.require_snapshot |= spec.require_snapshot || required;
+    trust.first_use_prefetch = roots.to_vec();
     open_backend(spec, opts, offline, refresh, &trust)
 }
 
@@ -167,11 +171,21 @@ pub(crate) struct Registries<'o> {
     /// [`Registries::saving_trust_meanwhile`]); otherwise an index is
     /// opened only once it is recorded.
     trust_meanwhile: bool,
+    /// Index paths of plugres.toml's plugins, by registry: what a first
+    /// use of that registry fetches while it checks the trust chain.
+    roots: BTreeMap<String, Vec<String>>,
 }
 
 impl<'o> Registries<'o> {
     pub(crate) fn new(manifest: &Manifest, opts: &'o Options) -> Self {
-        Self::unopened(manifest.registries.clone(), opts, false)
+        let mut registries = Self::unopened(manifest.registries.clone(), opts, false);
+        for (name, spec) in &manifest.plugins {
+            if spec.path.is_none() {
+                let paths = registries.roots.entry(spec.registry.clone()).or_default();
+                paths.push(plugres_schema::index_path(name));
+            }
+        }
+        registries
     }
 
     /// The registries `specs`, outside a project (`plugres search
@@ -195,6 +209,7 @@ impl<'o> Registries<'o> {
             snapshot_locked: BTreeSet::new(),
             checked: CheckedEntries::under(&opts.index_cache_dir),
             trust_meanwhile: false,
+            roots: BTreeMap::new(),
         }
     }
 
@@ -205,6 +220,7 @@ impl<'o> Registries<'o> {
         Registries {
             snapshot_locked: self.snapshot_locked.clone(),
             trust_meanwhile: self.trust_meanwhile,
+            roots: self.roots.clone(),
             ..Self::unopened(self.specs.clone(), self.opts, true)
         }
     }
@@ -256,7 +272,10 @@ impl<'o> Registries<'o> {
         let required = self.snapshot_locked.contains(name);
         let (offline, refresh) = (self.opts.offline, self.refresh);
         take(&self.online[name], || {
-            self.settled(open_with(spec, self.opts, offline, refresh, required)?)
+            let roots = self.roots.get(name).map_or(&[][..], Vec::as_slice);
+            self.settled(open_with(
+                spec, self.opts, offline, refresh, required, roots,
+            )?)
         })
     }
 
@@ -278,7 +297,7 @@ impl<'o> Registries<'o> {
         let spec = self.spec(name)?;
         let required = self.snapshot_locked.contains(name);
         take(&self.cached[name], || {
-            self.settled(open_with(spec, self.opts, true, false, required)?)
+            self.settled(open_with(spec, self.opts, true, false, required, &[])?)
         })
     }
 
