@@ -207,7 +207,12 @@ impl CandidateSource for Graph {
                     .map(|r| Candidate {
                         version: r.version.clone(),
                         engine: r.engine.clone(),
-                        dependencies: r.deps.iter().map(|(n, q)| (n.clone(), q.clone())).collect(),
+                        // Names were checked as the graph was read.
+                        dependencies: r
+                            .deps
+                            .iter()
+                            .filter_map(|(n, q)| Some((PluginName::new(n).ok()?, q.clone())))
+                            .collect(),
                         yanked: r.yanked.then_some(None),
                         usable: true,
                         unattested: false,

@@ -640,7 +640,7 @@ fn validate_dependencies(
     raw: &BTreeMap<Spanned<String>, Spanned<String>>,
     own: Option<&PluginName>,
 ) -> Dependencies {
-    let mut out = Dependencies::new();
+    let mut out = Vec::new();
     for (k, v) in raw {
         let dep = match PluginName::new(k.get_ref()) {
             Ok(n) => n,
@@ -654,10 +654,10 @@ fn validate_dependencies(
             continue;
         }
         if let Some(req) = parse_req(d, v, &format!("requirement for dependency `{dep}`")) {
-            out.insert(dep, req);
+            out.push((dep, req));
         }
     }
-    out
+    out.into_iter().collect()
 }
 
 pub(crate) fn validate_artifacts(

@@ -47,11 +47,7 @@ impl<'a> IndexCandidates<'a> {
             .map(|v| Candidate {
                 version: v.version.semver().clone(),
                 engine: v.engine.clone(),
-                dependencies: v
-                    .dependencies
-                    .iter()
-                    .map(|(n, r)| (n.to_string(), r.clone()))
-                    .collect(),
+                dependencies: v.dependencies.shared(),
                 yanked: v.yanked.then(|| v.yank_reason.clone()),
                 usable: select_artifact(&v.artifacts, |a| &a.target, self.target.as_deref())
                     .is_some()
@@ -146,8 +142,11 @@ mod tests {
         assert_eq!(yanked.yanked, Some(Some("broken".to_string())));
         assert_eq!(yanked.engine.to_string(), ">=1.4, <2");
         assert_eq!(
-            yanked.dependencies,
-            vec![("greeter-core".to_string(), "^0.3".parse().unwrap())]
+            yanked.dependencies[..],
+            [(
+                PluginName::new("greeter-core").unwrap(),
+                "^0.3".parse().unwrap()
+            )]
         );
         assert_eq!(all[0].yanked, None);
         assert!(src.candidates("missing").unwrap().is_none());

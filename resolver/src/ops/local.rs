@@ -52,7 +52,7 @@ impl LocalPlugin {
             dependencies: m
                 .dependencies
                 .iter()
-                .map(|(n, r)| (n.to_string(), r.clone()))
+                .map(|(n, r)| (n.clone(), r.clone()))
                 .collect(),
             yanked: None,
             usable: true,

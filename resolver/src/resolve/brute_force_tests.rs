@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use plugres_schema::PluginName;
 use semver::{Version, VersionReq};
 
 use super::{Candidate, CandidateSource, Request, ResolveError, SourceError, resolve};
@@ -88,7 +89,7 @@ fn generate(seed: u64) -> Case {
                 version: Version::parse(version).expect("pool version parses"),
                 engine: VersionReq::parse(rng.pick(ENGINE_REQS))
                     .expect("engine requirement parses"),
-                dependencies: Vec::new(),
+                dependencies: Arc::from([]),
                 yanked: rng.chance(15).then(|| Some("bad".to_owned())),
                 usable: rng.chance(90),
                 unattested: false,
@@ -101,6 +102,7 @@ fn generate(seed: u64) -> Case {
             let count = [0, 0, 0, 1, 1, 2][rng.below(6)];
             let dependencies = (0..count)
                 .map(|_| requirement(&mut rng, &plugins))
+                .map(|(n, r)| (PluginName::new(&n).expect("generated names are names"), r))
                 .collect();
             plugins[i][v].dependencies = dependencies;
         }
@@ -131,7 +133,7 @@ fn generate(seed: u64) -> Case {
 /// `assignment[i]`: the index of the chosen version of `p{i}`, if any.
 type Assignment = Vec<Option<usize>>;
 
-fn satisfied(case: &Case, assignment: &Assignment, (name, req): &(String, VersionReq)) -> bool {
+fn satisfied(case: &Case, assignment: &Assignment, name: &str, req: &VersionReq) -> bool {
     let chosen = index_of(name).and_then(|i| Some(&case.plugins.get(i)?[assignment[i]?]));
     chosen.is_some_and(|c| req.matches(&c.version))
 }
@@ -139,7 +141,10 @@ fn satisfied(case: &Case, assignment: &Assignment, (name, req): &(String, Versio
 /// Every requirement met, the engine fits, nothing unusable or wrongly yanked.
 fn valid(case: &Case, assignment: &Assignment) -> bool {
     let request = &case.request;
-    request.roots.iter().all(|r| satisfied(case, assignment, r))
+    request
+        .roots
+        .iter()
+        .all(|(name, req)| satisfied(case, assignment, name, req))
         && assignment.iter().enumerate().all(|(i, chosen)| {
             let Some(v) = chosen else { return true };
             let c = &case.plugins[i][*v];
@@ -149,7 +154,7 @@ fn valid(case: &Case, assignment: &Assignment) -> bool {
                 && c.engine.matches(&request.engine_version)
                 && c.dependencies
                     .iter()
-                    .all(|d| satisfied(case, assignment, d))
+                    .all(|(name, req)| satisfied(case, assignment, name.as_str(), req))
         })
 }
 

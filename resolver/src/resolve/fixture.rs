@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use plugres_schema::PluginName;
 use semver::{Version, VersionReq};
 
 use super::{Candidate, CandidateSource, Request, SourceError};
@@ -53,7 +54,7 @@ impl Index {
         list.push(Candidate {
             version: ver(version),
             engine: VersionReq::STAR,
-            dependencies: Vec::new(),
+            dependencies: Arc::from([]),
             yanked: None,
             usable: true,
             unattested: false,
@@ -74,9 +75,13 @@ impl Index {
     }
 
     pub(crate) fn dep(mut self, name: &str, requirement: &str) -> Self {
-        self.last()
-            .dependencies
-            .push((name.to_owned(), req(requirement)));
+        let last = self.last();
+        let mut dependencies = last.dependencies.to_vec();
+        dependencies.push((
+            PluginName::new(name).expect("a plugin name"),
+            req(requirement),
+        ));
+        last.dependencies = dependencies.into();
         self
     }
 

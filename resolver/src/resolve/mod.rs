@@ -51,6 +51,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use plugres_schema::PluginName;
 use semver::{Version, VersionReq};
 
 pub use report::VERBOSE_HINT;
@@ -63,7 +64,11 @@ pub struct Candidate {
     pub version: Version,
     /// Engine versions this plugin version runs on.
     pub engine: VersionReq,
-    pub dependencies: Vec<(String, VersionReq)>,
+    /// What it requires, by plugin (a name given twice must meet both).
+    /// Shared with the index's parsed file (see
+    /// [`plugres_schema::Dependencies::shared`]): a large lock's ten
+    /// thousand versions are not copied to be offered.
+    pub dependencies: Arc<[(PluginName, VersionReq)]>,
     /// `Some(reason)` when yanked; the reason may be absent.
     pub yanked: Option<Option<String>>,
     /// `false` when there is no artifact for the project's target, or it

@@ -119,7 +119,7 @@ impl<'a> Provider<'a> {
                 let mut deps: Vec<String> = candidate
                     .dependencies
                     .iter()
-                    .map(|(d, _)| d.clone())
+                    .map(|(d, _)| d.to_string())
                     .collect();
                 deps.sort();
                 deps.dedup();
@@ -181,7 +181,7 @@ impl<'a> Provider<'a> {
             .filter(|c| self.selectable(name, c) && range.contains_version(&c.version))
             .max_by_key(|c| (Some(&c.version) == locked, &c.version));
         if let Some(c) = likely {
-            self.prefetch(c.dependencies.iter().map(|(d, _)| d));
+            self.prefetch(c.dependencies.iter().map(|(d, _)| d.as_str()));
         }
     }
 
@@ -217,14 +217,15 @@ impl<'a> Provider<'a> {
     }
 
     /// Tells the source about plugins not asked for yet.
-    fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n String>) {
+    fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n str>) {
         let cache = self.cache.borrow();
         let mut seen = self.prefetched.borrow_mut();
         let fresh: Vec<String> = names
             .into_iter()
-            .filter(|n| !cache.contains_key(*n) && seen.insert((*n).clone()))
-            .cloned()
+            .filter(|n| !cache.contains_key(*n) && !seen.contains(*n))
+            .map(str::to_owned)
             .collect();
+        seen.extend(fresh.iter().cloned());
         drop((cache, seen));
         if !fresh.is_empty() {
             self.source.prefetch(&fresh);
@@ -243,7 +244,7 @@ impl<'a> Provider<'a> {
         let locked = locked.filter(|v| range.contains_version(v));
         let locked = locked.and_then(|v| list.iter().find(|c| &c.version == v));
         if let Some(c) = locked.filter(|c| c.usable) {
-            self.prefetch(c.dependencies.iter().map(|(d, _)| d));
+            self.prefetch(c.dependencies.iter().map(|(d, _)| d.as_str()));
             return Ok(Some(SolverVersion::from(&c.version)));
         }
         let newest = list
@@ -254,7 +255,7 @@ impl<'a> Provider<'a> {
         // would try cost requests that most resolutions never read (cargo
         // fetches no more than it reads either).
         if let Some(c) = newest {
-            self.prefetch(c.dependencies.iter().map(|(d, _)| d));
+            self.prefetch(c.dependencies.iter().map(|(d, _)| d.as_str()));
         }
         Ok(newest.map(|c| SolverVersion::from(&c.version)))
     }
@@ -267,12 +268,12 @@ impl<'a> Provider<'a> {
         let Some(candidate) = self.candidate(name, version) else {
             return Dependencies::Unavailable(format!("`{name} {version}` is not in the index"));
         };
-        self.prefetch(candidate.dependencies.iter().map(|(d, _)| d));
+        self.prefetch(candidate.dependencies.iter().map(|(d, _)| d.as_str()));
         // PubGrub cannot take a package depending on itself: check it here.
         let (own, others): (Vec<_>, Vec<_>) = candidate
             .dependencies
-            .into_iter()
-            .partition(|(d, _)| d == name);
+            .iter()
+            .partition(|(d, _)| d.as_str() == name);
         if let Some((_, req)) = own.iter().find(|(_, req)| !self.set(req).contains(version)) {
             return Dependencies::Unavailable(format!("it requires itself at `{req}`"));
         }
@@ -284,18 +285,20 @@ impl<'a> Provider<'a> {
         if !engine.contains_version(&self.request.engine_version) {
             deps.push((Package::Engine, engine));
         }
-        deps.extend(self.merged(&others));
+        deps.extend(self.merged(others.iter().map(|(n, r)| (n.as_str(), r))));
         Dependencies::Available(deps.into_iter().collect())
     }
 
     /// Requirements as PubGrub terms, one per plugin (repeated names are
     /// intersected), remembered for the failure report.
-    fn merged(&self, requirements: &[(String, VersionReq)]) -> Vec<(Package, SemverSet)> {
-        self.requirements
-            .borrow_mut()
-            .extend(requirements.iter().cloned());
-        let mut by_name: BTreeMap<&String, SemverSet> = BTreeMap::new();
+    fn merged<'r>(
+        &self,
+        requirements: impl IntoIterator<Item = (&'r str, &'r VersionReq)>,
+    ) -> Vec<(Package, SemverSet)> {
+        let mut noted = self.requirements.borrow_mut();
+        let mut by_name: BTreeMap<&str, SemverSet> = BTreeMap::new();
         for (name, req) in requirements {
+            noted.push((name.to_owned(), req.clone()));
             let set = self.set(req);
             by_name
                 .entry(name)
@@ -304,7 +307,7 @@ impl<'a> Provider<'a> {
         }
         by_name
             .into_iter()
-            .map(|(name, set)| (Package::Plugin(name.clone()), set))
+            .map(|(name, set)| (Package::Plugin(name.to_owned()), set))
             .collect()
     }
 }
@@ -372,12 +375,13 @@ impl DependencyProvider for Provider<'_> {
     ) -> Result<Dependencies<Package, SemverSet, String>, SourceError> {
         Ok(match package {
             Package::Root => {
-                self.prefetch(self.request.roots.iter().map(|(name, _)| name));
+                self.prefetch(self.request.roots.iter().map(|(name, _)| name.as_str()));
                 let mut deps = vec![(
                     Package::Engine,
                     SemverSet::singleton(SolverVersion::from(&self.request.engine_version)),
                 )];
-                deps.extend(self.merged(&self.request.roots));
+                let roots = self.request.roots.iter();
+                deps.extend(self.merged(roots.map(|(n, r)| (n.as_str(), r))));
                 Dependencies::Available(deps.into_iter().collect())
             }
             Package::Engine => Dependencies::Available(Default::default()),

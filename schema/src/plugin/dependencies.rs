@@ -2,6 +2,7 @@
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
 
 use semver::VersionReq;
 
@@ -13,12 +14,23 @@ use crate::name::PluginName;
 /// node with room for eleven, and a large lock holds ten thousand versions
 /// of one to three dependencies each, so those nodes were the largest part
 /// of its memory (README "Benchmarks"). Lookups search the sorted names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Dependencies(Vec<(PluginName, VersionReq)>);
+/// The list is shared ([`Dependencies::shared`]): the resolver's view of a
+/// version holds the same one, not a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependencies(Arc<[(PluginName, VersionReq)]>);
+
+/// The one empty list every version without dependencies shares.
+static NONE: LazyLock<Arc<[(PluginName, VersionReq)]>> = LazyLock::new(|| Arc::from([]));
+
+impl Default for Dependencies {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Dependencies {
     pub fn new() -> Self {
-        Dependencies(Vec::new())
+        Dependencies(NONE.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -64,21 +76,30 @@ impl Dependencies {
         self.find(name).is_ok()
     }
 
-    /// Sets the requirement on `name`, returning the one it replaces.
+    /// Sets the requirement on `name`, returning the one it replaces. The
+    /// list is copied: build a long one by collecting instead.
     pub fn insert(&mut self, name: PluginName, req: VersionReq) -> Option<VersionReq> {
-        match self.find(name.borrow()) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, req)),
+        let mut list = self.0.to_vec();
+        let replaced = match self.find(name.borrow()) {
+            Ok(i) => Some(std::mem::replace(&mut list[i].1, req)),
             Err(i) => {
-                self.0.insert(i, (name, req));
+                list.insert(i, (name, req));
                 None
             }
-        }
+        };
+        self.0 = Arc::from(list);
+        replaced
+    }
+
+    /// The list itself, in name order: held, not copied.
+    pub fn shared(&self) -> Arc<[(PluginName, VersionReq)]> {
+        self.0.clone()
     }
 
     /// `list` when it is in name order with each name once.
     pub(crate) fn from_sorted(list: Vec<(PluginName, VersionReq)>) -> Option<Self> {
         list.is_sorted_by(|a, b| a.0 < b.0)
-            .then_some(Dependencies(list))
+            .then(|| Dependencies(Arc::from(list)))
     }
 
     /// The same requirements as a map, for the types that keep one.
@@ -106,7 +127,7 @@ impl FromIterator<(PluginName, VersionReq)> for Dependencies {
             list.dedup_by(|later, earlier| later.0 == earlier.0);
             list.reverse();
         }
-        Dependencies(list)
+        Dependencies(Arc::from(list))
     }
 }
 
@@ -125,15 +146,6 @@ impl<'a> IntoIterator for &'a Dependencies {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(n, r)| (n, r))
-    }
-}
-
-impl IntoIterator for Dependencies {
-    type Item = (PluginName, VersionReq);
-    type IntoIter = std::vec::IntoIter<(PluginName, VersionReq)>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
     }
 }
 

@@ -36,7 +36,7 @@ fn a_folder_becomes_one_candidate_and_a_lock_entry_with_the_file_hashed() {
     assert_eq!(local.size, 18);
     let c = local.candidate();
     assert_eq!(c.version.to_string(), "0.1.0");
-    assert_eq!(c.dependencies[0].0, "greeter-core");
+    assert_eq!(c.dependencies[0].0.as_str(), "greeter-core");
     assert!(c.usable && c.yanked.is_none());
     let locked = local.locked();
     assert_eq!(locked.path.as_deref(), Some("../my-plugin"));

@@ -129,7 +129,7 @@ impl<'s> MultiCandidates<'s> {
         let deps = candidates
             .iter()
             .filter(|c| c.usable)
-            .flat_map(|c| c.dependencies.iter().map(|(d, _)| d));
+            .flat_map(|c| c.dependencies.iter().map(|(d, _)| d.as_str()));
         for dep in deps {
             if self.listed_registry(dep).is_some() {
                 continue;
@@ -150,7 +150,7 @@ impl<'s> MultiCandidates<'s> {
                 Some(_) => {}
                 None => {
                     claims.insert(
-                        dep.clone(),
+                        dep.to_owned(),
                         Claim {
                             registry: registry.to_string(),
                             dependent: dependent.to_string(),

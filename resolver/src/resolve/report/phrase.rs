@@ -115,7 +115,7 @@ impl Knowledge<'_> {
         match dep {
             Package::Engine => self.set_of(&c.engine).subset_of(set),
             Package::Plugin(name) => {
-                let mut reqs = c.dependencies.iter().filter(|(d, _)| d == name);
+                let mut reqs = c.dependencies.iter().filter(|(d, _)| d.as_str() == name);
                 let first = reqs.next();
                 let all = reqs.fold(first.map(|(_, r)| self.set_of(r)), |acc, (_, r)| {
                     acc.map(|a| a.intersection(&self.set_of(r)))
