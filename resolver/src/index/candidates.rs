@@ -5,10 +5,10 @@
 //! project's target (see [`crate::project::select_artifact`]) and, where
 //! the index's publish policy asks for one, an attestation.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use plugres_schema::{PluginFile, PluginName};
+use rustc_hash::FxHashMap;
 
 use super::VerifiedIndex;
 use crate::project::select_artifact;
@@ -21,7 +21,7 @@ pub struct IndexCandidates<'a> {
     index: &'a VerifiedIndex,
     /// The project's `[engine] target`; `None` = the host platform.
     target: Option<String>,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: Mutex<FxHashMap<String, Cached>>,
 }
 
 impl<'a> IndexCandidates<'a> {
@@ -29,7 +29,7 @@ impl<'a> IndexCandidates<'a> {
         IndexCandidates {
             index,
             target,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(FxHashMap::default()),
         }
     }
 

@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use std::sync::Arc;
 use pubgrub::{
     Dependencies, DependencyProvider, PackageResolutionStatistics, PubGrubError, VersionSet,
 };
+use rustc_hash::{FxHashMap, FxHashSet};
 use semver::VersionReq;
 
 use super::report::{self, Knowledge};
@@ -52,10 +53,10 @@ pub(crate) struct Provider<'a> {
     source: &'a dyn CandidateSource,
     request: &'a Request,
     /// `None` once fetched means the index has no such plugin.
-    cache: RefCell<HashMap<String, Option<Arc<Vec<Candidate>>>>>,
-    prefetched: RefCell<HashSet<String>>,
+    cache: RefCell<FxHashMap<String, Option<Arc<Vec<Candidate>>>>>,
+    prefetched: RefCell<FxHashSet<String>>,
     /// Per plugin, what [`Self::choices`] returns.
-    choices: RefCell<HashMap<String, Rc<Choices>>>,
+    choices: RefCell<FxHashMap<String, Rc<Choices>>>,
     /// Every requirement handed to PubGrub, for hints after a failure.
     requirements: RefCell<Vec<(String, VersionReq)>>,
     failed: RefCell<Option<SourceError>>,

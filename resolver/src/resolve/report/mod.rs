@@ -23,10 +23,11 @@ mod phrase;
 mod summary;
 mod words;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pubgrub::{DefaultStringReporter, DerivationTree, External, Reporter};
+use rustc_hash::FxHashMap;
 use semver::{Version, VersionReq};
 
 use super::Candidate;
@@ -42,7 +43,7 @@ pub(crate) struct Knowledge<'k> {
     pub(crate) engine_version: &'k Version,
     pub(crate) allow_pre: bool,
     /// Candidate lists fetched during resolution; `None` = no such plugin.
-    pub(crate) candidates: &'k HashMap<String, Option<Arc<Vec<Candidate>>>>,
+    pub(crate) candidates: &'k FxHashMap<String, Option<Arc<Vec<Candidate>>>>,
     /// Every requirement the resolver looked at, as written.
     pub(crate) requirements: &'k [(String, VersionReq)],
     pub(crate) locked: &'k BTreeMap<String, Version>,
