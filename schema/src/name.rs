@@ -55,6 +55,14 @@ impl PluginName {
     }
 }
 
+/// Maps keyed by name are looked up with a `&str` (no name built to ask):
+/// a name compares, orders and hashes as its text does.
+impl std::borrow::Borrow<str> for PluginName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 /// `[a-z][a-z0-9]*(-[a-z0-9]+)*`
 fn is_valid_grammar(s: &str) -> bool {
     let b = s.as_bytes();

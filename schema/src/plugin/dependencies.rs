@@ -80,7 +80,7 @@ impl Dependencies {
     /// list is copied: build a long one by collecting instead.
     pub fn insert(&mut self, name: PluginName, req: VersionReq) -> Option<VersionReq> {
         let mut list = self.0.to_vec();
-        let replaced = match self.find(name.borrow()) {
+        let replaced = match self.find(name.as_str()) {
             Ok(i) => Some(std::mem::replace(&mut list[i].1, req)),
             Err(i) => {
                 list.insert(i, (name, req));

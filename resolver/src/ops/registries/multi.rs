@@ -99,9 +99,8 @@ impl<'s> MultiCandidates<'s> {
     }
 
     /// The registry plugres.toml names for `name`, if it lists it.
-    fn listed_registry(&self, name: &str) -> Option<String> {
-        let plugin = PluginName::new(name).ok()?;
-        Some(self.manifest.plugins.get(&plugin)?.registry.clone())
+    fn listed_registry(&self, name: &str) -> Option<&'s str> {
+        Some(self.manifest.plugins.get(name)?.registry.as_str())
     }
 
     /// The one registry to look in for plugin `name`, with the dependent
@@ -109,7 +108,7 @@ impl<'s> MultiCandidates<'s> {
     /// listed, and nothing seen so far depends on it.
     fn registry_for(&self, name: &str) -> Option<(String, Option<String>)> {
         if let Some(registry) = self.listed_registry(name) {
-            return Some((registry, None));
+            return Some((registry.to_owned(), None));
         }
         let claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
         let claim = claims.get(name)?;
@@ -126,10 +125,14 @@ impl<'s> MultiCandidates<'s> {
         candidates: &[Candidate],
     ) -> Result<(), OpsError> {
         let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
-        let deps = candidates
+        // Each name once: most versions of a plugin name the same ones.
+        let mut deps: Vec<&str> = candidates
             .iter()
             .filter(|c| c.usable)
-            .flat_map(|c| c.dependencies.iter().map(|(d, _)| d.as_str()));
+            .flat_map(|c| c.dependencies.iter().map(|(d, _)| d.as_str()))
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
         for dep in deps {
             if self.listed_registry(dep).is_some() {
                 continue;
@@ -233,7 +236,7 @@ impl CandidateSource for MultiCandidates<'_> {
             // registry its entry names (or the default one).
             let list = vec![local.candidate()];
             if let Some(registry) = self.listed_registry(name).filter(|r| !r.is_empty()) {
-                self.claim(&registry, name, &list)
+                self.claim(registry, name, &list)
                     .map_err(SourceError::typed)?;
             }
             return Ok(Some(Arc::new(list)));
