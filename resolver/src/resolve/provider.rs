@@ -221,12 +221,13 @@ impl<'a> Provider<'a> {
     fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n str>) {
         let cache = self.cache.borrow();
         let mut seen = self.prefetched.borrow_mut();
-        let fresh: Vec<String> = names
-            .into_iter()
-            .filter(|n| !cache.contains_key(*n) && !seen.contains(*n))
-            .map(str::to_owned)
-            .collect();
-        seen.extend(fresh.iter().cloned());
+        let mut fresh: Vec<String> = Vec::new();
+        for name in names {
+            if !cache.contains_key(name) && !seen.contains(name) {
+                seen.insert(name.to_owned());
+                fresh.push(name.to_owned());
+            }
+        }
         drop((cache, seen));
         if !fresh.is_empty() {
             self.source.prefetch(&fresh);

@@ -166,6 +166,19 @@ fn prefetches_roots_and_dependencies_before_fetching_them() {
     );
 }
 
+/// A name required twice (both requirements must hold) is prefetched once.
+#[test]
+fn a_name_required_twice_is_prefetched_once() {
+    #[rustfmt::skip]
+    let index = Index::new()
+        .plugin("a").version("1.0.0").dep("c", ">=1").dep("c", "<2")
+        .plugin("c").version("1.0.0");
+    solve(&index, &request("1.0.0", &[("a", "^1")]));
+    let log = index.log();
+    assert!(log.iter().any(|l| l == "prefetch c"), "{log:?}");
+    assert!(!log.iter().any(|l| l.contains("c, c")), "{log:?}");
+}
+
 /// Reading a plugin's file prefetches what its likely version needs,
 /// before the plugin is decided: the locked version, else the newest one
 /// that may be chosen (not yanked ones).
