@@ -198,9 +198,15 @@ impl Repo {
             let path = entry.path_in(backing);
             if let Some(stat) = std::str::from_utf8(path).ok().and_then(|p| fresh.get(p)) {
                 entry.stat = *stat;
-            } else if let Some(previous) = old.as_ref().and_then(|old| old.entry_by_path(path))
+            } else if let Some(old) = old.as_ref()
+                && let Some(previous) = old.entry_by_path(path)
                 && previous.id == entry.id
                 && previous.mode == entry.mode
+                // An entry racily clean in the old index (its file changed
+                // within the time the index was written in) keeps no stat
+                // data, so git hashes the file again, as git itself smudges
+                // such entries: an edit made then would otherwise never show.
+                && !previous.stat.is_racy(old.timestamp(), Default::default())
             {
                 entry.stat = previous.stat;
             }
