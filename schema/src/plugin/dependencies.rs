@@ -53,12 +53,6 @@ impl Dependencies {
         self.0.iter().map(|(n, _)| n)
     }
 
-    pub fn values(
-        &self,
-    ) -> impl DoubleEndedIterator<Item = &VersionReq> + ExactSizeIterator + Clone {
-        self.0.iter().map(|(_, r)| r)
-    }
-
     /// The requirement on `name`, if this version depends on it.
     pub fn get<Q>(&self, name: &Q) -> Option<&VersionReq>
     where
@@ -98,8 +92,16 @@ impl Dependencies {
 
     /// `list` when it is in name order with each name once.
     pub(crate) fn from_sorted(list: Vec<(PluginName, VersionReq)>) -> Option<Self> {
-        list.is_sorted_by(|a, b| a.0 < b.0)
-            .then(|| Dependencies(Arc::from(list)))
+        list.is_sorted_by(|a, b| a.0 < b.0).then(|| Self::of(list))
+    }
+
+    /// `list` (sorted, each name once) as the shared form; an empty one is
+    /// [`NONE`], so most versions' lists cost no allocation.
+    fn of(list: Vec<(PluginName, VersionReq)>) -> Self {
+        match list.is_empty() {
+            true => Self::new(),
+            false => Dependencies(Arc::from(list)),
+        }
     }
 
     /// The same requirements as a map, for the types that keep one.
@@ -127,13 +129,13 @@ impl FromIterator<(PluginName, VersionReq)> for Dependencies {
             list.dedup_by(|later, earlier| later.0 == earlier.0);
             list.reverse();
         }
-        Dependencies(Arc::from(list))
+        Self::of(list)
     }
 }
 
 impl From<BTreeMap<PluginName, VersionReq>> for Dependencies {
     fn from(map: BTreeMap<PluginName, VersionReq>) -> Self {
-        Dependencies(map.into_iter().collect())
+        Self::of(map.into_iter().collect())
     }
 }
 
