@@ -17,12 +17,14 @@
 //! rewritten after the file verifies again). New entries are kept only
 //! when the run is done and nothing it read was refused
 //! ([`EntryCache::flush`]), like the backends' caches; they are written
-//! meanwhile, under temporary names (`writer`). Writes are best effort: a
-//! read-only home costs speed, never a run.
+//! meanwhile, into one pack under a temporary name (`writer`, `pack`).
+//! Writes are best effort: a read-only home costs speed, never a run.
 
+mod pack;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use plugres_schema::rules::VerifiedAttestation;
 use plugres_schema::{Bin, CatalogEntry, CatalogListing, PluginFile, Sha256, Snapshot};
@@ -34,18 +36,20 @@ use super::bin_table::{BinTable, encode as encode_bin};
 
 /// Entries of one index config, under a folder of this machine.
 pub(crate) struct EntryCache {
-    dir: PathBuf,
     /// Digest of the verified `config.toml` the entries verified under: a
     /// new config (other keys, scopes, limits) starts from nothing.
     config: Sha256,
     /// Writes new entries as they come; [`EntryCache::flush`] keeps them.
     writer: writer::Writer,
+    /// The folder's packs, newest first, opened by the first lookup (and
+    /// again after a flush).
+    packs: Mutex<Option<Arc<Vec<pack::Pack>>>>,
 }
 
 impl std::fmt::Debug for EntryCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EntryCache")
-            .field("dir", &self.dir)
+            .field("dir", &self.writer.dir())
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
@@ -72,9 +76,9 @@ enum Kind {
 impl EntryCache {
     pub(crate) fn new(dir: PathBuf, config: Sha256) -> Self {
         EntryCache {
-            writer: writer::Writer::new(dir.clone()),
-            dir,
+            writer: writer::Writer::new(dir),
             config,
+            packs: Mutex::new(None),
         }
     }
 
@@ -253,18 +257,23 @@ impl EntryCache {
         Sha256::of(&text)
     }
 
-    /// One flat folder: a cold run writes an entry per plugin file, and a
-    /// folder per entry prefix cost more than the entries (a new directory
-    /// is an inode allocation on most file systems); directories index
-    /// their names, so lookups stay cheap at any size.
-    fn file(&self, key: Sha256) -> PathBuf {
-        self.dir.join(key.to_hex())
+    fn packs(&self) -> Arc<Vec<pack::Pack>> {
+        self.packs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| Arc::new(pack::open_all(self.writer.dir())))
+            .clone()
     }
 
-    /// The payload kept under `key`, when the entry is whole and its own.
+    /// The entry kept under `key`, when it is whole and its own (the newest
+    /// such copy: an older pack may hold one that no longer checks).
     fn get(&self, key: Sha256) -> Option<Sealed> {
-        let bytes = std::fs::read(self.file(key)).ok()?;
-        unseal(key, bytes)
+        let mut bytes = Vec::new();
+        let packs = self.packs();
+        let found = packs
+            .iter()
+            .any(|p| p.read(&key, &mut bytes) && unsealed(key, &bytes).is_some());
+        found.then_some(Sealed(bytes))
     }
 
     /// What `decode` makes of the payload kept under `key`, read into a
@@ -275,26 +284,29 @@ impl EntryCache {
         thread_local! {
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        let packs = self.packs();
         BUFFER.with_borrow_mut(|buffer| {
-            buffer.clear();
-            std::fs::File::open(self.file(key))
-                .and_then(|mut f| std::io::Read::read_to_end(&mut f, buffer))
-                .ok()?;
-            decode(unsealed(key, buffer)?)
+            for p in packs.iter() {
+                if p.read(&key, buffer)
+                    && let Some(payload) = unsealed(key, buffer)
+                {
+                    return decode(payload);
+                }
+            }
+            None
         })
     }
 
     fn put(&self, key: Sha256, payload: &[u8]) {
-        self.writer.write((self.file(key), seal(key, payload)));
+        self.writer.write(key, &seal(key, payload));
     }
 
-    /// Keeps the entries of this run, written meanwhile by one thread
-    /// (every write creates a file in the one folder, which the file
-    /// system does under that folder's lock: writers in parallel only spun
-    /// on it, a cold 215-plugin lock's system time 200 → 120 ms). Without
-    /// it (a run that refused a file) they are dropped with the cache.
+    /// Keeps the entries of this run, written meanwhile into one pack.
+    /// Without it (a run that refused a file) they are dropped with the
+    /// cache.
     pub(crate) fn flush(&self) {
         self.writer.finish(true);
+        *self.packs.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 }
 
@@ -308,11 +320,6 @@ fn seal(key: Sha256, payload: &[u8]) -> Vec<u8> {
     let check = Sha256::of(&out);
     out.extend_from_slice(check.as_bytes());
     out
-}
-
-fn unseal(key: Sha256, bytes: Vec<u8>) -> Option<Sealed> {
-    unsealed(key, &bytes)?;
-    Some(Sealed(bytes))
 }
 
 /// The payload of the entry `bytes`, when its seal checks.

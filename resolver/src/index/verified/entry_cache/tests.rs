@@ -67,36 +67,82 @@ fn an_entry_for_another_path_is_not_found_there() {
 }
 
 #[test]
-fn a_corrupt_or_moved_entry_is_ignored_and_rewritten() {
+fn a_corrupt_or_foreign_entry_is_ignored_and_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let c = cache(dir.path());
     let (file, sig) = digests();
     c.keep_plugin(PATH, file, sig, &parsed());
     c.flush();
-    let [entry] = entry_files(dir.path()).try_into().unwrap();
-    let good = std::fs::read(&entry).unwrap();
-    for i in [0, 40, good.len() / 2, good.len() - 1] {
+    let [pack] = entry_files(dir.path()).try_into().unwrap();
+    let good = std::fs::read(&pack).unwrap();
+    // In the entry, the table, the footer: each is a miss.
+    for i in [0, 40, good.len() / 2, good.len() - 60, good.len() - 1] {
         let mut bad = good.clone();
         bad[i] ^= 1;
-        std::fs::write(&entry, &bad).unwrap();
-        assert_eq!(c.plugin(PATH, file, sig), None, "flipped byte {i}");
+        std::fs::write(&pack, &bad).unwrap();
+        assert_eq!(
+            cache(dir.path()).plugin(PATH, file, sig),
+            None,
+            "flipped byte {i}"
+        );
     }
-    std::fs::write(&entry, &good[..good.len() - 1]).unwrap();
-    assert_eq!(c.plugin(PATH, file, sig), None, "truncated");
-    // A whole, valid entry of another key copied under this key's name.
-    let other_sig = Sha256::of(b"sig 2");
-    c.keep_plugin(PATH, file, other_sig, &parsed());
-    c.flush();
-    let other = entry_files(dir.path())
-        .into_iter()
-        .find(|p| p != &entry)
-        .unwrap();
-    std::fs::copy(&other, &entry).unwrap();
-    assert_eq!(c.plugin(PATH, file, sig), None, "foreign entry");
-    std::fs::remove_file(&entry).unwrap();
+    std::fs::write(&pack, &good[..good.len() - 1]).unwrap();
+    assert_eq!(cache(dir.path()).plugin(PATH, file, sig), None, "truncated");
+    // A whole, valid entry of another key stored under this key.
+    let key = c.key(Kind::Plugin, PATH, &[file, sig]);
+    let other = c.key(Kind::Plugin, PATH, &[file, Sha256::of(b"sig 2")]);
+    let mut w = pack::PackWriter::create(dir.path()).unwrap();
+    w.add(key, &seal(other, &parsed().encode())).unwrap();
+    w.finish().unwrap();
+    assert_eq!(
+        cache(dir.path()).plugin(PATH, file, sig),
+        None,
+        "foreign entry"
+    );
+    // Kept again, it is found in the newer pack, past the damaged ones.
     c.keep_plugin(PATH, file, sig, &parsed());
     c.flush();
     assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
+    assert_eq!(cache(dir.path()).plugin(PATH, file, sig), Some(parsed()));
+}
+
+/// Beyond `MAX_PACKS` packs, the run that wrote the last merges them into
+/// one holding every entry that still checks, and removes entries of the
+/// earlier layout (a file per entry).
+#[test]
+fn packs_are_merged_beyond_the_most_a_folder_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = dir.path().join("ab".repeat(32));
+    std::fs::write(&legacy, b"an entry of the earlier layout").unwrap();
+    let (file, sig) = digests();
+    let path = |i: usize| format!("plugins/3/h/h{i}.toml");
+    for i in 0..pack::MAX_PACKS {
+        let c = cache(dir.path());
+        c.keep_plugin(&path(i), file, sig, &parsed());
+        c.flush();
+    }
+    assert_eq!(
+        entry_files(dir.path()).len(),
+        pack::MAX_PACKS + 1,
+        "not yet"
+    );
+    let c = cache(dir.path());
+    c.keep_plugin(&path(pack::MAX_PACKS), file, sig, &parsed());
+    c.flush();
+    let left = entry_files(dir.path());
+    let packs: Vec<_> = left
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pack"))
+        .collect();
+    assert_eq!(packs.len(), 1, "{left:?}");
+    assert!(!legacy.exists());
+    let c = cache(dir.path());
+    for i in 0..=pack::MAX_PACKS {
+        // The name in the file is checked against the path: only the
+        // lookup is asked of the pack here.
+        let key = c.key(Kind::Plugin, &path(i), &[file, sig]);
+        assert!(c.get(key).is_some(), "entry {i}");
+    }
 }
 
 #[test]
@@ -141,15 +187,25 @@ fn an_unwritable_folder_costs_nothing_but_the_entry() {
 }
 
 #[test]
-fn nothing_is_written_before_a_flush() {
+fn nothing_is_kept_before_a_flush() {
     let dir = tempfile::tempdir().unwrap();
     let c = cache(dir.path());
     let (file, sig) = digests();
     c.keep_plugin(PATH, file, sig, &parsed());
-    assert!(entry_files(dir.path()).is_empty());
+    assert!(packs(dir.path()).is_empty());
     assert_eq!(c.plugin(PATH, file, sig), None);
     c.flush();
-    assert_eq!(entry_files(dir.path()).len(), 1);
+    assert_eq!(packs(dir.path()).len(), 1);
+    assert_eq!(entry_files(dir.path()).len(), 1, "the pack alone");
+}
+
+/// The packs under `dir`, by name.
+fn packs(dir: &Path) -> Vec<String> {
+    entry_files(dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pack") && !n.starts_with('.'))
+        .collect()
 }
 
 #[test]
@@ -271,9 +327,9 @@ fn attestations_are_kept_by_config_bundle_and_statement() {
     assert_eq!(c.attestation("hello 1.0.0", bundle, statement), None);
 }
 
-/// Entries are written while the run goes on, under names no lookup
-/// finds, and kept only by `flush`: a cache dropped without it (a run that
-/// refused a file) leaves the folder as it was, temporary files included.
+/// Entries are written while the run goes on, into a pack under a name no
+/// lookup finds, and kept only by `flush`: a cache dropped without it (a
+/// run that refused a file) leaves the folder as it was.
 #[test]
 fn entries_are_kept_only_when_flushed_and_leave_nothing_otherwise() {
     let dir = tempfile::tempdir().unwrap();
@@ -282,6 +338,7 @@ fn entries_are_kept_only_when_flushed_and_leave_nothing_otherwise() {
     c.keep_plugin(PATH, file, sig, &parsed());
     c.keep_plugin("plugins/ot/he/other.toml", file, sig, &parsed());
     assert_eq!(c.plugin(PATH, file, sig), None, "not kept before the flush");
+    assert_eq!(entry_files(dir.path()).len(), 1, "written meanwhile");
     drop(c);
     assert_eq!(entry_files(dir.path()), Vec::<PathBuf>::new());
 
@@ -292,15 +349,6 @@ fn entries_are_kept_only_when_flushed_and_leave_nothing_otherwise() {
     c.keep_plugin("plugins/ot/he/other.toml", file, sig, &parsed());
     c.flush();
     assert_eq!(c.plugin(PATH, file, sig), Some(parsed()));
-    let names: Vec<String> = entry_files(dir.path())
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
-    assert!(
-        names
-            .iter()
-            .all(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit())),
-        "{names:?}"
-    );
+    assert_eq!(packs(dir.path()).len(), 2);
+    assert_eq!(entry_files(dir.path()).len(), 2, "no temporary file left");
 }
