@@ -57,7 +57,28 @@ pub fn name_from_index_path(path: &str) -> Option<PluginName> {
     let file = path.rsplit('/').next()?;
     let stem = file.strip_suffix(".toml")?;
     let name = PluginName::new(stem).ok()?;
-    (index_path(&name) == path).then_some(name)
+    is_index_path_of(name.as_str(), path).then_some(name)
+}
+
+/// Whether `path` is [`index_path`] of the name `n`, without building it: a
+/// snapshot checks a path per file it lists.
+fn is_index_path_of(n: &str, path: &str) -> bool {
+    let dirs = path
+        .strip_prefix(PLUGINS_DIR)
+        .and_then(|p| p.strip_prefix('/'))
+        .and_then(|p| p.strip_suffix(".toml"))
+        .and_then(|p| p.strip_suffix(n))
+        .and_then(|p| p.strip_suffix('/'));
+    let (Some(dirs), true) = (dirs, n.is_ascii()) else {
+        return false;
+    };
+    match n.len() {
+        0 => false,
+        1 => dirs == "1",
+        2 => dirs == "2",
+        3 => dirs.strip_prefix("3/") == Some(&n[..1]),
+        _ => dirs.split_once('/') == Some((&n[..2], &n[2..4])),
+    }
 }
 
 /// Where the signature of the index file `path` lives: `path.minisig`.
@@ -179,6 +200,27 @@ mod tests {
         assert!(name_from_index_path("plugins/xx/ll/hello-world.toml").is_none());
         assert!(name_from_index_path("plugins/he/ll/Hello.toml").is_none());
         assert!(name_from_index_path("plugins/1/a.toml.minisig").is_none());
+    }
+
+    /// The check without building the path agrees with building it, for
+    /// every length of name and every path one edit away.
+    #[test]
+    fn the_reverse_check_agrees_with_index_path() {
+        for n in ["a", "ab", "abc", "abcd", "hello-world", "x1-y2z"] {
+            let name = PluginName::new(n).unwrap();
+            let path = index_path(&name);
+            assert!(is_index_path_of(n, &path), "{path}");
+            for at in 0..path.len() {
+                for edit in ["x", "/", ""] {
+                    let mut p = path.clone();
+                    p.replace_range(at..at + 1, edit);
+                    assert_eq!(is_index_path_of(n, &p), p == path, "{p}");
+                }
+            }
+            for other in ["a", "ab", "abc", "hello-worle"] {
+                assert_eq!(is_index_path_of(other, &path), other == n, "{other} {path}");
+            }
+        }
     }
 
     #[test]

@@ -738,7 +738,7 @@ pub(crate) fn check_artifact_url(url: &str) -> Result<(), String> {
 }
 
 pub(crate) mod binary;
-mod canonical;
+pub(crate) mod canonical;
 mod dependencies;
 
 pub use dependencies::Dependencies;

@@ -18,7 +18,7 @@ pub fn quote(s: &str) -> String {
 }
 
 /// [`quote`] of `text`, written at the end of `out`.
-fn push_quoted(out: &mut String, text: &str) {
+pub(crate) fn push_quoted(out: &mut String, text: &str) {
     out.push('"');
     push_escaped(out, text);
     out.push('"');

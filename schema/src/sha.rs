@@ -57,6 +57,12 @@ impl Sha256 {
         self.to_string()
     }
 
+    /// Appends the 64 lowercase hex digits to `out`.
+    pub fn push_hex(&self, out: &mut String) {
+        let digits = self.hex_digits();
+        out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    }
+
     /// The 64 lowercase hex digits, without an allocation.
     fn hex_digits(&self) -> [u8; 64] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -373,7 +373,7 @@ impl Value<'_> {
 
 /// A basic string at the start of `text` (the escapes the renderer
 /// writes), and what follows it.
-fn basic_string(text: &str) -> Option<(String, &str)> {
+pub(crate) fn basic_string(text: &str) -> Option<(String, &str)> {
     let body = text.strip_prefix('"')?;
     // Most strings have no escape: up to the closing quote in one piece.
     if let Some(end) = body.find(['"', '\\'])
