@@ -300,6 +300,11 @@ impl TestPlugin {
         }
     }
 
+    /// The plugin file's text, as the index tool writes it.
+    pub(crate) fn text(&self) -> String {
+        render::plugin_file(&self.file)
+    }
+
     pub(crate) fn keyword(mut self, k: &str) -> Self {
         self.file.keywords.push(k.to_string());
         self

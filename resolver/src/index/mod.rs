@@ -59,6 +59,22 @@ fn at_most<B: IndexBackend + ?Sized>(
     }
 }
 
+/// What a network backend hands each file its prefetch brings in while
+/// the hook is set (see [`IndexBackend::on_arrival`]): the file's index
+/// path and bytes, which nothing has checked; it returns the index paths
+/// worth fetching next.
+#[derive(Clone)]
+pub struct ArrivalHook(pub std::sync::Arc<Guess>);
+
+/// See [`ArrivalHook`].
+pub type Guess = dyn Fn(&str, &[u8]) -> Vec<String> + Send + Sync;
+
+impl std::fmt::Debug for ArrivalHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ArrivalHook")
+    }
+}
+
 /// Access to the files of one index. Implementations move bytes only:
 /// [`VerifiedIndex`] checks every byte they return.
 pub trait IndexBackend: Send + Sync {
@@ -86,6 +102,13 @@ pub trait IndexBackend: Send + Sync {
     /// Hint: these files will be read soon (network backends fetch in
     /// parallel). Default no-op.
     fn prefetch(&self, _paths: &[String]) {}
+
+    /// While `hook` is set, a network backend hands it each file its
+    /// prefetch brings in, and prefetches the paths it returns: a guess
+    /// at what comes next, from bytes nothing has checked, so it decides
+    /// requests only, never what is trusted. `None` unsets it. Default
+    /// no-op.
+    fn on_arrival(&self, _hook: Option<ArrivalHook>) {}
 
     /// Whether reads are local (a folder, a fetched git repository): worth
     /// verifying prefetched files right away, in parallel. A network

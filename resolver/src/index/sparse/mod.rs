@@ -66,7 +66,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use plugres_schema::{HEAD_PATH, MAX_FILE_SIZE, Sha256};
 use ureq::Agent;
 
-use super::{ArtifactLocation, IndexBackend, IndexError};
+use super::{ArrivalHook, ArtifactLocation, IndexBackend, IndexError};
 use crate::credentials::{Token, may_carry_token, redact_url};
 use crate::fetch::{ACCEPT_INDEX, BodyError, Coding, HttpConfig, HttpError, bearer, read_capped};
 use cache::{Cached, DiskCache};
@@ -197,6 +197,9 @@ struct Inner {
     offline: bool,
     refresh: bool,
     memo: Mutex<HashMap<String, Arc<OnceLock<Fetched>>>>,
+    /// Handed each file a worker brings in, while set (see
+    /// [`IndexBackend::on_arrival`]).
+    arrival: Mutex<Option<ArrivalHook>>,
     queue: Mutex<Queue>,
     /// Wakes idle workers when paths are queued or the backend closes.
     wake: Condvar,
@@ -305,6 +308,7 @@ impl SparseBackend {
                 kept: Mutex::new(BTreeSet::new()),
                 pins: Mutex::new(HashMap::new()),
                 unpinned: Mutex::new(HashSet::new()),
+                arrival: Mutex::new(None),
                 limits: Mutex::new(HashMap::new()),
                 fresh: Mutex::new(BTreeSet::new()),
             }),
@@ -431,27 +435,11 @@ impl IndexBackend for SparseBackend {
     }
 
     fn prefetch(&self, paths: &[String]) {
-        let inner = &self.inner;
-        if inner.offline {
-            // Nothing to fetch; note what is missing, for the error message.
-            let missing: Vec<&String> = paths.iter().filter(|p| !inner.cache.has(p)).collect();
-            lock(&inner.missing).extend(missing.into_iter().cloned());
-            return;
-        }
-        let memo = lock(&inner.memo);
-        let todo: Vec<String> = paths
-            .iter()
-            .filter(|p| http_logic::is_index_path(p) && !memo.contains_key(*p))
-            .cloned()
-            .collect();
-        drop(memo);
-        if todo.is_empty() {
-            return;
-        }
-        let mut queue = lock(&inner.queue);
-        queue.paths.extend(todo);
-        inner.wake.notify_all();
-        inner.spawn_workers(&mut queue);
+        self.inner.enqueue(paths);
+    }
+
+    fn on_arrival(&self, hook: Option<ArrivalHook>) {
+        *lock(&self.inner.arrival) = hook;
     }
 
     fn list_plugins(&self) -> Result<Vec<String>, IndexError> {
@@ -475,6 +463,30 @@ impl IndexBackend for SparseBackend {
 }
 
 impl Inner {
+    /// Queues the paths not asked for yet, starting workers for them.
+    fn enqueue(self: &Arc<Self>, paths: &[String]) {
+        if self.offline {
+            // Nothing to fetch; note what is missing, for the error message.
+            let missing: Vec<&String> = paths.iter().filter(|p| !self.cache.has(p)).collect();
+            lock(&self.missing).extend(missing.into_iter().cloned());
+            return;
+        }
+        let memo = lock(&self.memo);
+        let todo: Vec<String> = paths
+            .iter()
+            .filter(|p| http_logic::is_index_path(p) && !memo.contains_key(*p))
+            .cloned()
+            .collect();
+        drop(memo);
+        if todo.is_empty() {
+            return;
+        }
+        let mut queue = lock(&self.queue);
+        queue.paths.extend(todo);
+        self.wake.notify_all();
+        self.spawn_workers(&mut queue);
+    }
+
     /// The memoised result for `path`, fetching it if no one has.
     fn get(&self, path: &str) -> Fetched {
         let slot = lock(&self.memo)
@@ -562,9 +574,13 @@ impl Inner {
                 }
             };
             let started = std::time::Instant::now();
-            let _ = self.get(&next);
+            let fetched = self.get(&next);
             if started.elapsed() >= SLOW_REQUEST {
                 self.grow();
+            }
+            let hook = lock(&self.arrival).clone();
+            if let (Some(hook), Ok(Some(bytes))) = (hook, &fetched) {
+                self.enqueue(&(hook.0)(&next, bytes));
             }
         }
     }

@@ -257,6 +257,53 @@ fn prefetch_fetches_in_parallel_each_file_once() {
     assert_eq!(targets.len(), paths.len());
 }
 
+/// While a hook is set, each file a worker brings in is handed to it and
+/// the paths it returns are fetched too, with no read asking for them;
+/// once unset, arrivals ask for nothing more.
+#[test]
+fn an_arrival_hook_fetches_what_it_returns_until_unset() {
+    let ix = index_with(&["first", "second", "third"]);
+    let nginx = Nginx::serve(ix.root(), "");
+    let cache = tempfile::tempdir().unwrap();
+    let b = backend(&nginx.url(0), cache.path());
+    let [first, second, third] = ["first", "second", "third"].map(|n| index_path(&name(n)));
+    let handed = Arc::new(Mutex::new(Vec::new()));
+    let (seen, next) = (handed.clone(), second.clone());
+    b.on_arrival(Some(crate::index::ArrivalHook(Arc::new(
+        move |path, bytes| {
+            assert!(!bytes.is_empty());
+            seen.lock().unwrap().push(path.to_string());
+            if path.ends_with("first.toml") {
+                vec![next.clone()]
+            } else {
+                Vec::new()
+            }
+        },
+    ))));
+    b.prefetch(std::slice::from_ref(&first));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !b.has_arrived(&second) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hook's path never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    while handed.lock().unwrap().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hook never saw the second file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(*handed.lock().unwrap(), [first.clone(), second.clone()]);
+    b.on_arrival(None);
+    b.prefetch(std::slice::from_ref(&third));
+    assert!(b.read(&third).unwrap().is_some());
+    assert_eq!(handed.lock().unwrap().len(), 2, "unset: not handed");
+    assert_eq!(b.requests(), 3);
+}
+
 #[test]
 fn concurrent_readers_share_one_cache() {
     let names: Vec<String> = (0..12).map(|i| format!("plugin{i}")).collect();

@@ -72,6 +72,11 @@ pub struct TrustOptions {
     /// plugins), while the trust chain is checked rather than after it:
     /// nothing of them is trusted before the snapshot pins their digests.
     pub first_use_prefetch: Vec<String>,
+    /// On a first use, handed each of those files as it arrives (and the
+    /// files it asks for in turn) until the chain is checked: the paths of
+    /// the dependencies it guesses, fetched meanwhile too (see
+    /// [`IndexBackend::on_arrival`]).
+    pub first_use_hint: Option<super::ArrivalHook>,
 }
 
 /// The trusted state of an index after [`establish`].
@@ -218,10 +223,26 @@ pub(crate) fn establish(
     // Only with trust state kept: without it every run is a first use, and
     // an index with no head would cost a 404 on each.
     let first_use = store.as_ref().is_some_and(|s| s.seen == Seen::default());
-    if first_use {
-        backend.prefetch(&opts.first_use_prefetch);
+    if !first_use {
+        return establish_from(backend, store, registry, pinned, opts);
     }
-    if first_use && let Some(headed) = head::Headed::of(backend) {
+    backend.on_arrival(opts.first_use_hint.clone());
+    backend.prefetch(&opts.first_use_prefetch);
+    let accepted = first_use_establish(backend, store, open, registry, pinned, opts);
+    backend.on_arrival(None);
+    accepted
+}
+
+/// [`establish`] on a first use: from the index's head when it has one.
+fn first_use_establish(
+    backend: &dyn IndexBackend,
+    store: Option<TrustStore>,
+    open: impl Fn() -> Option<TrustStore>,
+    registry: &str,
+    pinned: &[PublicKey],
+    opts: &TrustOptions,
+) -> Result<Accepted, IndexError> {
+    if let Some(headed) = head::Headed::of(backend) {
         // An expired head is no head: the files behind it may be fresh.
         // Its unknown fields are named only if it is used.
         let strict = TrustOptions {

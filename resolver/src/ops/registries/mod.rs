@@ -14,8 +14,9 @@
 
 mod multi;
 mod probe;
+mod speculate;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 pub(crate) use multi::MultiCandidates;
@@ -27,20 +28,22 @@ use crate::index::git::{GitBackend, GitConfig};
 use crate::index::sparse::{SparseBackend, SparseConfig};
 use crate::index::{IndexBackend, PathBackend, VerifiedIndex};
 use crate::project::{DEFAULT_REGISTRY, IndexLocation, Manifest, RegistrySpec};
+use plugres_schema::PluginName;
 
 /// Opens the index of one registry outside a command's handle (checking
 /// a registry as it is added), verifying its config against the pinned
 /// root keys. Git and sparse indexes are cached under
 /// `opts.index_cache_dir` and read only from there when `opts.offline`.
 pub(crate) fn open(spec: &RegistrySpec, opts: &Options) -> Result<VerifiedIndex, OpsError> {
-    open_with(spec, opts, opts.offline, false, false, &[])
+    open_with(spec, opts, opts.offline, false, false, &[], None)
 }
 
 /// `required`: the project's lock recorded a snapshot of this registry,
 /// so an index without one is a downgrade (see
 /// [`TrustOptions::require_snapshot`](crate::index::TrustOptions)).
 /// `roots`: the index paths of the project's plugins from this registry,
-/// fetched at once on a first use.
+/// fetched at once on a first use, with their dependencies as `hint`
+/// guesses them.
 fn open_with(
     spec: &RegistrySpec,
     opts: &Options,
@@ -48,10 +51,12 @@ fn open_with(
     refresh: bool,
     required: bool,
     roots: &[String],
+    hint: Option<crate::index::ArrivalHook>,
 ) -> Result<VerifiedIndex, OpsError> {
     let mut trust = opts.trust.clone();
     trust.require_snapshot |= spec.require_snapshot || required;
     trust.first_use_prefetch = roots.to_vec();
+    trust.first_use_hint = hint;
     open_backend(spec, opts, offline, refresh, &trust)
 }
 
@@ -174,11 +179,15 @@ pub(crate) struct Registries<'o> {
     /// Index paths of plugres.toml's plugins, by registry: what a first
     /// use of that registry fetches while it checks the trust chain.
     roots: BTreeMap<String, Vec<String>>,
+    /// What a first use guesses their dependencies from (see `speculate`):
+    /// plugres.toml, and the versions plugres.lock records.
+    guesses_from: Option<(Manifest, HashMap<PluginName, semver::Version>)>,
 }
 
 impl<'o> Registries<'o> {
     pub(crate) fn new(manifest: &Manifest, opts: &'o Options) -> Self {
         let mut registries = Self::unopened(manifest.registries.clone(), opts, false);
+        registries.guesses_from = Some((manifest.clone(), HashMap::new()));
         for (name, spec) in &manifest.plugins {
             if spec.path.is_none() {
                 let paths = registries.roots.entry(spec.registry.clone()).or_default();
@@ -210,6 +219,7 @@ impl<'o> Registries<'o> {
             checked: CheckedEntries::under(&opts.index_cache_dir),
             trust_meanwhile: false,
             roots: BTreeMap::new(),
+            guesses_from: None,
         }
     }
 
@@ -221,6 +231,7 @@ impl<'o> Registries<'o> {
             snapshot_locked: self.snapshot_locked.clone(),
             trust_meanwhile: self.trust_meanwhile,
             roots: self.roots.clone(),
+            guesses_from: self.guesses_from.clone(),
             ..Self::unopened(self.specs.clone(), self.opts, true)
         }
     }
@@ -244,6 +255,10 @@ impl<'o> Registries<'o> {
             .filter(|r| r.snapshot.is_some())
             .map(|r| r.name.clone())
             .collect();
+        if let Some((_, versions)) = &mut self.guesses_from {
+            let plugins = lock.into_iter().flat_map(|l| &l.plugins);
+            versions.extend(plugins.map(|p| (p.name.clone(), p.version.semver().clone())));
+        }
         self
     }
 
@@ -273,8 +288,13 @@ impl<'o> Registries<'o> {
         let (offline, refresh) = (self.opts.offline, self.refresh);
         take(&self.online[name], || {
             let roots = self.roots.get(name).map_or(&[][..], Vec::as_slice);
+            let hint = self
+                .guesses_from
+                .as_ref()
+                .filter(|_| !roots.is_empty())
+                .map(|(manifest, locked)| speculate::Speculation::hook(manifest, name, locked));
             self.settled(open_with(
-                spec, self.opts, offline, refresh, required, roots,
+                spec, self.opts, offline, refresh, required, roots, hint,
             )?)
         })
     }
@@ -297,7 +317,15 @@ impl<'o> Registries<'o> {
         let spec = self.spec(name)?;
         let required = self.snapshot_locked.contains(name);
         take(&self.cached[name], || {
-            self.settled(open_with(spec, self.opts, true, false, required, &[])?)
+            self.settled(open_with(
+                spec,
+                self.opts,
+                true,
+                false,
+                required,
+                &[],
+                None,
+            )?)
         })
     }
 
