@@ -189,6 +189,8 @@ fn options(
     opts.locked = g.locked || g.frozen;
     opts.allow_local = g.allow_local;
     opts.offline = g.offline || g.frozen || settings.offline;
+    // The process ends when the command returns.
+    opts.exit_after = true;
     opts.progress = std::io::stderr().is_terminal() && !g.quiet && !g.json;
     opts.link_mode = g.link_mode;
     opts.http = plugres::fetch::HttpConfig::from_env()

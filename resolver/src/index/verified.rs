@@ -76,6 +76,8 @@ pub struct VerifiedIndex {
     /// The parsed snapshot being kept (a memo of its bytes: kept whatever
     /// the run refuses, as it was when written at once).
     snapshot_memo: Option<EntryCache>,
+    /// [`Self::close`] ran.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// The entry-cache key part of a plugin file that has no signature.
@@ -84,20 +86,8 @@ fn no_signature() -> Sha256 {
 }
 
 impl Drop for VerifiedIndex {
-    /// Everything read verified: let the backend keep it (caches, the
-    /// accepted git commit), and keep the verified entries. After a
-    /// refusal nothing new is kept.
     fn drop(&mut self) {
-        let _ = self.settle();
-        if let Some(memo) = &self.snapshot_memo {
-            memo.flush();
-        }
-        if !self.refused.load(Ordering::SeqCst) {
-            self.backend.persist();
-            if let Some(entries) = &self.entries {
-                entries.flush();
-            }
-        }
+        self.close();
     }
 }
 
@@ -160,6 +150,7 @@ impl VerifiedIndex {
             sigstore_root: Mutex::default(),
             saving: Mutex::new(accepted.saving),
             snapshot_memo: accepted.snapshot_memo,
+            closed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -172,6 +163,25 @@ impl VerifiedIndex {
         match lock(&self.saving).as_mut() {
             Some(pending) => pending.wait(),
             None => Ok(()),
+        }
+    }
+
+    /// Done with the index (also on drop, once): everything read verified,
+    /// so the backend keeps it (caches, the accepted git commit), and the
+    /// verified entries are kept. After a refusal nothing new is kept.
+    pub fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let _ = self.settle();
+        if let Some(memo) = &self.snapshot_memo {
+            memo.flush();
+        }
+        if !self.refused.load(Ordering::SeqCst) {
+            self.backend.persist();
+            if let Some(entries) = &self.entries {
+                entries.flush();
+            }
         }
     }
 

@@ -226,7 +226,9 @@ pub fn lock(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, Ops
         install: false,
         index_read: true,
     };
-    apply_plan(a, plan, opts)
+    let report = apply_plan(a, plan, opts)?;
+    registries.finish();
+    Ok(report)
 }
 
 /// [`apply`] of a fresh plan, reporting the plugin files it read.
@@ -271,7 +273,9 @@ pub fn update(
         .saving_trust_meanwhile();
     let plan = plan(&registries, &manifest, old.as_ref(), prefer, None, false)?;
     let project = (&project, &manifest, old.as_ref());
-    apply_update(project, &registries, plan, opts)
+    let report = apply_update(project, &registries, plan, opts)?;
+    registries.finish();
+    Ok(report)
 }
 
 /// `update` reads the index: refused under `--frozen`.
@@ -314,7 +318,7 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
         .with_lock(old.as_ref())
         .saving_trust_meanwhile();
     let rebuilt = rebuilt_locals(&manifest, old.as_ref(), opts)?;
-    match &old {
+    let report = match &old {
         Some(lock) if lock.is_current_for(&manifest) && rebuilt.is_empty() => {
             let a = Apply {
                 project: &project,
@@ -358,7 +362,9 @@ pub fn install(start: &std::path::Path, opts: &Options) -> Result<ChangeReport, 
             }));
             Ok(report)
         }
-    }
+    }?;
+    registries.finish();
+    Ok(report)
 }
 
 /// The local plugins whose folder no longer matches plugres.lock (a

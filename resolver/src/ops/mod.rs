@@ -135,6 +135,11 @@ pub struct Options {
     /// Fields of index files this plugres does not know, warned about
     /// once per run (README "Format evolution"); default: silent.
     pub index_notices: crate::index::FieldNotices,
+    /// The process ends when the command returns (the command line): what
+    /// a resolving command read is left to the exit then, not freed piece
+    /// by piece (see [`registries::Registries::finish`]). Library callers
+    /// leave it `false`.
+    pub exit_after: bool,
 }
 
 impl Options {
@@ -161,6 +166,7 @@ impl Options {
             status: None,
             warn: None,
             index_notices: crate::index::FieldNotices::default(),
+            exit_after: false,
             cache_dir,
         }
     }
