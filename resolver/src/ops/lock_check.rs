@@ -23,10 +23,25 @@ use crate::project::{LockedPlugin, LockedPluginExt, Lockfile, RegistrySpec};
 /// plugres.toml gives them). Yank and deprecation notes are left out:
 /// they change after publishing and are only shown.
 pub(crate) fn entry_key(spec: &RegistrySpec, p: &LockedPlugin) -> String {
-    let mut text = String::from("plugres checked lock entry 1\n");
+    entry_key_after(&registry_lines(spec), p)
+}
+
+/// The lines of an entry's key that name its registry: the same for all
+/// of a registry's entries, so written once per lock, not per entry.
+fn registry_lines(spec: &RegistrySpec) -> String {
     let mut keys: Vec<String> = spec.root_keys.iter().map(|k| k.to_string()).collect();
     keys.sort();
-    text += &format!("index {:?}\nroot-keys {}\n", spec.location, keys.join(" "));
+    format!(
+        "plugres checked lock entry 1\nindex {:?}\nroot-keys {}\n",
+        spec.location,
+        keys.join(" ")
+    )
+}
+
+/// [`entry_key`] with its registry's lines given.
+fn entry_key_after(registry: &str, p: &LockedPlugin) -> String {
+    let mut text = String::with_capacity(registry.len() + 512);
+    text.push_str(registry);
     for line in facts(p) {
         text += &line;
         text.push('\n');
@@ -116,11 +131,16 @@ fn signed_entry(
 pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
     // A local plugin has no signed entry: its files are hashed afresh by
     // every command that uses them (README "Local plugin development").
-    lock.plugins
-        .iter()
-        .filter(|p| !p.is_local())
-        .map(|p| Ok(entry_key(registries.spec(&p.registry)?, p)))
-        .collect()
+    let mut lines: BTreeMap<&str, String> = BTreeMap::new();
+    let mut keys = Vec::with_capacity(lock.plugins.len());
+    for p in lock.plugins.iter().filter(|p| !p.is_local()) {
+        if !lines.contains_key(p.registry.as_str()) {
+            let spec = registries.spec(&p.registry)?;
+            lines.insert(&p.registry, registry_lines(spec));
+        }
+        keys.push(entry_key_after(&lines[p.registry.as_str()], p));
+    }
+    Ok(keys)
 }
 
 /// Checks every entry of `lock` as the module says; returns the keys to
