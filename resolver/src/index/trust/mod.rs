@@ -321,7 +321,7 @@ fn establish_from(
         (None, None, Vec::new(), None)
     };
     let mut saving = None;
-    if let Some(store) = store {
+    if let Some(recorded) = store.as_ref().map(|s| s.seen) {
         let mut pairs: Vec<(&'static str, Pair)> = vec![(CONFIG_PATH, current.pair.clone())];
         if let Some((ts, snap)) = trail {
             pairs.push((TIMESTAMP_PATH, ts));
@@ -335,7 +335,15 @@ fn establish_from(
             snapshot_keys: role.then(|| rules::fingerprint(&current.config.snapshot_keys)),
             timestamp_keys: role.then(|| rules::fingerprint(&current.config.timestamp_keys)),
         };
-        saving = Some(store.save_in_background(new_seen, pairs));
+        // Accepting just what this machine had recorded changes nothing:
+        // no save (a thread, and every kept file read again to compare).
+        let unchanged = new_seen == recorded
+            && pairs
+                .iter()
+                .all(|(name, pair)| kept(name).as_ref() == Some(pair));
+        if let Some(store) = store.filter(|_| !unchanged) {
+            saving = Some(store.save_in_background(new_seen, pairs));
+        }
     }
     Ok(Accepted {
         saving,
