@@ -80,6 +80,9 @@ pub struct VerifiedIndex {
     closed: std::sync::atomic::AtomicBool,
 }
 
+/// The fewest entry-cache hits decoded on one thread of the pool.
+const SPLIT: usize = 8;
+
 /// The entry-cache key part of a plugin file that has no signature.
 fn no_signature() -> Sha256 {
     Sha256::from_bytes([0; 32])
@@ -279,28 +282,32 @@ impl VerifiedIndex {
         // Entry-cache hits decode in parallel: on a large lock this is a
         // sixth of the run, and the resolver waits for it. A miss keeps the
         // digests the snapshot lists, for the pins below.
-        let misses: Vec<Option<(Option<Sha256>, Option<Sha256>)>> = paths
-            .par_iter()
-            .with_min_len(8)
-            .map(|(name, path)| {
-                let listed = self.expected(snapshot, path).ok().flatten();
-                let sig = self
-                    .expected(snapshot, &signature_path(path))
-                    .ok()
-                    .flatten();
-                let key = sig.or_else(|| self.may_be_unsigned(name).then(no_signature));
-                let hit = listed
-                    .zip(key)
-                    .and_then(|(sha, sig_sha)| self.cached(name, path, sha, sig_sha));
-                match hit {
-                    Some(file) => {
-                        self.remember(name, Some(Arc::new(file)));
-                        None
-                    }
-                    None => Some((listed, sig)),
+        let lookup = |(name, path): &(&PluginName, String)| {
+            let listed = self.expected(snapshot, path).ok().flatten();
+            let sig = self
+                .expected(snapshot, &signature_path(path))
+                .ok()
+                .flatten();
+            let key = sig.or_else(|| self.may_be_unsigned(name).then(no_signature));
+            let hit = listed
+                .zip(key)
+                .and_then(|(sha, sig_sha)| self.cached(name, path, sha, sig_sha));
+            match hit {
+                Some(file) => {
+                    self.remember(name, Some(Arc::new(file)));
+                    None
                 }
-            })
-            .collect();
+                None => Some((listed, sig)),
+            }
+        };
+        // A batch too small to split is decoded here: starting the thread
+        // pool for it cost more than the decode (a warm lock of a few
+        // plugins then needs no pool at all).
+        let misses: Vec<Option<(Option<Sha256>, Option<Sha256>)>> = if paths.len() < 2 * SPLIT {
+            paths.iter().map(lookup).collect()
+        } else {
+            paths.par_iter().with_min_len(SPLIT).map(lookup).collect()
+        };
         let mut pins: Vec<(String, Sha256)> = Vec::new();
         let mut todo = Vec::new();
         for ((name, path), miss) in paths.into_iter().zip(misses) {
