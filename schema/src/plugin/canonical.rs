@@ -42,6 +42,22 @@ pub(crate) fn parse(file: &str, text: &str, mode: UnknownFields) -> Option<Plugi
     Some(plugin)
 }
 
+/// The non-empty lines of `text`, each with where it starts; `None` for a
+/// last line without its line end (the renderer ends every line), which
+/// fails the read.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = Option<(usize, &str)>> {
+    let mut at = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let start = at;
+        at += line.len();
+        match line.strip_suffix('\n') {
+            None => Some(None),
+            Some("") => None,
+            Some(body) => Some(Some((start, body))),
+        }
+    })
+}
+
 /// Which table the lines being read belong to.
 enum Table {
     Top,
@@ -61,14 +77,8 @@ fn read(text: &str) -> Option<RawPlugin> {
     // Each `[[version]]` with its span: its header, as `toml` gives it.
     let mut versions: Vec<(Range<usize>, VersionFields)> = Vec::new();
     let mut table = Table::Top;
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let start = at;
-        at += line.len();
-        let body = line.strip_suffix('\n')?;
-        if body.is_empty() {
-            continue;
-        }
+    for line in lines(text) {
+        let (start, body) = line?;
         if body.starts_with('[') {
             table = match body {
                 "[channels]" if matches!(table, Table::Top) => Table::Channels,
@@ -106,9 +116,6 @@ fn read(text: &str) -> Option<RawPlugin> {
                 .last_mut()?
                 .set(key, value)?,
         }
-    }
-    if at != text.len() {
-        return None; // no final newline: not the renderer's
     }
     let version = versions
         .into_iter()

@@ -20,7 +20,7 @@ use toml::Spanned;
 
 use super::{RawSnapshot, Snapshot};
 use crate::diag::Diagnostics;
-use crate::plugin::canonical::basic_string;
+use crate::plugin::canonical::{basic_string, lines};
 
 /// `text` read the canonical way and validated, when it is exactly the
 /// canonical text of the result.
@@ -65,14 +65,8 @@ fn read(text: &str) -> Option<RawSnapshot> {
     let mut tables: [Lines; 5] = Default::default();
     let mut headers = Vec::new();
     let mut table = In::Top;
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let start = at;
-        at += line.len();
-        let body = line.strip_suffix('\n')?;
-        if body.is_empty() {
-            continue;
-        }
+    for line in lines(text) {
+        let (start, body) = line?;
         if body.starts_with('[') {
             table = match body {
                 "[files]" => In::Files,
