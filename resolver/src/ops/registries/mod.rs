@@ -376,8 +376,6 @@ impl<'o> Registries<'o> {
                 .any(|r| matches!(r.location, IndexLocation::Sparse(_)))
     }
 
-    /// Waits until the trust state records every index this command opened
-    /// (see [`VerifiedIndex::settle`]): before a command writes anything.
     /// Ends a command's use of the registries: each open index keeps what
     /// it verified ([`VerifiedIndex::close`]); then, when the process ends
     /// right after ([`Options::exit_after`]), their memory is left to the
@@ -394,6 +392,8 @@ impl<'o> Registries<'o> {
         }
     }
 
+    /// Waits until the trust state records every index this command opened
+    /// (see [`VerifiedIndex::settle`]): before a command writes anything.
     pub(crate) fn settle(&self) -> Result<(), OpsError> {
         for index in self.online.values().chain(self.cached.values()) {
             if let Some(Ok(index)) = index.get() {
