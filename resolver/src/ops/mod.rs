@@ -137,7 +137,7 @@ pub struct Options {
     pub index_notices: crate::index::FieldNotices,
     /// The process ends when the command returns (the command line): what
     /// a resolving command read is left to the exit then, not freed piece
-    /// by piece (see [`registries::Registries::finish`]). Library callers
+    /// by piece (`Registries::finish`, in `ops/registries`). Library callers
     /// leave it `false`.
     pub exit_after: bool,
 }
