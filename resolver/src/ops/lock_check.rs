@@ -18,12 +18,22 @@ use super::registries::Registries;
 use crate::index::VerifiedIndex;
 use crate::project::{LockedPlugin, LockedPluginExt, Lockfile, RegistrySpec};
 
-/// The digest of everything an install trusts in a lock entry, with the
-/// registry it must come from (its index and pinned root keys, as
-/// plugres.toml gives them). Yank and deprecation notes are left out:
-/// they change after publishing and are only shown.
-pub(crate) fn entry_key(spec: &RegistrySpec, p: &LockedPlugin) -> String {
-    entry_key_after(&registry_lines(spec), p)
+/// The keys of lock entries ([`EntryKeys::key`]); each registry's lines
+/// are written once, not once per entry.
+#[derive(Default)]
+pub(crate) struct EntryKeys(BTreeMap<String, String>);
+
+impl EntryKeys {
+    /// The digest of everything an install trusts in a lock entry, with
+    /// the registry it must come from (its index and pinned root keys, as
+    /// plugres.toml gives them). Yank and deprecation notes are left out:
+    /// they change after publishing and are only shown.
+    pub(crate) fn key(&mut self, spec: &RegistrySpec, p: &LockedPlugin) -> String {
+        if !self.0.contains_key(&spec.name) {
+            self.0.insert(spec.name.clone(), registry_lines(spec));
+        }
+        entry_key_after(&self.0[&spec.name], p)
+    }
 }
 
 /// The lines of an entry's key that name its registry: the same for all
@@ -38,7 +48,7 @@ fn registry_lines(spec: &RegistrySpec) -> String {
     )
 }
 
-/// [`entry_key`] with its registry's lines given.
+/// [`EntryKeys::key`] with its registry's lines given.
 fn entry_key_after(registry: &str, p: &LockedPlugin) -> String {
     let mut text = String::with_capacity(registry.len() + 512);
     text.push_str(registry);
@@ -131,16 +141,12 @@ fn signed_entry(
 pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
     // A local plugin has no signed entry: its files are hashed afresh by
     // every command that uses them (README "Local plugin development").
-    let mut lines: BTreeMap<&str, String> = BTreeMap::new();
-    let mut keys = Vec::with_capacity(lock.plugins.len());
-    for p in lock.plugins.iter().filter(|p| !p.is_local()) {
-        if !lines.contains_key(p.registry.as_str()) {
-            let spec = registries.spec(&p.registry)?;
-            lines.insert(&p.registry, registry_lines(spec));
-        }
-        keys.push(entry_key_after(&lines[p.registry.as_str()], p));
-    }
-    Ok(keys)
+    let mut keys = EntryKeys::default();
+    lock.plugins
+        .iter()
+        .filter(|p| !p.is_local())
+        .map(|p| Ok(keys.key(registries.spec(&p.registry)?, p)))
+        .collect()
 }
 
 /// Checks every entry of `lock` as the module says; returns the keys to
@@ -148,8 +154,9 @@ pub(crate) fn keys(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<S
 pub(crate) fn check(lock: &Lockfile, registries: &Registries<'_>) -> Result<Vec<String>, OpsError> {
     let store = registries.checked_entries();
     let mut todo: BTreeMap<&str, Vec<(&LockedPlugin, String)>> = BTreeMap::new();
+    let mut keys = EntryKeys::default();
     for plugin in lock.plugins.iter().filter(|p| !p.is_local()) {
-        let key = entry_key(registries.spec(&plugin.registry)?, plugin);
+        let key = keys.key(registries.spec(&plugin.registry)?, plugin);
         if !store.contains(&key) {
             todo.entry(plugin.registry.as_str())
                 .or_default()
@@ -224,6 +231,7 @@ fn check_registry(
 pub(crate) fn problems(lock: &Lockfile, registries: &Registries<'_>) -> Vec<(String, String)> {
     let store = registries.checked_entries();
     let mut out = Vec::new();
+    let mut keys = EntryKeys::default();
     for plugin in lock.plugins.iter().filter(|p| !p.is_local()) {
         let Ok(spec) = registries.spec(&plugin.registry) else {
             out.push((
@@ -232,7 +240,7 @@ pub(crate) fn problems(lock: &Lockfile, registries: &Registries<'_>) -> Vec<(Str
             ));
             continue;
         };
-        if store.contains(&entry_key(spec, plugin)) {
+        if store.contains(&keys.key(spec, plugin)) {
             continue;
         }
         let problem = match against_cache(registries.cached(&plugin.registry).ok(), plugin) {

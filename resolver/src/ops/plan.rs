@@ -12,7 +12,7 @@ use plugres_schema::{PluginName, Version};
 
 use super::OpsError;
 use super::channel::{Engine, channel_req};
-use super::lock_check::{edited_hints, entry_key};
+use super::lock_check::{EntryKeys, edited_hints};
 use super::registries::{MultiCandidates, Registries};
 use crate::project::{
     LockedArtifact, LockedPlugin, LockedPluginExt, LockedRegistry, Lockfile, Manifest,
@@ -139,6 +139,7 @@ fn plan_with(
     let mut deprecated = Vec::new();
     let mut used = BTreeSet::new();
     let remembered = registries.checked_entries();
+    let mut keys = EntryKeys::default();
     for (name, version) in &resolution.packages {
         if let Some(local) = locals.get(name) {
             plugins.push(keep_choices(local.locked(), old));
@@ -160,7 +161,7 @@ fn plan_with(
             .and_then(|s| s.channel.clone());
         if let Some(previous) = old.and_then(|o| o.plugin(name)) {
             let spec = registries.spec(&previous.registry);
-            let checked = spec.is_ok_and(|spec| remembered.contains(&entry_key(spec, previous)));
+            let checked = spec.is_ok_and(|spec| remembered.contains(&keys.key(spec, previous)));
             same_artifacts(previous, &locked, checked)?;
         }
         let locked = keep_choices(locked, old);

@@ -1,7 +1,7 @@
 //! The lock entries this machine has checked against a verified index.
 //!
 //! One file, `<PLUGRES_HOME>/index/checked-entries/entries`: the 32-byte
-//! keys ([`super::entry_key`]) one after another, appended to. It used to
+//! keys ([`super::EntryKeys::key`]) one after another, appended to. It used to
 //! be one empty file per entry: a cold `plugres lock` of 215 plugins
 //! created 215 files for it, half of all it created, and file creation is
 //! most of what a cold lock asks of the file system. A cache: a file that
