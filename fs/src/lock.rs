@@ -28,19 +28,8 @@ impl FileLock {
     /// missing). When another process holds it, calls `on_wait` once, then
     /// waits.
     pub fn acquire(path: &Path, kind: LockKind, on_wait: impl FnOnce()) -> io::Result<FileLock> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?;
-        let free = match kind {
-            LockKind::Shared => file.try_lock_shared(),
-            LockKind::Exclusive => file.try_lock(),
-        };
-        if free.is_err() {
+        let file = open(path)?;
+        if !try_lock(&file, kind) {
             on_wait();
             match kind {
                 LockKind::Shared => file.lock_shared()?,
@@ -53,9 +42,40 @@ impl FileLock {
         })
     }
 
+    /// The lock on the file at `path` (created, with its folder, if
+    /// missing) if no other process holds it; `None` then, without waiting
+    /// (for work another process may as well do, like merging a cache).
+    pub fn try_acquire(path: &Path, kind: LockKind) -> io::Result<Option<FileLock>> {
+        let file = open(path)?;
+        Ok(try_lock(&file, kind).then(|| FileLock {
+            _file: file,
+            path: path.to_path_buf(),
+        }))
+    }
+
     /// The lock file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// The lock file at `path`, created with its folder if missing.
+fn open(path: &Path) -> io::Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+}
+
+/// Whether `kind` of lock on `file` was free, and is now held.
+fn try_lock(file: &File, kind: LockKind) -> bool {
+    match kind {
+        LockKind::Shared => file.try_lock_shared().is_ok(),
+        LockKind::Exclusive => file.try_lock().is_ok(),
     }
 }
 
@@ -87,5 +107,36 @@ mod tests {
             .unwrap();
         });
         assert!(waited.into_inner());
+    }
+
+    #[test]
+    fn try_acquire_takes_a_free_lock_and_never_waits_for_a_held_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/lock");
+        let held = FileLock::try_acquire(&path, LockKind::Exclusive).unwrap();
+        assert!(held.is_some(), "free: taken");
+        assert!(
+            FileLock::try_acquire(&path, LockKind::Shared)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            FileLock::try_acquire(&path, LockKind::Exclusive)
+                .unwrap()
+                .is_none()
+        );
+        drop(held);
+        let a = FileLock::try_acquire(&path, LockKind::Shared).unwrap();
+        assert!(a.is_some());
+        assert!(
+            FileLock::try_acquire(&path, LockKind::Shared)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            FileLock::try_acquire(&path, LockKind::Exclusive)
+                .unwrap()
+                .is_none()
+        );
     }
 }
