@@ -269,11 +269,15 @@ impl EntryCache {
     /// such copy: an older pack may hold one that no longer checks).
     fn get(&self, key: Sha256) -> Option<Sealed> {
         let mut bytes = Vec::new();
-        let packs = self.packs();
-        let found = packs
+        self.find(key, &mut bytes).then_some(Sealed(bytes))
+    }
+
+    /// Reads the entry under `key` into `buffer`, from the newest pack that
+    /// holds a whole copy of its own.
+    fn find(&self, key: Sha256, buffer: &mut Vec<u8>) -> bool {
+        self.packs()
             .iter()
-            .any(|p| p.read(&key, &mut bytes) && unsealed(key, &bytes).is_some());
-        found.then_some(Sealed(bytes))
+            .any(|p| p.read(&key, buffer) && is_sealed(key, buffer))
     }
 
     /// What `decode` makes of the payload kept under `key`, read into a
@@ -284,16 +288,11 @@ impl EntryCache {
         thread_local! {
             static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let packs = self.packs();
         BUFFER.with_borrow_mut(|buffer| {
-            for p in packs.iter() {
-                if p.read(&key, buffer)
-                    && let Some(payload) = unsealed(key, buffer)
-                {
-                    return decode(payload);
-                }
+            if !self.find(key, buffer) {
+                return None;
             }
-            None
+            decode(inside_seal(buffer))
         })
     }
 
@@ -322,16 +321,20 @@ fn seal(key: Sha256, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The payload of the entry `bytes`, when its seal checks.
-fn unsealed(key: Sha256, bytes: &[u8]) -> Option<&[u8]> {
-    if bytes.len() < 64 || bytes[..32] != key.as_bytes()[..] {
-        return None;
+/// Whether the entry `bytes` is whole and stored under its own `key`.
+fn is_sealed(key: Sha256, bytes: &[u8]) -> bool {
+    if bytes.len() < 64 {
+        return false;
     }
     let body_end = bytes.len() - 32;
-    if Sha256::of(&bytes[..body_end]).as_bytes()[..] != bytes[body_end..] {
-        return None;
-    }
-    Some(&bytes[32..body_end])
+    bytes[..32] == key.as_bytes()[..]
+        && Sha256::of(&bytes[..body_end]).as_bytes()[..] == bytes[body_end..]
+}
+
+/// The payload of an entry whose seal checked ([`is_sealed`]): between
+/// the key and the digest.
+fn inside_seal(bytes: &[u8]) -> &[u8] {
+    &bytes[32..bytes.len() - 32]
 }
 
 /// An entry whose seal checked: its payload is read in place (a catalog
@@ -340,7 +343,7 @@ struct Sealed(Vec<u8>);
 
 impl Sealed {
     fn payload(&self) -> &[u8] {
-        &self.0[32..self.0.len() - 32]
+        inside_seal(&self.0)
     }
 
     fn into_payload(mut self) -> Vec<u8> {

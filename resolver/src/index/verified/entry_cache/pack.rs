@@ -24,6 +24,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use plugres_fs::LockKind;
 use plugres_schema::Sha256;
 
 /// The last bytes of every pack.
@@ -222,17 +223,11 @@ pub(super) fn compact(dir: &Path) {
     if paths.len() <= MAX_PACKS {
         return;
     }
-    let Ok(lock) = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(".lock"))
+    let Ok(Some(_lock)) =
+        plugres_fs::FileLock::try_acquire(&dir.join(".lock"), LockKind::Exclusive)
     else {
         return;
     };
-    if lock.try_lock().is_err() {
-        return;
-    }
     let paths = pack_paths(dir);
     if merge(dir, &paths).is_ok() {
         for p in &paths {
@@ -253,7 +248,7 @@ fn merge(dir: &Path, paths: &[PathBuf]) -> io::Result<PathBuf> {
             if seen.contains(&key) || !pack.read(&key, &mut buffer) {
                 continue;
             }
-            if super::unsealed(key, &buffer).is_some() {
+            if super::is_sealed(key, &buffer) {
                 out.add(key, &buffer)?;
                 seen.insert(key);
             }
