@@ -136,9 +136,9 @@ pub struct Options {
     /// once per run (README "Format evolution"); default: silent.
     pub index_notices: crate::index::FieldNotices,
     /// The process ends when the command returns (the command line): what
-    /// a resolving command read is left to the exit then, not freed piece
-    /// by piece (`Registries::finish`, in `ops/registries`). Library callers
-    /// leave it `false`.
+    /// `lock`, `update` and `install` read is left to the exit then, not
+    /// freed piece by piece (`Registries::finish`, in `ops/registries`).
+    /// Library callers leave it `false`.
     pub exit_after: bool,
 }
 
